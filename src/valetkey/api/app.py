@@ -1,0 +1,84 @@
+"""The FastAPI application: one factory, feature routers mounted twice.
+
+The Composio SDK speaks `/api/v3.1`; older clients and the public docs use
+`/api/v3`. Both prefixes serve the same handlers.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+import valetkey
+from valetkey.api.errors import install_error_handlers
+from valetkey.api.middleware import RequestContextMiddleware
+from valetkey.api.ratelimit import RateLimiter
+from valetkey.api.state import AppState
+from valetkey.config import Settings
+from valetkey.logs import configure_logging
+from valetkey.store.db import Database
+from valetkey.store.migrate import upgrade
+
+API_PREFIXES = ("/api/v3", "/api/v3.1")
+
+
+def feature_routers() -> list[APIRouter]:
+    from valetkey.catalog.routes import router as catalog
+    from valetkey.execution.routes import router as execution
+    from valetkey.tenancy.routes import router as tenancy
+
+    return [tenancy, catalog, execution]
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    if migrate:
+        upgrade(settings.database_url)
+
+    from valetkey.catalog.registry import load_catalog
+    from valetkey.execution.http import UpstreamClient
+
+    state = AppState(
+        settings=settings,
+        db=Database(settings.database_url),
+        limiter=RateLimiter(settings.rate_limit, settings.rate_limit_window_seconds),
+        catalog=load_catalog(settings.catalog_dirs),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        state.http = UpstreamClient(timeout=settings.upstream_timeout)
+        try:
+            yield
+        finally:
+            await state.http.aclose()
+            state.db.dispose()
+
+    app = FastAPI(
+        title="Valetkey",
+        version=valetkey.__version__,
+        description="Self-hosted tool platform for AI agents, compatible with the Composio v3 REST API.",
+        lifespan=lifespan,
+    )
+    app.state.valetkey = state
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+
+    @app.get("/health", tags=["health"])
+    def health():
+        try:
+            with state.db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        return {"status": "ok", "version": valetkey.__version__}
+
+    for router in feature_routers():
+        for prefix in API_PREFIXES:
+            app.include_router(router, prefix=prefix)
+    return app

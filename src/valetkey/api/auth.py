@@ -1,0 +1,136 @@
+"""Who is calling: a project (x-api-key) or an organization (x-org-api-key).
+
+Resolved keys are cached briefly in this process so the hot path (tool
+execution) does not hit the database on every call. Revoking or regenerating a
+key through this process evicts it at once; other processes notice within
+KEY_CACHE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+
+from valetkey.api.errors import TooManyRequests, Unauthorized
+from valetkey.api.state import AppState, app_state
+from valetkey.ids import hash_secret
+from valetkey.tenancy import service
+
+KEY_CACHE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class ProjectContext:
+    """The calling project, as seen by every project-scoped route."""
+
+    project_id: str
+    org_id: str
+    config: dict[str, Any]
+
+    def setting(self, name: str) -> Any:
+        return self.config.get(name)
+
+
+@dataclass(frozen=True)
+class OrgContext:
+    org_id: str
+
+
+class KeyCache:
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, Any]] = {}
+
+    def get(self, digest: str) -> Any:
+        entry = self._entries.get(digest)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, digest: str, value: Any) -> None:
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[digest] = (time.monotonic() + KEY_CACHE_SECONDS, value)
+
+    def evict_project(self, project_id: str) -> None:
+        for digest, (_, value) in list(self._entries.items()):
+            if isinstance(value, ProjectContext) and value.project_id == project_id:
+                self._entries.pop(digest, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def key_cache(state: AppState) -> KeyCache:
+    return state.extras.setdefault("key_cache", KeyCache())
+
+
+def _lookup_project(state: AppState, secret: str) -> ProjectContext | None:
+    with state.db.session() as db:
+        project = service.project_for_key(db, secret)
+        if project is None:
+            return None
+        return ProjectContext(project.id, project.org_id, {**service.DEFAULT_PROJECT_CONFIG, **(project.config or {})})
+
+
+def _lookup_org(state: AppState, secret: str) -> OrgContext | None:
+    with state.db.session() as db:
+        org = service.org_for_key(db, secret)
+        return OrgContext(org.id) if org else None
+
+
+def _enforce_rate_limit(request: Request, state: AppState, key: str) -> None:
+    if not state.limiter.enabled:
+        return
+    decision = state.limiter.hit(key)
+    request.scope.setdefault("state", {})["rate_limit"] = decision
+    if not decision.allowed:
+        raise TooManyRequests(
+            f"Rate limit exceeded. Limit: {decision.limit} requests per {decision.window_seconds} seconds",
+            suggested_fix=f"Wait {decision.retry_after} seconds (Retry-After) and back off exponentially.",
+            headers=decision.headers(),
+        )
+
+
+async def require_project(request: Request, state: AppState = Depends(app_state)) -> ProjectContext:
+    secret = request.headers.get("x-api-key")
+    if not secret:
+        if request.headers.get("x-org-api-key"):
+            raise Unauthorized(
+                "This endpoint needs a project API key",
+                suggested_fix="Send the project's key in the x-api-key header; org keys manage projects only.",
+            )
+        raise Unauthorized("No authentication provided", suggested_fix="Send your project API key in the x-api-key header.")
+    cache = key_cache(state)
+    digest = hash_secret(secret)
+    project = cache.get(digest)
+    if project is None:
+        project = await run_in_threadpool(_lookup_project, state, secret)
+        if project is None:
+            raise Unauthorized("Invalid API key", suggested_fix="Check the key, or regenerate it with the org key.")
+        cache.put(digest, project)
+    request.scope.setdefault("state", {})["project_id"] = project.project_id
+    _enforce_rate_limit(request, state, project.project_id)
+    return project
+
+
+async def require_org(request: Request, state: AppState = Depends(app_state)) -> OrgContext:
+    secret = request.headers.get("x-org-api-key")
+    if not secret:
+        raise Unauthorized(
+            "No authentication provided",
+            suggested_fix="Send an organization API key in the x-org-api-key header (see `valetkey orgs create`).",
+        )
+    cache = key_cache(state)
+    digest = "org:" + hash_secret(secret)
+    org = cache.get(digest)
+    if org is None:
+        org = await run_in_threadpool(_lookup_org, state, secret)
+        if org is None:
+            raise Unauthorized("Invalid organization key", suggested_fix="Check the x-org-api-key value.")
+        cache.put(digest, org)
+    _enforce_rate_limit(request, state, "org:" + org.org_id)
+    return org

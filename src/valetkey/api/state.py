@@ -1,0 +1,26 @@
+"""What one running server holds: settings, database, catalog, HTTP client, limiter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import HTTPConnection
+
+from valetkey.api.ratelimit import RateLimiter
+from valetkey.config import Settings
+from valetkey.store.db import Database
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    limiter: RateLimiter
+    catalog: Any = None  # valetkey.catalog.registry.Catalog
+    http: Any = None  # valetkey.execution.http.UpstreamClient
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def app_state(conn: HTTPConnection) -> AppState:
+    return conn.app.state.valetkey

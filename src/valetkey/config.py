@@ -1,0 +1,63 @@
+"""Runtime settings, read once from the environment.
+
+Every name here is part of the operator contract in PRODUCT.md; keep them in
+step with the README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _paths(raw: str | None) -> tuple[Path, ...]:
+    if not raw:
+        return ()
+    return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str
+    public_url: str
+    encryption_keys: str | None
+    # Requests allowed per project in one rolling window; 0 disables the limit.
+    rate_limit: int
+    rate_limit_window_seconds: int
+    # Extra toolkit definition folders, searched after the built-in catalog.
+    catalog_dirs: tuple[Path, ...] = field(default_factory=tuple)
+    log_level: str = "INFO"
+    # Upstream HTTP timeout for tool execution, in seconds.
+    upstream_timeout: float = 30.0
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        home = Path(os.environ.get("VALETKEY_HOME") or "~/.valetkey").expanduser()
+        database_url = os.environ.get("VALETKEY_DATABASE_URL") or f"sqlite:///{home / 'valetkey.db'}"
+        return cls(
+            home=home,
+            database_url=database_url,
+            public_url=(os.environ.get("VALETKEY_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            encryption_keys=os.environ.get("VALETKEY_ENCRYPTION_KEYS") or None,
+            rate_limit=_int("VALETKEY_RATE_LIMIT", 20_000),
+            rate_limit_window_seconds=_int("VALETKEY_RATE_LIMIT_WINDOW", 600),
+            catalog_dirs=_paths(os.environ.get("VALETKEY_CATALOG_DIRS")),
+            log_level=(os.environ.get("VALETKEY_LOG_LEVEL") or "INFO").upper(),
+            upstream_timeout=float(os.environ.get("VALETKEY_UPSTREAM_TIMEOUT") or 30.0),
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
