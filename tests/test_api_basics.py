@@ -1,0 +1,98 @@
+"""Cross-cutting API behaviour: rate limits, error object, OpenAPI, migrations."""
+
+from __future__ import annotations
+
+import tempfile
+
+import httpx
+import pytest
+
+from tests.conftest import assert_error, start_server
+
+
+@pytest.fixture(scope="module")
+def limited_server():
+    db = f"sqlite:///{tempfile.mkdtemp()}/rl.db"
+    threaded, running = start_server(db, rate_limit=5, rate_limit_window_seconds=60)
+    yield running
+    threaded.stop()
+
+
+def test_rate_limit_headers_and_429(limited_server):
+    a, b = limited_server.new_project(), limited_server.new_project()
+    with httpx.Client(base_url=limited_server.url, headers={"x-api-key": a.api_key}) as c:
+        remaining = []
+        for _ in range(5):
+            r = c.get("/api/v3.1/org/project/config")
+            assert r.status_code == 200
+            assert r.headers["X-RateLimit"] == "5"
+            assert r.headers["X-RateLimit-Window-Size"] == "60s"
+            remaining.append(int(r.headers["X-RateLimit-Remaining"]))
+        assert remaining == [4, 3, 2, 1, 0]
+        blocked = c.get("/api/v3.1/org/project/config")
+        error = assert_error(blocked, 429, contains="rate limit exceeded")
+        assert error["suggested_fix"]
+        assert 1 <= int(blocked.headers["Retry-After"]) <= 60
+        assert blocked.headers["X-RateLimit-Remaining"] == "0"
+    # The limit is per project: another project is unaffected.
+    with httpx.Client(base_url=limited_server.url, headers={"x-api-key": b.api_key}) as c:
+        assert c.get("/api/v3.1/org/project/config").status_code == 200
+
+
+def test_sliding_window_limiter_unit():
+    from valetkey.api.ratelimit import RateLimiter
+
+    now = [1000.0]
+    limiter = RateLimiter(limit=10, window_seconds=10, clock=lambda: now[0])
+    assert all(limiter.hit("p").allowed for _ in range(10))
+    denied = limiter.hit("p")
+    assert not denied.allowed and denied.retry_after >= 1
+    # Half a window later, half of the previous window's hits still count.
+    now[0] += 15
+    decisions = [limiter.hit("p") for _ in range(10)]
+    assert sum(d.allowed for d in decisions) == 5
+    # Two windows later everything has aged out.
+    now[0] += 20
+    assert all(limiter.hit("p").allowed for _ in range(10))
+
+
+def test_disabled_limit_sends_no_headers():
+    from valetkey.api.ratelimit import RateLimiter
+
+    assert not RateLimiter(0, 60).enabled
+
+
+def test_unknown_route_and_method_use_error_object(client):
+    assert_error(client.get("/api/v3.1/does-not-exist"), 404)
+    assert_error(client.put("/api/v3.1/org/project/config"), 405)
+
+
+def test_malformed_json_body_is_a_400(client):
+    r = client.patch("/api/v3.1/org/project/config", content=b"{not json", headers={"content-type": "application/json"})
+    assert_error(r, 400)
+
+
+def test_openapi_document(anon):
+    doc = anon.get("/openapi.json").json()
+    assert doc["info"]["title"] == "Valetkey"
+    assert "/api/v3.1/org/project/config" in doc["paths"]
+    assert "/api/v3/org/project/config" in doc["paths"]
+
+
+def test_migrations_match_models():
+    """The single source of schema truth: models and migrations never drift."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from valetkey.store.db import Base, make_engine
+    from valetkey.store.migrate import upgrade
+    from valetkey.store.models import import_all_models
+
+    import_all_models()
+    url = f"sqlite:///{tempfile.mkdtemp()}/drift.db"
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert diff == [], f"models changed without a migration: {diff}"
