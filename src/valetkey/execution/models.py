@@ -22,6 +22,11 @@ class ExecutionLog(Base):
     toolkit_version: Mapped[str | None] = mapped_column(String(20), nullable=True)
     user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     connected_account_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # "tool" for an execution, "proxy" for a proxy call.
+    kind: Mapped[str] = mapped_column(String(10), default="tool")
+    # connected_account, custom_auth or no_auth, as the Composio log reports it.
+    credential_source: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     successful: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     upstream_status: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -1,3 +1,130 @@
-from fastapi import APIRouter
+"""HTTP routes of tool execution, proxy execute and execution logs.
 
-router = APIRouter(tags=["tools"])
+Thin on purpose: each route authenticates the project, hands the parsed body
+to the service layer and returns its dict. The execute route answers with a
+prebuilt JSONResponse to skip FastAPI's response-model encoding on the
+hottest path of the server.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from valetkey.api.auth import ProjectContext, require_project
+from valetkey.api.pagination import decode_cursor, encode_cursor
+from valetkey.api.state import AppState, app_state
+from valetkey.execution.log_queries import full_entry, get_log, search_logs, summary
+from valetkey.execution.proxy import proxy_request
+from valetkey.execution.recording import log_writer
+from valetkey.execution.schemas import ExecuteBody, ProxyBody
+from valetkey.execution.service import execute_tool
+
+
+@asynccontextmanager
+async def _lifespan(app):
+    """Write out queued execution logs before the app closes its database."""
+    yield
+    state = app.state.valetkey
+    writer = state.extras.get("execution_log_writer")
+    if writer is not None:
+        await writer.close()
+
+
+router = APIRouter(lifespan=_lifespan)
+
+
+class _Json(JSONResponse):
+    """Compact JSON that tolerates values a Python tool handler may return (dates, sets...)."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":"), default=str, ensure_ascii=False).encode()
+
+
+def _request_id(request: Request) -> str | None:
+    return request.scope.get("state", {}).get("request_id")
+
+
+# Declared before /tools/execute/{tool_slug}, which would otherwise match "proxy".
+@router.post("/tools/execute/proxy", tags=["tools"], summary="Execute proxy request")
+async def proxy(
+    body: ProxyBody,
+    request: Request,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
+    return _Json(await proxy_request(state, project, body, _request_id(request)))
+
+
+@router.post("/tools/execute/{tool_slug}", tags=["tools"], summary="Execute tool")
+async def execute(
+    tool_slug: str,
+    body: ExecuteBody,
+    request: Request,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
+    return _Json(await execute_tool(state, project, tool_slug, body, _request_id(request)))
+
+
+@router.get("/logs/tool_execution/{log_id}", tags=["logs"], summary="Get a tool execution log")
+async def get_execution_log(
+    log_id: str,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
+    pending = log_writer(state).pending.get(log_id)
+    if pending is not None and pending["project_id"] == project.project_id:
+        return _Json(full_entry(pending), headers={"cache-control": "no-store"})
+    row = await run_in_threadpool(_read, state, get_log, project.project_id, log_id)
+    return _Json(full_entry(row))
+
+
+class LogFilter(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    field: str
+    operator: str = "=="
+    value: str
+
+
+class LogSearchBody(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = None
+    filters: list[LogFilter] = []
+    time_range: dict[str, float] | None = None
+
+
+@router.post("/logs/tool_execution", tags=["logs"], summary="Search tool execution logs")
+async def search_execution_logs(
+    body: LogSearchBody | None = None,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
+    body = body or LogSearchBody()
+    offset = decode_cursor(body.cursor)
+    await log_writer(state).flush()
+    rows, more = await run_in_threadpool(
+        _read,
+        state,
+        search_logs,
+        project.project_id,
+        filters=[f.model_dump() for f in body.filters],
+        time_range=body.time_range,
+        offset=offset,
+        limit=body.limit,
+    )
+    return _Json(
+        {"logs": [summary(r) for r in rows], "next_cursor": encode_cursor(offset + len(rows)) if more else None}
+    )
+
+
+def _read(state: AppState, query, *args: Any, **kwargs: Any) -> Any:
+    with state.db.session() as db:
+        return query(db, *args, **kwargs)

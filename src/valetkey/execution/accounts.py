@@ -1,0 +1,159 @@
+"""Which connected account an execution runs as.
+
+An explicit `connected_account_id` wins; otherwise the user's most recently
+connected ACTIVE, enabled account for the tool's toolkit. An id from another
+project is reported exactly like an id that does not exist, so a key never
+learns about other projects' accounts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from valetkey.api.errors import ApiError, BadRequest, NotFound
+from valetkey.auth.models import AuthConfig, ConnectedAccount
+
+
+@dataclass(frozen=True)
+class ResolvedAccount:
+    """What execution needs of an account, read in one query and detached from the session."""
+
+    id: str
+    project_id: str
+    user_id: str
+    toolkit_slug: str
+    auth_config_id: str
+    auth_scheme: str
+    # Non-secret settings of the auth config (e.g. a base_url override).
+    auth_config_settings: dict[str, Any]
+    data: dict[str, Any]
+    state_encrypted: str | None
+
+
+def connect_fix(toolkit: str, user_id: str | None) -> str:
+    who = f"user '{user_id}'" if user_id else "the user"
+    return (
+        f"Connect {who} to {toolkit} first: create an auth config for {toolkit}, then call "
+        f"composio.connected_accounts.initiate(user_id=..., auth_config_id=...) (or "
+        f"POST /api/v3/connected_accounts) and let the user finish the connection; "
+        f"or pass an existing connected_account_id."
+    )
+
+
+def resolve_account(
+    db: Session, project_id: str, toolkit: str, *, connected_account_id: str | None, user_id: str | None
+) -> ResolvedAccount:
+    if connected_account_id:
+        return _explicit(db, project_id, toolkit, connected_account_id)
+    if not user_id:
+        raise BadRequest(
+            f"A user_id or connected_account_id is required: tools of {toolkit} act on behalf of a connected user",
+            suggested_fix="Pass user_id (the id of your end user) or connected_account_id.",
+        )
+    row = db.execute(
+        _query(project_id)
+        .where(
+            ConnectedAccount.user_id == user_id,
+            ConnectedAccount.toolkit_slug == toolkit,
+            ConnectedAccount.status == "ACTIVE",
+            ConnectedAccount.is_disabled.is_(False),
+        )
+        .order_by(ConnectedAccount.created_at.desc(), ConnectedAccount.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        raise _none_usable(db, project_id, toolkit, user_id)
+    return _snapshot(row)
+
+
+def _explicit(db: Session, project_id: str, toolkit: str, account_id: str) -> ResolvedAccount:
+    row = db.execute(_query(project_id).where(ConnectedAccount.id == account_id)).first()
+    if row is None:
+        raise NotFound(
+            f"Connected account {account_id} not found",
+            slug="ConnectedAccountNotFound",
+            suggested_fix="Check the id with GET /api/v3/connected_accounts; it may have been deleted.",
+        )
+    account = row
+    if account.toolkit_slug != toolkit:
+        raise BadRequest(
+            f"Connected account {account_id} is for {account.toolkit_slug}, but this tool belongs to {toolkit}",
+            suggested_fix=f"Pass a connected account of {toolkit}, or omit connected_account_id to use the user's.",
+        )
+    _ensure_usable(account)
+    return _snapshot(row)
+
+
+def _ensure_usable(account: Any) -> None:
+    if account.is_disabled:
+        raise ApiError(
+            f"Connected account {account.id} is disabled",
+            status=422,
+            slug="ConnectedAccountDisabled",
+            suggested_fix="Enable it again (PATCH /api/v3/connected_accounts/{id}/status) or use another account.",
+        )
+    if account.status != "ACTIVE":
+        raise ApiError(
+            f"Connected account {account.id} is {account.status}, not ACTIVE",
+            status=422,
+            slug="ConnectedAccountNotActive",
+            suggested_fix="Ask the user to reconnect (connected_accounts.refresh or a new initiate) and retry.",
+        )
+
+
+def _none_usable(db: Session, project_id: str, toolkit: str, user_id: str) -> ApiError:
+    """The 'no connected account' error, saying why when the user has unusable ones."""
+    unusable = db.execute(
+        select(ConnectedAccount.id, ConnectedAccount.status, ConnectedAccount.is_disabled)
+        .where(
+            ConnectedAccount.project_id == project_id,
+            ConnectedAccount.user_id == user_id,
+            ConnectedAccount.toolkit_slug == toolkit,
+        )
+        .order_by(ConnectedAccount.created_at.desc())
+        .limit(1)
+    ).first()
+    message = f"No connected account found for user '{user_id}' and toolkit '{toolkit}'"
+    if unusable is not None:
+        state = "disabled" if unusable.is_disabled else unusable.status
+        message += f" (the latest one, {unusable.id}, is {state})"
+    return BadRequest(message, slug="NoConnectedAccount", suggested_fix=connect_fix(toolkit, user_id))
+
+
+def _query(project_id: str):
+    """Only the columns execution uses: one indexed lookup joined to its auth config."""
+    return (
+        select(
+            ConnectedAccount.id,
+            ConnectedAccount.project_id,
+            ConnectedAccount.user_id,
+            ConnectedAccount.toolkit_slug,
+            ConnectedAccount.auth_config_id,
+            ConnectedAccount.status,
+            ConnectedAccount.is_disabled,
+            ConnectedAccount.data,
+            ConnectedAccount.state_encrypted,
+            AuthConfig.auth_scheme,
+            AuthConfig.settings.label("auth_config_settings"),
+        )
+        .join(AuthConfig, AuthConfig.id == ConnectedAccount.auth_config_id)
+        .where(ConnectedAccount.project_id == project_id)
+    )
+
+
+def _snapshot(row: Any) -> ResolvedAccount:
+    return ResolvedAccount(
+        id=row.id,
+        project_id=row.project_id,
+        user_id=row.user_id,
+        toolkit_slug=row.toolkit_slug,
+        auth_config_id=row.auth_config_id,
+        auth_scheme=row.auth_scheme,
+        auth_config_settings=dict(row.auth_config_settings or {}),
+        data=dict(row.data or {}),
+        state_encrypted=row.state_encrypted,
+    )

@@ -1,0 +1,138 @@
+"""Credentials onto upstream requests, and the one seam to the vault.
+
+A toolkit's `AuthScheme` says where credentials go (`CredentialPlacement`:
+a header or query parameter filled from a template such as
+``"Bearer {access_token}"``); a connected account supplies the values. This
+module joins the two and also answers the reverse question the execution log
+needs: which header and query names carry secrets and must never be stored.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from valetkey.catalog.model import AuthScheme, CredentialPlacement
+from valetkey.execution.request import UpstreamRequest
+
+# Schemes whose header is implied when a toolkit declares no placements.
+DEFAULT_PLACEMENTS: dict[str, tuple[CredentialPlacement, ...]] = {
+    "OAUTH2": (CredentialPlacement("header", "Authorization", "Bearer {access_token}"),),
+    "BEARER_TOKEN": (CredentialPlacement("header", "Authorization", "Bearer {token}"),),
+}
+# Always treated as secret in logs, whatever the scheme says.
+ALWAYS_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+
+
+class CredentialError(Exception):
+    """The account's credentials do not fit the toolkit's scheme."""
+
+
+def placements_for(scheme: AuthScheme) -> tuple[CredentialPlacement, ...]:
+    return scheme.placements or DEFAULT_PLACEMENTS.get(scheme.mode, ())
+
+
+def apply_credentials(request: UpstreamRequest, scheme: AuthScheme | None, values: Mapping[str, Any]) -> UpstreamRequest:
+    """`request` with the scheme's credentials placed on it.
+
+    BASIC builds ``Authorization: Basic base64(username:password)`` itself;
+    every other mode fills its placements' templates from `values`. A missing
+    value raises `CredentialError` naming it, rather than sending a request
+    with a hole where the secret should be.
+    """
+    if scheme is None or scheme.mode == "NO_AUTH":
+        return request
+    if scheme.mode == "OAUTH1":
+        raise CredentialError("OAuth 1.0a request signing is not supported yet")
+    if scheme.mode == "BASIC" and not scheme.placements:
+        return request.with_header("Authorization", basic_authorization(values))
+    placements = placements_for(scheme)
+    if not placements:
+        raise CredentialError(f"The {scheme.mode} scheme of this toolkit declares no credential placement")
+    for placement in placements:
+        value = _fill(placement.template, values, scheme.mode)
+        if placement.location == "query":
+            request = request.with_query(placement.name, value)
+        else:
+            request = request.with_header(placement.name, value)
+    return request
+
+
+def basic_authorization(values: Mapping[str, Any]) -> str:
+    if "username" not in values:
+        raise CredentialError("BASIC credentials need a username")
+    pair = f"{values['username']}:{values.get('password') or ''}".encode()
+    return "Basic " + base64.b64encode(pair).decode("ascii")
+
+
+def apply_parameters(request: UpstreamRequest, parameters: Iterable[Mapping[str, Any]]) -> UpstreamRequest:
+    """Literal header/query parameters (custom_auth_params, proxy `parameters`)."""
+    for param in parameters:
+        where = param.get("in") or param.get("in_") or param.get("type") or "header"
+        name, value = str(param["name"]), str(param["value"])
+        request = request.with_query(name, value) if where == "query" else request.with_header(name, value)
+    return request
+
+
+def secret_names(scheme: AuthScheme | None, extra: Iterable[Mapping[str, Any]] = ()) -> tuple[frozenset[str], frozenset[str]]:
+    """(header names, query names) that carry credentials, lower-cased headers."""
+    headers = set(ALWAYS_SECRET_HEADERS)
+    query: set[str] = set()
+    for placement in placements_for(scheme) if scheme else ():
+        (query.add(placement.name) if placement.location == "query" else headers.add(placement.name.lower()))
+    for param in extra:
+        where = param.get("in") or param.get("in_") or param.get("type") or "header"
+        (query.add(str(param["name"])) if where == "query" else headers.add(str(param["name"]).lower()))
+    return frozenset(headers), frozenset(query)
+
+
+def account_credentials(vault: Any, account: Any) -> dict[str, Any]:
+    """The plain credential values of a connected account.
+
+    This is the only place execution reads secrets at rest. Non-secret
+    connection data (subdomain, instance URL...) comes from `account.data`;
+    secrets (tokens, API keys, passwords) are sealed in
+    `account.state_encrypted` by the vault, bound to this project and account
+    (the associated data), so a sealed value copied to another row won't open.
+    """
+    values = dict(account.data or {})
+    if account.state_encrypted:
+        from valetkey.vault import CONNECTED_ACCOUNT_STATE, AssociatedData
+
+        aad = AssociatedData(CONNECTED_ACCOUNT_STATE, account.project_id, account.id)
+        values.update(vault.decrypt_json(account.state_encrypted, aad=aad))
+    return values
+
+
+def vault_of(state: Any) -> Any:
+    """The server's vault: `state.vault` once the app provides it, else built once from settings."""
+    vault = getattr(state, "vault", None) or state.extras.get("vault")
+    if vault is None:
+        from valetkey.vault import vault_from_settings
+
+        vault = state.extras["vault"] = vault_from_settings(state.settings)
+    return vault
+
+
+def _fill(template: str, values: Mapping[str, Any], mode: str) -> str:
+    try:
+        return template.format_map(_Strict(values))
+    except KeyError as exc:
+        raise CredentialError(f"The connected account has no '{exc.args[0]}' credential, needed by {mode}") from None
+
+
+class _Strict(dict):
+    """format_map source that refuses missing and empty values."""
+
+    def __init__(self, values: Mapping[str, Any]):
+        super().__init__(values)
+
+    def __missing__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __getitem__(self, key: str) -> Any:
+        value = super().__getitem__(key)
+        if value is None or value == "":
+            raise KeyError(key)
+        return value

@@ -1,0 +1,99 @@
+"""Tools written in Python: loading the handler and the context it is given.
+
+A handler is ``def handler(arguments, context)`` (or ``async def``) named in
+the tool definition as ``"package.module:function"``. It returns the result's
+`data`; raising `ToolError` (or any exception) fails the execution with that
+message. Handlers reach the upstream API only through `context.request`, which
+applies the toolkit's base URL and the account's credentials, so handler code
+never sees a secret unless it reads `context.credentials` deliberately.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from valetkey.catalog.model import AuthScheme
+from valetkey.execution.credentials import apply_credentials, apply_parameters
+from valetkey.execution.http import UpstreamClient, UpstreamOutcome
+from valetkey.execution.request import UpstreamRequest
+from valetkey.execution.retry import NO_RETRY, RetryPolicy
+
+
+class ToolError(Exception):
+    """Raise from a handler to fail the execution with a clean message."""
+
+
+class HandlerNotFound(Exception):
+    pass
+
+
+_LOADED: dict[str, Callable[..., Any]] = {}
+
+
+def load_handler(ref: str) -> Callable[..., Any]:
+    """The function `ref` ("package.module:function") names, imported once."""
+    handler = _LOADED.get(ref)
+    if handler is None:
+        module_name, _, attr = ref.partition(":")
+        try:
+            handler = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError, ValueError) as exc:
+            raise HandlerNotFound(f"Tool handler {ref!r} cannot be loaded: {exc}") from exc
+        _LOADED[ref] = handler
+    return handler
+
+
+@dataclass
+class ToolContext:
+    """What a handler knows about its call. Upstream calls go through `request`."""
+
+    arguments: dict[str, Any]
+    user_id: str | None
+    connected_account_id: str | None
+    base_url: str
+    http: UpstreamClient
+    scheme: AuthScheme | None = None
+    credentials: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    parameters: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
+    retry: RetryPolicy = NO_RETRY
+    # Every upstream call the handler made, for the execution log.
+    calls: list[tuple[UpstreamRequest, UpstreamOutcome]] = field(default_factory=list, repr=False)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        content: bytes | str | None = None,
+    ) -> UpstreamOutcome:
+        """Call the toolkit's API at `path` (relative to its base URL) with credentials applied."""
+        if "://" in path:
+            raise ToolError("context.request takes a path relative to the toolkit's base URL")
+        query = tuple((k, str(v)) for k, v in (params or {}).items())
+        kind, body = ("json", json) if json is not None else ("raw", content) if content is not None else (None, None)
+        url = self.base_url.rstrip("/") + "/" + path.lstrip("/")
+        request = UpstreamRequest(method.upper(), url, dict(headers or {}), query, kind, body)
+        request = apply_credentials(apply_parameters(request, self.parameters), self.scheme, self.credentials)
+        outcome = await self.http.send(request, self.retry)
+        self.calls.append((request, outcome))
+        return outcome
+
+
+async def run_handler(ref: str, context: ToolContext) -> Any:
+    """The handler's return value; exceptions propagate for the caller to report."""
+    handler = load_handler(ref)
+    if inspect.iscoroutinefunction(handler):
+        return await handler(context.arguments, context)
+    result = await run_in_threadpool(handler, context.arguments, context)
+    if inspect.isawaitable(result):
+        result = await result
+    return result

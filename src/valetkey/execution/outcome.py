@@ -1,0 +1,101 @@
+"""From an upstream outcome to the `{data, error, successful}` of a tool result.
+
+Composio reports a failed upstream call as a normal 200 answer with
+``successful: false``: `error` is one line a person or an LLM can act on
+("404 Not Found: Requested entity was not found."), and `data` keeps the
+details (``{"status_code": 404, "message": ...}``), as in the troubleshooting
+guide. Our own status codes are reserved for our own errors.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from valetkey.execution.http import UpstreamOutcome
+
+MAX_MESSAGE = 500
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    data: dict[str, Any]
+    error: str | None
+    successful: bool
+
+
+def decode_body(response: httpx.Response) -> Any:
+    """JSON when the upstream says (or the body looks like) JSON, else text; None when empty."""
+    content = response.content
+    if not content:
+        return None
+    kind = response.headers.get("content-type", "")
+    if "json" in kind or content[:1] in (b"{", b"["):
+        try:
+            return json.loads(content)
+        except ValueError:
+            pass
+    return response.text
+
+
+def error_message(body: Any) -> str | None:
+    """The human message in the error shapes APIs commonly use."""
+    if isinstance(body, str):
+        return body.strip()[:MAX_MESSAGE] or None
+    if not isinstance(body, dict):
+        return None
+    for key in ("message", "error_description", "detail", "title", "error_message", "msg"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return value[:MAX_MESSAGE]
+    error = body.get("error")
+    if isinstance(error, str) and error:
+        return error[:MAX_MESSAGE]
+    if isinstance(error, dict):
+        return error_message(error)
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors:
+        first = errors[0]
+        return first[:MAX_MESSAGE] if isinstance(first, str) else error_message(first)
+    return None
+
+
+def select(data: Any, path: str | None) -> Any:
+    """The part of a response a dotted `response_path` names ("data.items"); all of it if absent."""
+    if not path:
+        return data
+    for part in path.split("."):
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data
+
+
+def as_data(value: Any) -> dict[str, Any]:
+    """`data` is always an object on the wire; other values are wrapped under "data"."""
+    return value if isinstance(value, dict) else {"data": value}
+
+
+def tool_result(outcome: UpstreamOutcome, response_path: str | None = None) -> ToolResult:
+    response = outcome.response
+    if response is None:
+        return ToolResult({"status_code": None, "message": outcome.message}, outcome.message, False)
+    body = decode_body(response)
+    if response.status_code < 400:
+        return ToolResult(as_data(select(body, response_path)), None, True)
+    status = response.status_code
+    message = error_message(body)
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = "Error"
+    summary = f"{status} {reason}" + (f": {message}" if message else "")
+    detail = body if isinstance(body, str) else json.dumps(body) if body is not None else ""
+    return ToolResult({"status_code": status, "message": detail[:10_000]}, summary, False)

@@ -1,0 +1,70 @@
+"""Recording one execution or proxy call as an execution log row.
+
+The row is handed to the process's `LogWriter` and written in the
+background; the project's ``log_visibility_setting`` decides whether request
+and response bodies are kept (``dont_store_data`` keeps only the metadata).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from valetkey.api.auth import ProjectContext
+from valetkey.execution.connection import Connection
+from valetkey.execution.logs import LogWriter
+from valetkey.ids import new_id
+from valetkey.store.db import utcnow
+
+DONT_STORE = "dont_store_data"
+
+
+def log_writer(state: Any) -> LogWriter:
+    writer = state.extras.get("execution_log_writer")
+    if writer is None:
+        writer = state.extras["execution_log_writer"] = LogWriter(state.db)
+    return writer
+
+
+def record_execution(
+    state: Any,
+    project: ProjectContext,
+    *,
+    kind: str,
+    tool_slug: str,
+    toolkit_slug: str,
+    toolkit_version: str | None,
+    user_id: str | None,
+    connection: Connection,
+    request_id: str | None,
+    successful: bool,
+    error: str | None,
+    upstream_status: int | None,
+    duration_ms: float,
+    request: dict[str, Any] | None,
+    response: dict[str, Any] | None,
+) -> str:
+    """Queue the log row and return its id."""
+    keep = project.setting("log_visibility_setting") != DONT_STORE
+    log_id = new_id("log")
+    log_writer(state).submit(
+        {
+            "id": log_id,
+            "project_id": project.project_id,
+            "tool_slug": tool_slug,
+            "toolkit_slug": toolkit_slug,
+            "toolkit_version": toolkit_version,
+            "user_id": user_id,
+            "connected_account_id": connection.account_id,
+            "kind": kind,
+            "credential_source": connection.source,
+            "request_id": request_id,
+            "successful": successful,
+            "error": error,
+            "upstream_status": upstream_status,
+            "duration_ms": round(duration_ms, 3),
+            "request": request if keep else None,
+            "response": response if keep else None,
+            "created_at": utcnow(),
+        }
+    )
+    return log_id

@@ -1,0 +1,203 @@
+"""Turn a declarative `HttpOperation` plus validated arguments into an upstream request.
+
+`UpstreamRequest` is a plain value: building it does no I/O, so the tricky
+parts (URL-encoding path segments, repeated query keys, nested JSON bodies,
+which argument goes where) are unit-testable without a server.
+
+Where an argument travels, in order of precedence:
+
+1. an explicit `ParamBinding` on the operation;
+2. a `{name}` placeholder in the path template;
+3. the query string for methods without a body (GET, HEAD, DELETE, OPTIONS),
+   the body otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+from urllib.parse import quote
+
+from valetkey.catalog.model import HttpOperation, ParamBinding
+
+BodyKind = Literal["json", "form", "multipart", "raw"]
+BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\}")
+
+
+class RequestBuildError(ValueError):
+    """The arguments cannot form a request (a path parameter is missing, say)."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class UpstreamRequest:
+    """One HTTP request to a third-party API, before credentials or after."""
+
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    query: tuple[tuple[str, str], ...] = ()
+    body_kind: BodyKind | None = None
+    # json: any JSON value; form: list of (name, value); multipart: (fields, files);
+    # raw: bytes or str.
+    body: Any = None
+
+    def with_header(self, name: str, value: str) -> "UpstreamRequest":
+        headers = {k: v for k, v in self.headers.items() if k.lower() != name.lower()}
+        headers[name] = value
+        return replace(self, headers=headers)
+
+    def with_query(self, name: str, value: str) -> "UpstreamRequest":
+        kept = tuple((k, v) for k, v in self.query if k != name)
+        return replace(self, query=kept + ((name, value),))
+
+    def httpx_arguments(self) -> dict[str, Any]:
+        """Keyword arguments for `httpx.AsyncClient.request`."""
+        kwargs: dict[str, Any] = {"method": self.method, "url": self.url, "headers": self.headers}
+        if self.query:
+            kwargs["params"] = list(self.query)
+        if self.body_kind == "json":
+            kwargs["content"] = json.dumps(self.body, separators=(",", ":")).encode()
+            if not _has_header(self.headers, "content-type"):
+                kwargs["headers"] = {**self.headers, "Content-Type": "application/json"}
+        elif self.body_kind == "form":
+            kwargs["data"] = _form_dict(self.body)
+        elif self.body_kind == "multipart":
+            fields, files = self.body
+            kwargs["data"] = _form_dict(fields)
+            kwargs["files"] = files or None
+        elif self.body_kind == "raw":
+            kwargs["content"] = self.body if isinstance(self.body, bytes) else str(self.body).encode()
+        return kwargs
+
+
+def build_request(operation: HttpOperation, base_url: str, arguments: dict[str, Any]) -> UpstreamRequest:
+    """The request `operation` describes for `arguments` against `base_url`."""
+    method = operation.method.upper()
+    bindings = {b.arg: b for b in operation.params}
+    placeholders = set(_PLACEHOLDER.findall(operation.path))
+    path_values: dict[str, Any] = {}
+    query: list[tuple[str, str]] = [(k, str(v)) for k, v in operation.query.items()]
+    headers = dict(operation.headers)
+    body_fields: list[tuple[ParamBinding, Any]] = []
+
+    for arg, value in arguments.items():
+        if arg == operation.body_arg:
+            continue
+        binding = bindings.get(arg) or _implicit_binding(arg, method, placeholders)
+        if value is None and binding.location != "body":
+            continue
+        if binding.location == "path":
+            path_values[binding.upstream_name] = value
+        elif binding.location == "query":
+            query.extend((binding.upstream_name, v) for v in _query_values(value))
+        elif binding.location == "header":
+            headers[binding.upstream_name] = _scalar_text(value)
+        else:
+            body_fields.append((binding, value))
+
+    url = base_url.rstrip("/") + _expand_path(operation.path, path_values)
+    body_kind, body = _body(operation, method, arguments, body_fields)
+    return UpstreamRequest(method, url, headers, tuple(query), body_kind, body)
+
+
+def _implicit_binding(arg: str, method: str, placeholders: set[str]) -> ParamBinding:
+    if arg in placeholders:
+        return ParamBinding(arg, "path")
+    return ParamBinding(arg, "query" if method in BODYLESS_METHODS else "body")
+
+
+def _expand_path(template: str, values: dict[str, Any]) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise RequestBuildError(f"Missing path parameter '{name}'", name)
+        # safe="" so a value can never add path segments ("../admin", "a/b").
+        return quote(_scalar_text(values[name]), safe="")
+
+    path = _PLACEHOLDER.sub(substitute, template)
+    return path if path.startswith("/") or not path else "/" + path
+
+
+def _body(
+    operation: HttpOperation, method: str, arguments: dict[str, Any], fields: list[tuple[ParamBinding, Any]]
+) -> tuple[BodyKind | None, Any]:
+    kind: BodyKind | None = operation.body
+    if operation.body_arg is not None:
+        if operation.body_arg not in arguments:
+            return (None, None) if not fields else (kind or "json", _nest(fields))
+        whole = arguments[operation.body_arg]
+        return (kind or ("raw" if isinstance(whole, str) else "json")), whole
+    if not fields:
+        return None, None
+    if kind is None:
+        kind = "json"
+    if kind == "json":
+        return kind, _nest(fields)
+    flat = [(b.upstream_name, v) for b, v in fields if v is not None]
+    if kind == "multipart":
+        files = [(name, _file_part(v)) for name, v in flat if _is_file(v)]
+        plain = [(name, v) for name, v in flat if not _is_file(v)]
+        return kind, (plain, files)
+    if kind == "raw":
+        return kind, flat[0][1] if flat else b""
+    return kind, flat
+
+
+def _nest(fields: list[tuple[ParamBinding, Any]]) -> dict[str, Any]:
+    """A JSON object from body bindings; a dotted wire name ("issue.title") nests."""
+    body: dict[str, Any] = {}
+    for binding, value in fields:
+        *parents, leaf = binding.upstream_name.split(".")
+        node = body
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise RequestBuildError(f"Body field '{part}' is both a value and an object", binding.arg)
+        node[leaf] = value
+    return body
+
+
+def _query_values(value: Any) -> list[str]:
+    """Arrays repeat the key (`?label=a&label=b`), the form most APIs accept."""
+    if isinstance(value, (list, tuple)):
+        return [_scalar_text(v) for v in value if v is not None]
+    return [_scalar_text(value)]
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _form_dict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in pairs:
+        text = [_scalar_text(v) for v in value] if isinstance(value, (list, tuple)) else _scalar_text(value)
+        out[name] = text
+    return out
+
+
+def _is_file(value: Any) -> bool:
+    return isinstance(value, dict) and "content" in value and ("filename" in value or "name" in value)
+
+
+def _file_part(value: dict[str, Any]) -> tuple[str, bytes, str]:
+    """A multipart file from `{"filename", "content", "content_type"?}`; content is text."""
+    content = value["content"]
+    data = content.encode() if isinstance(content, str) else bytes(content)
+    filename = value.get("filename") or value.get("name") or "file"
+    return filename, data, value.get("content_type") or value.get("mimetype") or "application/octet-stream"
+
+
+def _has_header(headers: dict[str, str], name: str) -> bool:
+    return any(k.lower() == name for k in headers)

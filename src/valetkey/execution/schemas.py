@@ -1,0 +1,70 @@
+"""Request bodies of the execution endpoints, as the Composio v3 API defines them.
+
+Field names and shapes follow `composio_client.types.tool_execute_params` and
+`tool_proxy_params`. Unknown fields are ignored, as the hosted API does, so a
+newer SDK sending a new optional field keeps working.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class AuthParameter(_Body):
+    name: str
+    value: str | float
+    in_: Literal["query", "header"] = Field(alias="in")
+
+
+class CustomAuthParams(_Body):
+    base_url: str | None = None
+    body: dict[str, Any] | None = None
+    parameters: list[AuthParameter] = []
+
+
+class CustomConnectionData(_Body):
+    auth_scheme: str = Field(alias="authScheme")
+    toolkit_slug: str | None = Field(default=None, alias="toolkitSlug")
+    val: dict[str, Any] = {}
+
+
+class ExecuteBody(_Body):
+    arguments: dict[str, Any] | None = None
+    connected_account_id: str | None = None
+    user_id: str | None = None
+    # Deprecated alias of user_id, still sent by older clients.
+    entity_id: str | None = None
+    version: str | None = None
+    text: str | None = None
+    custom_auth_params: CustomAuthParams | None = None
+    custom_connection_data: CustomConnectionData | None = None
+    allow_tracing: bool | None = None
+
+
+class ProxyParameter(_Body):
+    name: str
+    value: str
+    type: Literal["header", "query"]
+
+
+class BinaryBody(_Body):
+    base64: str | None = None
+    url: str | None = None
+    content_type: str | None = Field(default=None, validation_alias=AliasChoices("content_type", "contentType"))
+
+
+class ProxyBody(_Body):
+    endpoint: str = Field(min_length=1)
+    method: Literal["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
+    body: Any = None
+    binary_body: BinaryBody | None = None
+    connected_account_id: str | None = None
+    user_id: str | None = None
+    parameters: list[ProxyParameter] = []
+    custom_connection_data: CustomConnectionData | None = None

@@ -1,0 +1,156 @@
+"""Executing a tool: resolve, validate, authenticate, call, report, log.
+
+`execute_tool` is the whole story of ``POST /tools/execute/{slug}`` without
+HTTP concerns. Problems with the *request* (unknown tool, bad arguments, no
+connected account) raise `ApiError` and become 4xx error objects; problems
+*upstream* (4xx/5xx answers, timeouts, refused connections) are results with
+``successful: false``, because the call itself was carried out as asked.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from valetkey.api.auth import ProjectContext
+from valetkey.api.errors import ApiError, BadRequest
+from valetkey.catalog.model import Tool, Toolkit
+from valetkey.execution.connection import Connection, resolve_connection
+from valetkey.execution.credentials import CredentialError, apply_credentials, apply_parameters, secret_names
+from valetkey.execution.handlers import ToolContext, ToolError, run_handler
+from valetkey.execution.logs import describe_request, describe_response
+from valetkey.execution.outcome import ToolResult, as_data, decode_body, tool_result
+from valetkey.execution.recording import record_execution
+from valetkey.execution.request import RequestBuildError, build_request
+from valetkey.execution.retry import DEFAULT_RETRY, NO_RETRY
+from valetkey.execution.schemas import ExecuteBody
+from valetkey.execution.validation import validate_arguments
+
+log = logging.getLogger("valetkey.execution")
+LATEST = ("", "latest")
+
+
+async def execute_tool(
+    state: Any, project: ProjectContext, slug: str, body: ExecuteBody, request_id: str | None
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    resolved = state.catalog.resolve_tool(slug, None if body.version in LATEST else body.version)
+    tool, toolkit, version = resolved.tool, resolved.toolkit, resolved.version
+    arguments = _arguments(tool, version, body)
+    user_id = body.user_id or body.entity_id
+    connection = await resolve_connection(
+        state,
+        project.project_id,
+        toolkit,
+        needs_auth=needs_connection(tool, toolkit),
+        connected_account_id=body.connected_account_id,
+        user_id=user_id,
+        custom_connection_data=body.custom_connection_data,
+        custom_auth_params=body.custom_auth_params,
+    )
+    if tool.handler:
+        result, request_log, response_log, status = await _run_python(state, tool, arguments, user_id, connection)
+    else:
+        result, request_log, response_log, status = await _run_http(state, tool, arguments, connection)
+    log_id = record_execution(
+        state,
+        project,
+        kind="tool",
+        tool_slug=tool.slug,
+        toolkit_slug=toolkit.slug,
+        toolkit_version=version,
+        user_id=user_id or (connection.account.user_id if connection.account else None),
+        connection=connection,
+        request_id=request_id,
+        successful=result.successful,
+        error=result.error,
+        upstream_status=status,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        request=request_log,
+        response=response_log,
+    )
+    return {"data": result.data, "error": result.error, "successful": result.successful, "log_id": log_id}
+
+
+def needs_connection(tool: Tool, toolkit: Toolkit) -> bool:
+    """Whether a call must find credentials; toolkits that also offer NO_AUTH run without."""
+    if tool.no_auth or toolkit.no_auth:
+        return False
+    return toolkit.scheme("NO_AUTH") is None
+
+
+def _arguments(tool: Tool, version: str, body: ExecuteBody) -> dict[str, Any]:
+    if body.arguments is None and body.text:
+        raise BadRequest(
+            "Executing a tool from natural-language `text` is not supported by this server",
+            slug="TextInputUnsupported",
+            suggested_fix="Pass the tool's input as `arguments` (see GET /api/v3/tools/{slug} for its schema).",
+        )
+    arguments = body.arguments or {}
+    problem = validate_arguments(tool, version, arguments)
+    if problem is not None:
+        raise BadRequest(
+            f"Invalid arguments for {tool.slug}: {problem.field}: {problem.message}",
+            slug="ToolArgumentsInvalid",
+            suggested_fix=f"Check `{problem.field}` against the input schema of {tool.slug} (GET /api/v3/tools/{tool.slug}).",
+            extra={"errors": [{"field": problem.field, "message": problem.message}]},
+        )
+    return arguments
+
+
+async def _run_http(state: Any, tool: Tool, arguments: dict[str, Any], connection: Connection):
+    operation = tool.operation
+    if operation is None:
+        raise ApiError(f"Tool {tool.slug} has neither an HTTP operation nor a handler", status=500, slug="ToolMisconfigured")
+    try:
+        request = build_request(operation, connection.base_url, arguments)
+        request = apply_credentials(apply_parameters(request, connection.parameters), connection.scheme, connection.values)
+    except RequestBuildError as exc:
+        raise BadRequest(f"Invalid arguments for {tool.slug}: {exc.field}: {exc}", slug="ToolArgumentsInvalid") from None
+    except CredentialError as exc:
+        raise ApiError(str(exc), status=422, slug="ConnectionCredentialsInvalid",
+                       suggested_fix="Reconnect the account so it carries the credentials this toolkit needs.") from None
+    outcome = await state.http.send(request, DEFAULT_RETRY if tool.idempotent else NO_RETRY)
+    result = tool_result(outcome, operation.response_path)
+    if not result.successful and outcome.attempts > 1:
+        result = ToolResult(result.data, f"{result.error} (after {outcome.attempts} attempts)", False)
+    headers, query = secret_names(connection.scheme, connection.parameters)
+    request_log = {**describe_request(request, headers, query), "attempts": outcome.attempts}
+    response = outcome.response
+    response_log = describe_response(
+        outcome.status, dict(response.headers) if response is not None else None,
+        result.data if result.successful else (decode_body(response) if response is not None else outcome.message),
+    )
+    return result, request_log, response_log, outcome.status
+
+
+async def _run_python(state: Any, tool: Tool, arguments: dict[str, Any], user_id: str | None, connection: Connection):
+    context = ToolContext(
+        arguments=arguments,
+        user_id=user_id,
+        connected_account_id=connection.account_id,
+        base_url=connection.base_url,
+        http=state.http,
+        scheme=connection.scheme,
+        credentials=connection.values,
+        parameters=connection.parameters,
+        retry=DEFAULT_RETRY if tool.idempotent else NO_RETRY,
+    )
+    try:
+        result = ToolResult(as_data(await run_handler(tool.handler, context)), None, True)
+    except ToolError as exc:
+        result = ToolResult({}, str(exc) or "The tool failed", False)
+    except CredentialError as exc:
+        result = ToolResult({}, str(exc), False)
+    except Exception as exc:
+        log.exception("tool handler failed", extra={"tool": tool.slug})
+        result = ToolResult({}, f"The tool's handler failed: {type(exc).__name__}: {exc}"[:500], False)
+    headers, query = secret_names(connection.scheme, connection.parameters)
+    request_log = {
+        "handler": tool.handler,
+        "arguments": arguments,
+        "calls": [describe_request(request, headers, query) for request, _ in context.calls],
+    }
+    status = context.calls[-1][1].status if context.calls else None
+    return result, request_log, describe_response(status, None, result.data), status
