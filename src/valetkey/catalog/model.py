@@ -61,6 +61,8 @@ class AuthScheme:
     oauth: dict[str, Any] = field(default_factory=dict)
     # Optional request that proves a key works before the account goes ACTIVE.
     verification: dict[str, Any] | None = None
+    # Page where a user finds or creates this kind of credential.
+    auth_hint_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,13 @@ class Toolkit:
     app_url: str = ""
     # Where the definition came from, for error messages.
     source: str = ""
+    # Display names of `categories`, by category id.
+    category_names: dict[str, str] = field(default_factory=dict)
+    # What changed in each version, by version.
+    changelog: dict[str, str] = field(default_factory=dict)
+    auth_guide_url: str = ""
+    # Rank for sort_by=usage until real usage counts exist; higher first.
+    popularity: int = 0
 
     @property
     def latest_version(self) -> str:

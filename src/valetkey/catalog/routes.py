@@ -1,3 +1,154 @@
-from fastapi import APIRouter
+"""HTTP routes of the catalog: toolkits and tools, as the Composio v3 API serves them.
 
-router = APIRouter(tags=["toolkits"])
+Thin on purpose: parse parameters, call `service`, wrap lists in the page
+envelope. Every route needs a project key even though the catalog is global.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from valetkey.api.auth import require_project
+from valetkey.api.state import AppState, app_state
+from valetkey.catalog import params, service
+from valetkey.catalog.registry import Catalog
+
+router = APIRouter(dependencies=[Depends(require_project)])
+
+Limit = Query(None, ge=1, le=service.MAX_LIMIT, description="Items per page, at most 1000.")
+
+
+def get_catalog(state: AppState = Depends(app_state)) -> Catalog:
+    return state.catalog
+
+
+def _limit(limit: float | None, default: int) -> int:
+    return int(limit) if limit is not None else default
+
+
+# -- toolkits ---------------------------------------------------------------
+
+
+@router.get("/toolkits", tags=["toolkits"], summary="List toolkits")
+def list_toolkits(
+    category: str | None = None,
+    managed_by: Literal["composio", "all", "project"] | None = None,
+    type: Literal["native", "custom", "all"] | None = None,
+    sort_by: Literal["usage", "alphabetically"] | None = None,
+    include_deprecated: bool | None = None,
+    search: str | None = None,
+    query: str | None = None,
+    limit: float | None = Limit,
+    cursor: str | None = None,
+    catalog: Catalog = Depends(get_catalog),
+) -> dict[str, Any]:
+    items = service.list_toolkits(
+        catalog, category=category, managed_by=managed_by, kind=type, sort_by=sort_by, search=search or query
+    )
+    return service.page(items, _limit(limit, service.DEFAULT_TOOLKITS_LIMIT), cursor)
+
+
+@router.get("/toolkits/categories", tags=["toolkits"], summary="List toolkit categories")
+def list_categories(catalog: Catalog = Depends(get_catalog)) -> dict[str, Any]:
+    return service.page(service.categories(catalog), service.MAX_LIMIT, None)
+
+
+@router.get("/toolkits/changelog", tags=["toolkits"], summary="Recent versions of every toolkit")
+def get_changelog(request: Request, catalog: Catalog = Depends(get_catalog)) -> dict[str, Any]:
+    items = service.changelog(catalog)
+    return {
+        "items": items,
+        "url": str(request.url),
+        "content_type": "application/json",
+        "size": len(json.dumps(items)),
+    }
+
+
+class MultiBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    toolkits: list[str] | None = None
+    category: str | None = None
+    managed_by: Literal["composio", "all", "project"] | None = None
+    sort_by: Literal["usage", "alphabetically"] | None = None
+    limit: float | None = Field(None, ge=1, le=service.MAX_LIMIT)
+    cursor: str | None = None
+
+
+@router.post("/toolkits/multi", tags=["toolkits"], summary="Fetch several toolkits")
+def multi_toolkits(body: MultiBody, catalog: Catalog = Depends(get_catalog)) -> dict[str, Any]:
+    items = service.list_toolkits(
+        catalog, slugs=body.toolkits, category=body.category, managed_by=body.managed_by, sort_by=body.sort_by
+    )
+    return service.page(items, _limit(body.limit, service.DEFAULT_TOOLKITS_LIMIT), body.cursor)
+
+
+@router.get("/toolkits/{slug}", tags=["toolkits"], summary="Get a toolkit")
+def get_toolkit(slug: str, version: str | None = None, catalog: Catalog = Depends(get_catalog)) -> dict[str, Any]:
+    return service.toolkit_detail(catalog, slug, version)
+
+
+# -- tools ------------------------------------------------------------------
+
+
+@router.get("/tools", tags=["tools"], summary="List tools")
+def list_tools(
+    request: Request,
+    toolkit_slug: str | None = Query(None, description="A toolkit slug, or several separated by commas."),
+    tool_slugs: str | None = Query(None, description="Comma-separated tool slugs; overrides the other filters."),
+    search: str | None = None,
+    query: str | None = None,
+    tags: list[str] | None = Query(None),
+    scopes: list[str] | None = Query(None),
+    important: Literal["true", "false"] | None = None,
+    include_deprecated: bool = True,
+    toolkit_versions: str | None = Query(None, description="'latest', a version, or toolkit_versions[slug]=version."),
+    auth_config_ids: list[str] | None = Query(None, description="Accepted for compatibility; not used yet."),
+    limit: float | None = Limit,
+    cursor: str | None = None,
+    catalog: Catalog = Depends(get_catalog),
+) -> dict[str, Any]:
+    slugs = params.split_list(tool_slugs)
+    items = service.list_tools(
+        catalog,
+        toolkit_slugs=params.split_list(toolkit_slug),
+        tool_slugs=slugs,
+        search=query or search,
+        tags=params.split_list(tags),
+        scopes=params.split_list(scopes),
+        important=important == "true",
+        include_deprecated=include_deprecated,
+        versions=params.toolkit_versions(request.query_params),
+    )
+    default_limit = max(len(slugs), 1) if slugs else service.DEFAULT_TOOLS_LIMIT
+    return service.page(items, _limit(limit, default_limit), cursor)
+
+
+@router.get("/tools/enum", tags=["tools"], summary="Every tool slug")
+def tool_enum(catalog: Catalog = Depends(get_catalog)) -> list[str]:
+    return service.tool_enum(catalog)
+
+
+class RequiredScopesBody(BaseModel):
+    tools: list[str] = Field(min_length=1)
+    version: str | None = None
+
+
+@router.post("/tools/scopes/required", tags=["tools"], summary="Scopes a set of tools needs")
+def required_scopes(body: RequiredScopesBody, catalog: Catalog = Depends(get_catalog)) -> dict[str, Any]:
+    return service.required_scopes(catalog, body.tools, body.version)
+
+
+@router.get("/tools/{tool_slug}", tags=["tools"], summary="Get a tool")
+def get_tool(
+    request: Request,
+    tool_slug: str,
+    version: str | None = None,
+    toolkit_versions: str | None = Query(None, description="'latest', a version, or toolkit_versions[slug]=version."),
+    catalog: Catalog = Depends(get_catalog),
+) -> dict[str, Any]:
+    return service.tool_detail(catalog, tool_slug, version, params.toolkit_versions(request.query_params))

@@ -1,0 +1,82 @@
+"""Checks on a tool definition that look at more than one field.
+
+Each check raises ValueError with a sentence a toolkit author can act on; the
+loader adds the file and the tool slug. Shape checks (types, unknown keys)
+already happened in `format`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
+
+import jsonschema
+from jsonschema.exceptions import SchemaError
+
+from valetkey.catalog.format import ToolkitSpec, ToolSpec
+from valetkey.catalog.model import BEHAVIOUR_TAGS
+
+# Tags every toolkit may use; a toolkit declares any others in its `tags:`.
+WELL_KNOWN_TAGS = (*BEHAVIOUR_TAGS, "important")
+
+
+def check_schema(schema: dict[str, Any], what: str) -> None:
+    """A valid JSON Schema (its own `$schema`, else draft 2020-12) describing an object."""
+    if schema.get("type") != "object":
+        raise ValueError(f"{what} schema must have `type: object`")
+    validator = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    try:
+        validator.check_schema(schema)
+    except SchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
+        raise ValueError(f"{what} schema is not valid JSON Schema at {where}: {exc.message}") from None
+    required = schema.get("required") or []
+    properties = schema.get("properties") or {}
+    missing = [name for name in required if name not in properties]
+    if missing:
+        raise ValueError(f"{what} schema requires {missing}, which are not among its properties")
+
+
+def check_slug(tool: ToolSpec, toolkit: ToolkitSpec) -> None:
+    prefix = toolkit.slug.upper() + "_"
+    if not tool.slug.startswith(prefix) or tool.slug == prefix.rstrip("_"):
+        raise ValueError(f"slug must start with the toolkit prefix {prefix!r} (TOOLKIT_ACTION)")
+
+
+def check_tags(tool: ToolSpec, toolkit: ToolkitSpec) -> None:
+    known = set(WELL_KNOWN_TAGS) | set(toolkit.tags)
+    unknown = [t for t in tool.tags if t not in known]
+    if unknown:
+        raise ValueError(
+            f"unknown tags {unknown}; use {', '.join(WELL_KNOWN_TAGS)} or declare them in toolkit.yaml `tags:`"
+        )
+    if len(set(tool.tags)) != len(tool.tags):
+        raise ValueError(f"tags repeat a value: {tool.tags}")
+    if "readOnlyHint" in tool.tags and "destructiveHint" in tool.tags:
+        raise ValueError("a tool cannot be both readOnlyHint and destructiveHint")
+
+
+def version_window(tool: ToolSpec, toolkit: ToolkitSpec) -> tuple[str, str | None]:
+    """[added_in, removed_in) with the default filled in, checked against the toolkit's versions."""
+    added = tool.added_in or toolkit.versions[0]
+    for key, value in (("added_in", added), ("removed_in", tool.removed_in)):
+        if value is not None and value not in toolkit.versions:
+            raise ValueError(f"{key} {value!r} is not one of the toolkit's versions {toolkit.versions}")
+    if tool.removed_in is not None and tool.removed_in <= added:
+        raise ValueError(f"removed_in {tool.removed_in} must come after added_in {added}")
+    return added, tool.removed_in
+
+
+def import_handler(path: str) -> Callable[..., Any]:
+    """Import "package.module:function" and make sure it is callable."""
+    module_name, _, attr = path.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise ValueError(f"handler module {module_name!r} cannot be imported: {exc.__class__.__name__}: {exc}") from None
+    func = getattr(module, attr, None)
+    if func is None:
+        raise ValueError(f"handler {path!r}: module {module_name!r} has no attribute {attr!r}")
+    if not callable(func):
+        raise ValueError(f"handler {path!r} is not callable")
+    return func
