@@ -26,11 +26,12 @@ API_PREFIXES = ("/api/v3", "/api/v3.1")
 
 
 def feature_routers() -> list[APIRouter]:
+    from valetkey.auth.routes import router as auth
     from valetkey.catalog.routes import router as catalog
     from valetkey.execution.routes import router as execution
     from valetkey.tenancy.routes import router as tenancy
 
-    return [tenancy, catalog, execution]
+    return [tenancy, catalog, execution, auth]
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
@@ -42,12 +43,14 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
 
     from valetkey.catalog.registry import load_catalog
     from valetkey.execution.http import UpstreamClient
+    from valetkey.vault import vault_from_settings
 
     state = AppState(
         settings=settings,
         db=Database(settings.database_url),
         limiter=RateLimiter(settings.rate_limit, settings.rate_limit_window_seconds),
         catalog=load_catalog(settings.catalog_dirs),
+        vault=vault_from_settings(settings),
     )
 
     @asynccontextmanager

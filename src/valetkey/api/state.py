@@ -19,6 +19,7 @@ class AppState:
     limiter: RateLimiter
     catalog: Any = None  # valetkey.catalog.registry.Catalog
     http: Any = None  # valetkey.execution.http.UpstreamClient
+    vault: Any = None  # valetkey.vault.Vault: seals credentials at rest
     extras: dict[str, Any] = field(default_factory=dict)
 
 

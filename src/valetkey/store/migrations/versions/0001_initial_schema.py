@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 20:30:03.493509
+Create Date: 2026-11-21 20:37:29.042387
 """
 from alembic import op
 import sqlalchemy as sa
@@ -114,9 +114,13 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=255), nullable=False),
     sa.Column('toolkit_slug', sa.String(length=80), nullable=False),
     sa.Column('auth_config_id', sa.String(length=40), nullable=False),
+    sa.Column('auth_scheme', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('status_reason', sa.Text(), nullable=True),
+    sa.Column('status_changed_at', valetkey.store.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('is_disabled', sa.Boolean(), nullable=False),
+    sa.Column('status_before_disable', sa.String(length=20), nullable=True),
+    sa.Column('alias', sa.String(length=200), nullable=True),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('state_encrypted', sa.Text(), nullable=True),
     sa.Column('expires_at', valetkey.store.db.UTCDateTime(timezone=True), nullable=True),

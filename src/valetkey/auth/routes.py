@@ -1,0 +1,10 @@
+"""The auth feature's router: auth configs and connected accounts."""
+
+from fastapi import APIRouter
+
+from valetkey.auth.routes_accounts import router as accounts_router
+from valetkey.auth.routes_configs import router as configs_router
+
+router = APIRouter()
+router.include_router(configs_router)
+router.include_router(accounts_router)

@@ -1,0 +1,148 @@
+"""HTTP routes for auth configs (`/auth_configs`), thin over `valetkey.auth.configs`."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from valetkey.api.auth import ProjectContext, require_project
+from valetkey.api.errors import BadRequest
+from valetkey.api.pagination import decode_cursor, encode_cursor
+from valetkey.api.state import AppState, app_state
+from valetkey.auth import configs, schemes, serializers, views
+from valetkey.auth.managed import managed_apps
+from valetkey.auth.models import MANAGED
+
+router = APIRouter(tags=["auth_configs"])
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class ToolkitRef(_Body):
+    slug: str = Field(min_length=1, max_length=80)
+
+
+class AuthConfigOptions(_Body):
+    type: Literal["use_composio_managed_auth", "use_custom_auth"]
+    name: str | None = Field(None, max_length=200)
+    auth_scheme: str | None = Field(None, validation_alias=AliasChoices("auth_scheme", "authScheme"))
+    credentials: dict[str, Any] | None = None
+    tool_access_config: dict[str, Any] | None = None
+    restrict_to_following_tools: list[str] | None = None
+    is_enabled_for_tool_router: bool | None = None
+    proxy_config: dict[str, Any] | None = None
+
+
+class CreateAuthConfig(_Body):
+    toolkit: ToolkitRef
+    auth_config: AuthConfigOptions | None = None
+
+
+class UpdateAuthConfig(_Body):
+    type: Literal["custom", "default"]
+    name: str | None = Field(None, max_length=200)
+    credentials: dict[str, Any] | None = None
+    scopes: str | list[str] | None = None
+    user_scopes: str | list[str] | None = None
+    tool_access_config: dict[str, Any] | None = None
+    restrict_to_following_tools: list[str] | None = None
+    is_enabled_for_tool_router: bool | None = None
+    proxy_config: dict[str, Any] | None = None
+
+
+def _bool(value: str | bool | None, name: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    lowered = value.strip().lower()
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0"):
+        return False
+    raise BadRequest(f"{name} must be true or false", slug="ValidationError")
+
+
+def page_limit(value: float | None, default: int = configs.DEFAULT_LIMIT) -> int:
+    if value is None:
+        return default
+    if value != int(value) or not 1 <= value <= configs.MAX_LIMIT:
+        raise BadRequest(f"limit must be a whole number from 1 to {configs.MAX_LIMIT}", slug="ValidationError")
+    return int(value)
+
+
+@router.post("/auth_configs", status_code=201)
+def create_auth_config(body: CreateAuthConfig, project: ProjectContext = Depends(require_project),
+                       state: AppState = Depends(app_state)):
+    toolkit = schemes.toolkit_of(state.catalog, body.toolkit.slug)
+    options = body.auth_config or AuthConfigOptions(type=MANAGED)
+    data = configs.AuthConfigInput(**options.model_dump())
+    with state.db.session() as db:
+        config = configs.create_auth_config(db, state.vault, managed_apps(state), project.project_id, toolkit, data)
+        return serializers.auth_config_created(config)
+
+
+@router.get("/auth_configs")
+def list_auth_configs(
+    is_composio_managed: str | None = None,
+    toolkit_slug: str | None = None,
+    show_disabled: str | None = None,
+    search: str | None = Query(None, max_length=200),
+    limit: float | None = None,
+    cursor: str | None = None,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
+    size, offset = page_limit(limit), decode_cursor(cursor)
+    slugs = [s.strip() for s in (toolkit_slug or "").split(",") if s.strip()]
+    with state.db.session() as db:
+        rows, total = configs.list_auth_configs(
+            db, project.project_id, toolkit_slugs=slugs,
+            is_composio_managed=_bool(is_composio_managed, "is_composio_managed"),
+            show_disabled=_bool(show_disabled, "show_disabled"), search=search, limit=size, offset=offset,
+        )
+        counts = configs.active_connection_counts(db, [r.id for r in rows])
+    items = [views.auth_config_view(state, r, counts.get(r.id, 0)) for r in rows]
+    next_cursor = encode_cursor(offset + size) if offset + size < total else None
+    return views.page(items, total=total, offset=offset, limit=size, next_cursor=next_cursor)
+
+
+@router.get("/auth_configs/{nanoid}")
+def get_auth_config(nanoid: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)):
+    with state.db.session() as db:
+        config = configs.get_auth_config(db, project.project_id, nanoid)
+        count = configs.active_connection_counts(db, [config.id]).get(config.id, 0)
+    return views.auth_config_view(state, config, count)
+
+
+@router.patch("/auth_configs/{nanoid}")
+def update_auth_config(nanoid: str, body: UpdateAuthConfig, project: ProjectContext = Depends(require_project),
+                       state: AppState = Depends(app_state)):
+    fields = body.model_dump(exclude_unset=True)
+    patch = configs.AuthConfigPatch(
+        **{k: v for k, v in fields.items() if k != "proxy_config"},
+        proxy_config=body.proxy_config, proxy_config_set="proxy_config" in fields,
+    )
+    with state.db.session() as db:
+        existing = configs.get_auth_config(db, project.project_id, nanoid)
+        toolkit = schemes.toolkit_of(state.catalog, existing.toolkit_slug)
+        configs.update_auth_config(db, state.vault, toolkit, project.project_id, nanoid, patch)
+    return {"success": True, "message": f"Auth config {nanoid} updated"}
+
+
+@router.delete("/auth_configs/{nanoid}")
+def delete_auth_config(nanoid: str, project: ProjectContext = Depends(require_project),
+                       state: AppState = Depends(app_state)):
+    with state.db.session() as db:
+        configs.delete_auth_config(db, project.project_id, nanoid)
+    return {"success": True, "message": f"Auth config {nanoid} deleted"}
+
+
+@router.patch("/auth_configs/{nanoid}/{status}")
+def set_auth_config_status(nanoid: str, status: Literal["ENABLED", "DISABLED"],
+                           project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)):
+    with state.db.session() as db:
+        configs.set_auth_config_status(db, project.project_id, nanoid, status)
+    return {"success": True, "message": f"Auth config {nanoid} is {status}"}
