@@ -1,0 +1,34 @@
+"""``valetkey sandbox``: run the sandbox emulators (wired into the main CLI as a sub-command)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Sandbox emulators of OAuth providers and apps.")
+
+
+@app.callback()
+def sandbox() -> None:
+    """Sandbox emulators of OAuth providers and apps, on loopback."""
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind. Keep it on loopback: the admin routes are open."),
+    port: int = typer.Option(8001, help="Port to bind."),
+):
+    """Start the sandbox: a generic OAuth 2.0 / 1.0a provider with the default client registered."""
+    import uvicorn
+
+    from valetkey.sandbox.app import create_sandbox_app
+
+    typer.echo(
+        f"sandbox on http://{host}:{port} (OAuth 2 client sandbox-client / sandbox-secret; "
+        "OAuth 1 consumer sandbox-consumer / sandbox-consumer-secret)",
+        err=True,
+    )
+    uvicorn.run(create_sandbox_app(), host=host, port=port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
