@@ -88,7 +88,7 @@ async def create_connected_account(body: CreateConnectedAccount, project: Projec
         alias=(connection.alias or "").strip() or None,
     )
     account, redirect_url = await accounts.initiate_account(state, project.project_id, data)
-    return serializers.account_created(account, redirect_url=redirect_url, now=utcnow())
+    return views.account_created_view(state, account, redirect_url=redirect_url, mask=_masking(project), now=utcnow())
 
 
 @router.get("/connected_accounts")

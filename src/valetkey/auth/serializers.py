@@ -172,14 +172,13 @@ def account_out(
     return out
 
 
-def account_created(account: ConnectedAccount, *, redirect_url: str | None = None, now: dt.datetime) -> dict[str, Any]:
-    """The POST /connected_accounts answer. Never carries secrets, masked or not."""
+def account_created(account: ConnectedAccount, *, secrets: Mapping[str, Any], mask: bool,
+                    redirect_url: str | None = None, now: dt.datetime) -> dict[str, Any]:
+    """The POST /connected_accounts answer: the new connection's state, masked like a GET."""
     status = wire_status(account, now)
-    val: dict[str, Any] = {"status": status}
+    val = state_val(account, status, secrets, mask=mask)
     if redirect_url:
         val["redirect_url"] = redirect_url
-    if status == "FAILED" and account.status_reason:
-        val["error"] = account.status_reason
     return {
         "id": account.id,
         "connectionData": {"authScheme": account.auth_scheme, "val": val},

@@ -58,6 +58,12 @@ def account_view(state: Any, account: ConnectedAccount, config: AuthConfig, *, m
     return serializers.account_out(account, config, secrets=_account_secrets(state, account), mask=mask, now=now)
 
 
+def account_created_view(state: Any, account: ConnectedAccount, *, redirect_url: str | None, mask: bool,
+                         now: dt.datetime) -> dict[str, Any]:
+    return serializers.account_created(account, secrets=_account_secrets(state, account), mask=mask,
+                                       redirect_url=redirect_url, now=now)
+
+
 def page(items: Sequence[Any], *, total: int, offset: int, limit: int, next_cursor: str | None) -> dict[str, Any]:
     return {
         "items": list(items),
