@@ -338,3 +338,24 @@ def test_secrets_never_reach_the_database_file_or_the_logs(server, client, caplo
         with server.state.db.session() as db:
             dump = json.dumps([[str(c) for c in row] for row in db.execute(select(ConnectedAccount)).all()])
         assert key not in dump
+
+
+def test_tool_execution_uses_the_account_and_the_config_base_url(composio, client, upstream):
+    key = secret("exec-key")
+    config_id = make_config(client, "authtest_verified", "API_KEY",
+                            credentials={"base_url": upstream.url + "/echo/enterprise"})
+    composio.connected_accounts.initiate("ivan", config_id, config={
+        "auth_scheme": "API_KEY", "val": {"api_key": key, "subdomain": "acme", "region": "us"}})
+    upstream.clear()
+    result = composio.tools.execute("AUTHTEST_VERIFIED_WHOAMI", arguments={}, user_id="ivan",
+                                    dangerously_skip_version_check=True)
+    assert result["successful"], result
+    seen = upstream.requests[-1]
+    assert seen.path == "/echo/enterprise/echo/whoami"
+    assert seen.headers["x-api-key"] == key and seen.headers["x-workspace"] == "acme.us"
+
+    account_id = composio.connected_accounts.list(user_ids=["ivan"]).items[0].id
+    composio.connected_accounts.disable(account_id)
+    disabled = client.post(f"{V3}/tools/execute/AUTHTEST_VERIFIED_WHOAMI", json={
+        "user_id": "ivan", "arguments": {}, "version": "20250101_00"})
+    assert disabled.status_code >= 400 or disabled.json()["successful"] is False

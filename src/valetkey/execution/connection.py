@@ -19,9 +19,10 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from valetkey.api.errors import ApiError, BadRequest
+from valetkey.auth.credentials import account_credentials, config_overrides
 from valetkey.catalog.model import AuthScheme, Toolkit
 from valetkey.execution.accounts import ResolvedAccount, resolve_account
-from valetkey.execution.credentials import account_credentials, vault_of
+from valetkey.execution.credentials import vault_of
 from valetkey.execution.schemas import CustomAuthParams, CustomConnectionData
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
@@ -73,7 +74,7 @@ async def resolve_connection(
             slug="AuthSchemeMismatch",
             suggested_fix="Reconnect the user with an auth config of a scheme this toolkit supports.",
         )
-    override = values.get("base_url") or account.auth_config_settings.get("base_url")
+    override = values.get("base_url") or config_overrides(account.auth_config_settings).get("base_url")
     return Connection("connected_account", base_url_for(toolkit, override, values), scheme, values, account=account)
 
 
@@ -83,7 +84,7 @@ def _load_account(state, project_id, toolkit_slug, account_id, user_id) -> tuple
     if not account.state_encrypted:
         return account, dict(account.data)
     try:
-        return account, account_credentials(vault_of(state), account)
+        return account, account_credentials(vault_of(state), account, auth_config_settings=account.auth_config_settings)
     except Exception as exc:  # VaultError, KeyringError: a server-side problem, said plainly
         raise ApiError(
             f"The credentials of connected account {account.id} cannot be opened: {type(exc).__name__}",
