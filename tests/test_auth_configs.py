@@ -260,3 +260,28 @@ def test_toolkit_endpoint_lists_auth_fields_for_the_sdk(composio):
     required = composio.toolkits.get_connected_account_initiation_fields(
         "authtest_verified", "API_KEY", required_only=True)
     assert [f.name for f in required] == ["api_key", "subdomain"]
+
+
+def test_managed_apps_from_file_and_environment(tmp_path):
+    from valetkey.auth.managed import ManagedAuthError, load_managed_apps
+
+    path = tmp_path / "managed_auth.yaml"
+    path.write_text("toolkits:\n  google_drive:\n    client_id: file-id\n    client_secret: file-secret-123\n")
+    env = {
+        "VALETKEY_MANAGED_AUTH_GOOGLE_DRIVE_CLIENT_SECRET": "env-secret-456",
+        "VALETKEY_MANAGED_AUTH_GITHUB_CLIENT_ID": "gh-id",
+        "VALETKEY_MANAGED_AUTH_GITHUB_CLIENT_SECRET": "gh-secret",
+        "VALETKEY_MANAGED_AUTH_GITHUB_SCOPES": "repo, read:user",
+        "VALETKEY_MANAGED_AUTH_GITHUB_BASE_URL": "https://ghe.example.com/api/v3",
+    }
+    apps = load_managed_apps(path, env)
+    assert apps["google_drive"].client_id == "file-id" and apps["google_drive"].client_secret == "env-secret-456"
+    assert apps["github"].scopes == ("repo", "read:user")
+    assert apps["github"].credentials()["base_url"] == "https://ghe.example.com/api/v3"
+    assert "gh-secret" not in repr(apps["github"])
+
+    with pytest.raises(ManagedAuthError, match="client_secret"):
+        load_managed_apps(tmp_path / "missing.yaml", {"VALETKEY_MANAGED_AUTH_X_CLIENT_ID": "only-id"})
+    path.write_text("toolkits:\n  x:\n    client_id: a\n    client_secret: b\n    colour: red\n")
+    with pytest.raises(ManagedAuthError, match="colour"):
+        load_managed_apps(path, {})
