@@ -1,4 +1,4 @@
-"""The generic sandbox server: one OAuth 2.0 and one OAuth 1.0a provider plus admin routes.
+"""The sandbox server: generic OAuth 2.0 / 1.0a providers, every app emulator, admin routes.
 
 `create_sandbox_app` is what ``valetkey sandbox serve`` runs. Both providers
 come with a pre-registered client so an auth config can point at the sandbox
@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from valetkey.sandbox.admin import oauth1_admin_routes, oauth2_admin_routes
+from valetkey.sandbox.emulator import SandboxApp
 from valetkey.sandbox.oauth1 import OAuth1Consumer, OAuth1Provider
 from valetkey.sandbox.oauth1_routes import oauth1_routes
 from valetkey.sandbox.oauth2 import OAuth2Provider
@@ -50,15 +51,30 @@ class Sandbox:
 
     oauth2: OAuth2Provider = field(default_factory=OAuth2Provider)
     oauth1: OAuth1Provider = field(default_factory=OAuth1Provider)
+    #: App emulators by slug (``sandbox.apps["github"]``), mounted at ``/<slug>``.
+    apps: dict[str, SandboxApp] = field(default_factory=dict)
 
 
-def create_sandbox_app(sandbox: Sandbox | None = None, *, register_defaults: bool = True) -> Starlette:
-    """The generic sandbox: ``/oauth2/*``, ``/oauth1/*``, ``/_sandbox/*`` and ``/health``."""
+def create_sandbox_app(sandbox: Sandbox | None = None, *, register_defaults: bool = True,
+                       with_apps: bool = True) -> Starlette:
+    """The sandbox: ``/oauth2/*``, ``/oauth1/*``, each app at ``/<slug>/*``, ``/_sandbox/*``, ``/health``.
+
+    `with_apps` mounts every emulator in `valetkey.sandbox.apps` (discovered,
+    see `discover_apps`) unless the `sandbox` passed in already lists apps.
+    """
+    from valetkey.sandbox.apps import app_admin_routes, app_mount, discover_apps
+
     sandbox = sandbox or Sandbox()
+    if with_apps and not sandbox.apps:
+        sandbox.apps = {app.slug: app for app in discover_apps()}
     if register_defaults:
         sandbox.oauth2.register_client(DEFAULT_OAUTH2_CLIENT)
         sandbox.oauth2.register_client(DEFAULT_OAUTH2_PUBLIC_CLIENT)
         sandbox.oauth1.register_consumer(DEFAULT_OAUTH1_CONSUMER)
+        for emulated in sandbox.apps.values():
+            if emulated.oauth2 is not None:
+                emulated.oauth2.register_client(DEFAULT_OAUTH2_CLIENT)
+                emulated.oauth2.register_client(DEFAULT_OAUTH2_PUBLIC_CLIENT)
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -70,6 +86,9 @@ def create_sandbox_app(sandbox: Sandbox | None = None, *, register_defaults: boo
         Mount("/_sandbox/oauth2", routes=oauth2_admin_routes(sandbox.oauth2)),
         Mount("/_sandbox/oauth1", routes=oauth1_admin_routes(sandbox.oauth1)),
     ]
+    for emulated in sandbox.apps.values():
+        routes += app_admin_routes(emulated)
+    routes += [app_mount(emulated) for emulated in sandbox.apps.values()]
     app = Starlette(routes=routes)
     app.state.sandbox = sandbox
     return app
