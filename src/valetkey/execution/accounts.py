@@ -8,6 +8,7 @@ learns about other projects' accounts.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,8 @@ class ResolvedAccount:
     auth_config_settings: dict[str, Any]
     data: dict[str, Any]
     state_encrypted: str | None
+    # When an OAuth access token expires, so execution can refresh it first.
+    expires_at: dt.datetime | None = None
 
 
 def connect_fix(toolkit: str, user_id: str | None) -> str:
@@ -137,6 +140,7 @@ def _query(project_id: str):
             ConnectedAccount.is_disabled,
             ConnectedAccount.data,
             ConnectedAccount.state_encrypted,
+            ConnectedAccount.expires_at,
             AuthConfig.auth_scheme,
             AuthConfig.settings.label("auth_config_settings"),
         )
@@ -156,4 +160,5 @@ def _snapshot(row: Any) -> ResolvedAccount:
         auth_config_settings=dict(row.auth_config_settings or {}),
         data=dict(row.data or {}),
         state_encrypted=row.state_encrypted,
+        expires_at=row.expires_at,
     )

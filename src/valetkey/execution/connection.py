@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from valetkey.api.errors import ApiError, BadRequest
 from valetkey.auth.credentials import account_credentials, config_overrides
+from valetkey.auth.token_use import fresh_credentials
 from valetkey.catalog.model import AuthScheme, Toolkit
 from valetkey.execution.accounts import ResolvedAccount, resolve_account
 from valetkey.execution.credentials import vault_of
@@ -66,6 +67,8 @@ async def resolve_connection(
     account, values = await run_in_threadpool(
         _load_account, state, project_id, toolkit.slug, connected_account_id, user_id
     )
+    # OAuth 2 tokens expiring within the margin are refreshed before the call (single flight).
+    account, values = await fresh_credentials(state, account, values)
     scheme = toolkit.scheme(account.auth_scheme)
     if scheme is None:
         raise ApiError(

@@ -10,6 +10,7 @@ needs: which header and query names carry secrets and must never be stored.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -85,6 +86,26 @@ def secret_names(scheme: AuthScheme | None, extra: Iterable[Mapping[str, Any]] =
         where = param.get("in") or param.get("in_") or param.get("type") or "header"
         (query.add(str(param["name"])) if where == "query" else headers.add(str(param["name"]).lower()))
     return frozenset(headers), frozenset(query)
+
+
+SECRET_KEYS = frozenset({"access_token", "refresh_token", "id_token", "api_key", "generic_api_key", "token",
+                         "bearer_token", "password", "client_secret", "secret", "oauth_token_secret",
+                         "private_key", "basic_encoded", "credentials_json"})
+MIN_SECRET_LENGTH = 4
+
+
+def secret_values(scheme: AuthScheme | None, values: Mapping[str, Any], parameters: Iterable[Mapping[str, Any]] = ()) -> frozenset[str]:
+    """The credential strings of a call, to be scrubbed from anything stored."""
+    keys = set(SECRET_KEYS)
+    if scheme is not None:
+        keys.update(f.name for f in (*scheme.account_fields, *scheme.config_fields) if f.secret)
+        for placement in placements_for(scheme):
+            keys.update(re.findall(r"\{([^{}]+)\}", placement.template))
+    found = {str(values[k]) for k in keys if values.get(k) not in (None, "")}
+    if scheme is not None and scheme.mode == "BASIC" and "username" in values:
+        found.add(basic_authorization(values).removeprefix("Basic "))
+    found.update(str(p["value"]) for p in parameters if p.get("value") not in (None, ""))
+    return frozenset(s for s in found if len(s) >= MIN_SECRET_LENGTH)
 
 
 def account_credentials(vault: Any, account: Any) -> dict[str, Any]:

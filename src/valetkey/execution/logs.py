@@ -49,6 +49,27 @@ def describe_response(status: int | None, headers: dict[str, str] | None, data: 
     return {"status": status, "headers": kept, "data": _clip(data)}
 
 
+def scrub(value: Any, secrets: frozenset[str]) -> Any:
+    """`value` with every occurrence of a secret string replaced, however deeply nested.
+
+    Placement redaction covers where we *put* credentials; this covers an
+    upstream that echoes them back (a debug endpoint, an error message quoting
+    the token), so the stored log never holds one.
+    """
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {k: scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, secrets) for v in value]
+    return value
+
+
 def _clip(value: Any) -> Any:
     """Large bodies are summarized so one huge response cannot bloat the log table."""
     if isinstance(value, (str, bytes)) and len(value) > MAX_STORED_BODY:
@@ -69,6 +90,8 @@ class LogWriter:
         self._queue: list[dict[str, Any]] = []
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task | None = None
+        # One writer at a time, so flush() also waits for an in-flight batch.
+        self._lock = asyncio.Lock()
         self._closing = False
 
     def start(self) -> None:
@@ -83,7 +106,11 @@ class LogWriter:
             self.start()
 
     async def flush(self) -> None:
-        """Write everything submitted so far."""
+        """Write everything submitted so far, including a batch already being written."""
+        async with self._lock:
+            await self._drain()
+
+    async def _drain(self) -> None:
         while self._queue:
             batch, self._queue = self._queue[:BATCH_SIZE], self._queue[BATCH_SIZE:]
             try:

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from valetkey.api.auth import ProjectContext
 from valetkey.api.errors import ApiError, BadRequest
+from valetkey.auth.token_use import renew_after_unauthorized
 from valetkey.execution.connection import resolve_connection
 from valetkey.execution.credentials import CredentialError, apply_credentials, apply_parameters, secret_names
 from valetkey.execution.logs import describe_request, describe_response
@@ -45,16 +46,24 @@ async def proxy_request(state: Any, project: ProjectContext, body: ProxyBody, re
         user_id=body.user_id,
         custom_connection_data=body.custom_connection_data,
     )
-    url = target_url(connection.base_url, body.endpoint)
+    url = httpx.URL(target_url(connection.base_url, body.endpoint))
     kind, content, headers = _body(body)
-    request = UpstreamRequest(body.method, url, headers, (), kind, content)
+    # The endpoint's own query string joins the request's query, so parameters add to it.
+    query = tuple(url.params.multi_items())
+    request = UpstreamRequest(body.method, str(url.copy_with(query=None)), headers, query, kind, content)
     params = [p.model_dump() for p in body.parameters]
+    unsigned = request
     try:
         # Credentials go on last, so a caller's parameter cannot replace them.
         request = apply_credentials(apply_parameters(request, params), connection.scheme, connection.values)
     except CredentialError as exc:
         raise ApiError(str(exc), status=422, slug="ConnectionCredentialsInvalid") from None
     outcome = await state.http.send(request, DEFAULT_RETRY if body.method in ("GET", "HEAD") else NO_RETRY)
+    if outcome.status == 401 and (renewed := await renew_after_unauthorized(state, connection)) is not None:
+        # Refresh once and retry once with the new token (parameters first, credentials last, as above).
+        connection = renewed
+        request = apply_credentials(apply_parameters(unsigned, params), connection.scheme, connection.values)
+        outcome = await state.http.send(request, DEFAULT_RETRY if body.method in ("GET", "HEAD") else NO_RETRY)
     response = outcome.response
     if response is None:
         raise ApiError(outcome.message, status=504 if outcome.failure == "timeout" else 502, slug="UpstreamUnavailable",

@@ -11,7 +11,8 @@ from typing import Any
 
 from valetkey.api.auth import ProjectContext
 from valetkey.execution.connection import Connection
-from valetkey.execution.logs import LogWriter
+from valetkey.execution.credentials import secret_values
+from valetkey.execution.logs import LogWriter, scrub
 from valetkey.ids import new_id
 from valetkey.store.db import utcnow
 
@@ -45,6 +46,9 @@ def record_execution(
 ) -> str:
     """Queue the log row and return its id."""
     keep = project.setting("log_visibility_setting") != DONT_STORE
+    if keep and connection.source != "no_auth":
+        secrets = secret_values(connection.scheme, connection.values, connection.parameters)
+        request, response = scrub(request, secrets), scrub(response, secrets)
     log_id = new_id("log")
     log_writer(state).submit(
         {

@@ -15,6 +15,7 @@ from typing import Any
 
 from valetkey.api.auth import ProjectContext
 from valetkey.api.errors import ApiError, BadRequest
+from valetkey.auth.token_use import renew_after_unauthorized
 from valetkey.catalog.model import Tool, Toolkit
 from valetkey.execution.connection import Connection, resolve_connection
 from valetkey.execution.credentials import CredentialError, apply_credentials, apply_parameters, secret_names
@@ -83,7 +84,7 @@ def needs_connection(tool: Tool, toolkit: Toolkit) -> bool:
 def _arguments(tool: Tool, version: str, body: ExecuteBody) -> dict[str, Any]:
     if body.arguments is None and body.text:
         raise BadRequest(
-            "Executing a tool from natural-language `text` is not supported by this server",
+            "Executing a tool from natural-language `text` is not supported by this server; pass `arguments`",
             slug="TextInputUnsupported",
             suggested_fix="Pass the tool's input as `arguments` (see GET /api/v3/tools/{slug} for its schema).",
         )
@@ -112,6 +113,12 @@ async def _run_http(state: Any, tool: Tool, arguments: dict[str, Any], connectio
         raise ApiError(str(exc), status=422, slug="ConnectionCredentialsInvalid",
                        suggested_fix="Reconnect the account so it carries the credentials this toolkit needs.") from None
     outcome = await state.http.send(request, DEFAULT_RETRY if tool.idempotent else NO_RETRY)
+    if outcome.status == 401 and (renewed := await renew_after_unauthorized(state, connection)) is not None:
+        # The token was refused: refresh once (single flight) and retry once with the new one.
+        connection = renewed
+        request = apply_credentials(apply_parameters(build_request(operation, connection.base_url, arguments),
+                                                     connection.parameters), connection.scheme, connection.values)
+        outcome = await state.http.send(request, DEFAULT_RETRY if tool.idempotent else NO_RETRY)
     result = tool_result(outcome, operation.response_path)
     if not result.successful and outcome.attempts > 1:
         result = ToolResult(result.data, f"{result.error} (after {outcome.attempts} attempts)", False)
