@@ -39,6 +39,14 @@ async def read_json_body(request: Request) -> tuple[Any, bool]:
         return None, False
 
 
+def mount_root(request: Request) -> str:
+    """The absolute URL of the app's mount (``http://127.0.0.1:8001/github``), for links in bodies.
+
+    `request.base_url` leaves out the mount prefix, which lives in ``root_path``.
+    """
+    return str(request.url.replace(path=request.scope.get("root_path", ""), query="", fragment="")).rstrip("/")
+
+
 def request_token(request: Request, schemes: Sequence[str] = ("bearer",)) -> str | None:
     """The token of ``Authorization: <scheme> <token>`` for any of `schemes` (case-insensitive)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")

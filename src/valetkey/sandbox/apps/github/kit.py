@@ -20,7 +20,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from valetkey.sandbox.emulator import StateStore
-from valetkey.sandbox.emulator_http import Page, RateLimiter, json_response, paginate, read_json_body, request_token
+from valetkey.sandbox.emulator_http import (
+    Page,
+    RateLimiter,
+    json_response,
+    mount_root,
+    paginate,
+    read_json_body,
+    request_token,
+)
 from valetkey.sandbox.oauth2 import OAuth2Provider
 
 from .state import GitHubState, Repo
@@ -157,7 +165,7 @@ class GitHub:
         with self.store.transaction() as state:
             login = state.ensure_user(grant.subject).login if grant else None
             call = Call(request, state, login, grant.scopes if grant else (), body or {},
-                        str(request.base_url).rstrip("/"), headers)
+                        mount_root(request), headers)
             try:
                 return handler(call)
             except GitHubError as error:

@@ -1,0 +1,50 @@
+"""Glue for fidelity tests: where checked-in descriptions live, and requests in the checker's shape.
+
+Description subsets live in ``tests/fidelity/specs/<service>/`` with a
+``PROVENANCE.md`` (made by ``scripts/extract_spec_subset.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tests.fidelity.checker import WireRequest
+from valetkey.catalog.apispec import ApiDescription, load_description
+from valetkey.catalog.model import Tool
+from valetkey.execution.request import UpstreamRequest, build_request
+
+SPECS = Path(__file__).parent / "specs"
+
+
+@functools.cache
+def description(service: str, filename: str) -> ApiDescription:
+    """A checked-in description subset, e.g. ``description("github", "api.github.com.subset.json")``."""
+    return load_description(SPECS / service / filename)
+
+
+def from_recorded(recorded: Any) -> WireRequest:
+    """A `valetkey.sandbox.emulator.RecordedRequest` (what an emulator saw) as a `WireRequest`."""
+    return WireRequest(recorded.method, recorded.path, tuple(recorded.query), dict(recorded.headers),
+                       recorded.body, recorded.content_type)
+
+
+def from_upstream(request: UpstreamRequest, base_url: str) -> WireRequest:
+    """A request the executor *would* send (no server needed), relative to `base_url`."""
+    url = urlsplit(request.url)
+    root = urlsplit(base_url).path.rstrip("/")
+    path = url.path[len(root):] if url.path.startswith(root) else url.path
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    content_type = {"json": "application/json", "form": "application/x-www-form-urlencoded",
+                    "multipart": "multipart/form-data"}.get(request.body_kind or "", headers.get("content-type", ""))
+    if request.body_kind:
+        headers.setdefault("content-type", content_type)
+    return WireRequest(request.method, path or "/", request.query, headers, request.body, content_type)
+
+
+def tool_request(tool: Tool, arguments: dict[str, Any], base_url: str = "https://api.example.invalid") -> WireRequest:
+    """The request `tool` sends for `arguments`, built by the executor's own `build_request`."""
+    assert tool.operation is not None, f"{tool.slug} is a Python tool; record its requests instead"
+    return from_upstream(build_request(tool.operation, base_url, arguments), base_url)
