@@ -50,9 +50,37 @@ def upstream():
     server.stop()
 
 
+@dataclass
+class SandboxServer:
+    """The sandbox OAuth providers on loopback; `providers.oauth2` has the fault switches and stats."""
+
+    url: str
+    providers: object
+    app: object
+
+
+def start_sandbox() -> tuple[ThreadedServer, SandboxServer]:
+    import inspect
+
+    from valetkey.sandbox.app import create_sandbox_app
+
+    # Only the generic providers: app emulators are not needed by the auth tests.
+    options = {"with_apps": False} if "with_apps" in inspect.signature(create_sandbox_app).parameters else {}
+    app = create_sandbox_app(**options)
+    threaded = ThreadedServer(app).start()
+    return threaded, SandboxServer(threaded.url, app.state.sandbox, app)
+
+
 @pytest.fixture(scope="session")
-def toolkits_dir(upstream, tmp_path_factory) -> Path:
-    """Test toolkit definitions with ${UPSTREAM_URL} pointed at the loopback upstream."""
+def sandbox():
+    threaded, running = start_sandbox()
+    yield running
+    threaded.stop()
+
+
+@pytest.fixture(scope="session")
+def toolkits_dir(upstream, sandbox, tmp_path_factory) -> Path:
+    """Test toolkit definitions with ${UPSTREAM_URL} and ${SANDBOX_URL} pointed at loopback servers."""
     out = tmp_path_factory.mktemp("toolkits")
     if TOOLKIT_TEMPLATES.exists():
         for src in TOOLKIT_TEMPLATES.rglob("*"):
@@ -60,7 +88,8 @@ def toolkits_dir(upstream, tmp_path_factory) -> Path:
                 dest = out / src.relative_to(TOOLKIT_TEMPLATES)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 if src.suffix in (".yaml", ".yml", ".json"):
-                    dest.write_text(src.read_text().replace("${UPSTREAM_URL}", upstream.url))
+                    text = src.read_text().replace("${UPSTREAM_URL}", upstream.url)
+                    dest.write_text(text.replace("${SANDBOX_URL}", sandbox.url))
                 else:
                     shutil.copy(src, dest)
     return out

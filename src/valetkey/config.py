@@ -41,6 +41,12 @@ class Settings:
     log_level: str = "INFO"
     # Upstream HTTP timeout for tool execution, in seconds.
     upstream_timeout: float = 30.0
+    # OAuth token refresh: how often the background job looks for tokens expiring within
+    # `refresh_margin` (0 turns the job off), and after how many failed refreshes in a row
+    # (network errors, 5xx) an account is marked EXPIRED.
+    refresh_interval: float = 60.0
+    refresh_margin: float = 300.0
+    refresh_failure_limit: int = 5
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -56,6 +62,9 @@ class Settings:
             catalog_dirs=_paths(os.environ.get("VALETKEY_CATALOG_DIRS")),
             log_level=(os.environ.get("VALETKEY_LOG_LEVEL") or "INFO").upper(),
             upstream_timeout=float(os.environ.get("VALETKEY_UPSTREAM_TIMEOUT") or 30.0),
+            refresh_interval=float(os.environ.get("VALETKEY_REFRESH_INTERVAL") or 60.0),
+            refresh_margin=float(os.environ.get("VALETKEY_REFRESH_MARGIN") or 300.0),
+            refresh_failure_limit=_int("VALETKEY_REFRESH_FAILURE_LIMIT", 5),
         )
 
     @property

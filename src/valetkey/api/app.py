@@ -55,11 +55,17 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        from valetkey.auth import refresh_job
+
         state.http = UpstreamClient(timeout=settings.upstream_timeout)
+        refresher = refresh_job.start(state)
         try:
             yield
         finally:
+            await refresh_job.stop(refresher)
             await state.http.aclose()
+            if "oauth_http" in state.extras:
+                state.extras.pop("oauth_http").close()
             state.db.dispose()
 
     app = FastAPI(
@@ -84,4 +90,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     for router in feature_routers():
         for prefix in API_PREFIXES:
             app.include_router(router, prefix=prefix)
+    from valetkey.web.link_pages import router as link_pages
+
+    # End-user pages (hosted Connect Links) live at the root of VALETKEY_PUBLIC_URL, outside the API.
+    app.include_router(link_pages)
     return app

@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valetkey.store.db import Base, UTCDateTime, utcnow
@@ -89,5 +89,7 @@ class ConnectedAccount(Base):
     state_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)
     # When the access token expires (OAuth), for the refresher.
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Failed refresh attempts in a row (network, 5xx); past a threshold the account EXPIRES.
+    refresh_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -2,6 +2,7 @@
 
 
 def import_all_models() -> None:
+    import valetkey.auth.flow_models  # noqa: F401
     import valetkey.auth.models  # noqa: F401
     import valetkey.execution.models  # noqa: F401
     import valetkey.tenancy.models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Server-rendered pages end users see: hosted Connect Links and OAuth outcomes."""
