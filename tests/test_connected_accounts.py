@@ -176,9 +176,6 @@ def test_initiation_errors(client):
     assert_error(connect_raw(client, keyed, {"api_key": {"nested": 1}}), 400, contains="string")
     assert_error(connect_raw(client, "ac_doesnotexist", {"api_key": "k"}), 404)
     assert_error(client.post(f"{V3}/connected_accounts", json={"connection": {}}), 400)
-    oauth = make_config(client, "authtest_oauth", "OAUTH2", credentials={"client_id": "c", "client_secret": "s"})
-    error = assert_error(connect_raw(client, oauth, {}), 400, contains="not supported yet")
-    assert error["slug"] == "AuthSchemeNotYetSupported"
     client.patch(f"{V3}/auth_configs/{keyed}/DISABLED")
     assert_error(connect_raw(client, keyed, {"api_key": "k"}), 400, contains="disabled")
 
