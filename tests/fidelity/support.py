@@ -48,3 +48,36 @@ def tool_request(tool: Tool, arguments: dict[str, Any], base_url: str = "https:/
     """The request `tool` sends for `arguments`, built by the executor's own `build_request`."""
     assert tool.operation is not None, f"{tool.slug} is a Python tool; record its requests instead"
     return from_upstream(build_request(tool.operation, base_url, arguments), base_url)
+
+
+def sample_value(schema: dict[str, Any]) -> Any:
+    """A plausible value for a JSON Schema: the first enum value, the default, or one of the type."""
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "default" in schema:
+        return schema["default"]
+    kind = schema.get("type")
+    kind = next((k for k in kind if k != "null"), "string") if isinstance(kind, list) else kind
+    if kind == "integer":
+        return max(1, int(schema.get("minimum", 1)))
+    if kind == "number":
+        return 1.5
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        return [sample_value(schema.get("items") or {"type": "string"})]
+    if kind == "object":
+        return {name: sample_value(sub) for name, sub in (schema.get("properties") or {}).items()}
+    if schema.get("format") == "date-time":
+        return "2025-01-31T12:00:00Z"
+    if str(schema.get("pattern", "")).startswith("^refs/"):
+        return "refs/heads/sample"
+    return "sample"
+
+
+def sample_arguments(tool: Tool, *, optional: bool = True) -> dict[str, Any]:
+    """Arguments for every input property of `tool` (or only the required ones), so each wire name is checked."""
+    schema = tool.input_schema
+    required = set(schema.get("required") or ())
+    return {name: sample_value(sub) for name, sub in (schema.get("properties") or {}).items()
+            if optional or name in required}

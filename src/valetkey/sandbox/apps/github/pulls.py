@@ -116,22 +116,21 @@ def create_review_comment(call: Call) -> Response:
     repo = call.writable_repo(any_user=True)
     issue = _pull(call, repo)
     body = call.text("body", required=True, resource="PullRequestReviewComment")
+    commit_id = call.text("commit_id", required=True, resource="PullRequestReviewComment")
+    path = call.text("path", required=True, resource="PullRequestReviewComment")
+    line = call.body.get("line")
     reply_to = call.body.get("in_reply_to")
     if reply_to is not None:
         parent = next((c for c in issue.pull.review_comments if c.id == reply_to), None)
         if parent is None:
             raise invalid("PullRequestReviewComment", "in_reply_to", "invalid")
-        path, commit_id, line = parent.path, parent.commit_id, parent.line
-    else:
-        commit_id = call.text("commit_id", required=True, resource="PullRequestReviewComment")
-        path = call.text("path", required=True, resource="PullRequestReviewComment")
-        line = call.body.get("line")
-        commit = repo.commits.get(commit_id)
-        if commit is None:
-            raise invalid("PullRequestReviewComment", "commit_id", "invalid")
-        if path not in commit.files:
-            raise GitHubError(422, "Validation Failed", [{"resource": "PullRequestReviewComment", "code": "custom",
-                              "field": "path", "message": "Path could not be resolved"}])
+        line = parent.line
+    commit = repo.commits.get(commit_id)
+    if commit is None:
+        raise invalid("PullRequestReviewComment", "commit_id", "invalid")
+    if path not in commit.files:
+        raise GitHubError(422, "Validation Failed", [{"resource": "PullRequestReviewComment", "code": "custom",
+                          "field": "path", "message": "Path could not be resolved"}])
     comment = ReviewComment(call.state.next_id(), body, call.login, path=path, commit_id=commit_id,
                             line=line if isinstance(line, int) else None,
                             side=call.body.get("side") or "RIGHT", in_reply_to_id=reply_to)
