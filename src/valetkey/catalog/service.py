@@ -44,7 +44,7 @@ def page(items: Sequence[Any], limit: int, cursor: str | None) -> dict[str, Any]
 def version_for(catalog: Catalog, toolkit: Toolkit, selector: VersionSelector, param: str = "toolkit_versions") -> str:
     """The concrete version `selector` picks for `toolkit`; BadRequest naming `param` if it does not exist."""
     if isinstance(selector, dict):
-        wanted = selector.get(toolkit.slug) or selector.get(toolkit.slug.upper()) or LATEST
+        wanted = selector.get(toolkit.slug) or LATEST
     else:
         wanted = selector or LATEST
     try:
