@@ -11,7 +11,9 @@ every component they reference, `$ref`s kept) and a ``PROVENANCE.md`` next to
 it. Response bodies are dropped (status codes and descriptions stay): the
 subset exists to check *requests*. Tools whose method and path match no
 operation are listed in PROVENANCE.md as having no published description.
-OpenAPI 3.x only; a discovery-document branch belongs next to `subset()`.
+OpenAPI 3.x documents and Google discovery documents (``discovery#restDescription``:
+the matched methods and the ``schemas`` they reference, see
+`valetkey.catalog.apispec.discovery_subset`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from valetkey.catalog.apispec import read_document  # noqa: E402
+from valetkey.catalog.apispec.discovery_subset import discovery_subset  # noqa: E402
 from valetkey.catalog.loader import load_toolkit  # noqa: E402
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -87,6 +90,14 @@ def subset(document: dict, wanted: list[tuple[str, str]], prefix: str = "") -> t
     return out, matched
 
 
+def describe(document: dict) -> str:
+    """Title, version and format of a description, for PROVENANCE.md."""
+    if document.get("kind") == "discovery#restDescription":
+        return (f"{document.get('title', '')}, {document.get('id', '')} revision {document.get('revision', '')}, "
+                f"Google discovery document {document.get('discoveryVersion', '')}")
+    return f"{document['info'].get('title', '')}, version {document['info'].get('version', '')}, OpenAPI {document['openapi']}"
+
+
 def provenance(args, document: dict, matched: dict, missing: list[str], tools: dict) -> str:
     lines = [
         f"# {args.name}: provenance", "",
@@ -94,7 +105,7 @@ def provenance(args, document: dict, matched: dict, missing: list[str], tools: d
         "it holds only the operations the toolkit's tools call (response bodies dropped).", "",
         "| | |", "| --- | --- |",
         f"| source | {args.source} |",
-        f"| description | {document['info'].get('title', '')}, version {document['info'].get('version', '')}, OpenAPI {document['openapi']} |",
+        f"| description | {describe(document)} |",
         f"| path in source | {args.spec_path or args.spec} |",
         f"| license | {args.license} |",
         f"| extracted | {dt.date.today().isoformat()} for toolkit `{args.toolkit.name}` |", "",
@@ -102,12 +113,26 @@ def provenance(args, document: dict, matched: dict, missing: list[str], tools: d
         f"python scripts/extract_spec_subset.py {args.spec} --toolkit {args.toolkit} --out {args.out} \\",
         f"    --name {args.name} --source \"{args.source}\" --license \"{args.license}\"" +
         (f" --path-prefix {args.path_prefix}" if args.path_prefix else "") +
-        (f" \\\n    --spec-path \"{args.spec_path}\"" if args.spec_path else ""), "```", "",
+        (f" \\\n    --spec-path \"{args.spec_path}\"" if args.spec_path else "") +
+        "".join(f" \\\n    --extra \"{extra}\"" for extra in args.extra), "```", "",
         "| tool | operation |", "| --- | --- |",
     ]
     lines += [f"| {tools[key]} | `{op}` |" for key, op in sorted(matched.items(), key=lambda kv: tools[kv[0]])]
     lines += ["", "Tools with no published description: " + (", ".join(missing) or "none") + "."]
     return "\n".join(lines) + "\n"
+
+
+def extra_tools(pairs: list[str], toolkit) -> list[tuple[tuple[str, str], str]]:
+    """``TOOL=METHOD /path`` arguments as ((METHOD, path), tool): the requests Python tools send."""
+    slugs = {t.slug for t in toolkit.tools}
+    out = []
+    for pair in pairs:
+        slug, _, request = pair.partition("=")
+        method, _, path = request.strip().partition(" ")
+        if slug not in slugs or not path.startswith("/"):
+            raise SystemExit(f"--extra {pair!r}: expected TOOL=METHOD /path with a tool of the toolkit")
+        out.append(((method.upper(), path.strip()), slug))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,16 +145,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--license", required=True)
     parser.add_argument("--spec-path", default="", help="path to record in PROVENANCE.md (default: SPEC)")
     parser.add_argument("--path-prefix", default="", help="prefix of the spec's paths the toolkit's base_url already holds")
+    parser.add_argument("--extra", action="append", default=[], metavar="TOOL=METHOD /path",
+                        help="a request a Python-handler tool sends (repeatable), e.g. "
+                             "'GMAIL_SEND_EMAIL=POST /gmail/v1/users/{userId}/messages/send'")
     args = parser.parse_args(argv)
 
     document = read_document(args.spec)
-    if not str(document.get("openapi", "")).startswith("3."):
-        parser.error("only OpenAPI 3.x documents are supported")
+    discovery = document.get("kind") == "discovery#restDescription"
+    if not discovery and not str(document.get("openapi", "")).startswith("3."):
+        parser.error("only OpenAPI 3.x and Google discovery documents are supported")
     toolkit = load_toolkit(args.toolkit)
     tools = {(t.operation.method, t.operation.path): t.slug for t in toolkit.tools if t.operation}
-    part, matched = subset(document, list(tools), args.path_prefix)
+    for key, slug in extra_tools(args.extra, toolkit):
+        tools[key] = f"{tools[key]}, {slug}" if key in tools else slug
+    extract = discovery_subset if discovery else subset
+    part, matched = extract(document, list(tools), args.path_prefix)
     missing = sorted(slug for key, slug in tools.items() if key not in matched)
-    missing += sorted(t.slug for t in toolkit.tools if not t.operation)
+    handled = {slug for names in tools.values() for slug in names.split(", ")}
+    missing += sorted(t.slug for t in toolkit.tools if not t.operation and t.slug not in handled)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / args.name).write_text(json.dumps(part, indent=1, ensure_ascii=False) + "\n")
     (args.out / "PROVENANCE.md").write_text(provenance(args, document, matched, missing, tools))

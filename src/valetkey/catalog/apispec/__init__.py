@@ -1,4 +1,4 @@
-"""Published API descriptions (OpenAPI 3.x today, Google discovery documents next) in one shape.
+"""Published API descriptions (OpenAPI 3.x, Google discovery documents) in one shape.
 
 An `ApiDescription` is a list of `Operation`s, each with its method, path
 template, parameters (name, location, required, JSON Schema) and request body
@@ -6,14 +6,16 @@ schema, `$ref`s already resolved. Two things read it: the importer
 (`valetkey catalog import-openapi`), which drafts a tool from an operation,
 and the fidelity tests, which check that the requests our tools send are
 ones the description allows. Each format has one adapter module that
-produces this shape (`openapi.from_openapi`); a discovery adapter adds
-`discovery.from_discovery` and a branch in `load_description`.
+produces this shape (`openapi.from_openapi`, `discovery.from_discovery`);
+`load_description` picks the adapter from the document.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,19 +64,19 @@ class Operation:
 
         Segments are compared one by one, so a value carrying ``/`` must be
         encoded as ``%2F`` (as the executor does) to count as one parameter.
+        A segment may mix a placeholder with literal text (Google's
+        ``{spreadsheetId}:batchUpdate``), and ``{+name}`` (RFC 6570 reserved
+        expansion, in discovery documents) spans one or more whole segments.
         """
-        template = self.path.strip("/").split("/")
-        actual = path.split("?")[0].strip("/").split("/")
-        if len(template) != len(actual):
+        actual = [unquote(s).replace("/", "%2F") for s in path.split("?")[0].strip("/").split("/")]
+        match = _template_regex(self.path).fullmatch("/".join(actual))
+        if match is None:
             return None
-        values: dict[str, str] = {}
-        for expected, got in zip(template, actual):
-            if expected.startswith("{") and expected.endswith("}"):
-                if not got:
-                    return None
-                values[expected[1:-1]] = unquote(got)
-            elif expected != unquote(got):
+        values = {}
+        for group, value in match.groupdict().items():
+            if not value:
                 return None
+            values[_PLACEHOLDERS[self.path][group]] = value.replace("%2F", "/")
         return values
 
     @property
@@ -111,6 +113,25 @@ class ApiDescription:
         return op, values
 
 
+_PLACEHOLDERS: dict[str, dict[str, str]] = {}
+
+
+@functools.cache
+def _template_regex(template: str) -> re.Pattern[str]:
+    """A regex for a path template: ``{name}`` is one segment's worth, ``{+name}`` any number of them."""
+    names: dict[str, str] = {}
+    out, position = [], 0
+    for found in re.finditer(r"\{(\+?)([^}]+)\}", template.strip("/")):
+        out.append(re.escape(template.strip("/")[position:found.start()]))
+        group = f"p{len(names)}"
+        names[group] = found.group(2)
+        out.append(f"(?P<{group}>{'.+' if found.group(1) else '[^/]+'})")
+        position = found.end()
+    out.append(re.escape(template.strip("/")[position:]))
+    _PLACEHOLDERS[template] = names
+    return re.compile("".join(out))
+
+
 def read_document(path: Path | str) -> dict[str, Any]:
     """A JSON document, gzip-compressed or not."""
     path = Path(path)
@@ -128,5 +149,7 @@ def load_description(path: Path | str) -> ApiDescription:
 
         return from_openapi(document, source=str(path))
     if document.get("kind") == "discovery#restDescription":
-        raise NotImplementedError("Google discovery documents need the discovery adapter (apispec.discovery)")
+        from valetkey.catalog.apispec.discovery import from_discovery
+
+        return from_discovery(document, source=str(path))
     raise ValueError(f"{path}: neither an OpenAPI 3.x document nor a discovery document")
