@@ -116,9 +116,36 @@ def _body_problems(operation: Operation, request: WireRequest) -> list[str]:
     media = (request.content_type or "").split(";")[0].strip().lower()
     if operation.body_media_types and media not in operation.body_media_types:
         return [f"body media type {media!r} is not one of {list(operation.body_media_types)}"]
+    body = request.body
+    if media == FORM and isinstance(body, (list, tuple)):
+        body = form_object(operation.body_schema, body)
     problems = [f"body{_where(e.absolute_path)}: {e.message}"
-                for e in Draft202012Validator(operation.body_schema).iter_errors(request.body)]
-    return problems + [f"body property {p!r} is not declared" for p in undeclared(operation.body_schema, request.body)]
+                for e in Draft202012Validator(operation.body_schema).iter_errors(body)]
+    return problems + [f"body property {p!r} is not declared" for p in undeclared(operation.body_schema, body)]
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def form_object(schema: dict[str, Any], pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """A form body's (name, value) pairs as the object its schema describes.
+
+    Every form value is text on the wire; each is read as the property's
+    declared type (``"true"`` -> boolean, ``"20"`` -> integer), repeated names
+    become an array. Values built by the executor (not yet text) are first
+    written the way it writes them.
+    """
+    properties = schema.get("properties") or {} if isinstance(schema, dict) else {}
+    grouped: dict[str, list[str]] = {}
+    for name, value in pairs:
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        grouped.setdefault(name, []).append(text)
+    out: dict[str, Any] = {}
+    for name, values in grouped.items():
+        kinds = _types(properties.get(name) or {})
+        coerced = [_coerce(v, kinds) for v in values]
+        out[name] = coerced if len(coerced) > 1 or "array" in kinds else coerced[0]
+    return out
 
 
 def undeclared(schema: dict[str, Any], value: Any, prefix: str = "") -> list[str]:

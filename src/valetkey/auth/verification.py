@@ -67,11 +67,17 @@ async def verify_credentials(http: Any, toolkit: Toolkit, scheme: AuthScheme, va
     if not 200 <= status < 300:
         kind = "rejected the credentials" if status in (401, 403) else "answered an error"
         return VerificationResult(ok=False, reason=f"Verification request {method} {path} {kind} (HTTP {status})")
+    try:
+        document = outcome.response.json()
+    except ValueError:
+        document = None
+    if spec.get("success_path") and _dig(document, str(spec["success_path"])) is not True:
+        # APIs like Slack answer HTTP 200 {"ok": false, "error": "invalid_auth"} to a bad token.
+        error = _dig(document, "error")
+        detail = f": {error}" if isinstance(error, str) and len(error) < 100 else ""
+        return VerificationResult(ok=False, reason=f"Verification request {method} {path} was refused{detail}")
     label = None
     if spec.get("account_label_path"):
-        try:
-            found = _dig(outcome.response.json(), str(spec["account_label_path"]))
-        except ValueError:
-            found = None
+        found = _dig(document, str(spec["account_label_path"]))
         label = str(found)[:200] if isinstance(found, (str, int)) else None
     return VerificationResult(ok=True, account_label=label)

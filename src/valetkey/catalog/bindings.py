@@ -74,6 +74,7 @@ def build_operation(http: HttpSpec, input_schema: dict[str, Any]) -> HttpOperati
         query=dict(http.query),
         body_arg=http.body_arg,
         response_path=http.response_path,
+        success_path=http.success_path,
     )
 
 

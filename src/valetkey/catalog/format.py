@@ -83,6 +83,8 @@ class VerificationSpec(Spec):
     query: dict[str, str] = Field(default_factory=dict)
     # Dotted path into the response naming the account, for display ("login").
     account_label_path: str | None = None
+    # Dotted path to a flag that must be true in a 2xx answer (Slack's `ok`), as for tools.
+    success_path: str | None = None
 
 
 class AuthSchemeSpec(Spec):
@@ -174,6 +176,9 @@ class HttpSpec(Spec):
     body: BodyEncoding | None = None
     body_arg: str | None = None
     response_path: str | None = None
+    # Dotted path to a flag that must be true for a 2xx answer to count as success: APIs
+    # that answer 200 `{"ok": false, "error": ...}` (Slack) say `success_path: ok`.
+    success_path: str | None = None
 
     @field_validator("method")
     @classmethod

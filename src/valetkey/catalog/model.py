@@ -97,6 +97,9 @@ class HttpOperation:
     body_arg: str | None = None
     # JSON pointer-ish dotted path selecting `data` from the upstream response.
     response_path: str | None = None
+    # Dotted path to a flag in a 2xx JSON answer that must be `true` for success
+    # (Slack answers HTTP 200 `{"ok": false, "error": "channel_not_found"}`).
+    success_path: str | None = None
 
 
 @dataclass(frozen=True)

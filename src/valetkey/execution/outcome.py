@@ -83,12 +83,33 @@ def as_data(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"data": value}
 
 
-def tool_result(outcome: UpstreamOutcome, response_path: str | None = None) -> ToolResult:
+def reported_failure(body: Any, success_path: str | None) -> str | None:
+    """Why a 2xx answer is still a failure: the flag at `success_path` is not `true`.
+
+    Some APIs answer every call with HTTP 200 and say in the body whether it
+    worked (Slack: ``{"ok": false, "error": "channel_not_found"}``); their tools
+    declare `success_path` and such answers become ``successful: false``.
+    """
+    if not success_path:
+        return None
+    flag = select(body, success_path)
+    if flag is True:
+        return None
+    message = error_message(body) or "the API reported a failure"
+    return f"{message} (HTTP 200 answer with {success_path} = {json.dumps(flag)})"
+
+
+def tool_result(outcome: UpstreamOutcome, response_path: str | None = None,
+                success_path: str | None = None) -> ToolResult:
     response = outcome.response
     if response is None:
         return ToolResult({"status_code": None, "message": outcome.message}, outcome.message, False)
     body = decode_body(response)
     if response.status_code < 400:
+        failure = reported_failure(body, success_path)
+        if failure is not None:
+            detail = body if isinstance(body, str) else json.dumps(body)
+            return ToolResult({"status_code": response.status_code, "message": detail[:10_000]}, failure, False)
         return ToolResult(as_data(select(body, response_path)), None, True)
     status = response.status_code
     message = error_message(body)
