@@ -181,10 +181,10 @@ def test_releases(github):
 
 def test_stars_users_and_search(github):
     repo = github.state.repo("octocat", "Hello-World")
-    github.fails("GITHUB_CHECK_IF_A_REPOSITORY_IS_STARRED_BY_THE_AUTHENTICATED_USER", HELLO, status=404)
+    github.fails("GITHUB_CHECK_IF_REPO_IS_STARRED_BY_THE_AUTHENTICATED_USER", HELLO, status=404)
     github.ok("GITHUB_STAR_A_REPOSITORY_FOR_THE_AUTHENTICATED_USER", HELLO)
     assert "octocat" in repo.stargazers
-    github.ok("GITHUB_CHECK_IF_A_REPOSITORY_IS_STARRED_BY_THE_AUTHENTICATED_USER", HELLO)
+    github.ok("GITHUB_CHECK_IF_REPO_IS_STARRED_BY_THE_AUTHENTICATED_USER", HELLO)
     stargazers = github.ok("GITHUB_LIST_STARGAZERS", {**HELLO, "page": 1, "per_page": 10})["data"]
     assert [u["login"] for u in stargazers] == ["octocat"]
     assert github.ok("GITHUB_LIST_STARGAZERS", {**HELLO, "page": 2, "per_page": 10})["data"] == []
