@@ -17,17 +17,19 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind. Keep it on loopback: the admin routes are open."),
     port: int = typer.Option(8001, help="Port to bind."),
 ):
-    """Start the sandbox: a generic OAuth 2.0 / 1.0a provider with the default client registered."""
+    """Start the sandbox: generic OAuth 2.0 / 1.0a providers and every app emulator (at /<slug>)."""
     import uvicorn
 
     from valetkey.sandbox.app import create_sandbox_app
 
+    app = create_sandbox_app()
+    apps = ", ".join(f"/{slug}" for slug in app.state.sandbox.apps) or "none"
     typer.echo(
         f"sandbox on http://{host}:{port} (OAuth 2 client sandbox-client / sandbox-secret; "
-        "OAuth 1 consumer sandbox-consumer / sandbox-consumer-secret)",
+        f"OAuth 1 consumer sandbox-consumer / sandbox-consumer-secret; apps: {apps})",
         err=True,
     )
-    uvicorn.run(create_sandbox_app(), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
 if __name__ == "__main__":  # pragma: no cover
