@@ -217,7 +217,7 @@ def test_rotation_runs_alongside_writers_without_losing_updates(fresh_db):
 def test_online_rotation_against_a_running_server(server):
     """The server keeps serving while its keyring file gains a key and its rows are re-encrypted."""
     db = server.state.db
-    running = vault_from_settings(server.settings)  # what a server process holds
+    running = server.state.vault  # the serving process's own vault, loaded at startup
     project_id = make_project(db)
     ac_id = add_config(db, running, project_id, {"client_secret": "srv-cs"})
     ca_id = add_account(db, running, project_id, ac_id, {"access_token": "srv-token"})
