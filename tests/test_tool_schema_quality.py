@@ -131,6 +131,10 @@ GEMINI_KEYWORDS = {"type", "format", "title", "description", "nullable", "enum",
                    "properties", "required", "minProperties", "maxProperties", "minLength", "maxLength",
                    "pattern", "example", "anyOf", "propertyOrdering", "default", "items", "minimum", "maximum"}
 GEMINI_TYPES = {"string", "number", "integer", "boolean", "array", "object"}
+#: Composio's file markers on tool schemas: the SDK reads them to stage files, and with automatic file
+#: handling on it turns a `file_uploadable` object into a path string before a provider sees the schema
+#: (`composio.core.models._files.FileHelper`). Real Composio tools carry them the same way.
+SDK_FILE_MARKERS = {"file_uploadable", "file_downloadable"}
 GEMINI_FORMATS = {"string": {"enum", "date-time"}, "number": {"float", "double"}, "integer": {"int32", "int64"}}
 
 
@@ -143,7 +147,8 @@ def gemini_uses_only_supported_keywords(name: str, schema: Schema) -> list[str]:
     """
     no_arguments = not schema.get("properties") and schema.get("additionalProperties") is False
     return [f"{path} uses {key!r}" for path, node in nodes(schema) for key in node
-            if key not in GEMINI_KEYWORDS and not (path == "$" and key == "additionalProperties" and no_arguments)]
+            if key not in GEMINI_KEYWORDS | SDK_FILE_MARKERS
+            and not (path == "$" and key == "additionalProperties" and no_arguments)]
 
 
 def gemini_types_are_single_and_known(name: str, schema: Schema) -> list[str]:

@@ -26,7 +26,15 @@ from valetkey.execution.retry import NO_RETRY, RetryPolicy
 
 
 class ToolError(Exception):
-    """Raise from a handler to fail the execution with a clean message."""
+    """Raise from a handler to fail the execution with a clean message.
+
+    `data` becomes the failed result's `data`, e.g. the ``{"status_code",
+    "message"}`` of an upstream error, as HTTP tools report it.
+    """
+
+    def __init__(self, message: str = "", data: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.data = data or {}
 
 
 class HandlerNotFound(Exception):
@@ -62,6 +70,9 @@ class ToolContext:
     credentials: Mapping[str, Any] = field(default_factory=dict, repr=False)
     parameters: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
     retry: RetryPolicy = NO_RETRY
+    # The project's staged files (`valetkey.files.access.ProjectFiles`): what the SDK uploaded for
+    # `file_uploadable` arguments, and where a tool's returned files go.
+    files: Any = None
     # Every upstream call the handler made, for the execution log.
     calls: list[tuple[UpstreamRequest, UpstreamOutcome]] = field(default_factory=list, repr=False)
 

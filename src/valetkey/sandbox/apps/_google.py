@@ -268,6 +268,8 @@ class GoogleCall:
     grant: Grant
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    # The body's bytes, for routes declared with ``raw_body=True`` (media uploads); `body` is then {}.
+    raw: bytes = b""
 
     @property
     def email(self) -> str:
@@ -318,15 +320,21 @@ class GoogleApi:
     service: str
     quota: RateLimiter = field(default_factory=lambda: RateLimiter(15000, 60, resource=None))
 
-    def route(self, method: str, path: str, handler: GoogleHandler, *, scopes: tuple[str, ...] = ()) -> Route:
-        """A route answering like Google; the token needs one of `scopes` (any scope when empty)."""
+    def route(self, method: str, path: str, handler: GoogleHandler, *, scopes: tuple[str, ...] = (),
+              raw_body: bool = False) -> Route:
+        """A route answering like Google; the token needs one of `scopes` (any scope when empty).
+
+        `raw_body` hands the handler the body's bytes (`GoogleCall.raw`) instead of parsed JSON,
+        for media uploads (``multipart/related``, raw media).
+        """
 
         async def endpoint(request: Request) -> Response:
-            return await self._handle(request, handler, scopes)
+            return await self._handle(request, handler, scopes, raw_body)
 
         return Route(path, endpoint, methods=[method])
 
-    async def _handle(self, request: Request, handler: GoogleHandler, scopes: tuple[str, ...]) -> Response:
+    async def _handle(self, request: Request, handler: GoogleHandler, scopes: tuple[str, ...],
+                      raw_body: bool = False) -> Response:
         token = request_token(request) or request.query_params.get("access_token")
         if not token:
             return unauthenticated(bad_token=False)
@@ -339,13 +347,14 @@ class GoogleApi:
         if not allowed:
             return GoogleError(429, f"Quota exceeded for quota metric 'Queries' of service '{self.service}'.",
                                reason="rateLimitExceeded").response()
-        body, ok = await read_json_body(request)
+        raw = await request.body() if raw_body else b""
+        body, ok = (None, True) if raw_body else await read_json_body(request)
         if not ok:
             return invalid("Invalid JSON payload received. Unexpected token.").response()
         if body is not None and not isinstance(body, dict):
             return invalid("Invalid JSON payload received. Expected an object.").response()
         with self.store.transaction() as state:
-            call = GoogleCall(request, state, grant, body or {})
+            call = GoogleCall(request, state, grant, body or {}, raw=raw)
             try:
                 return handler(call)
             except GoogleError as error:
