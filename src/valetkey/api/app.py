@@ -29,9 +29,10 @@ def feature_routers() -> list[APIRouter]:
     from valetkey.auth.routes import router as auth
     from valetkey.catalog.routes import router as catalog
     from valetkey.execution.routes import router as execution
+    from valetkey.files.routes import router as files
     from valetkey.tenancy.routes import router as tenancy
 
-    return [tenancy, catalog, execution, auth]
+    return [tenancy, catalog, execution, auth, files]
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
@@ -56,8 +57,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         from valetkey.auth import refresh_job
+        from valetkey.execution.reroute import ReroutingClient
 
         state.http = UpstreamClient(timeout=settings.upstream_timeout)
+        if settings.upstream_overrides:  # VALETKEY_UPSTREAM_OVERRIDES (execution/reroute.py)
+            state.http = ReroutingClient(state.http, settings.upstream_overrides)
         refresher = refresh_job.start(state)
         try:
             yield
@@ -90,7 +94,10 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     for router in feature_routers():
         for prefix in API_PREFIXES:
             app.include_router(router, prefix=prefix)
+    from valetkey.web import log_redaction
     from valetkey.web.link_pages import router as link_pages
+
+    log_redaction.install()
 
     # End-user pages (hosted Connect Links) live at the root of VALETKEY_PUBLIC_URL, outside the API.
     app.include_router(link_pages)

@@ -31,8 +31,10 @@ webhooks.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,6 +58,7 @@ EXPIRED = "expired"  # the account is (now) EXPIRED
 FAILED = "failed"  # a transient failure; the old tokens are still stored
 UNAVAILABLE = "unavailable"  # not refreshable: no refresh token, not OAuth 2, inactive, or gone
 BUSY = "busy"  # another transaction holds the account (background sweeps only)
+MEMO_SECONDS = 10.0
 
 ExpiryHook = Callable[[Any, str, str, str], None]
 _expiry_hooks: list[ExpiryHook] = []
@@ -100,8 +103,19 @@ async def refresh_tokens_once(state: Any, account_id: str, *, seen_state: str | 
                               skip_locked: bool = False) -> RefreshOutcome:
     """Refresh the account's tokens unless someone already replaced `seen_state` (see the module doc)."""
     async with _in_process_lock(state, account_id):
+        memo = _memo(state).get(account_id)
+        if memo is not None and seen_state is not None and memo[0] == seen_state \
+                and time.monotonic() - memo[2] < MEMO_SECONDS:
+            # This process just replaced the state the caller saw: no need to queue on the database.
+            return memo[1]
         outcome, expired = await run_in_threadpool(
             _refresh_locked, state, account_id, seen_state, only_if_expiring, skip_locked)
+        if outcome.result in (REFRESHED, CURRENT) and seen_state is not None \
+                and outcome.state_encrypted not in (None, seen_state):
+            memo_map = _memo(state)
+            if len(memo_map) > 1000:
+                memo_map.clear()
+            memo_map[account_id] = (seen_state, dataclasses.replace(outcome, result=CURRENT), time.monotonic())
     if expired is not None:
         for hook in list(_expiry_hooks):
             try:
@@ -109,6 +123,19 @@ async def refresh_tokens_once(state: Any, account_id: str, *, seen_state: str | 
             except Exception:  # a broken hook must not break execution
                 log.exception("connection expiry hook failed for %s", account_id)
     return outcome
+
+
+def _memo(state: Any) -> dict[str, tuple[str, RefreshOutcome, float]]:
+    """Per account, the sealed state this process just saw replaced, what replaced it, and when.
+
+    Only consulted by a caller holding exactly that superseded state, so it can
+    only hand out tokens newer than the caller's; entries are short-lived
+    (`MEMO_SECONDS`) so opened credentials do not linger in memory.
+    """
+    memo = state.extras.get("refresh_memo")
+    if memo is None:
+        memo = state.extras.setdefault("refresh_memo", {})
+    return memo
 
 
 def _values(state: Any, account: Any, config: Any) -> dict[str, Any]:
