@@ -211,7 +211,8 @@ def _oauth2_connect(composio: Any, sandbox: SandboxHandle, user_id: str, config_
     url = httpx.URL(request.redirect_url)
     with httpx.Client(timeout=30, follow_redirects=False) as browser:
         for _ in range(10):
-            if subject and url.path.endswith("/authorize"):
+            # The provider's authorize endpoint (/authorize, Google's /o/oauth2/v2/auth...): pick the user.
+            if subject and (url.path.endswith("/authorize") or "response_type" in url.params):
                 url = url.copy_merge_params({"sandbox_user": subject})
             response = browser.get(url)
             if not response.is_redirect:
