@@ -7,7 +7,7 @@ import json
 import typer
 from rich.console import Console
 
-from valetkey.cli import keys, sandbox
+from valetkey.cli import catalog, keys, sandbox
 from valetkey.config import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Valetkey: tools for AI agents, self-hosted.")
@@ -15,6 +15,7 @@ projects = typer.Typer(no_args_is_help=True, help="Create and list projects (wor
 orgs = typer.Typer(no_args_is_help=True, help="Create organizations and their org API keys.")
 app.add_typer(projects, name="projects")
 app.add_typer(orgs, name="orgs")
+app.add_typer(catalog.app, name="catalog")
 app.add_typer(keys.app, name="keys")
 app.add_typer(sandbox.app, name="sandbox")
 console = Console(stderr=True)
