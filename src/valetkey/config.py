@@ -27,6 +27,17 @@ def _paths(raw: str | None) -> tuple[Path, ...]:
     return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip())
 
 
+def _upstream_overrides(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """``ORIGIN=URL`` pairs separated by commas or whitespace (see `Settings.upstream_overrides`)."""
+    pairs = []
+    for item in (raw or "").replace(",", " ").split():
+        origin, sep, target = item.partition("=")
+        if not sep or not origin.startswith(("http://", "https://")) or not target.startswith(("http://", "https://")):
+            raise SystemExit(f"VALETKEY_UPSTREAM_OVERRIDES: expected ORIGIN=URL, got {item!r}")
+        pairs.append((origin.rstrip("/"), target.rstrip("/")))
+    return tuple(pairs)
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -47,6 +58,11 @@ class Settings:
     refresh_interval: float = 60.0
     refresh_margin: float = 300.0
     refresh_failure_limit: int = 5
+    # Upstream origins rerouted for every tool call and verification request, as
+    # (origin, replacement URL) pairs: "https://hn.algolia.com" -> "http://127.0.0.1:8001/hackernews"
+    # sends https://hn.algolia.com/api/v1/search to http://127.0.0.1:8001/hackernews/api/v1/search.
+    # For sandboxes, mirrors and egress proxies; applies to all projects, so operator-only.
+    upstream_overrides: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -65,6 +81,7 @@ class Settings:
             refresh_interval=float(os.environ.get("VALETKEY_REFRESH_INTERVAL") or 60.0),
             refresh_margin=float(os.environ.get("VALETKEY_REFRESH_MARGIN") or 300.0),
             refresh_failure_limit=_int("VALETKEY_REFRESH_FAILURE_LIMIT", 5),
+            upstream_overrides=_upstream_overrides(os.environ.get("VALETKEY_UPSTREAM_OVERRIDES")),
         )
 
     @property

@@ -55,6 +55,8 @@ async def verify_credentials(http: Any, toolkit: Toolkit, scheme: AuthScheme, va
         url=url,
         headers={str(k): str(v) for k, v in (spec.get("headers") or {}).items()},
         query=tuple((str(k), str(v)) for k, v in (spec.get("query") or {}).items()),
+        body_kind="json" if spec.get("body") is not None else None,
+        body=spec.get("body"),
     )
     try:
         request = apply_credentials(request, scheme, values)

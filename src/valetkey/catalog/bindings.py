@@ -55,7 +55,9 @@ def build_operation(http: HttpSpec, input_schema: dict[str, Any]) -> HttpOperati
             continue
         bindings.append(_bind(arg, http, placeholders, default_location))
 
-    has_body = http.body_arg is not None or any(b.location == "body" for b in bindings)
+    if http.graphql is not None:
+        check_graphql_document(http.graphql, bindings, required)
+    has_body = http.body_arg is not None or http.graphql is not None or any(b.location == "body" for b in bindings)
     if has_body and http.method in ("GET", "HEAD"):
         raise ValueError(f"a {http.method} request has no body; bind body arguments to the query or a header")
     if http.body_arg is not None and any(b.location == "body" for b in bindings):
@@ -75,7 +77,46 @@ def build_operation(http: HttpSpec, input_schema: dict[str, Any]) -> HttpOperati
         body_arg=http.body_arg,
         response_path=http.response_path,
         success_path=http.success_path,
+        error_path=http.error_path,
+        graphql=http.graphql,
+        base_url=http.base_url.rstrip("/") if http.base_url else None,
     )
+
+
+def check_graphql_document(document: str, bindings: list[ParamBinding], required: set[str]) -> None:
+    """A `graphql` tool's document parses, holds one operation, and its variables match the arguments.
+
+    Every argument sent under ``variables.<name>`` needs a ``$name`` definition,
+    and a non-null ``$name`` without a default needs a required argument: the
+    server would refuse the call otherwise. (Whether the document fits the
+    service's schema is the fidelity tests' job.)
+    """
+    from graphql import GraphQLSyntaxError, NonNullTypeNode, OperationDefinitionNode, parse
+
+    try:
+        parsed = parse(document)
+    except GraphQLSyntaxError as exc:
+        raise ValueError(f"graphql document does not parse: {exc.message} at {exc.locations}") from None
+    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) != 1:
+        raise ValueError(f"a graphql document needs exactly one operation, found {len(operations)}")
+    declared = {v.variable.name.value: v for v in operations[0].variable_definitions or ()}
+    sent: dict[str, str] = {}
+    for binding in bindings:
+        if binding.location == "body":
+            head, _, rest = binding.upstream_name.partition(".")
+            if head != "variables" or not rest:
+                raise ValueError(f"{binding.arg!r} goes to body field {binding.upstream_name!r}; "
+                                 "a graphql tool sends arguments under `variables.`")
+            sent.setdefault(rest.split(".")[0], binding.arg)
+    for name, arg in sent.items():
+        if name not in declared:
+            raise ValueError(f"argument {arg!r} is sent as variable ${name}, which the graphql document does not declare")
+    for name, definition in declared.items():
+        mandatory = isinstance(definition.type, NonNullTypeNode) and definition.default_value is None
+        if mandatory and (name not in sent or not any(b.arg in required for b in bindings
+                                                      if b.upstream_name.split(".")[1:2] == [name])):
+            raise ValueError(f"graphql variable ${name} is non-null: bind it to a required argument")
 
 
 def _bind(arg: str, http: HttpSpec, placeholders: list[str], default_location: str) -> ParamBinding:
@@ -91,4 +132,6 @@ def _bind(arg: str, http: HttpSpec, placeholders: list[str], default_location: s
         raise ValueError(f"{arg!r} is a path placeholder; rename the placeholder instead of giving it a `name`")
     if location == "header" and not HEADER_NAME.match(wire_name or arg):
         raise ValueError(f"{arg!r} goes to a header named {wire_name or arg!r}, which is not a valid header name")
+    if http.graphql is not None and location == "body" and not wire_name:
+        wire_name = f"variables.{arg}"
     return ParamBinding(arg=arg, location=location, wire_name=wire_name)

@@ -85,6 +85,8 @@ class VerificationSpec(Spec):
     account_label_path: str | None = None
     # Dotted path to a flag that must be true in a 2xx answer (Slack's `ok`), as for tools.
     success_path: str | None = None
+    # A JSON body to send (GraphQL APIs verify with `{"query": "{ viewer { id } }"}`).
+    body: dict[str, Any] | None = None
 
 
 class AuthSchemeSpec(Spec):
@@ -179,6 +181,15 @@ class HttpSpec(Spec):
     # Dotted path to a flag that must be true for a 2xx answer to count as success: APIs
     # that answer 200 `{"ok": false, "error": ...}` (Slack) say `success_path: ok`.
     success_path: str | None = None
+    # Dotted path that must be absent or empty in a 2xx answer: GraphQL APIs answer 200
+    # `{"data": null, "errors": [...]}`. Defaults to `errors` for `graphql` tools.
+    error_path: str | None = None
+    # A GraphQL document: the body becomes {"query": <document>, "variables": {...}} and every
+    # argument goes to `variables.<name>` unless `params` says otherwise.
+    graphql: str | None = None
+    # An absolute API root for this tool when it is not the toolkit's `base_url` (a second
+    # host of the same service); auth-config `base_url` overrides do not apply to it.
+    base_url: str | None = Field(None, pattern=r"^https?://")
 
     @field_validator("method")
     @classmethod
@@ -186,6 +197,15 @@ class HttpSpec(Spec):
         if method.upper() not in HTTP_METHODS:
             raise ValueError(f"method must be one of {', '.join(HTTP_METHODS)}")
         return method.upper()
+
+    @model_validator(mode="after")
+    def _graphql_is_a_json_post(self) -> HttpSpec:
+        if self.graphql is not None:
+            if self.method != "POST" or self.body not in (None, "json") or self.body_arg is not None:
+                raise ValueError("a `graphql` tool is a POST with a JSON body and no `body_arg`")
+            if self.error_path is None:
+                self.error_path = "errors"
+        return self
 
     def binding(self, arg: str) -> ParamSpec | None:
         spec = self.params.get(arg)

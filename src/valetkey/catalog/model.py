@@ -100,6 +100,12 @@ class HttpOperation:
     # Dotted path to a flag in a 2xx JSON answer that must be `true` for success
     # (Slack answers HTTP 200 `{"ok": false, "error": "channel_not_found"}`).
     success_path: str | None = None
+    # Dotted path that must be absent or empty in a 2xx answer (GraphQL's `errors`).
+    error_path: str | None = None
+    # A GraphQL document sent as the body's `query`; arguments travel under `variables`.
+    graphql: str | None = None
+    # This tool's own absolute API root, used instead of the connection's (a second host).
+    base_url: str | None = None
 
 
 @dataclass(frozen=True)

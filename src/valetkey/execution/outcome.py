@@ -99,14 +99,30 @@ def reported_failure(body: Any, success_path: str | None) -> str | None:
     return f"{message} (HTTP 200 answer with {success_path} = {json.dumps(flag)})"
 
 
+def reported_errors(body: Any, error_path: str | None) -> str | None:
+    """Why a 2xx answer is still a failure: something non-empty sits at `error_path`.
+
+    GraphQL servers answer HTTP 200 ``{"data": null, "errors": [{"message": ...}]}``
+    when a resolver fails (an entity not found); tools declare ``error_path: errors``
+    (implied for `graphql` tools) and such answers become ``successful: false``.
+    """
+    if not error_path:
+        return None
+    found = select(body, error_path)
+    if found in (None, False, "", [], {}):
+        return None
+    message = error_message({"errors": found} if isinstance(found, list) else {"error": found})
+    return f"{message or 'the API reported an error'} (HTTP 200 answer with {error_path})"
+
+
 def tool_result(outcome: UpstreamOutcome, response_path: str | None = None,
-                success_path: str | None = None) -> ToolResult:
+                success_path: str | None = None, error_path: str | None = None) -> ToolResult:
     response = outcome.response
     if response is None:
         return ToolResult({"status_code": None, "message": outcome.message}, outcome.message, False)
     body = decode_body(response)
     if response.status_code < 400:
-        failure = reported_failure(body, success_path)
+        failure = reported_failure(body, success_path) or reported_errors(body, error_path)
         if failure is not None:
             detail = body if isinstance(body, str) else json.dumps(body)
             return ToolResult({"status_code": response.status_code, "message": detail[:10_000]}, failure, False)

@@ -102,8 +102,12 @@ def build_request(operation: HttpOperation, base_url: str, arguments: dict[str, 
         else:
             body_fields.append((binding, value))
 
-    url = base_url.rstrip("/") + _expand_path(operation.path, path_values)
+    # A tool on a second host of the service carries its own root (see HttpOperation.base_url).
+    url = (operation.base_url or base_url).rstrip("/") + _expand_path(operation.path, path_values)
     body_kind, body = _body(operation, method, arguments, body_fields)
+    if operation.graphql is not None:
+        # GraphQL over HTTP: the fixed document plus the arguments bound under `variables`.
+        body_kind, body = "json", {"query": operation.graphql, "variables": {}, **(body or {})}
     return UpstreamRequest(method, url, headers, tuple(query), body_kind, body)
 
 

@@ -119,7 +119,7 @@ async def _run_http(state: Any, tool: Tool, arguments: dict[str, Any], connectio
         request = apply_credentials(apply_parameters(build_request(operation, connection.base_url, arguments),
                                                      connection.parameters), connection.scheme, connection.values)
         outcome = await state.http.send(request, DEFAULT_RETRY if tool.idempotent else NO_RETRY)
-    result = tool_result(outcome, operation.response_path, operation.success_path)
+    result = tool_result(outcome, operation.response_path, operation.success_path, operation.error_path)
     if not result.successful and outcome.attempts > 1:
         result = ToolResult(result.data, f"{result.error} (after {outcome.attempts} attempts)", False)
     headers, query = secret_names(connection.scheme, connection.parameters)

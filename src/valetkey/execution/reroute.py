@@ -1,0 +1,45 @@
+"""Operator-level upstream overrides: send calls for one API origin to another URL.
+
+``VALETKEY_UPSTREAM_OVERRIDES="https://hn.algolia.com=http://127.0.0.1:8001/hackernews"``
+makes every upstream request of every project (tool calls, Python handlers'
+calls, verification requests) whose URL starts with that origin go to the
+replacement instead, keeping the rest of the URL. It exists for sandboxes
+(`valetkey sandbox serve` serves each app under ``/<slug>``), mirrors and
+egress proxies, and is the one way to move a tool that has no connected
+account to configure (no-auth toolkits) or that sits on a second host of its
+service (`http.base_url`). Auth-config ``base_url`` overrides stay the
+per-project way to move an API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+
+def reroute(url: str, overrides: tuple[tuple[str, str], ...]) -> str:
+    """`url` with its origin replaced when an override names exactly that origin.
+
+    ``https://hn.algolia.com/api/v1/search`` with ``("https://hn.algolia.com",
+    "http://127.0.0.1:8001/hackernews")`` becomes
+    ``http://127.0.0.1:8001/hackernews/api/v1/search``; ``https://hn.algolia.com.evil.test``
+    is another origin and is left alone.
+    """
+    for origin, target in overrides:
+        if url == origin or url.startswith((origin + "/", origin + "?")):
+            return target + url[len(origin):]
+    return url
+
+
+class ReroutingClient:
+    """Wraps the shared upstream client; `send` rewrites the request URL first, the rest is delegated."""
+
+    def __init__(self, client: Any, overrides: tuple[tuple[str, str], ...]):
+        self._client = client
+        self.overrides = tuple(overrides)
+
+    async def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        return await self._client.send(replace(request, url=reroute(request.url, self.overrides)), *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
