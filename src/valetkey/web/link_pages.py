@@ -73,8 +73,9 @@ def _oauth_page(state: Any, opened: link.OpenLink, token: str) -> Response:
         "scopes": opened.account.data.get("requested_scopes") or [],
         "action": f"/link/{token}/continue",
     }
-    # The form's POST answers with a redirect to the provider; form-action must allow its origin.
-    return pages.render("link_oauth.html", context, form_targets=[app.authorization_url, app.request_token_url])
+    # The form's POST starts a redirect chain (provider, our callback, the app's callback URL);
+    # Chromium checks every hop against form-action, so each origin must be listed.
+    return pages.render("link_oauth.html", context, form_targets=[app.authorization_url, opened.callback_url])
 
 
 def _form_page(opened: link.OpenLink, token: str, *, values: dict[str, str], error: str | None = None,
