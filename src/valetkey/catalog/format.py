@@ -66,12 +66,22 @@ class OAuthSpec(Spec):
     request_token_url: str | None = None
     access_token_url: str | None = None
     scope_separator: str = " "
+    # Name of the authorize parameter carrying scopes (Slack user tokens: "user_scope").
+    scope_param: str = "scope"
     token_auth_method: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
-    pkce: bool = False
+    # PKCE S256 on by default (OAuth security BCP); `false` only for providers that reject it.
+    pkce: bool = True
     authorize_params: dict[str, str] = Field(default_factory=dict)
     token_params: dict[str, str] = Field(default_factory=dict)
     # Dotted path to the token object in a non-standard token response ("authed_user").
     token_response_path: str | None = None
+    # Extra token-response fields that are not secret and go to the account's public data
+    # (e.g. Salesforce's instance_url); every other extra field is kept sealed.
+    public_token_fields: list[str] = Field(default_factory=list)
+    # Whether the provider issues refresh tokens that `grant_type=refresh_token` accepts.
+    supports_refresh: bool = True
+    # Where revocation (RFC 7009) sends the token: the refresh token revokes the whole grant.
+    revoke_token_hint: Literal["refresh_token", "access_token"] = "refresh_token"
 
 
 class VerificationSpec(Spec):
@@ -105,6 +115,12 @@ class AuthSchemeSpec(Spec):
     def _oauth_needs_endpoints(self) -> AuthSchemeSpec:
         if self.mode == "OAUTH2" and not (self.oauth and self.oauth.authorization_url and self.oauth.token_url):
             raise ValueError("an OAUTH2 scheme needs oauth.authorization_url and oauth.token_url")
+        if self.mode == "OAUTH1" and not (
+            self.oauth and self.oauth.request_token_url and self.oauth.authorization_url and self.oauth.access_token_url
+        ):
+            raise ValueError(
+                "an OAUTH1 scheme needs oauth.request_token_url, oauth.authorization_url and oauth.access_token_url"
+            )
         if self.mode == "API_KEY" and self.placements is None:
             raise ValueError("an API_KEY scheme needs `placements` (where the key goes on the request)")
         return self
