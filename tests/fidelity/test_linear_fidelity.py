@@ -80,8 +80,8 @@ def test_response_paths_name_the_operation_field(toolkit):
 def test_requests_the_emulator_received_were_valid(sandbox, connect):
     """Live: the session's recorded GraphQL calls (verification included) all validate."""
     linear = connect("linear", "API_KEY")
-    linear.ok("LINEAR_LIST_ISSUES", {"teamId": "x", "assignedToMe": True, "first": 3})
-    linear.ok("LINEAR_CREATE_COMMENT", {"issueId": "ENG-1", "body": "hello"})
+    linear.ok("LINEAR_LIST_ISSUES", {"team_id": "x", "assigned_to_me": True, "first": 3})
+    linear.ok("LINEAR_CREATE_COMMENT", {"issue_id": "ENG-1", "body": "hello"})
     recorded = [r for r in linear.emulator.requests.all() if r.path == "/graphql"]
     assert len(recorded) >= 3
     for request in recorded:
@@ -100,7 +100,7 @@ def drifted(original, **changes):
 
 
 def test_a_renamed_field_fails(toolkit):
-    create = tool(toolkit, "LINEAR_CREATE_ISSUE")
+    create = tool(toolkit, "LINEAR_CREATE_LINEAR_ISSUE")
     broken = drifted(create, graphql=create.operation.graphql.replace("issueCreate(", "createIssue("))
     problems = check_graphql_request(schema(), tool_request(broken, arguments(broken), BASE))
     assert any("createIssue" in p for p in problems)
@@ -115,9 +115,9 @@ def test_a_wrong_variable_type_fails(toolkit):
 
 def test_a_filter_bound_to_a_field_linear_lacks_fails(toolkit):
     listing = tool(toolkit, "LINEAR_LIST_ISSUES")
-    params = tuple(ParamBinding(b.arg, b.location, "variables.filter.teams.id.eq") if b.arg == "teamId" else b
+    params = tuple(ParamBinding(b.arg, b.location, "variables.filter.teams.id.eq") if b.arg == "team_id" else b
                    for b in listing.operation.params)
-    problems = check_graphql_request(schema(), tool_request(drifted(listing, params=params), {"teamId": "t"}, BASE))
+    problems = check_graphql_request(schema(), tool_request(drifted(listing, params=params), {"team_id": "t"}, BASE))
     assert any("teams" in p for p in problems)
 
 
