@@ -30,9 +30,11 @@ def feature_routers() -> list[APIRouter]:
     from valetkey.catalog.routes import router as catalog
     from valetkey.execution.routes import router as execution
     from valetkey.files.routes import router as files
+    from valetkey.sessions.routes import router as sessions
     from valetkey.tenancy.routes import router as tenancy
 
-    return [tenancy, catalog, execution, auth, files]
+    # sessions before catalog and execution: it serves /tools/COMPOSIO_* and /tools/execute/COMPOSIO_*.
+    return [tenancy, sessions, catalog, execution, auth, files]
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:

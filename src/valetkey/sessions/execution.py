@@ -1,0 +1,56 @@
+"""Executing an app tool inside a session: the session's filter, the session's account, the executor.
+
+The executor (`valetkey.execution.service.execute_tool`) does the work; this
+module only decides whether the session may run the tool and with which
+account (`policy.py` precedence), and turns request problems into a failed
+result an agent can read, instead of an HTTP error that would stop its loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from valetkey.api.errors import ApiError
+from valetkey.execution.schemas import ExecuteBody
+from valetkey.execution.service import execute_tool, needs_connection
+from valetkey.sessions import policy
+from valetkey.sessions.accounts import choose_account
+from valetkey.sessions.records import SessionContext
+
+
+def failed(message: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A result for a call that did not reach the app (no log entry: `log_id` is empty)."""
+    return {"data": data or {}, "error": message, "successful": False, "log_id": ""}
+
+
+def not_connected(toolkit: str, explicit: str | None = None) -> str:
+    if explicit:
+        return (f"Account {explicit} cannot be used for {toolkit} in this session (not the user's, not allowed by "
+                f"the session, or not ACTIVE).")
+    return (f"No active {toolkit} connection for this user in this session. Call COMPOSIO_MANAGE_CONNECTIONS with "
+            f"toolkits=['{toolkit}'], share the link with the user, and retry once they have connected.")
+
+
+async def run_tool(ctx: SessionContext, slug: str, arguments: dict[str, Any] | None, *,
+                   account: str | None = None) -> dict[str, Any]:
+    """`{data, error, successful, log_id}` of one app tool call in the session."""
+    try:
+        resolved = ctx.catalog.resolve_tool(slug)
+    except ApiError as exc:
+        return failed(exc.message)
+    tool, toolkit = resolved.tool, resolved.toolkit
+    if not policy.tool_allowed(ctx.config, tool):
+        return failed(f"{tool.slug} is not enabled in this session. Search with COMPOSIO_SEARCH_TOOLS for tools "
+                      f"this session offers.")
+    account_id = None
+    if needs_connection(tool, toolkit) or account:
+        chosen = await choose_account(ctx.state, ctx.project_id, ctx.config, toolkit.slug, explicit=account)
+        if chosen is None:
+            return failed(not_connected(toolkit.slug, account))
+        account_id = chosen.id
+    body = ExecuteBody(arguments=arguments or {}, user_id=ctx.config.user_id, connected_account_id=account_id)
+    try:
+        return await execute_tool(ctx.state, ctx.project, tool.slug, body, ctx.request_id)
+    except ApiError as exc:
+        message = exc.message + (f" ({exc.suggested_fix})" if exc.suggested_fix else "")
+        return failed(message, exc.extra or None)
