@@ -143,9 +143,12 @@ def test_subset_keeps_used_methods_and_their_schemas_only():
                                                   "demo.things.parts.get"}
 
 
-def test_subset_matches_upload_paths():
-    _, matched = discovery_subset(DOC, [("POST", "/upload/demo/v2/things")])
-    assert matched == {("POST", "/upload/demo/v2/things"): "demo.things.insert"}
+def test_subset_matches_upload_paths_and_literal_values_in_place_of_placeholders():
+    wanted = [("POST", "/upload/demo/v2/things"), ("POST", "/demo/v2/things/mine:batch"),
+              ("POST", "/demo/v2/things/{thing}:batch")]
+    _, matched = discovery_subset(DOC, wanted)
+    assert matched == {wanted[0]: "demo.things.insert", wanted[1]: "demo.things.batch",
+                       wanted[2]: "demo.things.batch"}
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="published discovery documents not available")

@@ -175,6 +175,8 @@ def test_labels_add_remove_and_delete(alice):
     bad = alice.fails("GMAIL_ADD_LABEL_TO_EMAIL", {"message_id": welcome["messageId"], "add_label_ids": ["Label_99"]},
                       status=400)
     assert "Invalid label: Label_99" in bad["error"]
+    empty = alice.fails("GMAIL_ADD_LABEL_TO_EMAIL", {"message_id": welcome["messageId"]}, status=400)
+    assert "No label add or removes specified" in empty["error"]
 
     alice.ok("GMAIL_DELETE_LABEL", {"label_id": label["id"]})
     assert label["id"] not in mailbox(alice).labels and not stored.has(label["id"])

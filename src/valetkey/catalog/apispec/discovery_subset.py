@@ -2,9 +2,11 @@
 
 `scripts/extract_spec_subset.py` calls `discovery_subset` for Google APIs, so
 the checked-in fidelity description holds only what the tools call. Methods
-are matched by HTTP method and path shape (parameter names erased, so a
-tool's ``{message_id}`` matches ``{id}``), against the method's path under
-``servicePath`` and against its media-upload path. The document-level keys
+are matched by HTTP method and path: a tool's placeholder matches any
+template placeholder (``{message_id}`` fits ``{id}``) and a template
+placeholder also takes a tool's literal segment (``/users/me/...`` fits
+``/users/{userId}/...``); the method's path under ``servicePath``, its flat
+path and its media-upload path are tried, the most literal match wins. The document-level keys
 (``rootUrl``, ``servicePath``, shared ``parameters``, ``auth``...) are kept;
 ``response`` references are dropped with the schemas only they need.
 """
@@ -21,20 +23,15 @@ _KEPT = ("kind", "discoveryVersion", "id", "name", "version", "revision", "title
          "baseUrl", "batchPath", "parameters", "auth")
 
 
-def shape(path: str) -> str:
-    """A path template with placeholders erased (``{+name}`` too), so names need not agree."""
-    return re.sub(r"\{[^}]*\}", "{}", "/" + path.strip("/"))
-
-
 def discovery_subset(document: dict[str, Any], wanted: list[tuple[str, str]],
                      prefix: str = "") -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
     """(subset document, {(METHOD, tool path): method id}) for the `wanted` (METHOD, path) pairs."""
-    index: dict[tuple[str, str], tuple[str, ...]] = {}
+    index: list[tuple[str, str, tuple[str, ...]]] = []
     _index(document, document.get("resources") or {}, (), index)
     keep: set[tuple[str, ...]] = set()
     matched: dict[tuple[str, str], str] = {}
     for method, tool_path in wanted:
-        where = index.get((method.upper(), shape(prefix + tool_path)))
+        where = _best_match(index, method.upper(), prefix + tool_path)
         if where is not None:
             keep.add(where)
             matched[(method, tool_path)] = _method_at(document, where)["id"]
@@ -51,8 +48,24 @@ def _index(document, resources, trail, index) -> None:
     for name, resource in resources.items():
         for method_name, method in (resource.get("methods") or {}).items():
             for path in method_paths(document, method):
-                index.setdefault((method["httpMethod"].upper(), shape(path)), (*trail, name, method_name))
+                index.append((method["httpMethod"].upper(), path, (*trail, name, method_name)))
         _index(document, resource.get("resources") or {}, (*trail, name), index)
+
+
+def _best_match(index, method: str, tool_path: str) -> tuple[str, ...] | None:
+    """The method whose template fits `tool_path` with the most literal text; None when none does."""
+    concrete = re.sub(r"\{[^}]*\}", "x", "/" + tool_path.strip("/"))
+    best, best_score = None, -1
+    for verb, template, where in index:
+        if verb != method:
+            continue
+        pattern = re.sub(r"\\\{\\\+[^}]*\\\}", ".+", re.escape("/" + template.strip("/")))
+        pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", pattern)
+        if re.fullmatch(pattern, concrete):
+            score = len(re.sub(r"\{[^}]*\}", "", template))
+            if score > best_score:
+                best, best_score = where, score
+    return best
 
 
 def _method_at(document: dict[str, Any], where: tuple[str, ...]) -> dict[str, Any]:

@@ -67,11 +67,13 @@ def check_labels(box: Mailbox, label_ids: list, *, adding: bool) -> list[str]:
     return label_ids
 
 
-def modify(box: Mailbox, message: StoredMessage, body: dict) -> None:
+def label_changes(box: Mailbox, body: dict) -> tuple[list[str], list[str]]:
+    """(add, remove) of a modify request; neither is a 400, as Gmail answers."""
     add = check_labels(box, body.get("addLabelIds") or [], adding=True)
     remove = check_labels(box, body.get("removeLabelIds") or [], adding=False)
-    message.add(*add)
-    message.remove(*remove)
+    if not add and not remove:
+        raise invalid("No label add or removes specified")
+    return add, remove
 
 
 def decode_raw(raw: object) -> bytes:

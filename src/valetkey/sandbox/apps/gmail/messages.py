@@ -20,7 +20,7 @@ from .kit import (
     mailbox,
     message_format,
     message_of,
-    modify,
+    label_changes,
     page_size,
     send,
 )
@@ -63,7 +63,9 @@ def send_message(call: GoogleCall) -> Response:
 def modify_message(call: GoogleCall) -> Response:
     box = mailbox(call)
     message = message_of(box, call.params["id"])
-    modify(box, message, call.body)
+    add, remove = label_changes(box, call.body)
+    message.add(*add)
+    message.remove(*remove)
     message.history_id = call.state.next_history()
     return call.reply(render.message(message, "minimal"))
 

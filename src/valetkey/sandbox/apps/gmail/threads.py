@@ -8,7 +8,7 @@ from starlette.routing import Route
 from valetkey.sandbox.apps._google import GoogleApi, GoogleCall, not_found, page_slice
 
 from . import render
-from .kit import API, READ, WRITE, check_labels, mailbox, message_format, page_size
+from .kit import API, READ, WRITE, label_changes, mailbox, message_format, page_size
 from .messages import matching
 from .state import Mailbox, StoredMessage
 
@@ -39,8 +39,7 @@ def get_thread(call: GoogleCall) -> Response:
 def modify_thread(call: GoogleCall) -> Response:
     box = mailbox(call)
     messages = thread_of(box, call.params["id"])
-    add = check_labels(box, call.body.get("addLabelIds") or [], adding=True)
-    remove = check_labels(box, call.body.get("removeLabelIds") or [], adding=False)
+    add, remove = label_changes(box, call.body)
     for message in messages:
         message.add(*add)
         message.remove(*remove)
