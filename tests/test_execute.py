@@ -169,3 +169,13 @@ def test_custom_connection_data_and_auth_params(client, upstream):
         "parameters": [{"name": "X-Api-Key", "value": "param", "in": "header"},
                        {"name": "sig", "value": "s", "in": "query"}]}).json()
     assert body["data"]["headers"]["x-api-key"] == "param" and body["data"]["query"] == {"sig": ["s"]}
+
+
+def test_authentication_comes_before_body_validation(server, client):
+    import httpx
+
+    with httpx.Client(base_url=server.url) as anonymous:
+        assert_error(anonymous.post(EXECUTE + "LOOPBACK_ECHO_GET", content=b"not json"), 401)
+    error = assert_error(client.post(EXECUTE + "LOOPBACK_ECHO_GET", json={"arguments": "nope"}), 400)
+    assert "arguments" in error["message"]
+    assert_error(client.post(EXECUTE + "LOOPBACK_ECHO_GET", content=b"{broken"), 400)

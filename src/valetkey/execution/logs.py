@@ -139,4 +139,4 @@ class LogWriter:
 
     def _insert(self, rows: list[dict[str, Any]]) -> None:
         with self.db.session() as session:
-            session.execute(insert(ExecutionLog), rows)
+            session.execute(insert(ExecutionLog.__table__), rows)

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-import httpx
-
-from valetkey.execution.http import UpstreamOutcome
+from valetkey.execution.http import UpstreamOutcome, UpstreamResponse
 
 MAX_MESSAGE = 500
 
@@ -28,7 +26,7 @@ class ToolResult:
     successful: bool
 
 
-def decode_body(response: httpx.Response) -> Any:
+def decode_body(response: UpstreamResponse) -> Any:
     """JSON when the upstream says (or the body looks like) JSON, else text; None when empty."""
     content = response.content
     if not content:
@@ -39,7 +37,19 @@ def decode_body(response: httpx.Response) -> Any:
             return json.loads(content)
         except ValueError:
             pass
-    return response.text
+    return content.decode(_charset(kind), "replace")
+
+
+def _charset(content_type: str) -> str:
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            try:
+                "".encode(value.strip('"'))
+                return value.strip('"')
+            except LookupError:
+                break
+    return "utf-8"
 
 
 def error_message(body: Any) -> str | None:

@@ -13,14 +13,15 @@ import binascii
 import time
 from typing import Any
 
-import httpx
 from starlette.concurrency import run_in_threadpool
+from yarl import URL
 
 from valetkey.api.auth import ProjectContext
 from valetkey.api.errors import ApiError, BadRequest
 from valetkey.auth.token_use import renew_after_unauthorized
 from valetkey.execution.connection import resolve_connection
 from valetkey.execution.credentials import CredentialError, apply_credentials, apply_parameters, secret_names
+from valetkey.execution.http import UpstreamResponse
 from valetkey.execution.logs import describe_request, describe_response
 from valetkey.execution.outcome import decode_body
 from valetkey.execution.recording import record_execution
@@ -46,11 +47,11 @@ async def proxy_request(state: Any, project: ProjectContext, body: ProxyBody, re
         user_id=body.user_id,
         custom_connection_data=body.custom_connection_data,
     )
-    url = httpx.URL(target_url(connection.base_url, body.endpoint))
+    url = URL(target_url(connection.base_url, body.endpoint), encoded=True)
     kind, content, headers = _body(body)
     # The endpoint's own query string joins the request's query, so parameters add to it.
-    query = tuple(url.params.multi_items())
-    request = UpstreamRequest(body.method, str(url.copy_with(query=None)), headers, query, kind, content)
+    query = tuple(url.query.items())
+    request = UpstreamRequest(body.method, str(url.with_query(None)), headers, query, kind, content)
     params = [p.model_dump() for p in body.parameters]
     unsigned = request
     try:
@@ -83,27 +84,30 @@ async def proxy_request(state: Any, project: ProjectContext, body: ProxyBody, re
 
 
 def target_url(base_url: str, endpoint: str) -> str:
-    """The absolute URL for `endpoint`; BadRequest unless it stays on the base URL's origin."""
-    base = httpx.URL(base_url)
+    """The absolute URL for `endpoint`; BadRequest unless it stays on the base URL's origin.
+
+    Parsed with yarl, the parser aiohttp sends with, so the host checked here
+    is the host connected to.
+    """
+    base = URL(base_url)
     try:
-        candidate = httpx.URL(endpoint)
-    except httpx.InvalidURL:
+        if endpoint.startswith("//") or "://" in endpoint.split("?", 1)[0]:
+            url = URL(endpoint)
+        else:
+            url = URL(base_url.rstrip("/") + "/" + endpoint.lstrip("/"))
+    except ValueError:
         raise BadRequest(f"Invalid endpoint {endpoint!r}") from None
-    if candidate.is_relative_url and not endpoint.startswith("//"):
-        url = httpx.URL(base_url.rstrip("/") + "/" + endpoint.lstrip("/"))
-    else:
-        url = candidate
     if _origin(url) != _origin(base):
         raise BadRequest(
             f"Endpoint host {url.host or endpoint!r} is not this toolkit's API host ({base.host})",
             slug="ProxyHostNotAllowed",
-            suggested_fix=f"Use a path relative to {base_url}, or an absolute URL on {base.scheme}://{base.netloc.decode()}.",
+            suggested_fix=f"Use a path relative to {base_url}, or an absolute URL on {base.origin()}.",
         )
     return str(url)
 
 
-def proxy_answer(response: httpx.Response) -> dict[str, Any]:
-    headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
+def proxy_answer(response: UpstreamResponse) -> dict[str, Any]:
+    headers = {k.lower(): v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
     kind = response.headers.get("content-type", "").lower()
     if response.content and kind and not any(t in kind for t in TEXT_TYPES):
         # No file store to hand out a download URL from yet: binary bodies come inline.
@@ -161,6 +165,5 @@ def _body(body: ProxyBody) -> tuple[str | None, Any, dict[str, str]]:
     return ("raw", body.body, {}) if isinstance(body.body, str) else ("json", body.body, {})
 
 
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    default = {"http": 80, "https": 443}.get(url.scheme)
-    return url.scheme, url.host.lower(), url.port or default
+def _origin(url: URL) -> tuple[str, str, int | None]:
+    return url.scheme.lower(), (url.host or "").lower(), url.port

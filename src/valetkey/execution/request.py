@@ -57,25 +57,6 @@ class UpstreamRequest:
         kept = tuple((k, v) for k, v in self.query if k != name)
         return replace(self, query=kept + ((name, value),))
 
-    def httpx_arguments(self) -> dict[str, Any]:
-        """Keyword arguments for `httpx.AsyncClient.request`."""
-        kwargs: dict[str, Any] = {"method": self.method, "url": self.url, "headers": self.headers}
-        if self.query:
-            kwargs["params"] = list(self.query)
-        if self.body_kind == "json":
-            kwargs["content"] = json.dumps(self.body, separators=(",", ":")).encode()
-            if not _has_header(self.headers, "content-type"):
-                kwargs["headers"] = {**self.headers, "Content-Type": "application/json"}
-        elif self.body_kind == "form":
-            kwargs["data"] = _form_dict(self.body)
-        elif self.body_kind == "multipart":
-            fields, files = self.body
-            kwargs["data"] = _form_dict(fields)
-            kwargs["files"] = files or None
-        elif self.body_kind == "raw":
-            kwargs["content"] = self.body if isinstance(self.body, bytes) else str(self.body).encode()
-        return kwargs
-
 
 def build_request(operation: HttpOperation, base_url: str, arguments: dict[str, Any]) -> UpstreamRequest:
     """The request `operation` describes for `arguments` against `base_url`."""
@@ -98,7 +79,7 @@ def build_request(operation: HttpOperation, base_url: str, arguments: dict[str, 
         elif binding.location == "query":
             query.extend((binding.upstream_name, v) for v in _query_values(value))
         elif binding.location == "header":
-            headers[binding.upstream_name] = _scalar_text(value)
+            headers[binding.upstream_name] = scalar_text(value)
         else:
             body_fields.append((binding, value))
 
@@ -123,7 +104,7 @@ def _expand_path(template: str, values: dict[str, Any]) -> str:
         if name not in values:
             raise RequestBuildError(f"Missing path parameter '{name}'", name)
         # safe="" so a value can never add path segments ("../admin", "a/b").
-        return quote(_scalar_text(values[name]), safe="")
+        return quote(scalar_text(values[name]), safe="")
 
     path = _PLACEHOLDER.sub(substitute, template)
     return path if path.startswith("/") or not path else "/" + path
@@ -171,24 +152,16 @@ def _nest(fields: list[tuple[ParamBinding, Any]]) -> dict[str, Any]:
 def _query_values(value: Any) -> list[str]:
     """Arrays repeat the key (`?label=a&label=b`), the form most APIs accept."""
     if isinstance(value, (list, tuple)):
-        return [_scalar_text(v) for v in value if v is not None]
-    return [_scalar_text(value)]
+        return [scalar_text(v) for v in value if v is not None]
+    return [scalar_text(value)]
 
 
-def _scalar_text(value: Any) -> str:
+def scalar_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"))
     return str(value)
-
-
-def _form_dict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in pairs:
-        text = [_scalar_text(v) for v in value] if isinstance(value, (list, tuple)) else _scalar_text(value)
-        out[name] = text
-    return out
 
 
 def _is_file(value: Any) -> bool:
@@ -202,6 +175,3 @@ def _file_part(value: dict[str, Any]) -> tuple[str, bytes, str]:
     filename = value.get("filename") or value.get("name") or "file"
     return filename, data, value.get("content_type") or value.get("mimetype") or "application/octet-stream"
 
-
-def _has_header(headers: dict[str, str], name: str) -> bool:
-    return any(k.lower() == name for k in headers)

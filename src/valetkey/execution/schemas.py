@@ -7,9 +7,13 @@ newer SDK sending a new optional field keeps working.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from starlette.requests import Request
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class _Body(BaseModel):
@@ -68,3 +72,31 @@ class ProxyBody(_Body):
     user_id: str | None = None
     parameters: list[ProxyParameter] = []
     custom_connection_data: CustomConnectionData | None = None
+
+
+async def parse_body(request: Request, model: type[M]) -> M:
+    """The JSON body as `model`; errors surface exactly as FastAPI's own body validation does."""
+    raw = await request.body()
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False, include_context=False)]
+        raise RequestValidationError(errors) from None
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON Schema with its `$defs` inlined, for an OpenAPI requestBody."""
+    schema = model.model_json_schema(by_alias=True)
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)

@@ -27,6 +27,7 @@ from valetkey.execution.request import RequestBuildError, build_request
 from valetkey.execution.retry import DEFAULT_RETRY, NO_RETRY
 from valetkey.execution.schemas import ExecuteBody
 from valetkey.execution.validation import validate_arguments
+from valetkey.files.access import ProjectFiles, file_service
 
 log = logging.getLogger("valetkey.execution")
 LATEST = ("", "latest")
@@ -51,7 +52,9 @@ async def execute_tool(
         custom_auth_params=body.custom_auth_params,
     )
     if tool.handler:
-        result, request_log, response_log, status = await _run_python(state, tool, arguments, user_id, connection)
+        files = ProjectFiles(file_service(state), project.project_id, toolkit.slug, tool.slug)
+        result, request_log, response_log, status = await _run_python(state, tool, arguments, user_id, connection,
+                                                                      files)
     else:
         result, request_log, response_log, status = await _run_http(state, tool, arguments, connection)
     log_id = record_execution(
@@ -132,7 +135,8 @@ async def _run_http(state: Any, tool: Tool, arguments: dict[str, Any], connectio
     return result, request_log, response_log, outcome.status
 
 
-async def _run_python(state: Any, tool: Tool, arguments: dict[str, Any], user_id: str | None, connection: Connection):
+async def _run_python(state: Any, tool: Tool, arguments: dict[str, Any], user_id: str | None, connection: Connection,
+                      files: ProjectFiles | None = None):
     context = ToolContext(
         arguments=arguments,
         user_id=user_id,
@@ -143,11 +147,12 @@ async def _run_python(state: Any, tool: Tool, arguments: dict[str, Any], user_id
         credentials=connection.values,
         parameters=connection.parameters,
         retry=DEFAULT_RETRY if tool.idempotent else NO_RETRY,
+        files=files,
     )
     try:
         result = ToolResult(as_data(await run_handler(tool.handler, context)), None, True)
     except ToolError as exc:
-        result = ToolResult({}, str(exc) or "The tool failed", False)
+        result = ToolResult(exc.data, str(exc) or "The tool failed", False)
     except CredentialError as exc:
         result = ToolResult({}, str(exc), False)
     except Exception as exc:

@@ -1,8 +1,10 @@
 """Arguments against a tool's input schema, with errors that name the field.
 
-Compiling a JSON Schema validator costs far more than running one, so each
-(tool, version) compiles once per process; tool definitions are immutable
-for a given version, which makes the cache safe without invalidation.
+Two validators per schema: `jsonschema_rs` (compiled Rust, about 1 µs for a
+typical tool input) answers "valid?" on every execution; the reference
+`jsonschema` implementation explains a failure, where its `best_match` and
+error details give the clearest message. Both are compiled once per
+(tool, version) and cached; a definition never changes within a version.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import exceptions, validators
 
 from valetkey.catalog.model import Tool
@@ -23,10 +26,12 @@ class ArgumentError:
 
 def validate_arguments(tool: Tool, version: str, arguments: dict[str, Any]) -> ArgumentError | None:
     """The most relevant problem with `arguments`, or None when they are valid."""
-    validator = compiled_validator(tool, version)
-    if validator.is_valid(arguments):
+    fast, explain = compiled_validators(tool, version)
+    if fast.is_valid(arguments):
         return None
-    error = exceptions.best_match(validator.iter_errors(arguments))
+    error = exceptions.best_match(explain.iter_errors(arguments))
+    if error is None:  # the two implementations disagree: trust the reference one
+        return None
     return describe(error)
 
 
@@ -46,17 +51,22 @@ def describe(error: exceptions.ValidationError) -> ArgumentError:
     return ArgumentError(".".join(path) or "arguments", error.message)
 
 
-_COMPILED: dict[tuple[str, str], tuple[Any, Any]] = {}
+_COMPILED: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
 
 
-def compiled_validator(tool: Tool, version: str) -> Any:
-    """The validator for this tool at this version, compiled on first use."""
+def compiled_validators(tool: Tool, version: str) -> tuple[Any, Any]:
+    """(fast checker, explaining validator) for this tool at this version, compiled on first use."""
     key = (tool.slug, version)
     entry = _COMPILED.get(key)
     # The identity check covers a catalog reloaded with a changed definition.
     if entry is None or entry[0] is not tool.input_schema:
         schema = tool.input_schema or {"type": "object"}
         cls = validators.validator_for(schema, default=validators.Draft202012Validator)
-        entry = (tool.input_schema, cls(schema))
+        explain = cls(schema)
+        try:
+            fast = jsonschema_rs.validator_for(schema)
+        except Exception:  # a construct the Rust validator rejects: use the reference one alone
+            fast = explain
+        entry = (tool.input_schema, fast, explain)
         _COMPILED[key] = entry
-    return entry[1]
+    return entry[1], entry[2]
