@@ -30,11 +30,12 @@ def feature_routers() -> list[APIRouter]:
     from valetkey.catalog.routes import router as catalog
     from valetkey.execution.routes import router as execution
     from valetkey.files.routes import router as files
+    from valetkey.mcp.routes import router as mcp
     from valetkey.sessions.routes import router as sessions
     from valetkey.tenancy.routes import router as tenancy
 
     # sessions before catalog and execution: it serves /tools/COMPOSIO_* and /tools/execute/COMPOSIO_*.
-    return [tenancy, sessions, catalog, execution, auth, files]
+    return [tenancy, sessions, catalog, execution, auth, files, mcp]
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
@@ -103,4 +104,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
 
     # End-user pages (hosted Connect Links) live at the root of VALETKEY_PUBLIC_URL, outside the API.
     app.include_router(link_pages)
+    # MCP endpoints (streamable HTTP) at the root of VALETKEY_PUBLIC_URL; the router's lifespan runs the MCP SDK's
+    # session manager inside the app's, so it is included once.
+    from valetkey.mcp.endpoint import router as mcp_endpoints
+
+    app.include_router(mcp_endpoints)
     return app

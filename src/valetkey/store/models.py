@@ -5,5 +5,6 @@ def import_all_models() -> None:
     import valetkey.auth.flow_models  # noqa: F401
     import valetkey.auth.models  # noqa: F401
     import valetkey.execution.models  # noqa: F401
+    import valetkey.mcp.models  # noqa: F401
     import valetkey.sessions.models  # noqa: F401
     import valetkey.tenancy.models  # noqa: F401

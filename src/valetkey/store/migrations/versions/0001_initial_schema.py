@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 20:46:11.193623
+Create Date: 2026-11-21 21:26:23.544930
 """
 from alembic import op
 import sqlalchemy as sa
@@ -94,6 +94,22 @@ def upgrade() -> None:
     with op.batch_alter_table('execution_logs', schema=None) as batch_op:
         batch_op.create_index('ix_execution_logs_project_created', ['project_id', 'created_at'], unique=False)
 
+    op.create_table('mcp_servers',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('project_id', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('toolkits', sa.JSON(), nullable=False),
+    sa.Column('allowed_tools', sa.JSON(), nullable=False),
+    sa.Column('auth_config_ids', sa.JSON(), nullable=False),
+    sa.Column('managed_auth', sa.Boolean(), nullable=False),
+    sa.Column('created_at', valetkey.store.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', valetkey.store.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_mcp_servers_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mcp_servers'))
+    )
+    with op.batch_alter_table('mcp_servers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mcp_servers_project_id'), ['project_id'], unique=False)
+
     op.create_table('oauth_flows',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('state_hash', sa.String(length=64), nullable=False),
@@ -128,6 +144,18 @@ def upgrade() -> None:
     with op.batch_alter_table('project_api_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_api_keys_project_id'), ['project_id'], unique=False)
 
+    op.create_table('tool_router_sessions',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('project_id', sa.String(length=40), nullable=False),
+    sa.Column('user_id', sa.String(length=255), nullable=False),
+    sa.Column('config', sa.JSON(), nullable=False),
+    sa.Column('created_at', valetkey.store.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_tool_router_sessions_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tool_router_sessions'))
+    )
+    with op.batch_alter_table('tool_router_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tool_router_sessions_project_id'), ['project_id'], unique=False)
+
     op.create_table('connected_accounts',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('project_id', sa.String(length=40), nullable=False),
@@ -156,6 +184,24 @@ def upgrade() -> None:
         batch_op.create_index('ix_connected_accounts_lookup', ['project_id', 'user_id', 'toolkit_slug', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_connected_accounts_project_id'), ['project_id'], unique=False)
 
+    op.create_table('mcp_user_urls',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('server_id', sa.String(length=40), nullable=False),
+    sa.Column('project_id', sa.String(length=40), nullable=False),
+    sa.Column('user_id', sa.String(length=255), nullable=False),
+    sa.Column('connected_account_id', sa.String(length=40), nullable=True),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', valetkey.store.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', valetkey.store.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_mcp_user_urls_project_id_projects'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['server_id'], ['mcp_servers.id'], name=op.f('fk_mcp_user_urls_server_id_mcp_servers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mcp_user_urls')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_mcp_user_urls_token_hash'))
+    )
+    with op.batch_alter_table('mcp_user_urls', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mcp_user_urls_project_id'), ['project_id'], unique=False)
+        batch_op.create_index('ix_mcp_user_urls_server_user', ['server_id', 'user_id'], unique=False)
+
     op.create_table('connect_links',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
@@ -175,39 +221,32 @@ def upgrade() -> None:
         batch_op.create_index('ix_connect_links_expires_at', ['expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_connect_links_project_id'), ['project_id'], unique=False)
 
-    op.create_table('tool_router_sessions',
-    sa.Column('id', sa.String(length=40), nullable=False),
-    sa.Column('project_id', sa.String(length=40), nullable=False),
-    sa.Column('user_id', sa.String(length=255), nullable=False),
-    sa.Column('config', sa.JSON(), nullable=False),
-    sa.Column('created_at', valetkey.store.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_tool_router_sessions_project_id_projects'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_tool_router_sessions'))
-    )
-    with op.batch_alter_table('tool_router_sessions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_tool_router_sessions_project_id'), ['project_id'], unique=False)
-
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table('tool_router_sessions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_tool_router_sessions_project_id'))
-
-    op.drop_table('tool_router_sessions')
     with op.batch_alter_table('connect_links', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_connect_links_project_id'))
         batch_op.drop_index('ix_connect_links_expires_at')
         batch_op.drop_index(batch_op.f('ix_connect_links_account_id'))
 
     op.drop_table('connect_links')
+    with op.batch_alter_table('mcp_user_urls', schema=None) as batch_op:
+        batch_op.drop_index('ix_mcp_user_urls_server_user')
+        batch_op.drop_index(batch_op.f('ix_mcp_user_urls_project_id'))
+
+    op.drop_table('mcp_user_urls')
     with op.batch_alter_table('connected_accounts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_connected_accounts_project_id'))
         batch_op.drop_index('ix_connected_accounts_lookup')
         batch_op.drop_index(batch_op.f('ix_connected_accounts_auth_config_id'))
 
     op.drop_table('connected_accounts')
+    with op.batch_alter_table('tool_router_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tool_router_sessions_project_id'))
+
+    op.drop_table('tool_router_sessions')
     with op.batch_alter_table('project_api_keys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_api_keys_project_id'))
 
@@ -217,6 +256,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_oauth_flows_account_id'))
 
     op.drop_table('oauth_flows')
+    with op.batch_alter_table('mcp_servers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mcp_servers_project_id'))
+
+    op.drop_table('mcp_servers')
     with op.batch_alter_table('execution_logs', schema=None) as batch_op:
         batch_op.drop_index('ix_execution_logs_project_created')
 

@@ -1,0 +1,107 @@
+"""The MCP endpoints: streamable HTTP, stateless, JSON responses, on the official `mcp` SDK.
+
+One low-level `mcp.server.lowlevel.Server` and one
+`StreamableHTTPSessionManager(stateless=True, json_response=True)` serve
+every MCP URL. Each URL kind has a resolver (`valetkey.mcp.access`) that
+authenticates the request and returns the toolset it may use; the endpoint
+puts that toolset in the ASGI scope, where the tool handlers find it
+(`ctx.request.scope`). Nothing is kept between requests, so several server
+processes behind a load balancer answer any request.
+
+The session manager's task group must live as long as the app: `router`
+carries a lifespan that runs it, and `api/app.py` includes the router once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+import mcp_types as types
+from fastapi import APIRouter
+from mcp.server.lowlevel import Server
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from starlette.requests import Request
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+import valetkey
+from valetkey.mcp import access
+
+TOOLSET = "valetkey.mcp.toolset"
+MANAGER = "mcp_session_manager"
+METHODS = ["GET", "POST", "DELETE"]
+
+
+class Toolset(Protocol):
+    name: str
+
+    async def list_tools(self) -> list[types.Tool]: ...
+
+    async def call_tool(self, name: str, arguments: dict[str, Any]) -> types.CallToolResult: ...
+
+
+Resolver = Callable[[Request, Any], Awaitable[Toolset]]
+
+
+def _toolset(ctx: Any) -> Toolset:
+    return ctx.request.scope["state"][TOOLSET]
+
+
+async def _list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+    return types.ListToolsResult(tools=await _toolset(ctx).list_tools())
+
+
+async def _call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+    return await _toolset(ctx).call_tool(params.name, dict(params.arguments or {}))
+
+
+def mcp_server() -> Server:
+    return Server(
+        "valetkey",
+        version=valetkey.__version__,
+        title="Valetkey",
+        instructions="Tools that act in the user's connected apps. A tool that needs a connection the user has "
+                     "not made answers with an error naming a link to connect.",
+        on_list_tools=_list_tools,
+        on_call_tool=_call_tool,
+    )
+
+
+class McpEndpoint:
+    """An ASGI app serving MCP at one URL kind, authenticated by `resolve`."""
+
+    def __init__(self, resolve: Resolver):
+        self.resolve = resolve
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope["app"].state.valetkey
+        toolset = await self.resolve(Request(scope, receive), state)  # ApiError -> the app's error handlers
+        scope.setdefault("state", {})[TOOLSET] = toolset
+        manager: StreamableHTTPSessionManager = state.extras[MANAGER]
+        await manager.handle_request(scope, receive, send)
+
+
+def endpoint_routes(resolvers: dict[str, Resolver]) -> list[Route]:
+    return [Route(path, McpEndpoint(resolve), methods=METHODS, include_in_schema=False)
+            for path, resolve in resolvers.items()]
+
+
+@asynccontextmanager
+async def _lifespan(app: Any):
+    manager = StreamableHTTPSessionManager(mcp_server(), stateless=True, json_response=True)
+    async with manager.run():
+        app.state.valetkey.extras[MANAGER] = manager
+        try:
+            yield
+        finally:
+            app.state.valetkey.extras.pop(MANAGER, None)
+
+
+router = APIRouter(lifespan=_lifespan)
+router.routes.extend(endpoint_routes({
+    "/mcp/servers/{server_id}": access.server_with_key,
+    "/v3/mcp/{server_id}": access.server_with_key,
+    "/mcp/u/{token}": access.user_token,
+}))
