@@ -235,3 +235,31 @@ def test_proxy_target_url_stays_on_the_toolkit_origin():
                     "https://api.example.com.evil.com/", "https://evil.com@api.example.com.evil.com/"):
         with pytest.raises(BadRequest):
             target_url(BASE, foreign)
+
+
+# --- Python handler context -----------------------------------------------------
+
+
+async def test_handler_context_request_applies_base_url_and_credentials(upstream):
+    from valetkey.execution.handlers import ToolContext, run_handler
+    from valetkey.execution.http import UpstreamClient
+
+    client = UpstreamClient(timeout=5)
+    scheme = AuthScheme("API_KEY", placements=(CredentialPlacement("header", "X-Api-Key", "{api_key}"),))
+    context = ToolContext(arguments={"n": 1}, user_id="u", connected_account_id=None, base_url=upstream.url + "/echo",
+                          http=client, scheme=scheme, credentials={"api_key": "ctx-key"})
+
+    async def handler(arguments, ctx):
+        outcome = await ctx.request("POST", "/ctx/items", params={"q": "1"}, json={"n": arguments["n"]})
+        return json.loads(outcome.response.content)
+
+    try:
+        from valetkey.execution import handlers
+
+        handlers._LOADED["tests:ctx_handler"] = handler
+        seen = await run_handler("tests:ctx_handler", context)
+    finally:
+        await client.aclose()
+    assert seen["path"] == "/echo/ctx/items" and seen["query"] == {"q": ["1"]} and seen["body"] == {"n": 1}
+    assert seen["headers"]["x-api-key"] == "ctx-key"
+    assert len(context.calls) == 1
