@@ -96,3 +96,28 @@ def test_migrations_match_models():
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diff == [], f"models changed without a migration: {diff}"
+
+
+async def test_key_cache_looks_a_key_up_once_for_concurrent_requests():
+    import asyncio
+
+    from valetkey.api.auth import KeyCache
+
+    cache, calls = KeyCache(), []
+
+    async def lookup():
+        calls.append(1)
+        await asyncio.sleep(0.01)
+        return "project"
+
+    results = await asyncio.gather(*(cache.resolve("digest", lookup) for _ in range(32)))
+    assert results == ["project"] * 32 and len(calls) == 1
+    assert await cache.resolve("digest", lookup) == "project" and len(calls) == 1
+
+    async def missing():
+        calls.append(1)
+        return None
+
+    assert await cache.resolve("unknown", missing) is None
+    assert await cache.resolve("unknown", missing) is None
+    assert len(calls) == 3  # unknown keys are not cached: a key created later works at once

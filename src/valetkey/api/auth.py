@@ -8,6 +8,7 @@ KEY_CACHE_SECONDS.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,32 @@ class OrgContext:
 class KeyCache:
     def __init__(self) -> None:
         self._entries: dict[str, tuple[float, Any]] = {}
+        # Lookups in flight, so a burst of requests with a just-expired key
+        # makes one database query, not one each.
+        self._pending: dict[str, asyncio.Future] = {}
+
+    async def resolve(self, digest: str, lookup) -> Any:
+        """The cached value for `digest`, else `await lookup()` once for all concurrent callers."""
+        value = self.get(digest)
+        if value is not None:
+            return value
+        pending = self._pending.get(digest)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future = asyncio.get_running_loop().create_future()
+        self._pending[digest] = future
+        try:
+            value = await lookup()
+            if value is not None:
+                self.put(digest, value)
+            future.set_result(value)
+            return value
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it, nobody else must
+            raise
+        finally:
+            self._pending.pop(digest, None)
 
     def get(self, digest: str) -> Any:
         entry = self._entries.get(digest)
@@ -104,14 +131,11 @@ async def require_project(request: Request, state: AppState = Depends(app_state)
                 suggested_fix="Send the project's key in the x-api-key header; org keys manage projects only.",
             )
         raise Unauthorized("No authentication provided", suggested_fix="Send your project API key in the x-api-key header.")
-    cache = key_cache(state)
-    digest = hash_secret(secret)
-    project = cache.get(digest)
+    project = await key_cache(state).resolve(
+        hash_secret(secret), lambda: run_in_threadpool(_lookup_project, state, secret)
+    )
     if project is None:
-        project = await run_in_threadpool(_lookup_project, state, secret)
-        if project is None:
-            raise Unauthorized("Invalid API key", suggested_fix="Check the key, or regenerate it with the org key.")
-        cache.put(digest, project)
+        raise Unauthorized("Invalid API key", suggested_fix="Check the key, or regenerate it with the org key.")
     request.scope.setdefault("state", {})["project_id"] = project.project_id
     _enforce_rate_limit(request, state, project.project_id)
     return project
@@ -124,13 +148,10 @@ async def require_org(request: Request, state: AppState = Depends(app_state)) ->
             "No authentication provided",
             suggested_fix="Send an organization API key in the x-org-api-key header (see `valetkey orgs create`).",
         )
-    cache = key_cache(state)
-    digest = "org:" + hash_secret(secret)
-    org = cache.get(digest)
+    org = await key_cache(state).resolve(
+        "org:" + hash_secret(secret), lambda: run_in_threadpool(_lookup_org, state, secret)
+    )
     if org is None:
-        org = await run_in_threadpool(_lookup_org, state, secret)
-        if org is None:
-            raise Unauthorized("Invalid organization key", suggested_fix="Check the x-org-api-key value.")
-        cache.put(digest, org)
+        raise Unauthorized("Invalid organization key", suggested_fix="Check the x-org-api-key value.")
     _enforce_rate_limit(request, state, "org:" + org.org_id)
     return org
