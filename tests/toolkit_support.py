@@ -71,8 +71,8 @@ class ToolkitConnection:
 
     composio: Any
     user_id: str
-    account_id: str
-    auth_config_id: str
+    account_id: str | None  # None for a no-auth toolkit
+    auth_config_id: str | None
     scheme: str
     toolkit: str
     emulator: SandboxApp
@@ -113,11 +113,36 @@ def sandbox() -> SandboxHandle:
 
 
 @pytest.fixture(scope="session")
-def toolkit_server(request) -> RunningServer:
-    """SQLite only: these tests exercise toolkits, not the database."""
-    threaded, running = start_server(database_url_for("sqlite", request))
+def toolkit_server(request, sandbox) -> RunningServer:
+    """SQLite only: these tests exercise toolkits, not the database.
+
+    No-auth toolkits have no auth config to carry a ``base_url``, and a tool on a
+    second host (``http.base_url``) ignores it: the server reaches their
+    emulators through ``VALETKEY_UPSTREAM_OVERRIDES`` (`sandbox_overrides`).
+    """
+    threaded, running = start_server(database_url_for("sqlite", request),
+                                     upstream_overrides=sandbox_overrides(sandbox.url))
     yield running
     threaded.stop()
+
+
+def sandbox_overrides(sandbox_url: str) -> tuple[tuple[str, str], ...]:
+    """Upstream overrides sending built-in toolkits' unconfigurable origins to ``{sandbox}/<slug>``.
+
+    Those are every origin of a no-auth toolkit and every tool-level base URL;
+    the emulator serves the real paths under its slug, as for other toolkits.
+    """
+    from valetkey.catalog.loader import BUILTIN_DIR, load_toolkits
+
+    pairs: dict[str, str] = {}
+    for toolkit in load_toolkits([BUILTIN_DIR]):
+        roots = [t.operation.base_url for t in toolkit.tools if t.operation and t.operation.base_url]
+        if not toolkit.auth_schemes and toolkit.base_url:
+            roots.append(toolkit.base_url)
+        for root in roots:
+            parts = urlsplit(root)
+            pairs.setdefault(f"{parts.scheme}://{parts.netloc}", f"{sandbox_url}/{toolkit.slug}")
+    return tuple(pairs.items())
 
 
 @pytest.fixture
@@ -145,6 +170,8 @@ def connect_account(sandbox: SandboxHandle, server: RunningServer, slug: str, sc
 
     toolkit = server.state.catalog.toolkit(slug)
     assert toolkit is not None, f"toolkit {slug!r} is not in the built-in catalog"
+    if not toolkit.auth_schemes:  # no account to connect: tools run for any user, via the overrides
+        return _no_auth_connection(sandbox, server, slug, user_id, reset)
     mode = scheme or toolkit.auth_schemes[0].mode
     auth_scheme = toolkit.scheme(mode)
     assert auth_scheme is not None, f"{slug} has no {mode} scheme"
@@ -179,6 +206,19 @@ def connect_account(sandbox: SandboxHandle, server: RunningServer, slug: str, sc
     account = composio.connected_accounts.wait_for_connection(account_id, timeout=10)
     assert account.status == "ACTIVE", account
     return ToolkitConnection(composio, user_id, account_id, config_id, mode, slug, emulator, server, project)
+
+
+def _no_auth_connection(sandbox: SandboxHandle, server: RunningServer, slug: str, user_id: str | None,
+                        reset: bool) -> ToolkitConnection:
+    from composio import Composio
+
+    emulator = sandbox.emulator(slug)
+    if reset:
+        emulator.reset()
+    project = server.new_project()
+    composio = Composio(api_key=project.api_key, base_url=server.url)
+    return ToolkitConnection(composio, user_id or "user-" + uuid.uuid4().hex[:8], None, None, "NO_AUTH", slug,
+                             emulator, server, project)
 
 
 def _default_subject(emulator: SandboxApp) -> str:
