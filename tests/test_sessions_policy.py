@@ -32,7 +32,8 @@ def account(id: str, *, config: str = "ac_1", status: str = "ACTIVE", disabled: 
 
 
 def test_config_round_trips_through_json():
-    config = session(toolkits={"disable": ["Slack"]}, tools={"GitHub": {"tags": ["readOnlyHint"]}, "gmail": ["gmail_send"]},
+    config = session(toolkits={"disable": ["Slack"]},
+                     tools={"GitHub": {"tags": ["readOnlyHint"]}, "gmail": ["gmail_send"]},
                      tags={"enable": ["readOnlyHint"]}, auth_configs={"github": "ac_1"},
                      connected_accounts={"github": "ca_1"}, manage_connections={"callback_url": "https://x.test/cb"},
                      preload={"tools": ["GITHUB_GET_REPO"]})
@@ -46,7 +47,8 @@ def test_manage_connections_forms():
     assert session().manage_connections.enabled is True
     assert session(manage_connections=False).manage_connections.enabled is False
     assert session(manage_connections={"enable": False}).manage_connections.enabled is False
-    assert session(manage_connections={"callback_url": "https://a.test"}).manage_connections.callback_url == "https://a.test"
+    with_callback = session(manage_connections={"callback_url": "https://a.test"})
+    assert with_callback.manage_connections.callback_url == "https://a.test"
 
 
 def test_multi_account_allows_several_pins():

@@ -56,7 +56,7 @@ class SessionContext:
 
 def session_not_found(session_id: str) -> NotFound:
     return NotFound(f"Session {session_id} not found", slug="SessionNotFound",
-                    suggested_fix="Create a session with composio.create(user_id=...) (POST /api/v3/tool_router/session).")
+                    suggested_fix="Create one with composio.create(user_id=...) (POST /api/v3/tool_router/session).")
 
 
 def insert_session(state: Any, project_id: str, config: SessionConfig) -> SessionRecord:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from valetkey.api.auth import ProjectContext
 from valetkey.api.errors import BadRequest
+from valetkey.catalog.search import search_toolkits
 from valetkey.catalog.service import page
 from valetkey.ids import new_id
 from valetkey.sessions import policy, serializers, validation
@@ -78,7 +79,6 @@ async def toolkits_page(ctx: SessionContext, *, toolkits: list[str], is_connecte
         chosen = sorted((t for t in catalog.toolkits.values() if policy.toolkit_allowed(ctx.config, t.slug)),
                         key=lambda t: (-t.popularity, t.name.lower()))
     if search:
-        from valetkey.catalog.search import search_toolkits
         chosen = search_toolkits(chosen, search)
     status_by = await statuses(ctx, chosen)
     if is_connected is not None:
