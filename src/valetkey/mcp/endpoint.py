@@ -17,11 +17,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import mcp_types as types
 from fastapi import APIRouter
 from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -88,9 +90,32 @@ def endpoint_routes(resolvers: dict[str, Resolver]) -> list[Route]:
             for path, resolve in resolvers.items()]
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+def rebinding_protection(public_url: str) -> TransportSecuritySettings | None:
+    """Host/Origin checks for a server published on a loopback address, the target of DNS rebinding.
+
+    A page on evil.example that rebinds its name to 127.0.0.1 sends `Host: evil.example`; only the loopback
+    names are accepted. A server published on a real host name sits behind that name (and a proxy that may
+    rewrite Host), where the check would only get in the way, so it is off there.
+    """
+    netloc = urlsplit(public_url).netloc
+    if urlsplit(public_url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=[netloc, *LOOPBACK, *(f"{host}:*" for host in LOOPBACK)],
+        allowed_origins=[f"{scheme}://{host}:*" for scheme in ("http", "https") for host in LOOPBACK]
+        + [f"{scheme}://{host}" for scheme in ("http", "https") for host in LOOPBACK],
+    )
+
+
 @asynccontextmanager
 async def _lifespan(app: Any):
-    manager = StreamableHTTPSessionManager(mcp_server(), stateless=True, json_response=True)
+    security = rebinding_protection(app.state.valetkey.settings.public_url)
+    manager = StreamableHTTPSessionManager(mcp_server(), stateless=True, json_response=True,
+                                           security_settings=security)
     async with manager.run():
         app.state.valetkey.extras[MANAGER] = manager
         try:
