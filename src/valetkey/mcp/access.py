@@ -4,6 +4,8 @@
   path of Composio's own URLs): the project's key in `x-api-key`; the user
   from `user_id` (default "default", as Composio does) or from the owner of
   `connected_account_id`.
+- Session, `/mcp/sessions/{id}` (the URL a session's `mcp.url` names): the
+  project's key; the session fixes the user and the tools.
 - Per-user, `/mcp/u/{token}`: the token alone; it names the server, the
   user and possibly one account. Unknown and revoked tokens both answer 404.
 
@@ -25,6 +27,7 @@ from valetkey.auth.models import ConnectedAccount
 from valetkey.mcp import configs, user_urls
 from valetkey.mcp.config_tools import ConfigToolset
 from valetkey.mcp.configs import ServerConfig
+from valetkey.mcp.session_tools import SessionToolset
 from valetkey.tenancy.models import DEFAULT_PROJECT_CONFIG, Project
 
 DEFAULT_USER = "default"
@@ -56,6 +59,14 @@ def _load_server(state: Any, project_id: str, server_id: str, account_id: str | 
     if owner is None:
         raise NotFound(f"Connected account {account_id} not found", slug="ConnectedAccountNotFound")
     return server, owner
+
+
+async def session_with_key(request: Request, state: Any) -> SessionToolset:
+    from valetkey.sessions import service
+
+    project = await require_project(request, state)
+    context = await service.open_session(state, project, request.path_params["session_id"], _request_id(request))
+    return SessionToolset(context)
 
 
 async def user_token(request: Request, state: Any) -> ConfigToolset:

@@ -129,4 +129,5 @@ router.routes.extend(endpoint_routes({
     "/mcp/servers/{server_id}": access.server_with_key,
     "/v3/mcp/{server_id}": access.server_with_key,
     "/mcp/u/{token}": access.user_token,
+    "/mcp/sessions/{session_id}": access.session_with_key,
 }))

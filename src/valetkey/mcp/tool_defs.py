@@ -49,3 +49,14 @@ def mcp_tool(tool: Tool) -> types.Tool:
         output_schema=output_schema(tool),
         annotations=annotations(tool),
     )
+
+
+def from_wire_item(item: dict[str, Any]) -> types.Tool:
+    """An MCP tool from a tool in the Composio wire format (what a session lists, meta tools included)."""
+    envelope = item.get("output_parameters") or {}
+    data_schema = dict((envelope.get("properties") or {}).get("data") or {})
+    for decoration in ("title", "description"):  # added by the envelope, not part of the data's own schema
+        data_schema.pop(decoration, None)
+    return mcp_tool(Tool(slug=item["slug"], toolkit=(item.get("toolkit") or {}).get("slug", ""), name=item["name"],
+                         description=item.get("description") or "", input_schema=item.get("input_parameters") or {},
+                         output_schema=data_schema, tags=tuple(item.get("tags") or ())))
