@@ -81,3 +81,20 @@ def test_unreachable_upstream_is_an_unsuccessful_result(client):
     body = r.json()
     assert r.status_code == 200 and body["successful"] is False
     assert "Could not reach the upstream API" in body["error"]
+
+
+def test_accounts_under_a_disabled_auth_config_cannot_execute(server, project, composio, client):
+    user = "cfg-" + uuid.uuid4().hex[:6]
+    account = make_account(server, project.id, user_id=user, secrets={"api_key": "k"})
+    config_id = client.get(f"/api/v3.1/connected_accounts/{account}").json()["auth_config"]["id"]
+    assert client.patch(f"/api/v3.1/auth_configs/{config_id}/DISABLED").status_code == 200
+
+    with pytest.raises(BadRequestError) as info:
+        composio.tools.execute("KEYED_WHOAMI", {}, user_id=user, dangerously_skip_version_check=True)
+    assert "under a disabled auth config" in str(info.value)
+    explicit = client.post(EXECUTE + "KEYED_WHOAMI", json={"arguments": {}, "connected_account_id": account})
+    assert explicit.status_code == 422 and explicit.json()["error"]["slug"] == "AuthConfigDisabled"
+
+    assert client.patch(f"/api/v3.1/auth_configs/{config_id}/ENABLED").status_code == 200
+    result = composio.tools.execute("KEYED_WHOAMI", {}, user_id=user, dangerously_skip_version_check=True)
+    assert result["successful"], result

@@ -64,6 +64,7 @@ def resolve_account(
             ConnectedAccount.toolkit_slug == toolkit,
             ConnectedAccount.status == "ACTIVE",
             ConnectedAccount.is_disabled.is_(False),
+            AuthConfig.status == "ENABLED",
         )
         .order_by(ConnectedAccount.created_at.desc(), ConnectedAccount.id.desc())
         .limit(1)
@@ -99,6 +100,13 @@ def _ensure_usable(account: Any) -> None:
             slug="ConnectedAccountDisabled",
             suggested_fix="Enable it again (PATCH /api/v3/connected_accounts/{id}/status) or use another account.",
         )
+    if account.auth_config_status != "ENABLED":
+        raise ApiError(
+            f"Connected account {account.id} belongs to auth config {account.auth_config_id}, which is disabled",
+            status=422,
+            slug="AuthConfigDisabled",
+            suggested_fix="Enable the auth config (PATCH /api/v3/auth_configs/{id}/ENABLED) or use another account.",
+        )
     if account.status != "ACTIVE":
         raise ApiError(
             f"Connected account {account.id} is {account.status}, not ACTIVE",
@@ -111,7 +119,8 @@ def _ensure_usable(account: Any) -> None:
 def _none_usable(db: Session, project_id: str, toolkit: str, user_id: str) -> ApiError:
     """The 'no connected account' error, saying why when the user has unusable ones."""
     unusable = db.execute(
-        select(ConnectedAccount.id, ConnectedAccount.status, ConnectedAccount.is_disabled)
+        select(ConnectedAccount.id, ConnectedAccount.status, ConnectedAccount.is_disabled, AuthConfig.status.label("config_status"))
+        .join(AuthConfig, AuthConfig.id == ConnectedAccount.auth_config_id)
         .where(
             ConnectedAccount.project_id == project_id,
             ConnectedAccount.user_id == user_id,
@@ -122,7 +131,12 @@ def _none_usable(db: Session, project_id: str, toolkit: str, user_id: str) -> Ap
     ).first()
     message = f"No connected account found for user '{user_id}' and toolkit '{toolkit}'"
     if unusable is not None:
-        state = "disabled" if unusable.is_disabled else unusable.status
+        if unusable.is_disabled:
+            state = "disabled"
+        elif unusable.config_status != "ENABLED":
+            state = "under a disabled auth config"
+        else:
+            state = unusable.status
         message += f" (the latest one, {unusable.id}, is {state})"
     return BadRequest(message, slug="NoConnectedAccount", suggested_fix=connect_fix(toolkit, user_id))
 
@@ -142,6 +156,7 @@ def _query(project_id: str):
             ConnectedAccount.state_encrypted,
             ConnectedAccount.expires_at,
             AuthConfig.auth_scheme,
+            AuthConfig.status.label("auth_config_status"),
             AuthConfig.settings.label("auth_config_settings"),
         )
         .join(AuthConfig, AuthConfig.id == ConnectedAccount.auth_config_id)
