@@ -285,3 +285,13 @@ def test_managed_apps_from_file_and_environment(tmp_path):
     path.write_text("toolkits:\n  x:\n    client_id: a\n    client_secret: b\n    colour: red\n")
     with pytest.raises(ManagedAuthError, match="colour"):
         load_managed_apps(path, {})
+
+
+def test_toolkit_endpoints_advertise_operator_managed_schemes(client, managed_oauth_app):
+    detail = client.get("/api/v3.1/toolkits/authtest_oauth").json()
+    assert detail["composio_managed_auth_schemes"] == ["OAUTH2"]
+    listed = {t["slug"]: t for t in client.get("/api/v3.1/toolkits", params={"limit": 1000}).json()["items"]}
+    assert listed["authtest_oauth"]["composio_managed_auth_schemes"] == ["OAUTH2"]
+    assert listed["github"]["composio_managed_auth_schemes"] == []
+    multi = client.post("/api/v3.1/toolkits/multi", json={"toolkits": ["authtest_oauth"]}).json()
+    assert multi["items"][0]["composio_managed_auth_schemes"] == ["OAUTH2"]

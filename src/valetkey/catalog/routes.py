@@ -30,6 +30,21 @@ def _limit(limit: float | None, default: int) -> int:
     return int(limit) if limit is not None else default
 
 
+def _with_managed_schemes(state: AppState, toolkits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fill `composio_managed_auth_schemes` from the operator's managed OAuth apps.
+
+    The serialized toolkits are shared, precomputed dicts: copy, never mutate.
+    """
+    from valetkey.auth.managed import managed_schemes
+
+    out = []
+    for item in toolkits:
+        toolkit = state.catalog.find_toolkit(item["slug"])
+        schemes = managed_schemes(state, toolkit) if toolkit else []
+        out.append({**item, "composio_managed_auth_schemes": schemes} if schemes else item)
+    return out
+
+
 # -- toolkits ---------------------------------------------------------------
 
 
@@ -44,12 +59,13 @@ def list_toolkits(
     query: str | None = None,
     limit: float | None = Limit,
     cursor: str | None = None,
-    catalog: Catalog = Depends(get_catalog),
+    state: AppState = Depends(app_state),
 ) -> dict[str, Any]:
     items = service.list_toolkits(
-        catalog, category=category, managed_by=managed_by, kind=type, sort_by=sort_by, search=search or query
+        state.catalog, category=category, managed_by=managed_by, kind=type, sort_by=sort_by, search=search or query
     )
-    return service.page(items, _limit(limit, service.DEFAULT_TOOLKITS_LIMIT), cursor)
+    page = service.page(items, _limit(limit, service.DEFAULT_TOOLKITS_LIMIT), cursor)
+    return {**page, "items": _with_managed_schemes(state, page["items"])}
 
 
 @router.get("/toolkits/categories", tags=["toolkits"], summary="List toolkit categories")
@@ -80,16 +96,17 @@ class MultiBody(BaseModel):
 
 
 @router.post("/toolkits/multi", tags=["toolkits"], summary="Fetch several toolkits")
-def multi_toolkits(body: MultiBody, catalog: Catalog = Depends(get_catalog)) -> dict[str, Any]:
+def multi_toolkits(body: MultiBody, state: AppState = Depends(app_state)) -> dict[str, Any]:
     items = service.list_toolkits(
-        catalog, slugs=body.toolkits, category=body.category, managed_by=body.managed_by, sort_by=body.sort_by
+        state.catalog, slugs=body.toolkits, category=body.category, managed_by=body.managed_by, sort_by=body.sort_by
     )
-    return service.page(items, _limit(body.limit, service.DEFAULT_TOOLKITS_LIMIT), body.cursor)
+    page = service.page(items, _limit(body.limit, service.DEFAULT_TOOLKITS_LIMIT), body.cursor)
+    return {**page, "items": _with_managed_schemes(state, page["items"])}
 
 
 @router.get("/toolkits/{slug}", tags=["toolkits"], summary="Get a toolkit")
-def get_toolkit(slug: str, version: str | None = None, catalog: Catalog = Depends(get_catalog)) -> dict[str, Any]:
-    return service.toolkit_detail(catalog, slug, version)
+def get_toolkit(slug: str, version: str | None = None, state: AppState = Depends(app_state)) -> dict[str, Any]:
+    return _with_managed_schemes(state, [service.toolkit_detail(state.catalog, slug, version)])[0]
 
 
 # -- tools ------------------------------------------------------------------
