@@ -8,7 +8,6 @@ import pytest
 
 from valetkey.api.errors import BadRequest, NotFound
 from valetkey.catalog.registry import load_catalog
-from valetkey.catalog.search import search_tools
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +63,8 @@ def test_tools_at_each_version(catalog):
 
 def test_search_ranks_name_and_slug_matches_first(catalog):
     tools = [t for k in catalog.toolkits.values() for t in catalog.tools_at(k)]
-    found = [t.slug for t in search_tools(tools, "search hacker news posts")]
+    found = [t.slug for t in catalog.search(tools, "search hacker news posts")]
     assert found[0] == "HACKERNEWS_SEARCH_POSTS"
-    assert search_tools(tools, "zzzzqqq") == []
-    assert len(search_tools(tools, "")) == len(tools)
+    assert catalog.search(tools, "zzzzqqq") == []
+    assert len(catalog.search(tools, "")) == len(tools)
 

@@ -47,7 +47,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
 
     from valetkey.catalog.registry import load_catalog
     from valetkey.execution.http import UpstreamClient
+    from valetkey.search import session_engine
+    from valetkey.sessions.tool_search import use_engine
     from valetkey.vault import vault_from_settings
+
+    use_engine(session_engine)  # sessions' COMPOSIO_SEARCH_TOOLS ranks with the search engine (docs/search.md)
 
     state = AppState(
         settings=settings,
