@@ -1,0 +1,1 @@
+"""Google Calendar toolkit: definitions in YAML, friendly-argument handlers in `handlers`."""

@@ -1,0 +1,173 @@
+"""Every Google Calendar tool's requests against Google's Calendar v3 discovery document.
+
+Statically, the request the executor builds for each HTTP tool (every argument
+set, then only the required ones); live, every request the Calendar emulator
+received while each tool, Python ones included, ran through the SDK and a real
+server. Negative tests prove drift in a path, method, parameter, body field or
+value fails. Subset: ``tests/fidelity/specs/google/calendar.v3.subset.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from tests.fidelity.checker import FidelityError, WireRequest, assert_request_valid, check_request
+from tests.fidelity.support import description, from_recorded, sample_arguments, tool_request
+from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
+from valetkey.catalog.model import ParamBinding
+
+UNDESCRIBED: dict[str, str] = {}  # every Calendar tool has a described method
+OAUTH_PATHS = {"/token", "/revoke", "/tokeninfo", "/oauth2/v3/userinfo", "/o/oauth2/v2/auth", "/o/oauth2/auth"}
+#: Methods only Python tools call (besides methods HTTP tools call too).
+PYTHON_ONLY = {"calendar.events.insert", "calendar.events.patch"}
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return description("google", "calendar.v3.subset.json")
+
+
+@pytest.fixture(scope="module")
+def toolkit():
+    return load_toolkit(BUILTIN_DIR / "googlecalendar")
+
+
+def tool_by_slug(toolkit, slug):
+    return next(t for t in toolkit.tools if t.slug == slug)
+
+
+def test_every_http_tool_with_every_argument_builds_a_described_request(spec, toolkit):
+    problems = []
+    for tool in toolkit.tools:
+        if tool.operation is None:
+            continue
+        for optional in (True, False):
+            problems += check_request(spec, tool_request(tool, sample_arguments(tool, optional=optional)))
+    assert not problems, "\n".join(problems)
+
+
+def test_the_subset_holds_exactly_the_methods_tools_use_and_tool_scopes_are_accepted(spec, toolkit):
+    used = set()
+    for tool in toolkit.tools:
+        if tool.operation is not None:
+            found = spec.find(tool.operation.method, tool.operation.path.replace("{", "").replace("}", ""))
+            assert found is not None, f"{tool.slug}: no method in the description"
+            used.add(found[0].id)
+            assert set(tool.scopes) <= set(found[0].scopes), f"{tool.slug}: scopes Calendar does not accept"
+    assert {op.id for op in spec.operations} == used | PYTHON_ONLY
+
+
+def live_calls(calendar):
+    created: dict[str, str] = {}
+    team: dict[str, str] = {}
+
+    def remember(store, key):
+        return lambda data: store.__setitem__(key, data["id"])
+
+    return [
+        ("GOOGLECALENDAR_LIST_CALENDARS", lambda: {"maxResults": 10, "minAccessRole": "reader", "showHidden": True,
+                                                   "showDeleted": False}, None),
+        ("GOOGLECALENDAR_CREATE_CALENDAR", lambda: {"summary": "Team", "description": "d", "timeZone": "UTC",
+                                                    "location": "HQ"}, remember(team, "id")),
+        ("GOOGLECALENDAR_CREATE_EVENT", lambda: {"summary": "Review", "start_datetime": "2025-03-04T15:00:00",
+                                                 "timezone": "Europe/Paris", "event_duration_hour": 1,
+                                                 "attendees": ["bob@example.com"], "description": "d", "location": "l",
+                                                 "recurrence": ["RRULE:FREQ=DAILY;COUNT=2"], "send_updates": "all",
+                                                 "transparency": "opaque", "visibility": "private"},
+         remember(created, "id")),
+        ("GOOGLECALENDAR_EVENTS_LIST", lambda: {"calendarId": "primary", "timeMin": "2025-03-01T00:00:00Z",
+                                                "timeMax": "2025-04-01T00:00:00Z", "q": "review", "singleEvents": True,
+                                                "orderBy": "startTime", "maxResults": 5, "showDeleted": False,
+                                                "timeZone": "UTC", "updatedMin": "2020-01-01T00:00:00Z"}, None),
+        ("GOOGLECALENDAR_GET_EVENT", lambda: {"calendar_id": "primary", "event_id": created["id"],
+                                              "timeZone": "UTC"}, None),
+        ("GOOGLECALENDAR_PATCH_EVENT", lambda: {"calendar_id": "primary", "event_id": created["id"],
+                                                "event_duration_minutes": 45, "summary": "Review 2",
+                                                "status": "tentative", "send_updates": "none"}, None),
+        ("GOOGLECALENDAR_QUICK_ADD", lambda: {"calendar_id": "primary", "text": "Lunch tomorrow at noon",
+                                              "send_updates": "none"}, None),
+        ("GOOGLECALENDAR_FREE_BUSY_QUERY", lambda: {"timeMin": "2025-03-04T00:00:00Z", "timeMax": "2025-03-05T00:00:00Z",
+                                                    "timeZone": "UTC", "items": [{"id": "primary"}]}, None),
+        ("GOOGLECALENDAR_FIND_FREE_SLOTS", lambda: {"items": ["primary", "bob@example.com"], "timezone": "UTC",
+                                                    "time_min": "2025-03-04T08:00:00Z",
+                                                    "time_max": "2025-03-04T18:00:00Z",
+                                                    "min_duration_minutes": 30}, None),
+        ("GOOGLECALENDAR_MOVE_EVENT", lambda: {"calendar_id": "primary", "event_id": created["id"],
+                                               "destination": team["id"], "send_updates": "none"}, None),
+        ("GOOGLECALENDAR_DELETE_EVENT", lambda: {"calendar_id": team["id"], "event_id": created["id"],
+                                                 "send_updates": "all"}, None),
+    ]
+
+
+def test_live_requests_of_every_tool_match_the_description(connect, spec, toolkit):
+    calendar = connect("googlecalendar")
+    calendar.emulator.requests.clear()
+    problems, checked = [], set()
+    for slug, arguments, after in live_calls(calendar):
+        before = len(calendar.emulator.requests)
+        data = calendar.ok(slug, arguments())
+        if after:
+            after(data)
+        sent = [r for r in calendar.emulator.requests.all()[before:] if r.path not in OAUTH_PATHS]
+        assert sent, f"{slug} sent no request"
+        for recorded in sent:
+            problems += check_request(spec, from_recorded(recorded))
+            assert recorded.header("authorization").startswith("Bearer ya29.")
+        checked.add(slug)
+    assert not problems, "\n".join(problems)
+    assert checked == {t.slug for t in toolkit.tools} - set(UNDESCRIBED)
+
+
+# -- drift is caught ---------------------------------------------------------
+
+def drifted(tool, **operation_changes):
+    return dataclasses.replace(tool, operation=dataclasses.replace(tool.operation, **operation_changes))
+
+
+def test_a_renamed_query_parameter_fails(spec, toolkit):
+    tool = tool_by_slug(toolkit, "GOOGLECALENDAR_EVENTS_LIST")
+    wrong = drifted(tool, params=(*tool.operation.params, ParamBinding("maxResults", "query", "max_results")))
+    with pytest.raises(FidelityError, match="query parameter 'max_results' is not declared"):
+        assert_request_valid(spec, tool_request(wrong, {"calendarId": "primary", "maxResults": 5}))
+
+
+def test_a_wrong_path_or_method_fails(spec, toolkit):
+    tool = tool_by_slug(toolkit, "GOOGLECALENDAR_MOVE_EVENT")
+    arguments = {"calendar_id": "primary", "event_id": "e1", "destination": "c2"}
+    for wrong in (drifted(tool, path="/calendars/{calendar_id}/events/{event_id}/relocate"),
+                  drifted(tool, method="PATCH"), drifted(tool, path="/calendar/{calendar_id}/events/{event_id}/move")):
+        problems = check_request(spec, tool_request(wrong, arguments))
+        assert problems and "no operation" in problems[0], wrong.operation
+
+
+def test_a_renamed_body_field_a_wrong_enum_and_a_missing_required_parameter_fail(spec, toolkit):
+    tool = tool_by_slug(toolkit, "GOOGLECALENDAR_CREATE_CALENDAR")
+    renamed = drifted(tool, params=(*tool.operation.params, ParamBinding("summary", "body", "title")))
+    problems = check_request(spec, tool_request(renamed, {"summary": "x"}))
+    assert any("body property 'title' is not declared" in p for p in problems), problems
+
+    listing = tool_by_slug(toolkit, "GOOGLECALENDAR_EVENTS_LIST")
+    problems = check_request(spec, tool_request(listing, {"calendarId": "primary", "orderBy": "start"}))
+    assert any("orderBy" in p and "is not one of" in p for p in problems), problems
+
+    move = tool_by_slug(toolkit, "GOOGLECALENDAR_MOVE_EVENT")
+    lost = drifted(move, params=tuple(b for b in move.operation.params if b.arg != "destination")
+                   + (ParamBinding("destination", "query", "target"),))
+    problems = check_request(spec, tool_request(lost, {"calendar_id": "p", "event_id": "e", "destination": "c"}))
+    assert any("required query parameter 'destination' is missing" in p for p in problems), problems
+
+
+def test_drift_in_a_python_tools_request_fails(spec):
+    insert = "/calendar/v3/calendars/primary/events"
+    good = WireRequest("POST", insert, (), {}, {"summary": "s", "start": {"dateTime": "2025-03-04T15:00:00",
+                                                                          "timeZone": "UTC"}}, "application/json")
+    assert check_request(spec, good) == []
+    for wrong, message in (
+        (dataclasses.replace(good, body={"summary": "s", "start_time": "x"}), "body property 'start_time'"),
+        (dataclasses.replace(good, query=(("sendUpdates", "everyone"),)), "is not one of"),
+        (WireRequest("POST", "/calendar/v3/freebusy", (), {}, {"timeMin": "x"}, "application/json"), "no operation"),
+    ):
+        problems = check_request(spec, wrong)
+        assert any(message in p for p in problems), (wrong, problems)
