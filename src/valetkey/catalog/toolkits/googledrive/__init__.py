@@ -1,0 +1,1 @@
+"""Google Drive toolkit: definitions in YAML; uploads, downloads and friendly searches in `handlers`."""
