@@ -1,0 +1,1 @@
+"""Google Sheets toolkit: definitions in YAML; row lookup in `handlers`."""
