@@ -216,3 +216,28 @@ def test_a_semantic_ranker_is_fused_and_filtered(catalog):
     mask[channels] = False
     masked = search(index, "remove a message", limit=3, mask=mask, semantic=lambda query, depth: [channels])
     assert "CHAT_LIST_CHANNELS" not in {h.tool.slug for h in masked}
+
+
+# -- intent and the sessions seam ------------------------------------------------------
+
+
+def test_query_intent_follows_the_first_cue_word():
+    from valetkey.search.intent import query_intent
+
+    assert query_intent("what gmail labels do I have") == "read"
+    assert query_intent("create a label and then list them") == "write"
+    assert query_intent("draft an email but don't send it") == "write"
+    assert query_intent("quarterly numbers") is None
+
+
+def test_sessions_search_through_the_engine(catalog):
+    from valetkey.sessions import tool_search
+
+    previous = tool_search._engine
+    tool_search.use_engine(session_engine)
+    try:
+        hits = tool_search.search_tools(catalog, "send a DM", lambda t: t.toolkit == "chat", 2)
+        assert [h.tool.slug for h in hits][0] == "CHAT_SEND_MESSAGE"
+        assert all(h.toolkit.slug == "chat" for h in hits)
+    finally:
+        tool_search.use_engine(previous)
