@@ -78,15 +78,29 @@ def assert_request_valid(description: ApiDescription, request: WireRequest, **op
 
 
 def _query_problems(operation: Operation, query: tuple[tuple[str, str], ...]) -> list[str]:
-    problems, grouped = [], {}
+    problems, grouped, deep = [], {}, []
     for name, value in query:
-        grouped.setdefault(name, []).append(value)
+        if "[" in name and operation.param(name, "query") is None:
+            deep.append((name, value))  # OpenAPI deepObject: created[gte]=1, expand[0]=x
+        else:
+            grouped.setdefault(name, []).append(value)
     for name, values in grouped.items():
         param = operation.param(name, "query")
         if param is None:
             problems.append(f"query parameter {name!r} is not declared")
         else:
             problems += _value_problems(param, values)
+    for name, value in bracket_tree(deep).items():
+        param = operation.param(name, "query")
+        if param is None:
+            problems.append(f"query parameter {name!r} (sent in brackets) is not declared")
+            continue
+        grouped[name] = [value]
+        typed = _coerce_tree(value, param.schema or {})
+        problems += [f"query parameter {name!r}{_where(e.absolute_path)}: {e.message}"
+                     for e in Draft202012Validator(param.schema or {}).iter_errors(typed)]
+        problems += [f"query parameter {name!r}: property {p!r} is not declared"
+                     for p in undeclared(param.schema or {}, typed)]
     for param in operation.params:
         if param.location == "query" and param.required and param.name not in grouped:
             problems.append(f"required query parameter {param.name!r} is missing")
@@ -137,15 +151,64 @@ def form_object(schema: dict[str, Any], pairs: Iterable[tuple[str, Any]]) -> dic
     """
     properties = schema.get("properties") or {} if isinstance(schema, dict) else {}
     grouped: dict[str, list[str]] = {}
+    deep: list[tuple[str, str]] = []
     for name, value in pairs:
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        grouped.setdefault(name, []).append(text)
+        if "[" in name and name not in properties:
+            deep.append((name, text))  # bracket notation: metadata[k]=v, items[0][price]=p
+        else:
+            grouped.setdefault(name, []).append(text)
     out: dict[str, Any] = {}
     for name, values in grouped.items():
         kinds = _types(properties.get(name) or {})
         coerced = [_coerce(v, kinds) for v in values]
         out[name] = coerced if len(coerced) > 1 or "array" in kinds else coerced[0]
+    for name, tree in bracket_tree(deep).items():
+        out[name] = _coerce_tree(tree, properties.get(name) or {})
     return out
+
+
+def bracket_tree(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Bracket-notation fields (``m[a]=1``, ``items[0][p]=x``, ``expand[]=y``) as nested values.
+
+    Objects whose keys are all indexes (or were appended with ``[]``) become
+    arrays in index order, as Stripe, Rails and PHP read them.
+    """
+    root: dict[str, Any] = {}
+    for name, value in pairs:
+        head, _, rest = name.partition("[")
+        keys = [head] + (rest[:-1].split("][") if rest else [])
+        node = root
+        for key, child in zip(keys, keys[1:]):
+            nxt = node.get(key)
+            if not isinstance(nxt, dict):
+                nxt = node[key] = {}
+            node = nxt
+        leaf = keys[-1] if keys[-1] != "" else str(len(node))
+        node[leaf] = value
+    return {name: _arrays(value) for name, value in root.items()}
+
+
+def _arrays(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    items = {k: _arrays(v) for k, v in value.items()}
+    if items and all(k.isdigit() for k in items):
+        return [items[k] for k in sorted(items, key=int)]
+    return items
+
+
+def _coerce_tree(value: Any, schema: dict[str, Any]) -> Any:
+    """Text leaves of a decoded bracket value read as the types its schema declares."""
+    branches = [schema] + [s for k in ("anyOf", "oneOf", "allOf") for s in schema.get(k) or []]
+    if isinstance(value, dict):
+        declared = {n: sub for b in branches for n, sub in (b.get("properties") or {}).items()}
+        extra = next((b["additionalProperties"] for b in branches if isinstance(b.get("additionalProperties"), dict)), {})
+        return {k: _coerce_tree(v, declared.get(k, extra)) for k, v in value.items()}
+    if isinstance(value, list):
+        items = next((b["items"] for b in branches if isinstance(b.get("items"), dict)), {})
+        return [_coerce_tree(v, items) for v in value]
+    return _coerce(value, _types(schema))
 
 
 def undeclared(schema: dict[str, Any], value: Any, prefix: str = "") -> list[str]:

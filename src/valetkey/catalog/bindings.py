@@ -80,6 +80,7 @@ def build_operation(http: HttpSpec, input_schema: dict[str, Any]) -> HttpOperati
         error_path=http.error_path,
         graphql=http.graphql,
         base_url=http.base_url.rstrip("/") if http.base_url else None,
+        form_style=http.form_style,
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from valetkey.catalog.model import AuthMode, BodyEncoding, ParamLocation
+from valetkey.catalog.model import AuthMode, BodyEncoding, FormStyle, ParamLocation
 
 TOOLKIT_SLUG = r"^[a-z][a-z0-9_]*$"
 TOOL_SLUG = r"^[A-Z][A-Z0-9_]*[A-Z0-9]$"
@@ -206,6 +206,9 @@ class HttpSpec(Spec):
     # An absolute API root for this tool when it is not the toolkit's `base_url` (a second
     # host of the same service); auth-config `base_url` overrides do not apply to it.
     base_url: str | None = Field(None, pattern=r"^https?://")
+    # `brackets`: objects and arrays in the query and a form body travel as `a[b]=1&c[0]=x`
+    # (Stripe, Rails, PHP); `repeat` (default): arrays repeat the key, objects are JSON text.
+    form_style: FormStyle = "repeat"
 
     @field_validator("method")
     @classmethod

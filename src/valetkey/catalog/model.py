@@ -14,6 +14,9 @@ from typing import Any, Literal
 AuthMode = Literal["OAUTH2", "OAUTH1", "API_KEY", "BEARER_TOKEN", "BASIC", "NO_AUTH"]
 ParamLocation = Literal["path", "query", "header", "body"]
 BodyEncoding = Literal["json", "form", "multipart", "raw"]
+# How nested objects and arrays become form fields: JSON text and repeated keys (default),
+# or PHP/Rails/Stripe brackets (`metadata[k]=v`, `items[0][price]=p`).
+FormStyle = Literal["repeat", "brackets"]
 
 BEHAVIOUR_TAGS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
 
@@ -106,6 +109,8 @@ class HttpOperation:
     graphql: str | None = None
     # This tool's own absolute API root, used instead of the connection's (a second host).
     base_url: str | None = None
+    # How objects and arrays travel in the query string and a `form` body (see FormStyle).
+    form_style: FormStyle = "repeat"
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,10 @@ def build_request(operation: HttpOperation, base_url: str, arguments: dict[str, 
         if binding.location == "path":
             path_values[binding.upstream_name] = value
         elif binding.location == "query":
-            query.extend((binding.upstream_name, v) for v in _query_values(value))
+            if operation.form_style == "brackets":
+                query.extend(bracket_pairs(binding.upstream_name, value))
+            else:
+                query.extend((binding.upstream_name, v) for v in _query_values(value))
         elif binding.location == "header":
             headers[binding.upstream_name] = scalar_text(value)
         else:
@@ -126,6 +129,8 @@ def _body(
     if kind == "json":
         return kind, _nest(fields)
     flat = [(b.upstream_name, v) for b, v in fields if v is not None]
+    if kind == "form" and operation.form_style == "brackets":
+        return kind, [pair for name, value in flat for pair in bracket_pairs(name, value)]
     if kind == "multipart":
         files = [(name, _file_part(v)) for name, v in flat if _is_file(v)]
         plain = [(name, v) for name, v in flat if not _is_file(v)]
@@ -154,6 +159,22 @@ def _query_values(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [scalar_text(v) for v in value if v is not None]
     return [scalar_text(value)]
+
+
+def bracket_pairs(name: str, value: Any) -> list[tuple[str, str]]:
+    """`value` as form fields in bracket notation, the way Stripe, Rails and PHP read them.
+
+    ``{"a": 1, "b": {"c": True}}`` under ``m`` gives ``m[a]=1``, ``m[b][c]=true``;
+    an array gives indexed fields (``items[0][price]=p``), which those servers
+    read in order. ``None`` anywhere is left out, like an omitted argument.
+    """
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [pair for key, item in value.items() for pair in bracket_pairs(f"{name}[{key}]", item)]
+    if isinstance(value, (list, tuple)):
+        return [pair for index, item in enumerate(value) for pair in bracket_pairs(f"{name}[{index}]", item)]
+    return [(name, scalar_text(value))]
 
 
 def scalar_text(value: Any) -> str:
