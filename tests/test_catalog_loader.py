@@ -317,3 +317,14 @@ def test_toolkit_defined_twice(tmp_path):
 def test_missing_catalog_dir(tmp_path):
     with pytest.raises(CatalogError, match="does not exist"):
         load_catalog([tmp_path / "nope"], builtin=False)
+
+
+def test_schema_keys_that_are_not_keywords_fail_and_name_the_yaml_trap():
+    """`{description: a, b}` in a YAML flow mapping quietly adds a key "b"; the loader refuses it."""
+    from valetkey.catalog.checks import check_schema
+
+    schema = yaml.safe_load("{type: object, properties: {x: {type: string, description: one, two.}}}")
+    with pytest.raises(ValueError) as info:
+        check_schema(schema, "input")
+    assert "$.x.two." in str(info.value) and "quote the value" in str(info.value)
+    check_schema({"type": "object", "properties": {"x": {"type": "string", "x-hint": 1}}}, "input")

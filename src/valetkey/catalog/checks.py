@@ -19,6 +19,40 @@ from valetkey.catalog.model import BEHAVIOUR_TAGS
 # Tags every toolkit may use; a toolkit declares any others in its `tags:`.
 WELL_KNOWN_TAGS = (*BEHAVIOUR_TAGS, "important")
 
+# Every keyword of JSON Schema 2020-12 (core, applicator, validation, format,
+# content, meta-data) plus OpenAPI's `nullable`/`example` and our `file_uploadable`
+# / `file_downloadable` markers. A key outside this set is almost always YAML
+# gone wrong: `{description: a, b}` in a flow mapping silently makes a key "b".
+SCHEMA_KEYWORDS = frozenset(
+    """$schema $id $ref $defs $anchor $dynamicRef $dynamicAnchor $comment $vocabulary definitions
+    type enum const multipleOf maximum exclusiveMaximum minimum exclusiveMinimum maxLength minLength
+    pattern maxItems minItems uniqueItems maxContains minContains maxProperties minProperties required
+    dependentRequired properties patternProperties additionalProperties propertyNames unevaluatedProperties
+    items prefixItems contains unevaluatedItems allOf anyOf oneOf not if then else dependentSchemas
+    format contentEncoding contentMediaType contentSchema title description default deprecated readOnly
+    writeOnly examples example nullable file_uploadable file_downloadable""".split()
+)
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SUBSCHEMAS = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
+               "unevaluatedProperties", "unevaluatedItems")
+
+
+def unknown_keywords(schema: Any, path: str = "$") -> list[str]:
+    """Paths of keys that are not JSON Schema keywords, anywhere in `schema`."""
+    if not isinstance(schema, dict):
+        return []
+    found = [f"{path}.{key}" for key in schema if key not in SCHEMA_KEYWORDS and not str(key).startswith("x-")]
+    for key in _SUBSCHEMA_MAPS:
+        for name, sub in (schema.get(key) or {}).items():
+            found += unknown_keywords(sub, f"{path}.{name}")
+    for key in _SUBSCHEMA_LISTS:
+        for index, sub in enumerate(schema.get(key) or []):
+            found += unknown_keywords(sub, f"{path}.{key}[{index}]")
+    for key in _SUBSCHEMAS:
+        found += unknown_keywords(schema.get(key), f"{path}.{key}")
+    return found
+
 
 def check_schema(schema: dict[str, Any], what: str) -> None:
     """A valid JSON Schema (its own `$schema`, else draft 2020-12) describing an object."""
@@ -30,6 +64,12 @@ def check_schema(schema: dict[str, Any], what: str) -> None:
     except SchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
         raise ValueError(f"{what} schema is not valid JSON Schema at {where}: {exc.message}") from None
+    strays = unknown_keywords(schema)
+    if strays:
+        raise ValueError(
+            f"{what} schema has keys that are not JSON Schema keywords: {', '.join(strays[:5])} "
+            "(a comma inside an unquoted YAML flow-mapping value makes such keys; quote the value)"
+        )
     required = schema.get("required") or []
     properties = schema.get("properties") or {}
     missing = [name for name in required if name not in properties]
