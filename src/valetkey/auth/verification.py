@@ -10,6 +10,7 @@ says what happened without quoting the upstream body (which may echo the key).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -70,7 +71,7 @@ async def verify_credentials(http: Any, toolkit: Toolkit, scheme: AuthScheme, va
         kind = "rejected the credentials" if status in (401, 403) else "answered an error"
         return VerificationResult(ok=False, reason=f"Verification request {method} {path} {kind} (HTTP {status})")
     try:
-        document = outcome.response.json()
+        document = json.loads(outcome.response.content or b"null")
     except ValueError:
         document = None
     if spec.get("success_path") and _dig(document, str(spec["success_path"])) is not True:
