@@ -109,7 +109,7 @@ def _lookup_org(state: AppState, secret: str) -> OrgContext | None:
         return OrgContext(org.id) if org else None
 
 
-def _enforce_rate_limit(request: Request, state: AppState, key: str) -> None:
+def enforce_rate_limit(request: Request, state: AppState, key: str) -> None:
     if not state.limiter.enabled:
         return
     decision = state.limiter.hit(key)
@@ -137,7 +137,7 @@ async def require_project(request: Request, state: AppState = Depends(app_state)
     if project is None:
         raise Unauthorized("Invalid API key", suggested_fix="Check the key, or regenerate it with the org key.")
     request.scope.setdefault("state", {})["project_id"] = project.project_id
-    _enforce_rate_limit(request, state, project.project_id)
+    enforce_rate_limit(request, state, project.project_id)
     return project
 
 
@@ -153,5 +153,5 @@ async def require_org(request: Request, state: AppState = Depends(app_state)) ->
     )
     if org is None:
         raise Unauthorized("Invalid organization key", suggested_fix="Check the x-org-api-key value.")
-    _enforce_rate_limit(request, state, "org:" + org.org_id)
+    enforce_rate_limit(request, state, "org:" + org.org_id)
     return org

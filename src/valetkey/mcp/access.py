@@ -21,7 +21,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from valetkey.api.auth import ProjectContext, _enforce_rate_limit, require_project
+from valetkey.api.auth import ProjectContext, enforce_rate_limit, require_project
 from valetkey.api.errors import BadRequest, NotFound
 from valetkey.auth.models import ConnectedAccount
 from valetkey.mcp import configs, user_urls
@@ -75,7 +75,7 @@ async def user_token(request: Request, state: Any) -> ConfigToolset:
         raise NotFound("Unknown or revoked MCP URL", slug="McpUrlNotFound",
                        suggested_fix="Ask the app that gave you this URL for a new one.")
     request.scope.setdefault("state", {})["project_id"] = project.project_id
-    _enforce_rate_limit(request, state, project.project_id)
+    enforce_rate_limit(request, state, project.project_id)
     return ConfigToolset(state, project, grant.server, grant.user_id, grant.connected_account_id, _request_id(request))
 
 
