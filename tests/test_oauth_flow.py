@@ -77,3 +77,10 @@ def test_oauth1_three_legged_flow(composio, client):
     assert query_of(hops[-1].location)["status"] == "success"
     account = request.wait_for_connection(timeout=5)
     assert account.status == "ACTIVE"
+
+    # Tools of an OAuth 1.0a toolkit run with every request signed (consumer + token secrets);
+    # the sandbox provider checks the HMAC-SHA1 signature, nonce and timestamp.
+    for _ in range(2):
+        result = composio.tools.execute("OAUTH1DEMO_WHOAMI", {}, user_id="user-1", dangerously_skip_version_check=True)
+        assert result["successful"], result
+        assert result["data"]["consumer_key"] == "sandbox-consumer" and result["data"]["sub"]

@@ -84,10 +84,12 @@ async def resolve_connection(
 def _load_account(state, project_id, toolkit_slug, account_id, user_id) -> tuple[ResolvedAccount, dict[str, Any]]:
     with state.db.session() as db:
         account = resolve_account(db, project_id, toolkit_slug, connected_account_id=account_id, user_id=user_id)
+        consumer = _oauth1_consumer(state, db, account) if account.auth_scheme == "OAUTH1" else {}
     if not account.state_encrypted:
-        return account, dict(account.data)
+        return account, {**account.data, **consumer}
     try:
-        return account, account_credentials(vault_of(state), account, auth_config_settings=account.auth_config_settings)
+        values = account_credentials(vault_of(state), account, auth_config_settings=account.auth_config_settings)
+        return account, {**values, **consumer}
     except Exception as exc:  # VaultError, KeyringError: a server-side problem, said plainly
         raise ApiError(
             f"The credentials of connected account {account.id} cannot be opened: {type(exc).__name__}",
@@ -95,6 +97,22 @@ def _load_account(state, project_id, toolkit_slug, account_id, user_id) -> tuple
             slug="CredentialsUnreadable",
             suggested_fix="The operator should check VALETKEY_ENCRYPTION_KEYS holds the key these were sealed with.",
         ) from None
+
+
+def _oauth1_consumer(state: Any, db: Any, account: ResolvedAccount) -> dict[str, Any]:
+    """The OAuth 1.0a consumer key and secret of the account's auth config (or the operator's managed app).
+
+    OAuth 1.0a signs every request with the consumer secret as well as the
+    token secret, so execution needs the auth config's secrets too.
+    """
+    from valetkey.auth.models import AuthConfig
+    from valetkey.auth.oauth_endpoints import config_credentials
+
+    credentials = config_credentials(state, db.get(AuthConfig, account.auth_config_id))
+    return {
+        "consumer_key": credentials.get("consumer_key") or credentials.get("client_id"),
+        "consumer_secret": credentials.get("consumer_secret") or credentials.get("client_secret"),
+    }
 
 
 def _from_custom_data(toolkit: Toolkit, data: CustomConnectionData) -> Connection:

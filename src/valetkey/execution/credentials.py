@@ -45,7 +45,7 @@ def apply_credentials(request: UpstreamRequest, scheme: AuthScheme | None, value
     if scheme is None or scheme.mode == "NO_AUTH":
         return request
     if scheme.mode == "OAUTH1":
-        raise CredentialError("OAuth 1.0a request signing is not supported yet")
+        return request.with_header("Authorization", oauth1_authorization(request, values))
     if scheme.mode == "BASIC" and not scheme.placements:
         return request.with_header("Authorization", basic_authorization(values))
     placements = placements_for(scheme)
@@ -58,6 +58,32 @@ def apply_credentials(request: UpstreamRequest, scheme: AuthScheme | None, value
         else:
             request = request.with_header(placement.name, value)
     return request
+
+
+def oauth1_authorization(request: UpstreamRequest, values: Mapping[str, Any]) -> str:
+    """An HMAC-SHA1 OAuth 1.0a ``Authorization`` header for exactly this request (RFC 5849).
+
+    The signature covers the method, the URL with its query and a form body's
+    fields, so it is computed last, on the request as it will be sent.
+    """
+    from urllib.parse import urlencode
+
+    from valetkey.sandbox.oauth1_signature import sign_request
+
+    missing = [k for k in ("consumer_key", "consumer_secret", "oauth_token", "oauth_token_secret") if not values.get(k)]
+    if missing:
+        raise CredentialError(f"OAuth 1.0a signing needs '{missing[0]}', which this connection does not have")
+    url = request.url + (("&" if "?" in request.url else "?") + urlencode(request.query) if request.query else "")
+    form = [(str(k), str(v)) for k, v in request.body] if request.body_kind == "form" and request.body else []
+    return sign_request(
+        request.method,
+        url,
+        consumer_key=str(values["consumer_key"]),
+        consumer_secret=str(values["consumer_secret"]),
+        token=str(values["oauth_token"]),
+        token_secret=str(values["oauth_token_secret"]),
+        body=form,
+    )
 
 
 def basic_authorization(values: Mapping[str, Any]) -> str:
@@ -89,7 +115,7 @@ def secret_names(scheme: AuthScheme | None, extra: Iterable[Mapping[str, Any]] =
 
 
 SECRET_KEYS = frozenset({"access_token", "refresh_token", "id_token", "api_key", "generic_api_key", "token",
-                         "bearer_token", "password", "client_secret", "secret", "oauth_token_secret",
+                         "bearer_token", "password", "client_secret", "secret", "oauth_token_secret", "consumer_secret",
                          "private_key", "basic_encoded", "credentials_json"})
 MIN_SECRET_LENGTH = 4
 
