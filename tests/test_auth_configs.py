@@ -100,7 +100,7 @@ def test_custom_oauth_config_masks_secrets_and_seals_them(server, project, clien
     assert creds["base_url"] == "https://ghe.example.com/api"
     assert creds["scopes"] == ["repo", "user"]
     assert creds["client_secret"] != secret and secret not in json.dumps(body)
-    assert creds["client_secret"].endswith("...") or creds["client_secret"] == "****"
+    assert creds["client_secret"].endswith("...") or creds["client_secret"] == "REDACTED"
 
     with server.state.db.session() as db:
         row = db.scalars(select(AuthConfig).where(AuthConfig.id == config["id"])).one()

@@ -37,7 +37,7 @@ def field_out(spec: AuthField) -> dict[str, Any]:
 
 
 def masked(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: mask_secret(v) if isinstance(v, str) else "****" for k, v in values.items()}
+    return {k: mask_secret(v) if isinstance(v, str) else "REDACTED" for k, v in values.items()}
 
 
 def wire_status(account: ConnectedAccount, now: dt.datetime) -> str:
