@@ -116,6 +116,19 @@ def test_delete_revokes_the_tokens_at_the_provider(composio, client, server, san
     assert oauth2.validate_access_token(values["access_token"]) is None  # the whole grant is gone
 
 
+def test_deleting_an_auth_config_revokes_its_accounts_tokens(composio, client, server, sandbox):
+    config_id = oauth_config(client)
+    request, _ = connect_oauth(composio, config_id)
+    assert request.wait_for_connection(timeout=5).status == "ACTIVE"
+    with server.state.db.session() as db:
+        values = account_credentials(server.state.vault, db.get(ConnectedAccount, request.id))
+    oauth2 = sandbox.providers.oauth2
+    assert oauth2.validate_access_token(values["access_token"]) is not None
+    assert client.delete(f"{V3}/auth_configs/{config_id}").status_code == 200
+    assert oauth2.validate_access_token(values["access_token"]) is None
+    assert client.get(f"{V3}/connected_accounts/{request.id}").status_code == 404
+
+
 class _Capture(logging.Handler):
     def __init__(self):
         super().__init__(logging.DEBUG)

@@ -277,10 +277,14 @@ def set_auth_config_status(db: Session, project_id: str, config_id: str, status:
     return config
 
 
+def config_accounts(db: Session, config: AuthConfig) -> list[ConnectedAccount]:
+    return list(db.scalars(select(ConnectedAccount).where(ConnectedAccount.auth_config_id == config.id)).all())
+
+
 def delete_auth_config(db: Session, project_id: str, config_id: str) -> list[ConnectedAccount]:
-    """Delete the config and its connected accounts; returns the deleted accounts (for revocation)."""
+    """Delete the config and its connected accounts; returns the deleted accounts."""
     config = get_auth_config(db, project_id, config_id)
-    accounts = list(db.scalars(select(ConnectedAccount).where(ConnectedAccount.auth_config_id == config.id)).all())
+    accounts = config_accounts(db, config)
     db.execute(delete(ConnectedAccount).where(ConnectedAccount.auth_config_id == config.id))
     db.delete(config)
     db.flush()

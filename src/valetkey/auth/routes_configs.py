@@ -133,10 +133,27 @@ def update_auth_config(nanoid: str, body: UpdateAuthConfig, project: ProjectCont
 
 
 @router.delete("/auth_configs/{nanoid}")
-def delete_auth_config(nanoid: str, project: ProjectContext = Depends(require_project),
-                       state: AppState = Depends(app_state)):
-    with state.db.session() as db:
-        configs.delete_auth_config(db, project.project_id, nanoid)
+async def delete_auth_config(nanoid: str, project: ProjectContext = Depends(require_project),
+                             state: AppState = Depends(app_state)):
+    """Delete the config and its accounts, first revoking their tokens at the provider (best effort)."""
+    from starlette.concurrency import run_in_threadpool
+
+    from valetkey.auth.accounts import revoke_quietly
+
+    def _load():
+        with state.db.session() as db:
+            config = configs.get_auth_config(db, project.project_id, nanoid)
+            return config, configs.config_accounts(db, config)
+
+    config, accounts = await run_in_threadpool(_load)
+    for account in accounts:
+        await revoke_quietly(state, account, config)
+
+    def _delete():
+        with state.db.session() as db:
+            configs.delete_auth_config(db, project.project_id, nanoid)
+
+    await run_in_threadpool(_delete)
     return {"success": True, "message": f"Auth config {nanoid} deleted"}
 
 
