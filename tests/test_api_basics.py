@@ -76,7 +76,14 @@ def test_openapi_document(anon):
     doc = anon.get("/openapi.json").json()
     assert doc["info"]["title"] == "Valetkey"
     assert "/api/v3.1/org/project/config" in doc["paths"]
-    assert "/api/v3/org/project/config" in doc["paths"]
+    # /api/v3 is an alias of /api/v3.1 (same handlers), documented once.
+    assert not any(path.startswith("/api/v3/") for path in doc["paths"])
+
+
+def test_api_v3_is_an_alias_of_v3_1(client):
+    v3 = client.get("/api/v3/org/project/config")
+    assert v3.status_code == 200 and v3.json() == client.get("/api/v3.1/org/project/config").json()
+    assert_error(client.get("/api/v3/no-such-thing"), 404)
 
 
 def test_migrations_match_models():

@@ -1,7 +1,9 @@
-"""The FastAPI application: one factory, feature routers mounted twice.
+"""The FastAPI application: one factory, feature routers mounted once.
 
 The Composio SDK speaks `/api/v3.1`; older clients and the public docs use
-`/api/v3`. Both prefixes serve the same handlers.
+`/api/v3`. Both prefixes serve the same handlers: routes live under
+`/api/v3.1`, and `ApiVersionAlias` maps `/api/v3/...` onto them before
+routing, so every request matches against one route table, not two.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy import text
 
 import valetkey
 from valetkey.api.errors import install_error_handlers
-from valetkey.api.middleware import RequestContextMiddleware
+from valetkey.api.middleware import ApiVersionAlias, RequestContextMiddleware
 from valetkey.api.ratelimit import RateLimiter
 from valetkey.api.state import AppState
 from valetkey.config import Settings
@@ -22,7 +24,7 @@ from valetkey.logs import configure_logging
 from valetkey.store.db import Database
 from valetkey.store.migrate import upgrade
 
-API_PREFIXES = ("/api/v3", "/api/v3.1")
+API_PREFIX = "/api/v3.1"
 
 
 def feature_routers() -> list[APIRouter]:
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.state.valetkey = state
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(ApiVersionAlias, legacy="/api/v3/", current=API_PREFIX + "/")
 
     @app.get("/health", tags=["health"])
     def health():
@@ -99,8 +102,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         return {"status": "ok", "version": valetkey.__version__}
 
     for router in feature_routers():
-        for prefix in API_PREFIXES:
-            app.include_router(router, prefix=prefix)
+        app.include_router(router, prefix=API_PREFIX)
     from valetkey.web import log_redaction
     from valetkey.web.link_pages import router as link_pages
 
