@@ -83,7 +83,7 @@ def test_openapi_document(anon):
 def test_api_v3_is_an_alias_of_v3_1(client):
     v3 = client.get("/api/v3/org/project/config")
     assert v3.status_code == 200 and v3.json() == client.get("/api/v3.1/org/project/config").json()
-    assert_error(client.get("/api/v3/no-such-thing"), 404)
+    assert_error(client.get("/api/v3/no-such-thing"), 404, contains="GET /api/v3/no-such-thing")
 
 
 def test_migrations_match_models():

@@ -147,7 +147,8 @@ def install_error_handlers(app: FastAPI) -> None:
         slug = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
         message = exc.detail if isinstance(exc.detail, str) else "HTTP error"
         if exc.status_code == 404 and message == "Not Found":
-            message = f"No route for {request.method} {request.url.path}"
+            path = request.scope.get("state", {}).get("original_path") or request.url.path
+            message = f"No route for {request.method} {path}"
         return _response(request, exc.status_code, message, slug, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)

@@ -90,6 +90,8 @@ class ApiVersionAlias:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(self.legacy):
             scope = dict(scope)
+            # Errors quote the path the client asked for, not the rewritten one.
+            scope.setdefault("state", {})["original_path"] = scope["path"]
             scope["path"] = self.current + scope["path"][len(self.legacy):]
             raw = scope.get("raw_path")
             if raw is not None and raw.startswith(self._legacy_raw):
