@@ -23,5 +23,10 @@ class AppState:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def app_state(conn: HTTPConnection) -> AppState:
+def state_of(conn: HTTPConnection) -> AppState:
+    return conn.app.state.valetkey
+
+
+async def app_state(conn: HTTPConnection) -> AppState:
+    """The server's state as a FastAPI dependency (async: sync dependencies cost a thread hop)."""
     return conn.app.state.valetkey

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from valetkey.api.auth import ProjectContext, require_project
-from valetkey.api.state import AppState, app_state
+from valetkey.api.state import AppState, app_state, state_of
 from valetkey.auth import link
 from valetkey.auth.callback import CallbackRefused, complete_callback
 from valetkey.auth.serializers import iso
@@ -60,7 +60,7 @@ async def _params(request: Request) -> dict[str, str]:
 
 @router.api_route("/toolkits/auth/callback", methods=["GET", "POST"], include_in_schema=False)
 async def oauth_callback(request: Request) -> Response:
-    state = app_state(request)
+    state = state_of(request)
     params = await _params(request)
     try:
         result = await run_in_threadpool(complete_callback, state, params)

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from valetkey.api.errors import ApiError
-from valetkey.api.state import app_state
+from valetkey.api.state import state_of
 from valetkey.auth import link, schemes
 from valetkey.auth.oauth_endpoints import config_credentials, oauth_app
 from valetkey.auth.oauth_start import start_flow
@@ -45,7 +45,7 @@ def _toolkit_view(toolkit: Any) -> dict[str, str]:
 
 async def _open(request: Request, token: str) -> link.OpenLink | Response:
     try:
-        return await run_in_threadpool(link.open_link, app_state(request), token)
+        return await run_in_threadpool(link.open_link, state_of(request), token)
     except link.LinkUnusable as exc:
         return _unusable(exc)
 
@@ -56,7 +56,7 @@ async def link_page(token: str, request: Request) -> Response:
     if isinstance(opened, Response):
         return opened
     if opened.scheme.mode in schemes.REDIRECT_SCHEMES:
-        return await run_in_threadpool(_oauth_page, app_state(request), opened, token)
+        return await run_in_threadpool(_oauth_page, state_of(request), opened, token)
     return _form_page(opened, token, values=opened.account.data.get("prefill") or {})
 
 
@@ -97,7 +97,7 @@ def _form_page(opened: link.OpenLink, token: str, *, values: dict[str, str], err
 
 @router.post("/link/{token}/continue")
 async def link_continue(token: str, request: Request) -> Response:
-    state = app_state(request)
+    state = state_of(request)
     opened = await _open(request, token)
     if isinstance(opened, Response):
         return opened
@@ -125,7 +125,7 @@ async def link_continue(token: str, request: Request) -> Response:
 
 @router.post("/link/{token}")
 async def link_submit(token: str, request: Request) -> Response:
-    state = app_state(request)
+    state = state_of(request)
     opened = await _open(request, token)
     if isinstance(opened, Response):
         return opened
