@@ -193,10 +193,7 @@ def connect_account(sandbox: SandboxHandle, server: RunningServer, slug: str, sc
             credentials.pop("token_url", None)
         config_id = _create_auth_config(client, slug, mode, credentials)
         if mode == "OAUTH2":
-            account_id = _oauth2_connect(composio, sandbox, user_id, config_id, subject)
-            if account_id is None:  # the OAuth flow is not in this build yet: store a minted token
-                token = emulator.issue_token(subject or _default_subject(emulator), tuple(scopes))
-                account_id = _stored_oauth2_account(server, project, slug, config_id, user_id, token)
+            account_id = _oauth2_connect(composio, user_id, config_id, subject)
         else:
             token = emulator.issue_token(subject or _default_subject(emulator), tuple(scopes))
             field = next((f.name for f in auth_scheme.account_fields if f.secret), "token")
@@ -233,20 +230,9 @@ def _create_auth_config(client: httpx.Client, slug: str, mode: str, credentials:
     return r.json()["auth_config"]["id"]
 
 
-def _oauth2_connect(composio: Any, sandbox: SandboxHandle, user_id: str, config_id: str,
-                    subject: str | None) -> str | None:
-    """Initiate, then play the browser: follow redirects through the provider back to Valetkey.
-
-    None when this build cannot start OAuth2 connections yet (``AuthSchemeNotYetSupported``).
-    """
-    from composio_client import BadRequestError
-
-    try:
-        request = composio.connected_accounts.initiate(user_id, config_id)
-    except BadRequestError as error:
-        if "AuthSchemeNotYetSupported" in str(error.body) or "not supported yet" in str(error):
-            return None
-        raise
+def _oauth2_connect(composio: Any, user_id: str, config_id: str, subject: str | None) -> str:
+    """Initiate, then play the browser: follow redirects through the provider back to Valetkey."""
+    request = composio.connected_accounts.initiate(user_id, config_id)
     assert request.redirect_url, "an OAuth2 connection must answer a redirect URL"
     url = httpx.URL(request.redirect_url)
     with httpx.Client(timeout=30, follow_redirects=False) as browser:
@@ -262,21 +248,3 @@ def _oauth2_connect(composio: Any, sandbox: SandboxHandle, user_id: str, config_
                 break  # the app's own callback page; the connection is already settled
         assert response.status_code < 400, f"OAuth redirect chain failed at {url}: {response.status_code} {response.text}"
     return request.id
-
-
-def _stored_oauth2_account(server: RunningServer, project: ProjectKeys, slug: str, config_id: str, user_id: str,
-                           access_token: str) -> str:
-    """An ACTIVE OAUTH2 account written straight to the database (stop-gap until the OAuth flow lands)."""
-    from valetkey.auth.models import ConnectedAccount
-    from valetkey.execution.credentials import vault_of
-    from valetkey.ids import new_id
-    from valetkey.vault import CONNECTED_ACCOUNT_STATE, AssociatedData
-
-    account_id = new_id("ca")
-    aad = AssociatedData(CONNECTED_ACCOUNT_STATE, project.id, account_id)
-    sealed = vault_of(server.state).encrypt_json({"access_token": access_token, "token_type": "bearer"}, aad=aad)
-    with server.state.db.session() as db:
-        db.add(ConnectedAccount(id=account_id, project_id=project.id, user_id=user_id, toolkit_slug=slug,
-                                auth_config_id=config_id, status="ACTIVE", is_disabled=False, data={},
-                                state_encrypted=sealed))
-    return account_id

@@ -149,6 +149,15 @@ def test_scopes_and_tokens_are_enforced_like_google(connect, sandbox):
     assert "invalid_token" in answer.headers["www-authenticate"]
 
 
+def test_malformed_event_times_are_google_400s(calendar, sandbox):
+    token = calendar.emulator.issue_token(ALICE, (CALENDAR,))
+    answer = httpx.post(f"{sandbox.url}/googlecalendar/calendar/v3/calendars/primary/events",
+                        headers={"Authorization": f"Bearer {token}"},
+                        json={"summary": "x", "start": {"dateTime": "not a time"}, "end": {"dateTime": "nope"}})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == 400
+
+
 def test_every_tool_was_executed(toolkit_server):
     tools = {t.slug for t in toolkit_server.state.catalog.toolkit("googlecalendar").tools}
     assert tools - EXECUTED == set()

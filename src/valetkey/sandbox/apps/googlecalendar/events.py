@@ -74,7 +74,7 @@ def _times(fields: dict[str, Any], calendar: Calendar) -> tuple[dt.datetime, dt.
         end, _ = parse_moment(fields.get("end"), calendar, "end")
     except ValueError as error:
         message = str(error) if "time" in str(error) else "Bad Request"
-        raise bad_request(message, "required" if message.startswith("Missing") else "badRequest") from None
+        raise GoogleError(400, message, reason="required" if message.startswith("Missing") else "badRequest") from None
     if end <= start:
         raise GoogleError(400, "The specified time range is empty.", reason="timeRangeEmpty")
     return start, end
