@@ -64,6 +64,9 @@ class UpstreamOutcome:
         return self.response.status if self.response is not None else None
 
 
+KEEPALIVE_SECONDS = 4.0
+
+
 class UpstreamClient:
     def __init__(self, timeout: float = 30.0):
         self.timeout = timeout
@@ -73,7 +76,11 @@ class UpstreamClient:
         # Created on first use: aiohttp binds the session to the running loop.
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS, ttl_dns_cache=300),
+                # Idle connections are dropped before the common 5 s server-side
+                # keep-alive timeout (uvicorn, Node), so a request never goes out
+                # on a connection the server is closing at that very moment.
+                connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS, ttl_dns_cache=300,
+                                               keepalive_timeout=KEEPALIVE_SECONDS),
                 timeout=aiohttp.ClientTimeout(total=self.timeout, connect=min(self.timeout, 10.0)),
                 cookie_jar=aiohttp.DummyCookieJar(),
                 # Proxy variables of the server's environment must not silently
