@@ -6,6 +6,7 @@ Description subsets live in ``tests/fidelity/specs/<service>/`` with a
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,11 @@ def from_upstream(request: UpstreamRequest, base_url: str) -> WireRequest:
     if request.body_kind:
         headers.setdefault("content-type", content_type)
     return WireRequest(request.method, path or "/", request.query, headers, request.body, content_type)
+
+
+def drifted(tool: Tool, **operation_changes: Any) -> Tool:
+    """`tool` with its HTTP operation changed, for tests proving drift is caught."""
+    return dataclasses.replace(tool, operation=dataclasses.replace(tool.operation, **operation_changes))
 
 
 def tool_request(tool: Tool, arguments: dict[str, Any], base_url: str = "https://api.example.invalid") -> WireRequest:

@@ -13,7 +13,7 @@ import dataclasses
 import pytest
 
 from tests.fidelity.checker import FidelityError, WireRequest, assert_request_valid, check_request
-from tests.fidelity.support import description, from_recorded, sample_arguments, tool_request
+from tests.fidelity.support import description, drifted, from_recorded, sample_arguments, tool_request
 from tests.toolkits_e2e.test_googledrive import loopback_files  # noqa: F401 (fixture)
 from valetkey.catalog.apispec.discovery import UPLOAD_SUFFIX
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
@@ -127,9 +127,6 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
 
 
 # -- drift is caught ---------------------------------------------------------
-
-def drifted(tool, **operation_changes):
-    return dataclasses.replace(tool, operation=dataclasses.replace(tool.operation, **operation_changes))
 
 
 def test_a_renamed_query_parameter_fails(spec, toolkit):

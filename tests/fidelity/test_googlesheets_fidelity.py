@@ -8,12 +8,11 @@ prove drift fails. Subset: ``tests/fidelity/specs/google/sheets.v4.subset.json``
 
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 
 from tests.fidelity.checker import FidelityError, WireRequest, assert_request_valid, check_request
-from tests.fidelity.support import description, from_recorded, from_upstream, sample_arguments
+from tests.fidelity.support import description, drifted, from_recorded, from_upstream, sample_arguments
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
 from valetkey.execution.request import build_request
@@ -104,9 +103,6 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
 
 
 # -- drift is caught ---------------------------------------------------------
-
-def drifted(tool, **operation_changes):
-    return dataclasses.replace(tool, operation=dataclasses.replace(tool.operation, **operation_changes))
 
 
 def test_a_renamed_query_parameter_or_a_wrong_enum_value_fails(spec, toolkit):

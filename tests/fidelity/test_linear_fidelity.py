@@ -12,13 +12,12 @@ during the end-to-end tests of this session. Negative tests prove drift fails.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 
 import pytest
 
 from tests.fidelity.graphql_checker import assert_graphql_request_valid, check_graphql_request
-from tests.fidelity.support import from_recorded, sample_arguments, tool_request
+from tests.fidelity.support import drifted, from_recorded, sample_arguments, tool_request
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
 from valetkey.sandbox.apps.linear.resolvers import build
@@ -94,9 +93,6 @@ def test_coverage_every_tool_is_checked_or_listed(toolkit):
 
 
 # --- drift is caught -------------------------------------------------------------------------
-
-def drifted(original, **changes):
-    return dataclasses.replace(original, operation=dataclasses.replace(original.operation, **changes))
 
 
 def test_a_renamed_field_fails(toolkit):

@@ -15,7 +15,7 @@ import dataclasses
 import pytest
 
 from tests.fidelity.checker import TRANSPORT_HEADERS, check_request
-from tests.fidelity.support import description, from_recorded, sample_arguments, tool_request
+from tests.fidelity.support import description, drifted, from_recorded, sample_arguments, tool_request
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
 from valetkey.sandbox.apps.notion.state import ADA, PROJECTS, TASKS_DB, TASKS_SOURCE
@@ -158,9 +158,6 @@ def test_coverage_every_tool_is_described_or_listed_with_a_reason(spec, toolkit)
 
 
 # -- drift is caught ---------------------------------------------------------
-
-def drifted(tool, **operation_changes):
-    return dataclasses.replace(tool, operation=dataclasses.replace(tool.operation, **operation_changes))
 
 
 def test_a_renamed_query_or_body_parameter_fails(spec, toolkit):

@@ -22,7 +22,7 @@ import dataclasses
 import pytest
 
 from tests.fidelity.checker import TRANSPORT_HEADERS, FidelityError, WireRequest, assert_request_valid, check_request
-from tests.fidelity.support import description, from_recorded, sample_arguments, tool_request
+from tests.fidelity.support import description, drifted, from_recorded, sample_arguments, tool_request
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
 
@@ -146,9 +146,6 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
 
 
 # -- drift is caught ---------------------------------------------------------
-
-def drifted(tool, **operation_changes):
-    return dataclasses.replace(tool, operation=dataclasses.replace(tool.operation, **operation_changes))
 
 
 def test_a_renamed_form_field_fails(spec, toolkit):
