@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.fidelity.checker import WireRequest
+from tests.fidelity.checker import WireRequest, check_request
 from valetkey.catalog.apispec import ApiDescription, load_description
-from valetkey.catalog.model import Tool
+from valetkey.catalog.model import Tool, Toolkit
 from valetkey.execution.request import UpstreamRequest, build_request
 
 SPECS = Path(__file__).parent / "specs"
@@ -87,3 +87,27 @@ def sample_arguments(tool: Tool, *, optional: bool = True) -> dict[str, Any]:
     required = set(schema.get("required") or ())
     return {name: sample_value(sub) for name, sub in (schema.get("properties") or {}).items()
             if optional or name in required}
+
+
+#: Paths of Google's OAuth endpoints in the Google emulators: not API calls, never checked.
+GOOGLE_OAUTH_PATHS = frozenset({"/token", "/revoke", "/tokeninfo", "/oauth2/v3/userinfo", "/o/oauth2/v2/auth",
+                                "/o/oauth2/auth"})
+
+
+def tool_by_slug(toolkit: Toolkit, slug: str) -> Tool:
+    return next(t for t in toolkit.tools if t.slug == slug)
+
+
+def sent_since(emulator: Any, before: int, *, skip_paths: frozenset[str] = GOOGLE_OAUTH_PATHS) -> list[Any]:
+    """The API requests `emulator` recorded after its first `before` ones."""
+    return [r for r in emulator.requests.all()[before:] if r.path not in skip_paths]
+
+
+def problems_of_sent(spec: ApiDescription, slug: str, sent: list[Any], *, authorization_prefix: str) -> list[str]:
+    """Fidelity problems of the requests one tool sent; asserts it sent some, each with the right credential."""
+    assert sent, f"{slug} sent no request"
+    problems: list[str] = []
+    for recorded in sent:
+        problems += check_request(spec, from_recorded(recorded))
+        assert recorded.header("authorization").startswith(authorization_prefix)
+    return problems

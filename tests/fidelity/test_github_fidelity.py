@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fidelity.checker import TRANSPORT_HEADERS, FidelityError, assert_request_valid, check_request
-from tests.fidelity.support import description, drifted, from_recorded, sample_arguments, tool_request
+from tests.fidelity.support import description, drifted, from_recorded, sample_arguments, tool_by_slug, tool_request
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
 
@@ -31,9 +31,6 @@ def spec():
 def toolkit():
     return load_toolkit(BUILTIN_DIR / "github")
 
-
-def tool_by_slug(toolkit, slug):
-    return next(t for t in toolkit.tools if t.slug == slug)
 
 
 def test_every_tool_with_every_argument_builds_a_described_request(spec, toolkit):

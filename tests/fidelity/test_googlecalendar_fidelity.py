@@ -14,12 +14,13 @@ import dataclasses
 import pytest
 
 from tests.fidelity.checker import FidelityError, WireRequest, assert_request_valid, check_request
-from tests.fidelity.support import description, drifted, from_recorded, sample_arguments, tool_request
+from tests.fidelity.support import (
+    description, drifted, problems_of_sent, sample_arguments, sent_since, tool_by_slug, tool_request,
+)
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
 
 UNDESCRIBED: dict[str, str] = {}  # every Calendar tool has a described method
-OAUTH_PATHS = {"/token", "/revoke", "/tokeninfo", "/oauth2/v3/userinfo", "/o/oauth2/v2/auth", "/o/oauth2/auth"}
 #: Methods only Python tools call (besides methods HTTP tools call too).
 PYTHON_ONLY = {"calendar.events.insert", "calendar.events.patch"}
 
@@ -33,9 +34,6 @@ def spec():
 def toolkit():
     return load_toolkit(BUILTIN_DIR / "googlecalendar")
 
-
-def tool_by_slug(toolkit, slug):
-    return next(t for t in toolkit.tools if t.slug == slug)
 
 
 def test_every_http_tool_with_every_argument_builds_a_described_request(spec, toolkit):
@@ -110,11 +108,8 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
         data = calendar.ok(slug, arguments())
         if after:
             after(data)
-        sent = [r for r in calendar.emulator.requests.all()[before:] if r.path not in OAUTH_PATHS]
-        assert sent, f"{slug} sent no request"
-        for recorded in sent:
-            problems += check_request(spec, from_recorded(recorded))
-            assert recorded.header("authorization").startswith("Bearer ya29.")
+        sent = sent_since(calendar.emulator, before)
+        problems += problems_of_sent(spec, slug, sent, authorization_prefix="Bearer ya29.")
         checked.add(slug)
     assert not problems, "\n".join(problems)
     assert checked == {t.slug for t in toolkit.tools} - set(UNDESCRIBED)

@@ -13,14 +13,15 @@ import dataclasses
 import pytest
 
 from tests.fidelity.checker import FidelityError, WireRequest, assert_request_valid, check_request
-from tests.fidelity.support import description, drifted, from_recorded, sample_arguments, tool_request
+from tests.fidelity.support import (
+    description, drifted, problems_of_sent, sample_arguments, sent_since, tool_by_slug, tool_request,
+)
 from tests.toolkits_e2e.test_googledrive import loopback_files  # noqa: F401 (fixture)
 from valetkey.catalog.apispec.discovery import UPLOAD_SUFFIX
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
 
 UNDESCRIBED: dict[str, str] = {}  # every Drive tool has a described method
-OAUTH_PATHS = {"/token", "/revoke", "/tokeninfo", "/oauth2/v3/userinfo", "/o/oauth2/v2/auth", "/o/oauth2/auth"}
 #: Tools whose body arguments are all optional: called with none they send no body, which Drive takes as
 #: an empty File (no field of it is required), although the description marks the body as expected.
 EMPTY_BODY_ACCEPTED = {"GOOGLEDRIVE_COPY_FILE", "GOOGLEDRIVE_UPDATE_FILE_METADATA"}
@@ -36,9 +37,6 @@ def spec():
 def toolkit():
     return load_toolkit(BUILTIN_DIR / "googledrive")
 
-
-def tool_by_slug(toolkit, slug):
-    return next(t for t in toolkit.tools if t.slug == slug)
 
 
 def test_every_http_tool_with_every_argument_builds_a_described_request(spec, toolkit):
@@ -116,11 +114,8 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
         data = drive.ok(slug, arguments())
         if after:
             after(data)
-        sent = [r for r in drive.emulator.requests.all()[before:] if r.path not in OAUTH_PATHS]
-        assert sent, f"{slug} sent no request"
-        for recorded in sent:
-            problems += check_request(spec, from_recorded(recorded))
-            assert recorded.header("authorization").startswith("Bearer ya29.")
+        sent = sent_since(drive.emulator, before)
+        problems += problems_of_sent(spec, slug, sent, authorization_prefix="Bearer ya29.")
         checked.add(slug)
     assert not problems, "\n".join(problems)
     assert checked == {t.slug for t in toolkit.tools} - set(UNDESCRIBED)

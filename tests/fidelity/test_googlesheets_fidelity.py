@@ -12,13 +12,14 @@ from __future__ import annotations
 import pytest
 
 from tests.fidelity.checker import FidelityError, WireRequest, assert_request_valid, check_request
-from tests.fidelity.support import description, drifted, from_recorded, from_upstream, sample_arguments
+from tests.fidelity.support import (
+    description, drifted, from_upstream, problems_of_sent, sample_arguments, sent_since, tool_by_slug,
+)
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
 from valetkey.execution.request import build_request
 
 UNDESCRIBED: dict[str, str] = {}  # every Sheets tool has a described method
-OAUTH_PATHS = {"/token", "/revoke", "/tokeninfo", "/oauth2/v3/userinfo", "/o/oauth2/v2/auth", "/o/oauth2/auth"}
 HOST = "https://sheets.googleapis.com"
 
 
@@ -31,9 +32,6 @@ def spec():
 def toolkit():
     return load_toolkit(BUILTIN_DIR / "googlesheets")
 
-
-def tool_by_slug(toolkit, slug):
-    return next(t for t in toolkit.tools if t.slug == slug)
 
 
 def sent(tool, arguments) -> WireRequest:
@@ -92,11 +90,8 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
         before = len(sheets.emulator.requests)
         data = sheets.ok(slug, arguments())
         ids.setdefault("id", data.get("spreadsheetId"))
-        requests = [r for r in sheets.emulator.requests.all()[before:] if r.path not in OAUTH_PATHS]
-        assert requests, f"{slug} sent no request"
-        for recorded in requests:
-            problems += check_request(spec, from_recorded(recorded))
-            assert recorded.header("authorization").startswith("Bearer ya29.")
+        requests = sent_since(sheets.emulator, before)
+        problems += problems_of_sent(spec, slug, requests, authorization_prefix="Bearer ya29.")
         checked.add(slug)
     assert not problems, "\n".join(problems)
     assert checked == {t.slug for t in toolkit.tools} - set(UNDESCRIBED)

@@ -15,7 +15,7 @@ import dataclasses
 import pytest
 
 from tests.fidelity.checker import TRANSPORT_HEADERS, check_request
-from tests.fidelity.support import description, drifted, from_recorded, sample_arguments, tool_request
+from tests.fidelity.support import description, drifted, from_recorded, sample_arguments, tool_by_slug, tool_request
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
 from valetkey.sandbox.apps.notion.state import ADA, PROJECTS, TASKS_DB, TASKS_SOURCE
@@ -61,9 +61,6 @@ def beyond_gaps(problems: list[str]) -> list[str]:
 
     return [p for p in problems if not any(f"({op})" in p and re.search(pattern, p) for op, pattern in DESCRIPTION_GAPS)]
 
-
-def tool_by_slug(toolkit, slug):
-    return next(t for t in toolkit.tools if t.slug == slug)
 
 
 def check(spec, request):

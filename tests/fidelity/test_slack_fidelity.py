@@ -22,7 +22,7 @@ import dataclasses
 import pytest
 
 from tests.fidelity.checker import TRANSPORT_HEADERS, FidelityError, WireRequest, assert_request_valid, check_request
-from tests.fidelity.support import description, drifted, from_recorded, sample_arguments, tool_request
+from tests.fidelity.support import description, drifted, from_recorded, sample_arguments, tool_by_slug, tool_request
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
 
@@ -39,9 +39,6 @@ def spec():
 def toolkit():
     return load_toolkit(BUILTIN_DIR / "slack")
 
-
-def tool_by_slug(toolkit, slug):
-    return next(t for t in toolkit.tools if t.slug == slug)
 
 
 def as_described(spec, request: WireRequest, token: str = "xoxp-sample") -> WireRequest:
