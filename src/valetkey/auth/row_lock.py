@@ -30,13 +30,8 @@ def locked_account(database: Database, account_id: str, *, skip_locked: bool = F
     With `skip_locked` on PostgreSQL the account is None when another
     transaction holds it (callers treat that as "someone else is on it").
     """
-    with database.session() as db:
+    with database.write_session() as db:
         query = select(ConnectedAccount).where(ConnectedAccount.id == account_id)
-        if database.url.startswith("sqlite"):
-            # pysqlite starts transactions lazily; an explicit BEGIN IMMEDIATE makes this one
-            # take the write lock now, before the read that decides whether to refresh.
-            db.connection().exec_driver_sql("BEGIN IMMEDIATE")
-            account = db.scalar(query)
-        else:
-            account = db.scalar(query.with_for_update(skip_locked=skip_locked))
-        yield db, account
+        if not database.url.startswith("sqlite"):
+            query = query.with_for_update(skip_locked=skip_locked)
+        yield db, db.scalar(query)

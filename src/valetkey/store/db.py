@@ -82,5 +82,20 @@ class Database:
                 session.rollback()
                 raise
 
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A unit of work for read-then-write: on SQLite it holds the write lock from the start.
+
+        SQLite has no row locks and pysqlite begins transactions lazily, so a
+        read followed by a write can interleave with another writer;
+        `BEGIN IMMEDIATE` takes the database's write lock before the read
+        (other writers wait up to the busy timeout; WAL readers never wait).
+        On PostgreSQL this is a plain session: lock rows with `with_for_update()`.
+        """
+        with self.session() as session:
+            if self.url.startswith("sqlite"):
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
+
     def dispose(self) -> None:
         self.engine.dispose()

@@ -6,9 +6,9 @@ Designed to run while servers keep serving, and to be re-run safely:
   own short transaction, so no lock is held for long.
 - The row is read with ``SELECT ... FOR UPDATE`` (PostgreSQL): a server
   refreshing the same account's token waits for a moment instead of racing.
-  SQLite ignores FOR UPDATE and serializes writers; there the UPDATE is also a
-  compare-and-swap on the old token, so a value a server wrote in between is
-  never overwritten with stale data.
+  On SQLite the transaction takes the write lock before the read
+  (``Database.write_session``). The UPDATE is also a compare-and-swap on the
+  old token, so a value written in between is never overwritten with stale data.
 - Rows already under the primary key are skipped (in SQL, by token prefix), so
   an interrupted rotation resumes where it stopped.
 - ``updated_at`` is left alone: rotation does not change what a record says.
@@ -128,7 +128,7 @@ def _rotate_row(db: Any, vault: Vault, column: SealedColumn, record_id: Any) -> 
     # Keep updated_at (and any other onupdate column) as it is.
     untouched = {c.name: c for c in table.c if c.onupdate is not None and c.name != column.column}
     for _ in range(_CAS_ATTEMPTS):
-        with db.session() as session:
+        with db.write_session() as session:
             row = session.execute(select(*selected).where(id_col == record_id).with_for_update()).first()
             if row is None or row[0] is None:
                 return "gone"
