@@ -165,8 +165,15 @@ async def measure(target: str, port: int, request: bytes, concurrency: int, tota
     for c in connections:
         c.close()
     latencies.sort()
-    return Run(target, concurrency, len(latencies), round(statistics.median(latencies), 3),
-               round(latencies[int(len(latencies) * 0.99) - 1], 3), round(len(latencies) / elapsed, 1), errors)
+    return Run(
+        target,
+        concurrency,
+        len(latencies),
+        round(statistics.median(latencies), 3),
+        round(latencies[int(len(latencies) * 0.99) - 1], 3),
+        round(len(latencies) / elapsed, 1),
+        errors,
+    )
 
 
 # --- orchestration --------------------------------------------------------------
@@ -205,7 +212,9 @@ def run_benchmark(args: argparse.Namespace) -> dict:
         processes.append(upstream)
         toolkit_dir = home / "toolkits" / "bench"
         toolkit_dir.mkdir(parents=True)
-        (toolkit_dir / "toolkit.yaml").write_text(TOOLKIT_YAML.format(upstream=f"http://127.0.0.1:{upstream_port}"))
+        (toolkit_dir / "toolkit.yaml").write_text(
+            TOOLKIT_YAML.format(upstream=f"http://127.0.0.1:{upstream_port}")
+        )
         (toolkit_dir / "tools.yaml").write_text(TOOLS_YAML)
         env = {
             **os.environ,
@@ -215,11 +224,20 @@ def run_benchmark(args: argparse.Namespace) -> dict:
             "VALETKEY_LOG_LEVEL": "WARNING",  # no per-request access log line
         }
         env.pop("VALETKEY_DATABASE_URL", None)
-        created = subprocess.run([*valetkey_command(), "projects", "create", "bench", "--json"], env=env,
-                                 capture_output=True, text=True, check=True)
+        created = subprocess.run(
+            [*valetkey_command(), "projects", "create", "bench", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         api_key = json.loads(created.stdout)["api_key"]
-        server = subprocess.Popen([*valetkey_command(), "serve", "--port", str(server_port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=None if args.verbose else subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [*valetkey_command(), "serve", "--port", str(server_port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=None if args.verbose else subprocess.DEVNULL,
+        )
         processes.append(server)
         wait_for_port(upstream_port, upstream)
         wait_for_port(server_port, server)
@@ -237,10 +255,15 @@ def run_benchmark(args: argparse.Namespace) -> dict:
 
 async def _measure_all(args, upstream_port: int, server_port: int, api_key: str) -> dict:
     direct = http_request("GET", "/items/7", {"accept": "application/json"})
-    body = json.dumps({"arguments": {"item_id": "7", "verbose": True}, "user_id": "bench-user",
-                       "version": "20250101_00"}).encode()
-    via = http_request("POST", "/api/v3.1/tools/execute/BENCH_GET_ITEM",
-                       {"x-api-key": api_key, "content-type": "application/json"}, body)
+    body = json.dumps(
+        {"arguments": {"item_id": "7", "verbose": True}, "user_id": "bench-user", "version": "20250101_00"}
+    ).encode()
+    via = http_request(
+        "POST",
+        "/api/v3.1/tools/execute/BENCH_GET_ITEM",
+        {"x-api-key": api_key, "content-type": "application/json"},
+        body,
+    )
     runs: list[Run] = []
     for concurrency, total in ((1, args.requests_c1), (32, args.requests_c32)):
         warmup = max(200, total // 10)
@@ -248,21 +271,31 @@ async def _measure_all(args, upstream_port: int, server_port: int, api_key: str)
         runs.append(await measure("valetkey", server_port, via, concurrency, total, warmup))
     summary = []
     for concurrency in (1, 32):
-        d, v = (next(r for r in runs if r.target == t and r.concurrency == concurrency) for t in ("direct", "valetkey"))
-        summary.append({
-            "concurrency": concurrency,
-            "overhead_p50_ms": round(v.p50_ms - d.p50_ms, 3),
-            "p50_ratio": round(v.p50_ms / d.p50_ms, 2),
-            "p99_ratio": round(v.p99_ms / d.p99_ms, 2),
-            "throughput_ratio": round(v.per_second / d.per_second, 3),
-        })
+        d, v = (
+            next(r for r in runs if r.target == t and r.concurrency == concurrency)
+            for t in ("direct", "valetkey")
+        )
+        summary.append(
+            {
+                "concurrency": concurrency,
+                "overhead_p50_ms": round(v.p50_ms - d.p50_ms, 3),
+                "p50_ratio": round(v.p50_ms / d.p50_ms, 2),
+                "p99_ratio": round(v.p99_ms / d.p99_ms, 2),
+                "throughput_ratio": round(v.per_second / d.per_second, 3),
+            }
+        )
     return {"runs": [asdict(r) for r in runs], "summary": summary, "conditions": _conditions()}
 
 
 def _conditions() -> dict:
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    return {"cpus": os.cpu_count(), "python": sys.version.split()[0], "loadavg_after": load,
-            "database": "sqlite", "server": "valetkey serve (1 worker, uvicorn)"}
+    return {
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "loadavg_after": load,
+        "database": "sqlite",
+        "server": "valetkey serve (1 worker, uvicorn)",
+    }
 
 
 def print_table(result: dict) -> None:
@@ -273,14 +306,26 @@ def print_table(result: dict) -> None:
     for column in ("target", "concurrency", "requests", "p50 ms", "p99 ms", "req/s", "errors"):
         table.add_column(column, justify="right" if column != "target" else "left")
     for r in result["runs"]:
-        table.add_row(r["target"], str(r["concurrency"]), str(r["requests"]), f"{r['p50_ms']:.3f}",
-                      f"{r['p99_ms']:.3f}", f"{r['per_second']:.0f}", str(r["errors"]))
+        table.add_row(
+            r["target"],
+            str(r["concurrency"]),
+            str(r["requests"]),
+            f"{r['p50_ms']:.3f}",
+            f"{r['p99_ms']:.3f}",
+            f"{r['per_second']:.0f}",
+            str(r["errors"]),
+        )
     summary = Table(title="Overhead")
     for column in ("concurrency", "p50 overhead ms", "p50 ratio", "p99 ratio", "throughput ratio"):
         summary.add_column(column, justify="right")
     for s in result["summary"]:
-        summary.add_row(str(s["concurrency"]), f"{s['overhead_p50_ms']:.3f}", f"{s['p50_ratio']:.2f}x",
-                        f"{s['p99_ratio']:.2f}x", f"{s['throughput_ratio']:.3f}")
+        summary.add_row(
+            str(s["concurrency"]),
+            f"{s['overhead_p50_ms']:.3f}",
+            f"{s['p50_ratio']:.2f}x",
+            f"{s['p99_ratio']:.2f}x",
+            f"{s['throughput_ratio']:.3f}",
+        )
     console = Console()
     console.print(table)
     console.print(summary)

@@ -33,11 +33,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from search_synthetic import synthetic_entries  # noqa: E402
+from search_synthetic import synthetic_entries
 
-from valetkey.catalog.registry import Catalog, load_catalog  # noqa: E402
-from valetkey.search import ToolIndex, build_tool_index, search  # noqa: E402
-from valetkey.search.tool_index import catalog_entries  # noqa: E402
+from valetkey.catalog.registry import Catalog, load_catalog
+from valetkey.search import ToolIndex, build_tool_index, search
+from valetkey.search.tool_index import catalog_entries
 
 QUERIES = Path(__file__).resolve().parent / "search_queries.yaml"
 DEPTH = 10
@@ -85,14 +85,19 @@ def quality(index: ToolIndex, queries: list[Query]) -> Quality:
     at1 = at5 = all5 = rr = 0.0
     misses = []
     for query in queries:
-        slugs = [hit.tool.slug for hit in search(index, query.text, limit=DEPTH, mask=index.latest, admits=ALLOW_ALL)]
+        slugs = [
+            hit.tool.slug
+            for hit in search(index, query.text, limit=DEPTH, mask=index.latest, admits=ALLOW_ALL)
+        ]
         rank = next((i for i, slug in enumerate(slugs, start=1) if slug in query.answers), None)
         at1 += rank == 1
         at5 += rank is not None and rank <= 5
         all5 += len(query.answers & set(slugs[:5])) / len(query.answers)
         rr += 1 / rank if rank else 0.0
         if rank != 1:
-            misses.append({"query": query.text, "rank": rank, "answers": sorted(query.answers), "top": slugs[:5]})
+            misses.append(
+                {"query": query.text, "rank": rank, "answers": sorted(query.answers), "top": slugs[:5]}
+            )
     n = len(queries)
     return Quality(n, round(at1 / n, 3), round(at5 / n, 3), round(all5 / n, 3), round(rr / n, 3), misses)
 
@@ -107,8 +112,9 @@ def latency(index: ToolIndex, queries: list[Query], rounds: int, build_ms: float
             search(index, query.text, limit=5, mask=index.latest, admits=ALLOW_ALL)
             timings.append((time.perf_counter() - start) * 1000)
     p99 = statistics.quantiles(timings, n=100)[98]
-    return Latency(index.bm25.size, round(build_ms, 1), round(statistics.median(timings), 3), round(p99, 3),
-                   len(timings))
+    return Latency(
+        index.bm25.size, round(build_ms, 1), round(statistics.median(timings), 3), round(p99, 3), len(timings)
+    )
 
 
 def timed_build(entries) -> tuple[ToolIndex, float]:
@@ -126,7 +132,10 @@ def run(size: int, rounds: int) -> dict:
         "catalog": {"toolkits": len(catalog.toolkits), "tools": int(real.latest.sum())},
         "quality": asdict(quality(real, queries)),
         "latency": asdict(latency(real, queries, rounds, real_ms)),
-        "scale": {"quality": asdict(quality(big, queries)), "latency": asdict(latency(big, queries, rounds, big_ms))},
+        "scale": {
+            "quality": asdict(quality(big, queries)),
+            "latency": asdict(latency(big, queries, rounds, big_ms)),
+        },
     }
 
 
@@ -147,8 +156,11 @@ def report(result: dict, misses: bool) -> str:
     ]
     if misses:
         lines.append("Queries not answered first (real catalog):")
-        lines += [f"  {m['rank'] or '-':>2}  {m['query']}\n      want {', '.join(m['answers'])}\n"
-                  f"      got  {', '.join(m['top'])}" for m in q["misses"]]
+        lines += [
+            f"  {m['rank'] or '-':>2}  {m['query']}\n      want {', '.join(m['answers'])}\n"
+            f"      got  {', '.join(m['top'])}"
+            for m in q["misses"]
+        ]
     return "\n".join(lines)
 
 

@@ -50,7 +50,9 @@ def refs(node: Any) -> set[str]:
     return set()
 
 
-def subset(document: dict, wanted: list[tuple[str, str]], prefix: str = "") -> tuple[dict, dict[tuple[str, str], str]]:
+def subset(
+    document: dict, wanted: list[tuple[str, str]], prefix: str = ""
+) -> tuple[dict, dict[tuple[str, str], str]]:
     """(subset document, {(method, tool path): operationId}) for the `wanted` (METHOD, path) pairs."""
     by_shape = {}
     for path, item in document["paths"].items():
@@ -66,8 +68,10 @@ def subset(document: dict, wanted: list[tuple[str, str]], prefix: str = "") -> t
         path, verb = hit
         item = document["paths"][path]
         operation = dict(item[verb])
-        operation["responses"] = {code: {"description": r.get("description", "")} if "$ref" not in r else r
-                                  for code, r in operation.get("responses", {}).items()}
+        operation["responses"] = {
+            code: {"description": r.get("description", "")} if "$ref" not in r else r
+            for code, r in operation.get("responses", {}).items()
+        }
         target = paths.setdefault(path, {k: v for k, v in item.items() if k == "parameters"})
         target[verb] = operation
         matched[(method, tool_path)] = operation.get("operationId", f"{method} {path}")
@@ -85,39 +89,57 @@ def subset(document: dict, wanted: list[tuple[str, str]], prefix: str = "") -> t
             node = {"description": node.get("description", "")}
         components.setdefault(kind, {})[name] = node
         pending |= refs(node)
-    out = {"openapi": document["openapi"], "info": document["info"], "servers": document.get("servers", []),
-           "paths": dict(sorted(paths.items())), "components": {k: dict(sorted(v.items())) for k, v in sorted(components.items())}}
+    out = {
+        "openapi": document["openapi"],
+        "info": document["info"],
+        "servers": document.get("servers", []),
+        "paths": dict(sorted(paths.items())),
+        "components": {k: dict(sorted(v.items())) for k, v in sorted(components.items())},
+    }
     return out, matched
 
 
 def describe(document: dict) -> str:
     """Title, version and format of a description, for PROVENANCE.md."""
     if document.get("kind") == "discovery#restDescription":
-        return (f"{document.get('title', '')}, {document.get('id', '')} revision {document.get('revision', '')}, "
-                f"Google discovery document {document.get('discoveryVersion', '')}")
+        return (
+            f"{document.get('title', '')}, {document.get('id', '')} revision {document.get('revision', '')}, "
+            f"Google discovery document {document.get('discoveryVersion', '')}"
+        )
     return f"{document['info'].get('title', '')}, version {document['info'].get('version', '')}, OpenAPI {document['openapi']}"
 
 
 def provenance(args, document: dict, matched: dict, missing: list[str], tools: dict) -> str:
     lines = [
-        f"# {args.name}: provenance", "",
+        f"# {args.name}: provenance",
+        "",
         "A subset of a published API description, extracted by `scripts/extract_spec_subset.py`;",
-        "it holds only the operations the toolkit's tools call (response bodies dropped).", "",
-        "| | |", "| --- | --- |",
+        "it holds only the operations the toolkit's tools call (response bodies dropped).",
+        "",
+        "| | |",
+        "| --- | --- |",
         f"| source | {args.source} |",
         f"| description | {describe(document)} |",
         f"| path in source | {args.spec_path or args.spec} |",
         f"| license | {args.license} |",
-        f"| extracted | {dt.date.today().isoformat()} for toolkit `{args.toolkit.name}` |", "",
-        "Regenerate:", "", "```",
+        f"| extracted | {dt.date.today().isoformat()} for toolkit `{args.toolkit.name}` |",
+        "",
+        "Regenerate:",
+        "",
+        "```",
         f"python scripts/extract_spec_subset.py {args.spec} --toolkit {args.toolkit} --out {args.out} \\",
-        f"    --name {args.name} --source \"{args.source}\" --license \"{args.license}\"" +
-        (f" --path-prefix {args.path_prefix}" if args.path_prefix else "") +
-        (f" \\\n    --spec-path \"{args.spec_path}\"" if args.spec_path else "") +
-        "".join(f" \\\n    --extra \"{extra}\"" for extra in args.extra), "```", "",
-        "| tool | operation |", "| --- | --- |",
+        f'    --name {args.name} --source "{args.source}" --license "{args.license}"'
+        + (f" --path-prefix {args.path_prefix}" if args.path_prefix else "")
+        + (f' \\\n    --spec-path "{args.spec_path}"' if args.spec_path else "")
+        + "".join(f' \\\n    --extra "{extra}"' for extra in args.extra),
+        "```",
+        "",
+        "| tool | operation |",
+        "| --- | --- |",
     ]
-    lines += [f"| {tools[key]} | `{op}` |" for key, op in sorted(matched.items(), key=lambda kv: tools[kv[0]])]
+    lines += [
+        f"| {tools[key]} | `{op}` |" for key, op in sorted(matched.items(), key=lambda kv: tools[kv[0]])
+    ]
     lines += ["", "Tools with no published description: " + (", ".join(missing) or "none") + "."]
     return "\n".join(lines) + "\n"
 
@@ -140,14 +162,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("spec", type=Path)
     parser.add_argument("--toolkit", type=Path, required=True, help="the toolkit folder (with toolkit.yaml)")
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--name", required=True, help="file name of the subset, e.g. api.github.com.subset.json")
-    parser.add_argument("--source", required=True, help="where the description comes from (package, version, file)")
+    parser.add_argument(
+        "--name", required=True, help="file name of the subset, e.g. api.github.com.subset.json"
+    )
+    parser.add_argument(
+        "--source", required=True, help="where the description comes from (package, version, file)"
+    )
     parser.add_argument("--license", required=True)
     parser.add_argument("--spec-path", default="", help="path to record in PROVENANCE.md (default: SPEC)")
-    parser.add_argument("--path-prefix", default="", help="prefix of the spec's paths the toolkit's base_url already holds")
-    parser.add_argument("--extra", action="append", default=[], metavar="TOOL=METHOD /path",
-                        help="a request a Python-handler tool sends (repeatable), e.g. "
-                             "'GMAIL_SEND_EMAIL=POST /gmail/v1/users/{userId}/messages/send'")
+    parser.add_argument(
+        "--path-prefix", default="", help="prefix of the spec's paths the toolkit's base_url already holds"
+    )
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="TOOL=METHOD /path",
+        help="a request a Python-handler tool sends (repeatable), e.g. "
+        "'GMAIL_SEND_EMAIL=POST /gmail/v1/users/{userId}/messages/send'",
+    )
     args = parser.parse_args(argv)
 
     document = read_document(args.spec)

@@ -122,7 +122,7 @@ class RunningServer:
     def state(self):
         return self.app.state.valetkey
 
-    def new_project(self, name: str | None = None) -> "ProjectKeys":
+    def new_project(self, name: str | None = None) -> ProjectKeys:
         from valetkey.tenancy import service
 
         with self.state.db.session() as db:
@@ -152,7 +152,9 @@ def start_server(database_url: str, catalog_dirs=(), **overrides) -> tuple[Threa
     settings = make_settings(home, database_url, port, catalog_dirs, **overrides)
     app = create_app(settings)
     threaded = ThreadedServer(app, port=port).start()
-    return threaded, RunningServer(threaded.url, "sqlite" if database_url.startswith("sqlite") else "postgres", settings, app)
+    return threaded, RunningServer(
+        threaded.url, "sqlite" if database_url.startswith("sqlite") else "postgres", settings, app
+    )
 
 
 def database_url_for(backend: str, request) -> str:

@@ -29,18 +29,39 @@ def make_account(
     """An auth config plus a connected account with `secrets` sealed by the server's vault."""
     account_id = new_id("ca")
     config_id = new_id("ac")
-    created = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=age_seconds)
+    created = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=age_seconds)
     sealed = None
     if secrets:
         aad = AssociatedData(CONNECTED_ACCOUNT_STATE, project_id, account_id)
         sealed = vault_of(server.state).encrypt_json(secrets, aad=aad)
     with server.state.db.session() as db:
-        db.add(AuthConfig(id=config_id, project_id=project_id, toolkit_slug=toolkit, name=f"{toolkit} config",
-                          type="use_custom_auth", auth_scheme=scheme, settings={}))
+        db.add(
+            AuthConfig(
+                id=config_id,
+                project_id=project_id,
+                toolkit_slug=toolkit,
+                name=f"{toolkit} config",
+                type="use_custom_auth",
+                auth_scheme=scheme,
+                settings={},
+            )
+        )
         db.flush()
-        db.add(ConnectedAccount(id=account_id, project_id=project_id, user_id=user_id, toolkit_slug=toolkit,
-                                auth_config_id=config_id, status=status, is_disabled=disabled, data=data or {},
-                                state_encrypted=sealed, created_at=created, updated_at=created))
+        db.add(
+            ConnectedAccount(
+                id=account_id,
+                project_id=project_id,
+                user_id=user_id,
+                toolkit_slug=toolkit,
+                auth_config_id=config_id,
+                status=status,
+                is_disabled=disabled,
+                data=data or {},
+                state_encrypted=sealed,
+                created_at=created,
+                updated_at=created,
+            )
+        )
     return account_id
 
 

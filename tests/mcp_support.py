@@ -31,7 +31,9 @@ def create_server(client: httpx.Client, name: str, **fields: Any) -> dict[str, A
 
 
 def user_url(client: httpx.Client, server_id: str, user_id: str) -> str:
-    response = client.post(f"{V3}/mcp/servers/generate", json={"mcp_server_id": server_id, "user_ids": [user_id]})
+    response = client.post(
+        f"{V3}/mcp/servers/generate", json={"mcp_server_id": server_id, "user_ids": [user_id]}
+    )
     assert response.status_code == 200, response.text
     return response.json()["user_ids_url"][0]
 

@@ -11,23 +11,43 @@ V3 = "/api/v3.1"
 SANDBOX_CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
 
 
-def oauth_config(client: httpx.Client, toolkit: str = "oauthdemo", *, sandbox_url: str | None = None,
-                 **credentials) -> str:
+def oauth_config(
+    client: httpx.Client, toolkit: str = "oauthdemo", *, sandbox_url: str | None = None, **credentials
+) -> str:
     """A custom OAUTH2 auth config with the sandbox's default client; `sandbox_url` moves its endpoints."""
     values = {**SANDBOX_CLIENT, **credentials}
     if sandbox_url:
-        values.update(authorization_url=f"{sandbox_url}/oauth2/authorize", token_url=f"{sandbox_url}/oauth2/token",
-                      base_url=sandbox_url)
-    r = client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": toolkit}, "auth_config": {
-        "type": "use_custom_auth", "auth_scheme": "OAUTH2", "credentials": values}})
+        values.update(
+            authorization_url=f"{sandbox_url}/oauth2/authorize",
+            token_url=f"{sandbox_url}/oauth2/token",
+            base_url=sandbox_url,
+        )
+    r = client.post(
+        f"{V3}/auth_configs",
+        json={
+            "toolkit": {"slug": toolkit},
+            "auth_config": {"type": "use_custom_auth", "auth_scheme": "OAUTH2", "credentials": values},
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()["auth_config"]["id"]
 
 
 def oauth1_config(client: httpx.Client) -> str:
-    r = client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": "oauth1demo"}, "auth_config": {
-        "type": "use_custom_auth", "auth_scheme": "OAUTH1",
-        "credentials": {"consumer_key": "sandbox-consumer", "consumer_secret": "sandbox-consumer-secret"}}})
+    r = client.post(
+        f"{V3}/auth_configs",
+        json={
+            "toolkit": {"slug": "oauth1demo"},
+            "auth_config": {
+                "type": "use_custom_auth",
+                "auth_scheme": "OAUTH1",
+                "credentials": {
+                    "consumer_key": "sandbox-consumer",
+                    "consumer_secret": "sandbox-consumer-secret",
+                },
+            },
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()["auth_config"]["id"]
 
@@ -43,7 +63,9 @@ class Hop:
     location: str | None
 
 
-def follow(url: str, *, stop_at: str | None = None, max_hops: int = 10) -> tuple[list[Hop], httpx.Response | None]:
+def follow(
+    url: str, *, stop_at: str | None = None, max_hops: int = 10
+) -> tuple[list[Hop], httpx.Response | None]:
     """Follow redirects like a browser would with a plain HTTP client, recording each hop.
 
     Stops before requesting a URL starting with `stop_at` (the app's callback URL, which need not exist).
@@ -64,6 +86,8 @@ def follow(url: str, *, stop_at: str | None = None, max_hops: int = 10) -> tuple
 
 def connect_oauth(composio, config_id: str, *, user_id: str = "user-1", callback_url: str | None = None):
     """initiate + follow the redirect URL to the end; returns (request, final hop URL)."""
-    request = composio.connected_accounts.initiate(user_id, config_id, callback_url=callback_url, allow_multiple=True)
+    request = composio.connected_accounts.initiate(
+        user_id, config_id, callback_url=callback_url, allow_multiple=True
+    )
     hops, _ = follow(request.redirect_url, stop_at=callback_url)
     return request, hops

@@ -28,13 +28,19 @@ def completion(*calls: tuple[str, dict[str, Any]], content: str | None = None) -
     """What the OpenAI API answers: tool calls, or a final message."""
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if calls:
-        message["tool_calls"] = [{"id": f"call_{i}", "type": "function",
-                                  "function": {"name": name, "arguments": json.dumps(args)}}
-                                 for i, (name, args) in enumerate(calls)]
-    return ChatCompletion.model_validate({
-        "id": "chatcmpl-scripted", "object": "chat.completion", "created": 0, "model": "scripted",
-        "choices": [{"index": 0, "finish_reason": "tool_calls" if calls else "stop", "message": message}],
-    })
+        message["tool_calls"] = [
+            {"id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+            for i, (name, args) in enumerate(calls)
+        ]
+    return ChatCompletion.model_validate(
+        {
+            "id": "chatcmpl-scripted",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "scripted",
+            "choices": [{"index": 0, "finish_reason": "tool_calls" if calls else "stop", "message": message}],
+        }
+    )
 
 
 class ScriptedModel:
@@ -48,23 +54,56 @@ class ScriptedModel:
         session_id = tools[0]["function"]["parameters"]["properties"]["session_id"]["default"]
         results = [json.loads(m["content"]) for m in messages if m["role"] == "tool"]
         if not results:
-            return completion(("COMPOSIO_SEARCH_TOOLS", {"session_id": session_id, "queries": [
-                {"use_case": "create an issue in a github repository"},
-                {"use_case": "send a message to a slack channel"}]}))
+            return completion(
+                (
+                    "COMPOSIO_SEARCH_TOOLS",
+                    {
+                        "session_id": session_id,
+                        "queries": [
+                            {"use_case": "create an issue in a github repository"},
+                            {"use_case": "send a message to a slack channel"},
+                        ],
+                    },
+                )
+            )
         last = results[-1]["data"]
         if "tool_schemas" in last:  # the search answer
             self.primary = [r["primary_tool_slugs"][0] for r in last["results"]]
-            missing = [s["toolkit"] for s in last["toolkit_connection_statuses"] if not s["has_active_connection"]]
-            return completion(("COMPOSIO_MANAGE_CONNECTIONS", {"session_id": session_id, "toolkits": missing}))
+            missing = [
+                s["toolkit"] for s in last["toolkit_connection_statuses"] if not s["has_active_connection"]
+            ]
+            return completion(
+                ("COMPOSIO_MANAGE_CONNECTIONS", {"session_id": session_id, "toolkits": missing})
+            )
         if "summary" in last:  # connections: the user has opened the links by now
-            return completion(("COMPOSIO_MULTI_EXECUTE_TOOL", {"session_id": session_id, "thought": "file and tell",
-                                                                 "tools": [
-                {"tool_slug": self.primary[0], "arguments": {"owner": "octocat", "repo": "Hello-World",
-                                                              "title": "Login crashes", "body": "Seen in 2.3"}},
-                {"tool_slug": self.primary[1], "arguments": {"channel": "#general", "text": "Filed: login crash"}},
-                {"tool_slug": self.primary[0], "arguments": {"owner": "octocat", "repo": "no-such-repo",
-                                                              "title": "Lost"}},
-            ]}))
+            return completion(
+                (
+                    "COMPOSIO_MULTI_EXECUTE_TOOL",
+                    {
+                        "session_id": session_id,
+                        "thought": "file and tell",
+                        "tools": [
+                            {
+                                "tool_slug": self.primary[0],
+                                "arguments": {
+                                    "owner": "octocat",
+                                    "repo": "Hello-World",
+                                    "title": "Login crashes",
+                                    "body": "Seen in 2.3",
+                                },
+                            },
+                            {
+                                "tool_slug": self.primary[1],
+                                "arguments": {"channel": "#general", "text": "Filed: login crash"},
+                            },
+                            {
+                                "tool_slug": self.primary[0],
+                                "arguments": {"owner": "octocat", "repo": "no-such-repo", "title": "Lost"},
+                            },
+                        ],
+                    },
+                )
+            )
         return completion(content="Done: the issue is filed and #general knows.")
 
 
@@ -82,10 +121,19 @@ def follow_connect_link(url: str) -> None:
 
 def sandbox_auth_config(client: httpx.Client, sandbox, server, slug: str) -> str:
     toolkit = server.state.catalog.toolkit(slug)
-    credentials = {**sandbox.endpoints(toolkit), "client_id": SANDBOX_CLIENT_ID,
-                   "client_secret": SANDBOX_CLIENT_SECRET, "scopes": list(toolkit.scheme("OAUTH2").default_scopes)}
-    r = client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": slug}, "auth_config": {
-        "type": "use_custom_auth", "auth_scheme": "OAUTH2", "credentials": credentials}})
+    credentials = {
+        **sandbox.endpoints(toolkit),
+        "client_id": SANDBOX_CLIENT_ID,
+        "client_secret": SANDBOX_CLIENT_SECRET,
+        "scopes": list(toolkit.scheme("OAUTH2").default_scopes),
+    }
+    r = client.post(
+        f"{V3}/auth_configs",
+        json={
+            "toolkit": {"slug": slug},
+            "auth_config": {"type": "use_custom_auth", "auth_scheme": "OAUTH2", "credentials": credentials},
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()["auth_config"]["id"]
 
@@ -97,7 +145,9 @@ def agent_setup(sandbox, toolkit_server):  # noqa: F811
     for slug in ("github", "slack"):
         sandbox.emulator(slug).reset()
     project = toolkit_server.new_project()
-    with httpx.Client(base_url=toolkit_server.url, headers={"x-api-key": project.api_key}, timeout=30) as client:
+    with httpx.Client(
+        base_url=toolkit_server.url, headers={"x-api-key": project.api_key}, timeout=30
+    ) as client:
         for slug in ("github", "slack"):
             sandbox_auth_config(client, sandbox, toolkit_server, slug)
     return Composio(api_key=project.api_key, base_url=toolkit_server.url)
@@ -108,7 +158,9 @@ def test_agent_searches_connects_and_multi_executes(agent_setup, sandbox):  # no
     session = composio.create(user_id=user_id, toolkits=["github", "slack", "hackernews"])
     tools = session.tools()
     model = ScriptedModel()
-    messages: list[dict[str, Any]] = [{"role": "user", "content": "File the login crash on GitHub, tell #general."}]
+    messages: list[dict[str, Any]] = [
+        {"role": "user", "content": "File the login crash on GitHub, tell #general."}
+    ]
     outputs: dict[str, Any] = {}
     while model.turns < 6:
         response = model.respond(messages, tools)
@@ -130,7 +182,10 @@ def test_agent_searches_connects_and_multi_executes(agent_setup, sandbox):  # no
     assert model.primary == ["GITHUB_CREATE_ISSUE", "SLACK_SEND_MESSAGE"]
     assert {s["toolkit"] for s in search["toolkit_connection_statuses"]} >= {"github", "slack"}
     connections = outputs["COMPOSIO_MANAGE_CONNECTIONS"]["data"]["results"]
-    assert {slug: e["status"] for slug, e in connections.items()} == {"github": "initiated", "slack": "initiated"}
+    assert {slug: e["status"] for slug, e in connections.items()} == {
+        "github": "initiated",
+        "slack": "initiated",
+    }
     for entry in connections.values():
         assert composio.connected_accounts.get(entry["connected_account_id"]).status == "ACTIVE"
 
@@ -159,10 +214,27 @@ def test_agent_loop_with_the_session_as_target(agent_setup, sandbox):  # noqa: F
     request = session.authorize("github")
     follow_connect_link(request.redirect_url)
     assert request.wait_for_connection(timeout=10).status == "ACTIVE"
-    response = completion(("COMPOSIO_MULTI_EXECUTE_TOOL", {"tools": [{"tool_slug": "GITHUB_CREATE_ISSUE", "arguments": {
-        "owner": "octocat", "repo": "Hello-World", "title": "Through the session"}}]}))
+    response = completion(
+        (
+            "COMPOSIO_MULTI_EXECUTE_TOOL",
+            {
+                "tools": [
+                    {
+                        "tool_slug": "GITHUB_CREATE_ISSUE",
+                        "arguments": {
+                            "owner": "octocat",
+                            "repo": "Hello-World",
+                            "title": "Through the session",
+                        },
+                    }
+                ]
+            },
+        )
+    )
     [result] = composio.provider.handle_tool_calls(session=session, response=response)
     assert result["successful"], result
     number = result["data"]["results"][0]["response"]["data"]["number"]
-    assert sandbox.emulator("github").store.state.repo("octocat", "Hello-World").issues[number].title == \
-        "Through the session"
+    assert (
+        sandbox.emulator("github").store.state.repo("octocat", "Hello-World").issues[number].title
+        == "Through the session"
+    )

@@ -68,7 +68,9 @@ def test_unknown_route_and_method_use_error_object(client):
 
 
 def test_malformed_json_body_is_a_400(client):
-    r = client.patch("/api/v3.1/org/project/config", content=b"{not json", headers={"content-type": "application/json"})
+    r = client.patch(
+        "/api/v3.1/org/project/config", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert_error(r, 400)
 
 

@@ -38,7 +38,11 @@ def create(client, toolkit: str, **auth_config) -> dict:
 
 
 def custom_oauth(client, **credentials) -> dict:
-    values = {"client_id": "cid-123", "client_secret": "oauth-client-secret-" + os.urandom(6).hex(), **credentials}
+    values = {
+        "client_id": "cid-123",
+        "client_secret": "oauth-client-secret-" + os.urandom(6).hex(),
+        **credentials,
+    }
     return create(client, "authtest_oauth", type="use_custom_auth", auth_scheme="OAUTH2", credentials=values)
 
 
@@ -89,9 +93,18 @@ def test_sdk_creates_and_reads_a_custom_api_key_config(composio):
 def test_custom_oauth_config_masks_secrets_and_seals_them(server, project, client):
     secret = "oauth-client-secret-" + os.urandom(8).hex()
     config = create(
-        client, "AUTHTEST_OAUTH", type="use_custom_auth", authScheme="OAUTH2", name="Enterprise",
-        credentials={"client_id": "cid-1", "client_secret": secret, "base_url": "https://ghe.example.com/api",
-                     "token_url": "https://ghe.example.com/token", "scopes": "repo, user"},
+        client,
+        "AUTHTEST_OAUTH",
+        type="use_custom_auth",
+        authScheme="OAUTH2",
+        name="Enterprise",
+        credentials={
+            "client_id": "cid-1",
+            "client_secret": secret,
+            "base_url": "https://ghe.example.com/api",
+            "token_url": "https://ghe.example.com/token",
+            "scopes": "repo, user",
+        },
     )
     body = get(client, config["id"])
     assert body["name"] == "Enterprise" and body["toolkit"]["slug"] == "authtest_oauth"
@@ -115,36 +128,85 @@ def test_default_scopes_come_from_the_toolkit(client):
 
 
 def test_creation_errors_are_clear_4xx(client):
-    missing = client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": "authtest_oauth"}, "auth_config": {
-        "type": "use_custom_auth", "auth_scheme": "OAUTH2", "credentials": {"client_id": "x"}}})
+    missing = client.post(
+        f"{V3}/auth_configs",
+        json={
+            "toolkit": {"slug": "authtest_oauth"},
+            "auth_config": {
+                "type": "use_custom_auth",
+                "auth_scheme": "OAUTH2",
+                "credentials": {"client_id": "x"},
+            },
+        },
+    )
     assert_error(missing, 400, contains="client_secret")
 
-    unknown_field = client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": "authtest_oauth"}, "auth_config": {
-        "type": "use_custom_auth", "auth_scheme": "OAUTH2",
-        "credentials": {"client_id": "x", "client_secret": "y", "clientSecret": "z"}}})
+    unknown_field = client.post(
+        f"{V3}/auth_configs",
+        json={
+            "toolkit": {"slug": "authtest_oauth"},
+            "auth_config": {
+                "type": "use_custom_auth",
+                "auth_scheme": "OAUTH2",
+                "credentials": {"client_id": "x", "client_secret": "y", "clientSecret": "z"},
+            },
+        },
+    )
     assert_error(unknown_field, 400, contains="clientSecret")
 
-    bad_url = client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": "authtest_oauth"}, "auth_config": {
-        "type": "use_custom_auth", "auth_scheme": "OAUTH2",
-        "credentials": {"client_id": "x", "client_secret": "y", "base_url": "ftp:/nope"}}})
+    bad_url = client.post(
+        f"{V3}/auth_configs",
+        json={
+            "toolkit": {"slug": "authtest_oauth"},
+            "auth_config": {
+                "type": "use_custom_auth",
+                "auth_scheme": "OAUTH2",
+                "credentials": {"client_id": "x", "client_secret": "y", "base_url": "ftp:/nope"},
+            },
+        },
+    )
     assert_error(bad_url, 400, contains="base_url")
 
-    wrong_scheme = client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": "keyed"}, "auth_config": {
-        "type": "use_custom_auth", "auth_scheme": "BASIC"}})
+    wrong_scheme = client.post(
+        f"{V3}/auth_configs",
+        json={
+            "toolkit": {"slug": "keyed"},
+            "auth_config": {"type": "use_custom_auth", "auth_scheme": "BASIC"},
+        },
+    )
     assert_error(wrong_scheme, 400, contains="API_KEY")
 
-    assert_error(client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": "keyed"}, "auth_config": {
-        "type": "use_custom_auth", "auth_scheme": "MAGIC"}}), 400, contains="MAGIC")
+    assert_error(
+        client.post(
+            f"{V3}/auth_configs",
+            json={
+                "toolkit": {"slug": "keyed"},
+                "auth_config": {"type": "use_custom_auth", "auth_scheme": "MAGIC"},
+            },
+        ),
+        400,
+        contains="MAGIC",
+    )
     assert_error(client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": "no_such_toolkit"}}), 404)
     assert_error(client.post(f"{V3}/auth_configs", json={"auth_config": {"type": "use_custom_auth"}}), 400)
-    assert_error(client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": "keyed"}, "auth_config": {
-        "type": "bogus"}}), 400)
-    assert_error(client.post(f"{V3}/auth_configs", content=b"{not json", headers={"content-type": "application/json"}), 400)
+    assert_error(
+        client.post(
+            f"{V3}/auth_configs", json={"toolkit": {"slug": "keyed"}, "auth_config": {"type": "bogus"}}
+        ),
+        400,
+    )
+    assert_error(
+        client.post(f"{V3}/auth_configs", content=b"{not json", headers={"content-type": "application/json"}),
+        400,
+    )
 
 
 def test_managed_auth_without_an_operator_app_says_create_a_custom_config(client, composio):
-    error = assert_error(client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": "keyed"}}), 400,
-                         contains="custom auth config")
+    error = assert_error(
+        client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": "keyed"}}),
+        400,
+        contains="custom auth config",
+    )
     assert error["slug"] == "DefaultAuthConfigNotFound"
     assert "use_custom_auth" in error["suggested_fix"]
 
@@ -158,10 +220,21 @@ def test_managed_auth_with_an_operator_app(client, managed_oauth_app):
     assert body["credentials"] == {"scopes": ["read"]}
     assert "operator" not in json.dumps(body)
 
-    scoped = create(client, "authtest_oauth", type="use_composio_managed_auth", credentials={"scopes": ["a", "b"]})
+    scoped = create(
+        client, "authtest_oauth", type="use_composio_managed_auth", credentials={"scopes": ["a", "b"]}
+    )
     assert get(client, scoped["id"])["credentials"]["scopes"] == ["a", "b"]
-    assert_error(client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": "authtest_oauth"}, "auth_config": {
-        "type": "use_composio_managed_auth", "credentials": {"client_secret": "x"}}}), 400, contains="custom")
+    assert_error(
+        client.post(
+            f"{V3}/auth_configs",
+            json={
+                "toolkit": {"slug": "authtest_oauth"},
+                "auth_config": {"type": "use_composio_managed_auth", "credentials": {"client_secret": "x"}},
+            },
+        ),
+        400,
+        contains="custom",
+    )
 
 
 def test_no_auth_toolkits_get_a_managed_config(client):
@@ -179,7 +252,9 @@ def test_several_configs_per_toolkit_and_list_filters(client):
 
     both = client.get(f"{V3}/auth_configs", params={"toolkit_slug": "authtest_oauth,keyed"}).json()
     assert both["total_items"] == 3
-    assert [i["id"] for i in client.get(f"{V3}/auth_configs", params={"search": "searchable"}).json()["items"]] == [k["id"]]
+    assert [
+        i["id"] for i in client.get(f"{V3}/auth_configs", params={"search": "searchable"}).json()["items"]
+    ] == [k["id"]]
     assert client.get(f"{V3}/auth_configs", params={"is_composio_managed": "true"}).json()["items"] == []
 
     first = client.get(f"{V3}/auth_configs", params={"limit": 2}).json()
@@ -197,7 +272,8 @@ def test_sdk_update_rotates_credentials_and_scopes(composio, client):
     config = custom_oauth(client)
     new_secret = "rotated-secret-" + os.urandom(6).hex()
     result = composio.auth_configs.update(
-        config["id"], options={"type": "custom", "credentials": {"client_secret": new_secret, "scopes": ["x"]}}
+        config["id"],
+        options={"type": "custom", "credentials": {"client_secret": new_secret, "scopes": ["x"]}},
     )
     assert result.success is True
     AuthConfigUpdateResponse.model_validate(result.model_dump())
@@ -209,15 +285,28 @@ def test_sdk_update_rotates_credentials_and_scopes(composio, client):
     assert renamed.status_code == 200 and get(client, config["id"])["name"] == "Renamed"
     # Sending back the masked value keeps the stored secret.
     masked = body["credentials"]["client_secret"]
-    assert client.patch(f"{V3}/auth_configs/{config['id']}", json={
-        "type": "custom", "credentials": {"client_secret": masked}}).status_code == 200
+    assert (
+        client.patch(
+            f"{V3}/auth_configs/{config['id']}",
+            json={"type": "custom", "credentials": {"client_secret": masked}},
+        ).status_code
+        == 200
+    )
     assert get(client, config["id"])["credentials"]["client_secret"] == masked
 
-    assert_error(client.patch(f"{V3}/auth_configs/{config['id']}", json={"type": "default", "name": "x"}), 400,
-                 contains="custom")
+    assert_error(
+        client.patch(f"{V3}/auth_configs/{config['id']}", json={"type": "default", "name": "x"}),
+        400,
+        contains="custom",
+    )
     assert_error(client.patch(f"{V3}/auth_configs/{config['id']}", json={"name": "x"}), 400)
-    assert_error(client.patch(f"{V3}/auth_configs/{config['id']}", json={
-        "type": "custom", "credentials": {"nope": "x"}}), 400, contains="nope")
+    assert_error(
+        client.patch(
+            f"{V3}/auth_configs/{config['id']}", json={"type": "custom", "credentials": {"nope": "x"}}
+        ),
+        400,
+        contains="nope",
+    )
 
 
 def test_enable_disable_and_delete_through_the_sdk(composio, client):
@@ -253,12 +342,15 @@ def test_another_project_cannot_see_or_touch_a_config(client, other):
 
 
 def test_toolkit_endpoint_lists_auth_fields_for_the_sdk(composio):
-    creation = composio.toolkits.get_auth_config_creation_fields("authtest_oauth", "OAUTH2", required_only=True)
+    creation = composio.toolkits.get_auth_config_creation_fields(
+        "authtest_oauth", "OAUTH2", required_only=True
+    )
     assert [f.name for f in creation] == ["client_id", "client_secret"]
     initiation = composio.toolkits.get_connected_account_initiation_fields("authtest_verified", "API_KEY")
     assert [f.name for f in initiation] == ["api_key", "subdomain", "region"]
     required = composio.toolkits.get_connected_account_initiation_fields(
-        "authtest_verified", "API_KEY", required_only=True)
+        "authtest_verified", "API_KEY", required_only=True
+    )
     assert [f.name for f in required] == ["api_key", "subdomain"]
 
 
@@ -266,7 +358,9 @@ def test_managed_apps_from_file_and_environment(tmp_path):
     from valetkey.auth.managed import ManagedAuthError, load_managed_apps
 
     path = tmp_path / "managed_auth.yaml"
-    path.write_text("toolkits:\n  google_drive:\n    client_id: file-id\n    client_secret: file-secret-123\n")
+    path.write_text(
+        "toolkits:\n  google_drive:\n    client_id: file-id\n    client_secret: file-secret-123\n"
+    )
     env = {
         "VALETKEY_MANAGED_AUTH_GOOGLE_DRIVE_CLIENT_SECRET": "env-secret-456",
         "VALETKEY_MANAGED_AUTH_GITHUB_CLIENT_ID": "gh-id",
@@ -275,7 +369,9 @@ def test_managed_apps_from_file_and_environment(tmp_path):
         "VALETKEY_MANAGED_AUTH_GITHUB_BASE_URL": "https://ghe.example.com/api/v3",
     }
     apps = load_managed_apps(path, env)
-    assert apps["google_drive"].client_id == "file-id" and apps["google_drive"].client_secret == "env-secret-456"
+    assert (
+        apps["google_drive"].client_id == "file-id" and apps["google_drive"].client_secret == "env-secret-456"
+    )
     assert apps["github"].scopes == ("repo", "read:user")
     assert apps["github"].credentials()["base_url"] == "https://ghe.example.com/api/v3"
     assert "gh-secret" not in repr(apps["github"])

@@ -52,10 +52,17 @@ def test_list_toolkits_both_prefixes(client):
 
 
 def test_toolkit_pagination(client):
-    first = ok(client.get(f"{V}/toolkits", params={"limit": 2, "sort_by": "alphabetically"}), ToolkitListResponse)
+    first = ok(
+        client.get(f"{V}/toolkits", params={"limit": 2, "sort_by": "alphabetically"}), ToolkitListResponse
+    )
     assert len(first.items) == 2 and first.next_cursor and first.current_page == 1
     assert first.total_items >= 3 and first.total_pages >= 2
-    second = ok(client.get(f"{V}/toolkits", params={"limit": 2, "sort_by": "alphabetically", "cursor": first.next_cursor}), ToolkitListResponse)
+    second = ok(
+        client.get(
+            f"{V}/toolkits", params={"limit": 2, "sort_by": "alphabetically", "cursor": first.next_cursor}
+        ),
+        ToolkitListResponse,
+    )
     assert second.current_page == 2
     names = [t.name for t in first.items + second.items]
     assert names == sorted(names, key=str.lower)
@@ -73,7 +80,9 @@ def test_toolkit_filters(client):
 
 
 def test_toolkit_list_bad_params(client):
-    assert "managed_by" in assert_error(client.get(f"{V}/toolkits", params={"managed_by": "me"}), 400)["message"]
+    assert (
+        "managed_by" in assert_error(client.get(f"{V}/toolkits", params={"managed_by": "me"}), 400)["message"]
+    )
     assert "limit" in assert_error(client.get(f"{V}/toolkits", params={"limit": 0}), 400)["message"]
     assert "limit" in assert_error(client.get(f"{V}/toolkits", params={"limit": "lots"}), 400)["message"]
     assert_error(client.get(f"{V}/toolkits", params={"cursor": "%%%"}), 400, contains="cursor")
@@ -104,9 +113,13 @@ def test_get_toolkit_versions(client):
     latest = ok(client.get(f"{V}/toolkits/loopback"), ToolkitRetrieveResponse)
     assert latest.meta.version == "20250601_00"
     assert latest.meta.available_versions == ["20250601_00", "20250101_00"]
-    pinned = ok(client.get(f"{V}/toolkits/loopback", params={"version": "20250101_00"}), ToolkitRetrieveResponse)
+    pinned = ok(
+        client.get(f"{V}/toolkits/loopback", params={"version": "20250101_00"}), ToolkitRetrieveResponse
+    )
     assert pinned.meta.version == "20250101_00"
-    error = assert_error(client.get(f"{V}/toolkits/loopback", params={"version": "20240101_00"}), 400, contains="version")
+    error = assert_error(
+        client.get(f"{V}/toolkits/loopback", params={"version": "20240101_00"}), 400, contains="version"
+    )
     assert "20250101_00" in error["message"]
 
 
@@ -116,7 +129,10 @@ def test_get_unknown_toolkit(client):
 
 
 def test_multi(client):
-    page = ok(client.post(f"{V}/toolkits/multi", json={"toolkits": ["keyed", "HACKERNEWS"]}), ToolkitRetrieveMultiResponse)
+    page = ok(
+        client.post(f"{V}/toolkits/multi", json={"toolkits": ["keyed", "HACKERNEWS"]}),
+        ToolkitRetrieveMultiResponse,
+    )
     assert [t.slug for t in page.items] == ["keyed", "hackernews"]
     assert_error(client.post(f"{V}/toolkits/multi", json={"toolkits": ["nope"]}), 400, contains="toolkits")
     assert_error(client.post(f"{V}/toolkits/multi", json={"limit": -1}), 400, contains="limit")
@@ -143,7 +159,9 @@ def test_list_tools_of_a_toolkit(client):
 
 
 def test_list_tools_of_several_toolkits(client):
-    page = ok(client.get(f"{V}/tools", params={"toolkit_slug": "keyed,HACKERNEWS", "limit": 100}), ToolListResponse)
+    page = ok(
+        client.get(f"{V}/tools", params={"toolkit_slug": "keyed,HACKERNEWS", "limit": 100}), ToolListResponse
+    )
     assert {t.toolkit.slug for t in page.items} == {"keyed", "hackernews"}
     assert len(page.items) == HN_TOOLS + 1
 
@@ -162,19 +180,38 @@ def test_tools_pagination(client):
 
 
 def test_tool_slugs_override_filters(client):
-    page = ok(client.get(f"{V}/tools", params={"tool_slugs": "LOOPBACK_SLOW,keyed_whoami", "toolkit_slug": "hackernews"}), ToolListResponse)
+    page = ok(
+        client.get(
+            f"{V}/tools", params={"tool_slugs": "LOOPBACK_SLOW,keyed_whoami", "toolkit_slug": "hackernews"}
+        ),
+        ToolListResponse,
+    )
     assert [t.slug for t in page.items] == ["LOOPBACK_SLOW", "KEYED_WHOAMI"]
     assert_error(client.get(f"{V}/tools", params={"tool_slugs": "LOOPBACK_NOPE"}), 400, contains="tool_slugs")
 
 
 def test_tool_filters(client):
-    important = ok(client.get(f"{V}/tools", params={"toolkit_slug": "loopback", "important": "true"}), ToolListResponse)
+    important = ok(
+        client.get(f"{V}/tools", params={"toolkit_slug": "loopback", "important": "true"}), ToolListResponse
+    )
     assert [t.slug for t in important.items] == ["LOOPBACK_ECHO_GET"]
-    tagged = ok(client.get(f"{V}/tools", params={"toolkit_slug": "loopback", "tags": "idempotentHint"}), ToolListResponse)
+    tagged = ok(
+        client.get(f"{V}/tools", params={"toolkit_slug": "loopback", "tags": "idempotentHint"}),
+        ToolListResponse,
+    )
     assert {t.slug for t in tagged.items} == {"LOOPBACK_REPLACE_ITEM", "LOOPBACK_PY_SUM"}
-    repeated = client.get(f"{V}/tools", params=[("toolkit_slug", "loopback"), ("tags", "idempotentHint"), ("tags", "destructiveHint")])
-    assert {t.slug for t in ok(repeated, ToolListResponse).items} == {"LOOPBACK_REPLACE_ITEM", "LOOPBACK_PY_SUM"}
-    scoped = ok(client.get(f"{V}/tools", params={"toolkit_slug": "loopback", "scopes": "write:items"}), ToolListResponse)
+    repeated = client.get(
+        f"{V}/tools",
+        params=[("toolkit_slug", "loopback"), ("tags", "idempotentHint"), ("tags", "destructiveHint")],
+    )
+    assert {t.slug for t in ok(repeated, ToolListResponse).items} == {
+        "LOOPBACK_REPLACE_ITEM",
+        "LOOPBACK_PY_SUM",
+    }
+    scoped = ok(
+        client.get(f"{V}/tools", params={"toolkit_slug": "loopback", "scopes": "write:items"}),
+        ToolListResponse,
+    )
     assert scoped.items == []
 
 
@@ -182,14 +219,19 @@ def test_tool_search(client):
     for param in ("query", "search"):
         page = ok(client.get(f"{V}/tools", params={param: "search hacker news posts"}), ToolListResponse)
         assert page.items[0].slug == "HACKERNEWS_SEARCH_POSTS"
-    within = ok(client.get(f"{V}/tools", params={"query": "item", "toolkit_slug": "hackernews"}), ToolListResponse)
+    within = ok(
+        client.get(f"{V}/tools", params={"query": "item", "toolkit_slug": "hackernews"}), ToolListResponse
+    )
     assert {t.toolkit.slug for t in within.items} == {"hackernews"}
     assert within.items[0].slug == "HACKERNEWS_GET_ITEM"
 
 
 def test_tool_list_versions(client):
     def create_item(params):
-        page = ok(client.get(f"{V}/tools", params={"tool_slugs": "LOOPBACK_CREATE_ITEM", **params}), ToolListResponse)
+        page = ok(
+            client.get(f"{V}/tools", params={"tool_slugs": "LOOPBACK_CREATE_ITEM", **params}),
+            ToolListResponse,
+        )
         return page.items[0]
 
     assert create_item({}).version == "20250601_00"
@@ -197,11 +239,23 @@ def test_tool_list_versions(client):
     old = create_item({"toolkit_versions[loopback]": "20250101_00"})
     assert old.version == "20250101_00" and old.input_parameters["required"] == ["name"]
     assert old.available_versions == ["20250101_00", "20250601_00"]
-    listed = ok(client.get(f"{V}/tools", params={"toolkit_slug": "loopback", "toolkit_versions[LOOPBACK]": "20250101_00"}), ToolListResponse)
+    listed = ok(
+        client.get(
+            f"{V}/tools", params={"toolkit_slug": "loopback", "toolkit_versions[LOOPBACK]": "20250101_00"}
+        ),
+        ToolListResponse,
+    )
     assert {t.version for t in listed.items} == {"20250101_00"}
-    error = assert_error(client.get(f"{V}/tools", params={"toolkit_slug": "loopback", "toolkit_versions[loopback]": "20990101_00"}), 400)
+    error = assert_error(
+        client.get(
+            f"{V}/tools", params={"toolkit_slug": "loopback", "toolkit_versions[loopback]": "20990101_00"}
+        ),
+        400,
+    )
     assert "toolkit_versions" in error["message"] and "20250601_00" in error["message"]
-    assert_error(client.get(f"{V}/tools", params={"toolkit_versions": "newest"}), 400, contains="toolkit_versions")
+    assert_error(
+        client.get(f"{V}/tools", params={"toolkit_versions": "newest"}), 400, contains="toolkit_versions"
+    )
 
 
 def test_list_tools_unknown_toolkit(client):
@@ -216,14 +270,26 @@ def test_get_tool(client):
 
 
 def test_get_tool_versions(client):
-    old = ok(client.get(f"{V}/tools/LOOPBACK_CREATE_ITEM", params={"version": "20250101_00"}), ToolRetrieveResponse)
+    old = ok(
+        client.get(f"{V}/tools/LOOPBACK_CREATE_ITEM", params={"version": "20250101_00"}), ToolRetrieveResponse
+    )
     assert old.input_parameters["required"] == ["name"]
-    pinned = ok(client.get(f"{V}/tools/LOOPBACK_CREATE_ITEM", params={"toolkit_versions[loopback]": "20250101_00"}), ToolRetrieveResponse)
+    pinned = ok(
+        client.get(f"{V}/tools/LOOPBACK_CREATE_ITEM", params={"toolkit_versions[loopback]": "20250101_00"}),
+        ToolRetrieveResponse,
+    )
     assert pinned.version == "20250101_00"
     # An explicit `version` wins over toolkit_versions.
-    both = client.get(f"{V}/tools/LOOPBACK_CREATE_ITEM", params={"version": "20250601_00", "toolkit_versions[loopback]": "20250101_00"})
+    both = client.get(
+        f"{V}/tools/LOOPBACK_CREATE_ITEM",
+        params={"version": "20250601_00", "toolkit_versions[loopback]": "20250101_00"},
+    )
     assert ok(both, ToolRetrieveResponse).version == "20250601_00"
-    error = assert_error(client.get(f"{V}/tools/LOOPBACK_CREATE_ITEM", params={"version": "20200101_00"}), 400, contains="version")
+    error = assert_error(
+        client.get(f"{V}/tools/LOOPBACK_CREATE_ITEM", params={"version": "20200101_00"}),
+        400,
+        contains="version",
+    )
     assert "20250101_00, 20250601_00" in error["message"]
 
 
@@ -238,9 +304,19 @@ def test_tool_enum(client):
 
 
 def test_required_scopes(client):
-    body = ok(client.post(f"{V}/tools/scopes/required", json={"tools": ["LOOPBACK_SLOW", "LOOPBACK_ECHO_GET"]}), ToolRetrieveRequiredScopesResponse)
-    assert body.scopes_required == [] and [p.tool for p in body.per_tool_requirements] == ["LOOPBACK_SLOW", "LOOPBACK_ECHO_GET"]
-    assert_error(client.post(f"{V}/tools/scopes/required", json={"tools": ["LOOPBACK_SLOW", "KEYED_WHOAMI"]}), 400, contains="one toolkit")
+    body = ok(
+        client.post(f"{V}/tools/scopes/required", json={"tools": ["LOOPBACK_SLOW", "LOOPBACK_ECHO_GET"]}),
+        ToolRetrieveRequiredScopesResponse,
+    )
+    assert body.scopes_required == [] and [p.tool for p in body.per_tool_requirements] == [
+        "LOOPBACK_SLOW",
+        "LOOPBACK_ECHO_GET",
+    ]
+    assert_error(
+        client.post(f"{V}/tools/scopes/required", json={"tools": ["LOOPBACK_SLOW", "KEYED_WHOAMI"]}),
+        400,
+        contains="one toolkit",
+    )
     assert_error(client.post(f"{V}/tools/scopes/required", json={"tools": []}), 400, contains="tools")
 
 

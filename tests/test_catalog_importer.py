@@ -15,21 +15,36 @@ GITHUB = "/work/shared/specs/github/api.github.com.json.gz"
 DOC = {
     "openapi": "3.1.0",
     "info": {"title": "Acme API", "version": "2"},
-    "paths": {"/items/{item_id}": {"post": {
-        "operationId": "updateItem", "summary": "Update an item",
-        "description": "Changes an [item](https://x.invalid). " + "Long text. " * 60,
-        "parameters": [
-            {"name": "item_id", "in": "path", "required": True, "schema": {"type": "string"}},
-            {"name": "dryRun", "in": "query", "schema": {"type": "boolean"}},
-            {"name": "X-Trace-Id", "in": "header", "schema": {"type": "string"}},
-            {"name": "Accept", "in": "header", "schema": {"type": "string"}},
-            {"name": "name", "in": "query", "schema": {"type": "string"}},
-        ],
-        "requestBody": {"content": {"application/json": {"schema": {
-            "type": "object", "required": ["name"],
-            "properties": {"name": {"type": ["string", "null"]},
-                           "size": {"oneOf": [{"type": "null"}, {"type": "integer", "minimum": 0}]}}}}}},
-    }}},
+    "paths": {
+        "/items/{item_id}": {
+            "post": {
+                "operationId": "updateItem",
+                "summary": "Update an item",
+                "description": "Changes an [item](https://x.invalid). " + "Long text. " * 60,
+                "parameters": [
+                    {"name": "item_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "dryRun", "in": "query", "schema": {"type": "boolean"}},
+                    {"name": "X-Trace-Id", "in": "header", "schema": {"type": "string"}},
+                    {"name": "Accept", "in": "header", "schema": {"type": "string"}},
+                    {"name": "name", "in": "query", "schema": {"type": "string"}},
+                ],
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["name"],
+                                "properties": {
+                                    "name": {"type": ["string", "null"]},
+                                    "size": {"oneOf": [{"type": "null"}, {"type": "integer", "minimum": 0}]},
+                                },
+                            }
+                        }
+                    }
+                },
+            }
+        }
+    },
 }
 
 
@@ -40,8 +55,12 @@ def test_draft_binds_every_argument_and_keeps_llm_friendly_schemas(tmp_path):
     props = draft["input"]["properties"]
     assert list(props) == ["item_id", "dryRun", "x_trace_id", "name", "body_name", "size"]
     assert props["size"] == {"type": "integer", "minimum": 0} and props["body_name"]["type"] == "string"
-    assert draft["http"]["params"] == {"dryRun": "query", "x_trace_id": {"in": "header", "name": "X-Trace-Id"},
-                                       "name": "query", "body_name": {"in": "body", "name": "name"}}
+    assert draft["http"]["params"] == {
+        "dryRun": "query",
+        "x_trace_id": {"in": "header", "name": "X-Trace-Id"},
+        "name": "query",
+        "body_name": {"in": "body", "name": "name"},
+    }
     assert draft["input"]["required"] == ["item_id", "body_name"]
     assert "https://" not in draft["description"] and len(draft["description"]) < 400
     assert draft["tags"] == ["openWorldHint"]
@@ -49,10 +68,20 @@ def test_draft_binds_every_argument_and_keeps_llm_friendly_schemas(tmp_path):
     # The draft is a valid definition: it loads as a toolkit.
     folder = tmp_path / "acme"
     folder.mkdir()
-    (folder / "toolkit.yaml").write_text(yaml.safe_dump({"slug": "acme", "name": "Acme", "description": "d",
-                                                         "base_url": "https://acme.invalid", "versions": ["20250101_00"]}))
+    (folder / "toolkit.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "slug": "acme",
+                "name": "Acme",
+                "description": "d",
+                "base_url": "https://acme.invalid",
+                "versions": ["20250101_00"],
+            }
+        )
+    )
     (folder / "tools.yaml").write_text(yaml.safe_dump([draft]))
     from valetkey.catalog.loader import load_toolkit
+
     tool = load_toolkit(folder).tools[0]
     assert {b.arg: b.location for b in tool.operation.params}["body_name"] == "body"
 
@@ -62,7 +91,9 @@ def test_arg_names():
 
 
 def test_cli_prints_a_draft_for_a_github_operation():
-    result = CliRunner().invoke(app, ["import-openapi", GITHUB, "activity/list-stargazers-for-repo", "--toolkit", "github"])
+    result = CliRunner().invoke(
+        app, ["import-openapi", GITHUB, "activity/list-stargazers-for-repo", "--toolkit", "github"]
+    )
     assert result.exit_code == 0, result.output
     assert result.output.startswith("# Draft from GET /repos/{owner}/{repo}/stargazers")
     [draft] = yaml.safe_load(result.output)
@@ -76,4 +107,9 @@ def test_cli_names_an_unknown_operation(tmp_path):
     spec.write_text(json.dumps(DOC))
     result = CliRunner().invoke(app, ["import-openapi", str(spec), "nope"])
     assert result.exit_code == 2 and "no operation 'nope'" in result.output
-    assert CliRunner().invoke(app, ["import-openapi", str(spec), "updateItem"]).output.count("ACME_UPDATE_AN_ITEM") == 1
+    assert (
+        CliRunner()
+        .invoke(app, ["import-openapi", str(spec), "updateItem"])
+        .output.count("ACME_UPDATE_AN_ITEM")
+        == 1
+    )

@@ -37,11 +37,15 @@ TOOL: dict[str, Any] = {
 }
 
 
-def write(tmp_path: Path, toolkit: dict | None = None, tools: list | None = None, *, raw_tools: str | None = None) -> Path:
+def write(
+    tmp_path: Path, toolkit: dict | None = None, tools: list | None = None, *, raw_tools: str | None = None
+) -> Path:
     folder = tmp_path / "demo"
     folder.mkdir(exist_ok=True)
     (folder / "toolkit.yaml").write_text(yaml.safe_dump(toolkit or TOOLKIT))
-    (folder / "tools.yaml").write_text(raw_tools if raw_tools is not None else yaml.safe_dump(tools or [TOOL]))
+    (folder / "tools.yaml").write_text(
+        raw_tools if raw_tools is not None else yaml.safe_dump(tools or [TOOL])
+    )
     return folder
 
 
@@ -59,7 +63,9 @@ def http(**changes: Any) -> dict[str, Any]:
     return {**TOOL["http"], **changes}
 
 
-def fails(tmp_path: Path, *, contains: str, toolkit: dict | None = None, tools: list | None = None, **kw) -> str:
+def fails(
+    tmp_path: Path, *, contains: str, toolkit: dict | None = None, tools: list | None = None, **kw
+) -> str:
     folder = write(tmp_path, toolkit, tools, **kw)
     with pytest.raises(CatalogError) as caught:
         load_catalog([tmp_path], builtin=False)
@@ -84,7 +90,11 @@ def test_defaults_bind_every_argument(tmp_path):
 
 
 def test_body_methods_default_to_json_body(tmp_path):
-    post = tool(slug="DEMO_CREATE", tags=[], http=http(method="post", path="/things", params={"verbose": {"in": "query", "name": "v"}}))
+    post = tool(
+        slug="DEMO_CREATE",
+        tags=[],
+        http=http(method="post", path="/things", params={"verbose": {"in": "query", "name": "v"}}),
+    )
     (loaded,) = load_toolkit(write(tmp_path, tools=[post])).tools
     bindings = {b.arg: (b.location, b.upstream_name) for b in loaded.operation.params}
     assert bindings == {"thing_id": ("body", "thing_id"), "verbose": ("query", "v")}
@@ -103,7 +113,10 @@ def test_default_auth_fields_and_placements(tmp_path):
     spec = {
         **TOOLKIT,
         "auth_schemes": [
-            {"mode": "OAUTH2", "oauth": {"authorization_url": "https://a/authorize", "token_url": "https://a/token"}},
+            {
+                "mode": "OAUTH2",
+                "oauth": {"authorization_url": "https://a/authorize", "token_url": "https://a/token"},
+            },
             {"mode": "BEARER_TOKEN"},
         ],
     }
@@ -127,8 +140,11 @@ def test_the_shipped_catalog_loads():
     catalog = load_catalog()
     assert "hackernews" in catalog.toolkits
     assert {t.slug for t in catalog.tools_at("hackernews")} >= {
-        "HACKERNEWS_GET_LATEST_POSTS", "HACKERNEWS_SEARCH_POSTS", "HACKERNEWS_GET_ITEM",
-        "HACKERNEWS_GET_USER", "HACKERNEWS_GET_FRONTPAGE",
+        "HACKERNEWS_GET_LATEST_POSTS",
+        "HACKERNEWS_SEARCH_POSTS",
+        "HACKERNEWS_GET_ITEM",
+        "HACKERNEWS_GET_USER",
+        "HACKERNEWS_GET_FRONTPAGE",
     }
 
 
@@ -189,7 +205,11 @@ def test_output_schema_must_be_an_object(tmp_path):
 
 
 def test_required_names_a_property(tmp_path):
-    bad = {"type": "object", "properties": {"thing_id": {"type": "string"}}, "required": ["thing_id", "thingid"]}
+    bad = {
+        "type": "object",
+        "properties": {"thing_id": {"type": "string"}},
+        "required": ["thing_id", "thingid"],
+    }
     fails(tmp_path, tools=[tool(input=bad)], contains="thingid")
 
 
@@ -228,7 +248,11 @@ def test_unknown_method(tmp_path):
 
 
 def test_invalid_header_name(tmp_path):
-    fails(tmp_path, tools=[tool(http=http(params={"verbose": {"in": "header", "name": "X Verbose"}}))], contains="header name")
+    fails(
+        tmp_path,
+        tools=[tool(http=http(params={"verbose": {"in": "header", "name": "X Verbose"}}))],
+        contains="header name",
+    )
 
 
 def test_unknown_tag(tmp_path):
@@ -260,7 +284,9 @@ def test_added_in_must_be_a_version(tmp_path):
 
 
 def test_removed_in_after_added_in(tmp_path):
-    fails(tmp_path, tools=[tool(added_in="20250201_00", removed_in="20250101_00")], contains="must come after")
+    fails(
+        tmp_path, tools=[tool(added_in="20250201_00", removed_in="20250101_00")], contains="must come after"
+    )
 
 
 def test_duplicate_slug_in_one_version(tmp_path):

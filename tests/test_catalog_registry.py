@@ -35,7 +35,10 @@ def test_pinned_version_gets_that_definition(catalog):
     assert resolved.version == "20250101_00"
     assert resolved.tool.input_schema["required"] == ["name"]
     # A tool unchanged between versions resolves to the same definition in both.
-    assert catalog.resolve_tool("LOOPBACK_SLOW", "20250101_00").tool is catalog.resolve_tool("LOOPBACK_SLOW").tool
+    assert (
+        catalog.resolve_tool("LOOPBACK_SLOW", "20250101_00").tool
+        is catalog.resolve_tool("LOOPBACK_SLOW").tool
+    )
 
 
 def test_unknown_version_names_the_available_ones(catalog):
@@ -67,4 +70,3 @@ def test_search_ranks_name_and_slug_matches_first(catalog):
     assert found[0] == "HACKERNEWS_SEARCH_POSTS"
     assert catalog.search(tools, "zzzzqqq") == []
     assert len(catalog.search(tools, "")) == len(tools)
-

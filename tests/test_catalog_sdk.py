@@ -46,12 +46,16 @@ def test_unknown_tool_raises_tool_not_found(composio):
 def test_raw_tools_of_a_toolkit(composio):
     tools = composio.tools.get_raw_composio_tools(toolkits=["hackernews"])
     assert {t.slug for t in tools} == {t.slug for t in load_catalog().tools_at("hackernews")}
-    assert {"HACKERNEWS_GET_LATEST_POSTS", "HACKERNEWS_GET_ITEM", "HACKERNEWS_GET_USER"} <= {t.slug for t in tools}
+    assert {"HACKERNEWS_GET_LATEST_POSTS", "HACKERNEWS_GET_ITEM", "HACKERNEWS_GET_USER"} <= {
+        t.slug for t in tools
+    }
     assert len(composio.tools.get_raw_composio_tools(toolkits=["LOOPBACK"], limit=2)) == 2
 
 
 def test_raw_tools_by_slug_and_search(composio):
-    assert [t.slug for t in composio.tools.get_raw_composio_tools(tools=["LOOPBACK_PY_SUM"])] == ["LOOPBACK_PY_SUM"]
+    assert [t.slug for t in composio.tools.get_raw_composio_tools(tools=["LOOPBACK_PY_SUM"])] == [
+        "LOOPBACK_PY_SUM"
+    ]
     found = composio.tools.get_raw_composio_tools(search="hacker news user profile")
     assert found[0].slug == "HACKERNEWS_GET_USER"
 
@@ -67,10 +71,16 @@ def test_tools_get_in_openai_format(composio):
 
 
 def test_version_pinning(server, project):
-    pinned = Composio(api_key=project.api_key, base_url=server.url, toolkit_versions={"loopback": "20250101_00"})
+    pinned = Composio(
+        api_key=project.api_key, base_url=server.url, toolkit_versions={"loopback": "20250101_00"}
+    )
     old = pinned.tools.get_raw_composio_tool_by_slug("LOOPBACK_CREATE_ITEM")
     assert old.version == "20250101_00" and old.input_parameters["required"] == ["name"]
-    (listed,) = [t for t in pinned.tools.get_raw_composio_tools(toolkits=["loopback"]) if t.slug == "LOOPBACK_CREATE_ITEM"]
+    (listed,) = [
+        t
+        for t in pinned.tools.get_raw_composio_tools(toolkits=["loopback"])
+        if t.slug == "LOOPBACK_CREATE_ITEM"
+    ]
     assert listed.version == "20250101_00"
 
     latest = Composio(api_key=project.api_key, base_url=server.url)

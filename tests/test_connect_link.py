@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from composio_client.types.link_create_response import LinkCreateResponse
 from sqlalchemy import update
 
-from composio_client.types.link_create_response import LinkCreateResponse
 from tests.oauth_support import V3, follow, oauth_config, query_of
 from valetkey.auth.flow_models import ConnectLink
 from valetkey.store.db import utcnow
@@ -15,8 +15,13 @@ APP = "https://app.example.test"
 
 
 def bearer_config(client) -> str:
-    r = client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": "linkdemo"}, "auth_config": {
-        "type": "use_custom_auth", "auth_scheme": "BEARER_TOKEN"}})
+    r = client.post(
+        f"{V3}/auth_configs",
+        json={
+            "toolkit": {"slug": "linkdemo"},
+            "auth_config": {"type": "use_custom_auth", "auth_scheme": "BEARER_TOKEN"},
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()["auth_config"]["id"]
 
@@ -39,7 +44,9 @@ def test_link_for_oauth_continues_to_the_provider_once(composio, client, server,
     config_id = oauth_config(client)
     request = composio.connected_accounts.link("user-l", config_id, callback_url=f"{APP}/back?from=link")
     assert request.status == "INITIATED" and request.redirect_url.startswith(f"{server.url}/link/lnk_")
-    raw = client.post(f"{V3}/connected_accounts/link", json={"auth_config_id": config_id, "user_id": "user-raw"})
+    raw = client.post(
+        f"{V3}/connected_accounts/link", json={"auth_config_id": config_id, "user_id": "user-raw"}
+    )
     LinkCreateResponse.model_validate(raw.json())
 
     with httpx.Client(timeout=10) as browser:
@@ -75,12 +82,15 @@ def test_link_form_validates_in_place_then_activates(composio, client, sandbox):
         ok = browser.post(request.redirect_url, data={"token": good, "workspace": "acme"})
         assert ok.status_code == 303
         assert query_of(ok.headers["location"]) == {"status": "success", "connected_account_id": request.id}
-        assert browser.post(request.redirect_url, data={"token": good, "workspace": "acme"}).status_code == 410
+        assert (
+            browser.post(request.redirect_url, data={"token": good, "workspace": "acme"}).status_code == 410
+        )
     account = request.wait_for_connection(timeout=5)
     assert account.status == "ACTIVE"
     assert client.get(f"{V3}/connected_accounts/{request.id}").json()["data"]["account_label"] == "form-user"
-    result = composio.tools.execute("LINKDEMO_WHOAMI", user_id="user-f", arguments={},
-                                    dangerously_skip_version_check=True)
+    result = composio.tools.execute(
+        "LINKDEMO_WHOAMI", user_id="user-f", arguments={}, dangerously_skip_version_check=True
+    )
     assert result["successful"] and result["data"]["sub"] == "form-user"
 
 
@@ -91,12 +101,16 @@ def test_unknown_and_expired_links(composio, client, server):
         assert_page_headers(unknown)
         request = composio.connected_accounts.link("user-e", bearer_config(client))
         with server.state.db.session() as db:
-            db.execute(update(ConnectLink).where(ConnectLink.account_id == request.id).values(expires_at=utcnow()))
+            db.execute(
+                update(ConnectLink).where(ConnectLink.account_id == request.id).values(expires_at=utcnow())
+            )
         assert browser.get(request.redirect_url).status_code == 410
 
 
 @pytest.mark.parametrize("bad", ["javascript:alert(1)", "/relative", "data:text/html,hi"])
 def test_link_refuses_a_callback_url_that_is_not_absolute_http(client, bad):
-    r = client.post(f"{V3}/connected_accounts/link",
-                    json={"auth_config_id": bearer_config(client), "user_id": "u", "callback_url": bad})
+    r = client.post(
+        f"{V3}/connected_accounts/link",
+        json={"auth_config_id": bearer_config(client), "user_id": "u", "callback_url": bad},
+    )
     assert r.status_code == 400, r.text

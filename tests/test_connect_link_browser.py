@@ -17,12 +17,20 @@ from tests.oauth_support import V3, oauth_config, query_of
 from tests.test_connect_link import bearer_config, brand
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 LOGO = "data:image/svg+xml," + urllib.parse.quote(
     "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 64 64'><rect width='64' height='64' rx='14' fill='#1d4ed8'/>"
     "<text x='32' y='43' font-size='30' font-family='Arial' font-weight='700' fill='#fff' text-anchor='middle'>A</text>"
-    "</svg>")
+    "</svg>"
+)
 SCREENSHOTS = Path(os.environ.get("VALETKEY_SCREENSHOTS", "/tmp/valetkey-screenshots"))
 
 
@@ -69,8 +77,9 @@ def test_oauth_link_in_chromium(page, composio, client, upstream, backend):
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="session")
 def test_form_link_in_chromium_shows_errors_in_place(page, composio, client, sandbox, upstream, backend):
     brand(client, "Acme Agents", LOGO)
-    request = composio.connected_accounts.link("form-user", bearer_config(client),
-                                               callback_url=f"{upstream.url}/echo/after-form")
+    request = composio.connected_accounts.link(
+        "form-user", bearer_config(client), callback_url=f"{upstream.url}/echo/after-form"
+    )
     page.goto(request.redirect_url)
     page.get_by_role("button", name="Connect").click()
     assert page.locator(".field-error").first.inner_text() == "Access token is required."

@@ -42,13 +42,25 @@ def make_config(client, toolkit: str, scheme: str | None = None, **extra) -> str
     return r.json()["auth_config"]["id"]
 
 
-def connect(client, config_id: str, val: dict | None = None, *, user_id: str = "user-1", scheme: str | None = None,
-            **connection) -> dict:
+def connect(
+    client,
+    config_id: str,
+    val: dict | None = None,
+    *,
+    user_id: str = "user-1",
+    scheme: str | None = None,
+    **connection,
+) -> dict:
     state = {"val": val or {}}
     if scheme:
         state["auth_scheme"] = scheme
-    r = client.post(f"{V3}/connected_accounts", json={
-        "auth_config": {"id": config_id}, "connection": {"user_id": user_id, "state": state, **connection}})
+    r = client.post(
+        f"{V3}/connected_accounts",
+        json={
+            "auth_config": {"id": config_id},
+            "connection": {"user_id": user_id, "state": state, **connection},
+        },
+    )
     assert r.status_code == 201, r.text
     if r.json()["status"] != "FAILED":  # the spec has no FAILED state for API_KEY/BASIC/BEARER_TOKEN
         ConnectedAccountCreateResponse.model_validate(r.json())
@@ -78,7 +90,8 @@ def test_sdk_api_key_connection_is_active_at_once(composio, client):
     config_id = make_config(client, "keyed", "API_KEY")
     key = secret("sk-live")
     request = composio.connected_accounts.initiate(
-        "user-sdk", config_id, config={"auth_scheme": "API_KEY", "val": {"api_key": key}})
+        "user-sdk", config_id, config={"auth_scheme": "API_KEY", "val": {"api_key": key}}
+    )
     assert request.status == "ACTIVE" and request.id.startswith("ca_") and request.redirect_url is None
 
     account = request.wait_for_connection(timeout=5)
@@ -137,8 +150,13 @@ def test_custom_fields_defaults_and_missing_fields(client, upstream):
     val = fetch(client, account["id"])["state"]["val"]
     assert val["subdomain"] == "acme" and val["region"] == "eu"
 
-    r = client.post(f"{V3}/connected_accounts", json={"auth_config": {"id": config_id}, "connection": {
-        "user_id": "u", "state": {"auth_scheme": "API_KEY", "val": {"api_key": "k"}}}})
+    r = client.post(
+        f"{V3}/connected_accounts",
+        json={
+            "auth_config": {"id": config_id},
+            "connection": {"user_id": "u", "state": {"auth_scheme": "API_KEY", "val": {"api_key": "k"}}},
+        },
+    )
     error = assert_error(r, 400, contains="subdomain")
     assert "val" in error["suggested_fix"]
 
@@ -146,8 +164,9 @@ def test_custom_fields_defaults_and_missing_fields(client, upstream):
 def test_verification_failure_is_failed_with_a_reason(composio, client):
     config_id = make_config(client, "authtest_rejecting", "API_KEY")
     key = secret("bad-key")
-    request = composio.connected_accounts.initiate("user-f", config_id, config={"auth_scheme": "API_KEY",
-                                                                               "val": {"api_key": key}})
+    request = composio.connected_accounts.initiate(
+        "user-f", config_id, config={"auth_scheme": "API_KEY", "val": {"api_key": key}}
+    )
     assert request.status == "FAILED"
     with pytest.raises(sdk_errors.SDKError):
         request.wait_for_connection(timeout=5)
@@ -182,8 +201,10 @@ def test_initiation_errors(client):
 
 def connect_raw(client, config_id: str, val: dict, *, scheme: str | None = None) -> httpx.Response:
     state = {"val": val, **({"authScheme": scheme} if scheme else {})}
-    return client.post(f"{V3}/connected_accounts", json={
-        "auth_config": {"id": config_id}, "connection": {"user_id": "u-err", "state": state}})
+    return client.post(
+        f"{V3}/connected_accounts",
+        json={"auth_config": {"id": config_id}, "connection": {"user_id": "u-err", "state": state}},
+    )
 
 
 def test_list_filters_and_cursor(client):
@@ -206,23 +227,30 @@ def test_list_filters_and_cursor(client):
     assert ids(connected_account_ids=b1["id"]) == [b1["id"]]
     assert ids(order_direction="asc")[0] == a1["id"]
 
-    ConnectedAccountListResponse.model_validate(client.get(f"{V3}/connected_accounts", params={"statuses": "ACTIVE"}).json())
+    ConnectedAccountListResponse.model_validate(
+        client.get(f"{V3}/connected_accounts", params={"statuses": "ACTIVE"}).json()
+    )
     first = client.get(f"{V3}/connected_accounts", params={"limit": 2}).json()
     assert len(first["items"]) == 2 and first["total_items"] == 3 and first["next_cursor"]
     rest = client.get(f"{V3}/connected_accounts", params={"limit": 2, "cursor": first["next_cursor"]}).json()
     assert len(rest["items"]) == 1 and rest["next_cursor"] is None
-    assert_error(client.get(f"{V3}/connected_accounts", params={"statuses": "SLEEPING"}), 400, contains="SLEEPING")
+    assert_error(
+        client.get(f"{V3}/connected_accounts", params={"statuses": "SLEEPING"}), 400, contains="SLEEPING"
+    )
     assert_error(client.get(f"{V3}/connected_accounts", params={"limit": 5000}), 400)
 
 
 def test_sdk_list_enable_disable_refresh_delete(composio, client):
     config_id = make_config(client, "authtest_verified", "BEARER_TOKEN")
-    request = composio.connected_accounts.initiate("carol", config_id, config={"auth_scheme": "BEARER_TOKEN",
-                                                                              "val": {"token": secret("t")}})
+    request = composio.connected_accounts.initiate(
+        "carol", config_id, config={"auth_scheme": "BEARER_TOKEN", "val": {"token": secret("t")}}
+    )
     listed = composio.connected_accounts.list(user_ids=["carol"], statuses=["ACTIVE"])
     assert [i.id for i in listed.items] == [request.id]
 
-    ConnectedAccountUpdateStatusResponse.model_validate(composio.connected_accounts.disable(request.id).model_dump())
+    ConnectedAccountUpdateStatusResponse.model_validate(
+        composio.connected_accounts.disable(request.id).model_dump()
+    )
     body = fetch(client, request.id)
     assert body["status"] == "INACTIVE" and body["is_disabled"] is True
     assert composio.connected_accounts.list(user_ids=["carol"], statuses=["ACTIVE"]).items == []
@@ -248,23 +276,36 @@ def test_patch_credentials_then_refresh(client):
     config_id = make_config(client, "keyed", "API_KEY")
     account = connect(client, config_id, {"api_key": secret("old")})
     new_key = secret("new")
-    r = client.patch(f"{V3}/connected_accounts/{account['id']}", json={
-        "connection": {"state": {"authScheme": "API_KEY", "val": {"api_key": new_key}}}})
+    r = client.patch(
+        f"{V3}/connected_accounts/{account['id']}",
+        json={"connection": {"state": {"authScheme": "API_KEY", "val": {"api_key": new_key}}}},
+    )
     assert r.status_code == 200 and r.json()["status"] == "ACTIVE"
     assert fetch(client, account["id"])["state"]["val"]["api_key"] == new_key[:4] + "..."
-    assert_error(client.patch(f"{V3}/connected_accounts/{account['id']}", json={
-        "connection": {"state": {"authScheme": "BASIC", "val": {"username": "x"}}}}), 400)
+    assert_error(
+        client.patch(
+            f"{V3}/connected_accounts/{account['id']}",
+            json={"connection": {"state": {"authScheme": "BASIC", "val": {"username": "x"}}}},
+        ),
+        400,
+    )
 
 
 def test_allow_multiple(composio, client):
     config_id = make_config(client, "keyed", "API_KEY")
-    first = composio.connected_accounts.initiate("dave", config_id, config={"auth_scheme": "API_KEY",
-                                                                           "val": {"api_key": secret("1")}})
+    first = composio.connected_accounts.initiate(
+        "dave", config_id, config={"auth_scheme": "API_KEY", "val": {"api_key": secret("1")}}
+    )
     with pytest.raises(sdk_errors.ComposioMultipleConnectedAccountsError):
-        composio.connected_accounts.initiate("dave", config_id, config={"auth_scheme": "API_KEY",
-                                                                       "val": {"api_key": secret("2")}})
-    second = composio.connected_accounts.initiate("dave", config_id, allow_multiple=True,
-                                                  config={"auth_scheme": "API_KEY", "val": {"api_key": secret("2")}})
+        composio.connected_accounts.initiate(
+            "dave", config_id, config={"auth_scheme": "API_KEY", "val": {"api_key": secret("2")}}
+        )
+    second = composio.connected_accounts.initiate(
+        "dave",
+        config_id,
+        allow_multiple=True,
+        config={"auth_scheme": "API_KEY", "val": {"api_key": secret("2")}},
+    )
     assert second.id != first.id and second.status == "ACTIVE"
     assert len(composio.connected_accounts.list(user_ids=["dave"], auth_config_ids=[config_id]).items) == 2
 
@@ -272,8 +313,13 @@ def test_allow_multiple(composio, client):
 def test_alias_is_unique_per_user_and_toolkit(client):
     config_id = make_config(client, "keyed", "API_KEY")
     connect(client, config_id, {"api_key": "k1"}, user_id="erin", alias="work")
-    r = client.post(f"{V3}/connected_accounts", json={"auth_config": {"id": config_id}, "connection": {
-        "user_id": "erin", "alias": "work", "state": {"val": {"api_key": "k2"}}}})
+    r = client.post(
+        f"{V3}/connected_accounts",
+        json={
+            "auth_config": {"id": config_id},
+            "connection": {"user_id": "erin", "alias": "work", "state": {"val": {"api_key": "k2"}}},
+        },
+    )
     assert_error(r, 409, contains="work")
     connect(client, config_id, {"api_key": "k3"}, user_id="frank", alias="work")
 
@@ -284,12 +330,26 @@ def test_initiated_accounts_expire_after_ten_minutes(server, project, client):
     with server.state.db.session() as db:
         for account_id, age in ((fresh_id, 1), (stale_id, 11)):
             changed = utcnow() - dt.timedelta(minutes=age)
-            db.add(ConnectedAccount(id=account_id, project_id=project.id, user_id="gina", toolkit_slug="keyed",
-                                    auth_config_id=config_id, auth_scheme="API_KEY", status="INITIATED",
-                                    status_changed_at=changed, created_at=changed, updated_at=changed, data={}))
+            db.add(
+                ConnectedAccount(
+                    id=account_id,
+                    project_id=project.id,
+                    user_id="gina",
+                    toolkit_slug="keyed",
+                    auth_config_id=config_id,
+                    auth_scheme="API_KEY",
+                    status="INITIATED",
+                    status_changed_at=changed,
+                    created_at=changed,
+                    updated_at=changed,
+                    data={},
+                )
+            )
     assert fetch(client, fresh_id, strict=False)["status"] == "INITIATED"
     assert fetch(client, stale_id)["status"] == "EXPIRED"
-    expired = client.get(f"{V3}/connected_accounts", params={"statuses": "EXPIRED", "user_ids": "gina"}).json()
+    expired = client.get(
+        f"{V3}/connected_accounts", params={"statuses": "EXPIRED", "user_ids": "gina"}
+    ).json()
     assert [i["id"] for i in expired["items"]] == [stale_id]
 
 
@@ -319,7 +379,9 @@ def test_secrets_never_reach_the_database_file_or_the_logs(server, client, caplo
     connect(client, keyed, {"api_key": key})
     basic = make_config(client, "authtest_verified", "BASIC")
     connect(client, basic, {"username": "ivy", "password": password})
-    make_config(client, "authtest_oauth", "OAUTH2", credentials={"client_id": "c", "client_secret": client_secret})
+    make_config(
+        client, "authtest_oauth", "OAUTH2", credentials={"client_id": "c", "client_secret": client_secret}
+    )
     rejecting = make_config(client, "authtest_rejecting", "API_KEY")
     connect(client, rejecting, {"api_key": key})
 
@@ -339,13 +401,18 @@ def test_secrets_never_reach_the_database_file_or_the_logs(server, client, caplo
 
 def test_tool_execution_uses_the_account_and_the_config_base_url(composio, client, upstream):
     key = secret("exec-key")
-    config_id = make_config(client, "authtest_verified", "API_KEY",
-                            credentials={"base_url": upstream.url + "/echo/enterprise"})
-    composio.connected_accounts.initiate("ivan", config_id, config={
-        "auth_scheme": "API_KEY", "val": {"api_key": key, "subdomain": "acme", "region": "us"}})
+    config_id = make_config(
+        client, "authtest_verified", "API_KEY", credentials={"base_url": upstream.url + "/echo/enterprise"}
+    )
+    composio.connected_accounts.initiate(
+        "ivan",
+        config_id,
+        config={"auth_scheme": "API_KEY", "val": {"api_key": key, "subdomain": "acme", "region": "us"}},
+    )
     upstream.clear()
-    result = composio.tools.execute("AUTHTEST_VERIFIED_WHOAMI", arguments={}, user_id="ivan",
-                                    dangerously_skip_version_check=True)
+    result = composio.tools.execute(
+        "AUTHTEST_VERIFIED_WHOAMI", arguments={}, user_id="ivan", dangerously_skip_version_check=True
+    )
     assert result["successful"], result
     seen = upstream.requests[-1]
     assert seen.path == "/echo/enterprise/echo/whoami"
@@ -353,6 +420,8 @@ def test_tool_execution_uses_the_account_and_the_config_base_url(composio, clien
 
     account_id = composio.connected_accounts.list(user_ids=["ivan"]).items[0].id
     composio.connected_accounts.disable(account_id)
-    disabled = client.post(f"{V3}/tools/execute/AUTHTEST_VERIFIED_WHOAMI", json={
-        "user_id": "ivan", "arguments": {}, "version": "20250101_00"})
+    disabled = client.post(
+        f"{V3}/tools/execute/AUTHTEST_VERIFIED_WHOAMI",
+        json={"user_id": "ivan", "arguments": {}, "version": "20250101_00"},
+    )
     assert disabled.status_code >= 400 or disabled.json()["successful"] is False

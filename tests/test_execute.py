@@ -17,8 +17,12 @@ def run(client, slug, arguments=None, **body):
 
 def test_upstream_sees_exactly_the_request(client, upstream):
     trace = uuid.uuid4().hex
-    r = run(client, "LOOPBACK_ECHO_GET", {"item_id": "a/b c", "page_size": 5, "filter": "x&y", "trace_id": trace},
-            user_id="u1")
+    r = run(
+        client,
+        "LOOPBACK_ECHO_GET",
+        {"item_id": "a/b c", "page_size": 5, "filter": "x&y", "trace_id": trace},
+        user_id="u1",
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["successful"] is True and body["error"] is None and body["log_id"].startswith("log_")
@@ -32,8 +36,13 @@ def test_upstream_sees_exactly_the_request(client, upstream):
 
 def test_json_body_and_version_pinning(client, upstream):
     name = uuid.uuid4().hex
-    latest = run(client, "LOOPBACK_CREATE_ITEM", {"name": name, "title": "T", "tags": ["a"], "details": {"size": 2}},
-                 user_id="u1", version="20250601_00")
+    latest = run(
+        client,
+        "LOOPBACK_CREATE_ITEM",
+        {"name": name, "title": "T", "tags": ["a"], "details": {"size": 2}},
+        user_id="u1",
+        version="20250601_00",
+    )
     assert latest.json()["successful"], latest.text
     [request] = [s for s in upstream.requests if isinstance(s.body, dict) and s.body.get("name") == name]
     assert request.method == "POST" and request.path == "/echo/items"
@@ -42,18 +51,30 @@ def test_json_body_and_version_pinning(client, upstream):
     # The old version does not require a title; the latest does.
     old = run(client, "LOOPBACK_CREATE_ITEM", {"name": name}, user_id="u1", version="20250101_00")
     assert old.json()["successful"], old.text
-    error = assert_error(run(client, "LOOPBACK_CREATE_ITEM", {"name": name}, user_id="u1"), 400, contains="title")
+    error = assert_error(
+        run(client, "LOOPBACK_CREATE_ITEM", {"name": name}, user_id="u1"), 400, contains="title"
+    )
     assert error["errors"][0]["field"] == "title"
-    assert_error(run(client, "LOOPBACK_CREATE_ITEM", {"name": name}, version="19990101_00"), 400, contains="version")
+    assert_error(
+        run(client, "LOOPBACK_CREATE_ITEM", {"name": name}, version="19990101_00"), 400, contains="version"
+    )
 
 
 def test_validation_error_names_the_nested_field(client):
     error = assert_error(
-        run(client, "LOOPBACK_CREATE_ITEM", {"name": "n", "title": "t", "details": {"size": "big"}}, user_id="u"), 400
+        run(
+            client,
+            "LOOPBACK_CREATE_ITEM",
+            {"name": "n", "title": "t", "details": {"size": "big"}},
+            user_id="u",
+        ),
+        400,
     )
     assert error["errors"] == [{"field": "details.size", "message": error["errors"][0]["message"]}]
     assert "details.size" in error["message"] and error["suggested_fix"]
-    error = assert_error(run(client, "LOOPBACK_ECHO_GET", {"item_id": "x", "page_size": 0}), 400, contains="page_size")
+    error = assert_error(
+        run(client, "LOOPBACK_ECHO_GET", {"item_id": "x", "page_size": 0}), 400, contains="page_size"
+    )
 
 
 def test_unknown_tool_is_404(client):
@@ -162,12 +183,26 @@ def test_another_projects_account_is_not_found(server, client):
 
 
 def test_custom_connection_data_and_auth_params(client, upstream):
-    body = run(client, "KEYED_WHOAMI", custom_connection_data={
-        "authScheme": "API_KEY", "toolkitSlug": "keyed", "val": {"api_key": "inline"}}).json()
+    body = run(
+        client,
+        "KEYED_WHOAMI",
+        custom_connection_data={
+            "authScheme": "API_KEY",
+            "toolkitSlug": "keyed",
+            "val": {"api_key": "inline"},
+        },
+    ).json()
     assert body["successful"] and body["data"]["headers"]["x-api-key"] == "inline"
-    body = run(client, "KEYED_WHOAMI", custom_auth_params={
-        "parameters": [{"name": "X-Api-Key", "value": "param", "in": "header"},
-                       {"name": "sig", "value": "s", "in": "query"}]}).json()
+    body = run(
+        client,
+        "KEYED_WHOAMI",
+        custom_auth_params={
+            "parameters": [
+                {"name": "X-Api-Key", "value": "param", "in": "header"},
+                {"name": "sig", "value": "s", "in": "query"},
+            ]
+        },
+    ).json()
     assert body["data"]["headers"]["x-api-key"] == "param" and body["data"]["query"] == {"sig": ["s"]}
 
 

@@ -33,13 +33,17 @@ def test_sdk_pinned_version_and_python_handler(composio):
 
 
 def test_sdk_upstream_failure_is_a_result_not_an_exception(composio):
-    result = composio.tools.execute("LOOPBACK_STATUS", {"code": 404}, user_id="u", dangerously_skip_version_check=True)
+    result = composio.tools.execute(
+        "LOOPBACK_STATUS", {"code": 404}, user_id="u", dangerously_skip_version_check=True
+    )
     assert result["successful"] is False and result["error"].startswith("404 Not Found")
 
 
 def test_sdk_error_without_a_connected_account_is_readable(composio):
     with pytest.raises(BadRequestError) as info:
-        composio.tools.execute("KEYED_WHOAMI", {}, user_id="no-such-user", dangerously_skip_version_check=True)
+        composio.tools.execute(
+            "KEYED_WHOAMI", {}, user_id="no-such-user", dangerously_skip_version_check=True
+        )
     error = info.value
     assert error.status_code == 400
     text = str(error)
@@ -58,15 +62,18 @@ def test_sdk_uses_the_stored_account(server, project, composio):
 @pytest.fixture(scope="module")
 def impatient_server(toolkits_dir, request):
     """A server whose upstream timeout is half a second."""
-    threaded, running = start_server(database_url_for("sqlite", request), catalog_dirs=[toolkits_dir],
-                                     upstream_timeout=0.5)
+    threaded, running = start_server(
+        database_url_for("sqlite", request), catalog_dirs=[toolkits_dir], upstream_timeout=0.5
+    )
     yield running
     threaded.stop()
 
 
 def test_upstream_timeout_is_an_unsuccessful_result(impatient_server):
     project = impatient_server.new_project()
-    with httpx.Client(base_url=impatient_server.url, headers={"x-api-key": project.api_key}, timeout=30) as client:
+    with httpx.Client(
+        base_url=impatient_server.url, headers={"x-api-key": project.api_key}, timeout=30
+    ) as client:
         r = client.post(EXECUTE + "LOOPBACK_SLOW", json={"arguments": {"ms": 2000}, "user_id": "u"})
         assert r.status_code == 200, r.text
         body = r.json()
@@ -77,7 +84,9 @@ def test_upstream_timeout_is_an_unsuccessful_result(impatient_server):
 
 def test_unreachable_upstream_is_an_unsuccessful_result(client):
     closed = httpx.URL("http://127.0.0.1:9")  # discard port: nothing listens
-    r = client.post(EXECUTE + "KEYED_WHOAMI", json={"custom_auth_params": {"base_url": str(closed), "parameters": []}})
+    r = client.post(
+        EXECUTE + "KEYED_WHOAMI", json={"custom_auth_params": {"base_url": str(closed), "parameters": []}}
+    )
     body = r.json()
     assert r.status_code == 200 and body["successful"] is False
     assert "Could not reach the upstream API" in body["error"]

@@ -54,22 +54,33 @@ def test_query_arrays_repeat_the_key_and_bools_are_lowercase():
     operation = op(params=(ParamBinding("page_size", "query", "per_page"),), query={"v": "2"})
     req = build_request(operation, BASE, {"page_size": 5, "labels": ["a", "b"], "open": True, "skip": None})
     assert req.query == (("v", "2"), ("per_page", "5"), ("labels", "a"), ("labels", "b"), ("open", "true"))
-    assert URL("http://h/").extend_query(list(req.query)).raw_query_string == "v=2&per_page=5&labels=a&labels=b&open=true"
+    assert (
+        URL("http://h/").extend_query(list(req.query)).raw_query_string
+        == "v=2&per_page=5&labels=a&labels=b&open=true"
+    )
 
 
 def test_headers_fixed_and_bound():
-    operation = op(params=(ParamBinding("trace", "header", "X-Trace-Id"),), headers={"Accept": "application/json"})
+    operation = op(
+        params=(ParamBinding("trace", "header", "X-Trace-Id"),), headers={"Accept": "application/json"}
+    )
     req = build_request(operation, BASE, {"trace": "t-1"})
     assert req.headers == {"Accept": "application/json", "X-Trace-Id": "t-1"}
 
 
 def test_json_body_with_nested_wire_names():
-    operation = op("POST", "/issues", params=(ParamBinding("title", "body", "issue.title"),
-                                              ParamBinding("n", "body", "issue.meta.n")))
+    operation = op(
+        "POST",
+        "/issues",
+        params=(ParamBinding("title", "body", "issue.title"), ParamBinding("n", "body", "issue.meta.n")),
+    )
     req = build_request(operation, BASE, {"title": "Bug", "n": 3, "labels": ["x"]})
     assert req.body_kind == "json"
     assert req.body == {"issue": {"title": "Bug", "meta": {"n": 3}}, "labels": ["x"]}
-    assert encode_body(req) == (b'{"issue":{"title":"Bug","meta":{"n":3}},"labels":["x"]}', "application/json")
+    assert encode_body(req) == (
+        b'{"issue":{"title":"Bug","meta":{"n":3}},"labels":["x"]}',
+        "application/json",
+    )
 
 
 def test_unbound_args_go_to_query_for_get_and_body_for_post():
@@ -88,8 +99,11 @@ def test_body_arg_is_the_whole_body_and_others_still_bind():
 async def test_form_and_multipart_bodies():
     form = build_request(op("POST", "/f", body="form"), BASE, {"a": "1 2", "tags": ["x", "y"]})
     assert encode_body(form) == (b"a=1+2&tags=x&tags=y", "application/x-www-form-urlencoded")
-    multi = build_request(op("POST", "/u", body="multipart"), BASE,
-                          {"note": "hi", "file": {"filename": "a.txt", "content": "hello"}})
+    multi = build_request(
+        op("POST", "/u", body="multipart"),
+        BASE,
+        {"note": "hi", "file": {"filename": "a.txt", "content": "hello"}},
+    )
     form_data, content_type = encode_body(multi)
     assert isinstance(form_data, aiohttp.FormData) and content_type is None
     payload = form_data()
@@ -102,10 +116,18 @@ async def test_form_and_multipart_bodies():
 
 
 def test_header_and_query_placements():
-    scheme = AuthScheme("API_KEY", placements=(CredentialPlacement("header", "X-Api-Key", "{api_key}"),
-                                                CredentialPlacement("query", "key", "{api_key}")))
-    req = apply_credentials(UpstreamRequest("GET", BASE, {"x-api-key": "caller"}, (("key", "evil"),)), scheme,
-                            {"api_key": "s3cret"})
+    scheme = AuthScheme(
+        "API_KEY",
+        placements=(
+            CredentialPlacement("header", "X-Api-Key", "{api_key}"),
+            CredentialPlacement("query", "key", "{api_key}"),
+        ),
+    )
+    req = apply_credentials(
+        UpstreamRequest("GET", BASE, {"x-api-key": "caller"}, (("key", "evil"),)),
+        scheme,
+        {"api_key": "s3cret"},
+    )
     assert req.headers == {"X-Api-Key": "s3cret"}
     assert req.query == (("key", "s3cret"),)
 
@@ -113,8 +135,14 @@ def test_header_and_query_placements():
 def test_oauth2_default_bearer_and_basic():
     req = apply_credentials(UpstreamRequest("GET", BASE), AuthScheme("OAUTH2"), {"access_token": "tok"})
     assert req.headers["Authorization"] == "Bearer tok"
-    req = apply_credentials(UpstreamRequest("GET", BASE), AuthScheme("BASIC"), {"username": "u", "password": "p"})
-    assert req.headers["Authorization"] == basic_authorization({"username": "u", "password": "p"}) == "Basic dTpw"
+    req = apply_credentials(
+        UpstreamRequest("GET", BASE), AuthScheme("BASIC"), {"username": "u", "password": "p"}
+    )
+    assert (
+        req.headers["Authorization"]
+        == basic_authorization({"username": "u", "password": "p"})
+        == "Basic dTpw"
+    )
 
 
 def test_missing_credential_is_an_error_not_an_empty_header():
@@ -125,13 +153,18 @@ def test_missing_credential_is_an_error_not_an_empty_header():
 
 
 def test_literal_parameters_and_secret_names():
-    params = [{"name": "X-Token", "value": "t", "in": "header"}, {"name": "sig", "value": "s", "type": "query"}]
+    params = [
+        {"name": "X-Token", "value": "t", "in": "header"},
+        {"name": "sig", "value": "s", "type": "query"},
+    ]
     req = apply_parameters(UpstreamRequest("GET", BASE), params)
     assert req.headers == {"X-Token": "t"} and req.query == (("sig", "s"),)
     scheme = AuthScheme("API_KEY", placements=(CredentialPlacement("query", "api_key", "{api_key}"),))
     headers, query = secret_names(scheme, params)
     assert {"authorization", "x-token"} <= headers and query == {"api_key", "sig"}
-    logged = describe_request(req.with_query("api_key", "k").with_header("Authorization", "Bearer x"), headers, query)
+    logged = describe_request(
+        req.with_query("api_key", "k").with_header("Authorization", "Bearer x"), headers, query
+    )
     assert logged["headers"] == {"X-Token": REDACTED, "Authorization": REDACTED}
     assert logged["query"] == {"sig": [REDACTED], "api_key": [REDACTED]}
 
@@ -140,11 +173,15 @@ def test_literal_parameters_and_secret_names():
 
 
 def test_parse_retry_after_seconds_and_dates():
-    now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after(format_datetime(now + dt.timedelta(seconds=30), usegmt=True), now) == 30.0
     assert parse_retry_after(format_datetime(now - dt.timedelta(seconds=30), usegmt=True), now) == 0.0
-    assert parse_retry_after("soon") is None and parse_retry_after("") is None and parse_retry_after(None) is None
+    assert (
+        parse_retry_after("soon") is None
+        and parse_retry_after("") is None
+        and parse_retry_after(None) is None
+    )
 
 
 def test_retry_decisions():
@@ -173,7 +210,10 @@ def test_backoff_is_jittered_exponential_and_capped():
     [
         ({"message": "Not Found"}, "Not Found"),
         ({"error": "invalid_grant", "error_description": "Bad code"}, "Bad code"),
-        ({"error": {"code": 404, "message": "Requested entity was not found."}}, "Requested entity was not found."),
+        (
+            {"error": {"code": 404, "message": "Requested entity was not found."}},
+            "Requested entity was not found.",
+        ),
         ({"errors": [{"message": "title is missing"}]}, "title is missing"),
         ({"detail": "nope"}, "nope"),
         ("plain text failure", "plain text failure"),
@@ -205,20 +245,38 @@ def test_tool_result_success_failure_and_transport_error():
 
 
 def _tool(schema) -> Tool:
-    return Tool(slug="T_ONE", toolkit="t", name="t", description="", input_schema=schema, output_schema={},
-                operation=op())
+    return Tool(
+        slug="T_ONE",
+        toolkit="t",
+        name="t",
+        description="",
+        input_schema=schema,
+        output_schema={},
+        operation=op(),
+    )
 
 
 def test_validation_names_the_field():
-    tool = _tool({"type": "object", "properties": {"page": {"type": "integer", "minimum": 1},
-                                                   "owner": {"type": "object", "properties": {"login": {"type": "string"}},
-                                                             "required": ["login"]}},
-                  "required": ["owner"], "additionalProperties": False})
+    tool = _tool(
+        {
+            "type": "object",
+            "properties": {
+                "page": {"type": "integer", "minimum": 1},
+                "owner": {
+                    "type": "object",
+                    "properties": {"login": {"type": "string"}},
+                    "required": ["login"],
+                },
+            },
+            "required": ["owner"],
+            "additionalProperties": False,
+        }
+    )
     assert validate_arguments(tool, "v1", {"owner": {"login": "x"}}) is None
     assert validate_arguments(tool, "v1", {}).field == "owner"
     assert validate_arguments(tool, "v1", {"owner": {}}).field == "owner.login"
     problem = validate_arguments(tool, "v1", {"owner": {"login": "x"}, "page": 0})
-    assert problem.field == "page" and "minimum" in problem.message or "less than" in problem.message
+    assert (problem.field == "page" and "minimum" in problem.message) or "less than" in problem.message
     assert validate_arguments(tool, "v1", {"owner": {"login": "x"}, "bogus": 1}).field == "bogus"
 
 
@@ -231,8 +289,14 @@ def test_proxy_target_url_stays_on_the_toolkit_origin():
     assert target_url(BASE, "https://api.example.com/other") == "https://api.example.com/other"
     assert target_url(BASE, "https://API.example.com:443/x").startswith("https://api.example.com")
     assert target_url(BASE, "/a b") == "https://api.example.com/v1/a%20b"
-    for foreign in ("https://evil.com/x", "//evil.com/x", "http://api.example.com/x", "https://api.example.com:8443/",
-                    "https://api.example.com.evil.com/", "https://evil.com@api.example.com.evil.com/"):
+    for foreign in (
+        "https://evil.com/x",
+        "//evil.com/x",
+        "http://api.example.com/x",
+        "https://api.example.com:8443/",
+        "https://api.example.com.evil.com/",
+        "https://evil.com@api.example.com.evil.com/",
+    ):
         with pytest.raises(BadRequest):
             target_url(BASE, foreign)
 
@@ -246,8 +310,15 @@ async def test_handler_context_request_applies_base_url_and_credentials(upstream
 
     client = UpstreamClient(timeout=5)
     scheme = AuthScheme("API_KEY", placements=(CredentialPlacement("header", "X-Api-Key", "{api_key}"),))
-    context = ToolContext(arguments={"n": 1}, user_id="u", connected_account_id=None, base_url=upstream.url + "/echo",
-                          http=client, scheme=scheme, credentials={"api_key": "ctx-key"})
+    context = ToolContext(
+        arguments={"n": 1},
+        user_id="u",
+        connected_account_id=None,
+        base_url=upstream.url + "/echo",
+        http=client,
+        scheme=scheme,
+        credentials={"api_key": "ctx-key"},
+    )
 
     async def handler(arguments, ctx):
         outcome = await ctx.request("POST", "/ctx/items", params={"q": "1"}, json={"n": arguments["n"]})

@@ -30,7 +30,9 @@ def test_tokens_allow_one_action_until_they_expire_and_refuse_tampering(tmp_path
 def test_uploads_are_checked_against_their_md5_and_read_only_by_their_project(tmp_path):
     storage = FileStorage(tmp_path)
     key = storage.new_key("pr_1", "requests", "googledrive", "GOOGLEDRIVE_UPLOAD_FILE", "../../etc/passwd")
-    assert key.startswith("projects/pr_1/requests/googledrive/GOOGLEDRIVE_UPLOAD_FILE/") and key.endswith("/passwd")
+    assert key.startswith("projects/pr_1/requests/googledrive/GOOGLEDRIVE_UPLOAD_FILE/") and key.endswith(
+        "/passwd"
+    )
     storage.reserve(key, name="passwd", mimetype="text/plain", md5=hashlib.md5(b"data").hexdigest())
     with pytest.raises(ChecksumMismatch):
         storage.put(key, b"other")

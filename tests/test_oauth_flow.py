@@ -24,13 +24,20 @@ def test_initiate_follow_redirects_and_wait_for_active(composio, client, sandbox
     hops, _ = follow(request.redirect_url, stop_at="https://app.example.test")
     landing = hops[-1].location
     assert landing.startswith("https://app.example.test/connected?")
-    assert query_of(landing) == {"user": "u1", "tab": "apps", "status": "success", "connected_account_id": request.id}
+    assert query_of(landing) == {
+        "user": "u1",
+        "tab": "apps",
+        "status": "success",
+        "connected_account_id": request.id,
+    }
     assert landing.endswith("#done")
 
     account = request.wait_for_connection(timeout=10)
     assert account.status == "ACTIVE"
     assert account.state.val.access_token  # masked by default, but present
-    result = composio.tools.execute("OAUTHDEMO_WHOAMI", user_id="user-1", arguments={}, dangerously_skip_version_check=True)
+    result = composio.tools.execute(
+        "OAUTHDEMO_WHOAMI", user_id="user-1", arguments={}, dangerously_skip_version_check=True
+    )
     assert result["successful"], result
     assert result["data"]["client_id"] == "sandbox-client"
 
@@ -61,8 +68,10 @@ def test_provider_error_text_is_escaped_on_the_page(composio, client):
     state = query_of(request.redirect_url)["state"]
     evil = '<img src=x onerror="alert(1)">'
     # What a provider (or an attacker) puts in error_description reaches the page only escaped.
-    page = client.get("/api/v3/toolkits/auth/callback", params={"state": state, "error": "access_denied",
-                                                                  "error_description": evil})
+    page = client.get(
+        "/api/v3/toolkits/auth/callback",
+        params={"state": state, "error": "access_denied", "error_description": evil},
+    )
     assert page.status_code == 400
     assert evil not in page.text and "&lt;img src=x" in page.text
     assert page.headers["cache-control"] == "no-store"
@@ -81,6 +90,8 @@ def test_oauth1_three_legged_flow(composio, client):
     # Tools of an OAuth 1.0a toolkit run with every request signed (consumer + token secrets);
     # the sandbox provider checks the HMAC-SHA1 signature, nonce and timestamp.
     for _ in range(2):
-        result = composio.tools.execute("OAUTH1DEMO_WHOAMI", {}, user_id="user-1", dangerously_skip_version_check=True)
+        result = composio.tools.execute(
+            "OAUTH1DEMO_WHOAMI", {}, user_id="user-1", dangerously_skip_version_check=True
+        )
         assert result["successful"], result
         assert result["data"]["consumer_key"] == "sandbox-consumer" and result["data"]["sub"]

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from tests.oauth_support import V3, connect_oauth, follow, oauth_config, query_of
+from tests.oauth_support import V3, connect_oauth, oauth_config, query_of
 from valetkey.auth.credentials import account_credentials
 from valetkey.auth.flow_models import OAuthFlow
 from valetkey.auth.models import ConnectedAccount
@@ -24,7 +24,9 @@ CALLBACK = f"{APP}/done"
 
 def authorize_hop(composio, config_id: str, *, callback_url: str | None = CALLBACK):
     """Initiate and follow only to the provider's answer: (request, the callback URL with code and state)."""
-    request = composio.connected_accounts.initiate("user-1", config_id, callback_url=callback_url, allow_multiple=True)
+    request = composio.connected_accounts.initiate(
+        "user-1", config_id, callback_url=callback_url, allow_multiple=True
+    )
     with httpx.Client(timeout=10) as http:
         answer = http.get(request.redirect_url)
     assert answer.status_code in (302, 303), answer.text
@@ -53,8 +55,11 @@ def test_a_forged_or_missing_state_is_refused(composio, client, server):
 def test_an_expired_state_is_refused(composio, client, server):
     request, callback = authorize_hop(composio, oauth_config(client))
     with server.state.db.session() as db:
-        db.execute(update(OAuthFlow).where(OAuthFlow.state_hash == hash_secret(query_of(callback)["state"]))
-                   .values(expires_at=utcnow()))
+        db.execute(
+            update(OAuthFlow)
+            .where(OAuthFlow.state_hash == hash_secret(query_of(callback)["state"]))
+            .values(expires_at=utcnow())
+        )
     r = httpx.get(callback, timeout=10)
     assert r.status_code == 400 and "expired" in r.text and "location" not in r.headers
 
@@ -63,7 +68,9 @@ def test_a_wrong_pkce_verifier_fails_the_exchange(composio, client, server, sand
     request, callback = authorize_hop(composio, oauth_config(client))
     # The provider saw the S256 challenge of the stored verifier; swap the stored one for another.
     with server.state.db.session() as db:
-        flow = db.scalar(select(OAuthFlow).where(OAuthFlow.state_hash == hash_secret(query_of(callback)["state"])))
+        flow = db.scalar(
+            select(OAuthFlow).where(OAuthFlow.state_hash == hash_secret(query_of(callback)["state"]))
+        )
         aad = AssociatedData(OAUTH_FLOW_SECRET, flow.project_id, flow.id)
         assert len(server.state.vault.decrypt_json(flow.secret_encrypted, aad=aad)["code_verifier"]) == 43
         flow.secret_encrypted = server.state.vault.encrypt_json({"code_verifier": "x" * 43}, aad=aad)
@@ -75,15 +82,27 @@ def test_a_wrong_pkce_verifier_fails_the_exchange(composio, client, server, sand
 
 def test_the_redirect_goes_only_to_the_url_bound_at_initiation(composio, client):
     request, callback = authorize_hop(composio, oauth_config(client))
-    tampered = str(httpx.URL(callback).copy_merge_params({
-        "callback_url": "https://evil.example/steal", "redirect_url": "https://evil.example/steal",
-        "redirect_uri": "https://evil.example/steal", "next": "https://evil.example/steal"}))
+    tampered = str(
+        httpx.URL(callback).copy_merge_params(
+            {
+                "callback_url": "https://evil.example/steal",
+                "redirect_url": "https://evil.example/steal",
+                "redirect_uri": "https://evil.example/steal",
+                "next": "https://evil.example/steal",
+            }
+        )
+    )
     r = httpx.get(tampered, timeout=10)
     assert r.status_code == 303
     assert r.headers["location"].startswith(CALLBACK + "?")
     for bad in ("javascript:alert(1)", "//evil.example/x", "ftp://evil.example/", "not a url"):
-        r = client.post(f"{V3}/connected_accounts", json={
-            "auth_config": {"id": oauth_config(client)}, "connection": {"user_id": "u", "callback_url": bad}})
+        r = client.post(
+            f"{V3}/connected_accounts",
+            json={
+                "auth_config": {"id": oauth_config(client)},
+                "connection": {"user_id": "u", "callback_url": bad},
+            },
+        )
         assert r.status_code == 400, (bad, r.text)
 
 
@@ -95,8 +114,9 @@ def test_another_projects_key_cannot_read_or_use_the_account(composio, client, s
         assert other.get(f"{V3}/connected_accounts/{request.id}").status_code == 404
         assert other.post(f"{V3}/connected_accounts/{request.id}/refresh").status_code == 404
         assert other.delete(f"{V3}/connected_accounts/{request.id}").status_code == 404
-        r = other.post(f"{V3}/tools/execute/OAUTHDEMO_WHOAMI",
-                       json={"connected_account_id": request.id, "arguments": {}})
+        r = other.post(
+            f"{V3}/tools/execute/OAUTHDEMO_WHOAMI", json={"connected_account_id": request.id, "arguments": {}}
+        )
         assert r.status_code == 404, r.text
         listed = other.get(f"{V3}/connected_accounts").json()
         assert request.id not in json.dumps(listed)
@@ -155,8 +175,13 @@ def server_logs():
 
 def test_no_secret_reaches_the_database_file_or_the_logs(composio, client, server, sandbox, server_logs):
     client_secret = "oauth-secret-" + os.urandom(8).hex()
-    sandbox.providers.oauth2.register_client(type(sandbox.providers.oauth2.get_client("sandbox-client"))(
-        client_id="leak-test-" + os.urandom(4).hex(), client_secret=client_secret, allow_loopback_redirects=True))
+    sandbox.providers.oauth2.register_client(
+        type(sandbox.providers.oauth2.get_client("sandbox-client"))(
+            client_id="leak-test-" + os.urandom(4).hex(),
+            client_secret=client_secret,
+            allow_loopback_redirects=True,
+        )
+    )
     client_id = [c for c in sandbox.providers.oauth2._clients if c.startswith("leak-test-")][-1]
     config_id = oauth_config(client, client_id=client_id, client_secret=client_secret)
     request, callback = authorize_hop(composio, config_id)
@@ -164,7 +189,8 @@ def test_no_secret_reaches_the_database_file_or_the_logs(composio, client, serve
     with server.state.db.session() as db:
         flow = db.scalar(select(OAuthFlow).where(OAuthFlow.state_hash == hash_secret(state)))
         verifier = server.state.vault.decrypt_json(
-            flow.secret_encrypted, aad=AssociatedData(OAUTH_FLOW_SECRET, flow.project_id, flow.id))["code_verifier"]
+            flow.secret_encrypted, aad=AssociatedData(OAUTH_FLOW_SECRET, flow.project_id, flow.id)
+        )["code_verifier"]
     assert httpx.get(callback, timeout=10).status_code == 303
     client.post(f"{V3}/connected_accounts/{request.id}/refresh")  # a rotation: two token sets have existed
     with server.state.db.session() as db:
@@ -181,10 +207,19 @@ def test_no_secret_reaches_the_database_file_or_the_logs(composio, client, serve
         raw = b"".join(open(p, "rb").read() for p in (path, path + "-wal") if os.path.exists(p))
     else:
         with server.state.db.session() as db:
-            raw = json.dumps([[str(c) for c in row] for row in db.execute(
-                select(ConnectedAccount.state_encrypted, ConnectedAccount.data, OAuthFlow.secret_encrypted,
-                       OAuthFlow.state_hash).join(OAuthFlow, OAuthFlow.account_id == ConnectedAccount.id))
-            ]).encode()
+            raw = json.dumps(
+                [
+                    [str(c) for c in row]
+                    for row in db.execute(
+                        select(
+                            ConnectedAccount.state_encrypted,
+                            ConnectedAccount.data,
+                            OAuthFlow.secret_encrypted,
+                            OAuthFlow.state_hash,
+                        ).join(OAuthFlow, OAuthFlow.account_id == ConnectedAccount.id)
+                    )
+                ]
+            ).encode()
     for value in secrets:
         assert value.encode() not in raw, "a secret is stored in plain text"
     assert code  # the code itself is single-use and already spent at the provider

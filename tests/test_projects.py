@@ -18,7 +18,11 @@ def test_health(anon):
 
 def test_missing_and_wrong_keys(anon):
     assert_error(anon.get("/api/v3.1/org/project/config"), 401, contains="no authentication")
-    assert_error(anon.get("/api/v3.1/org/project/config", headers={"x-api-key": "ak_nope"}), 401, contains="invalid api key")
+    assert_error(
+        anon.get("/api/v3.1/org/project/config", headers={"x-api-key": "ak_nope"}),
+        401,
+        contains="invalid api key",
+    )
     assert_error(anon.get("/api/v3.1/org/owner/project/list", headers={"x-org-api-key": "oak_nope"}), 401)
 
 
@@ -31,7 +35,9 @@ def test_request_id_is_echoed_and_generated(anon):
 
 
 def test_project_lifecycle_with_org_key(server, org_client):
-    created = org_client.post("/api/v3/org/owner/project/new", json={"name": "staging-1", "should_create_api_key": True})
+    created = org_client.post(
+        "/api/v3/org/owner/project/new", json={"name": "staging-1", "should_create_api_key": True}
+    )
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["id"].startswith("proj_") and body["api_key"].startswith("ak_")
@@ -80,8 +86,11 @@ def test_project_config_roundtrip(client):
     ).json()
     assert updated["mask_secret_keys_in_connected_account"] is False and updated["display_name"] == "Acme"
     assert client.get("/api/v3/org/project/config").json()["display_name"] == "Acme"
-    assert_error(client.patch("/api/v3/org/project/config", json={"log_visibility_setting": "loud"}), 400,
-                 contains="log_visibility_setting")
+    assert_error(
+        client.patch("/api/v3/org/project/config", json={"log_visibility_setting": "loud"}),
+        400,
+        contains="log_visibility_setting",
+    )
     assert_error(client.patch("/api/v3/org/project/config", json={"nope": 1}), 400, contains="nope")
 
 
@@ -104,7 +113,10 @@ def test_cli_creates_project_without_server(tmp_path):
     env.pop("VALETKEY_DATABASE_URL", None)
     out = subprocess.run(
         [sys.executable, "-m", "valetkey", "projects", "create", "cli-made", "--json"],
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     data = json.loads(out.stdout)
     assert data["id"].startswith("proj_") and data["api_key"].startswith("ak_")

@@ -26,8 +26,12 @@ TOOL = "OAUTHDEMO_WHOAMI"
 @pytest.fixture(scope="module")
 def quiet_server(backend, toolkits_dir, request):
     """A server whose background refresher is off: every refresh in these tests is caused by the test."""
-    threaded, running = start_server(database_url_for(backend, request), catalog_dirs=[toolkits_dir],
-                                     refresh_interval=0, refresh_failure_limit=3)
+    threaded, running = start_server(
+        database_url_for(backend, request),
+        catalog_dirs=[toolkits_dir],
+        refresh_interval=0,
+        refresh_failure_limit=3,
+    )
     yield running
     threaded.stop()
 
@@ -84,7 +88,9 @@ def test_short_lived_token_is_refreshed_transparently_on_the_next_execution(quie
     assert stats.refreshes == 1
     after, new = stored(quiet_server, account_id)
     assert new["access_token"] != old["access_token"]
-    assert new["refresh_token"] != old["refresh_token"]  # the sandbox rotates refresh tokens: the new one was saved
+    assert (
+        new["refresh_token"] != old["refresh_token"]
+    )  # the sandbox rotates refresh tokens: the new one was saved
     assert after.expires_at > before.expires_at
     # The fresh token lives an hour: the next execution uses it as is.
     assert execute(api, account_id).json()["successful"]
@@ -94,7 +100,9 @@ def test_short_lived_token_is_refreshed_transparently_on_the_next_execution(quie
 def test_an_upstream_401_refreshes_once_and_retries(quiet_server, sdk, api, provider):
     account_id = connected(sdk, api, provider)
     _, values = stored(quiet_server, account_id)
-    assert provider.providers.oauth2.revoke_token(values["access_token"])  # the provider forgets the token early
+    assert provider.providers.oauth2.revoke_token(
+        values["access_token"]
+    )  # the provider forgets the token early
     result = execute(api, account_id).json()
     assert result["successful"], result
     assert provider.providers.oauth2.stats.refreshes == 1
@@ -166,11 +174,15 @@ def test_refresh_of_an_expired_account_returns_a_new_consent_url(quiet_server, s
     time.sleep(1.1)
     provider.providers.oauth2.fail_next("invalid_grant", 1, grant_type="refresh_token")
     assert execute(api, account_id).status_code == 422
-    r = api.post(f"{V3}/connected_accounts/{account_id}/refresh",
-                 json={"redirect_url": "https://app.example.test/back"})
+    r = api.post(
+        f"{V3}/connected_accounts/{account_id}/refresh",
+        json={"redirect_url": "https://app.example.test/back"},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["status"] == "INITIATED" and body["redirect_url"].startswith(f"{provider.url}/oauth2/authorize")
+    assert body["status"] == "INITIATED" and body["redirect_url"].startswith(
+        f"{provider.url}/oauth2/authorize"
+    )
     from tests.oauth_support import follow, query_of
 
     hops, _ = follow(body["redirect_url"], stop_at="https://app.example.test")

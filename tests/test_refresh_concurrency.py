@@ -49,8 +49,11 @@ async def _execute_many(targets: list[tuple[str, str]], account_id: str) -> list
     """POST one execution per (server_url, api_key) entry, all at once."""
 
     async def one(http: httpx.AsyncClient, url: str, key: str) -> dict:
-        r = await http.post(f"{url}{V3}/tools/execute/OAUTHDEMO_WHOAMI", headers={"x-api-key": key},
-                            json={"connected_account_id": account_id, "arguments": {}})
+        r = await http.post(
+            f"{url}{V3}/tools/execute/OAUTHDEMO_WHOAMI",
+            headers={"x-api-key": key},
+            json={"connected_account_id": account_id, "arguments": {}},
+        )
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -76,9 +79,15 @@ def test_fifty_concurrent_executions_on_an_expired_token_refresh_once(server, pr
 def test_two_processes_on_one_database_refresh_once(backend, toolkits_dir, request, provider):
     """Two server instances (separate engines, pools and in-process locks) sharing one database."""
     url = database_url_for(backend, request)
-    keyring = "ktwoproc:" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")  # one keyring, as in production
-    first_thread, first = start_server(url, catalog_dirs=[toolkits_dir], refresh_interval=0, encryption_keys=keyring)
-    second_thread, second = start_server(url, catalog_dirs=[toolkits_dir], refresh_interval=0, encryption_keys=keyring)
+    keyring = "ktwoproc:" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip(
+        "="
+    )  # one keyring, as in production
+    first_thread, first = start_server(
+        url, catalog_dirs=[toolkits_dir], refresh_interval=0, encryption_keys=keyring
+    )
+    second_thread, second = start_server(
+        url, catalog_dirs=[toolkits_dir], refresh_interval=0, encryption_keys=keyring
+    )
     try:
         keys = first.new_project()
         account_id = expired_account(first.url, keys.api_key, provider)

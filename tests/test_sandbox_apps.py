@@ -24,23 +24,49 @@ def test_apps_are_discovered_and_mounted_under_their_slug():
 
 def test_admin_routes_reset_seed_requests_and_token():
     client = TestClient(create_sandbox_app())
-    seeded = client.post("/_sandbox/github/seed", json={"users": [{"login": "ada"}], "repos": [
-        {"owner": "ada", "name": "engine", "files": {"notes.md": "hi"}, "issues": [{"title": "gears"}],
-         "stargazers": ["octocat"]}]})
+    seeded = client.post(
+        "/_sandbox/github/seed",
+        json={
+            "users": [{"login": "ada"}],
+            "repos": [
+                {
+                    "owner": "ada",
+                    "name": "engine",
+                    "files": {"notes.md": "hi"},
+                    "issues": [{"title": "gears"}],
+                    "stargazers": ["octocat"],
+                }
+            ],
+        },
+    )
     assert seeded.status_code == 201 and seeded.json() == {"users": ["ada"], "repos": ["ada/engine"]}
-    assert client.post("/_sandbox/github/seed", json={"repos": [{"owner": "ada", "name": "engine"}]}).status_code == 400
-    token = client.post("/_sandbox/github/token", json={"subject": "ada", "scopes": ["repo"]}).json()["access_token"]
+    assert (
+        client.post("/_sandbox/github/seed", json={"repos": [{"owner": "ada", "name": "engine"}]}).status_code
+        == 400
+    )
+    token = client.post("/_sandbox/github/token", json={"subject": "ada", "scopes": ["repo"]}).json()[
+        "access_token"
+    ]
     me = client.get("/github/user", headers={"Authorization": f"Bearer {token}"})
     assert me.json()["login"] == "ada" and me.headers["x-oauth-scopes"] == "repo"
-    issues = client.get("/github/repos/ada/engine/issues?state=all", headers={"Authorization": f"token {token}"})
+    issues = client.get(
+        "/github/repos/ada/engine/issues?state=all", headers={"Authorization": f"token {token}"}
+    )
     assert [i["title"] for i in issues.json()] == ["gears"]
     recorded = client.get("/_sandbox/github/requests").json()["requests"]
-    assert [(r["method"], r["path"]) for r in recorded] == [("GET", "/user"), ("GET", "/repos/ada/engine/issues")]
+    assert [(r["method"], r["path"]) for r in recorded] == [
+        ("GET", "/user"),
+        ("GET", "/repos/ada/engine/issues"),
+    ]
     assert recorded[1]["query"] == [["state", "all"]]
     client.post("/_sandbox/github/reset")
     assert client.get("/github/repos/ada/engine").status_code == 404
-    assert [r["path"] for r in client.get("/_sandbox/github/requests").json()["requests"]] == ["/repos/ada/engine"]
-    assert client.get("/github/user", headers={"Authorization": f"Bearer {token}"}).status_code == 200  # tokens survive
+    assert [r["path"] for r in client.get("/_sandbox/github/requests").json()["requests"]] == [
+        "/repos/ada/engine"
+    ]
+    assert (
+        client.get("/github/user", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    )  # tokens survive
 
 
 def _paged(query: str) -> dict:
@@ -58,8 +84,10 @@ def _paged(query: str) -> dict:
 def test_pagination_links_keep_other_parameters_and_cap_page_size():
     first = _paged("?state=open")
     assert first["items"] == [1, 2, 3]
-    assert first["links"] == {"next": "http://testserver/items?state=open&page=2&per_page=3",
-                              "last": "http://testserver/items?state=open&page=3&per_page=3"}
+    assert first["links"] == {
+        "next": "http://testserver/items?state=open&page=2&per_page=3",
+        "last": "http://testserver/items?state=open&page=3&per_page=3",
+    }
     middle = _paged("?page=2&per_page=3")
     assert middle["items"] == [4, 5, 6] and set(middle["links"]) == {"prev", "next", "last", "first"}
     assert _paged("?page=3")["links"].keys() == {"prev", "first"}
@@ -70,9 +98,16 @@ def test_pagination_links_keep_other_parameters_and_cap_page_size():
 def test_rate_limiter_counts_per_key_and_resets_with_the_window():
     now = [1000.0]
     limiter = RateLimiter(limit=2, window_seconds=60, clock=lambda: now[0], resource="core")
-    assert limiter.check("a") == (True, {"X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "1",
-                                         "X-RateLimit-Reset": "1060", "X-RateLimit-Used": "1",
-                                         "X-RateLimit-Resource": "core"})
+    assert limiter.check("a") == (
+        True,
+        {
+            "X-RateLimit-Limit": "2",
+            "X-RateLimit-Remaining": "1",
+            "X-RateLimit-Reset": "1060",
+            "X-RateLimit-Used": "1",
+            "X-RateLimit-Resource": "core",
+        },
+    )
     assert limiter.check("a")[0] and not limiter.check("a")[0] and limiter.check("b")[0]
     now[0] += 61
     assert limiter.check("a")[1]["X-RateLimit-Remaining"] == "1"

@@ -29,7 +29,9 @@ def sandbox_server():
 def sandbox(sandbox_server):
     _, state = sandbox_server
     state.oauth2.reset()
-    state.oauth2.configure(access_token_lifetime=3600.0, rotate_refresh_tokens=True, refresh_reuse_revokes_grant=False)
+    state.oauth2.configure(
+        access_token_lifetime=3600.0, rotate_refresh_tokens=True, refresh_reuse_revokes_grant=False
+    )
     return state
 
 
@@ -40,9 +42,16 @@ def http(sandbox_server, sandbox):
         yield client
 
 
-def authorize(http, *, client_id="sandbox-client", redirect_uri=REDIRECT, verifier=None, **extra) -> httpx.Response:
-    params = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "scope": "read write",
-              "state": "st-" + secrets.token_hex(4)}
+def authorize(
+    http, *, client_id="sandbox-client", redirect_uri=REDIRECT, verifier=None, **extra
+) -> httpx.Response:
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": "read write",
+        "state": "st-" + secrets.token_hex(4),
+    }
     if verifier is not None:
         params |= {"code_challenge": s256_challenge(verifier), "code_challenge_method": "S256"}
     params |= extra
@@ -72,7 +81,12 @@ def token(http, data: dict, *, secret="sandbox-secret", client_id="sandbox-clien
 
 
 def exchange(http, code, verifier, **overrides) -> httpx.Response:
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+    }
     data |= overrides
     return token(http, {k: v for k, v in data.items() if v is not None})
 
@@ -112,7 +126,11 @@ def test_full_authorization_code_flow(http, sandbox):
     me = http.get("/oauth2/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.json() == {"sub": "sandbox-user", "client_id": "sandbox-client", "scope": "read write"}
     grant = sandbox.oauth2.validate_access_token(body["access_token"])
-    assert grant.subject == "sandbox-user" and grant.has_scopes("read", "write") and not grant.has_scopes("admin")
+    assert (
+        grant.subject == "sandbox-user"
+        and grant.has_scopes("read", "write")
+        and not grant.has_scopes("admin")
+    )
     assert sandbox.oauth2.stats.code_exchanges == 1
 
 
@@ -186,7 +204,9 @@ def test_missing_redirect_uri_at_token_fails(http):
 
 
 def test_registered_clients_match_redirect_uris_exactly(http, sandbox):
-    sandbox.oauth2.register_client(OAuth2Client("exact", "exact-secret", redirect_uris=("https://app.example/cb",)))
+    sandbox.oauth2.register_client(
+        OAuth2Client("exact", "exact-secret", redirect_uris=("https://app.example/cb",))
+    )
     ok = authorize(http, client_id="exact", redirect_uri="https://app.example/cb")
     assert callback_params(ok, "https://app.example/cb")["code"]
     for bad in ("https://app.example/cb/", "https://app.example/cb?x=1", "https://app.example/CB", REDIRECT):
@@ -208,7 +228,12 @@ def test_non_loopback_redirect_refused_for_default_client(http):
 def test_wrong_client_secret_fails(http):
     verifier = new_verifier()
     code = get_code(http, verifier)
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+    }
     response = token(http, data, secret="wrong")
     assert_oauth_error(response, "invalid_client", 401)
     basic = base64.b64encode(b"sandbox-client:wrong").decode()
@@ -220,7 +245,12 @@ def test_wrong_client_secret_fails(http):
 def test_http_basic_client_authentication(http):
     verifier = new_verifier()
     code = get_code(http, verifier)
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+    }
     response = http.post("/oauth2/token", data=data, auth=("sandbox-client", "sandbox-secret"))
     assert response.status_code == 200, response.text
 
@@ -229,7 +259,12 @@ def test_public_client_needs_pkce_and_no_secret(http):
     assert callback_params(authorize(http, client_id="sandbox-public-client"))["error"] == "invalid_request"
     verifier = new_verifier()
     code = callback_params(authorize(http, client_id="sandbox-public-client", verifier=verifier))["code"]
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+    }
     assert token(http, data, client_id="sandbox-public-client", secret=None).status_code == 200
 
 
@@ -264,9 +299,13 @@ def test_refresh_token_reuse_can_revoke_the_grant(http, sandbox):
 
 def test_refresh_cannot_widen_scopes(http):
     first = tokens_for(http)
-    response = token(http, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"], "scope": "admin"})
+    response = token(
+        http, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"], "scope": "admin"}
+    )
     assert_oauth_error(response, "invalid_scope")
-    narrowed = token(http, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"], "scope": "read"})
+    narrowed = token(
+        http, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"], "scope": "read"}
+    )
     assert narrowed.json()["scope"] == "read"
 
 
@@ -280,7 +319,9 @@ def test_revoke_access_and_refresh_tokens(http, sandbox):
     assert refresh(http, first["refresh_token"]).status_code == 200
 
     second = tokens_for(http)
-    response = http.post("/oauth2/revoke", data={**auth, "token": second["refresh_token"], "token_type_hint": "refresh_token"})
+    response = http.post(
+        "/oauth2/revoke", data={**auth, "token": second["refresh_token"], "token_type_hint": "refresh_token"}
+    )
     assert response.status_code == 200
     assert_oauth_error(refresh(http, second["refresh_token"]), "invalid_grant")
     assert sandbox.oauth2.validate_access_token(second["access_token"]) is None  # RFC 7009 §2.1
@@ -299,7 +340,12 @@ def test_access_token_expires_with_tiny_lifetime(http, sandbox):
     time.sleep(0.3)
     assert http.get("/oauth2/userinfo", headers=headers).status_code == 401
     renewed = refresh(http, body["refresh_token"]).json()
-    assert http.get("/oauth2/userinfo", headers={"Authorization": f"Bearer {renewed['access_token']}"}).status_code == 200
+    assert (
+        http.get(
+            "/oauth2/userinfo", headers={"Authorization": f"Bearer {renewed['access_token']}"}
+        ).status_code
+        == 200
+    )
 
 
 def test_denial_by_query_flag_and_by_fault(http, sandbox):
@@ -368,8 +414,11 @@ def test_token_endpoint_rejects_bad_requests(http):
     assert_oauth_error(token(http, {"grant_type": "authorization_code"}), "invalid_request")
     response = http.post("/oauth2/token", json={"grant_type": "refresh_token"})
     assert_oauth_error(response, "invalid_request")
-    response = http.post("/oauth2/token", content="grant_type=a&grant_type=b&client_id=sandbox-client",
-                         headers={"content-type": "application/x-www-form-urlencoded"})
+    response = http.post(
+        "/oauth2/token",
+        content="grant_type=a&grant_type=b&client_id=sandbox-client",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert_oauth_error(response, "invalid_request")
 
 

@@ -53,8 +53,13 @@ def code_for(provider: OAuth2Provider, verifier: str | None = None, **params) ->
 
 
 def exchange(provider, code, verifier=None, **form):
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-            "client_id": "app", "client_secret": "app-secret"} | form
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "client_id": "app",
+        "client_secret": "app-secret",
+    } | form
     if verifier:
         data["code_verifier"] = verifier
     return provider.token_request(data)
@@ -62,12 +67,20 @@ def exchange(provider, code, verifier=None, **form):
 
 def refresh(provider, token):
     return provider.token_request(
-        {"grant_type": "refresh_token", "refresh_token": token, "client_id": "app", "client_secret": "app-secret"}
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": token,
+            "client_id": "app",
+            "client_secret": "app-secret",
+        }
     )
 
 
 def test_s256_challenge_matches_rfc7636_appendix_b():
-    assert s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert (
+        s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+        == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    )
 
 
 def test_access_token_expiry_follows_the_clock():
@@ -99,8 +112,12 @@ def test_quirks_slack_like_response():
         return {"id": grant.subject, "scope": "chat:write"}
 
     provider = make_provider(
-        scope_separator=",", token_type="bot", access_token_lifetime=None, issue_refresh_tokens=False,
-        access_token_prefix="xoxb-", extra_token_fields={"ok": True, "authed_user": authed_user},
+        scope_separator=",",
+        token_type="bot",
+        access_token_lifetime=None,
+        issue_refresh_tokens=False,
+        access_token_prefix="xoxb-",
+        extra_token_fields={"ok": True, "authed_user": authed_user},
     )
     body = exchange(provider, code_for(provider, scope="chat:write,channels:read"))
     assert body["access_token"].startswith("xoxb-")
@@ -129,13 +146,17 @@ def test_basic_credentials_are_form_decoded():
     provider.register_client(OAuth2Client("a b", "s:e&c+r", redirect_uris=(REDIRECT,)))
     code = code_for(provider, client_id="a b")
     header = httpx.BasicAuth("a+b", "s%3Ae%26c%2Br")._auth_header  # RFC 6749 §2.3.1 encoding
-    body = provider.token_request({"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}, header)
+    body = provider.token_request(
+        {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}, header
+    )
     assert body["access_token"]
 
 
 def test_plain_pkce_and_require_pkce():
     provider = make_provider(require_pkce=True)
-    location = provider.authorization_request({"response_type": "code", "client_id": "app", "redirect_uri": REDIRECT})
+    location = provider.authorization_request(
+        {"response_type": "code", "client_id": "app", "redirect_uri": REDIRECT}
+    )
     assert "error=invalid_request" in location
     verifier = secrets.token_urlsafe(50)
     location = provider.authorization_request(
@@ -217,10 +238,16 @@ def test_racing_refreshes_of_one_token_succeed_exactly_once():
 def app_emulator():
     """A GitHub-like app: OAuth at GitHub's paths, form-encoded tokens unless JSON is asked for,
     and an API route guarded by bearer tokens."""
-    provider = OAuth2Provider(OAuth2Config(
-        token_response_format="negotiate", token_type="bearer", scope_separator=",",
-        access_token_lifetime=None, issue_refresh_tokens=False, access_token_prefix="gho_",
-    ))
+    provider = OAuth2Provider(
+        OAuth2Config(
+            token_response_format="negotiate",
+            token_type="bearer",
+            scope_separator=",",
+            access_token_lifetime=None,
+            issue_refresh_tokens=False,
+            access_token_prefix="gho_",
+        )
+    )
     provider.register_client(OAuth2Client("gh-app", "gh-secret", allow_loopback_redirects=True))
 
     async def user(request: Request):
@@ -231,9 +258,15 @@ def app_emulator():
             return bearer_challenge("insufficient_scope", "needs read:user", scope="read:user")
         return JSONResponse({"login": grant.subject})
 
-    routes = oauth2_routes(provider, paths=OAuth2Paths(
-        authorize="/login/oauth/authorize", token="/login/oauth/access_token", revoke=None, userinfo=None,
-    ))
+    routes = oauth2_routes(
+        provider,
+        paths=OAuth2Paths(
+            authorize="/login/oauth/authorize",
+            token="/login/oauth/access_token",
+            revoke=None,
+            userinfo=None,
+        ),
+    )
     routes.append(Route("/api/user", user))
     server = ThreadedServer(Starlette(routes=routes)).start()
     yield server.url, provider
@@ -245,13 +278,23 @@ def test_custom_paths_quirky_format_and_bearer_guard(app_emulator):
     redirect = "http://127.0.0.1:9999/cb"
     with httpx.Client(base_url=url, follow_redirects=False) as http:
         assert http.get("/oauth2/authorize").status_code == 404
-        params = {"response_type": "code", "client_id": "gh-app", "redirect_uri": redirect, "scope": "repo,read:user",
-                  "state": "abc"}
+        params = {
+            "response_type": "code",
+            "client_id": "gh-app",
+            "redirect_uri": redirect,
+            "scope": "repo,read:user",
+            "state": "abc",
+        }
         location = http.get("/login/oauth/authorize", params=params).headers["location"]
         query = parse_qs(urlsplit(location).query)
         assert query["state"] == ["abc"]
-        data = {"grant_type": "authorization_code", "code": query["code"][0], "redirect_uri": redirect,
-                "client_id": "gh-app", "client_secret": "gh-secret"}
+        data = {
+            "grant_type": "authorization_code",
+            "code": query["code"][0],
+            "redirect_uri": redirect,
+            "client_id": "gh-app",
+            "client_secret": "gh-secret",
+        }
         response = http.post("/login/oauth/access_token", data=data)
         assert response.headers["content-type"].startswith("application/x-www-form-urlencoded")
         body = dict(parse_qsl(response.text))
@@ -278,7 +321,12 @@ def test_racing_refreshes_over_http(sandbox_http):
     http, provider = sandbox_http
     provider.register_client(OAuth2Client("race", "race-secret", allow_loopback_redirects=True))
     token = provider.issue_tokens("race", "u", ("read",))["refresh_token"]
-    data = {"grant_type": "refresh_token", "refresh_token": token, "client_id": "race", "client_secret": "race-secret"}
+    data = {
+        "grant_type": "refresh_token",
+        "refresh_token": token,
+        "client_id": "race",
+        "client_secret": "race-secret",
+    }
     before = provider.stats.refreshes
     with ThreadPoolExecutor(12) as pool:
         statuses = list(pool.map(lambda _: http.post("/oauth2/token", data=data).status_code, range(12)))

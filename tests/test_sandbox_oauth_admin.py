@@ -36,13 +36,18 @@ def code_flow(http, client_id, secret, redirect_uri) -> httpx.Response:
     params = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "state": "s"}
     location = http.get("/oauth2/authorize", params=params).headers["location"]
     code = parse_qs(urlsplit(location).query)["code"][0]
-    return http.post("/oauth2/token", data={"grant_type": "authorization_code", "code": code,
-                                             "redirect_uri": redirect_uri}, auth=(client_id, secret))
+    return http.post(
+        "/oauth2/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
+        auth=(client_id, secret),
+    )
 
 
 def test_register_client_then_flow(http):
-    created = http.post("/_sandbox/oauth2/clients", json={"redirect_uris": ["https://app.example/cb"],
-                                                         "default_scopes": ["repo"]})
+    created = http.post(
+        "/_sandbox/oauth2/clients",
+        json={"redirect_uris": ["https://app.example/cb"], "default_scopes": ["repo"]},
+    )
     assert created.status_code == 201
     client = created.json()
     assert client["client_id"] and client["client_secret"] and client["allow_loopback_redirects"] is False
@@ -50,14 +55,22 @@ def test_register_client_then_flow(http):
     assert http.get("/_sandbox/oauth2/clients/nobody").status_code == 404
     response = code_flow(http, client["client_id"], client["client_secret"], "https://app.example/cb")
     assert response.status_code == 200 and response.json()["scope"] == "repo"
-    refused = http.get("/oauth2/authorize", params={"response_type": "code", "client_id": client["client_id"],
-                                                    "redirect_uri": "http://127.0.0.1:1/cb"})
+    refused = http.get(
+        "/oauth2/authorize",
+        params={
+            "response_type": "code",
+            "client_id": client["client_id"],
+            "redirect_uri": "http://127.0.0.1:1/cb",
+        },
+    )
     assert refused.status_code == 400
 
 
 def test_faults_over_http(http):
     tokens = code_flow(http, "sandbox-client", "sandbox-secret", "http://localhost:5000/cb").json()
-    armed = http.post("/_sandbox/oauth2/faults", json={"kind": "invalid_grant", "count": 2, "grant_type": "refresh_token"})
+    armed = http.post(
+        "/_sandbox/oauth2/faults", json={"kind": "invalid_grant", "count": 2, "grant_type": "refresh_token"}
+    )
     assert armed.status_code == 201 and armed.json()["endpoint"] == "token"
     assert http.get("/_sandbox/oauth2/faults").json()["faults"][0]["remaining"] == 2
     data = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
@@ -68,8 +81,14 @@ def test_faults_over_http(http):
     assert http.post("/oauth2/token", data=data, auth=auth).status_code == 200
 
     http.post("/_sandbox/oauth2/faults", json={"kind": "deny"})
-    location = http.get("/oauth2/authorize", params={"response_type": "code", "client_id": "sandbox-client",
-                                                     "redirect_uri": "http://localhost:5000/cb"}).headers["location"]
+    location = http.get(
+        "/oauth2/authorize",
+        params={
+            "response_type": "code",
+            "client_id": "sandbox-client",
+            "redirect_uri": "http://localhost:5000/cb",
+        },
+    ).headers["location"]
     assert "error=access_denied" in location
 
     http.post("/_sandbox/oauth2/faults", json={"kind": "server_error", "status": 500})
@@ -85,16 +104,30 @@ def test_faults_over_http(http):
 
 def test_config_and_minted_tokens(http, server):
     _, sandbox = server
-    assert http.patch("/_sandbox/oauth2/config", json={"access_token_lifetime": 0.2}).json()["access_token_lifetime"] == 0.2
-    minted = http.post("/_sandbox/oauth2/tokens", json={"client_id": "sandbox-client", "subject": "zoe",
-                                                        "scopes": ["a", "b"]})
+    assert (
+        http.patch("/_sandbox/oauth2/config", json={"access_token_lifetime": 0.2}).json()[
+            "access_token_lifetime"
+        ]
+        == 0.2
+    )
+    minted = http.post(
+        "/_sandbox/oauth2/tokens",
+        json={"client_id": "sandbox-client", "subject": "zoe", "scopes": ["a", "b"]},
+    )
     assert minted.status_code == 201 and minted.json()["expires_in"] == 0.2
     headers = {"Authorization": f"Bearer {minted.json()['access_token']}"}
     assert http.get("/oauth2/userinfo", headers=headers).json()["sub"] == "zoe"
     time.sleep(0.3)
     assert http.get("/oauth2/userinfo", headers=headers).status_code == 401
-    assert http.patch("/_sandbox/oauth2/config", json={"access_token_lifetime": None}).json()["access_token_lifetime"] is None
-    assert "expires_in" not in http.post("/_sandbox/oauth2/tokens", json={"client_id": "sandbox-client"}).json()
+    assert (
+        http.patch("/_sandbox/oauth2/config", json={"access_token_lifetime": None}).json()[
+            "access_token_lifetime"
+        ]
+        is None
+    )
+    assert (
+        "expires_in" not in http.post("/_sandbox/oauth2/tokens", json={"client_id": "sandbox-client"}).json()
+    )
 
 
 @pytest.mark.parametrize(
@@ -128,9 +161,14 @@ def test_admin_config_bad_input_is_400(http):
 
 
 def test_oauth1_admin(http):
-    created = http.post("/_sandbox/oauth1/consumers", json={"key": "ck", "secret": "cs", "callback_uris": ["https://a/cb"]})
+    created = http.post(
+        "/_sandbox/oauth1/consumers", json={"key": "ck", "secret": "cs", "callback_uris": ["https://a/cb"]}
+    )
     assert created.status_code == 201 and created.json()["key"] == "ck"
-    assert http.post("/_sandbox/oauth1/faults", json={"kind": "slow", "delay_ms": 10}).json()["endpoint"] == "access_token"
+    assert (
+        http.post("/_sandbox/oauth1/faults", json={"kind": "slow", "delay_ms": 10}).json()["endpoint"]
+        == "access_token"
+    )
     assert http.get("/_sandbox/oauth1/faults").json()["faults"][0]["kind"] == "slow"
     assert http.get("/_sandbox/oauth1/stats").json()["request_tokens"] == 0
 
@@ -139,7 +177,8 @@ def test_cli_serves_the_sandbox():
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "valetkey.cli.sandbox", "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 20
@@ -152,8 +191,14 @@ def test_cli_serves_the_sandbox():
                 assert time.monotonic() < deadline, "sandbox did not start"
                 time.sleep(0.1)
         assert health.json() == {"status": "ok"}
-        response = httpx.get(f"http://127.0.0.1:{port}/oauth2/authorize", params={
-            "response_type": "code", "client_id": "sandbox-client", "redirect_uri": "http://127.0.0.1:3000/cb"})
+        response = httpx.get(
+            f"http://127.0.0.1:{port}/oauth2/authorize",
+            params={
+                "response_type": "code",
+                "client_id": "sandbox-client",
+                "redirect_uri": "http://127.0.0.1:3000/cb",
+            },
+        )
         assert response.status_code == 302 and "code=" in response.headers["location"]
     finally:
         process.terminate()

@@ -15,30 +15,65 @@ from valetkey.search.text import stem, terms, words
 
 
 def tool(slug: str, name: str, description: str, args=(), tags=()) -> Tool:
-    return Tool(slug=slug, toolkit=slug.split("_")[0].lower(), name=name, description=description,
-                input_schema={"type": "object", "properties": {a: {"type": "string"} for a in args}},
-                output_schema={}, tags=tuple(tags))
+    return Tool(
+        slug=slug,
+        toolkit=slug.split("_")[0].lower(),
+        name=name,
+        description=description,
+        input_schema={"type": "object", "properties": {a: {"type": "string"} for a in args}},
+        output_schema={},
+        tags=tuple(tags),
+    )
 
 
 def toolkit(slug: str, name: str, tools: list[Tool]) -> Toolkit:
-    return Toolkit(slug=slug, name=name, description=f"{name} toolkit", logo="", categories=(), base_url="",
-                   auth_schemes=(), versions=("20250101_00",), tools=tuple(tools))
+    return Toolkit(
+        slug=slug,
+        name=name,
+        description=f"{name} toolkit",
+        logo="",
+        categories=(),
+        base_url="",
+        auth_schemes=(),
+        versions=("20250101_00",),
+        tools=tuple(tools),
+    )
 
 
 TOOLS = {
     "chat": [
-        tool("CHAT_SEND_MESSAGE", "Send a message", "Posts a message to a channel or a direct message.",
-             ["channel", "text"], ["important"]),
+        tool(
+            "CHAT_SEND_MESSAGE",
+            "Send a message",
+            "Posts a message to a channel or a direct message.",
+            ["channel", "text"],
+            ["important"],
+        ),
         tool("CHAT_LIST_CHANNELS", "List channels", "Lists the channels of the workspace.", ["limit"]),
-        tool("CHAT_DELETE_MESSAGE", "Delete a message", "Deletes a message from a channel.", ["channel", "ts"]),
+        tool(
+            "CHAT_DELETE_MESSAGE", "Delete a message", "Deletes a message from a channel.", ["channel", "ts"]
+        ),
     ],
     "code": [
-        tool("CODE_CREATE_ISSUE", "Create an issue", "Opens a new issue in a repository to report a bug.",
-             ["owner", "repo", "title"], ["important"]),
-        tool("CODE_CREATE_A_PULL_REQUEST", "Create a pull request", "Opens a pull request from a branch.",
-             ["owner", "repo", "head", "base"]),
-        tool("CODE_LIST_ISSUES", "List issues", "Lists the issues of a repository. See CODE_CREATE_ISSUE.",
-             ["owner", "repo"]),
+        tool(
+            "CODE_CREATE_ISSUE",
+            "Create an issue",
+            "Opens a new issue in a repository to report a bug.",
+            ["owner", "repo", "title"],
+            ["important"],
+        ),
+        tool(
+            "CODE_CREATE_A_PULL_REQUEST",
+            "Create a pull request",
+            "Opens a pull request from a branch.",
+            ["owner", "repo", "head", "base"],
+        ),
+        tool(
+            "CODE_LIST_ISSUES",
+            "List issues",
+            "Lists the issues of a repository. See CODE_CREATE_ISSUE.",
+            ["owner", "repo"],
+        ),
     ],
     "tracker": [
         tool("TRACKER_CREATE_ISSUE", "Create issue", "Creates an issue in a team.", ["team_id", "title"]),
@@ -61,13 +96,23 @@ def slugs(hits) -> list[str]:
 
 def test_words_split_identifiers_of_every_case():
     assert words("GITHUB_CREATE_ISSUE") == ["github", "create", "issue"]
-    assert words("timeMin issue_number HTTPServer ENG-42") == ["time", "min", "issue", "number", "http", "server",
-                                                             "eng", "42"]
+    assert words("timeMin issue_number HTTPServer ENG-42") == [
+        "time",
+        "min",
+        "issue",
+        "number",
+        "http",
+        "server",
+        "eng",
+        "42",
+    ]
 
 
 def test_terms_drop_stop_words_and_stray_letters_and_stem():
     assert terms("What's on my calendar for the meetings?") == ["my", "calendar", stem("meetings")]
-    assert stem("issues") == stem("issue") and stem("labelling") == stem("label") and stem("starred") == "star"
+    assert (
+        stem("issues") == stem("issue") and stem("labelling") == stem("label") and stem("starred") == "star"
+    )
     assert stem("users") == "user" and stem("news") == "news"
 
 
@@ -122,16 +167,19 @@ def test_bm25_weights_scale_a_terms_contribution():
 def test_search_ranks_the_right_tool_first(catalog):
     assert slugs(session_engine(catalog, "send a DM", lambda t: True, 3))[0] == "CHAT_SEND_MESSAGE"
     assert slugs(session_engine(catalog, "open a PR from my branch", lambda t: True, 3))[0] == (
-        "CODE_CREATE_A_PULL_REQUEST")
+        "CODE_CREATE_A_PULL_REQUEST"
+    )
     assert session_engine(catalog, "zzzz qqqq", lambda t: True, 3) == []
     assert session_engine(catalog, "the of a", lambda t: True, 3) == []
 
 
 def test_naming_an_app_boosts_its_tools(catalog):
     assert slugs(session_engine(catalog, "create an issue in the tracker", lambda t: True, 2))[0] == (
-        "TRACKER_CREATE_ISSUE")
+        "TRACKER_CREATE_ISSUE"
+    )
     assert slugs(session_engine(catalog, "create an issue in the code host", lambda t: True, 2))[0] == (
-        "CODE_CREATE_ISSUE")
+        "CODE_CREATE_ISSUE"
+    )
 
 
 def test_slug_mentions_in_descriptions_are_not_indexed(catalog):
@@ -148,8 +196,13 @@ def test_the_session_filter_is_applied_and_asked_only_about_matches(catalog):
 
     hits = session_engine(catalog, "create an issue", allowed, 5)
     assert slugs(hits) == ["TRACKER_CREATE_ISSUE"]
-    assert set(asked) <= {"CODE_CREATE_ISSUE", "TRACKER_CREATE_ISSUE", "CODE_CREATE_A_PULL_REQUEST",
-                          "CODE_LIST_ISSUES", "CHAT_SEND_MESSAGE"}
+    assert set(asked) <= {
+        "CODE_CREATE_ISSUE",
+        "TRACKER_CREATE_ISSUE",
+        "CODE_CREATE_A_PULL_REQUEST",
+        "CODE_LIST_ISSUES",
+        "CHAT_SEND_MESSAGE",
+    }
     assert session_engine(catalog, "create an issue", lambda t: False, 5) == []
 
 
@@ -157,20 +210,27 @@ def test_a_filter_admitting_few_of_many_matches_still_finds_them():
     many = [tool(f"BIG_LIST_THING_{i}", f"List things {i}", "Lists things.") for i in range(300)]
     rare = tool("SMALL_LIST_THINGS", "List things", "Lists things too.")
     cat = Catalog([toolkit("big", "Big", many), toolkit("small", "Small", [rare])])
-    assert slugs(session_engine(cat, "list things", lambda t: t.toolkit == "small", 3)) == ["SMALL_LIST_THINGS"]
+    assert slugs(session_engine(cat, "list things", lambda t: t.toolkit == "small", 3)) == [
+        "SMALL_LIST_THINGS"
+    ]
 
 
 def test_limit_and_tie_order(catalog):
     hits = session_engine(catalog, "message", lambda t: True, 1)
     assert len(hits) == 1
     assert session_engine(catalog, "message", lambda t: True, 0) == []
-    twins = Catalog([toolkit("twin", "Twin", [tool("TWIN_A", "Ping", "Ping."), tool("TWIN_B", "Ping", "Ping.")])])
+    twins = Catalog(
+        [toolkit("twin", "Twin", [tool("TWIN_A", "Ping", "Ping."), tool("TWIN_B", "Ping", "Ping.")])]
+    )
     assert slugs(session_engine(twins, "ping", lambda t: True, 2)) == ["TWIN_A", "TWIN_B"]
 
 
 def test_rank_tools_ranks_only_the_given_tools_and_keeps_them_all_for_an_empty_query(catalog):
     chat = list(TOOLS["chat"])
-    assert slugs(rank_tools(catalog, chat, "delete a message")) == ["CHAT_DELETE_MESSAGE", "CHAT_SEND_MESSAGE"]
+    assert slugs(rank_tools(catalog, chat, "delete a message")) == [
+        "CHAT_DELETE_MESSAGE",
+        "CHAT_SEND_MESSAGE",
+    ]
     assert rank_tools(catalog, chat, "   ") == chat
     assert rank_tools(catalog, chat, "repository") == []
     # Definitions the catalog does not hold are indexed on the fly.
@@ -179,12 +239,36 @@ def test_rank_tools_ranks_only_the_given_tools_and_keeps_them_all_for_an_empty_q
 
 
 def test_only_latest_definitions_are_searched_by_sessions():
-    old = Tool(slug="KIT_PING", toolkit="kit", name="Ping", description="Ping old.", input_schema={},
-               output_schema={}, added_in="20250101_00", removed_in="20250601_00")
-    new = Tool(slug="KIT_PONG", toolkit="kit", name="Pong", description="Ping new.", input_schema={},
-               output_schema={}, added_in="20250601_00")
-    kit = Toolkit(slug="kit", name="Kit", description="", logo="", categories=(), base_url="", auth_schemes=(),
-                  versions=("20250101_00", "20250601_00"), tools=(old, new))
+    old = Tool(
+        slug="KIT_PING",
+        toolkit="kit",
+        name="Ping",
+        description="Ping old.",
+        input_schema={},
+        output_schema={},
+        added_in="20250101_00",
+        removed_in="20250601_00",
+    )
+    new = Tool(
+        slug="KIT_PONG",
+        toolkit="kit",
+        name="Pong",
+        description="Ping new.",
+        input_schema={},
+        output_schema={},
+        added_in="20250601_00",
+    )
+    kit = Toolkit(
+        slug="kit",
+        name="Kit",
+        description="",
+        logo="",
+        categories=(),
+        base_url="",
+        auth_schemes=(),
+        versions=("20250101_00", "20250601_00"),
+        tools=(old, new),
+    )
     cat = Catalog([kit])
     assert slugs(session_engine(cat, "ping", lambda t: True, 5)) == ["KIT_PONG"]
     assert slugs(rank_tools(cat, [old], "ping")) == ["KIT_PING"]

@@ -27,5 +27,7 @@ def test_search_keeps_the_other_filters_and_drops_non_matches(client):
 def test_search_pages_through_ranked_results(client):
     first = client.get(f"{V}/tools", params={"search": "list", "limit": 3}).json()
     assert len(first["items"]) == 3 and first["next_cursor"]
-    second = client.get(f"{V}/tools", params={"search": "list", "limit": 3, "cursor": first["next_cursor"]}).json()
+    second = client.get(
+        f"{V}/tools", params={"search": "list", "limit": 3, "cursor": first["next_cursor"]}
+    ).json()
     assert not {i["slug"] for i in first["items"]} & {i["slug"] for i in second["items"]}

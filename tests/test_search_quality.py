@@ -44,5 +44,7 @@ def test_every_answer_in_the_query_set_is_a_catalog_tool(bench, catalog):
 def test_recall_at_5_of_the_query_set_is_at_least_0_9(bench, catalog):
     result = bench.quality(index_for(catalog), bench.load_queries(catalog=catalog))
     misses = [m for m in result.misses if not m["rank"] or m["rank"] > 5]
-    assert result.recall_at_5 >= 0.9, "\n".join(f"{m['query']!r}: want {m['answers']}, got {m['top']}" for m in misses)
+    assert result.recall_at_5 >= 0.9, "\n".join(
+        f"{m['query']!r}: want {m['answers']}, got {m['top']}" for m in misses
+    )
     assert result.mrr >= 0.75

@@ -17,8 +17,12 @@ from tests.execution_support import make_account
 from tests.oauth_support import V3, follow, oauth_config, query_of
 
 SESSIONS = f"{V3}/tool_router/session"
-META = {"COMPOSIO_SEARCH_TOOLS", "COMPOSIO_MANAGE_CONNECTIONS", "COMPOSIO_MULTI_EXECUTE_TOOL",
-        "COMPOSIO_GET_TOOL_SCHEMAS"}
+META = {
+    "COMPOSIO_SEARCH_TOOLS",
+    "COMPOSIO_MANAGE_CONNECTIONS",
+    "COMPOSIO_MULTI_EXECUTE_TOOL",
+    "COMPOSIO_GET_TOOL_SCHEMAS",
+}
 
 
 def create(client: httpx.Client, **body) -> dict:
@@ -51,8 +55,11 @@ def test_every_create_option_is_kept(composio, client, server, project):
     session = composio.create(
         user_id="user_123",
         toolkits={"enable": ["loopback", "keyed", "oauthdemo"]},
-        tools={"loopback": {"disable": ["LOOPBACK_SLOW"]}, "oauthdemo": ["OAUTHDEMO_WHOAMI"],
-               "keyed": {"tags": {"enable": ["readOnlyHint"]}}},
+        tools={
+            "loopback": {"disable": ["LOOPBACK_SLOW"]},
+            "oauthdemo": ["OAUTHDEMO_WHOAMI"],
+            "keyed": {"tags": {"enable": ["readOnlyHint"]}},
+        },
         tags={"enable": ["readOnlyHint"], "disable": ["destructiveHint"]},
         auth_configs={"oauthdemo": config_id},
         connected_accounts={"keyed": keyed},
@@ -67,19 +74,30 @@ def test_every_create_option_is_kept(composio, client, server, project):
     assert config.connected_accounts == {"keyed": [keyed]}
     assert config.manage_connections.callback_url == "https://app.example.test/chat"
     fetched = client.get(f"{SESSIONS}/{session.session_id}").json()
-    assert fetched["config"] == create(client, user_id="user_123", toolkits={"enable": ["loopback", "keyed",
-                                      "oauthdemo"]}, tools={"loopback": {"disable": ["LOOPBACK_SLOW"]},
-                                      "oauthdemo": {"enable": ["OAUTHDEMO_WHOAMI"]},
-                                      "keyed": {"tags": {"enable": ["readOnlyHint"]}}},
-                                      tags={"enable": ["readOnlyHint"], "disable": ["destructiveHint"]},
-                                      auth_configs={"oauthdemo": config_id}, connected_accounts={"keyed": [keyed]},
-                                      manage_connections={"enable": True,
-                                                          "callback_url": "https://app.example.test/chat"})["config"]
+    assert (
+        fetched["config"]
+        == create(
+            client,
+            user_id="user_123",
+            toolkits={"enable": ["loopback", "keyed", "oauthdemo"]},
+            tools={
+                "loopback": {"disable": ["LOOPBACK_SLOW"]},
+                "oauthdemo": {"enable": ["OAUTHDEMO_WHOAMI"]},
+                "keyed": {"tags": {"enable": ["readOnlyHint"]}},
+            },
+            tags={"enable": ["readOnlyHint"], "disable": ["destructiveHint"]},
+            auth_configs={"oauthdemo": config_id},
+            connected_accounts={"keyed": [keyed]},
+            manage_connections={"enable": True, "callback_url": "https://app.example.test/chat"},
+        )["config"]
+    )
 
 
 def test_toolkit_list_and_disable_forms(composio):
-    assert composio.create(user_id="u", toolkits=["loopback", "keyed"]).config.toolkits.enabled == ["loopback",
-                                                                                                   "keyed"]
+    assert composio.create(user_id="u", toolkits=["loopback", "keyed"]).config.toolkits.enabled == [
+        "loopback",
+        "keyed",
+    ]
     disabled = composio.create(user_id="u", toolkits={"disable": ["keyed"]})
     assert disabled.config.toolkits.disabled == ["keyed"]
     slugs = {t.slug for t in disabled.toolkits(limit=50).items}
@@ -99,43 +117,67 @@ def test_preload_exposes_app_tools(composio):
     assert "KEYED_WHOAMI" in {t["function"]["name"] for t in session.tools()}
 
 
-@pytest.mark.parametrize("body, contains", [
-    ({"toolkits": {"enable": ["keyed"], "disable": ["loopback"]}}, "not both"),
-    ({"toolkits": ["nope"]}, "unknown toolkit"),
-    ({"tools": {"keyed": ["GITHUB_CREATE_ISSUE"]}}, "not tools of keyed"),
-    ({"tags": ["fastHint"]}, "unknown tag"),
-    ({"auth_configs": {"keyed": "ac_missing"}}, "not found"),
-    ({"connected_accounts": {"keyed": "ca_missing"}}, "not found"),
-    ({"connected_accounts": {"keyed": ["ca_a", "ca_b"]}}, "only one account"),
-    ({"user_id": ""}, "user_id"),
-    ({"manage_connections": {"callback_url": "javascript:alert(1)"}}, "callback_url"),
-])
+@pytest.mark.parametrize(
+    "body, contains",
+    [
+        ({"toolkits": {"enable": ["keyed"], "disable": ["loopback"]}}, "not both"),
+        ({"toolkits": ["nope"]}, "unknown toolkit"),
+        ({"tools": {"keyed": ["GITHUB_CREATE_ISSUE"]}}, "not tools of keyed"),
+        ({"tags": ["fastHint"]}, "unknown tag"),
+        ({"auth_configs": {"keyed": "ac_missing"}}, "not found"),
+        ({"connected_accounts": {"keyed": "ca_missing"}}, "not found"),
+        ({"connected_accounts": {"keyed": ["ca_a", "ca_b"]}}, "only one account"),
+        ({"user_id": ""}, "user_id"),
+        ({"manage_connections": {"callback_url": "javascript:alert(1)"}}, "callback_url"),
+    ],
+)
 def test_bad_configs_fail_creation_clearly(client, body, contains):
     assert_error(client.post(SESSIONS, json={"user_id": "u", **body}), 400, contains=contains)
 
 
 def test_pinned_account_must_belong_to_the_session_user(client, server, project):
-    other = make_account(server, project.id, toolkit="keyed", user_id="someone-else", secrets={"api_key": "k"})
-    assert_error(client.post(SESSIONS, json={"user_id": "u", "connected_accounts": {"keyed": [other]}}), 400,
-                 contains="another user")
+    other = make_account(
+        server, project.id, toolkit="keyed", user_id="someone-else", secrets={"api_key": "k"}
+    )
+    assert_error(
+        client.post(SESSIONS, json={"user_id": "u", "connected_accounts": {"keyed": [other]}}),
+        400,
+        contains="another user",
+    )
 
 
 def test_sessions_are_immutable(client):
     session = create(client, toolkits=["keyed"])
     r = client.patch(f"{SESSIONS}/{session['session_id']}", json={"toolkits": {"enable": ["loopback"]}})
     assert_error(r, 400, contains="immutable")
-    assert client.get(f"{SESSIONS}/{session['session_id']}").json()["config"]["toolkits"] == {"enabled": ["keyed"]}
+    assert client.get(f"{SESSIONS}/{session['session_id']}").json()["config"]["toolkits"] == {
+        "enabled": ["keyed"]
+    }
 
 
 def test_another_projects_key_gets_404(client, server):
     session = create(client)
     other = server.new_project()
     with httpx.Client(base_url=server.url, headers={"x-api-key": other.api_key}, timeout=30) as stranger:
-        for method, path in [("GET", ""), ("GET", "/tools"), ("GET", "/toolkits"), ("POST", "/execute"),
-                             ("POST", "/execute_meta"), ("POST", "/link"), ("POST", "/search")]:
-            r = stranger.request(method, f"{SESSIONS}/{session['session_id']}{path}",
-                                 json={"tool_slug": "KEYED_WHOAMI", "slug": "COMPOSIO_SEARCH_TOOLS",
-                                       "toolkit": "keyed", "queries": [{"use_case": "x"}]})
+        for method, path in [
+            ("GET", ""),
+            ("GET", "/tools"),
+            ("GET", "/toolkits"),
+            ("POST", "/execute"),
+            ("POST", "/execute_meta"),
+            ("POST", "/link"),
+            ("POST", "/search"),
+        ]:
+            r = stranger.request(
+                method,
+                f"{SESSIONS}/{session['session_id']}{path}",
+                json={
+                    "tool_slug": "KEYED_WHOAMI",
+                    "slug": "COMPOSIO_SEARCH_TOOLS",
+                    "toolkit": "keyed",
+                    "queries": [{"use_case": "x"}],
+                },
+            )
             assert_error(r, 404, contains="not found")
     assert_error(client.get(f"{SESSIONS}/trs_doesnotexist"), 404)
 
@@ -154,7 +196,9 @@ def test_toolkits_connection_status_filter_and_cursor(composio, server, project)
     listing = session.toolkits()
     by_slug = {t.slug: t for t in listing.items}
     assert set(by_slug) == {"keyed", "oauthdemo", "loopback", "linkdemo"}
-    assert by_slug["keyed"].connection.is_active and by_slug["keyed"].connection.connected_account.id == account
+    assert (
+        by_slug["keyed"].connection.is_active and by_slug["keyed"].connection.connected_account.id == account
+    )
     assert by_slug["oauthdemo"].connection.is_active is False
     assert by_slug["loopback"].is_no_auth and by_slug["loopback"].connection is None
     assert [t.slug for t in session.toolkits(is_connected=True).items] == ["keyed"]
@@ -178,8 +222,12 @@ def test_toolkits_raw_shape(client):
 
 def test_authorize_through_the_sandbox_to_active(composio, client, server, sandbox):
     config_id = oauth_config(client)
-    session = composio.create(user_id="user-auth", toolkits=["oauthdemo"], auth_configs={"oauthdemo": config_id},
-                              manage_connections={"callback_url": "https://app.example.test/chat"})
+    session = composio.create(
+        user_id="user-auth",
+        toolkits=["oauthdemo"],
+        auth_configs={"oauthdemo": config_id},
+        manage_connections={"callback_url": "https://app.example.test/chat"},
+    )
     request = session.authorize("oauthdemo")
     assert request.redirect_url.startswith(f"{server.url}/link/lnk_")
     with httpx.Client(timeout=10) as browser:
@@ -205,7 +253,9 @@ def test_link_without_any_auth_config_or_managed_auth_is_a_clear_error(composio)
 def managed_oauthdemo(server):
     """The operator's managed OAuth app for oauthdemo (the sandbox's client), in $VALETKEY_HOME."""
     path = server.settings.home / "managed_auth.yaml"
-    path.write_text("toolkits:\n  oauthdemo:\n    client_id: sandbox-client\n    client_secret: sandbox-secret\n")
+    path.write_text(
+        "toolkits:\n  oauthdemo:\n    client_id: sandbox-client\n    client_secret: sandbox-secret\n"
+    )
     yield path
     path.unlink()
 
@@ -223,5 +273,8 @@ def test_link_uses_the_managed_auth_config_when_the_operator_has_one(client, man
 
 def test_link_refuses_a_toolkit_outside_the_session(client):
     session = create(client, toolkits=["keyed"])
-    assert_error(client.post(f"{SESSIONS}/{session['session_id']}/link", json={"toolkit": "oauthdemo"}), 400,
-                 contains="not enabled")
+    assert_error(
+        client.post(f"{SESSIONS}/{session['session_id']}/link", json={"toolkit": "oauthdemo"}),
+        400,
+        contains="not enabled",
+    )

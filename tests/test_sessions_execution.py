@@ -24,7 +24,9 @@ def new_session(client: httpx.Client, **body) -> str:
 
 
 def execute(client: httpx.Client, session_id: str, slug: str, arguments: dict | None = None, **extra) -> dict:
-    r = client.post(f"{SESSIONS}/{session_id}/execute", json={"tool_slug": slug, "arguments": arguments or {}, **extra})
+    r = client.post(
+        f"{SESSIONS}/{session_id}/execute", json={"tool_slug": slug, "arguments": arguments or {}, **extra}
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -107,7 +109,9 @@ def test_expired_pinned_account_is_not_replaced_by_another(client, server, proje
 
 
 def test_tools_outside_the_session_do_not_run(client, upstream):
-    session = new_session(client, toolkits=["loopback"], tools={"loopback": {"disable": ["LOOPBACK_ECHO_GET"]}})
+    session = new_session(
+        client, toolkits=["loopback"], tools={"loopback": {"disable": ["LOOPBACK_ECHO_GET"]}}
+    )
     upstream.clear()
     result = execute(client, session, "LOOPBACK_ECHO_GET", {"item_id": "x"})
     assert result["result_type"] == "failed" and "not enabled" in result["error"]
@@ -128,18 +132,27 @@ def test_unknown_meta_or_tool_slug(client):
 def test_multi_execute_runs_in_parallel_and_reports_failures_per_call(client, server, project):
     keyed(server, project, "alice", "alices-key")
     session = new_session(client, toolkits=["keyed", "loopback"])
-    result = meta(client, session, "COMPOSIO_MULTI_EXECUTE_TOOL", {"tools": [
-        {"tool_slug": "KEYED_WHOAMI", "arguments": {}},
-        {"tool_slug": "LOOPBACK_STATUS", "arguments": {"code": 404}},
-        {"tool_slug": "LOOPBACK_PY_SUM", "arguments": {"a": 1, "b": 2}},
-        {"tool_slug": "GITHUB_CREATE_ISSUE", "arguments": {}},
-    ]})
+    result = meta(
+        client,
+        session,
+        "COMPOSIO_MULTI_EXECUTE_TOOL",
+        {
+            "tools": [
+                {"tool_slug": "KEYED_WHOAMI", "arguments": {}},
+                {"tool_slug": "LOOPBACK_STATUS", "arguments": {"code": 404}},
+                {"tool_slug": "LOOPBACK_PY_SUM", "arguments": {"a": 1, "b": 2}},
+                {"tool_slug": "GITHUB_CREATE_ISSUE", "arguments": {}},
+            ]
+        },
+    )
     data = result["data"]
     assert result["result_type"] == "failed" and result["error"] == "2 out of 4 tools failed"
     assert (data["total_count"], data["success_count"], data["error_count"]) == (4, 2, 2)
     first, second, third, fourth = data["results"]
     assert [r["index"] for r in data["results"]] == [0, 1, 2, 3]
-    assert first["response"]["successful"] and first["response"]["data"]["headers"]["x-api-key"] == "alices-key"
+    assert (
+        first["response"]["successful"] and first["response"]["data"]["headers"]["x-api-key"] == "alices-key"
+    )
     assert not second["response"]["successful"] and second["error"]
     assert third["response"]["successful"], third
     assert "not enabled" in fourth["error"]
@@ -161,8 +174,10 @@ def test_multi_execute_caps_at_20(client):
 def test_search_only_returns_what_the_session_allows(client, server, project):
     keyed(server, project, "alice", "k")
     session = new_session(client, toolkits=["keyed", "loopback"], tags=["readOnlyHint"])
-    r = client.post(f"{SESSIONS}/{session}/search", json={"queries": [{"use_case": "create an item"},
-                                                                       {"use_case": "who am I keyed"}]})
+    r = client.post(
+        f"{SESSIONS}/{session}/search",
+        json={"queries": [{"use_case": "create an item"}, {"use_case": "who am I keyed"}]},
+    )
     parsed = SessionSearchResponse.model_validate(r.json())
     create_hits, whoami_hits = parsed.results
     assert "LOOPBACK_CREATE_ITEM" not in create_hits.primary_tool_slugs  # not read-only
@@ -170,8 +185,14 @@ def test_search_only_returns_what_the_session_allows(client, server, project):
     assert whoami_hits.recommended_plan_steps and parsed.session.id == session
     statuses = {s.toolkit: s for s in parsed.toolkit_connection_statuses}
     assert statuses["keyed"].has_active_connection is True
-    assert set(parsed.tool_schemas) <= {"KEYED_WHOAMI", "LOOPBACK_ECHO_GET", "LOOPBACK_FLAKY_READ", "LOOPBACK_STATUS",
-                                        "LOOPBACK_SLOW", "LOOPBACK_PY_SUM"}
+    assert set(parsed.tool_schemas) <= {
+        "KEYED_WHOAMI",
+        "LOOPBACK_ECHO_GET",
+        "LOOPBACK_FLAKY_READ",
+        "LOOPBACK_STATUS",
+        "LOOPBACK_SLOW",
+        "LOOPBACK_PY_SUM",
+    }
     assert parsed.tool_schemas["KEYED_WHOAMI"].input_schema == {"type": "object", "properties": {}}
 
 
@@ -179,17 +200,24 @@ def test_search_meta_tool_reports_missing_connections_and_pitfalls(client):
     session = new_session(client, toolkits=["keyed", "loopback"])
     result = meta(client, session, "COMPOSIO_SEARCH_TOOLS", {"queries": [{"use_case": "keyed who am i"}]})
     data = result["data"]
-    assert data["toolkit_connection_statuses"][0] == {**data["toolkit_connection_statuses"][0],
-                                                      "toolkit": "keyed", "has_active_connection": False}
+    assert data["toolkit_connection_statuses"][0] == {
+        **data["toolkit_connection_statuses"][0],
+        "toolkit": "keyed",
+        "has_active_connection": False,
+    }
     assert any("COMPOSIO_MANAGE_CONNECTIONS" in step for step in data["results"][0]["recommended_plan_steps"])
-    status = meta(client, session, "COMPOSIO_SEARCH_TOOLS", {"queries": [{"use_case": "loopback status code"}]})
+    status = meta(
+        client, session, "COMPOSIO_SEARCH_TOOLS", {"queries": [{"use_case": "loopback status code"}]}
+    )
     pitfalls = status["data"]["results"][0]["known_pitfalls"]
     assert any("LOOPBACK_STATUS requires code" in p for p in pitfalls), pitfalls
 
 
 def test_get_tool_schemas_respects_the_session(client):
     session = new_session(client, toolkits=["loopback"])
-    result = meta(client, session, "COMPOSIO_GET_TOOL_SCHEMAS", {"tool_slugs": ["LOOPBACK_STATUS", "KEYED_WHOAMI"]})
+    result = meta(
+        client, session, "COMPOSIO_GET_TOOL_SCHEMAS", {"tool_slugs": ["LOOPBACK_STATUS", "KEYED_WHOAMI"]}
+    )
     assert list(result["data"]["tool_schemas"]) == ["LOOPBACK_STATUS"]
     assert result["data"]["not_found"] == ["KEYED_WHOAMI"]
     assert result["data"]["tool_schemas"]["LOOPBACK_STATUS"]["input_schema"]["required"] == ["code"]
@@ -201,15 +229,25 @@ def test_get_tool_schemas_respects_the_session(client):
 def test_manage_connections_reports_each_toolkit(client, server, project):
     keyed(server, project, "alice", "k")
     session = new_session(client, toolkits=["keyed", "oauthdemo", "loopback", "linkdemo"])
-    link_config = client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": "linkdemo"}, "auth_config": {
-        "type": "use_custom_auth", "auth_scheme": "BEARER_TOKEN"}}).json()["auth_config"]["id"]
-    result = meta(client, session, "COMPOSIO_MANAGE_CONNECTIONS",
-                  {"toolkits": ["keyed", "loopback", "linkdemo", "oauthdemo", "slack"]})
+    link_config = client.post(
+        f"{V3}/auth_configs",
+        json={
+            "toolkit": {"slug": "linkdemo"},
+            "auth_config": {"type": "use_custom_auth", "auth_scheme": "BEARER_TOKEN"},
+        },
+    ).json()["auth_config"]["id"]
+    result = meta(
+        client,
+        session,
+        "COMPOSIO_MANAGE_CONNECTIONS",
+        {"toolkits": ["keyed", "loopback", "linkdemo", "oauthdemo", "slack"]},
+    )
     results = result["data"]["results"]
     assert results["keyed"]["status"] == "active"
     assert results["loopback"]["status"] == "no_auth_required"
     assert results["linkdemo"]["status"] == "initiated" and results["linkdemo"]["redirect_url"].startswith(
-        f"{server.url}/link/lnk_")
+        f"{server.url}/link/lnk_"
+    )
     account = client.get(f"{V3}/connected_accounts/{results['linkdemo']['connected_account_id']}").json()
     assert account["auth_config"]["id"] == link_config and account["user_id"] == "alice"
     assert results["oauthdemo"]["status"] == "failed" and "managed" in results["oauthdemo"]["error"]
@@ -225,27 +263,49 @@ def test_meta_tools_through_tools_execute(composio, client, server, project):
     session = new_session(client, toolkits=["keyed"])
     tool = composio.tools.get_raw_composio_tool_by_slug("COMPOSIO_MULTI_EXECUTE_TOOL")
     assert tool.toolkit.slug == "composio" and "session_id" in tool.input_parameters["properties"]
-    out = composio.tools.execute("COMPOSIO_MULTI_EXECUTE_TOOL", {
-        "session_id": session, "tools": [{"tool_slug": "KEYED_WHOAMI", "arguments": {}}]},
-        user_id="alice", dangerously_skip_version_check=True)
-    assert out["successful"] and out["data"]["results"][0]["response"]["data"]["headers"]["x-api-key"] == "alices-key"
-    r = client.post(f"{V3}/tools/execute/COMPOSIO_MULTI_EXECUTE_TOOL", json={
-        "user_id": "mallory", "arguments": {"session_id": session, "tools": [{"tool_slug": "KEYED_WHOAMI"}]}})
+    out = composio.tools.execute(
+        "COMPOSIO_MULTI_EXECUTE_TOOL",
+        {"session_id": session, "tools": [{"tool_slug": "KEYED_WHOAMI", "arguments": {}}]},
+        user_id="alice",
+        dangerously_skip_version_check=True,
+    )
+    assert (
+        out["successful"]
+        and out["data"]["results"][0]["response"]["data"]["headers"]["x-api-key"] == "alices-key"
+    )
+    r = client.post(
+        f"{V3}/tools/execute/COMPOSIO_MULTI_EXECUTE_TOOL",
+        json={
+            "user_id": "mallory",
+            "arguments": {"session_id": session, "tools": [{"tool_slug": "KEYED_WHOAMI"}]},
+        },
+    )
     assert_error(r, 400, contains="another user_id")
-    fresh = client.post(f"{V3}/tools/execute/COMPOSIO_SEARCH_TOOLS", json={
-        "user_id": "carol", "arguments": {"queries": [{"use_case": "keyed whoami"}]}}).json()
+    fresh = client.post(
+        f"{V3}/tools/execute/COMPOSIO_SEARCH_TOOLS",
+        json={"user_id": "carol", "arguments": {"queries": [{"use_case": "keyed whoami"}]}},
+    ).json()
     assert fresh["successful"] and fresh["data"]["session"]["generate_id"] is True
     assert client.get(f"{SESSIONS}/{fresh['data']['session']['id']}").json()["config"]["user_id"] == "carol"
     assert_error(client.get(f"{V3}/tools/COMPOSIO_NOT_A_TOOL"), 404)
     other = server.new_project()
     with httpx.Client(base_url=server.url, headers={"x-api-key": other.api_key}, timeout=30) as stranger:
-        r = stranger.post(f"{V3}/tools/execute/COMPOSIO_SEARCH_TOOLS", json={
-            "user_id": "alice", "arguments": {"session_id": session, "queries": [{"use_case": "x"}]}})
+        r = stranger.post(
+            f"{V3}/tools/execute/COMPOSIO_SEARCH_TOOLS",
+            json={"user_id": "alice", "arguments": {"session_id": session, "queries": [{"use_case": "x"}]}},
+        )
         assert_error(r, 404)
 
 
-@pytest.mark.parametrize("slug", ["COMPOSIO_SEARCH_TOOLS", "COMPOSIO_MULTI_EXECUTE_TOOL",
-                                  "COMPOSIO_MANAGE_CONNECTIONS", "COMPOSIO_GET_TOOL_SCHEMAS"])
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "COMPOSIO_SEARCH_TOOLS",
+        "COMPOSIO_MULTI_EXECUTE_TOOL",
+        "COMPOSIO_MANAGE_CONNECTIONS",
+        "COMPOSIO_GET_TOOL_SCHEMAS",
+    ],
+)
 def test_meta_tools_explain_bad_arguments(client, slug):
     result = meta(client, new_session(client), slug, {})
     assert result["result_type"] == "failed" and result["error"]

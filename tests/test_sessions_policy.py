@@ -12,12 +12,19 @@ from valetkey.sessions import config as cfg
 from valetkey.sessions import policy
 from valetkey.sessions.policy import AccountFacts, AccountRule, AuthConfigFacts
 
-T0 = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
 
 def tool(slug: str, *tags: str) -> Tool:
-    return Tool(slug=slug, toolkit=slug.split("_")[0].lower(), name=slug, description="", input_schema={},
-                output_schema={}, tags=tags)
+    return Tool(
+        slug=slug,
+        toolkit=slug.split("_")[0].lower(),
+        name=slug,
+        description="",
+        input_schema={},
+        output_schema={},
+        tags=tags,
+    )
 
 
 def session(**body) -> cfg.SessionConfig:
@@ -32,11 +39,15 @@ def account(id: str, *, config: str = "ac_1", status: str = "ACTIVE", disabled: 
 
 
 def test_config_round_trips_through_json():
-    config = session(toolkits={"disable": ["Slack"]},
-                     tools={"GitHub": {"tags": ["readOnlyHint"]}, "gmail": ["gmail_send"]},
-                     tags={"enable": ["readOnlyHint"]}, auth_configs={"github": "ac_1"},
-                     connected_accounts={"github": "ca_1"}, manage_connections={"callback_url": "https://x.test/cb"},
-                     preload={"tools": ["GITHUB_GET_REPO"]})
+    config = session(
+        toolkits={"disable": ["Slack"]},
+        tools={"GitHub": {"tags": ["readOnlyHint"]}, "gmail": ["gmail_send"]},
+        tags={"enable": ["readOnlyHint"]},
+        auth_configs={"github": "ac_1"},
+        connected_accounts={"github": "ca_1"},
+        manage_connections={"callback_url": "https://x.test/cb"},
+        preload={"tools": ["GITHUB_GET_REPO"]},
+    )
     assert cfg.from_json(cfg.to_json(config)) == config
     assert config.toolkits.disabled == ("slack",) and "github" in config.tools
     assert config.tools["gmail"].enabled == ("GMAIL_SEND",)
@@ -75,7 +86,9 @@ def test_toolkit_allow_and_deny_lists():
 
 
 def test_per_toolkit_tool_lists():
-    config = session(tools={"github": {"enable": ["GITHUB_GET_REPO"]}, "slack": {"disable": ["SLACK_DELETE"]}})
+    config = session(
+        tools={"github": {"enable": ["GITHUB_GET_REPO"]}, "slack": {"disable": ["SLACK_DELETE"]}}
+    )
     assert policy.tool_allowed(config, tool("GITHUB_GET_REPO"))
     assert not policy.tool_allowed(config, tool("GITHUB_DELETE_REPO"))
     assert not policy.tool_allowed(config, tool("SLACK_DELETE"))
@@ -86,7 +99,9 @@ def test_global_tags_and_per_toolkit_override():
     config = session(tags=["readOnlyHint"], tools={"github": {"tags": {"disable": ["destructiveHint"]}}})
     assert policy.tool_allowed(config, tool("GMAIL_LIST", "readOnlyHint"))
     assert not policy.tool_allowed(config, tool("GMAIL_SEND", "openWorldHint"))
-    assert policy.tool_allowed(config, tool("GITHUB_CREATE_ISSUE", "openWorldHint"))  # override: only destructive out
+    assert policy.tool_allowed(
+        config, tool("GITHUB_CREATE_ISSUE", "openWorldHint")
+    )  # override: only destructive out
     assert not policy.tool_allowed(config, tool("GITHUB_DELETE_REPO", "destructiveHint"))
 
 
@@ -106,15 +121,21 @@ def test_tag_filter_enable_and_disable_together():
 
 
 def test_rule_precedence_pins_then_auth_config_then_default():
-    config = session(connected_accounts={"github": "ca_pin"}, auth_configs={"github": "ac_x", "slack": "ac_s"})
+    config = session(
+        connected_accounts={"github": "ca_pin"}, auth_configs={"github": "ac_x", "slack": "ac_s"}
+    )
     assert policy.account_rule(config, "github") == AccountRule("connected_accounts", account_ids=("ca_pin",))
     assert policy.account_rule(config, "slack") == AccountRule("auth_configs", auth_config_id="ac_s")
     assert policy.account_rule(config, "gmail") == AccountRule("default")
 
 
 def test_default_picks_the_most_recent_usable_account():
-    accounts = [account("old", age=10), account("new", age=1), account("newest_but_expired", status="EXPIRED"),
-                account("disabled", disabled=True)]
+    accounts = [
+        account("old", age=10),
+        account("new", age=1),
+        account("newest_but_expired", status="EXPIRED"),
+        account("disabled", disabled=True),
+    ]
     assert policy.pick_account(AccountRule("default"), accounts).id == "new"
 
 
@@ -128,7 +149,10 @@ def test_pinned_account_is_used_even_when_newer_ones_exist():
 def test_auth_config_override_only_uses_accounts_on_that_config():
     rule = AccountRule("auth_configs", auth_config_id="ac_mine")
     assert policy.pick_account(rule, [account("other", config="ac_other")]) is None
-    assert policy.pick_account(rule, [account("a", config="ac_mine", age=5), account("b", config="ac_other")]).id == "a"
+    assert (
+        policy.pick_account(rule, [account("a", config="ac_mine", age=5), account("b", config="ac_other")]).id
+        == "a"
+    )
 
 
 def test_explicit_account_must_be_in_scope():
@@ -138,18 +162,41 @@ def test_explicit_account_must_be_in_scope():
 
 
 def test_link_auth_config_plan_follows_the_documented_steps():
-    existing = [AuthConfigFacts("ac_old", True, T0 - dt.timedelta(days=1)), AuthConfigFacts("ac_new", True, T0),
-                AuthConfigFacts("ac_off", False, T0 + dt.timedelta(days=1))]
+    existing = [
+        AuthConfigFacts("ac_old", True, T0 - dt.timedelta(days=1)),
+        AuthConfigFacts("ac_new", True, T0),
+        AuthConfigFacts("ac_off", False, T0 + dt.timedelta(days=1)),
+    ]
     pins = AccountRule("connected_accounts", account_ids=("ca_1",))
-    assert policy.plan_link_auth_config(pins, pinned_config_id="ac_pin", existing=existing,
-                                        managed_available=True).auth_config_id == "ac_pin"
+    assert (
+        policy.plan_link_auth_config(
+            pins, pinned_config_id="ac_pin", existing=existing, managed_available=True
+        ).auth_config_id
+        == "ac_pin"
+    )
     override = AccountRule("auth_configs", auth_config_id="ac_override")
-    assert policy.plan_link_auth_config(override, pinned_config_id=None, existing=existing,
-                                        managed_available=True).auth_config_id == "ac_override"
+    assert (
+        policy.plan_link_auth_config(
+            override, pinned_config_id=None, existing=existing, managed_available=True
+        ).auth_config_id
+        == "ac_override"
+    )
     default = AccountRule("default")
-    assert policy.plan_link_auth_config(default, pinned_config_id=None, existing=existing,
-                                        managed_available=True).auth_config_id == "ac_new"
-    assert policy.plan_link_auth_config(default, pinned_config_id=None, existing=[],
-                                        managed_available=True).action == "create_managed"
-    assert policy.plan_link_auth_config(default, pinned_config_id=None, existing=existing[2:],
-                                        managed_available=False).action == "none"
+    assert (
+        policy.plan_link_auth_config(
+            default, pinned_config_id=None, existing=existing, managed_available=True
+        ).auth_config_id
+        == "ac_new"
+    )
+    assert (
+        policy.plan_link_auth_config(
+            default, pinned_config_id=None, existing=[], managed_available=True
+        ).action
+        == "create_managed"
+    )
+    assert (
+        policy.plan_link_auth_config(
+            default, pinned_config_id=None, existing=existing[2:], managed_available=False
+        ).action
+        == "none"
+    )

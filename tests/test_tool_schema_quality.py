@@ -59,6 +59,7 @@ def depth(schema: Any) -> int:
 
 # -- shared by all three -------------------------------------------------------
 
+
 def tool_name_is_portable(name: str, schema: Schema) -> list[str]:
     """Anthropic and OpenAI: ^[a-zA-Z0-9_-]{1,64}$. Gemini: starts with a letter or _, at most 64."""
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]{0,63}", name):
@@ -75,33 +76,48 @@ def root_is_an_object(name: str, schema: Schema) -> list[str]:
 
 def is_valid_json_schema(name: str, schema: Schema) -> list[str]:
     """Anthropic validates input_schema as JSON Schema (2020-12); so does our executor."""
-    return [f"invalid JSON Schema: {e.message}" for e in Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema)]
+    return [
+        f"invalid JSON Schema: {e.message}"
+        for e in Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema)
+    ]
 
 
 def every_property_is_typed(name: str, schema: Schema) -> list[str]:
     """An untyped property leaves the model guessing, and Gemini requires `type` on every schema."""
-    return [f"{path} has no type" for path, node in nodes(schema)
-            if path != "$" and "type" not in node and not any(k in node for k in ("anyOf", "enum"))]
+    return [
+        f"{path} has no type"
+        for path, node in nodes(schema)
+        if path != "$" and "type" not in node and not any(k in node for k in ("anyOf", "enum"))
+    ]
 
 
 def properties_are_described(name: str, schema: Schema) -> list[str]:
     """A model picks arguments by their descriptions; an undocumented top-level argument gets misused."""
-    return [f"$.{prop} has no description" for prop, sub in (schema.get("properties") or {}).items()
-            if not str(sub.get("description", "")).strip()]
+    return [
+        f"$.{prop} has no description"
+        for prop, sub in (schema.get("properties") or {}).items()
+        if not str(sub.get("description", "")).strip()
+    ]
 
 
 def required_names_exist(name: str, schema: Schema) -> list[str]:
     """OpenAI strict and Gemini reject `required` entries that are not properties."""
-    return [f"{path} requires unknown {missing}" for path, node in nodes(schema)
-            for missing in set(node.get("required") or []) - set(node.get("properties") or {})]
+    return [
+        f"{path} requires unknown {missing}"
+        for path, node in nodes(schema)
+        for missing in set(node.get("required") or []) - set(node.get("properties") or {})
+    ]
 
 
 # -- OpenAI strict function calling --------------------------------------------
 
+
 def openai_strict_rewrite_is_lossless(name: str, schema: Schema) -> list[str]:
     """The SDK's strict rewrite must not give up; otherwise the tool is sent non-strict (or rejected)."""
-    return [f"strict mode cannot express {u.path or '$'}: {u.keyword} ({u.detail})"
-            for u in to_strict_json_schema(schema).unsupported]
+    return [
+        f"strict mode cannot express {u.path or '$'}: {u.keyword} ({u.detail})"
+        for u in to_strict_json_schema(schema).unsupported
+    ]
 
 
 def openai_strict_objects_are_closed_and_fully_required(name: str, schema: Schema) -> list[str]:
@@ -127,15 +143,40 @@ def openai_size_limits(name: str, schema: Schema) -> list[str]:
 
 # -- Gemini function declarations (OpenAPI 3.0 Schema subset) ------------------
 
-GEMINI_KEYWORDS = {"type", "format", "title", "description", "nullable", "enum", "maxItems", "minItems",
-                   "properties", "required", "minProperties", "maxProperties", "minLength", "maxLength",
-                   "pattern", "example", "anyOf", "propertyOrdering", "default", "items", "minimum", "maximum"}
+GEMINI_KEYWORDS = {
+    "type",
+    "format",
+    "title",
+    "description",
+    "nullable",
+    "enum",
+    "maxItems",
+    "minItems",
+    "properties",
+    "required",
+    "minProperties",
+    "maxProperties",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "example",
+    "anyOf",
+    "propertyOrdering",
+    "default",
+    "items",
+    "minimum",
+    "maximum",
+}
 GEMINI_TYPES = {"string", "number", "integer", "boolean", "array", "object"}
 #: Composio's file markers on tool schemas: the SDK reads them to stage files, and with automatic file
 #: handling on it turns a `file_uploadable` object into a path string before a provider sees the schema
 #: (`composio.core.models._files.FileHelper`). Real Composio tools carry them the same way.
 SDK_FILE_MARKERS = {"file_uploadable", "file_downloadable"}
-GEMINI_FORMATS = {"string": {"enum", "date-time"}, "number": {"float", "double"}, "integer": {"int32", "int64"}}
+GEMINI_FORMATS = {
+    "string": {"enum", "date-time"},
+    "number": {"float", "double"},
+    "integer": {"int32", "int64"},
+}
 
 
 def gemini_uses_only_supported_keywords(name: str, schema: Schema) -> list[str]:
@@ -146,15 +187,22 @@ def gemini_uses_only_supported_keywords(name: str, schema: Schema) -> list[str]:
     declaration omits `parameters` altogether for a function that takes none.
     """
     no_arguments = not schema.get("properties") and schema.get("additionalProperties") is False
-    return [f"{path} uses {key!r}" for path, node in nodes(schema) for key in node
-            if key not in GEMINI_KEYWORDS | SDK_FILE_MARKERS
-            and not (path == "$" and key == "additionalProperties" and no_arguments)]
+    return [
+        f"{path} uses {key!r}"
+        for path, node in nodes(schema)
+        for key in node
+        if key not in GEMINI_KEYWORDS | SDK_FILE_MARKERS
+        and not (path == "$" and key == "additionalProperties" and no_arguments)
+    ]
 
 
 def gemini_types_are_single_and_known(name: str, schema: Schema) -> list[str]:
     """Gemini's `type` is one enum value; nullability is `nullable: true`, not a type list."""
-    return [f"{path} has type {node['type']!r}" for path, node in nodes(schema)
-            if "type" in node and (not isinstance(node["type"], str) or node["type"] not in GEMINI_TYPES)]
+    return [
+        f"{path} has type {node['type']!r}"
+        for path, node in nodes(schema)
+        if "type" in node and (not isinstance(node["type"], str) or node["type"] not in GEMINI_TYPES)
+    ]
 
 
 def gemini_formats_and_enums_fit_their_type(name: str, schema: Schema) -> list[str]:
@@ -171,15 +219,26 @@ def gemini_formats_and_enums_fit_their_type(name: str, schema: Schema) -> list[s
 
 def gemini_arrays_declare_items(name: str, schema: Schema) -> list[str]:
     """Gemini rejects an ARRAY schema without `items`."""
-    return [f"{path} is an array without items" for path, node in nodes(schema)
-            if node.get("type") == "array" and not isinstance(node.get("items"), dict)]
+    return [
+        f"{path} is an array without items"
+        for path, node in nodes(schema)
+        if node.get("type") == "array" and not isinstance(node.get("items"), dict)
+    ]
 
 
 RULES: list[Rule] = [
-    tool_name_is_portable, root_is_an_object, is_valid_json_schema, every_property_is_typed,
-    properties_are_described, required_names_exist,
-    openai_strict_rewrite_is_lossless, openai_strict_objects_are_closed_and_fully_required, openai_size_limits,
-    gemini_uses_only_supported_keywords, gemini_types_are_single_and_known, gemini_formats_and_enums_fit_their_type,
+    tool_name_is_portable,
+    root_is_an_object,
+    is_valid_json_schema,
+    every_property_is_typed,
+    properties_are_described,
+    required_names_exist,
+    openai_strict_rewrite_is_lossless,
+    openai_strict_objects_are_closed_and_fully_required,
+    openai_size_limits,
+    gemini_uses_only_supported_keywords,
+    gemini_types_are_single_and_known,
+    gemini_formats_and_enums_fit_their_type,
     gemini_arrays_declare_items,
 ]
 
@@ -205,19 +264,52 @@ BAD: list[tuple[Rule, str, Schema]] = [
     (every_property_is_typed, "T", {"type": "object", "properties": {"a": {"description": "x"}}}),
     (properties_are_described, "T", {"type": "object", "properties": {"a": {"type": "string"}}}),
     (required_names_exist, "T", {"type": "object", "properties": {}, "required": ["a"]}),
-    (openai_strict_rewrite_is_lossless, "T", {"type": "object", "properties": {"a": {"allOf": [{"type": "string"}]}}}),
-    (openai_size_limits, "T", {"type": "object", "properties": {f"p{i}": {"type": "string"} for i in range(5001)}}),
-    (gemini_uses_only_supported_keywords, "T", {"type": "object", "additionalProperties": False,
-                                                "properties": {"a": {"type": "string", "description": "x"}}}),
-    (gemini_uses_only_supported_keywords, "T", {"type": "object", "properties": {"a": {"$ref": "#/$defs/a"}}}),
-    (gemini_types_are_single_and_known, "T", {"type": "object", "properties": {"a": {"type": ["string", "null"]}}}),
-    (gemini_formats_and_enums_fit_their_type, "T", {"type": "object", "properties": {"a": {"type": "string", "format": "uri"}}}),
-    (gemini_formats_and_enums_fit_their_type, "T", {"type": "object", "properties": {"a": {"type": "integer", "enum": [1]}}}),
+    (
+        openai_strict_rewrite_is_lossless,
+        "T",
+        {"type": "object", "properties": {"a": {"allOf": [{"type": "string"}]}}},
+    ),
+    (
+        openai_size_limits,
+        "T",
+        {"type": "object", "properties": {f"p{i}": {"type": "string"} for i in range(5001)}},
+    ),
+    (
+        gemini_uses_only_supported_keywords,
+        "T",
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"a": {"type": "string", "description": "x"}},
+        },
+    ),
+    (
+        gemini_uses_only_supported_keywords,
+        "T",
+        {"type": "object", "properties": {"a": {"$ref": "#/$defs/a"}}},
+    ),
+    (
+        gemini_types_are_single_and_known,
+        "T",
+        {"type": "object", "properties": {"a": {"type": ["string", "null"]}}},
+    ),
+    (
+        gemini_formats_and_enums_fit_their_type,
+        "T",
+        {"type": "object", "properties": {"a": {"type": "string", "format": "uri"}}},
+    ),
+    (
+        gemini_formats_and_enums_fit_their_type,
+        "T",
+        {"type": "object", "properties": {"a": {"type": "integer", "enum": [1]}}},
+    ),
     (gemini_arrays_declare_items, "T", {"type": "object", "properties": {"a": {"type": "array"}}}),
 ]
 
 
-@pytest.mark.parametrize("rule, name, schema", BAD, ids=[f"{r.__name__}-{i}" for i, (r, _, _) in enumerate(BAD)])
+@pytest.mark.parametrize(
+    "rule, name, schema", BAD, ids=[f"{r.__name__}-{i}" for i, (r, _, _) in enumerate(BAD)]
+)
 def test_each_rule_catches_what_it_exists_for(rule, name, schema):
     assert rule(name, schema)
 

@@ -11,19 +11,29 @@ from valetkey.config import Settings
 from valetkey.execution.request import UpstreamRequest
 from valetkey.execution.reroute import ReroutingClient, reroute
 
-OVERRIDES = (("https://hn.algolia.com", "http://127.0.0.1:8001/hackernews"),
-             ("https://hacker-news.firebaseio.com", "http://127.0.0.1:8001/hackernews"))
-
-
-@pytest.mark.parametrize("url, expected", [
-    ("https://hn.algolia.com/api/v1/search?query=x", "http://127.0.0.1:8001/hackernews/api/v1/search?query=x"),
+OVERRIDES = (
     ("https://hn.algolia.com", "http://127.0.0.1:8001/hackernews"),
-    ("https://hacker-news.firebaseio.com/v0/topstories.json",
-     "http://127.0.0.1:8001/hackernews/v0/topstories.json"),
-    ("https://hn.algolia.com.evil.test/api", "https://hn.algolia.com.evil.test/api"),  # another origin
-    ("http://hn.algolia.com/api", "http://hn.algolia.com/api"),  # another scheme
-    ("https://api.github.com/user", "https://api.github.com/user"),
-])
+    ("https://hacker-news.firebaseio.com", "http://127.0.0.1:8001/hackernews"),
+)
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        (
+            "https://hn.algolia.com/api/v1/search?query=x",
+            "http://127.0.0.1:8001/hackernews/api/v1/search?query=x",
+        ),
+        ("https://hn.algolia.com", "http://127.0.0.1:8001/hackernews"),
+        (
+            "https://hacker-news.firebaseio.com/v0/topstories.json",
+            "http://127.0.0.1:8001/hackernews/v0/topstories.json",
+        ),
+        ("https://hn.algolia.com.evil.test/api", "https://hn.algolia.com.evil.test/api"),  # another origin
+        ("http://hn.algolia.com/api", "http://hn.algolia.com/api"),  # another scheme
+        ("https://api.github.com/user", "https://api.github.com/user"),
+    ],
+)
 def test_only_the_exact_origin_is_rerouted(url, expected):
     assert reroute(url, OVERRIDES) == expected
 
@@ -42,16 +52,24 @@ def test_the_client_wrapper_rewrites_then_delegates():
 
     inner = Recorder([])
     client = ReroutingClient(inner, OVERRIDES)
-    outcome = asyncio.run(client.send(UpstreamRequest("GET", "https://hn.algolia.com/api/v1/items/1"), "policy"))
-    assert outcome == "outcome" and inner.sent == [("http://127.0.0.1:8001/hackernews/api/v1/items/1", "policy")]
+    outcome = asyncio.run(
+        client.send(UpstreamRequest("GET", "https://hn.algolia.com/api/v1/items/1"), "policy")
+    )
+    assert outcome == "outcome" and inner.sent == [
+        ("http://127.0.0.1:8001/hackernews/api/v1/items/1", "policy")
+    ]
     assert asyncio.run(client.aclose()) == "closed"
 
 
 def test_settings_read_pairs_and_refuse_junk(monkeypatch):
-    monkeypatch.setenv("VALETKEY_UPSTREAM_OVERRIDES",
-                       "https://hn.algolia.com=http://127.0.0.1:8001/hackernews/, https://a.test=http://127.0.0.1:9")
-    assert Settings.from_env().upstream_overrides == (("https://hn.algolia.com", "http://127.0.0.1:8001/hackernews"),
-                                                      ("https://a.test", "http://127.0.0.1:9"))
+    monkeypatch.setenv(
+        "VALETKEY_UPSTREAM_OVERRIDES",
+        "https://hn.algolia.com=http://127.0.0.1:8001/hackernews/, https://a.test=http://127.0.0.1:9",
+    )
+    assert Settings.from_env().upstream_overrides == (
+        ("https://hn.algolia.com", "http://127.0.0.1:8001/hackernews"),
+        ("https://a.test", "http://127.0.0.1:9"),
+    )
     monkeypatch.setenv("VALETKEY_UPSTREAM_OVERRIDES", "hn.algolia.com")
     with pytest.raises(SystemExit, match="ORIGIN=URL"):
         Settings.from_env()

@@ -30,7 +30,11 @@ def install(backend, request, tmp_path):
     """A home folder and a migrated database, as an operator's environment."""
     url = database_url_for(backend, request)
     upgrade(url)
-    env = {"VALETKEY_HOME": str(tmp_path / "home"), "VALETKEY_DATABASE_URL": url, "VALETKEY_ENCRYPTION_KEYS": None}
+    env = {
+        "VALETKEY_HOME": str(tmp_path / "home"),
+        "VALETKEY_DATABASE_URL": url,
+        "VALETKEY_ENCRYPTION_KEYS": None,
+    }
     db = Database(url)
     yield env, db
     db.dispose()
@@ -107,7 +111,10 @@ def test_rotate_with_env_keys(install):
     result = invoke(env, "rotate")
     assert result.exit_code == 0, result.output
     new = vault_from_env_value(new_entry)
-    assert f"primary key {new.primary_kid}: rotated {len(expected)}, already current 0, failed 0" in result.stdout
+    assert (
+        f"primary key {new.primary_kid}: rotated {len(expected)}, already current 0, failed 0"
+        in result.stdout
+    )
     assert not keyring_path(env["VALETKEY_HOME"]).exists(), "env keys must not create a keyring file"
     assert_no_key_material(result.output, old.keyring, new.keyring)
     assert {kid for kid, _, _ in read_back(db, new, expected).values()} == {new.primary_kid}

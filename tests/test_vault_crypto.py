@@ -167,7 +167,12 @@ def test_encrypt_json_rejects_non_mappings_and_decrypt_json_non_objects():
 
 @pytest.mark.parametrize(
     "value, masked",
-    [("gho_16charsecretvalue", "gho_..."), ("abcdefghijkl", "abcd..."), ("short", "REDACTED"), ("", "REDACTED")],
+    [
+        ("gho_16charsecretvalue", "gho_..."),
+        ("abcdefghijkl", "abcd..."),
+        ("short", "REDACTED"),
+        ("", "REDACTED"),
+    ],
 )
 def test_mask_secret(value, masked):
     assert mask_secret(value) == masked

@@ -13,7 +13,12 @@ import pytest
 
 from tests.conftest import make_settings
 from valetkey.vault import AssociatedData, KeyringError, generate_key, vault_from_settings
-from valetkey.vault.keyfile import add_primary_key, keyring_path, load_or_create_keyring_file, read_keyring_file
+from valetkey.vault.keyfile import (
+    add_primary_key,
+    keyring_path,
+    load_or_create_keyring_file,
+    read_keyring_file,
+)
 
 AAD = AssociatedData("auth_config.credentials", "proj_a", "ac_1")
 

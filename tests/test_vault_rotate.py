@@ -53,10 +53,21 @@ def add_config(db: Database, vault: Vault, project_id: str, credentials: dict | 
     ac_id = new_id("ac")
     sealed = None
     if credentials is not None:
-        sealed = vault.encrypt_json(credentials, aad=AssociatedData(AUTH_CONFIG_CREDENTIALS, project_id, ac_id))
+        sealed = vault.encrypt_json(
+            credentials, aad=AssociatedData(AUTH_CONFIG_CREDENTIALS, project_id, ac_id)
+        )
     with db.session() as s:
-        s.add(AuthConfig(id=ac_id, project_id=project_id, toolkit_slug="github", name="gh",
-                         type="use_custom_auth", auth_scheme="OAUTH2", credentials_encrypted=sealed))
+        s.add(
+            AuthConfig(
+                id=ac_id,
+                project_id=project_id,
+                toolkit_slug="github",
+                name="gh",
+                type="use_custom_auth",
+                auth_scheme="OAUTH2",
+                credentials_encrypted=sealed,
+            )
+        )
     return ac_id
 
 
@@ -64,8 +75,17 @@ def add_account(db: Database, vault: Vault, project_id: str, ac_id: str, state: 
     ca_id = new_id("ca")
     sealed = vault.encrypt_json(state, aad=AssociatedData(CONNECTED_ACCOUNT_STATE, project_id, ca_id))
     with db.session() as s:
-        s.add(ConnectedAccount(id=ca_id, project_id=project_id, user_id="u1", toolkit_slug="github",
-                               auth_config_id=ac_id, status="ACTIVE", state_encrypted=sealed))
+        s.add(
+            ConnectedAccount(
+                id=ca_id,
+                project_id=project_id,
+                user_id="u1",
+                toolkit_slug="github",
+                auth_config_id=ac_id,
+                status="ACTIVE",
+                state_encrypted=sealed,
+            )
+        )
     return ca_id
 
 
@@ -92,9 +112,15 @@ def read_back(db: Database, vault: Vault, expected: dict) -> dict:
         for model, record_id in expected:
             row = s.get(model, record_id)
             if model is AuthConfig:
-                token, aad = row.credentials_encrypted, AssociatedData(AUTH_CONFIG_CREDENTIALS, row.project_id, row.id)
+                token, aad = (
+                    row.credentials_encrypted,
+                    AssociatedData(AUTH_CONFIG_CREDENTIALS, row.project_id, row.id),
+                )
             else:
-                token, aad = row.state_encrypted, AssociatedData(CONNECTED_ACCOUNT_STATE, row.project_id, row.id)
+                token, aad = (
+                    row.state_encrypted,
+                    AssociatedData(CONNECTED_ACCOUNT_STATE, row.project_id, row.id),
+                )
             out[(model, record_id)] = (token_kid(token), vault.decrypt_json(token, aad=aad), row.updated_at)
     return out
 
@@ -109,8 +135,10 @@ def stored_bytes(db: Database) -> bytes:
         path = Path(db.url.removeprefix("sqlite:///"))
         return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
     with db.engine.connect() as conn:
-        rows = [conn.execute(text(f"SELECT t::text FROM {table} t")).scalars().all()
-                for table in ("auth_configs", "connected_accounts")]
+        rows = [
+            conn.execute(text(f"SELECT t::text FROM {table} t")).scalars().all()
+            for table in ("auth_configs", "connected_accounts")
+        ]
     return "\n".join(sum(rows, [])).encode()
 
 

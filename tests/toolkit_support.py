@@ -95,7 +95,9 @@ class ToolkitConnection:
         assert result["successful"] is True, f"{slug} failed: {result['error']} {result['data']}"
         return result["data"]
 
-    def fails(self, slug: str, arguments: dict[str, Any] | None = None, status: int | None = None) -> dict[str, Any]:
+    def fails(
+        self, slug: str, arguments: dict[str, Any] | None = None, status: int | None = None
+    ) -> dict[str, Any]:
         """`execute`, asserting an unsuccessful result (with upstream `status` if given); returns the result."""
         result = self.execute(slug, arguments)
         assert result["successful"] is False, f"{slug} unexpectedly succeeded: {result['data']}"
@@ -120,8 +122,9 @@ def toolkit_server(request, sandbox) -> RunningServer:
     second host (``http.base_url``) ignores it: the server reaches their
     emulators through ``VALETKEY_UPSTREAM_OVERRIDES`` (`sandbox_overrides`).
     """
-    threaded, running = start_server(database_url_for("sqlite", request),
-                                     upstream_overrides=sandbox_overrides(sandbox.url))
+    threaded, running = start_server(
+        database_url_for("sqlite", request), upstream_overrides=sandbox_overrides(sandbox.url)
+    )
     yield running
     threaded.stop()
 
@@ -147,17 +150,40 @@ def sandbox_overrides(sandbox_url: str) -> tuple[tuple[str, str], ...]:
 
 @pytest.fixture
 def connect(sandbox, toolkit_server):
-    def make(toolkit: str, scheme: str | None = None, *, user_id: str | None = None, subject: str | None = None,
-             scopes: list[str] | None = None, reset: bool = True) -> ToolkitConnection:
-        return connect_account(sandbox, toolkit_server, toolkit, scheme, user_id=user_id, subject=subject,
-                               scopes=scopes, reset=reset)
+    def make(
+        toolkit: str,
+        scheme: str | None = None,
+        *,
+        user_id: str | None = None,
+        subject: str | None = None,
+        scopes: list[str] | None = None,
+        reset: bool = True,
+    ) -> ToolkitConnection:
+        return connect_account(
+            sandbox,
+            toolkit_server,
+            toolkit,
+            scheme,
+            user_id=user_id,
+            subject=subject,
+            scopes=scopes,
+            reset=reset,
+        )
 
     return make
 
 
-def connect_account(sandbox: SandboxHandle, server: RunningServer, slug: str, scheme: str | None = None, *,
-                    user_id: str | None = None, subject: str | None = None, scopes: list[str] | None = None,
-                    reset: bool = True) -> ToolkitConnection:
+def connect_account(
+    sandbox: SandboxHandle,
+    server: RunningServer,
+    slug: str,
+    scheme: str | None = None,
+    *,
+    user_id: str | None = None,
+    subject: str | None = None,
+    scopes: list[str] | None = None,
+    reset: bool = True,
+) -> ToolkitConnection:
     """A fresh project with an auth config pointing at the sandbox and one ACTIVE account.
 
     `scheme` defaults to the toolkit's first. OAUTH2 runs the real redirect
@@ -182,12 +208,16 @@ def connect_account(sandbox: SandboxHandle, server: RunningServer, slug: str, sc
     composio = Composio(api_key=project.api_key, base_url=server.url)
     user_id = user_id or "user-" + uuid.uuid4().hex[:8]
     if scopes is None:  # a token scheme has no scopes of its own: mint it like the OAuth default
-        scopes = list(auth_scheme.default_scopes or next((s.default_scopes for s in toolkit.auth_schemes
-                                                          if s.default_scopes), ()))
+        scopes = list(
+            auth_scheme.default_scopes
+            or next((s.default_scopes for s in toolkit.auth_schemes if s.default_scopes), ())
+        )
     credentials: dict[str, Any] = dict(sandbox.endpoints(toolkit))
     with httpx.Client(base_url=server.url, headers={"x-api-key": project.api_key}, timeout=30) as client:
         if mode == "OAUTH2":
-            credentials.update(client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET, scopes=scopes)
+            credentials.update(
+                client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET, scopes=scopes
+            )
         else:
             credentials.pop("authorization_url", None)
             credentials.pop("token_url", None)
@@ -198,15 +228,17 @@ def connect_account(sandbox: SandboxHandle, server: RunningServer, slug: str, sc
             token = emulator.issue_token(subject or _default_subject(emulator), tuple(scopes))
             field = next((f.name for f in auth_scheme.account_fields if f.secret), "token")
             request = composio.connected_accounts.initiate(
-                user_id, config_id, config={"auth_scheme": mode, "val": {field: token}})
+                user_id, config_id, config={"auth_scheme": mode, "val": {field: token}}
+            )
             account_id = request.id
     account = composio.connected_accounts.wait_for_connection(account_id, timeout=10)
     assert account.status == "ACTIVE", account
     return ToolkitConnection(composio, user_id, account_id, config_id, mode, slug, emulator, server, project)
 
 
-def _no_auth_connection(sandbox: SandboxHandle, server: RunningServer, slug: str, user_id: str | None,
-                        reset: bool) -> ToolkitConnection:
+def _no_auth_connection(
+    sandbox: SandboxHandle, server: RunningServer, slug: str, user_id: str | None, reset: bool
+) -> ToolkitConnection:
     from composio import Composio
 
     emulator = sandbox.emulator(slug)
@@ -214,8 +246,17 @@ def _no_auth_connection(sandbox: SandboxHandle, server: RunningServer, slug: str
         emulator.reset()
     project = server.new_project()
     composio = Composio(api_key=project.api_key, base_url=server.url)
-    return ToolkitConnection(composio, user_id or "user-" + uuid.uuid4().hex[:8], None, None, "NO_AUTH", slug,
-                             emulator, server, project)
+    return ToolkitConnection(
+        composio,
+        user_id or "user-" + uuid.uuid4().hex[:8],
+        None,
+        None,
+        "NO_AUTH",
+        slug,
+        emulator,
+        server,
+        project,
+    )
 
 
 def _default_subject(emulator: SandboxApp) -> str:
@@ -223,8 +264,10 @@ def _default_subject(emulator: SandboxApp) -> str:
 
 
 def _create_auth_config(client: httpx.Client, slug: str, mode: str, credentials: dict[str, Any]) -> str:
-    body = {"toolkit": {"slug": slug},
-            "auth_config": {"type": "use_custom_auth", "auth_scheme": mode, "credentials": credentials}}
+    body = {
+        "toolkit": {"slug": slug},
+        "auth_config": {"type": "use_custom_auth", "auth_scheme": mode, "credentials": credentials},
+    }
     r = client.post(f"{V3}/auth_configs", json=body)
     assert r.status_code == 201, r.text
     return r.json()["auth_config"]["id"]
@@ -246,5 +289,7 @@ def _oauth2_connect(composio: Any, user_id: str, config_id: str, subject: str | 
             url = response.next_request.url
             if url.host not in ("127.0.0.1", "localhost"):
                 break  # the app's own callback page; the connection is already settled
-        assert response.status_code < 400, f"OAuth redirect chain failed at {url}: {response.status_code} {response.text}"
+        assert response.status_code < 400, (
+            f"OAuth redirect chain failed at {url}: {response.status_code} {response.text}"
+        )
     return request.id

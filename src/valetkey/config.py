@@ -32,7 +32,11 @@ def _upstream_overrides(raw: str | None) -> tuple[tuple[str, str], ...]:
     pairs = []
     for item in (raw or "").replace(",", " ").split():
         origin, sep, target = item.partition("=")
-        if not sep or not origin.startswith(("http://", "https://")) or not target.startswith(("http://", "https://")):
+        if (
+            not sep
+            or not origin.startswith(("http://", "https://"))
+            or not target.startswith(("http://", "https://"))
+        ):
             raise SystemExit(f"VALETKEY_UPSTREAM_OVERRIDES: expected ORIGIN=URL, got {item!r}")
         pairs.append((origin.rstrip("/"), target.rstrip("/")))
     return tuple(pairs)
@@ -65,7 +69,7 @@ class Settings:
     upstream_overrides: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         home = Path(os.environ.get("VALETKEY_HOME") or "~/.valetkey").expanduser()
         database_url = os.environ.get("VALETKEY_DATABASE_URL") or f"sqlite:///{home / 'valetkey.db'}"
         return cls(

@@ -14,7 +14,9 @@ import sys
 import time
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
-_SECRETISH = re.compile(r"\b(ak|oak|whsec|sk|ghp|gho|xox[abp])_[A-Za-z0-9_\-]{6,}|Bearer\s+[A-Za-z0-9._\-~+/=]{8,}")
+_SECRETISH = re.compile(
+    r"\b(ak|oak|whsec|sk|ghp|gho|xox[abp])_[A-Za-z0-9_\-]{6,}|Bearer\s+[A-Za-z0-9._\-~+/=]{8,}"
+)
 
 
 def redact(text: str) -> str:
@@ -24,7 +26,8 @@ def redact(text: str) -> str:
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": redact(record.getMessage()),

@@ -28,10 +28,21 @@ from jsonschema import Draft202012Validator
 from valetkey.catalog.apispec import ApiDescription, Operation, Param
 
 #: Headers any HTTP client or the executor sends that no API description declares.
-TRANSPORT_HEADERS = frozenset({
-    "host", "accept", "accept-encoding", "connection", "content-length", "content-type", "user-agent",
-    "authorization", "x-request-id", "traceparent", "tracestate",
-})
+TRANSPORT_HEADERS = frozenset(
+    {
+        "host",
+        "accept",
+        "accept-encoding",
+        "connection",
+        "content-length",
+        "content-type",
+        "user-agent",
+        "authorization",
+        "x-request-id",
+        "traceparent",
+        "tracestate",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -53,12 +64,15 @@ class FidelityError(AssertionError):
     """A request the description does not allow; the message lists every problem."""
 
 
-def check_request(description: ApiDescription, request: WireRequest, *,
-                  transport_headers: Iterable[str] = TRANSPORT_HEADERS) -> list[str]:
+def check_request(
+    description: ApiDescription, request: WireRequest, *, transport_headers: Iterable[str] = TRANSPORT_HEADERS
+) -> list[str]:
     found = description.find(request.method, request.path)
     if found is None:
-        return [f"{request}: no operation {request.method} matches this path in {description.title} "
-                f"{description.version}"]
+        return [
+            f"{request}: no operation {request.method} matches this path in {description.title} "
+            f"{description.version}"
+        ]
     operation, path_values = found
     problems: list[str] = []
     for name, value in path_values.items():
@@ -74,7 +88,9 @@ def check_request(description: ApiDescription, request: WireRequest, *,
 def assert_request_valid(description: ApiDescription, request: WireRequest, **options: Any) -> None:
     problems = check_request(description, request, **options)
     if problems:
-        raise FidelityError("request does not match the published API description:\n  " + "\n  ".join(problems))
+        raise FidelityError(
+            "request does not match the published API description:\n  " + "\n  ".join(problems)
+        )
 
 
 def _query_problems(operation: Operation, query: tuple[tuple[str, str], ...]) -> list[str]:
@@ -97,10 +113,14 @@ def _query_problems(operation: Operation, query: tuple[tuple[str, str], ...]) ->
             continue
         grouped[name] = [value]
         typed = _coerce_tree(value, param.schema or {})
-        problems += [f"query parameter {name!r}{_where(e.absolute_path)}: {e.message}"
-                     for e in Draft202012Validator(param.schema or {}).iter_errors(typed)]
-        problems += [f"query parameter {name!r}: property {p!r} is not declared"
-                     for p in undeclared(param.schema or {}, typed)]
+        problems += [
+            f"query parameter {name!r}{_where(e.absolute_path)}: {e.message}"
+            for e in Draft202012Validator(param.schema or {}).iter_errors(typed)
+        ]
+        problems += [
+            f"query parameter {name!r}: property {p!r} is not declared"
+            for p in undeclared(param.schema or {}, typed)
+        ]
     for param in operation.params:
         if param.location == "query" and param.required and param.name not in grouped:
             problems.append(f"required query parameter {param.name!r} is missing")
@@ -133,9 +153,13 @@ def _body_problems(operation: Operation, request: WireRequest) -> list[str]:
     body = request.body
     if media == FORM and isinstance(body, (list, tuple)):
         body = form_object(operation.body_schema, body)
-    problems = [f"body{_where(e.absolute_path)}: {e.message}"
-                for e in Draft202012Validator(operation.body_schema).iter_errors(body)]
-    return problems + [f"body property {p!r} is not declared" for p in undeclared(operation.body_schema, body)]
+    problems = [
+        f"body{_where(e.absolute_path)}: {e.message}"
+        for e in Draft202012Validator(operation.body_schema).iter_errors(body)
+    ]
+    return problems + [
+        f"body property {p!r} is not declared" for p in undeclared(operation.body_schema, body)
+    ]
 
 
 FORM = "application/x-www-form-urlencoded"
@@ -203,7 +227,10 @@ def _coerce_tree(value: Any, schema: dict[str, Any]) -> Any:
     branches = [schema] + [s for k in ("anyOf", "oneOf", "allOf") for s in schema.get(k) or []]
     if isinstance(value, dict):
         declared = {n: sub for b in branches for n, sub in (b.get("properties") or {}).items()}
-        extra = next((b["additionalProperties"] for b in branches if isinstance(b.get("additionalProperties"), dict)), {})
+        extra = next(
+            (b["additionalProperties"] for b in branches if isinstance(b.get("additionalProperties"), dict)),
+            {},
+        )
         return {k: _coerce_tree(v, declared.get(k, extra)) for k, v in value.items()}
     if isinstance(value, list):
         items = next((b["items"] for b in branches if isinstance(b.get("items"), dict)), {})
@@ -217,8 +244,9 @@ def undeclared(schema: dict[str, Any], value: Any, prefix: str = "") -> list[str
         return []
     branches = [schema] + [s for k in ("allOf", "anyOf", "oneOf") for s in schema.get(k) or []]
     declared = {name: sub for branch in branches for name, sub in (branch.get("properties") or {}).items()}
-    open_ended = any(b.get("additionalProperties") not in (None, False) or b.get("patternProperties")
-                     for b in branches)
+    open_ended = any(
+        b.get("additionalProperties") not in (None, False) or b.get("patternProperties") for b in branches
+    )
     if not declared:
         return []
     out = []

@@ -28,18 +28,27 @@ def description(service: str, filename: str) -> ApiDescription:
 
 def from_recorded(recorded: Any) -> WireRequest:
     """A `valetkey.sandbox.emulator.RecordedRequest` (what an emulator saw) as a `WireRequest`."""
-    return WireRequest(recorded.method, recorded.path, tuple(recorded.query), dict(recorded.headers),
-                       recorded.body, recorded.content_type)
+    return WireRequest(
+        recorded.method,
+        recorded.path,
+        tuple(recorded.query),
+        dict(recorded.headers),
+        recorded.body,
+        recorded.content_type,
+    )
 
 
 def from_upstream(request: UpstreamRequest, base_url: str) -> WireRequest:
     """A request the executor *would* send (no server needed), relative to `base_url`."""
     url = urlsplit(request.url)
     root = urlsplit(base_url).path.rstrip("/")
-    path = url.path[len(root):] if url.path.startswith(root) else url.path
+    path = url.path[len(root) :] if url.path.startswith(root) else url.path
     headers = {k.lower(): v for k, v in request.headers.items()}
-    content_type = {"json": "application/json", "form": "application/x-www-form-urlencoded",
-                    "multipart": "multipart/form-data"}.get(request.body_kind or "", headers.get("content-type", ""))
+    content_type = {
+        "json": "application/json",
+        "form": "application/x-www-form-urlencoded",
+        "multipart": "multipart/form-data",
+    }.get(request.body_kind or "", headers.get("content-type", ""))
     if request.body_kind:
         headers.setdefault("content-type", content_type)
     return WireRequest(request.method, path or "/", request.query, headers, request.body, content_type)
@@ -50,7 +59,9 @@ def drifted(tool: Tool, **operation_changes: Any) -> Tool:
     return dataclasses.replace(tool, operation=dataclasses.replace(tool.operation, **operation_changes))
 
 
-def tool_request(tool: Tool, arguments: dict[str, Any], base_url: str = "https://api.example.invalid") -> WireRequest:
+def tool_request(
+    tool: Tool, arguments: dict[str, Any], base_url: str = "https://api.example.invalid"
+) -> WireRequest:
     """The request `tool` sends for `arguments`, built by the executor's own `build_request`."""
     assert tool.operation is not None, f"{tool.slug} is a Python tool; record its requests instead"
     return from_upstream(build_request(tool.operation, base_url, arguments), base_url)
@@ -85,13 +96,17 @@ def sample_arguments(tool: Tool, *, optional: bool = True) -> dict[str, Any]:
     """Arguments for every input property of `tool` (or only the required ones), so each wire name is checked."""
     schema = tool.input_schema
     required = set(schema.get("required") or ())
-    return {name: sample_value(sub) for name, sub in (schema.get("properties") or {}).items()
-            if optional or name in required}
+    return {
+        name: sample_value(sub)
+        for name, sub in (schema.get("properties") or {}).items()
+        if optional or name in required
+    }
 
 
 #: Paths of Google's OAuth endpoints in the Google emulators: not API calls, never checked.
-GOOGLE_OAUTH_PATHS = frozenset({"/token", "/revoke", "/tokeninfo", "/oauth2/v3/userinfo", "/o/oauth2/v2/auth",
-                                "/o/oauth2/auth"})
+GOOGLE_OAUTH_PATHS = frozenset(
+    {"/token", "/revoke", "/tokeninfo", "/oauth2/v3/userinfo", "/o/oauth2/v2/auth", "/o/oauth2/auth"}
+)
 
 
 def tool_by_slug(toolkit: Toolkit, slug: str) -> Tool:
@@ -103,7 +118,9 @@ def sent_since(emulator: Any, before: int, *, skip_paths: frozenset[str] = GOOGL
     return [r for r in emulator.requests.all()[before:] if r.path not in skip_paths]
 
 
-def problems_of_sent(spec: ApiDescription, slug: str, sent: list[Any], *, authorization_prefix: str) -> list[str]:
+def problems_of_sent(
+    spec: ApiDescription, slug: str, sent: list[Any], *, authorization_prefix: str
+) -> list[str]:
     """Fidelity problems of the requests one tool sent; asserts it sent some, each with the right credential."""
     assert sent, f"{slug} sent no request"
     problems: list[str] = []

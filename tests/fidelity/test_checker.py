@@ -13,14 +13,27 @@ DOC = {
     "servers": [{"url": "https://api.example.com/v2"}],
     "paths": {
         "/pets": {
-            "get": {"operationId": "pets/list", "parameters": [
-                {"$ref": "#/components/parameters/limit"},
-                {"name": "tags", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
-                {"name": "csv", "in": "query", "explode": False, "schema": {"type": "array", "items": {"type": "integer"}}},
-                {"name": "X-Trace", "in": "header", "required": True, "schema": {"type": "string"}},
-            ]},
-            "post": {"operationId": "pets/create", "requestBody": {"required": True, "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/NewPet"}}}}},
+            "get": {
+                "operationId": "pets/list",
+                "parameters": [
+                    {"$ref": "#/components/parameters/limit"},
+                    {"name": "tags", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
+                    {
+                        "name": "csv",
+                        "in": "query",
+                        "explode": False,
+                        "schema": {"type": "array", "items": {"type": "integer"}},
+                    },
+                    {"name": "X-Trace", "in": "header", "required": True, "schema": {"type": "string"}},
+                ],
+            },
+            "post": {
+                "operationId": "pets/create",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewPet"}}},
+                },
+            },
         },
         "/pets/{pet_id}": {
             "parameters": [{"name": "pet_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
@@ -29,13 +42,26 @@ DOC = {
         "/pets/mine": {"get": {"operationId": "pets/mine"}},
     },
     "components": {
-        "parameters": {"limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 50}}},
+        "parameters": {
+            "limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 50}}
+        },
         "schemas": {
-            "NewPet": {"type": "object", "required": ["name"], "properties": {
-                "name": {"type": "string"}, "tag": {"type": "string", "nullable": True},
-                "owner": {"$ref": "#/components/schemas/Owner"}}},
-            "Owner": {"type": "object", "properties": {"login": {"type": "string"},
-                                                        "pets": {"type": "array", "items": {"$ref": "#/components/schemas/NewPet"}}}},
+            "NewPet": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "tag": {"type": "string", "nullable": True},
+                    "owner": {"$ref": "#/components/schemas/Owner"},
+                },
+            },
+            "Owner": {
+                "type": "object",
+                "properties": {
+                    "login": {"type": "string"},
+                    "pets": {"type": "array", "items": {"$ref": "#/components/schemas/NewPet"}},
+                },
+            },
         },
     },
 }
@@ -65,32 +91,76 @@ def test_refs_are_resolved_cycles_become_open_and_nullable_becomes_a_type():
 
 
 def test_valid_requests_pass(pets):
-    ok(pets, WireRequest("GET", "/pets", (("limit", "10"), ("tags", "a"), ("tags", "b"), ("csv", "1,2")),
-                         {"x-trace": "t", "accept": "application/json"}))
-    ok(pets, WireRequest("POST", "/pets", (), {}, {"name": "Rex", "tag": None, "owner": {"login": "ann"}},
-                         "application/json"))
+    ok(
+        pets,
+        WireRequest(
+            "GET",
+            "/pets",
+            (("limit", "10"), ("tags", "a"), ("tags", "b"), ("csv", "1,2")),
+            {"x-trace": "t", "accept": "application/json"},
+        ),
+    )
+    ok(
+        pets,
+        WireRequest(
+            "POST",
+            "/pets",
+            (),
+            {},
+            {"name": "Rex", "tag": None, "owner": {"login": "ann"}},
+            "application/json",
+        ),
+    )
     ok(pets, WireRequest("GET", "/pets/12"))
 
 
-@pytest.mark.parametrize("request_, expected", [
-    (WireRequest("GET", "/dogs"), "no operation GET matches"),
-    (WireRequest("GET", "/pets", (("limit", "ten"),), {"x-trace": "t"}), "'ten' is not of type 'integer'"),
-    (WireRequest("GET", "/pets", (("limit", "99"),), {"x-trace": "t"}), "99 is greater than the maximum of 50"),
-    (WireRequest("GET", "/pets", (("lmit", "5"),), {"x-trace": "t"}), "query parameter 'lmit' is not declared"),
-    (WireRequest("GET", "/pets", (("limit", "1"), ("limit", "2")), {"x-trace": "t"}), "is repeated but is not an array"),
-    (WireRequest("GET", "/pets", (("csv", "1,x"),), {"x-trace": "t"}), "'x' is not of type 'integer'"),
-    (WireRequest("GET", "/pets"), "required header 'X-Trace' is missing"),
-    (WireRequest("GET", "/pets", (), {"x-trace": "t", "x-extra": "1"}), "header 'x-extra' is not declared"),
-    (WireRequest("GET", "/pets/abc"), "path parameter 'pet_id': 'abc' is not of type 'integer'"),
-    (WireRequest("POST", "/pets"), "the request body is required"),
-    (WireRequest("POST", "/pets", (), {}, {"tag": "x"}, "application/json"), "'name' is a required property"),
-    (WireRequest("POST", "/pets", (), {}, {"name": "x", "colour": "red"}, "application/json"),
-     "body property 'colour' is not declared"),
-    (WireRequest("POST", "/pets", (), {}, {"name": "x", "owner": {"nick": "a"}}, "application/json"),
-     "body property 'owner.nick' is not declared"),
-    (WireRequest("POST", "/pets", (), {}, [("name", "x")], "application/x-www-form-urlencoded"), "media type"),
-    (WireRequest("GET", "/pets/1", (), {}, {"a": 1}, "application/json"), "takes none"),
-])
+@pytest.mark.parametrize(
+    "request_, expected",
+    [
+        (WireRequest("GET", "/dogs"), "no operation GET matches"),
+        (
+            WireRequest("GET", "/pets", (("limit", "ten"),), {"x-trace": "t"}),
+            "'ten' is not of type 'integer'",
+        ),
+        (
+            WireRequest("GET", "/pets", (("limit", "99"),), {"x-trace": "t"}),
+            "99 is greater than the maximum of 50",
+        ),
+        (
+            WireRequest("GET", "/pets", (("lmit", "5"),), {"x-trace": "t"}),
+            "query parameter 'lmit' is not declared",
+        ),
+        (
+            WireRequest("GET", "/pets", (("limit", "1"), ("limit", "2")), {"x-trace": "t"}),
+            "is repeated but is not an array",
+        ),
+        (WireRequest("GET", "/pets", (("csv", "1,x"),), {"x-trace": "t"}), "'x' is not of type 'integer'"),
+        (WireRequest("GET", "/pets"), "required header 'X-Trace' is missing"),
+        (
+            WireRequest("GET", "/pets", (), {"x-trace": "t", "x-extra": "1"}),
+            "header 'x-extra' is not declared",
+        ),
+        (WireRequest("GET", "/pets/abc"), "path parameter 'pet_id': 'abc' is not of type 'integer'"),
+        (WireRequest("POST", "/pets"), "the request body is required"),
+        (
+            WireRequest("POST", "/pets", (), {}, {"tag": "x"}, "application/json"),
+            "'name' is a required property",
+        ),
+        (
+            WireRequest("POST", "/pets", (), {}, {"name": "x", "colour": "red"}, "application/json"),
+            "body property 'colour' is not declared",
+        ),
+        (
+            WireRequest("POST", "/pets", (), {}, {"name": "x", "owner": {"nick": "a"}}, "application/json"),
+            "body property 'owner.nick' is not declared",
+        ),
+        (
+            WireRequest("POST", "/pets", (), {}, [("name", "x")], "application/x-www-form-urlencoded"),
+            "media type",
+        ),
+        (WireRequest("GET", "/pets/1", (), {}, {"a": 1}, "application/json"), "takes none"),
+    ],
+)
 def test_each_kind_of_drift_is_reported(pets, request_, expected):
     problems = check_request(pets, request_)
     assert any(expected in p for p in problems), problems

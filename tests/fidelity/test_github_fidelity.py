@@ -9,11 +9,17 @@ credentials count too). Negative tests prove drift fails.
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.fidelity.checker import TRANSPORT_HEADERS, FidelityError, assert_request_valid, check_request
-from tests.fidelity.support import description, drifted, from_recorded, sample_arguments, tool_by_slug, tool_request
+from tests.fidelity.support import (
+    description,
+    drifted,
+    from_recorded,
+    sample_arguments,
+    tool_by_slug,
+    tool_request,
+)
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
 
@@ -30,7 +36,6 @@ def spec():
 @pytest.fixture(scope="module")
 def toolkit():
     return load_toolkit(BUILTIN_DIR / "github")
-
 
 
 def test_every_tool_with_every_argument_builds_a_described_request(spec, toolkit):
@@ -61,13 +66,32 @@ LIVE_CALLS = [
     ("GITHUB_GET_A_USER", {"username": "hubot"}),
     ("GITHUB_LIST_REPOSITORIES_FOR_THE_AUTHENTICATED_USER", {"visibility": "all", "per_page": 5, "page": 1}),
     ("GITHUB_LIST_REPOSITORIES_FOR_A_USER", {"username": "octocat", "type": "owner", "sort": "updated"}),
-    ("GITHUB_CREATE_A_REPOSITORY_FOR_THE_AUTHENTICATED_USER", {"name": "fidelity", "auto_init": True, "private": False}),
+    (
+        "GITHUB_CREATE_A_REPOSITORY_FOR_THE_AUTHENTICATED_USER",
+        {"name": "fidelity", "auto_init": True, "private": False},
+    ),
     ("GITHUB_GET_A_REPOSITORY", HELLO),
-    ("GITHUB_UPDATE_A_REPOSITORY", {"owner": "octocat", "repo": "fidelity", "description": "d", "has_issues": True}),
-    ("GITHUB_CREATE_ISSUE", {**HELLO, "title": "t", "body": "b", "labels": ["bug"], "assignees": ["octocat"]}),
+    (
+        "GITHUB_UPDATE_A_REPOSITORY",
+        {"owner": "octocat", "repo": "fidelity", "description": "d", "has_issues": True},
+    ),
+    (
+        "GITHUB_CREATE_ISSUE",
+        {**HELLO, "title": "t", "body": "b", "labels": ["bug"], "assignees": ["octocat"]},
+    ),
     ("GITHUB_GET_AN_ISSUE", {**HELLO, "issue_number": 1}),
-    ("GITHUB_LIST_REPOSITORY_ISSUES", {**HELLO, "state": "all", "labels": "bug", "sort": "updated",
-                                       "direction": "asc", "since": "2020-01-01T00:00:00Z", "per_page": 2}),
+    (
+        "GITHUB_LIST_REPOSITORY_ISSUES",
+        {
+            **HELLO,
+            "state": "all",
+            "labels": "bug",
+            "sort": "updated",
+            "direction": "asc",
+            "since": "2020-01-01T00:00:00Z",
+            "per_page": 2,
+        },
+    ),
     ("GITHUB_LIST_ISSUES_ASSIGNED_TO_THE_AUTHENTICATED_USER", {"filter": "all", "state": "open"}),
     ("GITHUB_UPDATE_AN_ISSUE", {**HELLO, "issue_number": 1, "state": "closed", "state_reason": "completed"}),
     ("GITHUB_CREATE_AN_ISSUE_COMMENT", {**HELLO, "issue_number": 1, "body": "c"}),
@@ -79,21 +103,47 @@ LIVE_CALLS = [
     ("GITHUB_GET_REPOSITORY_CONTENT", {**HELLO, "path": "README.md", "ref": "main"}),
     ("GITHUB_GET_A_BRANCH", {**HELLO, "branch": "main"}),
     ("GITHUB_CREATE_A_REFERENCE", {**HELLO, "ref": "refs/heads/feature", "sha": "0" * 40}),
-    ("GITHUB_CREATE_OR_UPDATE_FILE_CONTENTS", {**HELLO, "path": "docs/new.md", "message": "m",
-                                               "content": "aGk=", "branch": "main"}),
-    ("GITHUB_DELETE_A_FILE", {**HELLO, "path": "docs/new.md", "message": "m", "sha": "0" * 40, "branch": "main"}),
+    (
+        "GITHUB_CREATE_OR_UPDATE_FILE_CONTENTS",
+        {**HELLO, "path": "docs/new.md", "message": "m", "content": "aGk=", "branch": "main"},
+    ),
+    (
+        "GITHUB_DELETE_A_FILE",
+        {**HELLO, "path": "docs/new.md", "message": "m", "sha": "0" * 40, "branch": "main"},
+    ),
     ("GITHUB_LIST_BRANCHES", {**HELLO, "protected": False, "per_page": 10}),
     ("GITHUB_LIST_COMMITS", {**HELLO, "sha": "main", "path": "README.md", "since": "2020-01-01T00:00:00Z"}),
     ("GITHUB_GET_A_COMMIT", {**HELLO, "ref": "main"}),
-    ("GITHUB_LIST_PULL_REQUESTS", {**HELLO, "state": "all", "base": "main", "sort": "created", "direction": "desc"}),
-    ("GITHUB_CREATE_A_PULL_REQUEST", {**HELLO, "title": "p", "head": "feature", "base": "main", "draft": False}),
+    (
+        "GITHUB_LIST_PULL_REQUESTS",
+        {**HELLO, "state": "all", "base": "main", "sort": "created", "direction": "desc"},
+    ),
+    (
+        "GITHUB_CREATE_A_PULL_REQUEST",
+        {**HELLO, "title": "p", "head": "feature", "base": "main", "draft": False},
+    ),
     ("GITHUB_GET_A_PULL_REQUEST", {**HELLO, "pull_number": 1}),
-    ("GITHUB_CREATE_A_REVIEW_COMMENT_FOR_A_PULL_REQUEST", {**HELLO, "pull_number": 1, "body": "r",
-                                                            "commit_id": "0" * 40, "path": "README.md", "line": 1,
-                                                            "side": "RIGHT"}),
+    (
+        "GITHUB_CREATE_A_REVIEW_COMMENT_FOR_A_PULL_REQUEST",
+        {
+            **HELLO,
+            "pull_number": 1,
+            "body": "r",
+            "commit_id": "0" * 40,
+            "path": "README.md",
+            "line": 1,
+            "side": "RIGHT",
+        },
+    ),
     ("GITHUB_LIST_REVIEW_COMMENTS_ON_A_PULL_REQUEST", {**HELLO, "pull_number": 1, "sort": "created"}),
-    ("GITHUB_MERGE_A_PULL_REQUEST", {**HELLO, "pull_number": 1, "merge_method": "squash", "commit_title": "c"}),
-    ("GITHUB_CREATE_A_RELEASE", {**HELLO, "tag_name": "v1", "name": "One", "body": "notes", "prerelease": False}),
+    (
+        "GITHUB_MERGE_A_PULL_REQUEST",
+        {**HELLO, "pull_number": 1, "merge_method": "squash", "commit_title": "c"},
+    ),
+    (
+        "GITHUB_CREATE_A_RELEASE",
+        {**HELLO, "tag_name": "v1", "name": "One", "body": "notes", "prerelease": False},
+    ),
     ("GITHUB_LIST_RELEASES", {**HELLO, "per_page": 5}),
     ("GITHUB_GET_THE_LATEST_RELEASE", HELLO),
     ("GITHUB_GET_A_RELEASE", {**HELLO, "release_id": 1}),
@@ -103,7 +153,10 @@ LIVE_CALLS = [
     ("GITHUB_LIST_REPOSITORIES_STARRED_BY_THE_AUTHENTICATED_USER", {"sort": "created", "direction": "desc"}),
     ("GITHUB_UNSTAR_A_REPOSITORY_FOR_THE_AUTHENTICATED_USER", HELLO),
     ("GITHUB_SEARCH_REPOSITORIES", {"q": "hello user:octocat", "sort": "stars", "order": "desc"}),
-    ("GITHUB_SEARCH_ISSUES_AND_PULL_REQUESTS", {"q": "bug repo:octocat/Hello-World is:issue", "sort": "created"}),
+    (
+        "GITHUB_SEARCH_ISSUES_AND_PULL_REQUESTS",
+        {"q": "bug repo:octocat/Hello-World is:issue", "sort": "created"},
+    ),
     ("GITHUB_SEARCH_CODE", {"q": "hello repo:octocat/Hello-World", "per_page": 5}),
     ("GITHUB_DELETE_A_REPOSITORY", {"owner": "octocat", "repo": "fidelity"}),
 ]
@@ -119,7 +172,13 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
         sent = github.emulator.requests.all()[before:]
         assert len(sent) == 1, f"{slug} sent {len(sent)} requests"
         problems += check_request(spec, from_recorded(sent[0]), transport_headers=GITHUB_HEADERS)
-        assert sent[0].header("authorization", ).startswith("Bearer ")
+        assert (
+            sent[0]
+            .header(
+                "authorization",
+            )
+            .startswith("Bearer ")
+        )
         assert sent[0].header("accept") == "application/vnd.github+json"
     assert not problems, "\n".join(problems)
     assert {slug for slug, _ in LIVE_CALLS} == {t.slug for t in toolkit.tools} - set(UNDESCRIBED)
@@ -132,8 +191,11 @@ def test_a_renamed_query_parameter_fails(spec, toolkit):
     tool = tool_by_slug(toolkit, "GITHUB_LIST_STARGAZERS")
     wrong = drifted(tool, params=(*tool.operation.params, ParamBinding("per_page", "query", "perPage")))
     with pytest.raises(FidelityError, match="query parameter 'perPage' is not declared"):
-        assert_request_valid(spec, tool_request(wrong, {"owner": "o", "repo": "r", "per_page": 5}),
-                             transport_headers=GITHUB_HEADERS)
+        assert_request_valid(
+            spec,
+            tool_request(wrong, {"owner": "o", "repo": "r", "per_page": 5}),
+            transport_headers=GITHUB_HEADERS,
+        )
 
 
 def test_a_wrong_path_or_method_fails(spec, toolkit):
@@ -147,21 +209,30 @@ def test_a_wrong_path_or_method_fails(spec, toolkit):
 def test_a_renamed_body_field_and_a_wrongly_typed_value_fail(spec, toolkit):
     tool = tool_by_slug(toolkit, "GITHUB_CREATE_ISSUE")
     renamed = drifted(tool, params=(*tool.operation.params, ParamBinding("body", "body", "description")))
-    problems = check_request(spec, tool_request(renamed, {"owner": "o", "repo": "r", "title": "t", "body": "b"}),
-                             transport_headers=GITHUB_HEADERS)
+    problems = check_request(
+        spec,
+        tool_request(renamed, {"owner": "o", "repo": "r", "title": "t", "body": "b"}),
+        transport_headers=GITHUB_HEADERS,
+    )
     assert any("body property 'description' is not declared" in p for p in problems), problems
 
     merge = tool_by_slug(toolkit, "GITHUB_MERGE_A_PULL_REQUEST")
-    problems = check_request(spec, tool_request(merge, {"owner": "o", "repo": "r", "pull_number": 1,
-                                                        "merge_method": "fast-forward"}),
-                             transport_headers=GITHUB_HEADERS)
+    problems = check_request(
+        spec,
+        tool_request(merge, {"owner": "o", "repo": "r", "pull_number": 1, "merge_method": "fast-forward"}),
+        transport_headers=GITHUB_HEADERS,
+    )
     assert any("merge_method" in p and "is not one of" in p for p in problems), problems
 
 
 def test_an_undeclared_header_and_a_missing_required_query_parameter_fail(spec, toolkit):
     tool = tool_by_slug(toolkit, "GITHUB_SEARCH_CODE")
-    wrong = drifted(tool, headers={**tool.operation.headers, "X-Api-Flavour": "x"},
-                    params=tuple(b for b in tool.operation.params if b.arg != "q") + (ParamBinding("q", "query", "query"),))
+    wrong = drifted(
+        tool,
+        headers={**tool.operation.headers, "X-Api-Flavour": "x"},
+        params=tuple(b for b in tool.operation.params if b.arg != "q")
+        + (ParamBinding("q", "query", "query"),),
+    )
     problems = check_request(spec, tool_request(wrong, {"q": "x"}), transport_headers=GITHUB_HEADERS)
     assert any("header 'x-api-flavour' is not declared" in p for p in problems), problems
     assert any("required query parameter 'q' is missing" in p for p in problems), problems

@@ -17,7 +17,13 @@ import pytest
 
 from tests.fidelity.checker import FidelityError, WireRequest, assert_request_valid, check_request
 from tests.fidelity.support import (
-    description, drifted, problems_of_sent, sample_arguments, sent_since, tool_by_slug, tool_request,
+    description,
+    drifted,
+    problems_of_sent,
+    sample_arguments,
+    sent_since,
+    tool_by_slug,
+    tool_request,
 )
 from valetkey.catalog.apispec.discovery import UPLOAD_SUFFIX
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
@@ -43,7 +49,6 @@ def toolkit():
     return load_toolkit(BUILTIN_DIR / "gmail")
 
 
-
 def test_every_http_tool_with_every_argument_builds_a_described_request(spec, toolkit):
     problems = []
     for tool in toolkit.tools:
@@ -64,10 +69,17 @@ def test_the_subset_holds_exactly_the_methods_tools_use_with_their_scopes(spec, 
             found = spec.find(tool.operation.method, tool.operation.path.replace("{", "").replace("}", ""))
             assert found is not None, f"{tool.slug}: no method in the description"
             used.add(found[0].id)
-            assert set(tool.scopes) & set(found[0].scopes), f"{tool.slug}: its scopes are not ones Gmail accepts"
+            assert set(tool.scopes) & set(found[0].scopes), (
+                f"{tool.slug}: its scopes are not ones Gmail accepts"
+            )
     methods = {op.id for op in spec.operations if not op.id.endswith(UPLOAD_SUFFIX)}
-    python_only = {"gmail.users.messages.list", "gmail.users.messages.get", "gmail.users.messages.send",
-                   "gmail.users.threads.get", "gmail.users.drafts.create"}
+    python_only = {
+        "gmail.users.messages.list",
+        "gmail.users.messages.get",
+        "gmail.users.messages.send",
+        "gmail.users.threads.get",
+        "gmail.users.drafts.create",
+    }
     assert methods == used | python_only
 
 
@@ -79,29 +91,84 @@ def live_run(gmail):
     calls = [
         ("GMAIL_GET_PROFILE", lambda: {}),
         ("GMAIL_LIST_LABELS", lambda: {}),
-        ("GMAIL_CREATE_LABEL", lambda: {"label_name": "Fidelity", "background_color": "#16a766",
-                                        "text_color": "#ffffff", "label_list_visibility": "labelShow",
-                                        "message_list_visibility": "show"}),
-        ("GMAIL_FETCH_EMAILS", lambda: {"query": "from:bob", "max_results": 5, "label_ids": ["INBOX", "UNREAD"],
-                                        "include_spam_trash": False, "include_payload": True}),
+        (
+            "GMAIL_CREATE_LABEL",
+            lambda: {
+                "label_name": "Fidelity",
+                "background_color": "#16a766",
+                "text_color": "#ffffff",
+                "label_list_visibility": "labelShow",
+                "message_list_visibility": "show",
+            },
+        ),
+        (
+            "GMAIL_FETCH_EMAILS",
+            lambda: {
+                "query": "from:bob",
+                "max_results": 5,
+                "label_ids": ["INBOX", "UNREAD"],
+                "include_spam_trash": False,
+                "include_payload": True,
+            },
+        ),
         ("GMAIL_FETCH_EMAILS", lambda: {"include_payload": False, "page_token": None}),
         ("GMAIL_FETCH_MESSAGE_BY_MESSAGE_ID", lambda: {"message_id": welcome.id, "format": "metadata"}),
         ("GMAIL_GET_ATTACHMENT", lambda: {"message_id": welcome.id, "attachment_id": attachment_id}),
-        ("GMAIL_ADD_LABEL_TO_EMAIL", lambda: {"message_id": welcome.id, "add_label_ids": ["Label_1"],
-                                              "remove_label_ids": ["UNREAD"]}),
-        ("GMAIL_LIST_THREADS", lambda: {"query": "welcome", "max_results": 5, "label_ids": ["INBOX"],
-                                        "include_spam_trash": True}),
-        ("GMAIL_FETCH_MESSAGE_BY_THREAD_ID", lambda: {"thread_id": welcome.thread_id, "include_payload": True}),
-        ("GMAIL_MODIFY_THREAD_LABELS", lambda: {"thread_id": welcome.thread_id, "add_label_ids": ["STARRED"],
-                                                "remove_label_ids": ["Label_1"]}),
-        ("GMAIL_SEND_EMAIL", lambda: {"recipient_email": "bob@example.com", "subject": "s", "body": "<b>b</b>",
-                                      "is_html": True, "cc": ["carol@example.com"], "bcc": ["x@example.org"],
-                                      "extra_recipients": ["y@example.org"],
-                                      "attachment": {"name": "a.txt", "mimetype": "text/plain",
-                                                     "content": base64.b64encode(b"hi").decode()}}),
-        ("GMAIL_REPLY_TO_THREAD", lambda: {"thread_id": welcome.thread_id, "message_body": "thanks", "cc": ["c@x.org"]}),
-        ("GMAIL_CREATE_EMAIL_DRAFT", lambda: {"recipient_email": "bob@example.com", "subject": "d", "body": "d",
-                                              "thread_id": welcome.thread_id}),
+        (
+            "GMAIL_ADD_LABEL_TO_EMAIL",
+            lambda: {"message_id": welcome.id, "add_label_ids": ["Label_1"], "remove_label_ids": ["UNREAD"]},
+        ),
+        (
+            "GMAIL_LIST_THREADS",
+            lambda: {
+                "query": "welcome",
+                "max_results": 5,
+                "label_ids": ["INBOX"],
+                "include_spam_trash": True,
+            },
+        ),
+        (
+            "GMAIL_FETCH_MESSAGE_BY_THREAD_ID",
+            lambda: {"thread_id": welcome.thread_id, "include_payload": True},
+        ),
+        (
+            "GMAIL_MODIFY_THREAD_LABELS",
+            lambda: {
+                "thread_id": welcome.thread_id,
+                "add_label_ids": ["STARRED"],
+                "remove_label_ids": ["Label_1"],
+            },
+        ),
+        (
+            "GMAIL_SEND_EMAIL",
+            lambda: {
+                "recipient_email": "bob@example.com",
+                "subject": "s",
+                "body": "<b>b</b>",
+                "is_html": True,
+                "cc": ["carol@example.com"],
+                "bcc": ["x@example.org"],
+                "extra_recipients": ["y@example.org"],
+                "attachment": {
+                    "name": "a.txt",
+                    "mimetype": "text/plain",
+                    "content": base64.b64encode(b"hi").decode(),
+                },
+            },
+        ),
+        (
+            "GMAIL_REPLY_TO_THREAD",
+            lambda: {"thread_id": welcome.thread_id, "message_body": "thanks", "cc": ["c@x.org"]},
+        ),
+        (
+            "GMAIL_CREATE_EMAIL_DRAFT",
+            lambda: {
+                "recipient_email": "bob@example.com",
+                "subject": "d",
+                "body": "d",
+                "thread_id": welcome.thread_id,
+            },
+        ),
         ("GMAIL_LIST_DRAFTS", lambda: {"max_results": 5, "query": "to:bob"}),
         ("GMAIL_SEND_DRAFT", lambda: {"draft_id": next(iter(state.drafts))}),
         ("GMAIL_CREATE_EMAIL_DRAFT", lambda: {"body": "to delete"}),
@@ -133,27 +200,36 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
 
 def test_a_renamed_query_parameter_fails(spec, toolkit):
     tool = tool_by_slug(toolkit, "GMAIL_LIST_THREADS")
-    wrong = drifted(tool, params=(*tool.operation.params, ParamBinding("max_results", "query", "max_results")))
+    wrong = drifted(
+        tool, params=(*tool.operation.params, ParamBinding("max_results", "query", "max_results"))
+    )
     with pytest.raises(FidelityError, match="query parameter 'max_results' is not declared"):
         assert_request_valid(spec, tool_request(wrong, {"max_results": 5}))
 
 
 def test_a_wrong_path_or_method_fails(spec, toolkit):
     tool = tool_by_slug(toolkit, "GMAIL_MOVE_TO_TRASH")
-    for wrong in (drifted(tool, path="/gmail/v1/users/me/messages/{message_id}/bin"), drifted(tool, method="DELETE"),
-                  drifted(tool, path="/gmail/v2/users/me/messages/{message_id}/trash")):
+    for wrong in (
+        drifted(tool, path="/gmail/v1/users/me/messages/{message_id}/bin"),
+        drifted(tool, method="DELETE"),
+        drifted(tool, path="/gmail/v2/users/me/messages/{message_id}/trash"),
+    ):
         problems = check_request(spec, tool_request(wrong, {"message_id": "m1"}))
         assert problems and "no operation" in problems[0], wrong.operation
 
 
 def test_a_renamed_body_field_and_a_wrong_enum_value_fail(spec, toolkit):
     tool = tool_by_slug(toolkit, "GMAIL_ADD_LABEL_TO_EMAIL")
-    renamed = drifted(tool, params=(*tool.operation.params, ParamBinding("add_label_ids", "body", "add_label_ids")))
+    renamed = drifted(
+        tool, params=(*tool.operation.params, ParamBinding("add_label_ids", "body", "add_label_ids"))
+    )
     problems = check_request(spec, tool_request(renamed, {"message_id": "m1", "add_label_ids": ["X"]}))
     assert any("body property 'add_label_ids' is not declared" in p for p in problems), problems
 
     label = tool_by_slug(toolkit, "GMAIL_CREATE_LABEL")
-    problems = check_request(spec, tool_request(label, {"label_name": "x", "label_list_visibility": "labelShowAlways"}))
+    problems = check_request(
+        spec, tool_request(label, {"label_name": "x", "label_list_visibility": "labelShowAlways"})
+    )
     assert any("labelListVisibility" in p and "is not one of" in p for p in problems), problems
 
 
@@ -164,7 +240,10 @@ def test_drift_in_a_python_tools_request_fails(spec):
     for wrong, message in (
         (dataclasses.replace(good, body={"raw": "eA", "thread_id": "t"}), "body property 'thread_id'"),
         (dataclasses.replace(good, body={"raw": 5}), "is not of type 'string'"),
-        (WireRequest("GET", "/gmail/v1/users/me/messages", (("max_results", "5"),)), "'max_results' is not declared"),
+        (
+            WireRequest("GET", "/gmail/v1/users/me/messages", (("max_results", "5"),)),
+            "'max_results' is not declared",
+        ),
         (WireRequest("GET", "/gmail/v1/users/me/messages/m1", (("format", "html"),)), "is not one of"),
     ):
         problems = check_request(spec, wrong)

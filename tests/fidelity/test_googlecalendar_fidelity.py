@@ -15,7 +15,13 @@ import pytest
 
 from tests.fidelity.checker import FidelityError, WireRequest, assert_request_valid, check_request
 from tests.fidelity.support import (
-    description, drifted, problems_of_sent, sample_arguments, sent_since, tool_by_slug, tool_request,
+    description,
+    drifted,
+    problems_of_sent,
+    sample_arguments,
+    sent_since,
+    tool_by_slug,
+    tool_request,
 )
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
@@ -33,7 +39,6 @@ def spec():
 @pytest.fixture(scope="module")
 def toolkit():
     return load_toolkit(BUILTIN_DIR / "googlecalendar")
-
 
 
 def test_every_http_tool_with_every_argument_builds_a_described_request(spec, toolkit):
@@ -65,37 +70,107 @@ def live_calls(calendar):
         return lambda data: store.__setitem__(key, data["id"])
 
     return [
-        ("GOOGLECALENDAR_LIST_CALENDARS", lambda: {"maxResults": 10, "minAccessRole": "reader", "showHidden": True,
-                                                   "showDeleted": False}, None),
-        ("GOOGLECALENDAR_CREATE_CALENDAR", lambda: {"summary": "Team", "description": "d", "timeZone": "UTC",
-                                                    "location": "HQ"}, remember(team, "id")),
-        ("GOOGLECALENDAR_CREATE_EVENT", lambda: {"summary": "Review", "start_datetime": "2025-03-04T15:00:00",
-                                                 "timezone": "Europe/Paris", "event_duration_hour": 1,
-                                                 "attendees": ["bob@example.com"], "description": "d", "location": "l",
-                                                 "recurrence": ["RRULE:FREQ=DAILY;COUNT=2"], "send_updates": "all",
-                                                 "transparency": "opaque", "visibility": "private"},
-         remember(created, "id")),
-        ("GOOGLECALENDAR_EVENTS_LIST", lambda: {"calendarId": "primary", "timeMin": "2025-03-01T00:00:00Z",
-                                                "timeMax": "2025-04-01T00:00:00Z", "q": "review", "singleEvents": True,
-                                                "orderBy": "startTime", "maxResults": 5, "showDeleted": False,
-                                                "timeZone": "UTC", "updatedMin": "2020-01-01T00:00:00Z"}, None),
-        ("GOOGLECALENDAR_GET_EVENT", lambda: {"calendar_id": "primary", "event_id": created["id"],
-                                              "timeZone": "UTC"}, None),
-        ("GOOGLECALENDAR_PATCH_EVENT", lambda: {"calendar_id": "primary", "event_id": created["id"],
-                                                "event_duration_minutes": 45, "summary": "Review 2",
-                                                "status": "tentative", "send_updates": "none"}, None),
-        ("GOOGLECALENDAR_QUICK_ADD", lambda: {"calendar_id": "primary", "text": "Lunch tomorrow at noon",
-                                              "send_updates": "none"}, None),
-        ("GOOGLECALENDAR_FREE_BUSY_QUERY", lambda: {"timeMin": "2025-03-04T00:00:00Z", "timeMax": "2025-03-05T00:00:00Z",
-                                                    "timeZone": "UTC", "items": [{"id": "primary"}]}, None),
-        ("GOOGLECALENDAR_FIND_FREE_SLOTS", lambda: {"items": ["primary", "bob@example.com"], "timezone": "UTC",
-                                                    "time_min": "2025-03-04T08:00:00Z",
-                                                    "time_max": "2025-03-04T18:00:00Z",
-                                                    "min_duration_minutes": 30}, None),
-        ("GOOGLECALENDAR_MOVE_EVENT", lambda: {"calendar_id": "primary", "event_id": created["id"],
-                                               "destination": team["id"], "send_updates": "none"}, None),
-        ("GOOGLECALENDAR_DELETE_EVENT", lambda: {"calendar_id": team["id"], "event_id": created["id"],
-                                                 "send_updates": "all"}, None),
+        (
+            "GOOGLECALENDAR_LIST_CALENDARS",
+            lambda: {"maxResults": 10, "minAccessRole": "reader", "showHidden": True, "showDeleted": False},
+            None,
+        ),
+        (
+            "GOOGLECALENDAR_CREATE_CALENDAR",
+            lambda: {"summary": "Team", "description": "d", "timeZone": "UTC", "location": "HQ"},
+            remember(team, "id"),
+        ),
+        (
+            "GOOGLECALENDAR_CREATE_EVENT",
+            lambda: {
+                "summary": "Review",
+                "start_datetime": "2025-03-04T15:00:00",
+                "timezone": "Europe/Paris",
+                "event_duration_hour": 1,
+                "attendees": ["bob@example.com"],
+                "description": "d",
+                "location": "l",
+                "recurrence": ["RRULE:FREQ=DAILY;COUNT=2"],
+                "send_updates": "all",
+                "transparency": "opaque",
+                "visibility": "private",
+            },
+            remember(created, "id"),
+        ),
+        (
+            "GOOGLECALENDAR_EVENTS_LIST",
+            lambda: {
+                "calendarId": "primary",
+                "timeMin": "2025-03-01T00:00:00Z",
+                "timeMax": "2025-04-01T00:00:00Z",
+                "q": "review",
+                "singleEvents": True,
+                "orderBy": "startTime",
+                "maxResults": 5,
+                "showDeleted": False,
+                "timeZone": "UTC",
+                "updatedMin": "2020-01-01T00:00:00Z",
+            },
+            None,
+        ),
+        (
+            "GOOGLECALENDAR_GET_EVENT",
+            lambda: {"calendar_id": "primary", "event_id": created["id"], "timeZone": "UTC"},
+            None,
+        ),
+        (
+            "GOOGLECALENDAR_PATCH_EVENT",
+            lambda: {
+                "calendar_id": "primary",
+                "event_id": created["id"],
+                "event_duration_minutes": 45,
+                "summary": "Review 2",
+                "status": "tentative",
+                "send_updates": "none",
+            },
+            None,
+        ),
+        (
+            "GOOGLECALENDAR_QUICK_ADD",
+            lambda: {"calendar_id": "primary", "text": "Lunch tomorrow at noon", "send_updates": "none"},
+            None,
+        ),
+        (
+            "GOOGLECALENDAR_FREE_BUSY_QUERY",
+            lambda: {
+                "timeMin": "2025-03-04T00:00:00Z",
+                "timeMax": "2025-03-05T00:00:00Z",
+                "timeZone": "UTC",
+                "items": [{"id": "primary"}],
+            },
+            None,
+        ),
+        (
+            "GOOGLECALENDAR_FIND_FREE_SLOTS",
+            lambda: {
+                "items": ["primary", "bob@example.com"],
+                "timezone": "UTC",
+                "time_min": "2025-03-04T08:00:00Z",
+                "time_max": "2025-03-04T18:00:00Z",
+                "min_duration_minutes": 30,
+            },
+            None,
+        ),
+        (
+            "GOOGLECALENDAR_MOVE_EVENT",
+            lambda: {
+                "calendar_id": "primary",
+                "event_id": created["id"],
+                "destination": team["id"],
+                "send_updates": "none",
+            },
+            None,
+        ),
+        (
+            "GOOGLECALENDAR_DELETE_EVENT",
+            lambda: {"calendar_id": team["id"], "event_id": created["id"], "send_updates": "all"},
+            None,
+        ),
     ]
 
 
@@ -128,8 +203,11 @@ def test_a_renamed_query_parameter_fails(spec, toolkit):
 def test_a_wrong_path_or_method_fails(spec, toolkit):
     tool = tool_by_slug(toolkit, "GOOGLECALENDAR_MOVE_EVENT")
     arguments = {"calendar_id": "primary", "event_id": "e1", "destination": "c2"}
-    for wrong in (drifted(tool, path="/calendars/{calendar_id}/events/{event_id}/relocate"),
-                  drifted(tool, method="PATCH"), drifted(tool, path="/calendar/{calendar_id}/events/{event_id}/move")):
+    for wrong in (
+        drifted(tool, path="/calendars/{calendar_id}/events/{event_id}/relocate"),
+        drifted(tool, method="PATCH"),
+        drifted(tool, path="/calendar/{calendar_id}/events/{event_id}/move"),
+    ):
         problems = check_request(spec, tool_request(wrong, arguments))
         assert problems and "no operation" in problems[0], wrong.operation
 
@@ -145,21 +223,35 @@ def test_a_renamed_body_field_a_wrong_enum_and_a_missing_required_parameter_fail
     assert any("orderBy" in p and "is not one of" in p for p in problems), problems
 
     move = tool_by_slug(toolkit, "GOOGLECALENDAR_MOVE_EVENT")
-    lost = drifted(move, params=tuple(b for b in move.operation.params if b.arg != "destination")
-                   + (ParamBinding("destination", "query", "target"),))
-    problems = check_request(spec, tool_request(lost, {"calendar_id": "p", "event_id": "e", "destination": "c"}))
+    lost = drifted(
+        move,
+        params=tuple(b for b in move.operation.params if b.arg != "destination")
+        + (ParamBinding("destination", "query", "target"),),
+    )
+    problems = check_request(
+        spec, tool_request(lost, {"calendar_id": "p", "event_id": "e", "destination": "c"})
+    )
     assert any("required query parameter 'destination' is missing" in p for p in problems), problems
 
 
 def test_drift_in_a_python_tools_request_fails(spec):
     insert = "/calendar/v3/calendars/primary/events"
-    good = WireRequest("POST", insert, (), {}, {"summary": "s", "start": {"dateTime": "2025-03-04T15:00:00",
-                                                                          "timeZone": "UTC"}}, "application/json")
+    good = WireRequest(
+        "POST",
+        insert,
+        (),
+        {},
+        {"summary": "s", "start": {"dateTime": "2025-03-04T15:00:00", "timeZone": "UTC"}},
+        "application/json",
+    )
     assert check_request(spec, good) == []
     for wrong, message in (
         (dataclasses.replace(good, body={"summary": "s", "start_time": "x"}), "body property 'start_time'"),
         (dataclasses.replace(good, query=(("sendUpdates", "everyone"),)), "is not one of"),
-        (WireRequest("POST", "/calendar/v3/freebusy", (), {}, {"timeMin": "x"}, "application/json"), "no operation"),
+        (
+            WireRequest("POST", "/calendar/v3/freebusy", (), {}, {"timeMin": "x"}, "application/json"),
+            "no operation",
+        ),
     ):
         problems = check_request(spec, wrong)
         assert any(message in p for p in problems), (wrong, problems)

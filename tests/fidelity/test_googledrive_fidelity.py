@@ -14,7 +14,13 @@ import pytest
 
 from tests.fidelity.checker import FidelityError, WireRequest, assert_request_valid, check_request
 from tests.fidelity.support import (
-    description, drifted, problems_of_sent, sample_arguments, sent_since, tool_by_slug, tool_request,
+    description,
+    drifted,
+    problems_of_sent,
+    sample_arguments,
+    sent_since,
+    tool_by_slug,
+    tool_request,
 )
 from tests.toolkits_e2e.test_googledrive import loopback_files  # noqa: F401 (fixture)
 from valetkey.catalog.apispec.discovery import UPLOAD_SUFFIX
@@ -36,7 +42,6 @@ def spec():
 @pytest.fixture(scope="module")
 def toolkit():
     return load_toolkit(BUILTIN_DIR / "googledrive")
-
 
 
 def test_every_http_tool_with_every_argument_builds_a_described_request(spec, toolkit):
@@ -68,9 +73,13 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
     from composio import Composio
 
     drive = connect("googledrive")
-    drive.composio = Composio(api_key=drive.project.api_key, base_url=drive.server.url,
-                              dangerously_allow_auto_upload_download_files=True, file_upload_dirs=[str(tmp_path)],
-                              file_download_dir=str(tmp_path / "out"))
+    drive.composio = Composio(
+        api_key=drive.project.api_key,
+        base_url=drive.server.url,
+        dangerously_allow_auto_upload_download_files=True,
+        file_upload_dirs=[str(tmp_path)],
+        file_download_dir=str(tmp_path / "out"),
+    )
     local = tmp_path / "photo.png"
     local.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
     drive.emulator.requests.clear()
@@ -81,29 +90,76 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
 
     calls = [
         ("GOOGLEDRIVE_CREATE_FOLDER", lambda: {"folder_name": "F", "description": "d"}, keep("folder")),
-        ("GOOGLEDRIVE_UPLOAD_FILE", lambda: {"file_to_upload": str(local), "folder_to_upload_to": ids["folder"],
-                                             "name": "p.png", "description": "d"}, keep("photo")),
-        ("GOOGLEDRIVE_CREATE_FILE_FROM_TEXT", lambda: {"file_name": "Doc", "text_content": "t", "parent_id": ids["folder"],
-                                                       "mime_type": "application/vnd.google-apps.document"}, keep("doc")),
-        ("GOOGLEDRIVE_LIST_FILES", lambda: {"q": "trashed = false", "orderBy": "folder,name", "pageSize": 5,
-                                            "spaces": "drive"}, None),
-        ("GOOGLEDRIVE_FIND_FILE", lambda: {"name_contains": "p", "full_text_contains": "x", "mime_type": "image/png",
-                                           "folder_id": ids["folder"], "starred": True, "order_by": "name",
-                                           "page_size": 5}, None),
+        (
+            "GOOGLEDRIVE_UPLOAD_FILE",
+            lambda: {
+                "file_to_upload": str(local),
+                "folder_to_upload_to": ids["folder"],
+                "name": "p.png",
+                "description": "d",
+            },
+            keep("photo"),
+        ),
+        (
+            "GOOGLEDRIVE_CREATE_FILE_FROM_TEXT",
+            lambda: {
+                "file_name": "Doc",
+                "text_content": "t",
+                "parent_id": ids["folder"],
+                "mime_type": "application/vnd.google-apps.document",
+            },
+            keep("doc"),
+        ),
+        (
+            "GOOGLEDRIVE_LIST_FILES",
+            lambda: {"q": "trashed = false", "orderBy": "folder,name", "pageSize": 5, "spaces": "drive"},
+            None,
+        ),
+        (
+            "GOOGLEDRIVE_FIND_FILE",
+            lambda: {
+                "name_contains": "p",
+                "full_text_contains": "x",
+                "mime_type": "image/png",
+                "folder_id": ids["folder"],
+                "starred": True,
+                "order_by": "name",
+                "page_size": 5,
+            },
+            None,
+        ),
         ("GOOGLEDRIVE_GET_FILE_METADATA", lambda: {"file_id": ids["photo"]}, None),
-        ("GOOGLEDRIVE_UPDATE_FILE_METADATA", lambda: {"file_id": ids["photo"], "name": "q.png", "description": "e",
-                                                      "starred": True}, None),
+        (
+            "GOOGLEDRIVE_UPDATE_FILE_METADATA",
+            lambda: {"file_id": ids["photo"], "name": "q.png", "description": "e", "starred": True},
+            None,
+        ),
         ("GOOGLEDRIVE_DOWNLOAD_FILE", lambda: {"file_id": ids["photo"]}, None),
         ("GOOGLEDRIVE_DOWNLOAD_FILE", lambda: {"file_id": ids["doc"], "mime_type": "text/plain"}, None),
         ("GOOGLEDRIVE_EXPORT_FILE", lambda: {"file_id": ids["doc"], "mime_type": "application/pdf"}, None),
-        ("GOOGLEDRIVE_COPY_FILE", lambda: {"file_id": ids["photo"], "new_title": "c.png",
-                                           "parents": [ids["folder"]]}, keep("copy")),
+        (
+            "GOOGLEDRIVE_COPY_FILE",
+            lambda: {"file_id": ids["photo"], "new_title": "c.png", "parents": [ids["folder"]]},
+            keep("copy"),
+        ),
         ("GOOGLEDRIVE_MOVE_FILE", lambda: {"file_id": ids["copy"], "destination_folder_id": "root"}, None),
-        ("GOOGLEDRIVE_SHARE_FILE", lambda: {"file_id": ids["photo"], "role": "commenter", "type": "user",
-                                            "email_address": "bob@example.com", "send_notification_email": True,
-                                            "email_message": "hi"}, None),
-        ("GOOGLEDRIVE_SHARE_FILE", lambda: {"file_id": ids["photo"], "role": "reader", "type": "domain",
-                                            "domain": "example.com"}, None),
+        (
+            "GOOGLEDRIVE_SHARE_FILE",
+            lambda: {
+                "file_id": ids["photo"],
+                "role": "commenter",
+                "type": "user",
+                "email_address": "bob@example.com",
+                "send_notification_email": True,
+                "email_message": "hi",
+            },
+            None,
+        ),
+        (
+            "GOOGLEDRIVE_SHARE_FILE",
+            lambda: {"file_id": ids["photo"], "role": "reader", "type": "domain", "domain": "example.com"},
+            None,
+        ),
         ("GOOGLEDRIVE_LIST_PERMISSIONS", lambda: {"file_id": ids["photo"], "pageSize": 10}, None),
         ("GOOGLEDRIVE_TRASH_FILE", lambda: {"file_id": ids["copy"], "restore": False}, None),
         ("GOOGLEDRIVE_DELETE_FILE", lambda: {"file_id": ids["folder"]}, None),
@@ -133,18 +189,26 @@ def test_a_renamed_query_parameter_fails(spec, toolkit):
 
 def test_a_wrong_path_or_method_fails(spec, toolkit):
     tool = tool_by_slug(toolkit, "GOOGLEDRIVE_COPY_FILE")
-    for wrong in (drifted(tool, path="/drive/v3/files/{file_id}/duplicate"), drifted(tool, method="PUT"),
-                  drifted(tool, path="/drive/v2/files/{file_id}/copy")):
+    for wrong in (
+        drifted(tool, path="/drive/v3/files/{file_id}/duplicate"),
+        drifted(tool, method="PUT"),
+        drifted(tool, path="/drive/v2/files/{file_id}/copy"),
+    ):
         problems = check_request(spec, tool_request(wrong, {"file_id": "f1"}))
         assert problems and "no operation" in problems[0], wrong.operation
 
 
 def test_a_renamed_body_field_and_a_wrong_value_fail(spec, toolkit):
     tool = tool_by_slug(toolkit, "GOOGLEDRIVE_SHARE_FILE")
-    renamed = drifted(tool, params=tuple(b for b in tool.operation.params if b.arg != "email_address")
-                      + (ParamBinding("email_address", "body", "email"),))
-    problems = check_request(spec, tool_request(renamed, {"file_id": "f", "role": "reader", "type": "user",
-                                                          "email_address": "a@b.c"}))
+    renamed = drifted(
+        tool,
+        params=tuple(b for b in tool.operation.params if b.arg != "email_address")
+        + (ParamBinding("email_address", "body", "email"),),
+    )
+    problems = check_request(
+        spec,
+        tool_request(renamed, {"file_id": "f", "role": "reader", "type": "user", "email_address": "a@b.c"}),
+    )
     assert any("body property 'email' is not declared" in p for p in problems), problems
 
     listing = tool_by_slug(toolkit, "GOOGLEDRIVE_LIST_FILES")
@@ -153,15 +217,18 @@ def test_a_renamed_body_field_and_a_wrong_value_fail(spec, toolkit):
 
 
 def test_drift_in_a_python_tools_request_fails(spec):
-    upload = WireRequest("POST", "/upload/drive/v3/files", (("uploadType", "multipart"),), {}, "--b--",
-                         "multipart/related")
+    upload = WireRequest(
+        "POST", "/upload/drive/v3/files", (("uploadType", "multipart"),), {}, "--b--", "multipart/related"
+    )
     assert check_request(spec, upload) == []
     for wrong, message in (
         (dataclasses.replace(upload, query=()), "required query parameter 'uploadType' is missing"),
         (dataclasses.replace(upload, query=(("uploadType", "chunked"),)), "is not one of"),
         (dataclasses.replace(upload, path="/upload/drive/v3/file"), "no operation"),
-        (WireRequest("PATCH", "/drive/v3/files/f1", (("add_parents", "x"),), {}, {}, "application/json"),
-         "'add_parents' is not declared"),
+        (
+            WireRequest("PATCH", "/drive/v3/files/f1", (("add_parents", "x"),), {}, {}, "application/json"),
+            "'add_parents' is not declared",
+        ),
     ):
         problems = check_request(spec, wrong)
         assert any(message in p for p in problems), (wrong, problems)

@@ -20,13 +20,23 @@ from tests.fidelity.support import sample_arguments, tool_request
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
 
-ALGOLIA = "no published description: the Algolia HN Search API is documented only in prose (hn.algolia.com/api)"
-FIREBASE = "no published description: the HN Firebase API is documented only in a README (github.com/HackerNews/API)"
+ALGOLIA = (
+    "no published description: the Algolia HN Search API is documented only in prose (hn.algolia.com/api)"
+)
+FIREBASE = (
+    "no published description: the HN Firebase API is documented only in a README (github.com/HackerNews/API)"
+)
 UNDESCRIBED = {
-    "HACKERNEWS_GET_FRONTPAGE": ALGOLIA, "HACKERNEWS_GET_LATEST_POSTS": ALGOLIA, "HACKERNEWS_SEARCH_POSTS": ALGOLIA,
-    "HACKERNEWS_GET_ITEM": ALGOLIA, "HACKERNEWS_GET_USER": ALGOLIA, "HACKERNEWS_SEARCH_POSTS_BY_DATE": ALGOLIA,
-    "HACKERNEWS_GET_STORY_COMMENTS": ALGOLIA, "HACKERNEWS_GET_ASK_HN_POSTS": ALGOLIA,
-    "HACKERNEWS_GET_SHOW_HN_POSTS": ALGOLIA, "HACKERNEWS_GET_TOP_STORIES": FIREBASE,
+    "HACKERNEWS_GET_FRONTPAGE": ALGOLIA,
+    "HACKERNEWS_GET_LATEST_POSTS": ALGOLIA,
+    "HACKERNEWS_SEARCH_POSTS": ALGOLIA,
+    "HACKERNEWS_GET_ITEM": ALGOLIA,
+    "HACKERNEWS_GET_USER": ALGOLIA,
+    "HACKERNEWS_SEARCH_POSTS_BY_DATE": ALGOLIA,
+    "HACKERNEWS_GET_STORY_COMMENTS": ALGOLIA,
+    "HACKERNEWS_GET_ASK_HN_POSTS": ALGOLIA,
+    "HACKERNEWS_GET_SHOW_HN_POSTS": ALGOLIA,
+    "HACKERNEWS_GET_TOP_STORIES": FIREBASE,
     "HACKERNEWS_GET_BEST_STORIES": FIREBASE,
 }
 SEARCH_PARAMS = {"query", "tags", "numericFilters", "page", "hitsPerPage"}
@@ -45,7 +55,11 @@ def contract_problems(method: str, path: str, query) -> list[str]:
         return [f"{method} {path}: both APIs are read-only GETs"]
     for pattern, allowed in CONTRACT:
         if re.fullmatch(pattern, path):
-            return [f"{path}: query parameter {name!r} is not documented" for name, _ in query if name not in allowed]
+            return [
+                f"{path}: query parameter {name!r} is not documented"
+                for name, _ in query
+                if name not in allowed
+            ]
     return [f"{path}: no documented endpoint has this path"]
 
 
@@ -74,8 +88,10 @@ def test_every_http_tool_sends_only_documented_requests(toolkit):
         prefix = re.sub(r"^https?://[^/]+", "", root)
         for optional in (True, False):
             request = tool_request(tool, {**sample_arguments(tool, optional=optional)}, root)
-            problems += [f"{tool.slug}: {p}" for p in contract_problems(request.method, prefix + request.path,
-                                                                        request.query)]
+            problems += [
+                f"{tool.slug}: {p}"
+                for p in contract_problems(request.method, prefix + request.path, request.query)
+            ]
     assert not problems, "\n".join(problems)
 
 
@@ -83,7 +99,10 @@ def test_what_the_emulator_received_follows_the_contract(connect):
     hn = connect("hackernews")
     hn.ok("HACKERNEWS_GET_STORY_COMMENTS", {"story_id": 9001})
     hn.ok("HACKERNEWS_GET_TOP_STORIES", {"size": 2})
-    hn.ok("HACKERNEWS_SEARCH_POSTS", {"query": "rust", "tags": "story", "numeric_filters": "points>1", "size": 5})
+    hn.ok(
+        "HACKERNEWS_SEARCH_POSTS",
+        {"query": "rust", "tags": "story", "numeric_filters": "points>1", "size": 5},
+    )
     recorded = hn.emulator.requests.all()
     assert len(recorded) == 3
     for request in recorded:
@@ -92,10 +111,15 @@ def test_what_the_emulator_received_follows_the_contract(connect):
 
 def test_drift_is_caught(toolkit):
     search = next(t for t in toolkit.tools if t.slug == "HACKERNEWS_SEARCH_POSTS")
-    renamed = tuple(ParamBinding(b.arg, b.location, "per_page") if b.arg == "size" else b
-                    for b in search.operation.params)
+    renamed = tuple(
+        ParamBinding(b.arg, b.location, "per_page") if b.arg == "size" else b for b in search.operation.params
+    )
     drifted = dataclasses.replace(search, operation=dataclasses.replace(search.operation, params=renamed))
     method, path, query = built(drifted, {"query": "x", "size": 5})
-    assert contract_problems(method, "/api/v1" + path, query) == ["/api/v1/search: query parameter 'per_page' is not documented"]
-    assert contract_problems("GET", "/api/v1/searches", ()) == ["/api/v1/searches: no documented endpoint has this path"]
+    assert contract_problems(method, "/api/v1" + path, query) == [
+        "/api/v1/search: query parameter 'per_page' is not documented"
+    ]
+    assert contract_problems("GET", "/api/v1/searches", ()) == [
+        "/api/v1/searches: no documented endpoint has this path"
+    ]
     assert contract_problems("POST", "/api/v1/search", ())

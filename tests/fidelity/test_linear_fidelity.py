@@ -72,8 +72,11 @@ def test_every_argument_reaches_a_declared_variable(toolkit):
 def test_response_paths_name_the_operation_field(toolkit):
     for each in toolkit.tools:
         field = each.operation.response_path.split(".")[1]
-        assert f"{field}(" in each.operation.graphql or f"{field} " in each.operation.graphql \
-            or f"{field} {{" in each.operation.graphql, each.slug
+        assert (
+            f"{field}(" in each.operation.graphql
+            or f"{field} " in each.operation.graphql
+            or f"{field} {{" in each.operation.graphql
+        ), each.slug
 
 
 def test_requests_the_emulator_received_were_valid(sandbox, connect):
@@ -88,8 +91,9 @@ def test_requests_the_emulator_received_were_valid(sandbox, connect):
 
 
 def test_coverage_every_tool_is_checked_or_listed(toolkit):
-    assert {t.slug for t in toolkit.tools if t.operation and t.operation.graphql} | set(UNDESCRIBED) == \
-        {t.slug for t in toolkit.tools}
+    assert {t.slug for t in toolkit.tools if t.operation and t.operation.graphql} | set(UNDESCRIBED) == {
+        t.slug for t in toolkit.tools
+    }
 
 
 # --- drift is caught -------------------------------------------------------------------------
@@ -111,9 +115,13 @@ def test_a_wrong_variable_type_fails(toolkit):
 
 def test_a_filter_bound_to_a_field_linear_lacks_fails(toolkit):
     listing = tool(toolkit, "LINEAR_LIST_ISSUES")
-    params = tuple(ParamBinding(b.arg, b.location, "variables.filter.teams.id.eq") if b.arg == "team_id" else b
-                   for b in listing.operation.params)
-    problems = check_graphql_request(schema(), tool_request(drifted(listing, params=params), {"team_id": "t"}, BASE))
+    params = tuple(
+        ParamBinding(b.arg, b.location, "variables.filter.teams.id.eq") if b.arg == "team_id" else b
+        for b in listing.operation.params
+    )
+    problems = check_graphql_request(
+        schema(), tool_request(drifted(listing, params=params), {"team_id": "t"}, BASE)
+    )
     assert any("teams" in p for p in problems)
 
 
@@ -122,7 +130,11 @@ def test_a_wrong_method_path_or_undeclared_variable_fails(toolkit):
     assert check_graphql_request(schema(), tool_request(drifted(viewer, method="GET"), {}, BASE))
     assert check_graphql_request(schema(), tool_request(drifted(viewer, path="/graphql/v2"), {}, BASE))
     teams = tool(toolkit, "LINEAR_LIST_TEAMS")
-    params = tuple(ParamBinding(b.arg, b.location, "variables.limit") if b.arg == "first" else b
-                   for b in teams.operation.params)
-    problems = check_graphql_request(schema(), tool_request(drifted(teams, params=params), {"first": 5}, BASE))
+    params = tuple(
+        ParamBinding(b.arg, b.location, "variables.limit") if b.arg == "first" else b
+        for b in teams.operation.params
+    )
+    problems = check_graphql_request(
+        schema(), tool_request(drifted(teams, params=params), {"first": 5}, BASE)
+    )
     assert problems == ["variable $limit is sent but not declared"]

@@ -15,7 +15,14 @@ import dataclasses
 import pytest
 
 from tests.fidelity.checker import TRANSPORT_HEADERS, check_request
-from tests.fidelity.support import description, drifted, from_recorded, sample_arguments, tool_by_slug, tool_request
+from tests.fidelity.support import (
+    description,
+    drifted,
+    from_recorded,
+    sample_arguments,
+    tool_by_slug,
+    tool_request,
+)
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
 from valetkey.sandbox.apps.notion.state import ADA, PROJECTS, TASKS_DB, TASKS_SOURCE
@@ -24,8 +31,8 @@ NOTION_HEADERS = TRANSPORT_HEADERS | {"notion-version"}
 #: Tools with no operation in Notion's description, and why.
 UNDESCRIBED = {
     "NOTION_CREATE_DATABASE": "POST /v1/databases is not in the published 2025-09-03 description "
-                              "(it describes data sources, not database creation); its request is "
-                              "checked against the emulator only.",
+    "(it describes data sources, not database creation); its request is "
+    "checked against the emulator only.",
 }
 
 
@@ -43,15 +50,21 @@ def toolkit():
 #: than the real API the tools follow: (operation id, pattern of the checker's message). Listed in
 #: PROVENANCE.md; every other mismatch fails.
 DESCRIPTION_GAPS = [
-    ("post-page", r"body\.parent: \{'data_source_id'"),          # parentRequest predates data sources
+    ("post-page", r"body\.parent: \{'data_source_id'"),  # parentRequest predates data sources
     ("post-page", r"body property 'parent\.data_source_id'"),
     ("post-page", r"body\.children\.\d+: .* is not of type 'string'"),  # blocks typed as strings
-    ("post-page", r"body\.icon: .* is not of type 'string'"),      # icon typed as a JSON string
+    ("post-page", r"body\.icon: .* is not of type 'string'"),  # icon typed as a JSON string
     ("patch-page", r"body\.icon: Additional properties .*'type'"),  # emoji object without `type`
     ("patch-page", r"body property 'icon\.type'"),
-    ("patch-block-children", r"body\.children\.\d+: .* is not valid under any of the given schemas"),  # 2 block types only
-    ("update-a-block", r"body property '(paragraph|heading_[123]|bulleted_list_item|numbered_list_item|to_do|quote)'"),
-    ("create-a-comment", r"'parent' is a required property"),        # replies by discussion_id not described
+    (
+        "patch-block-children",
+        r"body\.children\.\d+: .* is not valid under any of the given schemas",
+    ),  # 2 block types only
+    (
+        "update-a-block",
+        r"body property '(paragraph|heading_[123]|bulleted_list_item|numbered_list_item|to_do|quote)'",
+    ),
+    ("create-a-comment", r"'parent' is a required property"),  # replies by discussion_id not described
     ("create-a-comment", r"body property 'discussion_id'"),
 ]
 
@@ -59,13 +72,17 @@ DESCRIPTION_GAPS = [
 def beyond_gaps(problems: list[str]) -> list[str]:
     import re
 
-    return [p for p in problems if not any(f"({op})" in p and re.search(pattern, p) for op, pattern in DESCRIPTION_GAPS)]
-
+    return [
+        p
+        for p in problems
+        if not any(f"({op})" in p and re.search(pattern, p) for op, pattern in DESCRIPTION_GAPS)
+    ]
 
 
 def check(spec, request):
-    return check_request(spec, dataclasses.replace(request, path="/v1" + request.path),
-                         transport_headers=NOTION_HEADERS)
+    return check_request(
+        spec, dataclasses.replace(request, path="/v1" + request.path), transport_headers=NOTION_HEADERS
+    )
 
 
 def test_every_http_tool_with_every_argument_builds_a_described_request(spec, toolkit):
@@ -83,26 +100,54 @@ LIVE_CALLS = [
     ("NOTION_GET_BOT_USER", {}),
     ("NOTION_LIST_USERS", {"page_size": 10}),
     ("NOTION_GET_USER", {"user_id": ADA}),
-    ("NOTION_SEARCH", {"query": "Proj", "filter": {"property": "object", "value": "page"},
-                       "sort": {"direction": "descending", "timestamp": "last_edited_time"}, "page_size": 5}),
+    (
+        "NOTION_SEARCH",
+        {
+            "query": "Proj",
+            "filter": {"property": "object", "value": "page"},
+            "sort": {"direction": "descending", "timestamp": "last_edited_time"},
+            "page_size": 5,
+        },
+    ),
     ("NOTION_GET_PAGE", {"page_id": PROJECTS}),
     ("NOTION_GET_PAGE_PROPERTY", {"page_id": PROJECTS, "property_id": "title", "page_size": 5}),
     ("NOTION_GET_DATABASE", {"database_id": TASKS_DB}),
     ("NOTION_GET_DATA_SOURCE", {"data_source_id": TASKS_SOURCE}),
-    ("NOTION_CREATE_PAGE", {"parent_id": TASKS_SOURCE, "parent_type": "data_source_id", "title": "Row",
-                            "properties": [{"name": "Status", "value": "Done"}, {"name": "Priority", "value": "2"},
-                                           {"name": "Done", "value": "yes"}, {"name": "Due", "value": "2025-01-01"}],
-                            "content": "# H\n- b\n- [x] t", "icon_emoji": "✅"}),
+    (
+        "NOTION_CREATE_PAGE",
+        {
+            "parent_id": TASKS_SOURCE,
+            "parent_type": "data_source_id",
+            "title": "Row",
+            "properties": [
+                {"name": "Status", "value": "Done"},
+                {"name": "Priority", "value": "2"},
+                {"name": "Done", "value": "yes"},
+                {"name": "Due", "value": "2025-01-01"},
+            ],
+            "content": "# H\n- b\n- [x] t",
+            "icon_emoji": "✅",
+        },
+    ),
     ("NOTION_CREATE_PAGE", {"parent_id": PROJECTS, "title": "Child", "content": "text"}),
     ("NOTION_UPDATE_PAGE", {"page_id": PROJECTS, "title": "Projects 2", "icon_emoji": "📂"}),
     ("NOTION_ARCHIVE_PAGE", {"page_id": "{page}", "in_trash": True}),
-    ("NOTION_QUERY_DATA_SOURCE", {"data_source_id": TASKS_SOURCE, "match": "any", "page_size": 10,
-                                  "filters": [{"property": "Status", "condition": "equals", "value": "Done"},
-                                              {"property": "Priority", "condition": "greater_than", "value": "1"},
-                                              {"property": "Done", "condition": "equals", "value": "true"},
-                                              {"property": "Due", "condition": "on_or_after", "value": "2024-01-01"},
-                                              {"property": "Notes", "condition": "is_empty"}],
-                                  "sorts": [{"property": "Priority", "direction": "ascending"}]}),
+    (
+        "NOTION_QUERY_DATA_SOURCE",
+        {
+            "data_source_id": TASKS_SOURCE,
+            "match": "any",
+            "page_size": 10,
+            "filters": [
+                {"property": "Status", "condition": "equals", "value": "Done"},
+                {"property": "Priority", "condition": "greater_than", "value": "1"},
+                {"property": "Done", "condition": "equals", "value": "true"},
+                {"property": "Due", "condition": "on_or_after", "value": "2024-01-01"},
+                {"property": "Notes", "condition": "is_empty"},
+            ],
+            "sorts": [{"property": "Priority", "direction": "ascending"}],
+        },
+    ),
     ("NOTION_GET_BLOCK_CHILDREN", {"block_id": PROJECTS, "page_size": 10}),
     ("NOTION_APPEND_BLOCK_CHILDREN", {"block_id": PROJECTS, "content": "## Next\n1. one\n> q"}),
     ("NOTION_UPDATE_BLOCK", {"block_id": "{block}", "text": "edited"}),
@@ -110,8 +155,17 @@ LIVE_CALLS = [
     ("NOTION_CREATE_COMMENT", {"page_id": PROJECTS, "text": "c"}),
     ("NOTION_CREATE_COMMENT", {"discussion_id": "{discussion}", "text": "reply"}),
     ("NOTION_LIST_COMMENTS", {"block_id": PROJECTS, "page_size": 10}),
-    ("NOTION_CREATE_DATABASE", {"parent_page_id": PROJECTS, "title": "DB", "properties": [
-        {"name": "Tag", "type": "multi_select", "options": "a,b"}, {"name": "When", "type": "date"}]}),
+    (
+        "NOTION_CREATE_DATABASE",
+        {
+            "parent_page_id": PROJECTS,
+            "title": "DB",
+            "properties": [
+                {"name": "Tag", "type": "multi_select", "options": "a,b"},
+                {"name": "When", "type": "date"},
+            ],
+        },
+    ),
 ]
 
 
@@ -120,8 +174,10 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
     notion.emulator.requests.clear()
     problems, ids = [], {}
     for slug, arguments in LIVE_CALLS:
-        arguments = {k: ids.get(v.strip("{}"), v) if isinstance(v, str) and v.startswith("{") else v
-                     for k, v in arguments.items()}
+        arguments = {
+            k: ids.get(v.strip("{}"), v) if isinstance(v, str) and v.startswith("{") else v
+            for k, v in arguments.items()
+        }
         before = len(notion.emulator.requests)
         result = notion.execute(slug, arguments)
         assert result["successful"], (slug, result["error"])
@@ -147,10 +203,14 @@ def test_coverage_every_tool_is_described_or_listed_with_a_reason(spec, toolkit)
     described = {op.id for op in spec.operations}
     for tool in toolkit.tools:
         if tool.operation is not None:
-            found = spec.find(tool.operation.method, "/v1" + tool.operation.path.replace("{", "").replace("}", ""))
+            found = spec.find(
+                tool.operation.method, "/v1" + tool.operation.path.replace("{", "").replace("}", "")
+            )
             assert found is not None and found[0].id in described, tool.slug
         else:
-            assert tool.handler and (tool.slug in UNDESCRIBED or tool.slug in {s for s, _ in LIVE_CALLS}), tool.slug
+            assert tool.handler and (tool.slug in UNDESCRIBED or tool.slug in {s for s, _ in LIVE_CALLS}), (
+                tool.slug
+            )
     assert spec.find("POST", "/v1/databases") is None  # still true of the published description
 
 
@@ -159,7 +219,9 @@ def test_coverage_every_tool_is_described_or_listed_with_a_reason(spec, toolkit)
 
 def test_a_renamed_query_or_body_parameter_fails(spec, toolkit):
     children = tool_by_slug(toolkit, "NOTION_GET_BLOCK_CHILDREN")
-    wrong = drifted(children, params=(*children.operation.params, ParamBinding("page_size", "query", "limit")))
+    wrong = drifted(
+        children, params=(*children.operation.params, ParamBinding("page_size", "query", "limit"))
+    )
     problems = check(spec, tool_request(wrong, {"block_id": "b", "page_size": 5}))
     assert any("query parameter 'limit' is not declared" in p for p in problems), problems
 
@@ -182,8 +244,14 @@ def test_a_wrong_path_method_or_value_fails(spec, toolkit):
 def test_a_handler_request_that_drifts_fails(spec):
     from tests.fidelity.checker import WireRequest
 
-    bad = WireRequest("POST", "/v1/pages", (), {"notion-version": "2025-09-03"},
-                      {"parent": {"page_id": "p"}, "props": {}}, "application/json")
+    bad = WireRequest(
+        "POST",
+        "/v1/pages",
+        (),
+        {"notion-version": "2025-09-03"},
+        {"parent": {"page_id": "p"}, "props": {}},
+        "application/json",
+    )
     problems = beyond_gaps(check_request(spec, bad, transport_headers=NOTION_HEADERS))
     assert any("'properties' is a required property" in p for p in problems), problems
     assert any("body property 'props' is not declared" in p for p in problems), problems

@@ -21,8 +21,21 @@ import dataclasses
 
 import pytest
 
-from tests.fidelity.checker import TRANSPORT_HEADERS, FidelityError, WireRequest, assert_request_valid, check_request
-from tests.fidelity.support import description, drifted, from_recorded, sample_arguments, tool_by_slug, tool_request
+from tests.fidelity.checker import (
+    TRANSPORT_HEADERS,
+    FidelityError,
+    WireRequest,
+    assert_request_valid,
+    check_request,
+)
+from tests.fidelity.support import (
+    description,
+    drifted,
+    from_recorded,
+    sample_arguments,
+    tool_by_slug,
+    tool_request,
+)
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
 
@@ -38,7 +51,6 @@ def spec():
 @pytest.fixture(scope="module")
 def toolkit():
     return load_toolkit(BUILTIN_DIR / "slack")
-
 
 
 def as_described(spec, request: WireRequest, token: str = "xoxp-sample") -> WireRequest:
@@ -100,18 +112,39 @@ def test_writes_are_form_encoded_as_the_description_declares(spec, toolkit):
 GENERAL = "C01GENERAL"
 LIVE_CALLS = [
     ("SLACK_AUTH_TEST", {}),
-    ("SLACK_LIST_CHANNELS", {"types": "public_channel,private_channel", "exclude_archived": True, "limit": 5}),
+    (
+        "SLACK_LIST_CHANNELS",
+        {"types": "public_channel,private_channel", "exclude_archived": True, "limit": 5},
+    ),
     ("SLACK_GET_CHANNEL_INFO", {"channel": GENERAL, "include_num_members": True}),
-    ("SLACK_SEND_MESSAGE", {"channel": GENERAL, "text": "hello", "mrkdwn": True, "unfurl_links": False,
-                            "blocks": '[{"type": "section", "text": {"type": "mrkdwn", "text": "hello"}}]'}),
-    ("SLACK_FETCH_CONVERSATION_HISTORY", {"channel": GENERAL, "oldest": "1000000000.000000",
-                                          "latest": "9999999999.000000", "inclusive": True, "limit": 10}),
+    (
+        "SLACK_SEND_MESSAGE",
+        {
+            "channel": GENERAL,
+            "text": "hello",
+            "mrkdwn": True,
+            "unfurl_links": False,
+            "blocks": '[{"type": "section", "text": {"type": "mrkdwn", "text": "hello"}}]',
+        },
+    ),
+    (
+        "SLACK_FETCH_CONVERSATION_HISTORY",
+        {
+            "channel": GENERAL,
+            "oldest": "1000000000.000000",
+            "latest": "9999999999.000000",
+            "inclusive": True,
+            "limit": 10,
+        },
+    ),
     ("SLACK_FETCH_CONVERSATION_REPLIES", {"channel": GENERAL, "ts": "{ts}", "limit": 10}),
     ("SLACK_UPDATE_MESSAGE", {"channel": GENERAL, "ts": "{ts}", "text": "edited"}),
     ("SLACK_ADD_REACTION", {"channel": GENERAL, "timestamp": "{ts}", "name": "eyes"}),
     ("SLACK_REMOVE_REACTION", {"channel": GENERAL, "timestamp": "{ts}", "name": "eyes"}),
-    ("SLACK_SEARCH_MESSAGES", {"query": "edited", "sort": "timestamp", "sort_dir": "asc", "count": 5, "page": 1,
-                               "highlight": True}),
+    (
+        "SLACK_SEARCH_MESSAGES",
+        {"query": "edited", "sort": "timestamp", "sort_dir": "asc", "count": 5, "page": 1, "highlight": True},
+    ),
     ("SLACK_DELETE_MESSAGE", {"channel": GENERAL, "ts": "{ts}"}),
     ("SLACK_CREATE_CHANNEL", {"name": "fidelity", "is_private": False}),
     ("SLACK_INVITE_TO_CHANNEL", {"channel": "#fidelity", "users": "U02BOB0000"}),
@@ -119,8 +152,17 @@ LIVE_CALLS = [
     ("SLACK_LIST_USERS", {"limit": 2, "include_locale": True}),
     ("SLACK_GET_USER_INFO", {"user": "U02BOB0000", "include_locale": True}),
     ("SLACK_LOOKUP_USER_BY_EMAIL", {"email": "bob@example.com"}),
-    ("SLACK_UPLOAD_FILE", {"content": "a,b", "filename": "x.csv", "title": "X", "filetype": "csv",
-                           "channels": GENERAL, "initial_comment": "here"}),
+    (
+        "SLACK_UPLOAD_FILE",
+        {
+            "content": "a,b",
+            "filename": "x.csv",
+            "title": "X",
+            "filetype": "csv",
+            "channels": GENERAL,
+            "initial_comment": "here",
+        },
+    ),
 ]
 
 
@@ -149,8 +191,9 @@ def test_a_renamed_form_field_fails(spec, toolkit):
     tool = tool_by_slug(toolkit, "SLACK_SEND_MESSAGE")
     wrong = drifted(tool, params=(*tool.operation.params, ParamBinding("thread_ts", "body", "thread")))
     with pytest.raises(FidelityError, match="body property 'thread' is not declared"):
-        assert_request_valid(spec, as_described(spec, tool_request(wrong, {"channel": "C1", "text": "t",
-                                                                           "thread_ts": "1.2"})))
+        assert_request_valid(
+            spec, as_described(spec, tool_request(wrong, {"channel": "C1", "text": "t", "thread_ts": "1.2"}))
+        )
 
 
 def test_a_renamed_query_parameter_and_a_missing_required_one_fail(spec, toolkit):

@@ -9,11 +9,17 @@ objects before validating them. Negative tests prove drift fails.
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.fidelity.checker import TRANSPORT_HEADERS, FidelityError, assert_request_valid, check_request
-from tests.fidelity.support import description, drifted, from_recorded, sample_arguments, tool_by_slug, tool_request
+from tests.fidelity.support import (
+    description,
+    drifted,
+    from_recorded,
+    sample_arguments,
+    tool_by_slug,
+    tool_request,
+)
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
 
@@ -31,7 +37,6 @@ def spec():
 @pytest.fixture(scope="module")
 def toolkit():
     return load_toolkit(BUILTIN_DIR / "stripe")
-
 
 
 def test_every_tool_with_every_argument_builds_a_described_request(spec, toolkit):
@@ -56,20 +61,50 @@ def test_each_tool_maps_to_one_operation_and_the_subset_is_exactly_what_tools_us
 # Arguments for a live run of every tool against the emulator's starting state, in order.
 LIVE_CALLS = [
     ("STRIPE_RETRIEVE_BALANCE", {}),
-    ("STRIPE_CREATE_CUSTOMER", {"email": "f@example.com", "name": "F", "description": "d", "phone": "+1555",
-                                "payment_method": "pm_card_visa", "idempotency_key": "fid-1"}),
+    (
+        "STRIPE_CREATE_CUSTOMER",
+        {
+            "email": "f@example.com",
+            "name": "F",
+            "description": "d",
+            "phone": "+1555",
+            "payment_method": "pm_card_visa",
+            "idempotency_key": "fid-1",
+        },
+    ),
     ("STRIPE_LIST_CUSTOMERS", {"email": "f@example.com", "limit": 3}),
     ("STRIPE_SEARCH_CUSTOMERS", {"query": "name~'jenny' AND metadata['plan']:'pro'", "limit": 5}),
-    ("STRIPE_CREATE_PAYMENT_INTENT", {"amount": 1500, "currency": "usd", "payment_method": "pm_card_visa",
-                                      "payment_method_types": ["card"], "confirm": True, "description": "d",
-                                      "receipt_email": "f@example.com", "idempotency_key": "fid-2"}),
+    (
+        "STRIPE_CREATE_PAYMENT_INTENT",
+        {
+            "amount": 1500,
+            "currency": "usd",
+            "payment_method": "pm_card_visa",
+            "payment_method_types": ["card"],
+            "confirm": True,
+            "description": "d",
+            "receipt_email": "f@example.com",
+            "idempotency_key": "fid-2",
+        },
+    ),
     ("STRIPE_LIST_PAYMENT_INTENTS", {"created": {"gte": 1_700_000_000}, "limit": 5}),
     ("STRIPE_LIST_CHARGES", {"created": {"gt": 1_700_000_000, "lte": 1_900_000_000}, "limit": 5}),
     ("STRIPE_LIST_INVOICES", {"status": "open", "limit": 5}),
     ("STRIPE_LIST_PRODUCTS", {"active": True}),
-    ("STRIPE_CREATE_PRODUCT", {"name": "Team", "description": "d", "active": True, "idempotency_key": "fid-3",
-                               "default_price_data": {"currency": "usd", "unit_amount": 900,
-                                                      "recurring": {"interval": "month", "interval_count": 1}}}),
+    (
+        "STRIPE_CREATE_PRODUCT",
+        {
+            "name": "Team",
+            "description": "d",
+            "active": True,
+            "idempotency_key": "fid-3",
+            "default_price_data": {
+                "currency": "usd",
+                "unit_amount": 900,
+                "recurring": {"interval": "month", "interval_count": 1},
+            },
+        },
+    ),
     ("STRIPE_LIST_PRICES", {"type": "recurring", "currency": "usd", "active": True}),
 ]
 
@@ -81,11 +116,20 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
     stripe.emulator.requests.clear()
     calls = LIVE_CALLS + [
         ("STRIPE_RETRIEVE_CUSTOMER", {"customer": jenny["id"]}),
-        ("STRIPE_UPDATE_CUSTOMER", {"customer": jenny["id"], "name": "Jenny R.",
-                                    "default_payment_method": "pm_card_visa"}),
+        (
+            "STRIPE_UPDATE_CUSTOMER",
+            {"customer": jenny["id"], "name": "Jenny R.", "default_payment_method": "pm_card_visa"},
+        ),
         ("STRIPE_RETRIEVE_INVOICE", {"invoice": invoice}),
-        ("STRIPE_CREATE_REFUND", {"charge": next(iter(stripe.state.objects["charge"])), "amount": 100,
-                                  "reason": "requested_by_customer", "idempotency_key": "fid-4"}),
+        (
+            "STRIPE_CREATE_REFUND",
+            {
+                "charge": next(iter(stripe.state.objects["charge"])),
+                "amount": 100,
+                "reason": "requested_by_customer",
+                "idempotency_key": "fid-4",
+            },
+        ),
     ]
     problems = []
     for slug, arguments in calls:
@@ -104,22 +148,31 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
 
 
 def rebound(tool, arg, location, wire_name):
-    params = tuple(b for b in tool.operation.params if b.arg != arg) + (ParamBinding(arg, location, wire_name),)
+    params = tuple(b for b in tool.operation.params if b.arg != arg) + (
+        ParamBinding(arg, location, wire_name),
+    )
     return drifted(tool, params=params)
 
 
 def test_a_renamed_query_parameter_fails(spec, toolkit):
-    wrong = rebound(tool_by_slug(toolkit, "STRIPE_LIST_CUSTOMERS"), "starting_after", "query", "startingAfter")
+    wrong = rebound(
+        tool_by_slug(toolkit, "STRIPE_LIST_CUSTOMERS"), "starting_after", "query", "startingAfter"
+    )
     with pytest.raises(FidelityError, match="query parameter 'startingAfter' is not declared"):
-        assert_request_valid(spec, tool_request(wrong, {"starting_after": "cus_1"}), transport_headers=STRIPE_HEADERS)
+        assert_request_valid(
+            spec, tool_request(wrong, {"starting_after": "cus_1"}), transport_headers=STRIPE_HEADERS
+        )
 
 
 def test_a_renamed_or_mistyped_body_field_fails_inside_brackets(spec, toolkit):
     tool = tool_by_slug(toolkit, "STRIPE_UPDATE_CUSTOMER")
     wrong = rebound(tool, "default_payment_method", "body", "invoice_settings[default_method]")
     with pytest.raises(FidelityError, match="default_method"):
-        assert_request_valid(spec, tool_request(wrong, {"customer": "cus_1", "default_payment_method": "pm_1"}),
-                             transport_headers=STRIPE_HEADERS)
+        assert_request_valid(
+            spec,
+            tool_request(wrong, {"customer": "cus_1", "default_payment_method": "pm_1"}),
+            transport_headers=STRIPE_HEADERS,
+        )
     product = tool_by_slug(toolkit, "STRIPE_CREATE_PRODUCT")
     bad_amount = {"name": "x", "default_price_data": {"currency": "usd", "unit_amount": "ten"}}
     with pytest.raises(FidelityError, match="unit_amount"):
@@ -131,15 +184,18 @@ def test_a_renamed_or_mistyped_body_field_fails_inside_brackets(spec, toolkit):
 
 def test_a_nested_query_filter_that_drifts_fails(spec, toolkit):
     tool = tool_by_slug(toolkit, "STRIPE_LIST_CHARGES")
-    problems = check_request(spec, tool_request(tool, {"created": {"gte": 1, "after": 2}}),
-                             transport_headers=STRIPE_HEADERS)
+    problems = check_request(
+        spec, tool_request(tool, {"created": {"gte": 1, "after": 2}}), transport_headers=STRIPE_HEADERS
+    )
     assert any("created" in p for p in problems), problems
 
 
 def test_a_wrong_path_or_method_fails(spec, toolkit):
     tool = tool_by_slug(toolkit, "STRIPE_CREATE_REFUND")
     for wrong in (drifted(tool, path="/v1/refund"), drifted(tool, method="PUT")):
-        problems = check_request(spec, tool_request(wrong, {"charge": "ch_1"}), transport_headers=STRIPE_HEADERS)
+        problems = check_request(
+            spec, tool_request(wrong, {"charge": "ch_1"}), transport_headers=STRIPE_HEADERS
+        )
         assert problems and "no operation" in problems[0]
 
 

@@ -26,7 +26,7 @@ class ThreadedServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "ThreadedServer":
+    def start(self) -> ThreadedServer:
         self.thread.start()
         deadline = time.monotonic() + 20
         while not self.server.started:

@@ -49,13 +49,21 @@ class Upstream:
         query: dict[str, list[str]] = {}
         for k, v in request.query_params.multi_items():
             query.setdefault(k, []).append(v)
-        seen = Seen(request.method, request.url.path, query, {k.lower(): v for k, v in request.headers.items()}, body)
+        seen = Seen(
+            request.method, request.url.path, query, {k.lower(): v for k, v in request.headers.items()}, body
+        )
         self.requests.append(seen)
         return seen
 
     @staticmethod
     def _echo(seen: Seen) -> dict[str, Any]:
-        return {"method": seen.method, "path": seen.path, "query": seen.query, "headers": seen.headers, "body": seen.body}
+        return {
+            "method": seen.method,
+            "path": seen.path,
+            "query": seen.query,
+            "headers": seen.headers,
+            "body": seen.body,
+        }
 
     async def echo(self, request: Request):
         return JSONResponse(self._echo(await self._record(request)))
@@ -66,8 +74,11 @@ class Upstream:
         headers = {}
         if "retry_after" in request.query_params:
             headers["Retry-After"] = request.query_params["retry_after"]
-        return JSONResponse({"message": f"upstream says {code}", "documentation_url": "https://example.invalid"},
-                            status_code=code, headers=headers)
+        return JSONResponse(
+            {"message": f"upstream says {code}", "documentation_url": "https://example.invalid"},
+            status_code=code,
+            headers=headers,
+        )
 
     async def flaky(self, request: Request):
         seen = await self._record(request)

@@ -41,8 +41,16 @@ def b64(text: str) -> str:
 
 def test_issue_lifecycle_with_comments_and_labels(github):
     repo = github.state.repo("octocat", "Hello-World")
-    created = github.ok("GITHUB_CREATE_ISSUE", {**HELLO, "title": "Crash on start", "body": "Stack trace...",
-                                                "labels": ["bug", "p1"], "assignees": ["octocat"]})
+    created = github.ok(
+        "GITHUB_CREATE_ISSUE",
+        {
+            **HELLO,
+            "title": "Crash on start",
+            "body": "Stack trace...",
+            "labels": ["bug", "p1"],
+            "assignees": ["octocat"],
+        },
+    )
     number = created["number"]
     assert created["state"] == "open" and [label["name"] for label in created["labels"]] == ["bug", "p1"]
     issue = repo.issues[number]
@@ -52,48 +60,85 @@ def test_issue_lifecycle_with_comments_and_labels(github):
     github.fails("GITHUB_GET_AN_ISSUE", {**HELLO, "issue_number": 999}, status=404)
     listed = github.ok("GITHUB_LIST_REPOSITORY_ISSUES", {**HELLO, "labels": "bug", "per_page": 1})["data"]
     assert [i["number"] for i in listed] == [number]  # newest first, one per page
-    assert len(github.ok("GITHUB_LIST_REPOSITORY_ISSUES", {**HELLO, "labels": "bug", "page": 2, "per_page": 1})["data"]) == 1
+    assert (
+        len(
+            github.ok("GITHUB_LIST_REPOSITORY_ISSUES", {**HELLO, "labels": "bug", "page": 2, "per_page": 1})[
+                "data"
+            ]
+        )
+        == 1
+    )
     mine = github.ok("GITHUB_LIST_ISSUES_ASSIGNED_TO_THE_AUTHENTICATED_USER", {})["data"]
     assert [(i["repository"]["full_name"], i["number"]) for i in mine] == [("octocat/Hello-World", number)]
 
-    comment = github.ok("GITHUB_CREATE_AN_ISSUE_COMMENT", {**HELLO, "issue_number": number, "body": "Looking."})
+    comment = github.ok(
+        "GITHUB_CREATE_AN_ISSUE_COMMENT", {**HELLO, "issue_number": number, "body": "Looking."}
+    )
     assert [c.body for c in issue.comments] == ["Looking."] and comment["user"]["login"] == "octocat"
     comments = github.ok("GITHUB_LIST_ISSUE_COMMENTS", {**HELLO, "issue_number": number})["data"]
     assert [c["id"] for c in comments] == [comment["id"]]
 
-    closed = github.ok("GITHUB_UPDATE_AN_ISSUE", {**HELLO, "issue_number": number, "state": "closed",
-                                                  "state_reason": "not_planned", "title": "Crash (wontfix)"})
+    closed = github.ok(
+        "GITHUB_UPDATE_AN_ISSUE",
+        {
+            **HELLO,
+            "issue_number": number,
+            "state": "closed",
+            "state_reason": "not_planned",
+            "title": "Crash (wontfix)",
+        },
+    )
     assert closed["state"] == "closed" and issue.state_reason == "not_planned" and issue.closed_at
     assert issue.title == "Crash (wontfix)"
     with pytest.raises(BadRequestError, match="title"):  # refused by the input schema before any request
         github.execute("GITHUB_UPDATE_AN_ISSUE", {**HELLO, "issue_number": number, "title": ""})
 
-    label = github.ok("GITHUB_CREATE_A_LABEL", {**HELLO, "name": "triage", "color": "00ff00", "description": "New"})
+    label = github.ok(
+        "GITHUB_CREATE_A_LABEL", {**HELLO, "name": "triage", "color": "00ff00", "description": "New"}
+    )
     assert label["color"] == "00ff00" and repo.labels["triage"].description == "New"
-    assert "already_exists" in github.fails("GITHUB_CREATE_A_LABEL", {**HELLO, "name": "Triage"}, status=422)["data"]["message"]
-    names = [label["name"] for label in github.ok("GITHUB_LIST_LABELS_FOR_A_REPOSITORY", {**HELLO, "per_page": 100})["data"]]
+    assert (
+        "already_exists"
+        in github.fails("GITHUB_CREATE_A_LABEL", {**HELLO, "name": "Triage"}, status=422)["data"]["message"]
+    )
+    names = [
+        label["name"]
+        for label in github.ok("GITHUB_LIST_LABELS_FOR_A_REPOSITORY", {**HELLO, "per_page": 100})["data"]
+    ]
     assert "triage" in names and "bug" in names
-    after_add = github.ok("GITHUB_ADD_LABELS_TO_AN_ISSUE", {**HELLO, "issue_number": number, "labels": ["triage"]})
+    after_add = github.ok(
+        "GITHUB_ADD_LABELS_TO_AN_ISSUE", {**HELLO, "issue_number": number, "labels": ["triage"]}
+    )
     assert [label["name"] for label in after_add["data"]] == ["bug", "p1", "triage"] == issue.labels
     left = github.ok("GITHUB_REMOVE_A_LABEL_FROM_AN_ISSUE", {**HELLO, "issue_number": number, "name": "p1"})
     assert [label["name"] for label in left["data"]] == ["bug", "triage"] == issue.labels
-    missing = github.fails("GITHUB_REMOVE_A_LABEL_FROM_AN_ISSUE", {**HELLO, "issue_number": number, "name": "p1"},
-                           status=404)
+    missing = github.fails(
+        "GITHUB_REMOVE_A_LABEL_FROM_AN_ISSUE", {**HELLO, "issue_number": number, "name": "p1"}, status=404
+    )
     assert "Label does not exist" in missing["error"]
 
 
 def test_repository_lifecycle(github):
-    created = github.ok("GITHUB_CREATE_A_REPOSITORY_FOR_THE_AUTHENTICATED_USER",
-                        {"name": "agent-lab", "description": "Experiments", "private": True, "auto_init": True})
+    created = github.ok(
+        "GITHUB_CREATE_A_REPOSITORY_FOR_THE_AUTHENTICATED_USER",
+        {"name": "agent-lab", "description": "Experiments", "private": True, "auto_init": True},
+    )
     assert created["full_name"] == "octocat/agent-lab" and created["private"] is True
     repo = github.state.repo("octocat", "agent-lab")
     assert repo.private and "README.md" in repo.head().files
-    taken = github.fails("GITHUB_CREATE_A_REPOSITORY_FOR_THE_AUTHENTICATED_USER", {"name": "agent-lab"}, status=422)
+    taken = github.fails(
+        "GITHUB_CREATE_A_REPOSITORY_FOR_THE_AUTHENTICATED_USER", {"name": "agent-lab"}, status=422
+    )
     assert "name already exists" in taken["data"]["message"]
 
-    assert github.ok("GITHUB_GET_A_REPOSITORY", {"owner": "octocat", "repo": "agent-lab"})["default_branch"] == "main"
-    updated = github.ok("GITHUB_UPDATE_A_REPOSITORY", {"owner": "octocat", "repo": "agent-lab",
-                                                       "description": "Agent experiments", "private": False})
+    assert (
+        github.ok("GITHUB_GET_A_REPOSITORY", {"owner": "octocat", "repo": "agent-lab"})["default_branch"]
+        == "main"
+    )
+    updated = github.ok(
+        "GITHUB_UPDATE_A_REPOSITORY",
+        {"owner": "octocat", "repo": "agent-lab", "description": "Agent experiments", "private": False},
+    )
     assert updated["description"] == "Agent experiments" and repo.private is False
 
     mine = github.ok("GITHUB_LIST_REPOSITORIES_FOR_THE_AUTHENTICATED_USER", {"sort": "full_name"})["data"]
@@ -109,25 +154,63 @@ def test_repository_lifecycle(github):
 def test_files_branches_commits_and_a_merged_pull_request(github):
     repo = github.state.repo("octocat", "Hello-World")
     readme = github.ok("GITHUB_GET_REPOSITORY_CONTENT", {**HELLO, "path": "README.md"})
-    assert base64.b64decode(readme["content"]) == b"Hello World!\n" and readme["sha"] == blob_sha(b"Hello World!\n")
+    assert base64.b64decode(readme["content"]) == b"Hello World!\n" and readme["sha"] == blob_sha(
+        b"Hello World!\n"
+    )
 
     main = github.ok("GITHUB_GET_A_BRANCH", {**HELLO, "branch": "main"})
-    ref = github.ok("GITHUB_CREATE_A_REFERENCE", {**HELLO, "ref": "refs/heads/docs", "sha": main["commit"]["sha"]})
+    ref = github.ok(
+        "GITHUB_CREATE_A_REFERENCE", {**HELLO, "ref": "refs/heads/docs", "sha": main["commit"]["sha"]}
+    )
     assert ref["object"]["sha"] == repo.branches["docs"] == main["commit"]["sha"]
-    github.fails("GITHUB_CREATE_A_REFERENCE", {**HELLO, "ref": "refs/heads/docs", "sha": main["commit"]["sha"]}, status=422)
+    github.fails(
+        "GITHUB_CREATE_A_REFERENCE",
+        {**HELLO, "ref": "refs/heads/docs", "sha": main["commit"]["sha"]},
+        status=422,
+    )
 
-    written = github.ok("GITHUB_CREATE_OR_UPDATE_FILE_CONTENTS", {**HELLO, "path": "docs/guide.md", "branch": "docs",
-                                                                 "message": "Add guide", "content": b64("# Guide\n")})
-    assert repo.head("docs").files["docs/guide.md"] == b"# Guide\n" and "docs/guide.md" not in repo.head().files
-    no_sha = github.fails("GITHUB_CREATE_OR_UPDATE_FILE_CONTENTS", {**HELLO, "path": "docs/guide.md", "branch": "docs",
-                                                                    "message": "Edit", "content": b64("x")}, status=422)
+    written = github.ok(
+        "GITHUB_CREATE_OR_UPDATE_FILE_CONTENTS",
+        {
+            **HELLO,
+            "path": "docs/guide.md",
+            "branch": "docs",
+            "message": "Add guide",
+            "content": b64("# Guide\n"),
+        },
+    )
+    assert (
+        repo.head("docs").files["docs/guide.md"] == b"# Guide\n" and "docs/guide.md" not in repo.head().files
+    )
+    no_sha = github.fails(
+        "GITHUB_CREATE_OR_UPDATE_FILE_CONTENTS",
+        {**HELLO, "path": "docs/guide.md", "branch": "docs", "message": "Edit", "content": b64("x")},
+        status=422,
+    )
     assert "sha" in no_sha["data"]["message"]
-    github.fails("GITHUB_CREATE_OR_UPDATE_FILE_CONTENTS", {**HELLO, "path": "docs/guide.md", "branch": "docs",
-                                                           "message": "Edit", "content": b64("x"), "sha": "0" * 40},
-                 status=409)
-    github.ok("GITHUB_CREATE_OR_UPDATE_FILE_CONTENTS", {**HELLO, "path": "docs/guide.md", "branch": "docs",
-                                                        "message": "Edit guide", "content": b64("# Guide v2\n"),
-                                                        "sha": written["content"]["sha"]})
+    github.fails(
+        "GITHUB_CREATE_OR_UPDATE_FILE_CONTENTS",
+        {
+            **HELLO,
+            "path": "docs/guide.md",
+            "branch": "docs",
+            "message": "Edit",
+            "content": b64("x"),
+            "sha": "0" * 40,
+        },
+        status=409,
+    )
+    github.ok(
+        "GITHUB_CREATE_OR_UPDATE_FILE_CONTENTS",
+        {
+            **HELLO,
+            "path": "docs/guide.md",
+            "branch": "docs",
+            "message": "Edit guide",
+            "content": b64("# Guide v2\n"),
+            "sha": written["content"]["sha"],
+        },
+    )
     listing = github.ok("GITHUB_GET_REPOSITORY_CONTENT", {**HELLO, "path": "docs", "ref": "docs"})["data"]
     assert [(e["type"], e["path"]) for e in listing] == [("file", "docs/guide.md")]
 
@@ -138,30 +221,51 @@ def test_files_branches_commits_and_a_merged_pull_request(github):
     commit = github.ok("GITHUB_GET_A_COMMIT", {**HELLO, "ref": history[0]["sha"]})
     assert [(f["filename"], f["status"]) for f in commit["files"]] == [("docs/guide.md", "modified")]
 
-    pull = github.ok("GITHUB_CREATE_A_PULL_REQUEST", {**HELLO, "title": "Add a guide", "head": "docs", "base": "main",
-                                                      "body": "Please review."})
+    pull = github.ok(
+        "GITHUB_CREATE_A_PULL_REQUEST",
+        {**HELLO, "title": "Add a guide", "head": "docs", "base": "main", "body": "Please review."},
+    )
     number = pull["number"]
     assert repo.issues[number].pull.head == "docs" and pull["head"]["sha"] == repo.branches["docs"]
-    github.fails("GITHUB_CREATE_A_PULL_REQUEST", {**HELLO, "title": "Again", "head": "docs", "base": "main"}, status=422)
+    github.fails(
+        "GITHUB_CREATE_A_PULL_REQUEST",
+        {**HELLO, "title": "Again", "head": "docs", "base": "main"},
+        status=422,
+    )
     assert github.ok("GITHUB_GET_A_PULL_REQUEST", {**HELLO, "pull_number": number})["mergeable"] is True
     assert [p["number"] for p in github.ok("GITHUB_LIST_PULL_REQUESTS", HELLO)["data"]] == [number]
 
-    review = github.ok("GITHUB_CREATE_A_REVIEW_COMMENT_FOR_A_PULL_REQUEST", {
-        **HELLO, "pull_number": number, "body": "Typo here", "commit_id": pull["head"]["sha"],
-        "path": "docs/guide.md", "line": 1})
+    review = github.ok(
+        "GITHUB_CREATE_A_REVIEW_COMMENT_FOR_A_PULL_REQUEST",
+        {
+            **HELLO,
+            "pull_number": number,
+            "body": "Typo here",
+            "commit_id": pull["head"]["sha"],
+            "path": "docs/guide.md",
+            "line": 1,
+        },
+    )
     assert repo.issues[number].pull.review_comments[0].path == "docs/guide.md" and review["line"] == 1
-    thread = github.ok("GITHUB_LIST_REVIEW_COMMENTS_ON_A_PULL_REQUEST", {**HELLO, "pull_number": number})["data"]
+    thread = github.ok("GITHUB_LIST_REVIEW_COMMENTS_ON_A_PULL_REQUEST", {**HELLO, "pull_number": number})[
+        "data"
+    ]
     assert [c["body"] for c in thread] == ["Typo here"]
 
     github.fails("GITHUB_MERGE_A_PULL_REQUEST", {**HELLO, "pull_number": number, "sha": "0" * 40}, status=409)
-    merged = github.ok("GITHUB_MERGE_A_PULL_REQUEST", {**HELLO, "pull_number": number, "merge_method": "squash"})
+    merged = github.ok(
+        "GITHUB_MERGE_A_PULL_REQUEST", {**HELLO, "pull_number": number, "merge_method": "squash"}
+    )
     assert merged["merged"] is True and repo.branches["main"] == merged["sha"]
     assert repo.head().files["docs/guide.md"] == b"# Guide v2\n" and repo.issues[number].state == "closed"
     github.fails("GITHUB_MERGE_A_PULL_REQUEST", {**HELLO, "pull_number": number}, status=405)
     assert github.ok("GITHUB_LIST_PULL_REQUESTS", HELLO)["data"] == []
 
     current = github.ok("GITHUB_GET_REPOSITORY_CONTENT", {**HELLO, "path": "docs/guide.md"})
-    github.ok("GITHUB_DELETE_A_FILE", {**HELLO, "path": "docs/guide.md", "message": "Drop guide", "sha": current["sha"]})
+    github.ok(
+        "GITHUB_DELETE_A_FILE",
+        {**HELLO, "path": "docs/guide.md", "message": "Drop guide", "sha": current["sha"]},
+    )
     assert "docs/guide.md" not in repo.head().files
     github.fails("GITHUB_GET_REPOSITORY_CONTENT", {**HELLO, "path": "docs/guide.md"}, status=404)
 
@@ -200,10 +304,14 @@ def test_stars_users_and_search(github):
 
     repos = github.ok("GITHUB_SEARCH_REPOSITORIES", {"q": "first user:octocat"})
     assert repos["total_count"] == 1 and repos["items"][0]["full_name"] == "octocat/Hello-World"
-    issues = github.ok("GITHUB_SEARCH_ISSUES_AND_PULL_REQUESTS", {"q": "problem repo:octocat/Hello-World is:issue is:open"})
+    issues = github.ok(
+        "GITHUB_SEARCH_ISSUES_AND_PULL_REQUESTS", {"q": "problem repo:octocat/Hello-World is:issue is:open"}
+    )
     assert [i["number"] for i in issues["items"]] == [1]
     code = github.ok("GITHUB_SEARCH_CODE", {"q": "domination user:octocat"})
-    assert [(i["repository"]["full_name"], i["path"]) for i in code["items"]] == [("octocat/secret-plans", "PLANS.md")]
+    assert [(i["repository"]["full_name"], i["path"]) for i in code["items"]] == [
+        ("octocat/secret-plans", "PLANS.md")
+    ]
 
 
 def test_private_repositories_are_404_to_others_and_bad_tokens_are_401(github, connect):
@@ -213,8 +321,11 @@ def test_private_repositories_are_404_to_others_and_bad_tokens_are_401(github, c
     assert hubot.ok("GITHUB_GET_A_REPOSITORY", HELLO)["private"] is False
     # hubot may open an issue on a public repository but not write its files.
     hubot.ok("GITHUB_CREATE_ISSUE", {**HELLO, "title": "From hubot"})
-    hubot.fails("GITHUB_CREATE_OR_UPDATE_FILE_CONTENTS", {**HELLO, "path": "x.md", "message": "m", "content": b64("x")},
-                status=404)
+    hubot.fails(
+        "GITHUB_CREATE_OR_UPDATE_FILE_CONTENTS",
+        {**HELLO, "path": "x.md", "message": "m", "content": b64("x")},
+        status=404,
+    )
 
     github.emulator.oauth2.reset()  # every token issued so far is now unknown to GitHub
     bad = github.fails("GITHUB_GET_THE_AUTHENTICATED_USER", status=401)
@@ -244,7 +355,9 @@ def test_wire_details_link_pagination_rate_limits_and_oauth_token_formats(sandbo
         assert int(second.headers["x-ratelimit-remaining"]) == int(first.headers["x-ratelimit-remaining"]) - 1
         assert second.headers["x-ratelimit-resource"] == "core" and second.headers["x-oauth-scopes"] == "repo"
         search = http.get(f"{api}/search/repositories", params={"q": "hello"})
-        assert search.headers["x-ratelimit-limit"] == "30" and search.headers["x-ratelimit-resource"] == "search"
+        assert (
+            search.headers["x-ratelimit-limit"] == "30" and search.headers["x-ratelimit-resource"] == "search"
+        )
         invalid = http.post(f"{api}/repos/octocat/Hello-World/issues", content=b"{nope")
         assert invalid.status_code == 400 and invalid.json()["message"] == "Problems parsing JSON"
         unprocessable = http.post(f"{api}/repos/octocat/Hello-World/issues", json={})
@@ -252,17 +365,37 @@ def test_wire_details_link_pagination_rate_limits_and_oauth_token_formats(sandbo
     assert httpx.post(f"{api}/user/repos", json={"name": "x"}).json()["message"] == "Requires authentication"
 
     provider = github.oauth2
-    form = {"grant_type": "authorization_code", "client_id": "sandbox-client", "client_secret": "sandbox-secret"}
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": "sandbox-client",
+        "client_secret": "sandbox-secret",
+    }
     with httpx.Client(timeout=10) as http:
-        for accept, parse in (("application/json", lambda r: r.json()), ("*/*", lambda r: dict(httpx.QueryParams(r.text)))):
-            location = provider.authorization_request({"response_type": "code", "client_id": "sandbox-client",
-                                                       "redirect_uri": "http://127.0.0.1:9/cb", "scope": "repo read:user"})
+        for accept, parse in (
+            ("application/json", lambda r: r.json()),
+            ("*/*", lambda r: dict(httpx.QueryParams(r.text))),
+        ):
+            location = provider.authorization_request(
+                {
+                    "response_type": "code",
+                    "client_id": "sandbox-client",
+                    "redirect_uri": "http://127.0.0.1:9/cb",
+                    "scope": "repo read:user",
+                }
+            )
             code = httpx.URL(location).params["code"]
-            r = http.post(f"{api}/login/oauth/access_token", data={**form, "code": code,
-                          "redirect_uri": "http://127.0.0.1:9/cb"}, headers={"Accept": accept})
+            r = http.post(
+                f"{api}/login/oauth/access_token",
+                data={**form, "code": code, "redirect_uri": "http://127.0.0.1:9/cb"},
+                headers={"Accept": accept},
+            )
             body = parse(r)
             assert r.status_code == 200 and body["access_token"].startswith("gho_")
-            assert body["token_type"] == "bearer" and body["scope"] == "repo,read:user" and "expires_in" not in body
+            assert (
+                body["token_type"] == "bearer"
+                and body["scope"] == "repo,read:user"
+                and "expires_in" not in body
+            )
 
 
 def test_every_github_tool_was_executed(toolkit_server):

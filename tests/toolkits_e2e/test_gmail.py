@@ -59,16 +59,29 @@ def sent_messages(connection, email="alice@example.com"):
 
 def test_send_email_with_attachment_lands_in_sent_and_in_the_recipients_inbox(alice):
     pdf = b"%PDF-1.4 tiny report\x00\x01"
-    sent = alice.ok("GMAIL_SEND_EMAIL", {
-        "recipient_email": "bob@example.com", "subject": "Quarterly report", "body": "<p>See <b>attached</b>.</p>",
-        "is_html": True, "cc": ["carol@example.com"], "bcc": ["dave@example.org"],
-        "attachment": {"name": "report.pdf", "mimetype": "application/pdf", "content": base64.b64encode(pdf).decode()},
-    })
+    sent = alice.ok(
+        "GMAIL_SEND_EMAIL",
+        {
+            "recipient_email": "bob@example.com",
+            "subject": "Quarterly report",
+            "body": "<p>See <b>attached</b>.</p>",
+            "is_html": True,
+            "cc": ["carol@example.com"],
+            "bcc": ["dave@example.org"],
+            "attachment": {
+                "name": "report.pdf",
+                "mimetype": "application/pdf",
+                "content": base64.b64encode(pdf).decode(),
+            },
+        },
+    )
     assert sent["labelIds"] == ["SENT"]
     stored = mailbox(alice).messages[sent["id"]]
     parsed = stored.parsed
     assert stored.has("SENT") and parsed["From"] == "alice@example.com" and parsed["To"] == "bob@example.com"
-    assert parsed["Cc"] == "carol@example.com" and parsed["Bcc"] == "dave@example.org" and parsed["Message-ID"]
+    assert (
+        parsed["Cc"] == "carol@example.com" and parsed["Bcc"] == "dave@example.org" and parsed["Message-ID"]
+    )
     assert "attached" in mime.text_body(parsed)
     [attachment] = mime.attachments(parsed, stored.id)
     assert attachment["filename"] == "report.pdf" and attachment["data"] == pdf
@@ -84,7 +97,9 @@ def test_send_email_with_attachment_lands_in_sent_and_in_the_recipients_inbox(al
     assert "attached" in message["messageText"] and message["payload"]["mimeType"] == "multipart/mixed"
     [listed] = message["attachmentList"]
     assert listed["filename"] == "report.pdf" and listed["size"] == len(pdf)
-    got = alice.ok("GMAIL_GET_ATTACHMENT", {"message_id": sent["id"], "attachment_id": listed["attachmentId"]})
+    got = alice.ok(
+        "GMAIL_GET_ATTACHMENT", {"message_id": sent["id"], "attachment_id": listed["attachmentId"]}
+    )
     assert base64.urlsafe_b64decode(got["data"] + "==") == pdf and got["size"] == len(pdf)
     alice.fails("GMAIL_GET_ATTACHMENT", {"message_id": sent["id"], "attachment_id": "nope"}, status=404)
 
@@ -95,8 +110,14 @@ def test_send_email_with_attachment_lands_in_sent_and_in_the_recipients_inbox(al
 
 
 def test_search_pagination_and_reading(alice):
-    alice.emulator.seed_with({"messages": [
-        {"from": "bob@example.com", "subject": f"Standup notes {n}", "body": f"item {n}"} for n in range(5)]})
+    alice.emulator.seed_with(
+        {
+            "messages": [
+                {"from": "bob@example.com", "subject": f"Standup notes {n}", "body": f"item {n}"}
+                for n in range(5)
+            ]
+        }
+    )
     welcome = alice.ok("GMAIL_FETCH_EMAILS", {"query": "from:bob is:unread welcome"})["messages"]
     assert [m["subject"] for m in welcome] == ["Welcome to the team"]
     assert welcome[0]["attachmentList"][0]["filename"] == "agenda.txt"
@@ -107,18 +128,23 @@ def test_search_pagination_and_reading(alice):
     seen = [m["messageId"] for m in first["messages"]]
     token = first["nextPageToken"]
     while token:
-        page = alice.ok("GMAIL_FETCH_EMAILS", {"query": "subject:standup", "max_results": 2, "page_token": token})
+        page = alice.ok(
+            "GMAIL_FETCH_EMAILS", {"query": "subject:standup", "max_results": 2, "page_token": token}
+        )
         seen += [m["messageId"] for m in page["messages"]]
         token = page.get("nextPageToken")
     assert len(seen) == len(set(seen)) == 5
 
-    ids_only = alice.ok("GMAIL_FETCH_EMAILS", {"label_ids": ["INBOX", "UNREAD"], "verbose": False,
-                                               "max_results": 50})
+    ids_only = alice.ok(
+        "GMAIL_FETCH_EMAILS", {"label_ids": ["INBOX", "UNREAD"], "verbose": False, "max_results": 50}
+    )
     assert len(ids_only["messages"]) == 6 and set(ids_only["messages"][0]) == {"messageId", "threadId"}
     headers_only = alice.ok("GMAIL_FETCH_EMAILS", {"query": "digest", "include_payload": False})["messages"]
     assert headers_only[0]["subject"] == "Weekly digest" and "payload" not in headers_only[0]
-    assert alice.ok("GMAIL_FETCH_EMAILS", {"query": "from:nobody@nowhere"}) == {"messages": [],
-                                                                               "resultSizeEstimate": 0}
+    assert alice.ok("GMAIL_FETCH_EMAILS", {"query": "from:nobody@nowhere"}) == {
+        "messages": [],
+        "resultSizeEstimate": 0,
+    }
 
     profile = alice.ok("GMAIL_GET_PROFILE")
     assert profile["emailAddress"] == "alice@example.com" and profile["messagesTotal"] == 7
@@ -126,10 +152,14 @@ def test_search_pagination_and_reading(alice):
 
 def test_threads_reply_and_thread_labels(alice, connect):
     bob = tracked(connect("gmail", subject="bob@example.com", reset=False))
-    sent = bob.ok("GMAIL_SEND_EMAIL", {"recipient_email": "alice@example.com", "subject": "Lunch?",
-                                       "body": "Tacos at noon?"})
+    sent = bob.ok(
+        "GMAIL_SEND_EMAIL",
+        {"recipient_email": "alice@example.com", "subject": "Lunch?", "body": "Tacos at noon?"},
+    )
     [incoming] = alice.ok("GMAIL_FETCH_EMAILS", {"query": "subject:lunch in:inbox"})["messages"]
-    reply = alice.ok("GMAIL_REPLY_TO_THREAD", {"thread_id": incoming["threadId"], "message_body": "Sounds great."})
+    reply = alice.ok(
+        "GMAIL_REPLY_TO_THREAD", {"thread_id": incoming["threadId"], "message_body": "Sounds great."}
+    )
     assert reply["threadId"] == incoming["threadId"]
     answer = mailbox(alice).messages[reply["id"]].parsed
     assert answer["To"] == "bob@example.com" and answer["Subject"] == "Re: Lunch?"
@@ -138,42 +168,62 @@ def test_threads_reply_and_thread_labels(alice, connect):
     bobs_thread = bob.ok("GMAIL_FETCH_MESSAGE_BY_THREAD_ID", {"thread_id": sent["threadId"]})
     assert [m["messageText"].strip() for m in bobs_thread["messages"]] == ["Tacos at noon?", "Sounds great."]
 
-    thread = alice.ok("GMAIL_FETCH_MESSAGE_BY_THREAD_ID", {"thread_id": incoming["threadId"], "include_payload": True})
+    thread = alice.ok(
+        "GMAIL_FETCH_MESSAGE_BY_THREAD_ID", {"thread_id": incoming["threadId"], "include_payload": True}
+    )
     assert [m["sender"] for m in thread["messages"]] == ["bob@example.com", "alice@example.com"]
     assert "payload" in thread["messages"][0]
     threads = alice.ok("GMAIL_LIST_THREADS", {"query": "lunch", "max_results": 1})
-    assert [t["id"] for t in threads["threads"]] == [incoming["threadId"]] and threads["resultSizeEstimate"] == 1
+    assert [t["id"] for t in threads["threads"]] == [incoming["threadId"]] and threads[
+        "resultSizeEstimate"
+    ] == 1
     everything = alice.ok("GMAIL_LIST_THREADS", {"max_results": 2})
     assert len(everything["threads"]) == 2 and everything["nextPageToken"]
     assert alice.ok("GMAIL_LIST_THREADS", {"label_ids": ["SENT"]})["threads"][0]["id"] == incoming["threadId"]
 
-    modified = alice.ok("GMAIL_MODIFY_THREAD_LABELS", {"thread_id": incoming["threadId"],
-                                                       "add_label_ids": ["STARRED"], "remove_label_ids": ["UNREAD"]})
+    modified = alice.ok(
+        "GMAIL_MODIFY_THREAD_LABELS",
+        {"thread_id": incoming["threadId"], "add_label_ids": ["STARRED"], "remove_label_ids": ["UNREAD"]},
+    )
     assert all("STARRED" in m["labelIds"] and "UNREAD" not in m["labelIds"] for m in modified["messages"])
     assert all(m.has("STARRED") for m in mailbox(alice).thread(incoming["threadId"]))
     handler_fails(alice, "GMAIL_FETCH_MESSAGE_BY_THREAD_ID", {"thread_id": "0000000000000000"}, 404)
 
 
 def test_labels_add_remove_and_delete(alice):
-    label = alice.ok("GMAIL_CREATE_LABEL", {"label_name": "Receipts", "background_color": "#16a766",
-                                            "text_color": "#ffffff"})
-    assert label["id"].startswith("Label_") and label["color"] == {"textColor": "#ffffff", "backgroundColor": "#16a766"}
+    label = alice.ok(
+        "GMAIL_CREATE_LABEL",
+        {"label_name": "Receipts", "background_color": "#16a766", "text_color": "#ffffff"},
+    )
+    assert label["id"].startswith("Label_") and label["color"] == {
+        "textColor": "#ffffff",
+        "backgroundColor": "#16a766",
+    }
     alice.fails("GMAIL_CREATE_LABEL", {"label_name": "receipts"}, status=409)
     names = {item["name"]: item for item in alice.ok("GMAIL_LIST_LABELS")["labels"]}
     assert names["Receipts"]["type"] == "user" and names["INBOX"]["type"] == "system"
 
     [welcome] = alice.ok("GMAIL_FETCH_EMAILS", {"query": "subject:welcome"})["messages"]
-    changed = alice.ok("GMAIL_ADD_LABEL_TO_EMAIL", {"message_id": welcome["messageId"],
-                                                    "add_label_ids": [label["id"], "STARRED"],
-                                                    "remove_label_ids": ["UNREAD"]})
+    changed = alice.ok(
+        "GMAIL_ADD_LABEL_TO_EMAIL",
+        {
+            "message_id": welcome["messageId"],
+            "add_label_ids": [label["id"], "STARRED"],
+            "remove_label_ids": ["UNREAD"],
+        },
+    )
     assert label["id"] in changed["labelIds"] and "UNREAD" not in changed["labelIds"]
     stored = mailbox(alice).messages[welcome["messageId"]]
     assert stored.has(label["id"]) and stored.has("STARRED") and not stored.has("UNREAD")
-    assert [m["messageId"] for m in alice.ok("GMAIL_FETCH_EMAILS", {"query": "label:receipts"})["messages"]] == \
-        [welcome["messageId"]]
+    assert [
+        m["messageId"] for m in alice.ok("GMAIL_FETCH_EMAILS", {"query": "label:receipts"})["messages"]
+    ] == [welcome["messageId"]]
     assert alice.ok("GMAIL_FETCH_EMAILS", {"query": "is:unread subject:welcome"})["messages"] == []
-    bad = alice.fails("GMAIL_ADD_LABEL_TO_EMAIL", {"message_id": welcome["messageId"], "add_label_ids": ["Label_99"]},
-                      status=400)
+    bad = alice.fails(
+        "GMAIL_ADD_LABEL_TO_EMAIL",
+        {"message_id": welcome["messageId"], "add_label_ids": ["Label_99"]},
+        status=400,
+    )
     assert "Invalid label: Label_99" in bad["error"]
     empty = alice.fails("GMAIL_ADD_LABEL_TO_EMAIL", {"message_id": welcome["messageId"]}, status=400)
     assert "No label add or removes specified" in empty["error"]
@@ -185,8 +235,10 @@ def test_labels_add_remove_and_delete(alice):
 
 
 def test_drafts_create_list_send_and_delete(alice):
-    draft = alice.ok("GMAIL_CREATE_EMAIL_DRAFT", {"recipient_email": "bob@example.com", "subject": "Proposal",
-                                                  "body": "Draft text"})
+    draft = alice.ok(
+        "GMAIL_CREATE_EMAIL_DRAFT",
+        {"recipient_email": "bob@example.com", "subject": "Proposal", "body": "Draft text"},
+    )
     assert draft["id"] and draft["message"]["labelIds"] == ["DRAFT"]
     second = alice.ok("GMAIL_CREATE_EMAIL_DRAFT", {"body": "Note to self, no recipient yet"})
     listed = alice.ok("GMAIL_LIST_DRAFTS", {"max_results": 1})
@@ -196,18 +248,25 @@ def test_drafts_create_list_send_and_delete(alice):
     sent = alice.ok("GMAIL_SEND_DRAFT", {"draft_id": draft["id"]})
     assert sent["labelIds"] == ["SENT"] and draft["id"] not in mailbox(alice).drafts
     assert mailbox(alice).messages[sent["id"]].parsed["Subject"] == "Proposal"
-    assert any(mime.header(m.parsed, "Subject") == "Proposal" for m in mailbox(alice, "bob@example.com").messages.values())
+    assert any(
+        mime.header(m.parsed, "Subject") == "Proposal"
+        for m in mailbox(alice, "bob@example.com").messages.values()
+    )
     alice.fails("GMAIL_SEND_DRAFT", {"draft_id": draft["id"]}, status=404)
     alice.fails("GMAIL_SEND_DRAFT", {"draft_id": second["id"]}, status=400)  # no recipient
 
     [welcome] = alice.ok("GMAIL_FETCH_EMAILS", {"query": "subject:welcome"})["messages"]
-    reply_draft = alice.ok("GMAIL_CREATE_EMAIL_DRAFT", {"thread_id": welcome["threadId"], "body": "Thanks Bob!"})
+    reply_draft = alice.ok(
+        "GMAIL_CREATE_EMAIL_DRAFT", {"thread_id": welcome["threadId"], "body": "Thanks Bob!"}
+    )
     assert reply_draft["message"]["threadId"] == welcome["threadId"]
     stored = mailbox(alice).messages[reply_draft["message"]["id"]].parsed
     assert stored["Subject"] == "Re: Welcome to the team" and stored["To"] == "bob@example.com"
 
     alice.ok("GMAIL_DELETE_DRAFT", {"draft_id": second["id"]})
-    assert second["id"] not in mailbox(alice).drafts and second["message"]["id"] not in mailbox(alice).messages
+    assert (
+        second["id"] not in mailbox(alice).drafts and second["message"]["id"] not in mailbox(alice).messages
+    )
     alice.fails("GMAIL_DELETE_DRAFT", {"draft_id": second["id"]}, status=404)
 
 
@@ -217,7 +276,9 @@ def test_trash_untrash_and_permanent_delete_needs_the_full_scope(alice, connect)
     assert "TRASH" in trashed["labelIds"] and mailbox(alice).messages[digest["messageId"]].has("TRASH")
     assert alice.ok("GMAIL_FETCH_EMAILS", {"query": "digest"})["messages"] == []  # Trash is left out
     assert len(alice.ok("GMAIL_FETCH_EMAILS", {"query": "in:trash"})["messages"]) == 1
-    assert len(alice.ok("GMAIL_FETCH_EMAILS", {"query": "digest", "include_spam_trash": True})["messages"]) == 1
+    assert (
+        len(alice.ok("GMAIL_FETCH_EMAILS", {"query": "digest", "include_spam_trash": True})["messages"]) == 1
+    )
     restored = alice.ok("GMAIL_UNTRASH_MESSAGE", {"message_id": digest["messageId"]})
     assert "TRASH" not in restored["labelIds"]
 
@@ -253,7 +314,9 @@ def test_wire_errors_and_google_oauth_endpoints(sandbox):
         no_raw = http.post(f"{api}/messages/send", json={})
         assert no_raw.status_code == 400 and "'raw' RFC822 payload" in no_raw.json()["error"]["message"]
         assert http.post(f"{api}/labels", content=b"{nope").json()["error"]["status"] == "INVALID_ARGUMENT"
-    userinfo = httpx.get(f"{sandbox.url}/gmail/oauth2/v3/userinfo", headers={"Authorization": f"Bearer {token}"})
+    userinfo = httpx.get(
+        f"{sandbox.url}/gmail/oauth2/v3/userinfo", headers={"Authorization": f"Bearer {token}"}
+    )
     assert userinfo.json()["email"] == "alice@example.com"
     assert httpx.post(f"{sandbox.url}/gmail/revoke", data={"token": token}).status_code == 200
     assert httpx.get(f"{api}/profile", headers={"Authorization": f"Bearer {token}"}).status_code == 401

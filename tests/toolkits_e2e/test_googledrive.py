@@ -35,9 +35,13 @@ def loopback_files(monkeypatch):
 @pytest.fixture
 def drive(connect, tmp_path, loopback_files):
     connection = connect("googledrive")
-    connection.composio = Composio(api_key=connection.project.api_key, base_url=connection.server.url,
-                                   dangerously_allow_auto_upload_download_files=True,
-                                   file_upload_dirs=[str(tmp_path)], file_download_dir=str(tmp_path / "downloads"))
+    connection.composio = Composio(
+        api_key=connection.project.api_key,
+        base_url=connection.server.url,
+        dangerously_allow_auto_upload_download_files=True,
+        file_upload_dirs=[str(tmp_path)],
+        file_download_dir=str(tmp_path / "downloads"),
+    )
     original = connection.execute
 
     def execute(slug, arguments=None, **options):
@@ -59,13 +63,19 @@ def test_upload_then_download_is_byte_identical(drive, tmp_path):
     folder = drive.ok("GOOGLEDRIVE_CREATE_FOLDER", {"folder_name": "Reports"})
     assert folder["mimeType"] == FOLDER and files_of(drive)[folder["id"]].is_folder
 
-    uploaded = drive.ok("GOOGLEDRIVE_UPLOAD_FILE", {"file_to_upload": str(local), "folder_to_upload_to": folder["id"]})
+    uploaded = drive.ok(
+        "GOOGLEDRIVE_UPLOAD_FILE", {"file_to_upload": str(local), "folder_to_upload_to": folder["id"]}
+    )
     stored = files_of(drive)[uploaded["id"]]
     assert stored.content == payload and stored.parents == [folder["id"]] and stored.name == "report.bin"
-    assert uploaded["md5Checksum"] == hashlib.md5(payload).hexdigest() and uploaded["size"] == str(len(payload))
+    assert uploaded["md5Checksum"] == hashlib.md5(payload).hexdigest() and uploaded["size"] == str(
+        len(payload)
+    )
 
     downloaded = drive.ok("GOOGLEDRIVE_DOWNLOAD_FILE", {"file_id": uploaded["id"]})
-    saved = Path(downloaded["downloaded_file_content"])  # the SDK replaced {name, mimetype, s3url} with a path
+    saved = Path(
+        downloaded["downloaded_file_content"]
+    )  # the SDK replaced {name, mimetype, s3url} with a path
     assert saved.read_bytes() == payload and saved.name == "report.bin"
 
 
@@ -77,9 +87,16 @@ def test_staged_files_and_download_urls_are_project_scoped(drive, connect, toolk
     assert request.path == "/upload/drive/v3/files" and ("uploadType", "multipart") in request.query
     # Another project cannot use this project's staged key.
     with httpx.Client(base_url=toolkit_server.url, headers={"x-api-key": drive.project.api_key}) as client:
-        staged = client.post("/api/v3/files/upload/request", json={
-            "toolkit_slug": "googledrive", "tool_slug": "GOOGLEDRIVE_UPLOAD_FILE", "filename": "x.txt",
-            "mimetype": "text/plain", "md5": hashlib.md5(b"x").hexdigest()}).json()
+        staged = client.post(
+            "/api/v3/files/upload/request",
+            json={
+                "toolkit_slug": "googledrive",
+                "tool_slug": "GOOGLEDRIVE_UPLOAD_FILE",
+                "filename": "x.txt",
+                "mimetype": "text/plain",
+                "md5": hashlib.md5(b"x").hexdigest(),
+            },
+        ).json()
         assert staged["key"].startswith("projects/") and staged["type"] == "new"
         wrong = httpx.put(staged["new_presigned_url"], content=b"not x")
         assert wrong.status_code == 400  # md5 given with the request must match
@@ -87,38 +104,66 @@ def test_staged_files_and_download_urls_are_project_scoped(drive, connect, toolk
         forged = httpx.get(staged["new_presigned_url"])  # an upload URL is not a download URL
         assert forged.status_code == 403
     other = connect("googledrive", reset=False)
-    result = other.fails("GOOGLEDRIVE_UPLOAD_FILE", {"file_to_upload": {"name": "x.txt", "mimetype": "text/plain",
-                                                                        "s3key": staged["key"]}})
+    result = other.fails(
+        "GOOGLEDRIVE_UPLOAD_FILE",
+        {"file_to_upload": {"name": "x.txt", "mimetype": "text/plain", "s3key": staged["key"]}},
+    )
     assert "not found in this project's staged files" in result["error"]
 
 
 def test_text_files_google_docs_exports_and_search(drive):
-    notes = drive.ok("GOOGLEDRIVE_CREATE_FILE_FROM_TEXT", {"file_name": "notes.md", "text_content": "# Budget\nQ3 numbers",
-                                                           "mime_type": "text/markdown"})
-    doc = drive.ok("GOOGLEDRIVE_CREATE_FILE_FROM_TEXT", {"file_name": "Budget memo", "text_content": "Spend less.",
-                                                         "mime_type": "application/vnd.google-apps.document"})
-    assert files_of(drive)[doc["id"]].is_google and doc["webViewLink"].startswith("https://docs.google.com/document/")
+    notes = drive.ok(
+        "GOOGLEDRIVE_CREATE_FILE_FROM_TEXT",
+        {"file_name": "notes.md", "text_content": "# Budget\nQ3 numbers", "mime_type": "text/markdown"},
+    )
+    doc = drive.ok(
+        "GOOGLEDRIVE_CREATE_FILE_FROM_TEXT",
+        {
+            "file_name": "Budget memo",
+            "text_content": "Spend less.",
+            "mime_type": "application/vnd.google-apps.document",
+        },
+    )
+    assert files_of(drive)[doc["id"]].is_google and doc["webViewLink"].startswith(
+        "https://docs.google.com/document/"
+    )
 
     by_name = drive.ok("GOOGLEDRIVE_FIND_FILE", {"name_contains": "budg"})["files"]
     assert [f["id"] for f in by_name] == [doc["id"]]  # word prefix: "notes.md" has no word starting with budg
     by_text = drive.ok("GOOGLEDRIVE_FIND_FILE", {"full_text_contains": "q3 numbers"})["files"]
     assert [f["id"] for f in by_text] == [notes["id"]]
-    docs = drive.ok("GOOGLEDRIVE_FIND_FILE", {"mime_type": "application/vnd.google-apps.document",
-                                              "order_by": "name"})["files"]
+    docs = drive.ok(
+        "GOOGLEDRIVE_FIND_FILE", {"mime_type": "application/vnd.google-apps.document", "order_by": "name"}
+    )["files"]
     assert [f["name"] for f in docs] == ["Budget memo", "Shared plans"]  # Bob's doc is shared with Alice
 
     exported = drive.ok("GOOGLEDRIVE_EXPORT_FILE", {"file_id": doc["id"], "mime_type": "text/plain"})
     assert Path(exported["downloaded_file_content"]).read_text() == "Spend less."
     as_pdf = drive.ok("GOOGLEDRIVE_DOWNLOAD_FILE", {"file_id": SHARED_DOC})
     assert Path(as_pdf["downloaded_file_content"]).read_bytes().startswith(b"%PDF")
-    refused = drive.fails("GOOGLEDRIVE_EXPORT_FILE", {"file_id": notes["id"], "mime_type": "application/pdf"}, status=403)
+    refused = drive.fails(
+        "GOOGLEDRIVE_EXPORT_FILE", {"file_id": notes["id"], "mime_type": "application/pdf"}, status=403
+    )
     assert "fileNotExportable" in refused["data"]["message"]
 
-    listed = drive.ok("GOOGLEDRIVE_LIST_FILES", {"q": "mimeType != 'application/vnd.google-apps.folder' and trashed = false",
-                                                 "orderBy": "name", "pageSize": 2})
+    listed = drive.ok(
+        "GOOGLEDRIVE_LIST_FILES",
+        {
+            "q": "mimeType != 'application/vnd.google-apps.folder' and trashed = false",
+            "orderBy": "name",
+            "pageSize": 2,
+        },
+    )
     assert [f["name"] for f in listed["files"]] == ["Budget memo", "notes.md"] and listed["nextPageToken"]
-    rest = drive.ok("GOOGLEDRIVE_LIST_FILES", {"q": "mimeType != 'application/vnd.google-apps.folder' and trashed = false",
-                                               "orderBy": "name", "pageSize": 2, "pageToken": listed["nextPageToken"]})
+    rest = drive.ok(
+        "GOOGLEDRIVE_LIST_FILES",
+        {
+            "q": "mimeType != 'application/vnd.google-apps.folder' and trashed = false",
+            "orderBy": "name",
+            "pageSize": 2,
+            "pageToken": listed["nextPageToken"],
+        },
+    )
     assert [f["name"] for f in rest["files"]] == ["Shared plans"] and "nextPageToken" not in rest
     bad = drive.fails("GOOGLEDRIVE_LIST_FILES", {"q": "name contans 'x'"}, status=400)
     assert "Invalid Value" in bad["error"]
@@ -132,7 +177,9 @@ def test_organize_share_trash_and_delete(drive):
     assert meta["owners"][0]["emailAddress"] == ALICE and meta["size"] == "5"
     drive.fails("GOOGLEDRIVE_GET_FILE_METADATA", {"file_id": "1missing"}, status=404)
 
-    renamed = drive.ok("GOOGLEDRIVE_UPDATE_FILE_METADATA", {"file_id": memo["id"], "name": "memo-v2.txt", "starred": True})
+    renamed = drive.ok(
+        "GOOGLEDRIVE_UPDATE_FILE_METADATA", {"file_id": memo["id"], "name": "memo-v2.txt", "starred": True}
+    )
     assert renamed["name"] == "memo-v2.txt" and files_of(drive)[memo["id"]].starred
     assert [f["id"] for f in drive.ok("GOOGLEDRIVE_FIND_FILE", {"starred": True})["files"]] == [memo["id"]]
 
@@ -143,13 +190,27 @@ def test_organize_share_trash_and_delete(drive):
     inside = drive.ok("GOOGLEDRIVE_FIND_FILE", {"folder_id": archive["id"]})["files"]
     assert [f["name"] for f in inside] == ["memo copy.txt"]
 
-    shared = drive.ok("GOOGLEDRIVE_SHARE_FILE", {"file_id": memo["id"], "role": "writer", "type": "user",
-                                                 "email_address": "carol@example.com", "send_notification_email": False})
+    shared = drive.ok(
+        "GOOGLEDRIVE_SHARE_FILE",
+        {
+            "file_id": memo["id"],
+            "role": "writer",
+            "type": "user",
+            "email_address": "carol@example.com",
+            "send_notification_email": False,
+        },
+    )
     assert shared["role"] == "writer" and files_of(drive)[memo["id"]].role_of("carol@example.com") == "writer"
     drive.ok("GOOGLEDRIVE_SHARE_FILE", {"file_id": memo["id"], "role": "reader", "type": "anyone"})
     who = drive.ok("GOOGLEDRIVE_LIST_PERMISSIONS", {"file_id": memo["id"]})["permissions"]
-    assert [(p["type"], p["role"]) for p in who] == [("user", "owner"), ("user", "writer"), ("anyone", "reader")]
-    drive.fails("GOOGLEDRIVE_LIST_PERMISSIONS", {"file_id": SHARED_DOC}, status=403)  # Alice only reads Bob's doc
+    assert [(p["type"], p["role"]) for p in who] == [
+        ("user", "owner"),
+        ("user", "writer"),
+        ("anyone", "reader"),
+    ]
+    drive.fails(
+        "GOOGLEDRIVE_LIST_PERMISSIONS", {"file_id": SHARED_DOC}, status=403
+    )  # Alice only reads Bob's doc
 
     trashed = drive.ok("GOOGLEDRIVE_TRASH_FILE", {"file_id": archive["id"]})
     assert trashed["trashed"] is True and files_of(drive)[copy["id"]].trashed  # contents go with the folder

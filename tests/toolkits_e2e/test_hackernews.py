@@ -41,8 +41,11 @@ def test_front_page_latest_ask_and_show(hn):
     assert titles(hn.ok("HACKERNEWS_GET_FRONTPAGE", {"size": 2, "page": 1})) == ["A deep dive into TLS 1.3"]
 
     latest = hn.ok("HACKERNEWS_GET_LATEST_POSTS", {"size": 3, "page": 0})
-    assert titles(latest) == ["Why async Rust is hard", "Show HN: A tiny SQLite viewer",
-                              "Ask HN: How do you keep up with papers?"]
+    assert titles(latest) == [
+        "Why async Rust is hard",
+        "Show HN: A tiny SQLite viewer",
+        "Ask HN: How do you keep up with papers?",
+    ]
     assert all("story" in h["_tags"] for h in latest["hits"]) and latest["nbHits"] == 6
     assert titles(hn.ok("HACKERNEWS_GET_ASK_HN_POSTS")) == ["Ask HN: How do you keep up with papers?"]
     show = hn.ok("HACKERNEWS_GET_SHOW_HN_POSTS")["hits"]
@@ -54,8 +57,10 @@ def test_front_page_latest_ask_and_show(hn):
 def test_search_by_relevance_and_by_date_with_filters(hn):
     rust = hn.ok("HACKERNEWS_SEARCH_POSTS", {"query": "rust", "tags": "story"})
     assert titles(rust) == ["Rust 2.0 released", "Why async Rust is hard"]  # points first
-    assert titles(hn.ok("HACKERNEWS_SEARCH_POSTS_BY_DATE", {"query": "rust", "tags": "story"})) == \
-        ["Why async Rust is hard", "Rust 2.0 released"]  # newest first
+    assert titles(hn.ok("HACKERNEWS_SEARCH_POSTS_BY_DATE", {"query": "rust", "tags": "story"})) == [
+        "Why async Rust is hard",
+        "Rust 2.0 released",
+    ]  # newest first
     popular = hn.ok("HACKERNEWS_SEARCH_POSTS", {"query": "rust", "numeric_filters": "points>100"})
     assert titles(popular) == ["Rust 2.0 released"]
     by_pg = hn.ok("HACKERNEWS_SEARCH_POSTS_BY_DATE", {"tags": "comment,(author_pg,author_dang)", "size": 10})
@@ -66,7 +71,10 @@ def test_search_by_relevance_and_by_date_with_filters(hn):
 
 def test_items_comments_and_users(hn):
     story = hn.ok("HACKERNEWS_GET_ITEM", {"id": 9001})
-    assert story["title"] == "Rust 2.0 released" and [c["author"] for c in story["children"]] == ["tptacek", "dang"]
+    assert story["title"] == "Rust 2.0 released" and [c["author"] for c in story["children"]] == [
+        "tptacek",
+        "dang",
+    ]
     assert story["children"][0]["children"][0]["text"] == "Agreed."
     hn.fails("HACKERNEWS_GET_ITEM", {"id": 1}, status=404)
 
@@ -89,7 +97,11 @@ def test_top_and_best_story_ids_come_from_the_firebase_api(hn):
     assert hn.ok("HACKERNEWS_GET_BEST_STORIES", {"size": 2}) == {"data": [9001, 9002]}
     assert len(hn.ok("HACKERNEWS_GET_TOP_STORIES")["data"]) == 6  # default 30, fewer exist
     firebase = [r for r in hn.emulator.requests.all() if r.path.startswith("/v0/")]
-    assert [r.path for r in firebase] == ["/v0/topstories.json", "/v0/beststories.json", "/v0/topstories.json"]
+    assert [r.path for r in firebase] == [
+        "/v0/topstories.json",
+        "/v0/beststories.json",
+        "/v0/topstories.json",
+    ]
     assert ("orderBy", '"$key"') in firebase[0].query and ("limitToFirst", "3") in firebase[0].query
 
 

@@ -42,56 +42,98 @@ def state_id(linear, team: str, name: str) -> str:
 def test_issue_lifecycle(linear):
     ada = linear.ok("LINEAR_GET_VIEWER")
     assert ada["email"] == "ada@acme.example" and ada["organization"]["urlKey"] == "acme"
-    created = linear.ok("LINEAR_CREATE_LINEAR_ISSUE", {"team_id": ENG, "title": "Crash on start", "description": "Trace",
-                                                 "priority": 1, "assignee_id": ada["id"], "due_date": "2030-01-31"})
+    created = linear.ok(
+        "LINEAR_CREATE_LINEAR_ISSUE",
+        {
+            "team_id": ENG,
+            "title": "Crash on start",
+            "description": "Trace",
+            "priority": 1,
+            "assignee_id": ada["id"],
+            "due_date": "2030-01-31",
+        },
+    )
     assert created["identifier"] == "ENG-2" and created["state"]["name"] == "Todo"
     assert created["priorityLabel"] == "Urgent" and created["assignee"]["id"] == ada["id"]
     issue = linear.state.issues[created["id"]]
-    assert (issue.title, issue.priority, issue.due_date, issue.creator_id) == ("Crash on start", 1, "2030-01-31", ada["id"])
+    assert (issue.title, issue.priority, issue.due_date, issue.creator_id) == (
+        "Crash on start",
+        1,
+        "2030-01-31",
+        ada["id"],
+    )
 
     assert linear.ok("LINEAR_GET_ISSUE", {"id": "ENG-2"})["id"] == created["id"]
     assert linear.ok("LINEAR_GET_ISSUE", {"id": created["id"]})["description"] == "Trace"
     in_progress = state_id(linear, ENG, "In Progress")
     grace = next(u for u in linear.ok("LINEAR_LIST_USERS")["nodes"] if u["name"] == "Grace Hopper")
-    updated = linear.ok("LINEAR_UPDATE_ISSUE", {"id": created["id"], "state_id": in_progress, "priority": 3,
-                                                 "title": "Crash on cold start", "assignee_id": grace["id"]})
+    updated = linear.ok(
+        "LINEAR_UPDATE_ISSUE",
+        {
+            "id": created["id"],
+            "state_id": in_progress,
+            "priority": 3,
+            "title": "Crash on cold start",
+            "assignee_id": grace["id"],
+        },
+    )
     assert updated["state"]["type"] == "started" and updated["assignee"]["name"] == "Grace Hopper"
-    assert (issue.state_id, issue.priority, issue.title, issue.assignee_id) == (in_progress, 3, "Crash on cold start",
-                                                                                 grace["id"])
+    assert (issue.state_id, issue.priority, issue.title, issue.assignee_id) == (
+        in_progress,
+        3,
+        "Crash on cold start",
+        grace["id"],
+    )
     assert issue.description == "Trace" and issue.due_date == "2030-01-31"  # fields not passed stay
 
     # A state of another team is refused inside a 200 answer: a failure all the same.
-    wrong = linear.fails("LINEAR_UPDATE_ISSUE", {"id": created["id"], "state_id": state_id(linear, DES, "Done")})
+    wrong = linear.fails(
+        "LINEAR_UPDATE_ISSUE", {"id": created["id"], "state_id": state_id(linear, DES, "Done")}
+    )
     assert "another team" in wrong["data"]["message"] or "team" in wrong["error"]
     missing = linear.fails("LINEAR_GET_ISSUE", {"id": "ENG-999"})
     assert missing["error"].startswith("Entity not found: Issue") and missing["data"]["status_code"] == 200
 
     archived = linear.ok("LINEAR_ARCHIVE_ISSUE", {"id": "ENG-1"})
-    assert archived["success"] and archived["entity"]["archivedAt"] and linear.state.issues[ISSUE_1].archived_at
+    assert (
+        archived["success"] and archived["entity"]["archivedAt"] and linear.state.issues[ISSUE_1].archived_at
+    )
     deleted = linear.ok("LINEAR_DELETE_ISSUE", {"id": created["id"]})
     assert deleted["entity"]["trashed"] is True and issue.trashed
     assert linear.ok("LINEAR_LIST_ISSUES", {"team_id": ENG})["nodes"] == []
-    assert {i["identifier"] for i in linear.ok("LINEAR_LIST_ISSUES", {"include_archived": True})["nodes"]} == {"ENG-1", "ENG-2"}
+    assert {
+        i["identifier"] for i in linear.ok("LINEAR_LIST_ISSUES", {"include_archived": True})["nodes"]
+    } == {"ENG-1", "ENG-2"}
 
 
 def test_list_issues_filters_and_cursor_pagination(linear):
     grace = next(u for u in linear.ok("LINEAR_LIST_USERS")["nodes"] if u["name"] == "Grace Hopper")
     for n in range(3):
-        linear.ok("LINEAR_CREATE_LINEAR_ISSUE", {"team_id": ENG, "title": f"Task {n}", "assignee_id": grace["id"]})
+        linear.ok(
+            "LINEAR_CREATE_LINEAR_ISSUE", {"team_id": ENG, "title": f"Task {n}", "assignee_id": grace["id"]}
+        )
     linear.ok("LINEAR_CREATE_LINEAR_ISSUE", {"team_id": DES, "title": "Logo", "priority": 2})
 
     page = linear.ok("LINEAR_LIST_ISSUES", {"assignee_id": grace["id"], "first": 2})
     assert [i["title"] for i in page["nodes"]] == ["Task 2", "Task 1"] and page["pageInfo"]["hasNextPage"]
-    rest = linear.ok("LINEAR_LIST_ISSUES", {"assignee_id": grace["id"], "first": 2, "after": page["pageInfo"]["endCursor"]})
+    rest = linear.ok(
+        "LINEAR_LIST_ISSUES", {"assignee_id": grace["id"], "first": 2, "after": page["pageInfo"]["endCursor"]}
+    )
     assert [i["title"] for i in rest["nodes"]] == ["Task 0"] and rest["pageInfo"]["hasNextPage"] is False
 
     assert [i["identifier"] for i in linear.ok("LINEAR_LIST_ISSUES", {"team_id": DES})["nodes"]] == ["DES-1"]
-    assert [i["title"] for i in linear.ok("LINEAR_LIST_ISSUES", {"assigned_to_me": True})["nodes"]] == ["Set up CI"]
+    assert [i["title"] for i in linear.ok("LINEAR_LIST_ISSUES", {"assigned_to_me": True})["nodes"]] == [
+        "Set up CI"
+    ]
     assert len(linear.ok("LINEAR_LIST_ISSUES", {"state_name": "todo", "team_id": ENG})["nodes"]) == 4
     assert linear.ok("LINEAR_LIST_ISSUES", {"state_type": "started"})["nodes"] == []
-    assert [i["title"] for i in linear.ok("LINEAR_LIST_ISSUES", {"priority": 2, "title_contains": "LOG"})["nodes"]] == ["Logo"]
+    assert [
+        i["title"] for i in linear.ok("LINEAR_LIST_ISSUES", {"priority": 2, "title_contains": "LOG"})["nodes"]
+    ] == ["Logo"]
     launch = stable_id("project:launch")
-    assert [i["identifier"] for i in linear.ok("LINEAR_LIST_ISSUES", {"project_id": launch})["nodes"]] == ["ENG-1"]
+    assert [i["identifier"] for i in linear.ok("LINEAR_LIST_ISSUES", {"project_id": launch})["nodes"]] == [
+        "ENG-1"
+    ]
     done = state_id(linear, ENG, "Done")
     assert linear.ok("LINEAR_LIST_ISSUES", {"state_id": done})["nodes"] == []
     bad_cursor = linear.fails("LINEAR_LIST_ISSUES", {"after": "nope"})
@@ -105,7 +147,9 @@ def test_comments(linear):
     assert [c.body for c in linear.state.comments.values()] == ["Working on it", "Done **now**"]
     listed = linear.ok("LINEAR_LIST_ISSUE_COMMENTS", {"issue_id": "ENG-1", "first": 1})
     assert [c["body"] for c in listed["nodes"]] == ["Done **now**"] and listed["pageInfo"]["hasNextPage"]
-    older = linear.ok("LINEAR_LIST_ISSUE_COMMENTS", {"issue_id": "ENG-1", "after": listed["pageInfo"]["endCursor"]})
+    older = linear.ok(
+        "LINEAR_LIST_ISSUE_COMMENTS", {"issue_id": "ENG-1", "after": listed["pageInfo"]["endCursor"]}
+    )
     assert [c["body"] for c in older["nodes"]] == ["Working on it"]
     linear.fails("LINEAR_CREATE_COMMENT", {"issue_id": stable_id("nope"), "body": "x"})
 
@@ -123,9 +167,20 @@ def test_teams_states_projects_and_users(linear):
 
     users = linear.ok("LINEAR_LIST_USERS")["nodes"]
     ada = next(u for u in users if u["admin"])
-    project = linear.ok("LINEAR_CREATE_PROJECT", {"name": "Mobile app", "team_ids": [ENG, DES], "lead_id": ada["id"],
-                                                   "description": "iOS first", "target_date": "2030-06-30"})
-    assert project["lead"]["id"] == ada["id"] and {t["key"] for t in project["teams"]["nodes"]} == {"ENG", "DES"}
+    project = linear.ok(
+        "LINEAR_CREATE_PROJECT",
+        {
+            "name": "Mobile app",
+            "team_ids": [ENG, DES],
+            "lead_id": ada["id"],
+            "description": "iOS first",
+            "target_date": "2030-06-30",
+        },
+    )
+    assert project["lead"]["id"] == ada["id"] and {t["key"] for t in project["teams"]["nodes"]} == {
+        "ENG",
+        "DES",
+    }
     assert linear.state.projects[project["id"]].target_date == "2030-06-30"
     assert [p["name"] for p in linear.ok("LINEAR_LIST_PROJECTS")["nodes"]] == ["Mobile app", "Launch"]
     linear.fails("LINEAR_CREATE_PROJECT", {"name": "Nowhere", "team_ids": [stable_id("team:none")]})
@@ -136,7 +191,9 @@ def test_scopes_bad_tokens_and_api_keys(connect):
     assert reader.ok("LINEAR_LIST_TEAMS")["nodes"]
     assert reader.ok("LINEAR_CREATE_COMMENT", {"issue_id": ISSUE_1, "body": "ok"})["body"] == "ok"
     refused = reader.fails("LINEAR_CREATE_LINEAR_ISSUE", {"team_id": ENG, "title": "No"})
-    assert "Invalid scope" in refused["error"] and not [i for i in reader.state.issues.values() if i.title == "No"]
+    assert "Invalid scope" in refused["error"] and not [
+        i for i in reader.state.issues.values() if i.title == "No"
+    ]
 
     key = connect("linear", "API_KEY", subject="grace", reset=False)
     verify = key.emulator.requests.all()[-1]  # the scheme's verification request, key sent raw
@@ -163,7 +220,10 @@ def test_wire_details_graphql_errors_and_rate_limit_headers(sandbox):
         unparsable = http.post("/graphql", json={"query": "{ viewer {"})
         assert unparsable.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
         variables = http.post("/graphql", json={"query": "query($id: String!) { issue(id: $id) { id } }"})
-        assert variables.status_code == 400 and variables.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert (
+            variables.status_code == 400
+            and variables.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        )
         missing = http.post("/graphql", json={"query": '{ issue(id: "ENG-404") { id } }'}).json()
         assert missing["data"] is None and missing["errors"][0]["extensions"]["type"] == "invalid input"
     unauthenticated = httpx.post(f"{sandbox.url}/linear/graphql", json={"query": "{ viewer { id } }"})

@@ -63,22 +63,27 @@ def test_send_update_react_and_delete_a_message(slack):
     assert general.messages[ts].text == "Build *green* :tada:"
 
     blocks = '[{"type": "section", "text": {"type": "mrkdwn", "text": "Edited"}}]'
-    updated = slack.ok("SLACK_UPDATE_MESSAGE", {"channel": GENERAL, "ts": ts, "text": "Build green", "blocks": blocks})
+    updated = slack.ok(
+        "SLACK_UPDATE_MESSAGE", {"channel": GENERAL, "ts": ts, "text": "Build green", "blocks": blocks}
+    )
     assert updated["text"] == "Build green" and general.messages[ts].blocks[0]["type"] == "section"
     assert general.messages[ts].edited["user"] == ALICE
 
     slack.ok("SLACK_ADD_REACTION", {"channel": GENERAL, "timestamp": ts, "name": "thumbsup"})
     assert general.messages[ts].reactions == {"thumbsup": [ALICE]}
-    assert "already_reacted" in slack_error(slack.execute("SLACK_ADD_REACTION", {"channel": GENERAL, "timestamp": ts,
-                                                                                 "name": "thumbsup"}))
+    assert "already_reacted" in slack_error(
+        slack.execute("SLACK_ADD_REACTION", {"channel": GENERAL, "timestamp": ts, "name": "thumbsup"})
+    )
     slack.ok("SLACK_REMOVE_REACTION", {"channel": GENERAL, "timestamp": ts, "name": "thumbsup"})
     assert general.messages[ts].reactions == {}
-    assert "no_reaction" in slack_error(slack.execute("SLACK_REMOVE_REACTION", {"channel": GENERAL, "timestamp": ts,
-                                                                                "name": "thumbsup"}))
+    assert "no_reaction" in slack_error(
+        slack.execute("SLACK_REMOVE_REACTION", {"channel": GENERAL, "timestamp": ts, "name": "thumbsup"})
+    )
 
     bobs = next(m for m in general.messages.values() if m.user == BOB)
-    assert "cant_update_message" in slack_error(slack.execute("SLACK_UPDATE_MESSAGE", {
-        "channel": GENERAL, "ts": bobs.ts, "text": "hijack"}))
+    assert "cant_update_message" in slack_error(
+        slack.execute("SLACK_UPDATE_MESSAGE", {"channel": GENERAL, "ts": bobs.ts, "text": "hijack"})
+    )
     deleted = slack.ok("SLACK_DELETE_MESSAGE", {"channel": GENERAL, "ts": ts})
     assert deleted == {"ok": True, "channel": GENERAL, "ts": ts} and ts not in general.messages
     result = slack.execute("SLACK_DELETE_MESSAGE", {"channel": GENERAL, "ts": ts})
@@ -88,10 +93,12 @@ def test_send_update_react_and_delete_a_message(slack):
 def test_slack_errors_in_http_200_answers_are_unsuccessful_results(slack):
     result = slack.execute("SLACK_SEND_MESSAGE", {"channel": "C0NOPE", "text": "hi"})
     assert result["successful"] is False
-    assert result["error"] == 'channel_not_found (HTTP 200 answer with ok = false)'
+    assert result["error"] == "channel_not_found (HTTP 200 answer with ok = false)"
     assert '"error": "channel_not_found"' in result["data"]["message"]
     # A private channel alice is not in looks exactly like a missing one.
-    assert "channel_not_found" in slack_error(slack.execute("SLACK_FETCH_CONVERSATION_HISTORY", {"channel": LEADS}))
+    assert "channel_not_found" in slack_error(
+        slack.execute("SLACK_FETCH_CONVERSATION_HISTORY", {"channel": LEADS})
+    )
 
 
 def test_history_threads_and_cursor_pagination(slack):
@@ -106,18 +113,24 @@ def test_history_threads_and_cursor_pagination(slack):
     bad = slack.execute("SLACK_FETCH_CONVERSATION_HISTORY", {"channel": GENERAL, "cursor": "bm9wZQ=="})
     assert "invalid_cursor" in slack_error(bad)
 
-    reply = slack.ok("SLACK_SEND_MESSAGE", {"channel": GENERAL, "text": "Thursday confirmed", "thread_ts": parent["ts"]})
+    reply = slack.ok(
+        "SLACK_SEND_MESSAGE", {"channel": GENERAL, "text": "Thursday confirmed", "thread_ts": parent["ts"]}
+    )
     thread = slack.ok("SLACK_FETCH_CONVERSATION_REPLIES", {"channel": GENERAL, "ts": parent["ts"]})
     assert [m["text"] for m in thread["messages"]] == [
-        "Deploy of v2.3 is scheduled for Friday", "Can we move it to Thursday?", "Sure, Thursday works",
-        "Thursday confirmed"]
+        "Deploy of v2.3 is scheduled for Friday",
+        "Can we move it to Thursday?",
+        "Sure, Thursday works",
+        "Thursday confirmed",
+    ]
     assert thread["messages"][-1]["ts"] == reply["ts"]
     paged = slack.ok("SLACK_FETCH_CONVERSATION_REPLIES", {"channel": GENERAL, "ts": parent["ts"], "limit": 2})
     assert len(paged["messages"]) == 2 and paged["response_metadata"]["next_cursor"]
     newer = slack.ok("SLACK_FETCH_CONVERSATION_HISTORY", {"channel": GENERAL, "oldest": parent["ts"]})
     assert parent["ts"] not in [m["ts"] for m in newer["messages"]] and len(newer["messages"]) == 1
-    assert "thread_not_found" in slack_error(slack.execute("SLACK_FETCH_CONVERSATION_REPLIES",
-                                                           {"channel": GENERAL, "ts": "1.000001"}))
+    assert "thread_not_found" in slack_error(
+        slack.execute("SLACK_FETCH_CONVERSATION_REPLIES", {"channel": GENERAL, "ts": "1.000001"})
+    )
 
 
 def test_channels_create_invite_topic_info_and_list(slack):
@@ -131,8 +144,9 @@ def test_channels_create_invite_topic_info_and_list(slack):
     assert slack.state.channels[channel_id].members == [ALICE, BOB]
     again = slack.execute("SLACK_INVITE_TO_CHANNEL", {"channel": channel_id, "users": BOB})
     assert "already_in_channel" in slack_error(again)
-    assert "user_not_found" in slack_error(slack.execute("SLACK_INVITE_TO_CHANNEL",
-                                                         {"channel": channel_id, "users": "U0NOBODY"}))
+    assert "user_not_found" in slack_error(
+        slack.execute("SLACK_INVITE_TO_CHANNEL", {"channel": channel_id, "users": "U0NOBODY"})
+    )
 
     topic = slack.ok("SLACK_SET_CHANNEL_TOPIC", {"channel": channel_id, "topic": "Launch on Monday"})
     assert topic["channel"]["topic"]["value"] == "Launch on Monday"
@@ -144,8 +158,10 @@ def test_channels_create_invite_topic_info_and_list(slack):
     assert [c["name"] for c in public["channels"]] == ["general", "random"]
     every = slack.ok("SLACK_LIST_CHANNELS", {"types": "public_channel,private_channel", "limit": 2})
     assert [c["name"] for c in every["channels"]] == ["general", "random"]
-    rest = slack.ok("SLACK_LIST_CHANNELS", {"types": "public_channel,private_channel",
-                                             "cursor": every["response_metadata"]["next_cursor"]})
+    rest = slack.ok(
+        "SLACK_LIST_CHANNELS",
+        {"types": "public_channel,private_channel", "cursor": every["response_metadata"]["next_cursor"]},
+    )
     assert [c["name"] for c in rest["channels"]] == ["proj-apollo"]  # not bob's private #leads
 
 
@@ -157,7 +173,9 @@ def test_members_lookup_and_info(slack):
     assert [m["id"] for m in more["members"]] == [BOT_USER_ID]
     found = slack.ok("SLACK_LOOKUP_USER_BY_EMAIL", {"email": "Bob@example.com"})
     assert found["user"]["id"] == BOB
-    assert "users_not_found" in slack_error(slack.execute("SLACK_LOOKUP_USER_BY_EMAIL", {"email": "x@example.com"}))
+    assert "users_not_found" in slack_error(
+        slack.execute("SLACK_LOOKUP_USER_BY_EMAIL", {"email": "x@example.com"})
+    )
     info = slack.ok("SLACK_GET_USER_INFO", {"user": BOB})
     assert info["user"]["profile"]["title"] == "Designer"
     assert "user_not_found" in slack_error(slack.execute("SLACK_GET_USER_INFO", {"user": "U0NOBODY"}))
@@ -178,16 +196,28 @@ def test_search_messages_with_modifiers_and_paging(slack):
 
 
 def test_upload_a_file_into_a_channel(slack):
-    data = slack.ok("SLACK_UPLOAD_FILE", {"content": "a,b\n1,2\n", "filename": "report.csv", "title": "Report",
-                                          "channels": GENERAL, "initial_comment": "Weekly numbers"})
+    data = slack.ok(
+        "SLACK_UPLOAD_FILE",
+        {
+            "content": "a,b\n1,2\n",
+            "filename": "report.csv",
+            "title": "Report",
+            "channels": GENERAL,
+            "initial_comment": "Weekly numbers",
+        },
+    )
     file = data["file"]
     assert (file["filetype"], file["size"], file["channels"]) == ("csv", 8, [GENERAL])
     assert slack.state.files[file["id"]].content == "a,b\n1,2\n"
     shared = list(slack.state.channels[GENERAL].messages.values())[-1]
     assert shared.files == [file["id"]] and shared.text == "Weekly numbers"
-    assert "channel_not_found" in slack_error(slack.execute("SLACK_UPLOAD_FILE", {"content": "x", "channels": "C0NOPE"}))
+    assert "channel_not_found" in slack_error(
+        slack.execute("SLACK_UPLOAD_FILE", {"content": "x", "channels": "C0NOPE"})
+    )
     ops = slack.emulator.seed_with({"channels": [{"name": "ops", "members": ["bob"]}]})["channels"][0]
-    assert "not_in_channel" in slack_error(slack.execute("SLACK_UPLOAD_FILE", {"content": "x", "channels": ops}))
+    assert "not_in_channel" in slack_error(
+        slack.execute("SLACK_UPLOAD_FILE", {"content": "x", "channels": ops})
+    )
 
 
 def test_a_pasted_bot_token_acts_as_the_bot_and_cannot_search(connect, request):
@@ -197,11 +227,16 @@ def test_a_pasted_bot_token_acts_as_the_bot_and_cannot_search(connect, request):
     sent = bot.ok("SLACK_SEND_MESSAGE", {"channel": GENERAL, "text": "beep"})
     assert sent["message"]["bot_id"] == "B0BOTVALET"
     assert bot.state.channels[GENERAL].messages[sent["ts"]].user == BOT_USER_ID
-    assert "not_in_channel" in slack_error(bot.execute("SLACK_SEND_MESSAGE", {"channel": RANDOM, "text": "beep"}))
+    assert "not_in_channel" in slack_error(
+        bot.execute("SLACK_SEND_MESSAGE", {"channel": RANDOM, "text": "beep"})
+    )
     assert "not_allowed_token_type" in slack_error(bot.execute("SLACK_SEARCH_MESSAGES", {"query": "deploy"}))
     # auth.test answers HTTP 200 {"ok": false, "error": "invalid_auth"}: verification must refuse it.
     refused = bot.composio.connected_accounts.initiate(
-        "someone-else", bot.auth_config_id, config={"auth_scheme": "BEARER_TOKEN", "val": {"token": "xoxb-revoked"}})
+        "someone-else",
+        bot.auth_config_id,
+        config={"auth_scheme": "BEARER_TOKEN", "val": {"token": "xoxb-revoked"}},
+    )
     assert refused.status == "FAILED"
     FINISHED.add(request.node.name)
 
@@ -213,23 +248,31 @@ def test_bad_tokens_scopes_and_rate_limits_answer_like_slack(slack, sandbox):
         bad = client.post(f"{api}/auth.test", headers={"Authorization": "Bearer xoxb-nope"})
         assert (bad.status_code, bad.json()) == (200, {"ok": False, "error": "invalid_auth"})
         narrow = slack.emulator.issue_token("alice", ("users:read",))
-        denied = client.post(f"{api}/chat.postMessage", headers={"Authorization": f"Bearer {narrow}"},
-                             data={"channel": GENERAL, "text": "x"}).json()
+        denied = client.post(
+            f"{api}/chat.postMessage",
+            headers={"Authorization": f"Bearer {narrow}"},
+            data={"channel": GENERAL, "text": "x"},
+        ).json()
         assert denied["error"] == "missing_scope" and "chat:write" in denied["needed"]
         with_json = client.post(f"{api}/auth.test", json={}, headers={"Authorization": f"Bearer {narrow}"})
         assert with_json.json()["ok"] is True
     slack.emulator.seed_with({"rate_limit_per_minute": 2})
     slack.ok("SLACK_GET_USER_INFO", {"user": BOB})
     slack.ok("SLACK_GET_USER_INFO", {"user": BOB})
-    assert slack.execute("SLACK_LOOKUP_USER_BY_EMAIL", {"email": "bob@example.com"})["successful"]  # per method
+    assert slack.execute("SLACK_LOOKUP_USER_BY_EMAIL", {"email": "bob@example.com"})[
+        "successful"
+    ]  # per method
     result = slack.execute("SLACK_GET_USER_INFO", {"user": BOB})
     assert result["successful"] is False and result["data"]["status_code"] == 429
     assert "ratelimited" in result["error"]
     limited = [r for r in slack.emulator.requests.all() if r.path == "/api/users.info"]
     assert len(limited) >= 3
     with httpx.Client(timeout=10) as client:
-        raw = client.get(f"{api}/users.info", params={"user": BOB},
-                         headers={"Authorization": f"Bearer {limited[-1].header('authorization')[7:]}"})
+        raw = client.get(
+            f"{api}/users.info",
+            params={"user": BOB},
+            headers={"Authorization": f"Bearer {limited[-1].header('authorization')[7:]}"},
+        )
     assert raw.status_code == 429 and 1 <= int(raw.headers["retry-after"]) <= 60
     assert raw.json() == {"ok": False, "error": "ratelimited"}
 

@@ -47,9 +47,16 @@ def by_name(stripe, name):
 
 
 def test_customer_lifecycle_with_list_search_and_cursors(stripe):
-    created = stripe.ok("STRIPE_CREATE_CUSTOMER", {"email": "ada@example.com", "name": "Ada Lovelace",
-                                                   "description": "From the e2e test", "phone": "+44 20 7946 0000",
-                                                   "payment_method": "pm_card_visa"})
+    created = stripe.ok(
+        "STRIPE_CREATE_CUSTOMER",
+        {
+            "email": "ada@example.com",
+            "name": "Ada Lovelace",
+            "description": "From the e2e test",
+            "phone": "+44 20 7946 0000",
+            "payment_method": "pm_card_visa",
+        },
+    )
     assert created["id"].startswith("cus_") and created["object"] == "customer"
     stored = objects(stripe, "customer")[created["id"]]
     assert stored["email"] == "ada@example.com"
@@ -59,8 +66,10 @@ def test_customer_lifecycle_with_list_search_and_cursors(stripe):
     missing = stripe.fails("STRIPE_RETRIEVE_CUSTOMER", {"customer": "cus_nope"}, status=404)
     assert stripe_error(missing)["code"] == "resource_missing"
 
-    updated = stripe.ok("STRIPE_UPDATE_CUSTOMER", {"customer": created["id"], "name": "Ada King",
-                                                   "default_payment_method": "pm_card_mastercard"})
+    updated = stripe.ok(
+        "STRIPE_UPDATE_CUSTOMER",
+        {"customer": created["id"], "name": "Ada King", "default_payment_method": "pm_card_mastercard"},
+    )
     assert updated["name"] == "Ada King" and stored["name"] == "Ada King"
     assert stored["invoice_settings"]["default_payment_method"] == "pm_card_mastercard"
     assert stored["email"] == "ada@example.com"  # untouched fields stay
@@ -79,10 +88,14 @@ def test_customer_lifecycle_with_list_search_and_cursors(stripe):
 
     found = stripe.ok("STRIPE_SEARCH_CUSTOMERS", {"query": "metadata['plan']:'pro'"})
     assert found["object"] == "search_result" and [c["name"] for c in found["data"]] == ["Jenny Rosen"]
-    either = stripe.ok("STRIPE_SEARCH_CUSTOMERS", {"query": "name~'ada' OR email:'max@example.com'", "limit": 1})
+    either = stripe.ok(
+        "STRIPE_SEARCH_CUSTOMERS", {"query": "name~'ada' OR email:'max@example.com'", "limit": 1}
+    )
     assert either["has_more"] is True and either["data"][0]["name"] == "Ada King"
-    rest = stripe.ok("STRIPE_SEARCH_CUSTOMERS", {"query": "name~'ada' OR email:'max@example.com'",
-                                                 "page": either["next_page"]})
+    rest = stripe.ok(
+        "STRIPE_SEARCH_CUSTOMERS",
+        {"query": "name~'ada' OR email:'max@example.com'", "page": either["next_page"]},
+    )
     assert [c["name"] for c in rest["data"]] == ["Max Mustermann"] and rest["next_page"] is None
     bad = stripe.fails("STRIPE_SEARCH_CUSTOMERS", {"query": "nickname:'x'"}, status=400)
     assert stripe_error(bad)["param"] == "query"
@@ -92,35 +105,71 @@ def test_payment_refund_and_balance(stripe):
     jenny = by_name(stripe, "Jenny Rosen")
     balance = stripe.ok("STRIPE_RETRIEVE_BALANCE")
     assert balance["object"] == "balance" and balance["available"][0] == {
-        "amount": 4900, "currency": "usd", "source_types": {"card": 4900}}
+        "amount": 4900,
+        "currency": "usd",
+        "source_types": {"card": 4900},
+    }
 
-    waiting = stripe.ok("STRIPE_CREATE_PAYMENT_INTENT", {"amount": 2000, "currency": "usd", "customer": jenny["id"]})
+    waiting = stripe.ok(
+        "STRIPE_CREATE_PAYMENT_INTENT", {"amount": 2000, "currency": "usd", "customer": jenny["id"]}
+    )
     assert waiting["status"] == "requires_payment_method" and waiting["latest_charge"] is None
-    paid = stripe.ok("STRIPE_CREATE_PAYMENT_INTENT", {
-        "amount": 3000, "currency": "usd", "customer": jenny["id"], "payment_method": "pm_card_visa",
-        "payment_method_types": ["card"], "confirm": True, "description": "Pro upgrade",
-        "receipt_email": "jenny.rosen@example.com", "idempotency_key": "order-42"})
+    paid = stripe.ok(
+        "STRIPE_CREATE_PAYMENT_INTENT",
+        {
+            "amount": 3000,
+            "currency": "usd",
+            "customer": jenny["id"],
+            "payment_method": "pm_card_visa",
+            "payment_method_types": ["card"],
+            "confirm": True,
+            "description": "Pro upgrade",
+            "receipt_email": "jenny.rosen@example.com",
+            "idempotency_key": "order-42",
+        },
+    )
     assert paid["status"] == "succeeded" and paid["amount_received"] == 3000
     assert objects(stripe, "payment_intent")[paid["id"]]["payment_method_types"] == ["card"]
     charge = objects(stripe, "charge")[paid["latest_charge"]]
     assert charge["status"] == "succeeded" and charge["amount"] == 3000
 
     # A retry with the same Idempotency-Key replays the first answer instead of charging twice.
-    again = stripe.ok("STRIPE_CREATE_PAYMENT_INTENT", {
-        "amount": 3000, "currency": "usd", "customer": jenny["id"], "payment_method": "pm_card_visa",
-        "payment_method_types": ["card"], "confirm": True, "description": "Pro upgrade",
-        "receipt_email": "jenny.rosen@example.com", "idempotency_key": "order-42"})
+    again = stripe.ok(
+        "STRIPE_CREATE_PAYMENT_INTENT",
+        {
+            "amount": 3000,
+            "currency": "usd",
+            "customer": jenny["id"],
+            "payment_method": "pm_card_visa",
+            "payment_method_types": ["card"],
+            "confirm": True,
+            "description": "Pro upgrade",
+            "receipt_email": "jenny.rosen@example.com",
+            "idempotency_key": "order-42",
+        },
+    )
     assert again["id"] == paid["id"] and len(objects(stripe, "charge")) == 2
-    reused = stripe.fails("STRIPE_CREATE_PAYMENT_INTENT",
-                          {"amount": 1, "currency": "usd", "idempotency_key": "order-42"}, status=400)
+    reused = stripe.fails(
+        "STRIPE_CREATE_PAYMENT_INTENT",
+        {"amount": 1, "currency": "usd", "idempotency_key": "order-42"},
+        status=400,
+    )
     assert stripe_error(reused)["type"] == "idempotency_error"
 
-    declined = stripe.fails("STRIPE_CREATE_PAYMENT_INTENT", {
-        "amount": 500, "currency": "usd", "payment_method": "pm_card_chargeDeclined", "confirm": True}, status=402)
+    declined = stripe.fails(
+        "STRIPE_CREATE_PAYMENT_INTENT",
+        {"amount": 500, "currency": "usd", "payment_method": "pm_card_chargeDeclined", "confirm": True},
+        status=402,
+    )
     error = stripe_error(declined)
     assert error["type"] == "card_error" and error["decline_code"] == "generic_decline"
-    assert objects(stripe, "payment_intent")[error["payment_intent"]["id"]]["status"] == "requires_payment_method"
-    stripe.fails("STRIPE_CREATE_PAYMENT_INTENT", {"amount": 500, "currency": "usd", "customer": "cus_nope"}, status=404)
+    assert (
+        objects(stripe, "payment_intent")[error["payment_intent"]["id"]]["status"]
+        == "requires_payment_method"
+    )
+    stripe.fails(
+        "STRIPE_CREATE_PAYMENT_INTENT", {"amount": 500, "currency": "usd", "customer": "cus_nope"}, status=404
+    )
 
     intents = stripe.ok("STRIPE_LIST_PAYMENT_INTENTS", {"customer": jenny["id"], "limit": 10})
     assert [i["id"] for i in intents["data"][:2]] == [paid["id"], waiting["id"]] and len(intents["data"]) == 3
@@ -131,9 +180,15 @@ def test_payment_refund_and_balance(stripe):
     failed = stripe.ok("STRIPE_LIST_CHARGES", {"created": {"gt": paid["created"]}, "limit": 1})
     assert failed["data"][0]["status"] == "failed" and failed["data"][0]["failure_code"] == "card_declined"
 
-    partial = stripe.ok("STRIPE_CREATE_REFUND", {"payment_intent": paid["id"], "amount": 1000,
-                                                 "reason": "requested_by_customer"})
-    assert partial["object"] == "refund" and partial["status"] == "succeeded" and partial["charge"] == charge["id"]
+    partial = stripe.ok(
+        "STRIPE_CREATE_REFUND",
+        {"payment_intent": paid["id"], "amount": 1000, "reason": "requested_by_customer"},
+    )
+    assert (
+        partial["object"] == "refund"
+        and partial["status"] == "succeeded"
+        and partial["charge"] == charge["id"]
+    )
     assert charge["amount_refunded"] == 1000 and charge["refunded"] is False
     too_much = stripe.fails("STRIPE_CREATE_REFUND", {"charge": charge["id"], "amount": 5000}, status=400)
     assert stripe_error(too_much)["code"] == "amount_too_large"
@@ -152,17 +207,32 @@ def test_invoices_products_and_prices(stripe):
     open_only = stripe.ok("STRIPE_LIST_INVOICES", {"status": "open"})
     assert [i["id"] for i in open_only["data"]] == [invoices["data"][0]["id"]]
     invoice = stripe.ok("STRIPE_RETRIEVE_INVOICE", {"invoice": invoices["data"][0]["id"]})
-    assert invoice["amount_remaining"] == 2000 and invoice["lines"]["data"][0]["description"] == "Pro plan (Oct 2025)"
+    assert (
+        invoice["amount_remaining"] == 2000
+        and invoice["lines"]["data"][0]["description"] == "Pro plan (Oct 2025)"
+    )
     assert invoice["hosted_invoice_url"].startswith("https://invoice.stripe.com/")
     stripe.fails("STRIPE_RETRIEVE_INVOICE", {"invoice": "in_nope"}, status=404)
 
-    product = stripe.ok("STRIPE_CREATE_PRODUCT", {
-        "name": "Team plan", "description": "For teams of five",
-        "default_price_data": {"currency": "usd", "unit_amount": 4500,
-                               "recurring": {"interval": "month", "interval_count": 3}}})
+    product = stripe.ok(
+        "STRIPE_CREATE_PRODUCT",
+        {
+            "name": "Team plan",
+            "description": "For teams of five",
+            "default_price_data": {
+                "currency": "usd",
+                "unit_amount": 4500,
+                "recurring": {"interval": "month", "interval_count": 3},
+            },
+        },
+    )
     assert product["id"].startswith("prod_") and product["default_price"].startswith("price_")
     price = objects(stripe, "price")[product["default_price"]]
-    assert price["unit_amount"] == 4500 and price["recurring"]["interval_count"] == 3 and price["type"] == "recurring"
+    assert (
+        price["unit_amount"] == 4500
+        and price["recurring"]["interval_count"] == 3
+        and price["type"] == "recurring"
+    )
     plain = stripe.ok("STRIPE_CREATE_PRODUCT", {"name": "Sticker pack", "active": False})
     assert plain["default_price"] is None and objects(stripe, "product")[plain["id"]]["active"] is False
 
@@ -183,9 +253,15 @@ def test_bad_key_rate_limit_and_wire_format(stripe, sandbox):
     with httpx.Client(base_url=base, timeout=10) as http:
         bad = http.get("/v1/balance", headers={"Authorization": "Bearer sk_test_notakey1234"})
         assert bad.status_code == 401 and bad.headers["www-authenticate"] == 'Basic realm="Stripe"'
-        assert bad.json() == {"error": {"message": "Invalid API Key provided: sk_test_************1234",
-                                        "type": "invalid_request_error"}}
-        assert http.get("/v1/balance").json()["error"]["message"].startswith("You did not provide an API key.")
+        assert bad.json() == {
+            "error": {
+                "message": "Invalid API Key provided: sk_test_************1234",
+                "type": "invalid_request_error",
+            }
+        }
+        assert (
+            http.get("/v1/balance").json()["error"]["message"].startswith("You did not provide an API key.")
+        )
         key = stripe.emulator.issue_token("acct_sandbox")
         auth = {"Authorization": f"Bearer {key}"}
         answer = http.get("/v1/customers", headers=auth)
@@ -202,7 +278,8 @@ def test_bad_key_rate_limit_and_wire_format(stripe, sandbox):
     # A key Stripe does not know cannot connect: the verification request gets 401.
     config = stripe.auth_config_id
     request = stripe.composio.connected_accounts.initiate(
-        "someone-else", config, config={"auth_scheme": "API_KEY", "val": {"api_key": "sk_test_revoked0000"}})
+        "someone-else", config, config={"auth_scheme": "API_KEY", "val": {"api_key": "sk_test_revoked0000"}}
+    )
     account = stripe.composio.connected_accounts.get(request.id)
     assert account.status == "FAILED"
 

@@ -53,7 +53,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     from valetkey.sessions.tool_search import use_engine
     from valetkey.vault import vault_from_settings
 
-    use_engine(session_engine)  # sessions' COMPOSIO_SEARCH_TOOLS ranks with the search engine (docs/search.md)
+    use_engine(
+        session_engine
+    )  # sessions' COMPOSIO_SEARCH_TOOLS ranks with the search engine (docs/search.md)
 
     state = AppState(
         settings=settings,

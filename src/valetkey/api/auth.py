@@ -100,7 +100,9 @@ def _lookup_project(state: AppState, secret: str) -> ProjectContext | None:
         project = service.project_for_key(db, secret)
         if project is None:
             return None
-        return ProjectContext(project.id, project.org_id, {**service.DEFAULT_PROJECT_CONFIG, **(project.config or {})})
+        return ProjectContext(
+            project.id, project.org_id, {**service.DEFAULT_PROJECT_CONFIG, **(project.config or {})}
+        )
 
 
 def _lookup_org(state: AppState, secret: str) -> OrgContext | None:
@@ -130,12 +132,16 @@ async def require_project(request: Request, state: AppState = Depends(app_state)
                 "This endpoint needs a project API key",
                 suggested_fix="Send the project's key in the x-api-key header; org keys manage projects only.",
             )
-        raise Unauthorized("No authentication provided", suggested_fix="Send your project API key in the x-api-key header.")
+        raise Unauthorized(
+            "No authentication provided", suggested_fix="Send your project API key in the x-api-key header."
+        )
     project = await key_cache(state).resolve(
         hash_secret(secret), lambda: run_in_threadpool(_lookup_project, state, secret)
     )
     if project is None:
-        raise Unauthorized("Invalid API key", suggested_fix="Check the key, or regenerate it with the org key.")
+        raise Unauthorized(
+            "Invalid API key", suggested_fix="Check the key, or regenerate it with the org key."
+        )
     request.scope.setdefault("state", {})["project_id"] = project.project_id
     enforce_rate_limit(request, state, project.project_id)
     return project

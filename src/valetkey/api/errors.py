@@ -96,7 +96,9 @@ def error_body(
     return {"error": error}
 
 
-def _response(request: Request, status: int, message: str, slug: str, suggested_fix=None, headers=None, **extra):
+def _response(
+    request: Request, status: int, message: str, slug: str, suggested_fix=None, headers=None, **extra
+):
     body = error_body(
         message=message,
         status=status,
@@ -117,7 +119,9 @@ def _describe_validation(errors: list[dict[str, Any]]) -> tuple[str, list[dict[s
     details = []
     for err in errors:
         loc = tuple(err.get("loc", ()))
-        details.append({"field": _field_path(loc), "in": loc[0] if loc else "body", "message": err.get("msg", "")})
+        details.append(
+            {"field": _field_path(loc), "in": loc[0] if loc else "body", "message": err.get("msg", "")}
+        )
     first = details[0] if details else {"field": "request", "message": "invalid"}
     message = f"Invalid request: {first['field']}: {first['message']}"
     if len(details) > 1:
@@ -128,7 +132,9 @@ def _describe_validation(errors: list[dict[str, Any]]) -> tuple[str, list[dict[s
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
-        return _response(request, exc.status, exc.message, exc.slug, exc.suggested_fix, exc.headers, **exc.extra)
+        return _response(
+            request, exc.status, exc.message, exc.slug, exc.suggested_fix, exc.headers, **exc.extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):

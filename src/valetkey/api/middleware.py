@@ -92,8 +92,8 @@ class ApiVersionAlias:
             scope = dict(scope)
             # Errors quote the path the client asked for, not the rewritten one.
             scope.setdefault("state", {})["original_path"] = scope["path"]
-            scope["path"] = self.current + scope["path"][len(self.legacy):]
+            scope["path"] = self.current + scope["path"][len(self.legacy) :]
             raw = scope.get("raw_path")
             if raw is not None and raw.startswith(self._legacy_raw):
-                scope["raw_path"] = self._current_raw + raw[len(self._legacy_raw):]
+                scope["raw_path"] = self._current_raw + raw[len(self._legacy_raw) :]
         await self.app(scope, receive, send)

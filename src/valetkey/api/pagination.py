@@ -28,5 +28,7 @@ def decode_cursor(cursor: str | None) -> int:
         return offset
     except Exception:
         raise BadRequest(
-            "Invalid cursor", slug="ValidationError", suggested_fix="Pass the next_cursor value from the previous page."
+            "Invalid cursor",
+            slug="ValidationError",
+            suggested_fix="Pass the next_cursor value from the previous page.",
         ) from None

@@ -79,15 +79,22 @@ def set_status(account: ConnectedAccount, status: str, reason: str | None, now: 
 # ---- reading ---------------------------------------------------------------------------------
 
 
-def expire_stale_initiations(db: Session, *, project_id: str | None = None, now: dt.datetime | None = None) -> int:
+def expire_stale_initiations(
+    db: Session, *, project_id: str | None = None, now: dt.datetime | None = None
+) -> int:
     """Mark INITIATED accounts older than 10 minutes EXPIRED. Reads also apply the rule lazily;
     this makes it stick (and lets a status filter see it). Safe to run from any process."""
     now = now or utcnow()
     query = (
         update(ConnectedAccount)
-        .where(ConnectedAccount.status == "INITIATED", ConnectedAccount.status_changed_at <= now - INITIATED_TTL)
-        .values(status="EXPIRED", status_reason="The connection was not completed within 10 minutes",
-                status_changed_at=now)
+        .where(
+            ConnectedAccount.status == "INITIATED", ConnectedAccount.status_changed_at <= now - INITIATED_TTL
+        )
+        .values(
+            status="EXPIRED",
+            status_reason="The connection was not completed within 10 minutes",
+            status_changed_at=now,
+        )
     )
     if project_id is not None:
         query = query.where(ConnectedAccount.project_id == project_id)
@@ -134,7 +141,11 @@ def list_accounts(
         query = query.where(ConnectedAccount.status.in_(sorted(wanted)))
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     column = ConnectedAccount.updated_at if order_by == "updated_at" else ConnectedAccount.created_at
-    ordering = (column.desc(), ConnectedAccount.id.desc()) if descending else (column.asc(), ConnectedAccount.id.asc())
+    ordering = (
+        (column.desc(), ConnectedAccount.id.desc())
+        if descending
+        else (column.asc(), ConnectedAccount.id.asc())
+    )
     rows = db.execute(query.order_by(*ordering).offset(offset).limit(limit)).all()
     return [(r[0], r[1]) for r in rows], int(total)
 
@@ -159,7 +170,9 @@ def set_account_enabled(db: Session, project_id: str, account_id: str, enabled: 
     return account
 
 
-def _check_alias(db: Session, project_id: str, user_id: str, toolkit: str, alias: str, *, exclude: str | None) -> None:
+def _check_alias(
+    db: Session, project_id: str, user_id: str, toolkit: str, alias: str, *, exclude: str | None
+) -> None:
     query = select(ConnectedAccount.id).where(
         ConnectedAccount.project_id == project_id,
         ConnectedAccount.user_id == user_id,
@@ -169,12 +182,23 @@ def _check_alias(db: Session, project_id: str, user_id: str, toolkit: str, alias
     if exclude:
         query = query.where(ConnectedAccount.id != exclude)
     if db.scalar(query.limit(1)) is not None:
-        raise Conflict(f"Alias '{alias}' is already used by another {toolkit} account of user '{user_id}'",
-                       slug="AliasAlreadyExists", suggested_fix="Choose another alias, or clear the other one.")
+        raise Conflict(
+            f"Alias '{alias}' is already used by another {toolkit} account of user '{user_id}'",
+            slug="AliasAlreadyExists",
+            suggested_fix="Choose another alias, or clear the other one.",
+        )
 
 
-def patch_account(db: Session, state: Any, project_id: str, account_id: str, *, alias: str | None,
-                  auth_scheme: str | None, values: Mapping[str, Any] | None) -> ConnectedAccount:
+def patch_account(
+    db: Session,
+    state: Any,
+    project_id: str,
+    account_id: str,
+    *,
+    alias: str | None,
+    auth_scheme: str | None,
+    values: Mapping[str, Any] | None,
+) -> ConnectedAccount:
     """Change an account's alias and/or its non-OAuth credential values (omitted values are kept;
     None removes one). New credentials are not re-verified here: call refresh for that."""
     account, config = get_account(db, project_id, account_id)
@@ -186,12 +210,17 @@ def patch_account(db: Session, state: Any, project_id: str, account_id: str, *, 
     if values is not None:
         mode = schemes.normalize_mode(auth_scheme or account.auth_scheme, where="connection.state")
         if mode != account.auth_scheme or mode in schemes.REDIRECT_SCHEMES:
-            raise BadRequest(f"Connected account {account_id} uses {account.auth_scheme}; cannot update {mode} "
-                             "credentials", slug="ValidationError")
+            raise BadRequest(
+                f"Connected account {account_id} uses {account.auth_scheme}; cannot update {mode} "
+                "credentials",
+                slug="ValidationError",
+            )
         toolkit = schemes.toolkit_of(state.catalog, account.toolkit_slug)
         scheme = schemes.scheme_of(toolkit, mode)
-        current = {**(account.data or {}),
-                   **open_account_state(state.vault, project_id, account.id, account.state_encrypted)}
+        current = {
+            **(account.data or {}),
+            **open_account_state(state.vault, project_id, account.id, account.state_encrypted),
+        }
         for name, value in values.items():
             if value is None:
                 current.pop(name, None)
@@ -219,8 +248,11 @@ def _prepare(state: Any, project_id: str, data: InitiateInput) -> _Prepared:
     with state.db.session() as db:
         config = get_auth_config(db, project_id, data.auth_config_id)
         if config.status != "ENABLED":
-            raise BadRequest(f"Auth config {config.id} is disabled", slug="AuthConfigDisabled",
-                             suggested_fix=f"Enable it (PATCH /api/v3/auth_configs/{config.id}/ENABLED) first.")
+            raise BadRequest(
+                f"Auth config {config.id} is disabled",
+                slug="AuthConfigDisabled",
+                suggested_fix=f"Enable it (PATCH /api/v3/auth_configs/{config.id}/ENABLED) first.",
+            )
         if data.alias:
             _check_alias(db, project_id, data.user_id, config.toolkit_slug, data.alias, exclude=None)
     toolkit = schemes.toolkit_of(state.catalog, config.toolkit_slug)
@@ -233,14 +265,19 @@ def _prepare(state: Any, project_id: str, data: InitiateInput) -> _Prepared:
                 slug="AuthSchemeMismatch",
                 suggested_fix=f"Send config={{'auth_scheme': '{config.auth_scheme}', 'val': {{...}}}}.",
             )
-    credentials = {**(config.settings or {}).get("credentials", {}), **open_config_secrets(state.vault, config)}
+    credentials = {
+        **(config.settings or {}).get("credentials", {}),
+        **open_config_secrets(state.vault, config),
+    }
     if config.is_composio_managed and config.auth_scheme in schemes.REDIRECT_SCHEMES:
         app = managed_apps(state).get(config.toolkit_slug)
         credentials.update(app.credentials() if app else {})
     return _Prepared(config, toolkit, scheme, credentials)
 
 
-async def initiate_account(state: Any, project_id: str, data: InitiateInput) -> tuple[ConnectedAccount, str | None]:
+async def initiate_account(
+    state: Any, project_id: str, data: InitiateInput
+) -> tuple[ConnectedAccount, str | None]:
     """Create a connected account. Non-redirect schemes come back ACTIVE (or FAILED after a failed
     verification); redirect schemes come back INITIATED with the URL to send the user to."""
     prepared = await run_in_threadpool(_prepare, state, project_id, data)
@@ -248,13 +285,28 @@ async def initiate_account(state: Any, project_id: str, data: InitiateInput) -> 
     account_id = new_id("ca")
     redirect_url = None
     if scheme.mode in schemes.REDIRECT_SCHEMES:
-        public_values = {k: str(v) for k, v in data.values.items() if k != "status" and isinstance(v, (str, int))}
+        public_values = {
+            k: str(v) for k, v in data.values.items() if k != "status" and isinstance(v, (str, int))
+        }
         started = await oauth_seams.start_redirect_flow(
-            state, project_id=project_id, account_id=account_id, user_id=data.user_id, toolkit=prepared.toolkit,
-            scheme=scheme, config=config, config_credentials=prepared.config_credentials, values=public_values,
+            state,
+            project_id=project_id,
+            account_id=account_id,
+            user_id=data.user_id,
+            toolkit=prepared.toolkit,
+            scheme=scheme,
+            config=config,
+            config_credentials=prepared.config_credentials,
+            values=public_values,
             callback_url=data.callback_url,
         )
-        public, secret, status, reason, redirect_url = started.public, started.secret, "INITIATED", None, started.redirect_url
+        public, secret, status, reason, redirect_url = (
+            started.public,
+            started.secret,
+            "INITIATED",
+            None,
+            started.redirect_url,
+        )
     else:
         checked = schemes.check_account_values(scheme, data.values)
         public, secret = checked.public, checked.secret
@@ -267,11 +319,20 @@ async def initiate_account(state: Any, project_id: str, data: InitiateInput) -> 
     def _store() -> ConnectedAccount:
         now = utcnow()
         account = ConnectedAccount(
-            id=account_id, project_id=project_id, user_id=data.user_id, toolkit_slug=config.toolkit_slug,
-            auth_config_id=config.id, auth_scheme=scheme.mode, status=status, status_reason=reason,
-            status_changed_at=now, alias=data.alias or None, data=public,
+            id=account_id,
+            project_id=project_id,
+            user_id=data.user_id,
+            toolkit_slug=config.toolkit_slug,
+            auth_config_id=config.id,
+            auth_scheme=scheme.mode,
+            status=status,
+            status_reason=reason,
+            status_changed_at=now,
+            alias=data.alias or None,
+            data=public,
             state_encrypted=seal_account_state(state.vault, project_id, account_id, secret),
-            created_at=now, updated_at=now,
+            created_at=now,
+            updated_at=now,
         )
         with state.db.session() as db:
             get_auth_config(db, project_id, config.id)  # still there (not deleted meanwhile)
@@ -281,8 +342,9 @@ async def initiate_account(state: Any, project_id: str, data: InitiateInput) -> 
     return await run_in_threadpool(_store), redirect_url
 
 
-async def refresh_account(state: Any, project_id: str, account_id: str, redirect_url: str | None = None
-                          ) -> tuple[ConnectedAccount, str | None]:
+async def refresh_account(
+    state: Any, project_id: str, account_id: str, redirect_url: str | None = None
+) -> tuple[ConnectedAccount, str | None]:
     """Non-redirect schemes: run the verification request again (ACTIVE or FAILED).
     Redirect schemes: the OAuth seam decides (token refresh or a new consent)."""
 
@@ -292,10 +354,15 @@ async def refresh_account(state: Any, project_id: str, account_id: str, redirect
 
     account, config = await run_in_threadpool(_load)
     if account.is_disabled:
-        raise BadRequest(f"Connected account {account_id} is disabled", slug="ConnectedAccountDisabled",
-                         suggested_fix="Enable it first (PATCH /api/v3/connected_accounts/{id}/status).")
+        raise BadRequest(
+            f"Connected account {account_id} is disabled",
+            slug="ConnectedAccountDisabled",
+            suggested_fix="Enable it first (PATCH /api/v3/connected_accounts/{id}/status).",
+        )
     if account.auth_scheme in schemes.REDIRECT_SCHEMES:
-        url = await oauth_seams.refresh_redirect_account(state, account=account, config=config, redirect_url=redirect_url)
+        url = await oauth_seams.refresh_redirect_account(
+            state, account=account, config=config, redirect_url=redirect_url
+        )
         reloaded, _ = await run_in_threadpool(_load)
         return reloaded, url
     toolkit = schemes.toolkit_of(state.catalog, account.toolkit_slug)
@@ -306,7 +373,9 @@ async def refresh_account(state: Any, project_id: str, account_id: str, redirect
     def _save() -> ConnectedAccount:
         with state.db.session() as db:
             fresh, _ = get_account(db, project_id, account_id)
-            set_status(fresh, "ACTIVE" if result.ok else "FAILED", None if result.ok else result.reason, utcnow())
+            set_status(
+                fresh, "ACTIVE" if result.ok else "FAILED", None if result.ok else result.reason, utcnow()
+            )
             if result.account_label:
                 fresh.data = {**(fresh.data or {}), "account_label": result.account_label}
             db.flush()
@@ -327,8 +396,11 @@ async def delete_account(state: Any, project_id: str, account_id: str) -> None:
 
     def _delete() -> None:
         with state.db.session() as db:
-            db.execute(ConnectedAccount.__table__.delete().where(
-                ConnectedAccount.project_id == project_id, ConnectedAccount.id == account_id))
+            db.execute(
+                ConnectedAccount.__table__.delete().where(
+                    ConnectedAccount.project_id == project_id, ConnectedAccount.id == account_id
+                )
+            )
 
     await run_in_threadpool(_delete)
 
@@ -338,4 +410,3 @@ async def revoke_quietly(state: Any, account: ConnectedAccount, config: AuthConf
         return
     secrets = open_account_state(state.vault, account.project_id, account.id, account.state_encrypted)
     await oauth_seams.revoke_at_provider(state, account=account, config=config, secrets=secrets)
-

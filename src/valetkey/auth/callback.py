@@ -72,7 +72,9 @@ def complete_callback(state: Any, params: Mapping[str, str]) -> CallbackResult:
     return result
 
 
-def _outcome(state: Any, flow: flows.ConsumedFlow, account: Any, config: Any, params: Mapping[str, str]) -> CallbackResult:
+def _outcome(
+    state: Any, flow: flows.ConsumedFlow, account: Any, config: Any, params: Mapping[str, str]
+) -> CallbackResult:
     def failed(reason: str) -> CallbackResult:
         reason = reason[:MAX_REASON]
         _finish(state, account.id, flow.project_id, status="FAILED", reason=reason)
@@ -96,8 +98,14 @@ def _outcome(state: Any, flow: flows.ConsumedFlow, account: Any, config: Any, pa
             code = params.get("code")
             if not code:
                 return failed("invalid_request: the provider sent no authorization code")
-            tokens = oauth2_client.exchange_code(http, app, code=code, redirect_uri=flow.redirect_uri,
-                                                 code_verifier=flow.secret.get("code_verifier"), now=utcnow())
+            tokens = oauth2_client.exchange_code(
+                http,
+                app,
+                code=code,
+                redirect_uri=flow.redirect_uri,
+                code_verifier=flow.secret.get("code_verifier"),
+                now=utcnow(),
+            )
     except TokenError as exc:
         return failed(f"token_exchange_failed: {exc}")
     stored = _finish(state, account.id, flow.project_id, status="ACTIVE", reason=None, tokens=tokens)
@@ -114,8 +122,9 @@ def _oauth1_tokens(http: Any, app: Any, flow: flows.ConsumedFlow, params: Mappin
     verifier = params.get("oauth_verifier")
     if not verifier:
         raise TokenError("verifier_absent", "the provider sent no oauth_verifier")
-    body = oauth1_client.access_token(http, app, oauth_token=expected, token_secret=flow.secret["oauth_token_secret"],
-                                      verifier=verifier)
+    body = oauth1_client.access_token(
+        http, app, oauth_token=expected, token_secret=flow.secret["oauth_token_secret"], verifier=verifier
+    )
     public_names = set(app.quirks.get("public_token_fields") or ())
     secret = {k: v for k, v in body.items() if k not in public_names}
     public = {k: v for k, v in body.items() if k in public_names}
@@ -123,13 +132,23 @@ def _oauth1_tokens(http: Any, app: Any, flow: flows.ConsumedFlow, params: Mappin
     return TokenSet(secret, public, None)
 
 
-def _finish(state: Any, account_id: str, project_id: str, *, status: str, reason: str | None,
-            tokens: TokenSet | None = None) -> bool:
+def _finish(
+    state: Any,
+    account_id: str,
+    project_id: str,
+    *,
+    status: str,
+    reason: str | None,
+    tokens: TokenSet | None = None,
+) -> bool:
     """Move the account out of INITIATED (only from INITIATED); False if it had already left it."""
     now = utcnow()
     with state.db.session() as db:
-        account = db.scalar(select(ConnectedAccount).where(
-            ConnectedAccount.id == account_id, ConnectedAccount.project_id == project_id).with_for_update())
+        account = db.scalar(
+            select(ConnectedAccount)
+            .where(ConnectedAccount.id == account_id, ConnectedAccount.project_id == project_id)
+            .with_for_update()
+        )
         if account is None or account.status != "INITIATED":
             return False
         account.status, account.status_reason, account.status_changed_at = status, reason, now

@@ -99,13 +99,18 @@ def create_auth_config(
         try:
             mode = managed_scheme(toolkit, managed.get(toolkit.slug))
         except ManagedAuthError as exc:
-            raise BadRequest(f"The operator's managed auth configuration is invalid: {exc}",
-                             slug="ManagedAuthMisconfigured") from None
+            raise BadRequest(
+                f"The operator's managed auth configuration is invalid: {exc}",
+                slug="ManagedAuthMisconfigured",
+            ) from None
         if mode is None:
             raise no_managed_auth(toolkit)
         if data.auth_scheme and schemes.normalize_mode(data.auth_scheme, where="auth_config") != mode:
-            raise BadRequest(f"Managed auth for '{toolkit.slug}' uses {mode}, not {data.auth_scheme}",
-                             slug="AuthSchemeNotSupported", suggested_fix="Create a custom auth config for other schemes.")
+            raise BadRequest(
+                f"Managed auth for '{toolkit.slug}' uses {mode}, not {data.auth_scheme}",
+                slug="AuthSchemeNotSupported",
+                suggested_fix="Create a custom auth config for other schemes.",
+            )
         scheme = schemes.scheme_of(toolkit, mode)
         extra = set(data.credentials or {}) - set(schemes.SCOPE_KEYS)
         if extra:
@@ -118,8 +123,11 @@ def create_auth_config(
         app = managed.get(toolkit.slug)
         settings["credentials"] = {}
     else:
-        mode = (schemes.normalize_mode(data.auth_scheme, where="auth_config.auth_scheme")
-                if data.auth_scheme else schemes.default_scheme(toolkit).mode)
+        mode = (
+            schemes.normalize_mode(data.auth_scheme, where="auth_config.auth_scheme")
+            if data.auth_scheme
+            else schemes.default_scheme(toolkit).mode
+        )
         scheme = schemes.scheme_of(toolkit, mode)
         checked = schemes.check_config_credentials(scheme, data.credentials, require=True)
         settings["credentials"] = checked.public
@@ -128,7 +136,9 @@ def create_auth_config(
     if data.proxy_config is not None:
         settings["proxy_config"] = _public_proxy(data.proxy_config)
     if scheme.mode in schemes.REDIRECT_SCHEMES:
-        default = list(app.scopes) if app is not None and app.scopes is not None else list(scheme.default_scopes)
+        default = (
+            list(app.scopes) if app is not None and app.scopes is not None else list(scheme.default_scopes)
+        )
         settings["scopes"] = scopes if scopes is not None else default
         if user_scopes:
             settings["user_scopes"] = user_scopes
@@ -192,7 +202,9 @@ def list_auth_configs(
         query = query.where(AuthConfig.status == "ENABLED")
     if search:
         pattern = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(AuthConfig.name).like(pattern), func.lower(AuthConfig.id).like(pattern)))
+        query = query.where(
+            or_(func.lower(AuthConfig.name).like(pattern), func.lower(AuthConfig.id).like(pattern))
+        )
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.scalars(
         query.order_by(AuthConfig.created_at.desc(), AuthConfig.id.desc()).offset(offset).limit(limit)
@@ -221,8 +233,9 @@ def _merge_secrets(current: Mapping[str, Any], incoming: Mapping[str, str]) -> d
     return merged
 
 
-def update_auth_config(db: Session, vault: Vault, toolkit: Toolkit, project_id: str, config_id: str,
-                       patch: AuthConfigPatch) -> AuthConfig:
+def update_auth_config(
+    db: Session, vault: Vault, toolkit: Toolkit, project_id: str, config_id: str, patch: AuthConfigPatch
+) -> AuthConfig:
     config = get_auth_config(db, project_id, config_id)
     expected = "default" if config.is_composio_managed else "custom"
     if patch.type != expected:
@@ -269,8 +282,11 @@ def update_auth_config(db: Session, vault: Vault, toolkit: Toolkit, project_id: 
 
 def set_auth_config_status(db: Session, project_id: str, config_id: str, status: str) -> AuthConfig:
     if status not in AUTH_CONFIG_STATUSES:
-        raise BadRequest(f"Unknown auth config status {status!r}", slug="ValidationError",
-                         suggested_fix="Use ENABLED or DISABLED.")
+        raise BadRequest(
+            f"Unknown auth config status {status!r}",
+            slug="ValidationError",
+            suggested_fix="Use ENABLED or DISABLED.",
+        )
     config = get_auth_config(db, project_id, config_id)
     config.status = status
     db.flush()
@@ -278,7 +294,9 @@ def set_auth_config_status(db: Session, project_id: str, config_id: str, status:
 
 
 def config_accounts(db: Session, config: AuthConfig) -> list[ConnectedAccount]:
-    return list(db.scalars(select(ConnectedAccount).where(ConnectedAccount.auth_config_id == config.id)).all())
+    return list(
+        db.scalars(select(ConnectedAccount).where(ConnectedAccount.auth_config_id == config.id)).all()
+    )
 
 
 def delete_auth_config(db: Session, project_id: str, config_id: str) -> list[ConnectedAccount]:

@@ -28,7 +28,9 @@ def _account_aad(project_id: str, account_id: str) -> AssociatedData:
     return AssociatedData(CONNECTED_ACCOUNT_STATE, project_id, account_id)
 
 
-def seal_config_secrets(vault: Vault, project_id: str, config_id: str, secrets: Mapping[str, Any]) -> str | None:
+def seal_config_secrets(
+    vault: Vault, project_id: str, config_id: str, secrets: Mapping[str, Any]
+) -> str | None:
     return vault.encrypt_json(dict(secrets), aad=_config_aad(project_id, config_id)) if secrets else None
 
 
@@ -39,11 +41,15 @@ def open_config_secrets(vault: Vault, config: Any) -> dict[str, Any]:
     return vault.decrypt_json(config.credentials_encrypted, aad=_config_aad(config.project_id, config.id))
 
 
-def seal_account_state(vault: Vault, project_id: str, account_id: str, secrets: Mapping[str, Any]) -> str | None:
+def seal_account_state(
+    vault: Vault, project_id: str, account_id: str, secrets: Mapping[str, Any]
+) -> str | None:
     return vault.encrypt_json(dict(secrets), aad=_account_aad(project_id, account_id)) if secrets else None
 
 
-def open_account_state(vault: Vault, project_id: str, account_id: str, state_encrypted: str | None) -> dict[str, Any]:
+def open_account_state(
+    vault: Vault, project_id: str, account_id: str, state_encrypted: str | None
+) -> dict[str, Any]:
     if not state_encrypted:
         return {}
     return vault.decrypt_json(state_encrypted, aad=_account_aad(project_id, account_id))

@@ -52,7 +52,9 @@ class ConnectLink(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("connected_accounts.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("connected_accounts.id", ondelete="CASCADE"), index=True
+    )
     callback_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     consumed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

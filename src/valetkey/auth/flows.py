@@ -48,16 +48,36 @@ class StartedFlow:
     state: str = field(repr=False)
 
 
-def record_flow(db: Session, vault: Vault, *, project_id: str, account_id: str, kind: str, redirect_uri: str,
-                callback_url: str | None, secret: dict[str, Any], state: str, now: dt.datetime | None = None) -> str:
+def record_flow(
+    db: Session,
+    vault: Vault,
+    *,
+    project_id: str,
+    account_id: str,
+    kind: str,
+    redirect_uri: str,
+    callback_url: str | None,
+    secret: dict[str, Any],
+    state: str,
+    now: dt.datetime | None = None,
+) -> str:
     """Store a new flow for `state`; returns the flow id."""
     now = now or utcnow()
     flow_id = new_id("oaf")
-    db.add(OAuthFlow(
-        id=flow_id, state_hash=hash_secret(state), project_id=project_id, account_id=account_id, kind=kind,
-        secret_encrypted=vault.encrypt_json(secret, aad=_aad(project_id, flow_id)) if secret else None,
-        redirect_uri=redirect_uri, callback_url=callback_url, expires_at=now + FLOW_TTL, created_at=now,
-    ))
+    db.add(
+        OAuthFlow(
+            id=flow_id,
+            state_hash=hash_secret(state),
+            project_id=project_id,
+            account_id=account_id,
+            kind=kind,
+            secret_encrypted=vault.encrypt_json(secret, aad=_aad(project_id, flow_id)) if secret else None,
+            redirect_uri=redirect_uri,
+            callback_url=callback_url,
+            expires_at=now + FLOW_TTL,
+            created_at=now,
+        )
+    )
     db.flush()
     return flow_id
 
@@ -81,7 +101,9 @@ class FlowRefused(Exception):
         super().__init__(reason)
 
 
-def consume_flow(db: Session, vault: Vault, state: str | None, *, now: dt.datetime | None = None) -> ConsumedFlow:
+def consume_flow(
+    db: Session, vault: Vault, state: str | None, *, now: dt.datetime | None = None
+) -> ConsumedFlow:
     """Claim the flow for `state` exactly once; FlowRefused otherwise."""
     if not state or len(state) > 200:
         raise FlowRefused("This sign-in link is missing its state parameter.")
@@ -100,11 +122,19 @@ def consume_flow(db: Session, vault: Vault, state: str | None, *, now: dt.dateti
         if row.consumed_at is not None:
             raise FlowRefused("This sign-in request was already completed. Start again from the app.")
         raise FlowRefused("This sign-in request has expired. Start again from the app.")
-    secret = vault.decrypt_json(row.secret_encrypted, aad=_aad(row.project_id, row.id)) if row.secret_encrypted else {}
-    return ConsumedFlow(row.id, row.project_id, row.account_id, row.kind, row.redirect_uri, row.callback_url, secret)
+    secret = (
+        vault.decrypt_json(row.secret_encrypted, aad=_aad(row.project_id, row.id))
+        if row.secret_encrypted
+        else {}
+    )
+    return ConsumedFlow(
+        row.id, row.project_id, row.account_id, row.kind, row.redirect_uri, row.callback_url, secret
+    )
 
 
-def purge_old_flows(db: Session, *, now: dt.datetime | None = None, keep: dt.timedelta = dt.timedelta(days=1)) -> int:
+def purge_old_flows(
+    db: Session, *, now: dt.datetime | None = None, keep: dt.timedelta = dt.timedelta(days=1)
+) -> int:
     """Delete flows expired for longer than `keep` (consumed ones included)."""
     now = now or utcnow()
     return db.execute(delete(OAuthFlow).where(OAuthFlow.expires_at < now - keep)).rowcount or 0

@@ -49,8 +49,16 @@ class NewLink:
     url: str
 
 
-def create_link(state: Any, project_id: str, *, auth_config_id: str, user_id: str, callback_url: str | None,
-                alias: str | None, prefill: Mapping[str, Any] | None) -> NewLink:
+def create_link(
+    state: Any,
+    project_id: str,
+    *,
+    auth_config_id: str,
+    user_id: str,
+    callback_url: str | None,
+    alias: str | None,
+    prefill: Mapping[str, Any] | None,
+) -> NewLink:
     """Create the INITIATED account and its link (runs in a worker thread)."""
     callback_url = check_callback_url(callback_url)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -58,8 +66,11 @@ def create_link(state: Any, project_id: str, *, auth_config_id: str, user_id: st
     with state.db.session() as db:
         config = get_auth_config(db, project_id, auth_config_id)
         if config.status != "ENABLED":
-            raise BadRequest(f"Auth config {config.id} is disabled", slug="AuthConfigDisabled",
-                             suggested_fix=f"Enable it (PATCH /api/v3/auth_configs/{config.id}/ENABLED) first.")
+            raise BadRequest(
+                f"Auth config {config.id} is disabled",
+                slug="AuthConfigDisabled",
+                suggested_fix=f"Enable it (PATCH /api/v3/auth_configs/{config.id}/ENABLED) first.",
+            )
         if alias:
             accounts._check_alias(db, project_id, user_id, config.toolkit_slug, alias, exclude=None)
         toolkit = schemes.toolkit_of(state.catalog, config.toolkit_slug)
@@ -69,17 +80,38 @@ def create_link(state: Any, project_id: str, *, auth_config_id: str, user_id: st
             data["requested_scopes"] = list(scopes_for(config, scheme, config_credentials(state, config)))
         public_names = {f.name for f in scheme.account_fields if not f.secret}
         # Pre-filled values that are not secret show in the form; anything else is ignored.
-        data["prefill"] = {k: str(v) for k, v in (prefill or {}).items()
-                           if k in public_names and isinstance(v, (str, int))}
+        data["prefill"] = {
+            k: str(v) for k, v in (prefill or {}).items() if k in public_names and isinstance(v, (str, int))
+        }
         account_id = new_id("ca")
-        db.add(ConnectedAccount(
-            id=account_id, project_id=project_id, user_id=user_id, toolkit_slug=config.toolkit_slug,
-            auth_config_id=config.id, auth_scheme=scheme.mode, status="INITIATED", status_changed_at=now,
-            alias=alias or None, data=data, created_at=now, updated_at=now,
-        ))
+        db.add(
+            ConnectedAccount(
+                id=account_id,
+                project_id=project_id,
+                user_id=user_id,
+                toolkit_slug=config.toolkit_slug,
+                auth_config_id=config.id,
+                auth_scheme=scheme.mode,
+                status="INITIATED",
+                status_changed_at=now,
+                alias=alias or None,
+                data=data,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         db.flush()
-        db.add(ConnectLink(id=new_id("lnk"), token_hash=hash_secret(token), project_id=project_id,
-                           account_id=account_id, callback_url=callback_url, expires_at=now + LINK_TTL, created_at=now))
+        db.add(
+            ConnectLink(
+                id=new_id("lnk"),
+                token_hash=hash_secret(token),
+                project_id=project_id,
+                account_id=account_id,
+                callback_url=callback_url,
+                expires_at=now + LINK_TTL,
+                created_at=now,
+            )
+        )
     return NewLink(account_id, token, now + LINK_TTL, link_url(state.settings.public_url, token))
 
 
@@ -121,41 +153,66 @@ def open_link(state: Any, token: str) -> OpenLink:
     with state.db.session() as db:
         link = db.scalar(select(ConnectLink).where(ConnectLink.token_hash == hash_secret(token)))
         if link is None:
-            raise LinkUnusable("Link not found", "This connection link is not valid. Ask the app for a new one.")
+            raise LinkUnusable(
+                "Link not found", "This connection link is not valid. Ask the app for a new one."
+            )
         if link.consumed_at is not None:
-            raise LinkUnusable("Link already used", "This connection link was already used. Ask the app for a new one.")
+            raise LinkUnusable(
+                "Link already used", "This connection link was already used. Ask the app for a new one."
+            )
         if link.expires_at <= now:
             raise LinkUnusable("Link expired", "This connection link has expired. Ask the app for a new one.")
-        row = db.execute(select(ConnectedAccount, AuthConfig).join(AuthConfig, AuthConfig.id == ConnectedAccount.auth_config_id)
-                         .where(ConnectedAccount.id == link.account_id)).first()
+        row = db.execute(
+            select(ConnectedAccount, AuthConfig)
+            .join(AuthConfig, AuthConfig.id == ConnectedAccount.auth_config_id)
+            .where(ConnectedAccount.id == link.account_id)
+        ).first()
         project = db.get(Project, link.project_id)
         if row is None or row[0].status != "INITIATED" or row[0].is_disabled:
-            raise LinkUnusable("Link no longer valid", "This connection is no longer waiting. Ask the app for a new link.")
+            raise LinkUnusable(
+                "Link no longer valid", "This connection is no longer waiting. Ask the app for a new link."
+            )
         account, config = row
     toolkit = schemes.toolkit_of(state.catalog, account.toolkit_slug)
     scheme = schemes.scheme_of(toolkit, account.auth_scheme)
-    return OpenLink(link.id, link.project_id, account.id, link.callback_url, account, config, toolkit, scheme,
-                    branding(project))
+    return OpenLink(
+        link.id,
+        link.project_id,
+        account.id,
+        link.callback_url,
+        account,
+        config,
+        toolkit,
+        scheme,
+        branding(project),
+    )
 
 
 def consume_link(db: Session, link_id: str) -> bool:
     """Use the link up; False if someone else already did (two tabs, a double click)."""
     now = utcnow()
-    return db.execute(
-        update(ConnectLink)
-        .where(ConnectLink.id == link_id, ConnectLink.consumed_at.is_(None), ConnectLink.expires_at > now)
-        .values(consumed_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    return (
+        db.execute(
+            update(ConnectLink)
+            .where(ConnectLink.id == link_id, ConnectLink.consumed_at.is_(None), ConnectLink.expires_at > now)
+            .values(consumed_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
 
 
-def activate_with_values(state: Any, link: OpenLink, checked: schemes.CheckedValues, label: str | None) -> bool:
+def activate_with_values(
+    state: Any, link: OpenLink, checked: schemes.CheckedValues, label: str | None
+) -> bool:
     """Consume the link and make the account ACTIVE with its sealed values, atomically. False if too late."""
     now = utcnow()
     with state.db.session() as db:
         if not consume_link(db, link.link_id):
             return False
-        account = db.scalar(select(ConnectedAccount).where(ConnectedAccount.id == link.account_id).with_for_update())
+        account = db.scalar(
+            select(ConnectedAccount).where(ConnectedAccount.id == link.account_id).with_for_update()
+        )
         if account is None or account.status != "INITIATED":
             db.rollback()
             return False

@@ -44,7 +44,15 @@ log = logging.getLogger("valetkey.auth")
 
 MANAGED_AUTH_FILENAME = "managed_auth.yaml"
 ENV_PREFIX = "VALETKEY_MANAGED_AUTH_"
-_ENV_FIELDS = ("CLIENT_ID", "CLIENT_SECRET", "SCOPES", "AUTH_SCHEME", "BASE_URL", "AUTHORIZATION_URL", "TOKEN_URL")
+_ENV_FIELDS = (
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "SCOPES",
+    "AUTH_SCHEME",
+    "BASE_URL",
+    "AUTHORIZATION_URL",
+    "TOKEN_URL",
+)
 _FILE_FIELDS = {f.lower() for f in _ENV_FIELDS} | {"consumer_key", "consumer_secret"}
 
 
@@ -115,14 +123,18 @@ def read_file_entries(path: Path) -> dict[str, dict[str, Any]]:
         raise ManagedAuthError(f"{path} is not valid YAML") from None
     toolkits = document.get("toolkits") if isinstance(document, dict) else None
     if not isinstance(toolkits, dict):
-        raise ManagedAuthError(f"{path} must have a top-level 'toolkits:' mapping of toolkit slug to OAuth app")
+        raise ManagedAuthError(
+            f"{path} must have a top-level 'toolkits:' mapping of toolkit slug to OAuth app"
+        )
     entries: dict[str, dict[str, Any]] = {}
     for slug, entry in toolkits.items():
         if not isinstance(entry, dict):
             raise ManagedAuthError(f"{path}: toolkits.{slug} must be a mapping")
         unknown = set(entry) - _FILE_FIELDS
         if unknown:
-            raise ManagedAuthError(f"{path}: toolkits.{slug} has unknown field(s) {', '.join(sorted(unknown))}")
+            raise ManagedAuthError(
+                f"{path}: toolkits.{slug} has unknown field(s) {', '.join(sorted(unknown))}"
+            )
         entries[str(slug).lower()] = dict(entry)
     return entries
 
@@ -133,7 +145,7 @@ def read_env_entries(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or not value:
             continue
-        rest = name[len(ENV_PREFIX):]
+        rest = name[len(ENV_PREFIX) :]
         for suffix in _ENV_FIELDS:  # longest-first is not needed: no field is a suffix of another
             if rest.endswith("_" + suffix) and len(rest) > len(suffix) + 1:
                 toolkit = rest[: -len(suffix) - 1].lower()
@@ -146,7 +158,9 @@ def load_managed_apps(path: Path, environ: Mapping[str, str]) -> dict[str, Manag
     merged = read_file_entries(path)
     for toolkit, entry in read_env_entries(environ).items():
         merged[toolkit] = {**merged.get(toolkit, {}), **entry}
-    return {toolkit: _app(toolkit, entry, f"managed auth for '{toolkit}'") for toolkit, entry in merged.items()}
+    return {
+        toolkit: _app(toolkit, entry, f"managed auth for '{toolkit}'") for toolkit, entry in merged.items()
+    }
 
 
 class ManagedApps:
@@ -190,7 +204,9 @@ def managed_apps(state: Any) -> ManagedApps:
     """The installation's managed apps, one loader per running server."""
     apps = state.extras.get("managed_apps")
     if apps is None:
-        apps = state.extras.setdefault("managed_apps", ManagedApps(Path(state.settings.home) / MANAGED_AUTH_FILENAME))
+        apps = state.extras.setdefault(
+            "managed_apps", ManagedApps(Path(state.settings.home) / MANAGED_AUTH_FILENAME)
+        )
     return apps
 
 

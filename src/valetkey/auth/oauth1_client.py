@@ -25,21 +25,34 @@ def _post(http: httpx.Client, url: str, authorization: str) -> dict[str, Any]:
     try:
         response = http.post(url, headers={"Authorization": authorization, "Accept": "application/json"})
     except httpx.HTTPError as exc:
-        raise TokenError("temporarily_unavailable", f"provider unreachable: {type(exc).__name__}", transient=True) from None
+        raise TokenError(
+            "temporarily_unavailable", f"provider unreachable: {type(exc).__name__}", transient=True
+        ) from None
     body = parse_body(response)
     if response.status_code >= 400:
         problem = str(body.get("oauth_problem") or body.get("error") or f"http_{response.status_code}")
-        raise TokenError(problem, str(body.get("error_description") or ""), transient=response.status_code >= 500,
-                         status=response.status_code)
+        raise TokenError(
+            problem,
+            str(body.get("error_description") or ""),
+            transient=response.status_code >= 500,
+            status=response.status_code,
+        )
     if not all(body.get(name) for name in CREDENTIAL_FIELDS):
-        raise TokenError("invalid_token_response", "the provider's answer has no oauth_token and oauth_token_secret")
+        raise TokenError(
+            "invalid_token_response", "the provider's answer has no oauth_token and oauth_token_secret"
+        )
     return body
 
 
 def request_token(http: httpx.Client, app: OAuthApp, *, callback: str) -> dict[str, Any]:
     """Temporary credentials (`oauth_token`, `oauth_token_secret`) bound to `callback`."""
-    authorization = sign_request("POST", app.request_token_url, consumer_key=app.client_id,
-                                 consumer_secret=app.client_secret, extra={"oauth_callback": callback})
+    authorization = sign_request(
+        "POST",
+        app.request_token_url,
+        consumer_key=app.client_id,
+        consumer_secret=app.client_secret,
+        extra={"oauth_callback": callback},
+    )
     body = _post(http, app.request_token_url, authorization)
     if str(body.get("oauth_callback_confirmed", "true")).lower() != "true":
         raise TokenError("callback_not_confirmed", "the provider did not confirm the callback URL")
@@ -51,9 +64,17 @@ def authorize_url(app: OAuthApp, oauth_token: str) -> str:
     return str(httpx.URL(app.authorization_url).copy_merge_params(params))
 
 
-def access_token(http: httpx.Client, app: OAuthApp, *, oauth_token: str, token_secret: str,
-                 verifier: str) -> dict[str, Any]:
+def access_token(
+    http: httpx.Client, app: OAuthApp, *, oauth_token: str, token_secret: str, verifier: str
+) -> dict[str, Any]:
     """Token credentials for an authorized request token; extra fields (user id...) included."""
-    authorization = sign_request("POST", app.token_url, consumer_key=app.client_id, consumer_secret=app.client_secret,
-                                 token=oauth_token, token_secret=token_secret, extra={"oauth_verifier": verifier})
+    authorization = sign_request(
+        "POST",
+        app.token_url,
+        consumer_key=app.client_id,
+        consumer_secret=app.client_secret,
+        token=oauth_token,
+        token_secret=token_secret,
+        extra={"oauth_verifier": verifier},
+    )
     return _post(http, app.token_url, authorization)

@@ -44,7 +44,11 @@ def s256_challenge(verifier: str) -> str:
 
 def authorization_url(app: OAuthApp, *, redirect_uri: str, state: str, code_verifier: str | None) -> str:
     """Where the user's browser goes to consent."""
-    params: dict[str, str] = {"response_type": "code", "client_id": app.client_id, "redirect_uri": redirect_uri}
+    params: dict[str, str] = {
+        "response_type": "code",
+        "client_id": app.client_id,
+        "redirect_uri": redirect_uri,
+    }
     if app.scopes:
         params[app.quirks.get("scope_param") or "scope"] = app.scope_separator.join(app.scopes)
     params["state"] = state
@@ -79,7 +83,9 @@ class TokenError(Exception):
     The message never contains a token; the provider's description is clipped.
     """
 
-    def __init__(self, error: str, description: str = "", *, transient: bool = False, status: int | None = None):
+    def __init__(
+        self, error: str, description: str = "", *, transient: bool = False, status: int | None = None
+    ):
         self.error = error
         self.description = description[:MAX_ERROR_TEXT]
         self.transient = transient
@@ -121,15 +127,20 @@ def post_token_request(http: httpx.Client, app: OAuthApp, url: str, form: dict[s
     try:
         response = http.post(url, data=form, headers=headers)
     except httpx.HTTPError as exc:
-        raise TokenError("temporarily_unavailable", f"token endpoint unreachable: {type(exc).__name__}",
-                         transient=True) from None
+        raise TokenError(
+            "temporarily_unavailable", f"token endpoint unreachable: {type(exc).__name__}", transient=True
+        ) from None
     body = parse_body(response)
     # Some providers (GitHub) answer 200 with an error object.
     if response.status_code >= 400 or "error" in body:
         error = str(body.get("error") or f"http_{response.status_code}")
         description = str(body.get("error_description") or "")
-        raise TokenError(error, description, transient=response.status_code >= 500 or response.status_code == 429,
-                         status=response.status_code)
+        raise TokenError(
+            error,
+            description,
+            transient=response.status_code >= 500 or response.status_code == 429,
+            status=response.status_code,
+        )
     return body
 
 
@@ -146,18 +157,28 @@ def parse_body(response: httpx.Response) -> dict[str, Any]:
     return dict(parse_qsl(text, keep_blank_values=True))
 
 
-def exchange_code(http: httpx.Client, app: OAuthApp, *, code: str, redirect_uri: str,
-                  code_verifier: str | None, now: dt.datetime) -> TokenSet:
+def exchange_code(
+    http: httpx.Client,
+    app: OAuthApp,
+    *,
+    code: str,
+    redirect_uri: str,
+    code_verifier: str | None,
+    now: dt.datetime,
+) -> TokenSet:
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
     if code_verifier is not None:
         form["code_verifier"] = code_verifier
     return token_set(app, post_token_request(http, app, app.token_url, form), now=now)
 
 
-def refresh_tokens(http: httpx.Client, app: OAuthApp, *, refresh_token: str, previous: Mapping[str, Any],
-                   now: dt.datetime) -> TokenSet:
+def refresh_tokens(
+    http: httpx.Client, app: OAuthApp, *, refresh_token: str, previous: Mapping[str, Any], now: dt.datetime
+) -> TokenSet:
     """A new token set; a provider that does not rotate keeps the previous refresh token valid."""
-    body = post_token_request(http, app, app.refresh_url, {"grant_type": "refresh_token", "refresh_token": refresh_token})
+    body = post_token_request(
+        http, app, app.refresh_url, {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    )
     tokens = token_set(app, body, now=now)
     if tokens.refresh_token is None:
         tokens.secret["refresh_token"] = refresh_token

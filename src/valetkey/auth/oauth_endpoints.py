@@ -75,7 +75,10 @@ def scopes_for(config: Any, scheme: Any, credentials: Mapping[str, Any]) -> tupl
 
 def config_credentials(state: Any, config: Any) -> dict[str, Any]:
     """The auth config's credentials, opened; for a managed config the operator's app, read now."""
-    credentials = {**(config.settings or {}).get("credentials", {}), **open_config_secrets(state.vault, config)}
+    credentials = {
+        **(config.settings or {}).get("credentials", {}),
+        **open_config_secrets(state.vault, config),
+    }
     if config.is_composio_managed:
         app = managed_apps(state).get(config.toolkit_slug)
         if app is None:
@@ -90,7 +93,9 @@ def config_credentials(state: Any, config: Any) -> dict[str, Any]:
     return credentials
 
 
-def oauth_app(scheme: Any, config: Any, credentials: Mapping[str, Any], values: Mapping[str, Any]) -> OAuthApp:
+def oauth_app(
+    scheme: Any, config: Any, credentials: Mapping[str, Any], values: Mapping[str, Any]
+) -> OAuthApp:
     """Endpoints (overrides win over the toolkit's) and client credentials for one account's flow."""
     quirks = dict(scheme.oauth or {})
     mode = scheme.mode
@@ -106,8 +111,11 @@ def oauth_app(scheme: Any, config: Any, credentials: Mapping[str, Any], values: 
         client_id, client_secret = credentials.get("client_id"), credentials.get("client_secret")
         token_url = _url("token_url")
     if not client_id:
-        raise BadRequest(f"Auth config {config.id} has no OAuth client id", slug="AuthConfigIncomplete",
-                         suggested_fix="Update the auth config with the OAuth app's client id and secret.")
+        raise BadRequest(
+            f"Auth config {config.id} has no OAuth client id",
+            slug="AuthConfigIncomplete",
+            suggested_fix="Update the auth config with the OAuth app's client id and secret.",
+        )
     return OAuthApp(
         toolkit=config.toolkit_slug,
         mode=mode,

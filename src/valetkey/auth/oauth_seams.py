@@ -10,11 +10,10 @@ is called from `valetkey.auth.accounts` at the right moment.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import logging
 
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import update
@@ -67,33 +66,54 @@ async def start_redirect_flow(
     `state`, PKCE verifier and `callback_url` stay on the server.
     """
     callback_url = check_callback_url(callback_url)
-    started = await start_flow(state, project_id=project_id, account_id=account_id, scheme=scheme, config=config,
-                               credentials=config_credentials, values=values, callback_url=callback_url)
+    started = await start_flow(
+        state,
+        project_id=project_id,
+        account_id=account_id,
+        scheme=scheme,
+        config=config,
+        credentials=config_credentials,
+        values=values,
+        callback_url=callback_url,
+    )
     public = {**values, "requested_scopes": list(scopes_for(config, scheme, config_credentials))}
     return RedirectStart(redirect_url=started.redirect_url, public=public, secret={})
 
 
-async def refresh_redirect_account(state: Any, *, account: Any, config: Any, redirect_url: str | None) -> str | None:
+async def refresh_redirect_account(
+    state: Any, *, account: Any, config: Any, redirect_url: str | None
+) -> str | None:
     """Refresh an OAuth account: a real token refresh when it can; otherwise a new consent.
 
     Returns the consent URL when the user must sign in again (the account is
     INITIATED until the callback; `redirect_url` is where they land after).
     """
     if account.auth_scheme == "OAUTH2" and account.status == "ACTIVE":
-        outcome = await refresh.refresh_tokens_once(state, account.id, seen_state=account.state_encrypted,
-                                                    only_if_expiring=False)
+        outcome = await refresh.refresh_tokens_once(
+            state, account.id, seen_state=account.state_encrypted, only_if_expiring=False
+        )
         if outcome.result in (refresh.REFRESHED, refresh.CURRENT):
             return None
         if outcome.result == refresh.FAILED:
-            raise BadRequest(f"The provider could not refresh connected account {account.id} right now",
-                             slug="TokenRefreshFailed", suggested_fix="Try again in a moment.")
+            raise BadRequest(
+                f"The provider could not refresh connected account {account.id} right now",
+                slug="TokenRefreshFailed",
+                suggested_fix="Try again in a moment.",
+            )
     callback_url = check_callback_url(redirect_url)
     toolkit = schemes.toolkit_of(state.catalog, account.toolkit_slug)
     scheme = schemes.scheme_of(toolkit, account.auth_scheme)
     credentials = await run_in_threadpool(open_config_credentials, state, config)
-    started = await start_flow(state, project_id=account.project_id, account_id=account.id, scheme=scheme,
-                               config=config, credentials=credentials, values=account.data or {},
-                               callback_url=callback_url)
+    started = await start_flow(
+        state,
+        project_id=account.project_id,
+        account_id=account.id,
+        scheme=scheme,
+        config=config,
+        credentials=credentials,
+        values=account.data or {},
+        callback_url=callback_url,
+    )
     await run_in_threadpool(_reinitiate, state, account.project_id, account.id)
     return started.redirect_url
 
@@ -101,11 +121,16 @@ async def refresh_redirect_account(state: Any, *, account: Any, config: Any, red
 def _reinitiate(state: Any, project_id: str, account_id: str) -> None:
     """Back to INITIATED for a new consent; the old tokens stay sealed until the callback replaces them."""
     with state.db.session() as db:
-        db.execute(update(ConnectedAccount)
-                   .where(ConnectedAccount.id == account_id, ConnectedAccount.project_id == project_id)
-                   .values(status="INITIATED", status_reason="Waiting for the user to sign in again",
-                           status_changed_at=utcnow())
-                   .execution_options(synchronize_session=False))
+        db.execute(
+            update(ConnectedAccount)
+            .where(ConnectedAccount.id == account_id, ConnectedAccount.project_id == project_id)
+            .values(
+                status="INITIATED",
+                status_reason="Waiting for the user to sign in again",
+                status_changed_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def revoke_at_provider(state: Any, *, account: Any, config: Any, secrets: Mapping[str, Any]) -> None:

@@ -35,10 +35,18 @@ def check_callback_url(url: str | None) -> str | None:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError):
         parsed = None
-    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host or len(url) > MAX_CALLBACK_URL:
-        raise BadRequest("callback_url must be an absolute http(s) URL", slug="ValidationError",
-                         suggested_fix="Pass the full URL of the page your users should land on, e.g. "
-                                       "https://your-app.example/connected.")
+    if (
+        parsed is None
+        or parsed.scheme not in ("http", "https")
+        or not parsed.host
+        or len(url) > MAX_CALLBACK_URL
+    ):
+        raise BadRequest(
+            "callback_url must be an absolute http(s) URL",
+            slug="ValidationError",
+            suggested_fix="Pass the full URL of the page your users should land on, e.g. "
+            "https://your-app.example/connected.",
+        )
     return url
 
 
@@ -48,8 +56,17 @@ class FlowStart:
     flow_id: str
 
 
-async def start_flow(state: Any, *, project_id: str, account_id: str, scheme: Any, config: Any,
-                     credentials: Mapping[str, Any], values: Mapping[str, Any], callback_url: str | None) -> FlowStart:
+async def start_flow(
+    state: Any,
+    *,
+    project_id: str,
+    account_id: str,
+    scheme: Any,
+    config: Any,
+    credentials: Mapping[str, Any],
+    values: Mapping[str, Any],
+    callback_url: str | None,
+) -> FlowStart:
     """Record a flow for `account_id` and return where to send the user's browser."""
     app = oauth_app(scheme, config, credentials, values)
     redirect_uri = flows.callback_redirect_uri(state.settings.public_url)
@@ -58,25 +75,42 @@ async def start_flow(state: Any, *, project_id: str, account_id: str, scheme: An
         callback = str(httpx.URL(redirect_uri).copy_merge_params({"state": state_value}))
         try:
             temporary = await run_in_threadpool(
-                oauth1_client.request_token, oauth2_client.token_http(state), app, callback=callback)
+                oauth1_client.request_token, oauth2_client.token_http(state), app, callback=callback
+            )
         except TokenError as exc:
-            raise ApiError(f"The provider refused to start the OAuth 1.0a flow ({exc.error})", status=502,
-                           slug="OAuthProviderError",
-                           suggested_fix="Check the auth config's consumer key and secret, and the provider's "
-                                         "registered callback URL.") from None
-        secret = {"oauth_token": temporary["oauth_token"], "oauth_token_secret": temporary["oauth_token_secret"]}
+            raise ApiError(
+                f"The provider refused to start the OAuth 1.0a flow ({exc.error})",
+                status=502,
+                slug="OAuthProviderError",
+                suggested_fix="Check the auth config's consumer key and secret, and the provider's "
+                "registered callback URL.",
+            ) from None
+        secret = {
+            "oauth_token": temporary["oauth_token"],
+            "oauth_token_secret": temporary["oauth_token_secret"],
+        }
         url = oauth1_client.authorize_url(app, temporary["oauth_token"])
         redirect_uri = callback
     else:
         verifier = oauth2_client.new_code_verifier() if app.uses_pkce else None
         secret = {"code_verifier": verifier} if verifier else {}
-        url = oauth2_client.authorization_url(app, redirect_uri=redirect_uri, state=state_value, code_verifier=verifier)
+        url = oauth2_client.authorization_url(
+            app, redirect_uri=redirect_uri, state=state_value, code_verifier=verifier
+        )
 
     def _record() -> str:
         with state.db.session() as db:
-            return flows.record_flow(db, state.vault, project_id=project_id, account_id=account_id, kind=app.mode,
-                                     redirect_uri=redirect_uri, callback_url=callback_url, secret=secret,
-                                     state=state_value)
+            return flows.record_flow(
+                db,
+                state.vault,
+                project_id=project_id,
+                account_id=account_id,
+                kind=app.mode,
+                redirect_uri=redirect_uri,
+                callback_url=callback_url,
+                secret=secret,
+                state=state_value,
+            )
 
     flow_id = await run_in_threadpool(_record)
     return FlowStart(url, flow_id)

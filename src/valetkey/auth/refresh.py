@@ -99,23 +99,36 @@ def _in_process_lock(state: Any, account_id: str) -> asyncio.Lock:
     return lock
 
 
-async def refresh_tokens_once(state: Any, account_id: str, *, seen_state: str | None, only_if_expiring: bool,
-                              skip_locked: bool = False) -> RefreshOutcome:
+async def refresh_tokens_once(
+    state: Any, account_id: str, *, seen_state: str | None, only_if_expiring: bool, skip_locked: bool = False
+) -> RefreshOutcome:
     """Refresh the account's tokens unless someone already replaced `seen_state` (see the module doc)."""
     async with _in_process_lock(state, account_id):
         memo = _memo(state).get(account_id)
-        if memo is not None and seen_state is not None and memo[0] == seen_state \
-                and time.monotonic() - memo[2] < MEMO_SECONDS:
+        if (
+            memo is not None
+            and seen_state is not None
+            and memo[0] == seen_state
+            and time.monotonic() - memo[2] < MEMO_SECONDS
+        ):
             # This process just replaced the state the caller saw: no need to queue on the database.
             return memo[1]
         outcome, expired = await run_in_threadpool(
-            _refresh_locked, state, account_id, seen_state, only_if_expiring, skip_locked)
-        if outcome.result in (REFRESHED, CURRENT) and seen_state is not None \
-                and outcome.state_encrypted not in (None, seen_state):
+            _refresh_locked, state, account_id, seen_state, only_if_expiring, skip_locked
+        )
+        if (
+            outcome.result in (REFRESHED, CURRENT)
+            and seen_state is not None
+            and outcome.state_encrypted not in (None, seen_state)
+        ):
             memo_map = _memo(state)
             if len(memo_map) > 1000:
                 memo_map.clear()
-            memo_map[account_id] = (seen_state, dataclasses.replace(outcome, result=CURRENT), time.monotonic())
+            memo_map[account_id] = (
+                seen_state,
+                dataclasses.replace(outcome, result=CURRENT),
+                time.monotonic(),
+            )
     if expired is not None:
         for hook in list(_expiry_hooks):
             try:
@@ -142,8 +155,9 @@ def _values(state: Any, account: Any, config: Any) -> dict[str, Any]:
     return account_credentials(state.vault, account, auth_config_settings=config.settings if config else None)
 
 
-def _refresh_locked(state: Any, account_id: str, seen_state: str | None, only_if_expiring: bool,
-                    skip_locked: bool) -> tuple[RefreshOutcome, tuple[str, str] | None]:
+def _refresh_locked(
+    state: Any, account_id: str, seen_state: str | None, only_if_expiring: bool, skip_locked: bool
+) -> tuple[RefreshOutcome, tuple[str, str] | None]:
     now = utcnow()
     with locked_account(state.db, account_id, skip_locked=skip_locked) as (db, account):
         if account is None:
@@ -151,12 +165,14 @@ def _refresh_locked(state: Any, account_id: str, seen_state: str | None, only_if
         config = db.get(AuthConfig, account.auth_config_id)
 
         def current(result: str = CURRENT, reason: str | None = None) -> RefreshOutcome:
-            return RefreshOutcome(result, _values(state, account, config), account.state_encrypted,
-                                  account.expires_at, reason)
+            return RefreshOutcome(
+                result, _values(state, account, config), account.state_encrypted, account.expires_at, reason
+            )
 
         if account.status != "ACTIVE" or account.is_disabled or account.auth_scheme != "OAUTH2":
-            return RefreshOutcome(EXPIRED if account.status == "EXPIRED" else UNAVAILABLE,
-                                  reason=account.status_reason), None
+            return RefreshOutcome(
+                EXPIRED if account.status == "EXPIRED" else UNAVAILABLE, reason=account.status_reason
+            ), None
         if seen_state is not None and account.state_encrypted != seen_state:
             return current(), None  # refreshed by another holder while we waited
         if only_if_expiring and not is_expiring(account.expires_at, state, now):
@@ -168,14 +184,17 @@ def _refresh_locked(state: Any, account_id: str, seen_state: str | None, only_if
             return current(UNAVAILABLE, "The account has no refresh token"), None
         try:
             app = oauth_app(scheme, config, config_credentials(state, config), account.data or {})
-            tokens = refresh_tokens(token_http(state), app, refresh_token=secrets["refresh_token"],
-                                    previous=secrets, now=now)
+            tokens = refresh_tokens(
+                token_http(state), app, refresh_token=secrets["refresh_token"], previous=secrets, now=now
+            )
         except TokenError as exc:
             return _failed(state, account, config, exc, now)
         except Exception as exc:  # the auth config or catalog changed under the account
             return _failed(state, account, config, TokenError("configuration_error", type(exc).__name__), now)
         # Sealed and committed (when this block exits) before anyone gets the new access token.
-        account.state_encrypted = seal_account_state(state.vault, account.project_id, account.id, tokens.secret)
+        account.state_encrypted = seal_account_state(
+            state.vault, account.project_id, account.id, tokens.secret
+        )
         account.data = {**(account.data or {}), **tokens.public}
         account.expires_at = tokens.expires_at
         account.refresh_failures = 0
@@ -184,19 +203,28 @@ def _refresh_locked(state: Any, account_id: str, seen_state: str | None, only_if
         return current(REFRESHED), None
 
 
-def _failed(state: Any, account: Any, config: Any, exc: TokenError, now: dt.datetime
-            ) -> tuple[RefreshOutcome, tuple[str, str] | None]:
+def _failed(
+    state: Any, account: Any, config: Any, exc: TokenError, now: dt.datetime
+) -> tuple[RefreshOutcome, tuple[str, str] | None]:
     limit = int(getattr(state.settings, "refresh_failure_limit", 5))
     account.refresh_failures = (account.refresh_failures or 0) + 1
     if exc.error == "invalid_grant":
-        reason = f"The provider refused the refresh token (invalid_grant: {exc.description or 'no description'})"
+        reason = (
+            f"The provider refused the refresh token (invalid_grant: {exc.description or 'no description'})"
+        )
     elif account.refresh_failures >= limit:
         reason = f"Token refresh failed {account.refresh_failures} times in a row (last: {exc})"
     else:
-        log.warning("token refresh of connected account %s failed (%d/%d): %s",
-                    account.id, account.refresh_failures, limit, exc.error)
-        return RefreshOutcome(FAILED, _values(state, account, config), account.state_encrypted,
-                              account.expires_at, str(exc)), None
+        log.warning(
+            "token refresh of connected account %s failed (%d/%d): %s",
+            account.id,
+            account.refresh_failures,
+            limit,
+            exc.error,
+        )
+        return RefreshOutcome(
+            FAILED, _values(state, account, config), account.state_encrypted, account.expires_at, str(exc)
+        ), None
     account.status, account.status_reason, account.status_changed_at = "EXPIRED", reason[:500], now
     log.warning("connected account %s is EXPIRED: %s", account.id, exc.error)
     return RefreshOutcome(EXPIRED, reason=reason), (account.project_id, reason)

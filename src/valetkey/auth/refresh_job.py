@@ -32,9 +32,12 @@ def _due(state: Any) -> list[tuple[str, str | None]]:
     with state.db.session() as db:
         rows = db.execute(
             select(ConnectedAccount.id, ConnectedAccount.state_encrypted)
-            .where(ConnectedAccount.status == "ACTIVE", ConnectedAccount.is_disabled.is_(False),
-                   ConnectedAccount.auth_scheme == "OAUTH2",
-                   ConnectedAccount.expires_at <= utcnow() + refresh.margin(state))
+            .where(
+                ConnectedAccount.status == "ACTIVE",
+                ConnectedAccount.is_disabled.is_(False),
+                ConnectedAccount.auth_scheme == "OAUTH2",
+                ConnectedAccount.expires_at <= utcnow() + refresh.margin(state),
+            )
             .order_by(ConnectedAccount.expires_at)
             .limit(BATCH)
         ).all()
@@ -52,8 +55,9 @@ async def sweep(state: Any) -> dict[str, int]:
     await run_in_threadpool(_housekeeping, state)
     counts: dict[str, int] = {}
     for account_id, seen in await run_in_threadpool(_due, state):
-        outcome = await refresh.refresh_tokens_once(state, account_id, seen_state=seen, only_if_expiring=True,
-                                                    skip_locked=True)
+        outcome = await refresh.refresh_tokens_once(
+            state, account_id, seen_state=seen, only_if_expiring=True, skip_locked=True
+        )
         counts[outcome.result] = counts.get(outcome.result, 0) + 1
     if counts:
         log.info("token refresh sweep: %s", counts)

@@ -45,7 +45,9 @@ def revoke_tokens(state: Any, account: Any, config: Any, secrets: Mapping[str, A
         response = token_http(state).post(app.revoke_url, data=form, headers=headers)
     except httpx.HTTPError as exc:
         return _logged(account, f"unreachable ({type(exc).__name__})")
-    return _logged(account, "revoked" if response.status_code < 300 else f"refused (HTTP {response.status_code})")
+    return _logged(
+        account, "revoked" if response.status_code < 300 else f"refused (HTTP {response.status_code})"
+    )
 
 
 def _logged(account: Any, outcome: str) -> str:

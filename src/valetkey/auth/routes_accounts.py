@@ -75,8 +75,11 @@ def _split(values: list[str] | None) -> list[str]:
 
 
 @router.post("/connected_accounts", status_code=201)
-async def create_connected_account(body: CreateConnectedAccount, project: ProjectContext = Depends(require_project),
-                                   state: AppState = Depends(app_state)):
+async def create_connected_account(
+    body: CreateConnectedAccount,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
     connection = body.connection
     values = connection.state.val if connection.state else (connection.data or {})
     data = accounts.InitiateInput(
@@ -88,7 +91,9 @@ async def create_connected_account(body: CreateConnectedAccount, project: Projec
         alias=(connection.alias or "").strip() or None,
     )
     account, redirect_url = await accounts.initiate_account(state, project.project_id, data)
-    return views.account_created_view(state, account, redirect_url=redirect_url, mask=_masking(project), now=utcnow())
+    return views.account_created_view(
+        state, account, redirect_url=redirect_url, mask=_masking(project), now=utcnow()
+    )
 
 
 @router.get("/connected_accounts")
@@ -108,16 +113,29 @@ def list_connected_accounts(
     wanted = [s.upper() for s in _split(statuses)]
     unknown = sorted(set(wanted) - set(accounts.LIST_STATUSES))
     if unknown:
-        raise BadRequest(f"Unknown status filter: {', '.join(unknown)}", slug="ValidationError",
-                         suggested_fix=f"Use any of: {', '.join(accounts.LIST_STATUSES)}.")
+        raise BadRequest(
+            f"Unknown status filter: {', '.join(unknown)}",
+            slug="ValidationError",
+            suggested_fix=f"Use any of: {', '.join(accounts.LIST_STATUSES)}.",
+        )
     filters = accounts.AccountFilters(
-        user_ids=_split(user_ids), auth_config_ids=_split(auth_config_ids), toolkit_slugs=_split(toolkit_slugs),
-        statuses=wanted, connected_account_ids=_split(connected_account_ids),
+        user_ids=_split(user_ids),
+        auth_config_ids=_split(auth_config_ids),
+        toolkit_slugs=_split(toolkit_slugs),
+        statuses=wanted,
+        connected_account_ids=_split(connected_account_ids),
     )
     size, offset = page_limit(limit), decode_cursor(cursor)
     with state.db.session() as db:
-        rows, total = accounts.list_accounts(db, project.project_id, filters, limit=size, offset=offset,
-                                             order_by=order_by, descending=order_direction == "desc")
+        rows, total = accounts.list_accounts(
+            db,
+            project.project_id,
+            filters,
+            limit=size,
+            offset=offset,
+            order_by=order_by,
+            descending=order_direction == "desc",
+        )
     now, mask = utcnow(), _masking(project)
     items = [views.account_view(state, account, config, mask=mask, now=now) for account, config in rows]
     next_cursor = encode_cursor(offset + size) if offset + size < total else None
@@ -125,16 +143,21 @@ def list_connected_accounts(
 
 
 @router.get("/connected_accounts/{nanoid}")
-def get_connected_account(nanoid: str, project: ProjectContext = Depends(require_project),
-                          state: AppState = Depends(app_state)):
+def get_connected_account(
+    nanoid: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
+):
     with state.db.session() as db:
         account, config = accounts.get_account(db, project.project_id, nanoid)
     return views.account_view(state, account, config, mask=_masking(project), now=utcnow())
 
 
 @router.patch("/connected_accounts/{nanoId}/status")
-def set_connected_account_status(nanoId: str, body: StatusChange, project: ProjectContext = Depends(require_project),
-                                 state: AppState = Depends(app_state)):
+def set_connected_account_status(
+    nanoId: str,
+    body: StatusChange,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
     with state.db.session() as db:
         accounts.set_account_enabled(db, project.project_id, nanoId, body.enabled)
     return {"success": True}
@@ -155,16 +178,24 @@ async def refresh_connected_account(
 
 
 @router.patch("/connected_accounts/{nanoid}")
-async def patch_connected_account(nanoid: str, body: PatchConnectedAccount,
-                                  project: ProjectContext = Depends(require_project),
-                                  state: AppState = Depends(app_state)):
+async def patch_connected_account(
+    nanoid: str,
+    body: PatchConnectedAccount,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
     state_in = body.connection.state if body.connection else None
 
     def _patch():
         with state.db.session() as db:
             return accounts.patch_account(
-                db, state, project.project_id, nanoid, alias=body.alias,
-                auth_scheme=state_in.auth_scheme if state_in else None, values=state_in.val if state_in else None,
+                db,
+                state,
+                project.project_id,
+                nanoid,
+                alias=body.alias,
+                auth_scheme=state_in.auth_scheme if state_in else None,
+                values=state_in.val if state_in else None,
             )
 
     account = await run_in_threadpool(_patch)
@@ -172,7 +203,8 @@ async def patch_connected_account(nanoid: str, body: PatchConnectedAccount,
 
 
 @router.delete("/connected_accounts/{nanoid}")
-async def delete_connected_account(nanoid: str, project: ProjectContext = Depends(require_project),
-                                   state: AppState = Depends(app_state)):
+async def delete_connected_account(
+    nanoid: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
+):
     await accounts.delete_account(state, project.project_id, nanoid)
     return {"success": True}

@@ -69,18 +69,25 @@ def page_limit(value: float | None, default: int = configs.DEFAULT_LIMIT) -> int
     if value is None:
         return default
     if value != int(value) or not 1 <= value <= configs.MAX_LIMIT:
-        raise BadRequest(f"limit must be a whole number from 1 to {configs.MAX_LIMIT}", slug="ValidationError")
+        raise BadRequest(
+            f"limit must be a whole number from 1 to {configs.MAX_LIMIT}", slug="ValidationError"
+        )
     return int(value)
 
 
 @router.post("/auth_configs", status_code=201)
-def create_auth_config(body: CreateAuthConfig, project: ProjectContext = Depends(require_project),
-                       state: AppState = Depends(app_state)):
+def create_auth_config(
+    body: CreateAuthConfig,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
     toolkit = schemes.toolkit_of(state.catalog, body.toolkit.slug)
     options = body.auth_config or AuthConfigOptions(type=MANAGED)
     data = configs.AuthConfigInput(**options.model_dump())
     with state.db.session() as db:
-        config = configs.create_auth_config(db, state.vault, managed_apps(state), project.project_id, toolkit, data)
+        config = configs.create_auth_config(
+            db, state.vault, managed_apps(state), project.project_id, toolkit, data
+        )
         return serializers.auth_config_created(config)
 
 
@@ -99,9 +106,14 @@ def list_auth_configs(
     slugs = [s.strip() for s in (toolkit_slug or "").split(",") if s.strip()]
     with state.db.session() as db:
         rows, total = configs.list_auth_configs(
-            db, project.project_id, toolkit_slugs=slugs,
+            db,
+            project.project_id,
+            toolkit_slugs=slugs,
             is_composio_managed=_bool(is_composio_managed, "is_composio_managed"),
-            show_disabled=_bool(show_disabled, "show_disabled"), search=search, limit=size, offset=offset,
+            show_disabled=_bool(show_disabled, "show_disabled"),
+            search=search,
+            limit=size,
+            offset=offset,
         )
         counts = configs.active_connection_counts(db, [r.id for r in rows])
     items = [views.auth_config_view(state, r, counts.get(r.id, 0)) for r in rows]
@@ -110,7 +122,9 @@ def list_auth_configs(
 
 
 @router.get("/auth_configs/{nanoid}")
-def get_auth_config(nanoid: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)):
+def get_auth_config(
+    nanoid: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
+):
     with state.db.session() as db:
         config = configs.get_auth_config(db, project.project_id, nanoid)
         count = configs.active_connection_counts(db, [config.id]).get(config.id, 0)
@@ -118,12 +132,17 @@ def get_auth_config(nanoid: str, project: ProjectContext = Depends(require_proje
 
 
 @router.patch("/auth_configs/{nanoid}")
-def update_auth_config(nanoid: str, body: UpdateAuthConfig, project: ProjectContext = Depends(require_project),
-                       state: AppState = Depends(app_state)):
+def update_auth_config(
+    nanoid: str,
+    body: UpdateAuthConfig,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
     fields = body.model_dump(exclude_unset=True)
     patch = configs.AuthConfigPatch(
         **{k: v for k, v in fields.items() if k != "proxy_config"},
-        proxy_config=body.proxy_config, proxy_config_set="proxy_config" in fields,
+        proxy_config=body.proxy_config,
+        proxy_config_set="proxy_config" in fields,
     )
     with state.db.session() as db:
         existing = configs.get_auth_config(db, project.project_id, nanoid)
@@ -133,8 +152,9 @@ def update_auth_config(nanoid: str, body: UpdateAuthConfig, project: ProjectCont
 
 
 @router.delete("/auth_configs/{nanoid}")
-async def delete_auth_config(nanoid: str, project: ProjectContext = Depends(require_project),
-                             state: AppState = Depends(app_state)):
+async def delete_auth_config(
+    nanoid: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
+):
     """Delete the config and its accounts, first revoking their tokens at the provider (best effort)."""
     from starlette.concurrency import run_in_threadpool
 
@@ -158,8 +178,12 @@ async def delete_auth_config(nanoid: str, project: ProjectContext = Depends(requ
 
 
 @router.patch("/auth_configs/{nanoid}/{status}")
-def set_auth_config_status(nanoid: str, status: Literal["ENABLED", "DISABLED"],
-                           project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)):
+def set_auth_config_status(
+    nanoid: str,
+    status: Literal["ENABLED", "DISABLED"],
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
     with state.db.session() as db:
         configs.set_auth_config_status(db, project.project_id, nanoid, status)
     return {"success": True, "message": f"Auth config {nanoid} is {status}"}

@@ -39,14 +39,25 @@ class LinkBody(BaseModel):
 
 
 @router.post("/connected_accounts/link", status_code=201)
-async def create_connect_link(body: LinkBody, project: ProjectContext = Depends(require_project),
-                              state: AppState = Depends(app_state)):
+async def create_connect_link(
+    body: LinkBody, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
+):
     created = await run_in_threadpool(
-        link.create_link, state, project.project_id, auth_config_id=body.auth_config_id, user_id=body.user_id,
-        callback_url=body.callback_url, alias=(body.alias or "").strip() or None, prefill=body.connection_data,
+        link.create_link,
+        state,
+        project.project_id,
+        auth_config_id=body.auth_config_id,
+        user_id=body.user_id,
+        callback_url=body.callback_url,
+        alias=(body.alias or "").strip() or None,
+        prefill=body.connection_data,
     )
-    return {"connected_account_id": created.account_id, "link_token": created.token, "redirect_url": created.url,
-            "expires_at": iso(created.expires_at)}
+    return {
+        "connected_account_id": created.account_id,
+        "link_token": created.token,
+        "redirect_url": created.url,
+        "expires_at": iso(created.expires_at),
+    }
 
 
 async def _params(request: Request) -> dict[str, str]:
@@ -68,4 +79,6 @@ async def oauth_callback(request: Request) -> Response:
         return pages.message("This sign-in cannot be completed", exc.reason, status=400, tone="error")
     toolkit = catalog_toolkit(state, result.toolkit)
     name = toolkit.name if toolkit is not None else result.toolkit
-    return pages.landing(result.callback_url, result.account_id, name, success=result.success, reason=result.reason)
+    return pages.landing(
+        result.callback_url, result.account_id, name, success=result.success, reason=result.reason
+    )

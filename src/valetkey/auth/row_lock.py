@@ -23,8 +23,9 @@ from valetkey.store.db import Database
 
 
 @contextmanager
-def locked_account(database: Database, account_id: str, *, skip_locked: bool = False
-                   ) -> Iterator[tuple[Session, ConnectedAccount | None]]:
+def locked_account(
+    database: Database, account_id: str, *, skip_locked: bool = False
+) -> Iterator[tuple[Session, ConnectedAccount | None]]:
     """Yield (session, account) with the account locked until the session commits or rolls back.
 
     With `skip_locked` on PostgreSQL the account is None when another

@@ -42,12 +42,18 @@ def toolkit_of(catalog: Any, slug: str) -> Toolkit:
     """The toolkit, or a 404 naming it. Slugs are case-insensitive on the wire (GITHUB == github)."""
     slug = (slug or "").strip().lower()
     if not slug:
-        raise BadRequest("A toolkit slug is required", slug="ValidationError",
-                         suggested_fix="Pass toolkit={'slug': 'github'} (or toolkit='github' in the SDK).")
+        raise BadRequest(
+            "A toolkit slug is required",
+            slug="ValidationError",
+            suggested_fix="Pass toolkit={'slug': 'github'} (or toolkit='github' in the SDK).",
+        )
     toolkit = catalog.toolkit(slug)
     if toolkit is None:  # a catalog may answer None rather than raise
-        raise NotFound(f"Toolkit '{slug}' not found", slug="ToolkitNotFound",
-                       suggested_fix="List toolkits with GET /api/v3/toolkits.")
+        raise NotFound(
+            f"Toolkit '{slug}' not found",
+            slug="ToolkitNotFound",
+            suggested_fix="List toolkits with GET /api/v3/toolkits.",
+        )
     return toolkit
 
 
@@ -86,19 +92,27 @@ def default_scheme(toolkit: Toolkit) -> AuthScheme:
 
 def _string(name: str, value: Any, where: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise BadRequest(f"{where}.{name} must be a string", slug="ValidationError",
-                         suggested_fix=f"Send {name} as a string value.")
+        raise BadRequest(
+            f"{where}.{name} must be a string",
+            slug="ValidationError",
+            suggested_fix=f"Send {name} as a string value.",
+        )
     text = str(value)
     if len(text) > MAX_VALUE_LENGTH:
-        raise BadRequest(f"{where}.{name} is too long (at most {MAX_VALUE_LENGTH} characters)", slug="ValidationError")
+        raise BadRequest(
+            f"{where}.{name} is too long (at most {MAX_VALUE_LENGTH} characters)", slug="ValidationError"
+        )
     return text
 
 
 def _check_url(name: str, value: str, where: str) -> None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise BadRequest(f"{where}.{name} must be an http(s) URL, got {value!r}", slug="ValidationError",
-                         suggested_fix=f"Pass a full URL such as https://api.example.com for {name}.")
+        raise BadRequest(
+            f"{where}.{name} must be an http(s) URL, got {value!r}",
+            slug="ValidationError",
+            suggested_fix=f"Pass a full URL such as https://api.example.com for {name}.",
+        )
 
 
 def _require(fields: Iterable[AuthField], values: Mapping[str, str], where: str, hint: str) -> None:
@@ -111,7 +125,9 @@ def _require(fields: Iterable[AuthField], values: Mapping[str, str], where: str,
             )
 
 
-def check_config_credentials(scheme: AuthScheme, raw: Mapping[str, Any] | None, *, require: bool) -> CheckedValues:
+def check_config_credentials(
+    scheme: AuthScheme, raw: Mapping[str, Any] | None, *, require: bool
+) -> CheckedValues:
     """Credentials of a custom auth config: the scheme's config fields plus endpoint overrides.
 
     Scopes are not credentials here (see `parse_scopes`). Unknown names are
@@ -138,8 +154,12 @@ def check_config_credentials(scheme: AuthScheme, raw: Mapping[str, Any] | None, 
         (checked.secret if spec is not None and spec.secret else checked.public)[name] = text
     if require:
         names = ", ".join(f.name for f in scheme.config_fields if f.required)
-        _require(scheme.config_fields, checked.merged(), where,
-                 f"A custom {scheme.mode} auth config needs credentials: {names}.")
+        _require(
+            scheme.config_fields,
+            checked.merged(),
+            where,
+            f"A custom {scheme.mode} auth config needs credentials: {names}.",
+        )
     return checked
 
 
@@ -184,7 +204,9 @@ def parse_scopes(value: Any, *, where: str = "credentials.scopes") -> list[str] 
     elif isinstance(value, list) and all(isinstance(v, str) for v in value):
         items = [s.strip() for v in value for s in v.replace(",", " ").split()]
     else:
-        raise BadRequest(f"{where} must be a list of strings or a comma-separated string", slug="ValidationError")
+        raise BadRequest(
+            f"{where} must be a list of strings or a comma-separated string", slug="ValidationError"
+        )
     seen: dict[str, None] = {}
     for scope in items:
         if scope:

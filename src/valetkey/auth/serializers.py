@@ -111,7 +111,9 @@ def auth_config_created(config: AuthConfig) -> dict[str, Any]:
             "id": config.id,
             "auth_scheme": config.auth_scheme,
             "is_composio_managed": config.is_composio_managed,
-            "restrict_to_following_tools": list((config.settings or {}).get("restrict_to_following_tools") or []),
+            "restrict_to_following_tools": list(
+                (config.settings or {}).get("restrict_to_following_tools") or []
+            ),
         },
     }
 
@@ -119,15 +121,21 @@ def auth_config_created(config: AuthConfig) -> dict[str, Any]:
 # ---- connected accounts ---------------------------------------------------------------------
 
 
-def state_val(account: ConnectedAccount, status: str, secrets: Mapping[str, Any], *, mask: bool) -> dict[str, Any]:
+def state_val(
+    account: ConnectedAccount, status: str, secrets: Mapping[str, Any], *, mask: bool
+) -> dict[str, Any]:
     """`state.val`: the connection's values under its status; secrets masked when asked."""
     val: dict[str, Any] = dict(account.data or {})
     val.update(masked(secrets) if mask else secrets)
     if status == "FAILED" and account.status_reason:
         val.setdefault("error", account.status_reason)
     if status == "EXPIRED":
-        val.setdefault("expired_at", iso(account.status_changed_at + INITIATED_TTL)
-                       if account.status == "INITIATED" else iso(account.status_changed_at))
+        val.setdefault(
+            "expired_at",
+            iso(account.status_changed_at + INITIATED_TTL)
+            if account.status == "INITIATED"
+            else iso(account.status_changed_at),
+        )
     val["status"] = status
     return val
 
@@ -172,8 +180,14 @@ def account_out(
     return out
 
 
-def account_created(account: ConnectedAccount, *, secrets: Mapping[str, Any], mask: bool,
-                    redirect_url: str | None = None, now: dt.datetime) -> dict[str, Any]:
+def account_created(
+    account: ConnectedAccount,
+    *,
+    secrets: Mapping[str, Any],
+    mask: bool,
+    redirect_url: str | None = None,
+    now: dt.datetime,
+) -> dict[str, Any]:
     """The POST /connected_accounts answer: the new connection's state, masked like a GET."""
     status = wire_status(account, now)
     val = state_val(account, status, secrets, mask=mask)

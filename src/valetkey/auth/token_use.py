@@ -32,10 +32,13 @@ async def fresh_credentials(state: Any, account: Any, values: dict[str, Any]) ->
     the token may still work, and the upstream's answer is more useful to
     the caller than ours.
     """
-    if account.auth_scheme != "OAUTH2" or not refresh.is_expiring(getattr(account, "expires_at", None), state):
+    if account.auth_scheme != "OAUTH2" or not refresh.is_expiring(
+        getattr(account, "expires_at", None), state
+    ):
         return account, values
-    outcome = await refresh.refresh_tokens_once(state, account.id, seen_state=account.state_encrypted,
-                                                only_if_expiring=True)
+    outcome = await refresh.refresh_tokens_once(
+        state, account.id, seen_state=account.state_encrypted, only_if_expiring=True
+    )
     if outcome.result == refresh.EXPIRED:
         raise _expired_error(account.id, outcome.reason)
     if outcome.values is None or outcome.state_encrypted == account.state_encrypted:
@@ -57,10 +60,16 @@ async def renew_after_unauthorized(state: Any, connection: Any) -> Any | None:
     """
     account = connection.account
     scheme = connection.scheme
-    if connection.source != "connected_account" or account is None or scheme is None or scheme.mode != "OAUTH2":
+    if (
+        connection.source != "connected_account"
+        or account is None
+        or scheme is None
+        or scheme.mode != "OAUTH2"
+    ):
         return None
-    outcome = await refresh.refresh_tokens_once(state, account.id, seen_state=account.state_encrypted,
-                                                only_if_expiring=False)
+    outcome = await refresh.refresh_tokens_once(
+        state, account.id, seen_state=account.state_encrypted, only_if_expiring=False
+    )
     if outcome.result not in (refresh.REFRESHED, refresh.CURRENT) or outcome.values is None:
         return None
     if outcome.state_encrypted == account.state_encrypted:

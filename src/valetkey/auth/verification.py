@@ -41,7 +41,9 @@ def _dig(document: Any, dotted: str) -> Any:
     return document
 
 
-async def verify_credentials(http: Any, toolkit: Toolkit, scheme: AuthScheme, values: Mapping[str, Any]) -> VerificationResult:
+async def verify_credentials(
+    http: Any, toolkit: Toolkit, scheme: AuthScheme, values: Mapping[str, Any]
+) -> VerificationResult:
     """Run the scheme's verification request; schemes without one pass at once."""
     spec = scheme.verification
     if not spec:
@@ -65,11 +67,15 @@ async def verify_credentials(http: Any, toolkit: Toolkit, scheme: AuthScheme, va
         return VerificationResult(ok=False, reason=f"Verification could not be sent: {exc}")
     outcome = await http.send(request)
     if outcome.response is None:
-        return VerificationResult(ok=False, reason=f"Verification request {method} {path} failed: {outcome.message}")
+        return VerificationResult(
+            ok=False, reason=f"Verification request {method} {path} failed: {outcome.message}"
+        )
     status = outcome.response.status_code
     if not 200 <= status < 300:
         kind = "rejected the credentials" if status in (401, 403) else "answered an error"
-        return VerificationResult(ok=False, reason=f"Verification request {method} {path} {kind} (HTTP {status})")
+        return VerificationResult(
+            ok=False, reason=f"Verification request {method} {path} {kind} (HTTP {status})"
+        )
     try:
         document = json.loads(outcome.response.content or b"null")
     except ValueError:
@@ -78,7 +84,9 @@ async def verify_credentials(http: Any, toolkit: Toolkit, scheme: AuthScheme, va
         # APIs like Slack answer HTTP 200 {"ok": false, "error": "invalid_auth"} to a bad token.
         error = _dig(document, "error")
         detail = f": {error}" if isinstance(error, str) and len(error) < 100 else ""
-        return VerificationResult(ok=False, reason=f"Verification request {method} {path} was refused{detail}")
+        return VerificationResult(
+            ok=False, reason=f"Verification request {method} {path} was refused{detail}"
+        )
     label = None
     if spec.get("account_label_path"):
         found = _dig(document, str(spec["account_label_path"]))

@@ -49,22 +49,33 @@ def auth_config_view(state: Any, config: AuthConfig, connections: int) -> dict[s
     toolkit = catalog_toolkit(state, config.toolkit_slug)
     scheme = toolkit.scheme(config.auth_scheme) if toolkit is not None else None
     return serializers.auth_config_out(
-        config, toolkit=toolkit, scheme=scheme, secrets=_config_secrets(state, config), connections=connections
+        config,
+        toolkit=toolkit,
+        scheme=scheme,
+        secrets=_config_secrets(state, config),
+        connections=connections,
     )
 
 
-def account_view(state: Any, account: ConnectedAccount, config: AuthConfig, *, mask: bool,
-                 now: dt.datetime) -> dict[str, Any]:
-    return serializers.account_out(account, config, secrets=_account_secrets(state, account), mask=mask, now=now)
+def account_view(
+    state: Any, account: ConnectedAccount, config: AuthConfig, *, mask: bool, now: dt.datetime
+) -> dict[str, Any]:
+    return serializers.account_out(
+        account, config, secrets=_account_secrets(state, account), mask=mask, now=now
+    )
 
 
-def account_created_view(state: Any, account: ConnectedAccount, *, redirect_url: str | None, mask: bool,
-                         now: dt.datetime) -> dict[str, Any]:
-    return serializers.account_created(account, secrets=_account_secrets(state, account), mask=mask,
-                                       redirect_url=redirect_url, now=now)
+def account_created_view(
+    state: Any, account: ConnectedAccount, *, redirect_url: str | None, mask: bool, now: dt.datetime
+) -> dict[str, Any]:
+    return serializers.account_created(
+        account, secrets=_account_secrets(state, account), mask=mask, redirect_url=redirect_url, now=now
+    )
 
 
-def page(items: Sequence[Any], *, total: int, offset: int, limit: int, next_cursor: str | None) -> dict[str, Any]:
+def page(
+    items: Sequence[Any], *, total: int, offset: int, limit: int, next_cursor: str | None
+) -> dict[str, Any]:
     return {
         "items": list(items),
         "next_cursor": next_cursor,

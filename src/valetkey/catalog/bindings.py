@@ -57,12 +57,16 @@ def build_operation(http: HttpSpec, input_schema: dict[str, Any]) -> HttpOperati
 
     if http.graphql is not None:
         check_graphql_document(http.graphql, bindings, required)
-    has_body = http.body_arg is not None or http.graphql is not None or any(b.location == "body" for b in bindings)
+    has_body = (
+        http.body_arg is not None or http.graphql is not None or any(b.location == "body" for b in bindings)
+    )
     if has_body and http.method in ("GET", "HEAD"):
         raise ValueError(f"a {http.method} request has no body; bind body arguments to the query or a header")
     if http.body_arg is not None and any(b.location == "body" for b in bindings):
         names = [b.arg for b in bindings if b.location == "body"]
-        raise ValueError(f"body_arg {http.body_arg!r} is the whole body, so {names} must go to the query, a header or the path")
+        raise ValueError(
+            f"body_arg {http.body_arg!r} is the whole body, so {names} must go to the query, a header or the path"
+        )
     for name in http.headers:
         if not HEADER_NAME.match(name):
             raise ValueError(f"headers: {name!r} is not a valid header name")
@@ -107,16 +111,22 @@ def check_graphql_document(document: str, bindings: list[ParamBinding], required
         if binding.location == "body":
             head, _, rest = binding.upstream_name.partition(".")
             if head != "variables" or not rest:
-                raise ValueError(f"{binding.arg!r} goes to body field {binding.upstream_name!r}; "
-                                 "a graphql tool sends arguments under `variables.`")
+                raise ValueError(
+                    f"{binding.arg!r} goes to body field {binding.upstream_name!r}; "
+                    "a graphql tool sends arguments under `variables.`"
+                )
             sent.setdefault(rest.split(".")[0], binding.arg)
     for name, arg in sent.items():
         if name not in declared:
-            raise ValueError(f"argument {arg!r} is sent as variable ${name}, which the graphql document does not declare")
+            raise ValueError(
+                f"argument {arg!r} is sent as variable ${name}, which the graphql document does not declare"
+            )
     for name, definition in declared.items():
         mandatory = isinstance(definition.type, NonNullTypeNode) and definition.default_value is None
-        if mandatory and (name not in sent or not any(b.arg in required for b in bindings
-                                                      if b.upstream_name.split(".")[1:2] == [name])):
+        if mandatory and (
+            name not in sent
+            or not any(b.arg in required for b in bindings if b.upstream_name.split(".")[1:2] == [name])
+        ):
             raise ValueError(f"graphql variable ${name} is non-null: bind it to a required argument")
 
 
@@ -130,9 +140,13 @@ def _bind(arg: str, http: HttpSpec, placeholders: list[str], default_location: s
     if in_path and location != "path":
         raise ValueError(f"{arg!r} appears in the path {http.path} but is bound to the {location}")
     if in_path and wire_name:
-        raise ValueError(f"{arg!r} is a path placeholder; rename the placeholder instead of giving it a `name`")
+        raise ValueError(
+            f"{arg!r} is a path placeholder; rename the placeholder instead of giving it a `name`"
+        )
     if location == "header" and not HEADER_NAME.match(wire_name or arg):
-        raise ValueError(f"{arg!r} goes to a header named {wire_name or arg!r}, which is not a valid header name")
+        raise ValueError(
+            f"{arg!r} goes to a header named {wire_name or arg!r}, which is not a valid header name"
+        )
     if http.graphql is not None and location == "body" and not wire_name:
         wire_name = f"variables.{arg}"
     return ParamBinding(arg=arg, location=location, wire_name=wire_name)

@@ -8,7 +8,8 @@ already happened in `format`.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jsonschema
 from jsonschema.exceptions import SchemaError
@@ -34,15 +35,27 @@ SCHEMA_KEYWORDS = frozenset(
 )
 _SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SUBSCHEMAS = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
-               "unevaluatedProperties", "unevaluatedItems")
+_SUBSCHEMAS = (
+    "items",
+    "additionalProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+)
 
 
 def unknown_keywords(schema: Any, path: str = "$") -> list[str]:
     """Paths of keys that are not JSON Schema keywords, anywhere in `schema`."""
     if not isinstance(schema, dict):
         return []
-    found = [f"{path}.{key}" for key in schema if key not in SCHEMA_KEYWORDS and not str(key).startswith("x-")]
+    found = [
+        f"{path}.{key}" for key in schema if key not in SCHEMA_KEYWORDS and not str(key).startswith("x-")
+    ]
     for key in _SUBSCHEMA_MAPS:
         for name, sub in (schema.get(key) or {}).items():
             found += unknown_keywords(sub, f"{path}.{name}")
@@ -113,7 +126,9 @@ def import_handler(path: str) -> Callable[..., Any]:
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:
-        raise ValueError(f"handler module {module_name!r} cannot be imported: {exc.__class__.__name__}: {exc}") from None
+        raise ValueError(
+            f"handler module {module_name!r} cannot be imported: {exc.__class__.__name__}: {exc}"
+        ) from None
     func = getattr(module, attr, None)
     if func is None:
         raise ValueError(f"handler {path!r}: module {module_name!r} has no attribute {attr!r}")

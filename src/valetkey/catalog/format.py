@@ -113,10 +113,15 @@ class AuthSchemeSpec(Spec):
 
     @model_validator(mode="after")
     def _oauth_needs_endpoints(self) -> AuthSchemeSpec:
-        if self.mode == "OAUTH2" and not (self.oauth and self.oauth.authorization_url and self.oauth.token_url):
+        if self.mode == "OAUTH2" and not (
+            self.oauth and self.oauth.authorization_url and self.oauth.token_url
+        ):
             raise ValueError("an OAUTH2 scheme needs oauth.authorization_url and oauth.token_url")
         if self.mode == "OAUTH1" and not (
-            self.oauth and self.oauth.request_token_url and self.oauth.authorization_url and self.oauth.access_token_url
+            self.oauth
+            and self.oauth.request_token_url
+            and self.oauth.authorization_url
+            and self.oauth.access_token_url
         ):
             raise ValueError(
                 "an OAUTH1 scheme needs oauth.request_token_url, oauth.authorization_url and oauth.access_token_url"
@@ -273,8 +278,12 @@ def check_version(version: str) -> str:
     return version
 
 
-def _field(name: str, display: str, description: str, *, secret: bool = False, required: bool = True) -> FieldSpec:
-    return FieldSpec(name=name, display_name=display, description=description, secret=secret, required=required)
+def _field(
+    name: str, display: str, description: str, *, secret: bool = False, required: bool = True
+) -> FieldSpec:
+    return FieldSpec(
+        name=name, display_name=display, description=description, secret=secret, required=required
+    )
 
 
 # The fields each auth mode needs unless a scheme lists its own: (config_fields, account_fields).
@@ -289,7 +298,9 @@ DEFAULT_FIELDS: dict[str, tuple[list[FieldSpec], list[FieldSpec]]] = {
     "OAUTH1": (
         [
             _field("consumer_key", "Consumer key", "OAuth 1.0a consumer key of your app."),
-            _field("consumer_secret", "Consumer secret", "OAuth 1.0a consumer secret of your app.", secret=True),
+            _field(
+                "consumer_secret", "Consumer secret", "OAuth 1.0a consumer secret of your app.", secret=True
+            ),
         ],
         [],
     ),

@@ -30,8 +30,22 @@ TAGS_BY_METHOD = {
     "POST": ["openWorldHint"],
 }
 # Kept when copying a parameter schema; the rest is noise to an agent or unsupported by LLM providers.
-KEPT_KEYWORDS = ("type", "enum", "default", "minimum", "maximum", "minLength", "maxLength", "pattern",
-                 "minItems", "maxItems", "format", "items", "properties", "required")
+KEPT_KEYWORDS = (
+    "type",
+    "enum",
+    "default",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "format",
+    "items",
+    "properties",
+    "required",
+)
 SKIPPED_HEADERS = {"accept", "content-type", "authorization", "user-agent"}
 BODYLESS = ("GET", "HEAD", "DELETE")
 MAX_DESCRIPTION = 300
@@ -53,7 +67,9 @@ def simplify(schema: dict[str, Any], description: str = "") -> dict[str, Any]:
     """A parameter schema reduced to keywords every LLM provider accepts; a `oneOf` keeps its first typed branch."""
     for key in ("oneOf", "anyOf"):
         if key in schema and "type" not in schema:
-            branch = next((s for s in schema[key] if isinstance(s, dict) and s.get("type") not in (None, "null")), {})
+            branch = next(
+                (s for s in schema[key] if isinstance(s, dict) and s.get("type") not in (None, "null")), {}
+            )
             schema = {**branch, **{k: v for k, v in schema.items() if k != key}}
     out: dict[str, Any] = {}
     for key in KEPT_KEYWORDS:
@@ -97,7 +113,9 @@ def draft_tool(operation: Operation, toolkit: str) -> dict[str, Any]:
             bindings[name] = location
 
     for param in operation.params:
-        if param.location == "cookie" or (param.location == "header" and param.name.lower() in SKIPPED_HEADERS):
+        if param.location == "cookie" or (
+            param.location == "header" and param.name.lower() in SKIPPED_HEADERS
+        ):
             continue
         add(param.name, param.location, param.schema, param.description, param.required)
     body = operation.body_schema or {}
@@ -122,8 +140,11 @@ def draft_tool(operation: Operation, toolkit: str) -> dict[str, Any]:
     }
     if operation.scopes:
         draft["scopes"] = list(operation.scopes)
-    draft.update(input=input_schema, output={"type": "object", "description": "TODO: the fields an agent reads."},
-                 http=http)
+    draft.update(
+        input=input_schema,
+        output={"type": "object", "description": "TODO: the fields an agent reads."},
+        http=http,
+    )
     return draft
 
 

@@ -62,7 +62,12 @@ def list_toolkits(
     state: AppState = Depends(app_state),
 ) -> dict[str, Any]:
     items = service.list_toolkits(
-        state.catalog, category=category, managed_by=managed_by, kind=type, sort_by=sort_by, search=search or query
+        state.catalog,
+        category=category,
+        managed_by=managed_by,
+        kind=type,
+        sort_by=sort_by,
+        search=search or query,
     )
     page = service.page(items, _limit(limit, service.DEFAULT_TOOLKITS_LIMIT), cursor)
     return {**page, "items": _with_managed_schemes(state, page["items"])}
@@ -98,14 +103,20 @@ class MultiBody(BaseModel):
 @router.post("/toolkits/multi", tags=["toolkits"], summary="Fetch several toolkits")
 def multi_toolkits(body: MultiBody, state: AppState = Depends(app_state)) -> dict[str, Any]:
     items = service.list_toolkits(
-        state.catalog, slugs=body.toolkits, category=body.category, managed_by=body.managed_by, sort_by=body.sort_by
+        state.catalog,
+        slugs=body.toolkits,
+        category=body.category,
+        managed_by=body.managed_by,
+        sort_by=body.sort_by,
     )
     page = service.page(items, _limit(body.limit, service.DEFAULT_TOOLKITS_LIMIT), body.cursor)
     return {**page, "items": _with_managed_schemes(state, page["items"])}
 
 
 @router.get("/toolkits/{slug}", tags=["toolkits"], summary="Get a toolkit")
-def get_toolkit(slug: str, version: str | None = None, state: AppState = Depends(app_state)) -> dict[str, Any]:
+def get_toolkit(
+    slug: str, version: str | None = None, state: AppState = Depends(app_state)
+) -> dict[str, Any]:
     return _with_managed_schemes(state, [service.toolkit_detail(state.catalog, slug, version)])[0]
 
 
@@ -116,14 +127,18 @@ def get_toolkit(slug: str, version: str | None = None, state: AppState = Depends
 def list_tools(
     request: Request,
     toolkit_slug: str | None = Query(None, description="A toolkit slug, or several separated by commas."),
-    tool_slugs: str | None = Query(None, description="Comma-separated tool slugs; overrides the other filters."),
+    tool_slugs: str | None = Query(
+        None, description="Comma-separated tool slugs; overrides the other filters."
+    ),
     search: str | None = None,
     query: str | None = None,
     tags: list[str] | None = Query(None),
     scopes: list[str] | None = Query(None),
     important: Literal["true", "false"] | None = None,
     include_deprecated: bool = True,
-    toolkit_versions: str | None = Query(None, description="'latest', a version, or toolkit_versions[slug]=version."),
+    toolkit_versions: str | None = Query(
+        None, description="'latest', a version, or toolkit_versions[slug]=version."
+    ),
     auth_config_ids: list[str] | None = Query(None, description="Accepted for compatibility; not used yet."),
     limit: float | None = Limit,
     cursor: str | None = None,
@@ -165,7 +180,9 @@ def get_tool(
     request: Request,
     tool_slug: str,
     version: str | None = None,
-    toolkit_versions: str | None = Query(None, description="'latest', a version, or toolkit_versions[slug]=version."),
+    toolkit_versions: str | None = Query(
+        None, description="'latest', a version, or toolkit_versions[slug]=version."
+    ),
     catalog: Catalog = Depends(get_catalog),
 ) -> dict[str, Any]:
     return service.tool_detail(catalog, tool_slug, version, params.toolkit_versions(request.query_params))

@@ -32,7 +32,9 @@ def precompute(catalog: Any) -> Wire:
         for version in toolkit.versions:
             tools = catalog.tools_at(toolkit, version)
             for tool in tools:
-                wire.tools[(tool.slug, version)] = tool_item(tool, toolkit, version, catalog.tool_versions(tool.slug))
+                wire.tools[(tool.slug, version)] = tool_item(
+                    tool, toolkit, version, catalog.tool_versions(tool.slug)
+                )
             wire.toolkit_items[(toolkit.slug, version)] = toolkit_item(toolkit, version, len(tools))
             wire.toolkit_details[(toolkit.slug, version)] = toolkit_detail(toolkit, version, len(tools))
     catalog.wire = wire
@@ -142,7 +144,11 @@ def toolkit_detail(toolkit: Toolkit, version: str, tools_count: int) -> dict[str
         "get_current_user_endpoint": verification["path"] if verification else None,
         "get_current_user_endpoint_method": verification["method"] if verification else None,
         "composio_managed_auth": [],
-        "deprecated": {"toolkitId": toolkit.slug, "rawProxyInfoByAuthSchemes": [], "getCurrentUserEndpoint": None},
+        "deprecated": {
+            "toolkitId": toolkit.slug,
+            "rawProxyInfoByAuthSchemes": [],
+            "getCurrentUserEndpoint": None,
+        },
         "auth_config_details": [auth_config_detail(s, toolkit) for s in toolkit.auth_schemes],
         "meta": {
             **_meta(toolkit, version, tools_count),
@@ -167,7 +173,8 @@ def auth_config_detail(scheme: AuthScheme, toolkit: Toolkit) -> dict[str, Any]:
     }
     if scheme.oauth:
         detail["deprecated_auth_provider_details"] = {
-            "authorization_url": scheme.oauth.get("authorization_url") or scheme.oauth.get("request_token_url"),
+            "authorization_url": scheme.oauth.get("authorization_url")
+            or scheme.oauth.get("request_token_url"),
             "token_url": scheme.oauth.get("token_url") or scheme.oauth.get("access_token_url"),
         }
     return detail

@@ -41,7 +41,9 @@ def page(items: Sequence[Any], limit: int, cursor: str | None) -> dict[str, Any]
     }
 
 
-def version_for(catalog: Catalog, toolkit: Toolkit, selector: VersionSelector, param: str = "toolkit_versions") -> str:
+def version_for(
+    catalog: Catalog, toolkit: Toolkit, selector: VersionSelector, param: str = "toolkit_versions"
+) -> str:
     """The concrete version `selector` picks for `toolkit`; BadRequest naming `param` if it does not exist."""
     if isinstance(selector, dict):
         wanted = selector.get(toolkit.slug) or LATEST
@@ -86,7 +88,8 @@ def list_toolkits(
     if category:
         wanted = category.lower()
         toolkits = [
-            t for t in toolkits
+            t
+            for t in toolkits
             if any(wanted in (c, t.category_names.get(c, "").lower()) for c in t.categories)
         ]
     if sort_by == "alphabetically":
@@ -139,7 +142,11 @@ def list_tools(
     if tool_slugs:
         return [_tool_item(catalog, slug, versions) for slug in dict.fromkeys(tool_slugs)]
 
-    toolkits = _toolkits_named(catalog, toolkit_slugs, "toolkit_slug") if toolkit_slugs else catalog.toolkits.values()
+    toolkits = (
+        _toolkits_named(catalog, toolkit_slugs, "toolkit_slug")
+        if toolkit_slugs
+        else catalog.toolkits.values()
+    )
     selected: list[tuple[Tool, str]] = []
     for toolkit in toolkits:
         version = version_for(catalog, toolkit, versions)
@@ -156,7 +163,9 @@ def list_tools(
     selected = [(tool, version) for tool, version in selected if keep(tool)]
     if search:
         version_of = {tool.slug: version for tool, version in selected}
-        selected = [(tool, version_of[tool.slug]) for tool in catalog.search([t for t, _ in selected], search)]
+        selected = [
+            (tool, version_of[tool.slug]) for tool in catalog.search([t for t, _ in selected], search)
+        ]
     else:
         selected.sort(key=lambda entry: "important" not in entry[0].tags)
     return [catalog.wire.tools[(tool.slug, version)] for tool, version in selected]
@@ -173,10 +182,16 @@ def _tool_item(catalog: Catalog, slug: str, versions: VersionSelector) -> dict[s
     return tool_detail(catalog, canonical, None, versions)
 
 
-def tool_detail(catalog: Catalog, slug: str, version: str | None, versions: VersionSelector) -> dict[str, Any]:
+def tool_detail(
+    catalog: Catalog, slug: str, version: str | None, versions: VersionSelector
+) -> dict[str, Any]:
     """One tool at `version`, else the version `versions` selects for its toolkit, else latest."""
     toolkit = catalog.toolkit_of_tool(slug)
-    concrete = version_for(catalog, toolkit, version, "version") if version else version_for(catalog, toolkit, versions)
+    concrete = (
+        version_for(catalog, toolkit, version, "version")
+        if version
+        else version_for(catalog, toolkit, versions)
+    )
     resolved = catalog.resolve_tool(slug, concrete)
     return catalog.wire.tools[(resolved.tool.slug, resolved.version)]
 
@@ -198,7 +213,10 @@ def required_scopes(catalog: Catalog, tool_slugs: Sequence[str], version: str | 
     return {
         "scopes_required": combined,
         "per_tool_requirements": [
-            {"tool": r.tool.slug, "scope_requirements": {"all_of": list(r.tool.scopes)} if r.tool.scopes else None}
+            {
+                "tool": r.tool.slug,
+                "scope_requirements": {"all_of": list(r.tool.scopes)} if r.tool.scopes else None,
+            }
             for r in resolved
         ],
     }

@@ -17,9 +17,13 @@ def catalog() -> None:
 
 @app.command("import-openapi")
 def import_openapi(
-    spec: Path = typer.Argument(..., exists=True, dir_okay=False, help="OpenAPI 3.x file (.json or .json.gz)."),
+    spec: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="OpenAPI 3.x file (.json or .json.gz)."
+    ),
     operation_id: str = typer.Argument(..., help="operationId to import, e.g. issues/create."),
-    toolkit: str = typer.Option(None, "--toolkit", help="Toolkit slug for the tool's prefix (default: from the spec title)."),
+    toolkit: str = typer.Option(
+        None, "--toolkit", help="Toolkit slug for the tool's prefix (default: from the spec title)."
+    ),
 ):
     """Print a draft tools.yaml entry for one operation. Curate it before shipping."""
     from valetkey.catalog.apispec import read_document
@@ -32,7 +36,9 @@ def import_openapi(
     except (ValueError, KeyError) as exc:
         typer.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
         raise typer.Exit(2) from None
-    slug = toolkit or re.sub(r"[^a-z0-9_]", "", re.sub(r"'s$", "", (description.title.split() or ["api"])[0].lower()))
+    slug = toolkit or re.sub(
+        r"[^a-z0-9_]", "", re.sub(r"'s$", "", (description.title.split() or ["api"])[0].lower())
+    )
     typer.echo(draft_yaml(operation, slug), nl=False)
 
 

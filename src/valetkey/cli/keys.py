@@ -73,8 +73,10 @@ def rotate(
     ),
     batch_size: int = typer.Option(200, min=1, help="Rows read per batch (each row is its own transaction)."),
     settle: float = typer.Option(
-        None, min=0, help="Seconds to wait after adding a key, so running servers switch to it first "
-        "(default: their refresh interval plus one)."
+        None,
+        min=0,
+        help="Seconds to wait after adding a key, so running servers switch to it first "
+        "(default: their refresh interval plus one).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ):
@@ -121,11 +123,15 @@ def rotate(
         print(json.dumps(report.as_dict()))
     else:
         for column in report.columns:
-            print(f"{column.purpose}\trotated={column.rotated}\tcurrent={column.current}\tfailed={len(column.failed)}")
+            print(
+                f"{column.purpose}\trotated={column.rotated}\tcurrent={column.current}\tfailed={len(column.failed)}"
+            )
             for record_id in column.failed:
                 print(f"  cannot decrypt {column.purpose} of {record_id}")
-        print(f"primary key {report.primary_kid}: rotated {report.rotated}, already current {report.current}, "
-              f"failed {report.failed}")
+        print(
+            f"primary key {report.primary_kid}: rotated {report.rotated}, already current {report.current}, "
+            f"failed {report.failed}"
+        )
     if report.failed:
         console.print(
             "some values could not be decrypted (record ids in the report); they were left as they are. "

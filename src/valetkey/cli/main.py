@@ -10,8 +10,12 @@ from rich.console import Console
 from valetkey.cli import catalog, keys, sandbox
 from valetkey.config import Settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Valetkey: tools for AI agents, self-hosted.")
-projects = typer.Typer(no_args_is_help=True, help="Create and list projects (works without a running server).")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Valetkey: tools for AI agents, self-hosted."
+)
+projects = typer.Typer(
+    no_args_is_help=True, help="Create and list projects (works without a running server)."
+)
 orgs = typer.Typer(no_args_is_help=True, help="Create organizations and their org API keys.")
 app.add_typer(projects, name="projects")
 app.add_typer(orgs, name="orgs")
@@ -109,7 +113,9 @@ def projects_list(as_json: bool = typer.Option(False, "--json")):
     with db.session() as session:
         rows = [
             {"id": p.id, "name": p.name, "org_id": p.org_id, "created_at": p.created_at.isoformat()}
-            for p in session.scalars(select(Project).where(Project.deleted.is_(False)).order_by(Project.created_at))
+            for p in session.scalars(
+                select(Project).where(Project.deleted.is_(False)).order_by(Project.created_at)
+            )
         ]
     db.dispose()
     if as_json:
@@ -120,7 +126,9 @@ def projects_list(as_json: bool = typer.Option(False, "--json")):
 
 
 @orgs.command("create")
-def orgs_create(name: str, as_json: bool = typer.Option(False, "--json", help="Print {id, api_key} as JSON.")):
+def orgs_create(
+    name: str, as_json: bool = typer.Option(False, "--json", help="Print {id, api_key} as JSON.")
+):
     """Create an organization and an org API key (x-org-api-key) for managing projects."""
     from valetkey.tenancy import service
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Sandbox emulators of OAuth providers and apps.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Sandbox emulators of OAuth providers and apps."
+)
 
 
 @app.callback()
@@ -14,7 +16,9 @@ def sandbox() -> None:
 
 @app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", help="Interface to bind. Keep it on loopback: the admin routes are open."),
+    host: str = typer.Option(
+        "127.0.0.1", help="Interface to bind. Keep it on loopback: the admin routes are open."
+    ),
     port: int = typer.Option(8001, help="Port to bind."),
 ):
     """Start the sandbox: generic OAuth 2.0 / 1.0a providers and every app emulator (at /<slug>)."""

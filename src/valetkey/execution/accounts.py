@@ -119,7 +119,12 @@ def _ensure_usable(account: Any) -> None:
 def _none_usable(db: Session, project_id: str, toolkit: str, user_id: str) -> ApiError:
     """The 'no connected account' error, saying why when the user has unusable ones."""
     unusable = db.execute(
-        select(ConnectedAccount.id, ConnectedAccount.status, ConnectedAccount.is_disabled, AuthConfig.status.label("config_status"))
+        select(
+            ConnectedAccount.id,
+            ConnectedAccount.status,
+            ConnectedAccount.is_disabled,
+            AuthConfig.status.label("config_status"),
+        )
         .join(AuthConfig, AuthConfig.id == ConnectedAccount.auth_config_id)
         .where(
             ConnectedAccount.project_id == project_id,

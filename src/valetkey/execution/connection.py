@@ -61,7 +61,9 @@ async def resolve_connection(
         return _from_custom_data(toolkit, custom_connection_data)
     if custom_auth_params is not None:
         params = tuple(p.model_dump(by_alias=True) for p in custom_auth_params.parameters)
-        return Connection("custom_auth", base_url_for(toolkit, custom_auth_params.base_url), parameters=params)
+        return Connection(
+            "custom_auth", base_url_for(toolkit, custom_auth_params.base_url), parameters=params
+        )
     if not needs_auth and not connected_account_id:
         return Connection(NO_AUTH, base_url_for(toolkit))
     account, values = await run_in_threadpool(
@@ -78,17 +80,25 @@ async def resolve_connection(
             suggested_fix="Reconnect the user with an auth config of a scheme this toolkit supports.",
         )
     override = values.get("base_url") or config_overrides(account.auth_config_settings).get("base_url")
-    return Connection("connected_account", base_url_for(toolkit, override, values), scheme, values, account=account)
+    return Connection(
+        "connected_account", base_url_for(toolkit, override, values), scheme, values, account=account
+    )
 
 
-def _load_account(state, project_id, toolkit_slug, account_id, user_id) -> tuple[ResolvedAccount, dict[str, Any]]:
+def _load_account(
+    state, project_id, toolkit_slug, account_id, user_id
+) -> tuple[ResolvedAccount, dict[str, Any]]:
     with state.db.session() as db:
-        account = resolve_account(db, project_id, toolkit_slug, connected_account_id=account_id, user_id=user_id)
+        account = resolve_account(
+            db, project_id, toolkit_slug, connected_account_id=account_id, user_id=user_id
+        )
         consumer = _oauth1_consumer(state, db, account) if account.auth_scheme == "OAUTH1" else {}
     if not account.state_encrypted:
         return account, {**account.data, **consumer}
     try:
-        values = account_credentials(vault_of(state), account, auth_config_settings=account.auth_config_settings)
+        values = account_credentials(
+            vault_of(state), account, auth_config_settings=account.auth_config_settings
+        )
         return account, {**values, **consumer}
     except Exception as exc:  # VaultError, KeyringError: a server-side problem, said plainly
         raise ApiError(

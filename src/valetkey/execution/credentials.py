@@ -34,7 +34,9 @@ def placements_for(scheme: AuthScheme) -> tuple[CredentialPlacement, ...]:
     return scheme.placements or DEFAULT_PLACEMENTS.get(scheme.mode, ())
 
 
-def apply_credentials(request: UpstreamRequest, scheme: AuthScheme | None, values: Mapping[str, Any]) -> UpstreamRequest:
+def apply_credentials(
+    request: UpstreamRequest, scheme: AuthScheme | None, values: Mapping[str, Any]
+) -> UpstreamRequest:
     """`request` with the scheme's credentials placed on it.
 
     BASIC builds ``Authorization: Basic base64(username:password)`` itself;
@@ -70,10 +72,16 @@ def oauth1_authorization(request: UpstreamRequest, values: Mapping[str, Any]) ->
 
     from valetkey.sandbox.oauth1_signature import sign_request
 
-    missing = [k for k in ("consumer_key", "consumer_secret", "oauth_token", "oauth_token_secret") if not values.get(k)]
+    missing = [
+        k
+        for k in ("consumer_key", "consumer_secret", "oauth_token", "oauth_token_secret")
+        if not values.get(k)
+    ]
     if missing:
         raise CredentialError(f"OAuth 1.0a signing needs '{missing[0]}', which this connection does not have")
-    url = request.url + (("&" if "?" in request.url else "?") + urlencode(request.query) if request.query else "")
+    url = request.url + (
+        ("&" if "?" in request.url else "?") + urlencode(request.query) if request.query else ""
+    )
     form = [(str(k), str(v)) for k, v in request.body] if request.body_kind == "form" and request.body else []
     return sign_request(
         request.method,
@@ -102,7 +110,9 @@ def apply_parameters(request: UpstreamRequest, parameters: Iterable[Mapping[str,
     return request
 
 
-def secret_names(scheme: AuthScheme | None, extra: Iterable[Mapping[str, Any]] = ()) -> tuple[frozenset[str], frozenset[str]]:
+def secret_names(
+    scheme: AuthScheme | None, extra: Iterable[Mapping[str, Any]] = ()
+) -> tuple[frozenset[str], frozenset[str]]:
     """(header names, query names) that carry credentials, lower-cased headers."""
     headers = set(ALWAYS_SECRET_HEADERS)
     query: set[str] = set()
@@ -114,13 +124,31 @@ def secret_names(scheme: AuthScheme | None, extra: Iterable[Mapping[str, Any]] =
     return frozenset(headers), frozenset(query)
 
 
-SECRET_KEYS = frozenset({"access_token", "refresh_token", "id_token", "api_key", "generic_api_key", "token",
-                         "bearer_token", "password", "client_secret", "secret", "oauth_token_secret", "consumer_secret",
-                         "private_key", "basic_encoded", "credentials_json"})
+SECRET_KEYS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "api_key",
+        "generic_api_key",
+        "token",
+        "bearer_token",
+        "password",
+        "client_secret",
+        "secret",
+        "oauth_token_secret",
+        "consumer_secret",
+        "private_key",
+        "basic_encoded",
+        "credentials_json",
+    }
+)
 MIN_SECRET_LENGTH = 4
 
 
-def secret_values(scheme: AuthScheme | None, values: Mapping[str, Any], parameters: Iterable[Mapping[str, Any]] = ()) -> frozenset[str]:
+def secret_values(
+    scheme: AuthScheme | None, values: Mapping[str, Any], parameters: Iterable[Mapping[str, Any]] = ()
+) -> frozenset[str]:
     """The credential strings of a call, to be scrubbed from anything stored."""
     keys = set(SECRET_KEYS)
     if scheme is not None:
@@ -166,7 +194,9 @@ def _fill(template: str, values: Mapping[str, Any], mode: str) -> str:
     try:
         return template.format_map(_Strict(values))
     except KeyError as exc:
-        raise CredentialError(f"The connected account has no '{exc.args[0]}' credential, needed by {mode}") from None
+        raise CredentialError(
+            f"The connected account has no '{exc.args[0]}' credential, needed by {mode}"
+        ) from None
 
 
 class _Strict(dict):

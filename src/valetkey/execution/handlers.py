@@ -90,7 +90,9 @@ class ToolContext:
         if "://" in path:
             raise ToolError("context.request takes a path relative to the toolkit's base URL")
         query = tuple((k, str(v)) for k, v in (params or {}).items())
-        kind, body = ("json", json) if json is not None else ("raw", content) if content is not None else (None, None)
+        kind, body = (
+            ("json", json) if json is not None else ("raw", content) if content is not None else (None, None)
+        )
         url = self.base_url.rstrip("/") + "/" + path.lstrip("/")
         request = UpstreamRequest(method.upper(), url, dict(headers or {}), query, kind, body)
         request = apply_credentials(apply_parameters(request, self.parameters), self.scheme, self.credentials)

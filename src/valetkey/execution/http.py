@@ -79,8 +79,9 @@ class UpstreamClient:
                 # Idle connections are dropped before the common 5 s server-side
                 # keep-alive timeout (uvicorn, Node), so a request never goes out
                 # on a connection the server is closing at that very moment.
-                connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS, ttl_dns_cache=300,
-                                               keepalive_timeout=KEEPALIVE_SECONDS),
+                connector=aiohttp.TCPConnector(
+                    limit=MAX_CONNECTIONS, ttl_dns_cache=300, keepalive_timeout=KEEPALIVE_SECONDS
+                ),
                 timeout=aiohttp.ClientTimeout(total=self.timeout, connect=min(self.timeout, 10.0)),
                 cookie_jar=aiohttp.DummyCookieJar(),
                 # Proxy variables of the server's environment must not silently
@@ -124,11 +125,21 @@ class UpstreamClient:
                 allow_redirects=False,
             ) as response:
                 content = await response.content.read(MAX_RESPONSE_BYTES)
-                return UpstreamResponse(response.status, response.reason or "", response.headers.copy(), content), None, ""
+                return (
+                    UpstreamResponse(
+                        response.status, response.reason or "", response.headers.copy(), content
+                    ),
+                    None,
+                    "",
+                )
         except aiohttp.ConnectionTimeoutError:
             return None, "connect", f"Connecting to the upstream API timed out ({where})"
-        except (asyncio.TimeoutError, TimeoutError):
-            return None, "timeout", f"The upstream API did not answer within {self.timeout:g} seconds ({where})"
+        except TimeoutError:
+            return (
+                None,
+                "timeout",
+                f"The upstream API did not answer within {self.timeout:g} seconds ({where})",
+            )
         except aiohttp.ClientError as exc:
             return None, "connect", f"Could not reach the upstream API ({where}): {type(exc).__name__}"
         except ValueError as exc:  # a URL or header aiohttp refuses to send
@@ -145,7 +156,11 @@ def encode_body(request: UpstreamRequest) -> tuple[bytes | aiohttp.FormData | No
     if kind == "json":
         return json.dumps(body, separators=(",", ":")).encode(), "application/json"
     if kind == "form":
-        pairs = [(name, scalar_text(v)) for name, value in body for v in (value if isinstance(value, (list, tuple)) else [value])]
+        pairs = [
+            (name, scalar_text(v))
+            for name, value in body
+            for v in (value if isinstance(value, (list, tuple)) else [value])
+        ]
         return urlencode(pairs).encode(), "application/x-www-form-urlencoded"
     if kind == "multipart":
         fields, files = body

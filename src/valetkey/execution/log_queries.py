@@ -39,8 +39,13 @@ def get_log(db: Session, project_id: str, log_id: str) -> dict[str, Any]:
 
 
 def search_logs(
-    db: Session, project_id: str, *, filters: list[dict[str, Any]], time_range: dict[str, Any] | None,
-    offset: int, limit: int,
+    db: Session,
+    project_id: str,
+    *,
+    filters: list[dict[str, Any]],
+    time_range: dict[str, Any] | None,
+    offset: int,
+    limit: int,
 ) -> tuple[list[dict[str, Any]], bool]:
     """One page, newest first, and whether another page follows."""
     query: Select = select(ExecutionLog).where(ExecutionLog.project_id == project_id)
@@ -53,7 +58,9 @@ def search_logs(
             query = query.where(ExecutionLog.created_at >= start)
         if end is not None:
             query = query.where(ExecutionLog.created_at <= end)
-    query = query.order_by(ExecutionLog.created_at.desc(), ExecutionLog.id.desc()).offset(offset).limit(limit + 1)
+    query = (
+        query.order_by(ExecutionLog.created_at.desc(), ExecutionLog.id.desc()).offset(offset).limit(limit + 1)
+    )
     rows = [row_dict(r) for r in db.scalars(query)]
     return rows[:limit], len(rows) > limit
 
@@ -119,10 +126,12 @@ def _condition(clause: dict[str, Any]):
         return column.like(pattern, escape="\\")
     if operator == "not_contains":
         return not_(and_(column.is_not(None), column.like(pattern, escape="\\")))
-    raise BadRequest(f"Unknown filter operator {operator!r} (use ==, !=, contains, not_contains)", slug="ValidationError")
+    raise BadRequest(
+        f"Unknown filter operator {operator!r} (use ==, !=, contains, not_contains)", slug="ValidationError"
+    )
 
 
 def _from_epoch_ms(value: Any) -> dt.datetime | None:
     if value is None:
         return None
-    return dt.datetime.fromtimestamp(float(value) / 1000, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(float(value) / 1000, tz=dt.UTC)

@@ -27,7 +27,9 @@ MAX_STORED_BODY = 64_000
 BATCH_SIZE = 500
 
 
-def describe_request(request: UpstreamRequest, secret_headers: Iterable[str], secret_query: Iterable[str]) -> dict[str, Any]:
+def describe_request(
+    request: UpstreamRequest, secret_headers: Iterable[str], secret_query: Iterable[str]
+) -> dict[str, Any]:
     """The request as a log shows it: credentials replaced by a marker."""
     hidden_headers = {h.lower() for h in secret_headers}
     hidden_query = set(secret_query)
@@ -41,7 +43,13 @@ def describe_request(request: UpstreamRequest, secret_headers: Iterable[str], se
         body = {"fields": dict(fields), "files": [name for name, _ in files]}
     elif request.body_kind == "raw":
         body = f"<{len(body) if body is not None else 0} bytes>"
-    return {"method": request.method, "url": request.url, "headers": headers, "query": query, "body": _clip(body)}
+    return {
+        "method": request.method,
+        "url": request.url,
+        "headers": headers,
+        "query": query,
+        "body": _clip(body),
+    }
 
 
 def describe_response(status: int | None, headers: dict[str, str] | None, data: Any) -> dict[str, Any]:

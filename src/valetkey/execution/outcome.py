@@ -125,8 +125,12 @@ def reported_errors(body: Any, error_path: str | None) -> str | None:
     return f"{message or 'the API reported an error'} (HTTP 200 answer with {error_path})"
 
 
-def tool_result(outcome: UpstreamOutcome, response_path: str | None = None,
-                success_path: str | None = None, error_path: str | None = None) -> ToolResult:
+def tool_result(
+    outcome: UpstreamOutcome,
+    response_path: str | None = None,
+    success_path: str | None = None,
+    error_path: str | None = None,
+) -> ToolResult:
     response = outcome.response
     if response is None:
         return ToolResult({"status_code": None, "message": outcome.message}, outcome.message, False)
@@ -135,7 +139,9 @@ def tool_result(outcome: UpstreamOutcome, response_path: str | None = None,
         failure = reported_failure(body, success_path) or reported_errors(body, error_path)
         if failure is not None:
             detail = body if isinstance(body, str) else json.dumps(body)
-            return ToolResult({"status_code": response.status_code, "message": detail[:10_000]}, failure, False)
+            return ToolResult(
+                {"status_code": response.status_code, "message": detail[:10_000]}, failure, False
+            )
         return ToolResult(as_data(select(body, response_path)), None, True)
     status = response.status_code
     message = error_message(body)

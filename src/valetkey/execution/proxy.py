@@ -30,12 +30,26 @@ from valetkey.execution.retry import DEFAULT_RETRY, NO_RETRY
 from valetkey.execution.schemas import ProxyBody
 
 PROXY_TOOL = "PROXY"
-HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
-                        "proxy-authenticate", "set-cookie", "content-encoding", "content-length"})
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-authenticate",
+        "set-cookie",
+        "content-encoding",
+        "content-length",
+    }
+)
 TEXT_TYPES = ("json", "text/", "xml", "javascript", "x-www-form-urlencoded", "html")
 
 
-async def proxy_request(state: Any, project: ProjectContext, body: ProxyBody, request_id: str | None) -> dict[str, Any]:
+async def proxy_request(
+    state: Any, project: ProjectContext, body: ProxyBody, request_id: str | None
+) -> dict[str, Any]:
     started = time.perf_counter()
     toolkit = await _toolkit(state, project, body)
     connection = await resolve_connection(
@@ -64,19 +78,33 @@ async def proxy_request(state: Any, project: ProjectContext, body: ProxyBody, re
         # Refresh once and retry once with the new token (parameters first, credentials last, as above).
         connection = renewed
         request = apply_credentials(apply_parameters(unsigned, params), connection.scheme, connection.values)
-        outcome = await state.http.send(request, DEFAULT_RETRY if body.method in ("GET", "HEAD") else NO_RETRY)
+        outcome = await state.http.send(
+            request, DEFAULT_RETRY if body.method in ("GET", "HEAD") else NO_RETRY
+        )
     response = outcome.response
     if response is None:
-        raise ApiError(outcome.message, status=504 if outcome.failure == "timeout" else 502, slug="UpstreamUnavailable",
-                       suggested_fix="Check the endpoint and that the API is reachable from the Valetkey server.")
+        raise ApiError(
+            outcome.message,
+            status=504 if outcome.failure == "timeout" else 502,
+            slug="UpstreamUnavailable",
+            suggested_fix="Check the endpoint and that the API is reachable from the Valetkey server.",
+        )
     answer = proxy_answer(response)
     secret_headers, secret_query = secret_names(connection.scheme)
     record_execution(
-        state, project, kind="proxy", tool_slug=PROXY_TOOL, toolkit_slug=toolkit.slug, toolkit_version=None,
-        user_id=connection.account.user_id if connection.account else body.user_id, connection=connection,
-        request_id=request_id, successful=response.status_code < 400,
+        state,
+        project,
+        kind="proxy",
+        tool_slug=PROXY_TOOL,
+        toolkit_slug=toolkit.slug,
+        toolkit_version=None,
+        user_id=connection.account.user_id if connection.account else body.user_id,
+        connection=connection,
+        request_id=request_id,
+        successful=response.status_code < 400,
         error=None if response.status_code < 400 else f"Upstream answered {response.status_code}",
-        upstream_status=response.status_code, duration_ms=(time.perf_counter() - started) * 1000,
+        upstream_status=response.status_code,
+        duration_ms=(time.perf_counter() - started) * 1000,
         request=describe_request(request, secret_headers, secret_query),
         response=describe_response(response.status_code, answer["headers"], answer.get("data")),
     )
@@ -111,8 +139,11 @@ def proxy_answer(response: UpstreamResponse) -> dict[str, Any]:
     kind = response.headers.get("content-type", "").lower()
     if response.content and kind and not any(t in kind for t in TEXT_TYPES):
         # No file store to hand out a download URL from yet: binary bodies come inline.
-        data: Any = {"base64": base64.b64encode(response.content).decode(), "content_type": kind,
-                     "size": len(response.content)}
+        data: Any = {
+            "base64": base64.b64encode(response.content).decode(),
+            "content_type": kind,
+            "size": len(response.content),
+        }
     else:
         data = decode_body(response)
     return {"data": data, "status": response.status_code, "headers": headers}
@@ -144,7 +175,9 @@ def _account_toolkit(state: Any, project_id: str, account_id: str) -> str:
             )
         )
     if slug is None:
-        raise ApiError(f"Connected account {account_id} not found", status=404, slug="ConnectedAccountNotFound")
+        raise ApiError(
+            f"Connected account {account_id} not found", status=404, slug="ConnectedAccountNotFound"
+        )
     return slug
 
 
@@ -157,7 +190,11 @@ def _body(body: ProxyBody) -> tuple[str | None, Any, dict[str, str]]:
             )
         try:
             content = base64.b64decode(body.binary_body.base64, validate=True)
-            return "raw", content, {"Content-Type": body.binary_body.content_type or "application/octet-stream"}
+            return (
+                "raw",
+                content,
+                {"Content-Type": body.binary_body.content_type or "application/octet-stream"},
+            )
         except (binascii.Error, ValueError):
             raise BadRequest("binary_body.base64 is not valid base64") from None
     if body.body is None or body.method in ("GET", "HEAD"):

@@ -48,12 +48,12 @@ class UpstreamRequest:
     # raw: bytes or str.
     body: Any = None
 
-    def with_header(self, name: str, value: str) -> "UpstreamRequest":
+    def with_header(self, name: str, value: str) -> UpstreamRequest:
         headers = {k: v for k, v in self.headers.items() if k.lower() != name.lower()}
         headers[name] = value
         return replace(self, headers=headers)
 
-    def with_query(self, name: str, value: str) -> "UpstreamRequest":
+    def with_query(self, name: str, value: str) -> UpstreamRequest:
         kept = tuple((k, v) for k, v in self.query if k != name)
         return replace(self, query=kept + ((name, value),))
 
@@ -195,4 +195,3 @@ def _file_part(value: dict[str, Any]) -> tuple[str, bytes, str]:
     data = content.encode() if isinstance(content, str) else bytes(content)
     filename = value.get("filename") or value.get("name") or "file"
     return filename, data, value.get("content_type") or value.get("mimetype") or "application/octet-stream"
-

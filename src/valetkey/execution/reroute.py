@@ -27,7 +27,7 @@ def reroute(url: str, overrides: tuple[tuple[str, str], ...]) -> str:
     """
     for origin, target in overrides:
         if url == origin or url.startswith((origin + "/", origin + "?")):
-            return target + url[len(origin):]
+            return target + url[len(origin) :]
     return url
 
 
@@ -39,7 +39,9 @@ class ReroutingClient:
         self.overrides = tuple(overrides)
 
     async def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        return await self._client.send(replace(request, url=reroute(request.url, self.overrides)), *args, **kwargs)
+        return await self._client.send(
+            replace(request, url=reroute(request.url, self.overrides)), *args, **kwargs
+        )
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)

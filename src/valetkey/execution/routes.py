@@ -66,7 +66,12 @@ async def proxy(
     "/tools/execute/{tool_slug}",
     tags=["tools"],
     summary="Execute tool",
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": inline_schema(ExecuteBody)}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline_schema(ExecuteBody)}},
+        }
+    },
 )
 async def execute(tool_slug: str, request: Request):
     # The hottest route: no FastAPI dependencies (each sync one costs a thread
@@ -126,7 +131,10 @@ async def search_execution_logs(
         limit=body.limit,
     )
     return _Json(
-        {"logs": [summary(r) for r in rows], "next_cursor": encode_cursor(offset + len(rows)) if more else None}
+        {
+            "logs": [summary(r) for r in rows],
+            "next_cursor": encode_cursor(offset + len(rows)) if more else None,
+        }
     )
 
 

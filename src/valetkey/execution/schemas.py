@@ -60,7 +60,9 @@ class ProxyParameter(_Body):
 class BinaryBody(_Body):
     base64: str | None = None
     url: str | None = None
-    content_type: str | None = Field(default=None, validation_alias=AliasChoices("content_type", "contentType"))
+    content_type: str | None = Field(
+        default=None, validation_alias=AliasChoices("content_type", "contentType")
+    )
 
 
 class ProxyBody(_Body):
@@ -80,7 +82,9 @@ async def parse_body(request: Request, model: type[M]) -> M:
     try:
         return model.model_validate_json(raw or b"{}")
     except ValidationError as exc:
-        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False, include_context=False)]
+        errors = [
+            {**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False, include_context=False)
+        ]
         raise RequestValidationError(errors) from None
 
 

@@ -53,8 +53,9 @@ async def execute_tool(
     )
     if tool.handler:
         files = ProjectFiles(file_service(state), project.project_id, toolkit.slug, tool.slug)
-        result, request_log, response_log, status = await _run_python(state, tool, arguments, user_id, connection,
-                                                                      files)
+        result, request_log, response_log, status = await _run_python(
+            state, tool, arguments, user_id, connection, files
+        )
     else:
         result, request_log, response_log, status = await _run_http(state, tool, arguments, connection)
     log_id = record_execution(
@@ -106,21 +107,36 @@ def _arguments(tool: Tool, version: str, body: ExecuteBody) -> dict[str, Any]:
 async def _run_http(state: Any, tool: Tool, arguments: dict[str, Any], connection: Connection):
     operation = tool.operation
     if operation is None:
-        raise ApiError(f"Tool {tool.slug} has neither an HTTP operation nor a handler", status=500, slug="ToolMisconfigured")
+        raise ApiError(
+            f"Tool {tool.slug} has neither an HTTP operation nor a handler",
+            status=500,
+            slug="ToolMisconfigured",
+        )
     try:
         request = build_request(operation, connection.base_url, arguments)
-        request = apply_credentials(apply_parameters(request, connection.parameters), connection.scheme, connection.values)
+        request = apply_credentials(
+            apply_parameters(request, connection.parameters), connection.scheme, connection.values
+        )
     except RequestBuildError as exc:
-        raise BadRequest(f"Invalid arguments for {tool.slug}: {exc.field}: {exc}", slug="ToolArgumentsInvalid") from None
+        raise BadRequest(
+            f"Invalid arguments for {tool.slug}: {exc.field}: {exc}", slug="ToolArgumentsInvalid"
+        ) from None
     except CredentialError as exc:
-        raise ApiError(str(exc), status=422, slug="ConnectionCredentialsInvalid",
-                       suggested_fix="Reconnect the account so it carries the credentials this toolkit needs.") from None
+        raise ApiError(
+            str(exc),
+            status=422,
+            slug="ConnectionCredentialsInvalid",
+            suggested_fix="Reconnect the account so it carries the credentials this toolkit needs.",
+        ) from None
     outcome = await state.http.send(request, DEFAULT_RETRY if tool.idempotent else NO_RETRY)
     if outcome.status == 401 and (renewed := await renew_after_unauthorized(state, connection)) is not None:
         # The token was refused: refresh once (single flight) and retry once with the new one.
         connection = renewed
-        request = apply_credentials(apply_parameters(build_request(operation, connection.base_url, arguments),
-                                                     connection.parameters), connection.scheme, connection.values)
+        request = apply_credentials(
+            apply_parameters(build_request(operation, connection.base_url, arguments), connection.parameters),
+            connection.scheme,
+            connection.values,
+        )
         outcome = await state.http.send(request, DEFAULT_RETRY if tool.idempotent else NO_RETRY)
     result = tool_result(outcome, operation.response_path, operation.success_path, operation.error_path)
     if not result.successful and outcome.attempts > 1:
@@ -129,14 +145,23 @@ async def _run_http(state: Any, tool: Tool, arguments: dict[str, Any], connectio
     request_log = {**describe_request(request, headers, query), "attempts": outcome.attempts}
     response = outcome.response
     response_log = describe_response(
-        outcome.status, dict(response.headers) if response is not None else None,
-        result.data if result.successful else (decode_body(response) if response is not None else outcome.message),
+        outcome.status,
+        dict(response.headers) if response is not None else None,
+        result.data
+        if result.successful
+        else (decode_body(response) if response is not None else outcome.message),
     )
     return result, request_log, response_log, outcome.status
 
 
-async def _run_python(state: Any, tool: Tool, arguments: dict[str, Any], user_id: str | None, connection: Connection,
-                      files: ProjectFiles | None = None):
+async def _run_python(
+    state: Any,
+    tool: Tool,
+    arguments: dict[str, Any],
+    user_id: str | None,
+    connection: Connection,
+    files: ProjectFiles | None = None,
+):
     context = ToolContext(
         arguments=arguments,
         user_id=user_id,

@@ -36,7 +36,9 @@ def file_service(state: Any) -> FileService:
     service = state.extras.get("files")
     if service is None:
         root = Path(state.settings.home) / "files"
-        service = FileService(FileStorage(root), load_or_create_key(root / "signing.key"), state.settings.public_url)
+        service = FileService(
+            FileStorage(root), load_or_create_key(root / "signing.key"), state.settings.public_url
+        )
         state.extras["files"] = service
     return service
 
@@ -60,4 +62,8 @@ class ProjectFiles:
         """Store a file the tool returns; the answer is what the SDK's ``file_downloadable`` expects."""
         key = self.service.storage.new_key(self.project_id, "responses", self.toolkit, self.tool, name)
         self.service.storage.save(key, name=name, mimetype=mimetype, data=data)
-        return {"name": name, "mimetype": mimetype, "s3url": self.service.url("get", key, DOWNLOAD_TTL_SECONDS)}
+        return {
+            "name": name,
+            "mimetype": mimetype,
+            "s3url": self.service.url("get", key, DOWNLOAD_TTL_SECONDS),
+        }

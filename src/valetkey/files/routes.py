@@ -35,23 +35,43 @@ class UploadRequest(BaseModel):
 
 
 @router.post("/files/upload/request", summary="Request a presigned URL to upload a file for a tool")
-async def request_upload(body: UploadRequest, project: ProjectContext = Depends(require_project),
-                         state: AppState = Depends(app_state)):
+async def request_upload(
+    body: UploadRequest,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
     service = file_service(state)
-    key = service.storage.new_key(project.project_id, "requests", body.toolkit_slug, body.tool_slug, body.filename)
-    await run_in_threadpool(service.storage.reserve, key, name=safe_name(body.filename), mimetype=body.mimetype,
-                            md5=body.md5.lower())
+    key = service.storage.new_key(
+        project.project_id, "requests", body.toolkit_slug, body.tool_slug, body.filename
+    )
+    await run_in_threadpool(
+        service.storage.reserve,
+        key,
+        name=safe_name(body.filename),
+        mimetype=body.mimetype,
+        md5=body.md5.lower(),
+    )
     url = service.url("put", key, UPLOAD_TTL_SECONDS)
-    return {"id": "req_file_" + key.split("/")[-2][:12], "key": key, "type": "new", "new_presigned_url": url,
-            "newPresignedUrl": url, "metadata": {"storage_backend": "s3"}}
+    return {
+        "id": "req_file_" + key.split("/")[-2][:12],
+        "key": key,
+        "type": "new",
+        "new_presigned_url": url,
+        "newPresignedUrl": url,
+        "metadata": {"storage_backend": "s3"},
+    }
 
 
 def _grant(state: AppState, token: str, action: str):
     try:
         return verify(file_service(state).secret, token, action)
     except InvalidToken:
-        raise ApiError("This file URL is invalid or has expired", status=403, slug="FileUrlInvalid",
-                       suggested_fix="Request a new upload URL, or execute the tool again for a new download URL.") from None
+        raise ApiError(
+            "This file URL is invalid or has expired",
+            status=403,
+            slug="FileUrlInvalid",
+            suggested_fix="Request a new upload URL, or execute the tool again for a new download URL.",
+        ) from None
 
 
 @router.put("/files/storage/{token}", summary="Upload a file's bytes to a presigned URL")

@@ -53,7 +53,9 @@ def _unb64(text: str) -> bytes:
 
 
 def sign(secret: bytes, action: str, key: str, ttl_seconds: int, clock=time.time) -> str:
-    payload = _b64(json.dumps({"a": action, "k": key, "e": int(clock()) + ttl_seconds}, separators=(",", ":")).encode())
+    payload = _b64(
+        json.dumps({"a": action, "k": key, "e": int(clock()) + ttl_seconds}, separators=(",", ":")).encode()
+    )
     mac = hmac.new(secret, payload.encode(), hashlib.sha256).digest()
     return f"{payload}.{_b64(mac)}"
 

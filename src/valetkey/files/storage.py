@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_KEY = re.compile(r"^projects/[A-Za-z0-9_-]+/(requests|responses)/[a-z0-9_]+/[A-Z0-9_]+/[0-9a-f]{32}/[A-Za-z0-9._-]+$")
+_KEY = re.compile(
+    r"^projects/[A-Za-z0-9_-]+/(requests|responses)/[a-z0-9_]+/[A-Z0-9_]+/[0-9a-f]{32}/[A-Za-z0-9._-]+$"
+)
 
 
 class FileNotStaged(Exception):
@@ -47,8 +49,17 @@ class FileStorage:
         self.root = root
 
     def new_key(self, project_id: str, kind: str, toolkit: str, tool: str, filename: str) -> str:
-        key = "/".join(("projects", project_id, kind, _SAFE.sub("_", toolkit.lower()) or "unknown",
-                        _SAFE.sub("_", tool.upper()) or "UNKNOWN", secrets.token_hex(16), safe_name(filename)))
+        key = "/".join(
+            (
+                "projects",
+                project_id,
+                kind,
+                _SAFE.sub("_", toolkit.lower()) or "unknown",
+                _SAFE.sub("_", tool.upper()) or "UNKNOWN",
+                secrets.token_hex(16),
+                safe_name(filename),
+            )
+        )
         if not _KEY.match(key):
             raise ValueError(f"cannot build a storage key from {project_id!r}, {toolkit!r}, {tool!r}")
         return key
@@ -62,7 +73,9 @@ class FileStorage:
     def put(self, key: str, data: bytes) -> None:
         meta = self._meta(key)
         if meta.get("md5") and hashlib.md5(data, usedforsecurity=False).hexdigest() != meta["md5"]:
-            raise ChecksumMismatch("the uploaded bytes do not match the md5 given when the upload was requested")
+            raise ChecksumMismatch(
+                "the uploaded bytes do not match the md5 given when the upload was requested"
+            )
         self._path(key).write_bytes(data)
 
     def save(self, key: str, *, name: str, mimetype: str, data: bytes) -> None:
@@ -76,8 +89,12 @@ class FileStorage:
         if not path.is_file():
             raise FileNotStaged(key)
         meta = self._meta(key)
-        return StoredFile(key, meta.get("name") or path.name, meta.get("mimetype") or "application/octet-stream",
-                          path.read_bytes())
+        return StoredFile(
+            key,
+            meta.get("name") or path.name,
+            meta.get("mimetype") or "application/octet-stream",
+            path.read_bytes(),
+        )
 
     def _meta(self, key: str) -> dict:
         path = self._path(key)

@@ -44,18 +44,27 @@ async def server_with_key(request: Request, state: Any) -> ConfigToolset:
     account_id = request.query_params.get("connected_account_id") or None
     server, owner = await run_in_threadpool(_load_server, state, project.project_id, server_id, account_id)
     if account_id and user_id and owner != user_id:
-        raise BadRequest(f"Connected account {account_id} does not belong to user {user_id!r}",
-                         suggested_fix="Pass either user_id or connected_account_id, or a matching pair.")
-    return ConfigToolset(state, project, server, owner or user_id or DEFAULT_USER, account_id, _request_id(request))
+        raise BadRequest(
+            f"Connected account {account_id} does not belong to user {user_id!r}",
+            suggested_fix="Pass either user_id or connected_account_id, or a matching pair.",
+        )
+    return ConfigToolset(
+        state, project, server, owner or user_id or DEFAULT_USER, account_id, _request_id(request)
+    )
 
 
-def _load_server(state: Any, project_id: str, server_id: str, account_id: str | None) -> tuple[ServerConfig, str | None]:
+def _load_server(
+    state: Any, project_id: str, server_id: str, account_id: str | None
+) -> tuple[ServerConfig, str | None]:
     with state.db.session() as db:
         server = ServerConfig.of(configs.get_server(db, project_id, server_id))
         if not account_id:
             return server, None
-        owner = db.scalars(select(ConnectedAccount.user_id).where(
-            ConnectedAccount.project_id == project_id, ConnectedAccount.id == account_id)).first()
+        owner = db.scalars(
+            select(ConnectedAccount.user_id).where(
+                ConnectedAccount.project_id == project_id, ConnectedAccount.id == account_id
+            )
+        ).first()
     if owner is None:
         raise NotFound(f"Connected account {account_id} not found", slug="ConnectedAccountNotFound")
     return server, owner
@@ -65,18 +74,25 @@ async def session_with_key(request: Request, state: Any) -> SessionToolset:
     from valetkey.sessions import service
 
     project = await require_project(request, state)
-    context = await service.open_session(state, project, request.path_params["session_id"], _request_id(request))
+    context = await service.open_session(
+        state, project, request.path_params["session_id"], _request_id(request)
+    )
     return SessionToolset(context)
 
 
 async def user_token(request: Request, state: Any) -> ConfigToolset:
     grant, project = await run_in_threadpool(_load_grant, state, request.path_params["token"])
     if grant is None or project is None:
-        raise NotFound("Unknown or revoked MCP URL", slug="McpUrlNotFound",
-                       suggested_fix="Ask the app that gave you this URL for a new one.")
+        raise NotFound(
+            "Unknown or revoked MCP URL",
+            slug="McpUrlNotFound",
+            suggested_fix="Ask the app that gave you this URL for a new one.",
+        )
     request.scope.setdefault("state", {})["project_id"] = project.project_id
     enforce_rate_limit(request, state, project.project_id)
-    return ConfigToolset(state, project, grant.server, grant.user_id, grant.connected_account_id, _request_id(request))
+    return ConfigToolset(
+        state, project, grant.server, grant.user_id, grant.connected_account_id, _request_id(request)
+    )
 
 
 def _load_grant(state: Any, token: str) -> tuple[user_urls.UserGrant | None, ProjectContext | None]:
@@ -87,4 +103,6 @@ def _load_grant(state: Any, token: str) -> tuple[user_urls.UserGrant | None, Pro
         project = db.get(Project, grant.server.project_id)
         if project is None or project.deleted:
             return grant, None
-        return grant, ProjectContext(project.id, project.org_id, {**DEFAULT_PROJECT_CONFIG, **(project.config or {})})
+        return grant, ProjectContext(
+            project.id, project.org_id, {**DEFAULT_PROJECT_CONFIG, **(project.config or {})}
+        )

@@ -73,27 +73,42 @@ class ConfigToolset:
         if not needs_connection(tool, toolkit):
             return None
         with self.state.db.session() as db:
-            if self.connected_account_id and accounts.pinned_account_toolkit(
-                    db, self.server.project_id, self.user_id, self.connected_account_id) == toolkit.slug:
+            if (
+                self.connected_account_id
+                and accounts.pinned_account_toolkit(
+                    db, self.server.project_id, self.user_id, self.connected_account_id
+                )
+                == toolkit.slug
+            ):
                 return self.connected_account_id
-            config_ids = accounts.configs_for(db, self.server.project_id, self.server.auth_config_ids, toolkit.slug)
+            config_ids = accounts.configs_for(
+                db, self.server.project_id, self.server.auth_config_ids, toolkit.slug
+            )
             if not config_ids:
                 return None
-            account_id = accounts.user_account(db, self.server.project_id, self.user_id, toolkit.slug, config_ids)
+            account_id = accounts.user_account(
+                db, self.server.project_id, self.user_id, toolkit.slug, config_ids
+            )
         if account_id is None:
-            raise ApiError(f"No connected account found for user '{self.user_id}' and toolkit '{toolkit.slug}' "
-                           f"under this MCP server's auth configs", slug=NO_ACCOUNT,
-                           suggested_fix=accounts_fix(toolkit.slug, config_ids))
+            raise ApiError(
+                f"No connected account found for user '{self.user_id}' and toolkit '{toolkit.slug}' "
+                f"under this MCP server's auth configs",
+                slug=NO_ACCOUNT,
+                suggested_fix=accounts_fix(toolkit.slug, config_ids),
+            )
         return account_id
 
     def _connect_hint(self, tool: Tool) -> str | None:
         toolkit = self.state.catalog.toolkit_of_tool(tool.slug).slug
         with self.state.db.session() as db:
-            config_ids = (accounts.configs_for(db, self.server.project_id, self.server.auth_config_ids, toolkit)
-                          or accounts.enabled_configs(db, self.server.project_id, toolkit))
+            config_ids = accounts.configs_for(
+                db, self.server.project_id, self.server.auth_config_ids, toolkit
+            ) or accounts.enabled_configs(db, self.server.project_id, toolkit)
         return accounts.connect_hint(self.state, self.server.project_id, self.user_id, config_ids)
 
 
 def accounts_fix(toolkit: str, config_ids: list[str]) -> str:
-    return (f"Connect the user to {toolkit} with one of the auth configs {', '.join(config_ids)} "
-            "(composio.connected_accounts.link or initiate), then call the tool again.")
+    return (
+        f"Connect the user to {toolkit} with one of the auth configs {', '.join(config_ids)} "
+        "(composio.connected_accounts.link or initiate), then call the tool again."
+    )

@@ -39,9 +39,16 @@ class ServerConfig:
     managed_auth: bool
 
     @classmethod
-    def of(cls, row: McpServer) -> "ServerConfig":
-        return cls(row.id, row.project_id, row.name, tuple(row.toolkits or ()), tuple(row.allowed_tools or ()),
-                   tuple(row.auth_config_ids or ()), bool(row.managed_auth))
+    def of(cls, row: McpServer) -> ServerConfig:
+        return cls(
+            row.id,
+            row.project_id,
+            row.name,
+            tuple(row.toolkits or ()),
+            tuple(row.allowed_tools or ()),
+            tuple(row.auth_config_ids or ()),
+            bool(row.managed_auth),
+        )
 
 
 @dataclass(frozen=True)
@@ -56,12 +63,17 @@ class ServerInput:
 
 
 def not_found(server_id: str) -> NotFound:
-    return NotFound(f"MCP server {server_id} not found", slug="McpServerNotFound",
-                    suggested_fix="List your MCP servers with GET /api/v3/mcp/servers.")
+    return NotFound(
+        f"MCP server {server_id} not found",
+        slug="McpServerNotFound",
+        suggested_fix="List your MCP servers with GET /api/v3/mcp/servers.",
+    )
 
 
 def get_server(db: Session, project_id: str, server_id: str) -> McpServer:
-    row = db.scalars(select(McpServer).where(McpServer.project_id == project_id, McpServer.id == server_id)).first()
+    row = db.scalars(
+        select(McpServer).where(McpServer.project_id == project_id, McpServer.id == server_id)
+    ).first()
     if row is None:
         raise not_found(server_id)
     return row
@@ -69,10 +81,18 @@ def get_server(db: Session, project_id: str, server_id: str) -> McpServer:
 
 def create_server(db: Session, catalog: Any, project_id: str, data: ServerInput) -> McpServer:
     name = _checked_name(db, project_id, data.name or "", exclude=None)
-    toolkits, tools, configs = _normalised(db, catalog, project_id, data.toolkits or (), data.allowed_tools or (),
-                                           data.auth_config_ids or ())
-    row = McpServer(id=str(uuid.uuid4()), project_id=project_id, name=name, toolkits=toolkits, allowed_tools=tools,
-                    auth_config_ids=configs, managed_auth=True if data.managed_auth is None else data.managed_auth)
+    toolkits, tools, configs = _normalised(
+        db, catalog, project_id, data.toolkits or (), data.allowed_tools or (), data.auth_config_ids or ()
+    )
+    row = McpServer(
+        id=str(uuid.uuid4()),
+        project_id=project_id,
+        name=name,
+        toolkits=toolkits,
+        allowed_tools=tools,
+        auth_config_ids=configs,
+        managed_auth=True if data.managed_auth is None else data.managed_auth,
+    )
     db.add(row)
     db.flush()
     return row
@@ -87,8 +107,9 @@ def update_server(db: Session, catalog: Any, project_id: str, server_id: str, da
         toolkits = row.toolkits if data.toolkits is None else data.toolkits
         tools = row.allowed_tools if data.allowed_tools is None else data.allowed_tools
         configs = row.auth_config_ids if data.auth_config_ids is None else data.auth_config_ids
-        row.toolkits, row.allowed_tools, row.auth_config_ids = _normalised(db, catalog, project_id, toolkits, tools,
-                                                                            configs)
+        row.toolkits, row.allowed_tools, row.auth_config_ids = _normalised(
+            db, catalog, project_id, toolkits, tools, configs
+        )
     if data.managed_auth is not None:
         row.managed_auth = data.managed_auth
     db.flush()
@@ -101,9 +122,16 @@ def delete_server(db: Session, project_id: str, server_id: str) -> None:
     db.delete(row)
 
 
-def list_servers(db: Session, project_id: str, *, name: str | None = None, toolkits: Sequence[str] = (),
-                 auth_config_ids: Sequence[str] = (), order_by: str = "created_at",
-                 descending: bool = True) -> list[McpServer]:
+def list_servers(
+    db: Session,
+    project_id: str,
+    *,
+    name: str | None = None,
+    toolkits: Sequence[str] = (),
+    auth_config_ids: Sequence[str] = (),
+    order_by: str = "created_at",
+    descending: bool = True,
+) -> list[McpServer]:
     """Servers matching every filter given: a name fragment, any of `toolkits`, any of `auth_config_ids`."""
     column = McpServer.updated_at if order_by == "updated_at" else McpServer.created_at
     query = select(McpServer).where(McpServer.project_id == project_id)
@@ -129,52 +157,84 @@ def served_tools(catalog: Any, config: ServerConfig) -> list[Tool]:
             if canonical is not None:  # a tool removed from the catalog since is skipped, not an error
                 out.append(catalog.resolve_tool(canonical).tool)
         return out
-    return [tool for slug in config.toolkits if catalog.find_toolkit(slug) is not None
-            for tool in catalog.tools_at(slug)]
+    return [
+        tool
+        for slug in config.toolkits
+        if catalog.find_toolkit(slug) is not None
+        for tool in catalog.tools_at(slug)
+    ]
 
 
 def _checked_name(db: Session, project_id: str, name: str, *, exclude: str | None) -> str:
     name = name.strip()
     if not NAME.match(name):
-        raise BadRequest("name: 4-30 characters, letters, digits, spaces and hyphens only", slug="ValidationError",
-                         suggested_fix="Pick a name like 'github-agent'.")
+        raise BadRequest(
+            "name: 4-30 characters, letters, digits, spaces and hyphens only",
+            slug="ValidationError",
+            suggested_fix="Pick a name like 'github-agent'.",
+        )
     query = select(McpServer.id).where(McpServer.project_id == project_id, McpServer.name == name)
     if exclude:
         query = query.where(McpServer.id != exclude)
     if db.scalars(query).first() is not None:
-        raise Conflict(f"An MCP server named {name!r} already exists in this project", slug="McpServerNameTaken",
-                       suggested_fix="Choose another name, or update the existing server.")
+        raise Conflict(
+            f"An MCP server named {name!r} already exists in this project",
+            slug="McpServerNameTaken",
+            suggested_fix="Choose another name, or update the existing server.",
+        )
     return name
 
 
-def _normalised(db: Session, catalog: Any, project_id: str, toolkits: Sequence[str], tools: Sequence[str],
-                config_ids: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
+def _normalised(
+    db: Session,
+    catalog: Any,
+    project_id: str,
+    toolkits: Sequence[str],
+    tools: Sequence[str],
+    config_ids: Sequence[str],
+) -> tuple[list[str], list[str], list[str]]:
     """Canonical (toolkits, allowed_tools, auth_config_ids); toolkits implied by tools and configs added."""
     found: list[str] = []
     for slug in toolkits:
         toolkit = catalog.find_toolkit(slug)
         if toolkit is None:
-            raise BadRequest(f"toolkits: unknown toolkit {slug!r}", slug="ToolkitNotFound",
-                             suggested_fix="List toolkits with GET /api/v3/toolkits and use their slugs.")
+            raise BadRequest(
+                f"toolkits: unknown toolkit {slug!r}",
+                slug="ToolkitNotFound",
+                suggested_fix="List toolkits with GET /api/v3/toolkits and use their slugs.",
+            )
         found.append(toolkit.slug)
     canonical_tools = []
     for slug in tools:
         canonical = catalog.canonical_tool_slug(slug)
         if canonical is None:
-            raise BadRequest(f"allowed_tools: unknown tool {slug!r}", slug="ToolNotFound",
-                             suggested_fix="List tools with GET /api/v3/tools?toolkit_slug=... and use their slugs.")
+            raise BadRequest(
+                f"allowed_tools: unknown tool {slug!r}",
+                slug="ToolNotFound",
+                suggested_fix="List tools with GET /api/v3/tools?toolkit_slug=... and use their slugs.",
+            )
         canonical_tools.append(canonical)
         found.append(catalog.toolkit_of_tool(canonical).slug)
     configs = list(dict.fromkeys(config_ids))
     if configs:
-        rows = {c.id: c.toolkit_slug for c in db.scalars(
-            select(AuthConfig).where(AuthConfig.project_id == project_id, AuthConfig.id.in_(configs)))}
+        rows = {
+            c.id: c.toolkit_slug
+            for c in db.scalars(
+                select(AuthConfig).where(AuthConfig.project_id == project_id, AuthConfig.id.in_(configs))
+            )
+        }
         missing = [c for c in configs if c not in rows]
         if missing:
-            raise BadRequest(f"auth_config_ids: auth config {missing[0]} not found", slug="AuthConfigNotFound",
-                             suggested_fix="List auth configs with GET /api/v3/auth_configs.")
+            raise BadRequest(
+                f"auth_config_ids: auth config {missing[0]} not found",
+                slug="AuthConfigNotFound",
+                suggested_fix="List auth configs with GET /api/v3/auth_configs.",
+            )
         found += [rows[c] for c in configs]
     if not found:
-        raise BadRequest("An MCP server needs at least one toolkit, tool or auth config", slug="ValidationError",
-                         suggested_fix="Pass toolkits (e.g. ['github']) or auth_config_ids.")
+        raise BadRequest(
+            "An MCP server needs at least one toolkit, tool or auth config",
+            slug="ValidationError",
+            suggested_fix="Pass toolkits (e.g. ['github']) or auth_config_ids.",
+        )
     return list(dict.fromkeys(found)), list(dict.fromkeys(canonical_tools)), configs

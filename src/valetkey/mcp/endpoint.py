@@ -65,7 +65,7 @@ def mcp_server() -> Server:
         version=valetkey.__version__,
         title="Valetkey",
         instructions="Tools that act in the user's connected apps. A tool that needs a connection the user has "
-                     "not made answers with an error naming a link to connect.",
+        "not made answers with an error naming a link to connect.",
         on_list_tools=_list_tools,
         on_call_tool=_call_tool,
     )
@@ -86,8 +86,10 @@ class McpEndpoint:
 
 
 def endpoint_routes(resolvers: dict[str, Resolver]) -> list[Route]:
-    return [Route(path, McpEndpoint(resolve), methods=METHODS, include_in_schema=False)
-            for path, resolve in resolvers.items()]
+    return [
+        Route(path, McpEndpoint(resolve), methods=METHODS, include_in_schema=False)
+        for path, resolve in resolvers.items()
+    ]
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
@@ -114,8 +116,9 @@ def rebinding_protection(public_url: str) -> TransportSecuritySettings | None:
 @asynccontextmanager
 async def _lifespan(app: Any):
     security = rebinding_protection(app.state.valetkey.settings.public_url)
-    manager = StreamableHTTPSessionManager(mcp_server(), stateless=True, json_response=True,
-                                           security_settings=security)
+    manager = StreamableHTTPSessionManager(
+        mcp_server(), stateless=True, json_response=True, security_settings=security
+    )
     async with manager.run():
         app.state.valetkey.extras[MANAGER] = manager
         try:
@@ -125,9 +128,13 @@ async def _lifespan(app: Any):
 
 
 router = APIRouter(lifespan=_lifespan)
-router.routes.extend(endpoint_routes({
-    "/mcp/servers/{server_id}": access.server_with_key,
-    "/v3/mcp/{server_id}": access.server_with_key,
-    "/mcp/u/{token}": access.user_token,
-    "/mcp/sessions/{session_id}": access.session_with_key,
-}))
+router.routes.extend(
+    endpoint_routes(
+        {
+            "/mcp/servers/{server_id}": access.server_with_key,
+            "/v3/mcp/{server_id}": access.server_with_key,
+            "/mcp/u/{token}": access.user_token,
+            "/mcp/sessions/{session_id}": access.session_with_key,
+        }
+    )
+)

@@ -18,7 +18,9 @@ from valetkey.api.errors import ApiError
 
 
 def _text(value: Any) -> types.TextContent:
-    return types.TextContent(text=value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False))
+    return types.TextContent(
+        text=value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    )
 
 
 def success(data: Any, *, structured: bool) -> types.CallToolResult:

@@ -85,7 +85,7 @@ def _page(items: list[Any], page_no: float | None, limit: float | None) -> tuple
     if size < 1 or size > MAX_LIMIT or number < 1:
         raise BadRequest(f"page_no must be >= 1 and limit between 1 and {MAX_LIMIT}", slug="ValidationError")
     start = (number - 1) * size
-    return items[start:start + size], number, max(1, math.ceil(len(items) / size))
+    return items[start : start + size], number, max(1, math.ceil(len(items) / size))
 
 
 def _split(value: str | None) -> list[str]:
@@ -93,29 +93,63 @@ def _split(value: str | None) -> list[str]:
 
 
 @router.post("/mcp/servers", summary="Create a new MCP server", status_code=201)
-def create_server(body: CreateServer, project: ProjectContext = Depends(require_project),
-                  state: AppState = Depends(app_state)):
-    data = ServerInput(name=body.name, toolkits=body.no_auth_apps, allowed_tools=body.allowed_tools,
-                       auth_config_ids=body.auth_config_ids, managed_auth=body.managed_auth_via_composio)
+def create_server(
+    body: CreateServer,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
+    data = ServerInput(
+        name=body.name,
+        toolkits=body.no_auth_apps,
+        allowed_tools=body.allowed_tools,
+        auth_config_ids=body.auth_config_ids,
+        managed_auth=body.managed_auth_via_composio,
+    )
     with state.db.session() as db:
         return _one(db, state, configs.create_server(db, state.catalog, project.project_id, data))
 
 
-@router.post("/mcp/servers/custom", summary="Create a new custom MCP server with multiple apps", status_code=201)
-def create_custom_server(body: CreateCustomServer, project: ProjectContext = Depends(require_project),
-                         state: AppState = Depends(app_state)):
-    data = ServerInput(name=body.name, toolkits=body.toolkits, allowed_tools=body.allowed_tools or body.custom_tools,
-                       auth_config_ids=body.auth_config_ids, managed_auth=body.managed_auth_via_composio)
+@router.post(
+    "/mcp/servers/custom", summary="Create a new custom MCP server with multiple apps", status_code=201
+)
+def create_custom_server(
+    body: CreateCustomServer,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
+    data = ServerInput(
+        name=body.name,
+        toolkits=body.toolkits,
+        allowed_tools=body.allowed_tools or body.custom_tools,
+        auth_config_ids=body.auth_config_ids,
+        managed_auth=body.managed_auth_via_composio,
+    )
     with state.db.session() as db:
         return _one(db, state, configs.create_server(db, state.catalog, project.project_id, data))
 
 
-def _list(state: AppState, project: ProjectContext, *, name, toolkits, auth_config_ids, order_by, order_direction,
-          page_no, limit) -> dict[str, Any]:
+def _list(
+    state: AppState,
+    project: ProjectContext,
+    *,
+    name,
+    toolkits,
+    auth_config_ids,
+    order_by,
+    order_direction,
+    page_no,
+    limit,
+) -> dict[str, Any]:
     with state.db.session() as db:
-        rows = configs.list_servers(db, project.project_id, name=name, toolkits=toolkits,
-                                    auth_config_ids=_split(auth_config_ids), order_by=order_by or "created_at",
-                                    descending=order_direction != "asc")
+        rows = configs.list_servers(
+            db,
+            project.project_id,
+            name=name,
+            toolkits=toolkits,
+            auth_config_ids=_split(auth_config_ids),
+            order_by=order_by or "created_at",
+            descending=order_direction != "asc",
+        )
         chunk, number, pages = _page(rows, page_no, limit)
         items = _items(db, state, chunk)
     return {"items": items, "current_page": number, "total_pages": pages, "total_items": len(rows)}
@@ -133,8 +167,17 @@ def list_servers(
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):
-    return _list(state, project, name=name, toolkits=_split(toolkits), auth_config_ids=auth_config_ids,
-                 order_by=order_by, order_direction=order_direction, page_no=page_no, limit=limit)
+    return _list(
+        state,
+        project,
+        name=name,
+        toolkits=_split(toolkits),
+        auth_config_ids=auth_config_ids,
+        order_by=order_by,
+        order_direction=order_direction,
+        page_no=page_no,
+        limit=limit,
+    )
 
 
 @router.get("/mcp/app/{app_key}", summary="List MCP servers for a specific app")
@@ -149,32 +192,61 @@ def list_servers_of_app(
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):
-    return _list(state, project, name=name, toolkits=[app_key], auth_config_ids=auth_config_ids,
-                 order_by=order_by, order_direction=order_direction, page_no=page_no, limit=limit)
+    return _list(
+        state,
+        project,
+        name=name,
+        toolkits=[app_key],
+        auth_config_ids=auth_config_ids,
+        order_by=order_by,
+        order_direction=order_direction,
+        page_no=page_no,
+        limit=limit,
+    )
 
 
 @router.post("/mcp/servers/generate", summary="Generate MCP URL with custom parameters")
-def generate_urls(body: GenerateUrls, project: ProjectContext = Depends(require_project),
-                  state: AppState = Depends(app_state)):
+def generate_urls(
+    body: GenerateUrls,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
     public = state.settings.public_url
     with state.db.session() as db:
         server = ServerConfig.of(configs.get_server(db, project.project_id, body.mcp_server_id))
         accounts = _accounts(db, project.project_id, body.connected_account_ids)
         user_links = [user_urls.user_url(public, user_urls.mint(db, server, user)) for user in body.user_ids]
-        account_links = [user_urls.user_url(public, user_urls.mint(db, server, owner, account_id))
-                         for account_id, owner in accounts]
-    return {"mcp_url": wire.server_url(public, server.id), "user_ids_url": user_links,
-            "connected_account_urls": account_links}
+        account_links = [
+            user_urls.user_url(public, user_urls.mint(db, server, owner, account_id))
+            for account_id, owner in accounts
+        ]
+    return {
+        "mcp_url": wire.server_url(public, server.id),
+        "user_ids_url": user_links,
+        "connected_account_urls": account_links,
+    }
 
 
 def _accounts(db: Session, project_id: str, account_ids: list[str]) -> list[tuple[str, str]]:
     """(account id, its user id) for each id, in order; NotFound for ids outside the project."""
-    owners = dict(db.execute(select(ConnectedAccount.id, ConnectedAccount.user_id).where(
-        ConnectedAccount.project_id == project_id, ConnectedAccount.id.in_(account_ids))).all()) if account_ids else {}
+    owners = (
+        dict(
+            db.execute(
+                select(ConnectedAccount.id, ConnectedAccount.user_id).where(
+                    ConnectedAccount.project_id == project_id, ConnectedAccount.id.in_(account_ids)
+                )
+            ).all()
+        )
+        if account_ids
+        else {}
+    )
     for account_id in account_ids:
         if account_id not in owners:
-            raise NotFound(f"Connected account {account_id} not found", slug="ConnectedAccountNotFound",
-                           suggested_fix="Check the id with GET /api/v3/connected_accounts.")
+            raise NotFound(
+                f"Connected account {account_id} not found",
+                slug="ConnectedAccountNotFound",
+                suggested_fix="Check the id with GET /api/v3/connected_accounts.",
+            )
     return [(account_id, owners[account_id]) for account_id in account_ids]
 
 
@@ -193,13 +265,24 @@ def list_instances(
         server = configs.get_server(db, project.project_id, server_id)
         found = user_urls.instances(db, server.id, search=search, newest_first=order_direction != "asc")
         chunk, number, pages = _page(found, page_no, limit)
-        return {"instances": [wire.instance_item(i) for i in chunk], "server_id": server.id,
-                "server_name": server.name, "current_page": number, "total_pages": pages}
+        return {
+            "instances": [wire.instance_item(i) for i in chunk],
+            "server_id": server.id,
+            "server_name": server.name,
+            "current_page": number,
+            "total_pages": pages,
+        }
 
 
-@router.post("/mcp/servers/{server_id}/instances", summary="Create a new MCP server instance", status_code=201)
-def create_instance(server_id: str, body: CreateInstance, project: ProjectContext = Depends(require_project),
-                    state: AppState = Depends(app_state)):
+@router.post(
+    "/mcp/servers/{server_id}/instances", summary="Create a new MCP server instance", status_code=201
+)
+def create_instance(
+    server_id: str,
+    body: CreateInstance,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
     with state.db.session() as db:
         server = ServerConfig.of(configs.get_server(db, project.project_id, server_id))
         token = user_urls.mint(db, server, body.user_id)
@@ -208,37 +291,57 @@ def create_instance(server_id: str, body: CreateInstance, project: ProjectContex
 
 
 @router.delete("/mcp/servers/{server_id}/instances/{instance_id}", summary="Delete an MCP server instance")
-def delete_instance(server_id: str, instance_id: str, project: ProjectContext = Depends(require_project),
-                    state: AppState = Depends(app_state)):
+def delete_instance(
+    server_id: str,
+    instance_id: str,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
     with state.db.session() as db:
         server = configs.get_server(db, project.project_id, server_id)
         revoked = user_urls.revoke_user(db, server.id, instance_id)
     if not revoked:
-        raise NotFound(f"No instance {instance_id!r} on MCP server {server_id}", slug="McpInstanceNotFound",
-                       suggested_fix="List instances with GET /api/v3/mcp/servers/{serverId}/instances.")
-    return {"message": f"Revoked {revoked} MCP URL(s) of user {instance_id!r}; connected accounts are kept",
-            "deleted_connected_accounts": 0}
+        raise NotFound(
+            f"No instance {instance_id!r} on MCP server {server_id}",
+            slug="McpInstanceNotFound",
+            suggested_fix="List instances with GET /api/v3/mcp/servers/{serverId}/instances.",
+        )
+    return {
+        "message": f"Revoked {revoked} MCP URL(s) of user {instance_id!r}; connected accounts are kept",
+        "deleted_connected_accounts": 0,
+    }
 
 
 @router.get("/mcp/{server_id}", summary="Get MCP server details by ID")
-def get_server(server_id: str, project: ProjectContext = Depends(require_project),
-               state: AppState = Depends(app_state)):
+def get_server(
+    server_id: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
+):
     with state.db.session() as db:
         return _one(db, state, configs.get_server(db, project.project_id, server_id))
 
 
 @router.patch("/mcp/{server_id}", summary="Update MCP server configuration")
-def update_server(server_id: str, body: UpdateServer, project: ProjectContext = Depends(require_project),
-                  state: AppState = Depends(app_state)):
-    data = ServerInput(name=body.name, toolkits=body.toolkits, allowed_tools=body.allowed_tools,
-                       auth_config_ids=body.auth_config_ids, managed_auth=body.managed_auth_via_composio)
+def update_server(
+    server_id: str,
+    body: UpdateServer,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
+    data = ServerInput(
+        name=body.name,
+        toolkits=body.toolkits,
+        allowed_tools=body.allowed_tools,
+        auth_config_ids=body.auth_config_ids,
+        managed_auth=body.managed_auth_via_composio,
+    )
     with state.db.session() as db:
         return _one(db, state, configs.update_server(db, state.catalog, project.project_id, server_id, data))
 
 
 @router.delete("/mcp/{server_id}", summary="Delete an MCP server")
-def delete_server(server_id: str, project: ProjectContext = Depends(require_project),
-                  state: AppState = Depends(app_state)):
+def delete_server(
+    server_id: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
+):
     with state.db.session() as db:
         configs.delete_server(db, project.project_id, server_id)
     return {"id": server_id, "deleted": True}

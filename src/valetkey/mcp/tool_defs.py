@@ -57,6 +57,14 @@ def from_wire_item(item: dict[str, Any]) -> types.Tool:
     data_schema = dict((envelope.get("properties") or {}).get("data") or {})
     for decoration in ("title", "description"):  # added by the envelope, not part of the data's own schema
         data_schema.pop(decoration, None)
-    return mcp_tool(Tool(slug=item["slug"], toolkit=(item.get("toolkit") or {}).get("slug", ""), name=item["name"],
-                         description=item.get("description") or "", input_schema=item.get("input_parameters") or {},
-                         output_schema=data_schema, tags=tuple(item.get("tags") or ())))
+    return mcp_tool(
+        Tool(
+            slug=item["slug"],
+            toolkit=(item.get("toolkit") or {}).get("slug", ""),
+            name=item["name"],
+            description=item.get("description") or "",
+            input_schema=item.get("input_parameters") or {},
+            output_schema=data_schema,
+            tags=tuple(item.get("tags") or ()),
+        )
+    )

@@ -51,8 +51,17 @@ def user_url(public_url: str, token: str) -> str:
 def mint(db: Session, server: ServerConfig, user_id: str, connected_account_id: str | None = None) -> str:
     """A new token for `user_id` on `server`; returns the token (never stored in clear)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.add(McpUserUrl(id=new_id("mcpu"), server_id=server.id, project_id=server.project_id, user_id=user_id,
-                      connected_account_id=connected_account_id, token_hash=hash_secret(token), created_at=utcnow()))
+    db.add(
+        McpUserUrl(
+            id=new_id("mcpu"),
+            server_id=server.id,
+            project_id=server.project_id,
+            user_id=user_id,
+            connected_account_id=connected_account_id,
+            token_hash=hash_secret(token),
+            created_at=utcnow(),
+        )
+    )
     db.flush()
     return token
 
@@ -76,23 +85,33 @@ def revoke_user(db: Session, server_id: str, user_id: str) -> int:
     """Revoke every live URL of `user_id` on the server; the number revoked."""
     result = db.execute(
         update(McpUserUrl)
-        .where(McpUserUrl.server_id == server_id, McpUserUrl.user_id == user_id, McpUserUrl.revoked_at.is_(None))
+        .where(
+            McpUserUrl.server_id == server_id, McpUserUrl.user_id == user_id, McpUserUrl.revoked_at.is_(None)
+        )
         .values(revoked_at=utcnow())
     )
     return result.rowcount or 0
 
 
-def instances(db: Session, server_id: str, *, search: str | None = None, newest_first: bool = True) -> list[Instance]:
+def instances(
+    db: Session, server_id: str, *, search: str | None = None, newest_first: bool = True
+) -> list[Instance]:
     """One entry per user with a live URL: first and latest URL times."""
     query = (
-        select(McpUserUrl.user_id, func.min(McpUserUrl.id), func.min(McpUserUrl.created_at),
-               func.max(McpUserUrl.created_at))
+        select(
+            McpUserUrl.user_id,
+            func.min(McpUserUrl.id),
+            func.min(McpUserUrl.created_at),
+            func.max(McpUserUrl.created_at),
+        )
         .where(McpUserUrl.server_id == server_id, McpUserUrl.revoked_at.is_(None))
         .group_by(McpUserUrl.user_id)
     )
     if search:
         query = query.where(func.lower(McpUserUrl.user_id).contains(search.lower(), autoescape=True))
-    found = [Instance(row_id, user, server_id, first, last) for user, row_id, first, last in db.execute(query)]
+    found = [
+        Instance(row_id, user, server_id, first, last) for user, row_id, first, last in db.execute(query)
+    ]
     found.sort(key=lambda i: (i.created_at, i.user_id), reverse=newest_first)
     return found
 

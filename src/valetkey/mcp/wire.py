@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from valetkey.mcp.models import McpServer
 from valetkey.auth.serializers import iso
+from valetkey.mcp.models import McpServer
 
 SERVERS_PATH = "/mcp/servers/"
 

@@ -138,7 +138,9 @@ def oauth2_admin_routes(provider: OAuth2Provider) -> list[Route]:
         if provider.get_client(client_id) is None:
             raise BadRequest("unknown client_id")
         subject = _get(body, "subject", (str,), provider.config.default_subject)
-        return JSONResponse(provider.issue_tokens(client_id, subject, _strings(body, "scopes") or ()), status_code=201)
+        return JSONResponse(
+            provider.issue_tokens(client_id, subject, _strings(body, "scopes") or ()), status_code=201
+        )
 
     @_handles_bad_input
     async def config(request: Request) -> Response:
@@ -156,7 +158,9 @@ def oauth2_admin_routes(provider: OAuth2Provider) -> list[Route]:
         Route("/clients/{client_id}", get_client, methods=["GET"]),
         Route("/tokens", mint_tokens, methods=["POST"]),
         Route("/config", config, methods=["GET", "PATCH"]),
-        *fault_routes(provider.faults, ("authorize", "token"), lambda kind: "authorize" if kind == "deny" else "token"),
+        *fault_routes(
+            provider.faults, ("authorize", "token"), lambda kind: "authorize" if kind == "deny" else "token"
+        ),
         *stats_routes(provider),
     ]
 
@@ -178,8 +182,13 @@ def oauth1_admin_routes(provider: OAuth1Provider) -> list[Route]:
             raise BadRequest("key and secret must not be empty")
         provider.register_consumer(consumer)
         return JSONResponse(
-            {"key": consumer.key, "secret": consumer.secret, "callback_uris": list(consumer.callback_uris),
-             "allow_loopback_callbacks": consumer.allow_loopback_callbacks, "allow_oob": consumer.allow_oob},
+            {
+                "key": consumer.key,
+                "secret": consumer.secret,
+                "callback_uris": list(consumer.callback_uris),
+                "allow_loopback_callbacks": consumer.allow_loopback_callbacks,
+                "allow_oob": consumer.allow_oob,
+            },
             status_code=201,
         )
 

@@ -55,8 +55,9 @@ class Sandbox:
     apps: dict[str, SandboxApp] = field(default_factory=dict)
 
 
-def create_sandbox_app(sandbox: Sandbox | None = None, *, register_defaults: bool = True,
-                       with_apps: bool = True) -> Starlette:
+def create_sandbox_app(
+    sandbox: Sandbox | None = None, *, register_defaults: bool = True, with_apps: bool = True
+) -> Starlette:
     """The sandbox: ``/oauth2/*``, ``/oauth1/*``, each app at ``/<slug>/*``, ``/_sandbox/*``, ``/health``.
 
     `with_apps` mounts every emulator in `valetkey.sandbox.apps` (discovered,

@@ -128,7 +128,9 @@ class SandboxApp:
         with self.store.transaction() as state:
             return self.seed(state, payload)
 
-    def issue_token(self, subject: str, scopes: tuple[str, ...] = (), client_id: str = SANDBOX_CLIENT_ID) -> str:
+    def issue_token(
+        self, subject: str, scopes: tuple[str, ...] = (), client_id: str = SANDBOX_CLIENT_ID
+    ) -> str:
         """An access token for `subject`, as if they had approved the sandbox client (or made a PAT)."""
         if self.oauth2 is None:
             raise ValueError(f"the {self.slug} emulator has no OAuth provider")
@@ -167,11 +169,13 @@ def recording(app: Any, log: RequestLog, prefix: str) -> Any:
 
 def _recorded(scope: dict, raw: bytes, prefix: str) -> RecordedRequest:
     raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1").split("?")[0]
-    path = raw_path[len(prefix):] if raw_path.startswith(prefix) else raw_path
+    path = raw_path[len(prefix) :] if raw_path.startswith(prefix) else raw_path
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
     query = tuple(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-    return RecordedRequest(scope["method"], path or "/", query, headers, _decode_body(raw, content_type), content_type)
+    return RecordedRequest(
+        scope["method"], path or "/", query, headers, _decode_body(raw, content_type), content_type
+    )
 
 
 def _decode_body(raw: bytes, content_type: str) -> Any:

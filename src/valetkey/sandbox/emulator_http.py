@@ -21,11 +21,17 @@ from starlette.responses import Response
 T = TypeVar("T")
 
 
-def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None,
-                  media_type: str = "application/json; charset=utf-8") -> Response:
+def json_response(
+    body: Any,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+    media_type: str = "application/json; charset=utf-8",
+) -> Response:
     """A JSON answer; `None` with 204 gives an empty body, as APIs answer a PUT/DELETE."""
     content = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
-    return Response(content, status, headers=dict(headers or {}), media_type=None if body is None else media_type)
+    return Response(
+        content, status, headers=dict(headers or {}), media_type=None if body is None else media_type
+    )
 
 
 async def read_json_body(request: Request) -> tuple[Any, bool]:
@@ -44,7 +50,9 @@ def mount_root(request: Request) -> str:
 
     `request.base_url` leaves out the mount prefix, which lives in ``root_path``.
     """
-    return str(request.url.replace(path=request.scope.get("root_path", ""), query="", fragment="")).rstrip("/")
+    return str(request.url.replace(path=request.scope.get("root_path", ""), query="", fragment="")).rstrip(
+        "/"
+    )
 
 
 def request_token(request: Request, schemes: Sequence[str] = ("bearer",)) -> str | None:
@@ -69,7 +77,9 @@ class Page:
         return {"Link": self.link} if self.link else {}
 
 
-def int_param(request: Request, name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
+def int_param(
+    request: Request, name: str, default: int, *, minimum: int = 1, maximum: int | None = None
+) -> int:
     """A positive integer query parameter; junk falls back to `default`, big values are capped."""
     try:
         value = int(request.query_params.get(name, default))
@@ -79,8 +89,15 @@ def int_param(request: Request, name: str, default: int, *, minimum: int = 1, ma
     return min(value, maximum) if maximum is not None else value
 
 
-def paginate(request: Request, items: Sequence[T], *, default_per_page: int = 30, max_per_page: int = 100,
-             page_param: str = "page", per_page_param: str = "per_page") -> Page:
+def paginate(
+    request: Request,
+    items: Sequence[T],
+    *,
+    default_per_page: int = 30,
+    max_per_page: int = 100,
+    page_param: str = "page",
+    per_page_param: str = "per_page",
+) -> Page:
     """Slice `items` by page-number pagination and build RFC 8288 ``Link`` relations.
 
     Pages are 1-based. Relations follow GitHub's order (prev, next, last,
@@ -91,7 +108,7 @@ def paginate(request: Request, items: Sequence[T], *, default_per_page: int = 30
     page = int_param(request, page_param, 1)
     last = max(1, math.ceil(len(items) / per_page))
     start = (page - 1) * per_page
-    chunk = list(items[start:start + per_page])
+    chunk = list(items[start : start + per_page])
 
     def url(number: int) -> str:
         return str(request.url.include_query_params(**{page_param: number, per_page_param: per_page}))

@@ -48,5 +48,9 @@ async def read_json(request: Request) -> dict:
     return body
 
 
-def error_response(error: str, description: str, status: int = 400, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": error, "error_description": description}, status, headers={**NO_STORE, **(headers or {})})
+def error_response(
+    error: str, description: str, status: int = 400, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": error, "error_description": description}, status, headers={**NO_STORE, **(headers or {})}
+    )

@@ -28,7 +28,13 @@ from valetkey.sandbox.oauth2_checks import add_query, constant_time_equal
 from valetkey.sandbox.oauth2_types import is_loopback_uri
 from valetkey.sandbox.stats import Counters
 
-REQUIRED = ("oauth_consumer_key", "oauth_signature_method", "oauth_signature", "oauth_timestamp", "oauth_nonce")
+REQUIRED = (
+    "oauth_consumer_key",
+    "oauth_signature_method",
+    "oauth_signature",
+    "oauth_timestamp",
+    "oauth_nonce",
+)
 TRUTHY = frozenset({"1", "true", "yes", "on"})
 
 
@@ -61,7 +67,9 @@ class OAuth1Config:
     timestamp_window: float = 300.0
     request_token_lifetime: float = 600.0
     default_subject: str = "sandbox-user"
-    extra_access_token_fields: Mapping[str, Any | Callable[["OAuth1Grant"], Any]] = field(default_factory=dict)
+    extra_access_token_fields: Mapping[str, Any | Callable[[OAuth1Grant], Any]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,9 @@ class OAuth1Provider:
         with self._lock:
             return self._consumers.get(key)
 
-    def fail_next(self, kind: str, count: int = 1, *, endpoint: str | None = None, status: int = 503, delay_ms: int = 0) -> Fault:
+    def fail_next(
+        self, kind: str, count: int = 1, *, endpoint: str | None = None, status: int = 503, delay_ms: int = 0
+    ) -> Fault:
         """Arm a fault; ``deny`` applies to authorizations, the rest to ``endpoint`` (default access_token)."""
         endpoint = endpoint or ("authorize" if kind == "deny" else "access_token")
         return self.faults.arm(Fault(kind, endpoint, count, None, status, delay_ms))
@@ -151,7 +161,9 @@ class OAuth1Provider:
 
     # -- the three legs ---------------------------------------------------------
 
-    def request_token(self, method: str, url: str, authorization: str | None, body: Iterable[tuple[str, str]] = ()) -> dict:
+    def request_token(
+        self, method: str, url: str, authorization: str | None, body: Iterable[tuple[str, str]] = ()
+    ) -> dict:
         """Temporary credentials for a signed request carrying ``oauth_callback`` (RFC 5849 §2.1)."""
         with self._rejections():
             self._apply_faults("request_token")
@@ -160,11 +172,17 @@ class OAuth1Provider:
             if not callback:
                 raise OAuth1Error("parameter_absent", "oauth_callback is required", 400)
             if not consumer.accepts_callback(callback):
-                raise OAuth1Error("parameter_rejected", "oauth_callback is not registered for this consumer", 400)
+                raise OAuth1Error(
+                    "parameter_rejected", "oauth_callback is not registered for this consumer", 400
+                )
             token, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(32)
             with self._lock:
                 self._tokens[token] = _Credentials(
-                    consumer.key, secret, "request", callback, self.clock() + self.config.request_token_lifetime
+                    consumer.key,
+                    secret,
+                    "request",
+                    callback,
+                    self.clock() + self.config.request_token_lifetime,
                 )
         self.stats.add("request_tokens")
         return {"oauth_token": token, "oauth_token_secret": secret, "oauth_callback_confirmed": "true"}
@@ -181,7 +199,11 @@ class OAuth1Provider:
             if triggered.failure is not None or params.get("sandbox_deny", "").lower() in TRUTHY:
                 record.used = True
                 self.stats.add("denials")
-                return {"denied": token} if record.callback == "oob" else add_query(record.callback, {"denied": token})
+                return (
+                    {"denied": token}
+                    if record.callback == "oob"
+                    else add_query(record.callback, {"denied": token})
+                )
             record.verifier = secrets.token_urlsafe(16)
             record.subject = params.get("sandbox_user") or self.config.default_subject
         self.stats.add("authorizations")
@@ -189,7 +211,9 @@ class OAuth1Provider:
             return {"oauth_token": token, "oauth_verifier": record.verifier}
         return add_query(record.callback, {"oauth_token": token, "oauth_verifier": record.verifier})
 
-    def access_token(self, method: str, url: str, authorization: str | None, body: Iterable[tuple[str, str]] = ()) -> dict:
+    def access_token(
+        self, method: str, url: str, authorization: str | None, body: Iterable[tuple[str, str]] = ()
+    ) -> dict:
         """Exchange an authorized request token and its verifier for token credentials (RFC 5849 §2.3)."""
         with self._rejections():
             self._apply_faults("access_token")
@@ -211,7 +235,9 @@ class OAuth1Provider:
             response[name] = str(value(grant) if callable(value) else value)
         return response
 
-    def validate_request(self, method: str, url: str, authorization: str | None, body: Iterable[tuple[str, str]] = ()) -> OAuth1Grant:
+    def validate_request(
+        self, method: str, url: str, authorization: str | None, body: Iterable[tuple[str, str]] = ()
+    ) -> OAuth1Grant:
         """Check a signed API request made with token credentials; raise `OAuth1Error` if refused."""
         with self._rejections():
             consumer, oauth, record = self._verify(method, url, authorization, body, token_kind="access")

@@ -29,7 +29,9 @@ class OAuth1Paths:
     userinfo: str | None = "/userinfo"
 
 
-def oauth1_routes(provider: OAuth1Provider, *, prefix: str = "", paths: OAuth1Paths = OAuth1Paths()) -> list[Route]:
+def oauth1_routes(
+    provider: OAuth1Provider, *, prefix: str = "", paths: OAuth1Paths = OAuth1Paths()
+) -> list[Route]:
     """Routes for ``provider`` at ``prefix + path`` for every path in ``paths``."""
 
     async def request_token(request: Request) -> Response:
@@ -73,7 +75,9 @@ def oauth1_routes(provider: OAuth1Provider, *, prefix: str = "", paths: OAuth1Pa
 async def _signed(request: Request, handler) -> Response:
     try:
         body = await _form_parameters(request)
-        result = await run_in_threadpool(handler, request.method, signed_url(request), request.headers.get("authorization"), body)
+        result = await run_in_threadpool(
+            handler, request.method, signed_url(request), request.headers.get("authorization"), body
+        )
     except OAuth1Error as exc:
         return problem_response(exc)
     return Response(urlencode(result), 200, headers=NO_STORE, media_type="application/x-www-form-urlencoded")
@@ -84,7 +88,11 @@ async def grant_for_signed_request(provider: OAuth1Provider, request: Request) -
     try:
         body = await _form_parameters(request)
         return await run_in_threadpool(
-            provider.validate_request, request.method, signed_url(request), request.headers.get("authorization"), body
+            provider.validate_request,
+            request.method,
+            signed_url(request),
+            request.headers.get("authorization"),
+            body,
         )
     except OAuth1Error as exc:
         return problem_response(exc)

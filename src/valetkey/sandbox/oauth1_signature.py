@@ -133,5 +133,7 @@ def sign_request(
         oauth["oauth_token"] = token
     oauth.update(extra or {})
     params = query_parameters(url) + list(body) + list(oauth.items())
-    oauth["oauth_signature"] = hmac_sha1(signature_base_string(method, url, params), consumer_secret, token_secret)
+    oauth["oauth_signature"] = hmac_sha1(
+        signature_base_string(method, url, params), consumer_secret, token_secret
+    )
     return authorization_header(oauth, realm)

@@ -94,7 +94,15 @@ class OAuth2Provider:
         with self._lock:
             return self._clients.get(client_id)
 
-    def fail_next(self, kind: str, count: int = 1, *, grant_type: str | None = None, status: int = 503, delay_ms: int = 0) -> Fault:
+    def fail_next(
+        self,
+        kind: str,
+        count: int = 1,
+        *,
+        grant_type: str | None = None,
+        status: int = 503,
+        delay_ms: int = 0,
+    ) -> Fault:
         """Arm a fault: ``deny`` applies to authorizations, the other kinds to token requests."""
         endpoint = "authorize" if kind == "deny" else "token"
         return self.faults.arm(Fault(kind, endpoint, count, grant_type, status, delay_ms))
@@ -126,12 +134,16 @@ class OAuth2Provider:
         redirect_uri = params.get("redirect_uri")
         if redirect_uri is None:
             if len(client.redirect_uris) != 1:
-                raise InvalidAuthorizationRequest("invalid_request", "redirect_uri is required for this client")
+                raise InvalidAuthorizationRequest(
+                    "invalid_request", "redirect_uri is required for this client"
+                )
             target = client.redirect_uris[0]
         elif client.accepts_redirect_uri(redirect_uri):
             target = redirect_uri
         else:
-            raise InvalidAuthorizationRequest("invalid_request", "redirect_uri is not registered for this client")
+            raise InvalidAuthorizationRequest(
+                "invalid_request", "redirect_uri is not registered for this client"
+            )
 
         def reply(**fields: str) -> str:
             if "state" in params:
@@ -144,16 +156,22 @@ class OAuth2Provider:
             self.stats.add("denials")
             return reply(error="access_denied", error_description="the user denied the request")
         if params.get("response_type") != "code":
-            return reply(error="unsupported_response_type", error_description="only response_type=code is supported")
+            return reply(
+                error="unsupported_response_type", error_description="only response_type=code is supported"
+            )
         config = self.config
         scopes = config.split_scopes(params.get("scope")) or client.default_scopes
         if client.allowed_scopes is not None and not set(scopes) <= set(client.allowed_scopes):
-            return reply(error="invalid_scope", error_description="a requested scope is not allowed for this client")
+            return reply(
+                error="invalid_scope", error_description="a requested scope is not allowed for this client"
+            )
         challenge = params.get("code_challenge")
         method = params.get("code_challenge_method") or ("plain" if challenge else None)
         if challenge is None:
             if method is not None:
-                return reply(error="invalid_request", error_description="code_challenge_method without code_challenge")
+                return reply(
+                    error="invalid_request", error_description="code_challenge_method without code_challenge"
+                )
             if client.is_public or config.require_pkce:
                 return reply(error="invalid_request", error_description="PKCE code_challenge is required")
         elif method not in config.pkce_methods:
@@ -258,8 +276,12 @@ class OAuth2Provider:
             if config.rotate_refresh_tokens:
                 record.rotated = True
             response = self._issue(
-                client.client_id, record.subject, scopes, record.authorization_id,
-                with_refresh=config.rotate_refresh_tokens, refresh_scopes=record.scopes,
+                client.client_id,
+                record.subject,
+                scopes,
+                record.authorization_id,
+                with_refresh=config.rotate_refresh_tokens,
+                refresh_scopes=record.scopes,
             )
         self.stats.add("refreshes")
         return response
@@ -269,12 +291,16 @@ class OAuth2Provider:
         with self._lock:
             return self._issue(client_id, subject, tuple(scopes), secrets.token_hex(8))
 
-    def _issue(self, client_id, subject, scopes, authorization_id, *, with_refresh=True, refresh_scopes=None) -> dict:
+    def _issue(
+        self, client_id, subject, scopes, authorization_id, *, with_refresh=True, refresh_scopes=None
+    ) -> dict:
         config = self.config
         now = self.clock()
         access = config.access_token_prefix + secrets.token_urlsafe(32)
         lifetime = config.access_token_lifetime
-        grant = Grant(client_id, subject, scopes, None if lifetime is None else now + lifetime, authorization_id)
+        grant = Grant(
+            client_id, subject, scopes, None if lifetime is None else now + lifetime, authorization_id
+        )
         if len(self._access) % 512 == 511:
             self._prune_tokens(now)
         self._access[_digest(access)] = grant
@@ -352,7 +378,9 @@ class OAuth2Provider:
         return triggered
 
     def _authenticate_client(self, form: Mapping[str, str], authorization: str | None) -> OAuth2Client:
-        return authenticate_client(form, authorization, methods=self.config.client_auth_methods, get_client=self.get_client)
+        return authenticate_client(
+            form, authorization, methods=self.config.client_auth_methods, get_client=self.get_client
+        )
 
     def _revoke_authorization(self, authorization_id: str) -> None:
         for key in [k for k, g in self._access.items() if g.authorization_id == authorization_id]:

@@ -36,7 +36,9 @@ class OAuth2Paths:
     userinfo: str | None = "/userinfo"
 
 
-def oauth2_routes(provider: OAuth2Provider, *, prefix: str = "", paths: OAuth2Paths = OAuth2Paths()) -> list[Route]:
+def oauth2_routes(
+    provider: OAuth2Provider, *, prefix: str = "", paths: OAuth2Paths = OAuth2Paths()
+) -> list[Route]:
     """Routes for ``provider`` at ``prefix + path`` for every path in ``paths``."""
 
     async def authorize(request: Request) -> Response:
@@ -58,7 +60,9 @@ def oauth2_routes(provider: OAuth2Provider, *, prefix: str = "", paths: OAuth2Pa
         except BadRequest as exc:
             provider.stats.add("token_requests")
             provider.stats.add("token_errors")
-            return token_body_response(provider, request, {"error": "invalid_request", "error_description": str(exc)}, 400)
+            return token_body_response(
+                provider, request, {"error": "invalid_request", "error_description": str(exc)}, 400
+            )
         except OAuth2Error as exc:
             return token_body_response(provider, request, exc.body(), exc.status, exc.headers)
         return token_body_response(provider, request, body, 200)
@@ -78,7 +82,11 @@ def oauth2_routes(provider: OAuth2Provider, *, prefix: str = "", paths: OAuth2Pa
         if grant is None:
             return bearer_challenge("invalid_token", "the access token is missing, expired or revoked")
         return JSONResponse(
-            {"sub": grant.subject, "client_id": grant.client_id, "scope": provider.config.join_scopes(grant.scopes)},
+            {
+                "sub": grant.subject,
+                "client_id": grant.client_id,
+                "scope": provider.config.join_scopes(grant.scopes),
+            },
             headers=NO_STORE,
         )
 
@@ -96,7 +104,9 @@ def oauth2_routes(provider: OAuth2Provider, *, prefix: str = "", paths: OAuth2Pa
     return routes
 
 
-def token_body_response(provider: OAuth2Provider, request: Request, body: dict, status: int, headers=None) -> Response:
+def token_body_response(
+    provider: OAuth2Provider, request: Request, body: dict, status: int, headers=None
+) -> Response:
     """A token-endpoint body encoded the way the emulated provider does (JSON or urlencoded)."""
     headers = {**NO_STORE, **(headers or {})}
     style = provider.config.token_response_format
@@ -121,7 +131,9 @@ def grant_for_request(provider: OAuth2Provider, request: Request) -> Grant | Non
     return provider.validate_access_token(bearer_token(request))
 
 
-def bearer_challenge(error: str, description: str, *, status: int | None = None, scope: str | None = None) -> Response:
+def bearer_challenge(
+    error: str, description: str, *, status: int | None = None, scope: str | None = None
+) -> Response:
     """An RFC 6750 §3 error: 401 ``invalid_token`` or 403 ``insufficient_scope``."""
     status = status or (403 if error == "insufficient_scope" else 401)
     challenge = f'Bearer realm="sandbox", error="{error}", error_description="{description}"'

@@ -161,7 +161,9 @@ class Grant:
 class OAuth2Error(Exception):
     """An error the token or revocation endpoint answers (RFC 6749 §5.2)."""
 
-    def __init__(self, error: str, description: str, status: int = 400, headers: Mapping[str, str] | None = None):
+    def __init__(
+        self, error: str, description: str, status: int = 400, headers: Mapping[str, str] | None = None
+    ):
         super().__init__(f"{error}: {description}")
         self.error = error
         self.description = description

@@ -85,8 +85,10 @@ def build_bm25(
             idf = math.log(1.0 + (size - df + 0.5) / (df + 0.5))
             docs_of.setdefault(term, []).append(number)
             impacts_of.setdefault(term, []).append(idf * tf * (k1 + 1.0) / (tf + k1))
-    postings = {term: Postings(_frozen(docs_of[term], np.int32), _frozen(impacts_of[term], np.float64))
-                for term in docs_of}
+    postings = {
+        term: Postings(_frozen(docs_of[term], np.int32), _frozen(impacts_of[term], np.float64))
+        for term in docs_of
+    }
     return Bm25Index(size, postings, k1)
 
 

@@ -78,7 +78,9 @@ def _best_first(scores: np.ndarray, docs: np.ndarray) -> np.ndarray:
     return docs[np.lexsort((docs, -scores[docs]))]
 
 
-def top(scores: np.ndarray, limit: int, mask: np.ndarray | None = None, admits: Admits | None = None) -> list[int]:
+def top(
+    scores: np.ndarray, limit: int, mask: np.ndarray | None = None, admits: Admits | None = None
+) -> list[int]:
     """The best `limit` matching documents inside `mask` that `admits` lets through.
 
     Selection is linear (argpartition); `admits` is asked about the best
@@ -127,7 +129,10 @@ def search(
         ranked = [(doc, float(scores[doc])) for doc in top(scores, limit, mask, admits)]
     else:
         lexical = top(scores, FUSION_DEPTH, mask, admits)
-        meaning = [doc for doc in semantic(query, FUSION_DEPTH)
-                   if (mask is None or mask[doc]) and (admits is None or admits(doc))]
+        meaning = [
+            doc
+            for doc in semantic(query, FUSION_DEPTH)
+            if (mask is None or mask[doc]) and (admits is None or admits(doc))
+        ]
         ranked = reciprocal_rank_fusion([lexical, meaning])[:limit]
     return [Hit(index.tools[doc], index.toolkits[doc], value, doc) for doc, value in ranked]

@@ -31,7 +31,7 @@ WRITE_CUES = frozenset(
 
 
 def query_intent(query: str) -> Intent | None:
-    """"read" or "write" by the first cue word of the query; None when there is none."""
+    """ "read" or "write" by the first cue word of the query; None when there is none."""
     for word in words(query):
         if word in READ_CUES:
             return "read"

@@ -42,14 +42,23 @@ class UserAccount:
         return self.facts.id
 
 
-def load_user_accounts(db: Session, project_id: str, user_id: str, toolkits: Sequence[str] | None = None
-                       ) -> dict[str, list[UserAccount]]:
+def load_user_accounts(
+    db: Session, project_id: str, user_id: str, toolkits: Sequence[str] | None = None
+) -> dict[str, list[UserAccount]]:
     """The user's accounts by toolkit slug (every toolkit when `toolkits` is None)."""
     expire_stale_initiations(db, project_id=project_id)
     query = (
-        select(ConnectedAccount.id, ConnectedAccount.auth_config_id, ConnectedAccount.status,
-               ConnectedAccount.is_disabled, ConnectedAccount.created_at, ConnectedAccount.toolkit_slug,
-               ConnectedAccount.user_id, AuthConfig.auth_scheme, AuthConfig.type)
+        select(
+            ConnectedAccount.id,
+            ConnectedAccount.auth_config_id,
+            ConnectedAccount.status,
+            ConnectedAccount.is_disabled,
+            ConnectedAccount.created_at,
+            ConnectedAccount.toolkit_slug,
+            ConnectedAccount.user_id,
+            AuthConfig.auth_scheme,
+            AuthConfig.type,
+        )
         .join(AuthConfig, AuthConfig.id == ConnectedAccount.auth_config_id)
         .where(ConnectedAccount.project_id == project_id, ConnectedAccount.user_id == user_id)
     )
@@ -59,7 +68,8 @@ def load_user_accounts(db: Session, project_id: str, user_id: str, toolkits: Seq
     for row in db.execute(query):
         facts = policy.AccountFacts(row.id, row.auth_config_id, row.status, row.is_disabled, row.created_at)
         out.setdefault(row.toolkit_slug, []).append(
-            UserAccount(facts, row.toolkit_slug, row.user_id, row.auth_scheme, row.type == MANAGED))
+            UserAccount(facts, row.toolkit_slug, row.user_id, row.auth_scheme, row.type == MANAGED)
+        )
     return out
 
 
@@ -73,8 +83,9 @@ def shown_account(config: SessionConfig, toolkit: str, accounts: Sequence[UserAc
     return next(a for a in accounts if a.id == chosen.id)
 
 
-async def choose_account(state: Any, project_id: str, config: SessionConfig, toolkit: str,
-                         explicit: str | None = None) -> policy.AccountFacts | None:
+async def choose_account(
+    state: Any, project_id: str, config: SessionConfig, toolkit: str, explicit: str | None = None
+) -> policy.AccountFacts | None:
     """The account a call of `toolkit` runs as in this session, or None when there is no usable one."""
 
     def _load() -> list[UserAccount]:
@@ -82,7 +93,9 @@ async def choose_account(state: Any, project_id: str, config: SessionConfig, too
             return load_user_accounts(db, project_id, config.user_id, [toolkit]).get(toolkit, [])
 
     accounts = await run_in_threadpool(_load)
-    return policy.pick_account(policy.account_rule(config, toolkit), [a.facts for a in accounts], explicit=explicit)
+    return policy.pick_account(
+        policy.account_rule(config, toolkit), [a.facts for a in accounts], explicit=explicit
+    )
 
 
 # -- new connections ----------------------------------------------------------------------------
@@ -95,23 +108,38 @@ def _managed_available(state: Any, toolkit: Toolkit) -> bool:
         return False
 
 
-def link_auth_config(state: Any, db: Session, project_id: str, config: SessionConfig, toolkit: Toolkit) -> str:
+def link_auth_config(
+    state: Any, db: Session, project_id: str, config: SessionConfig, toolkit: Toolkit
+) -> str:
     """The auth config a new connection of `toolkit` uses in this session, creating the managed one if needed."""
     rule = policy.account_rule(config, toolkit.slug)
     pinned_config = None
     if rule.source == "connected_accounts":
-        pinned_config = db.scalar(select(ConnectedAccount.auth_config_id).where(
-            ConnectedAccount.project_id == project_id, ConnectedAccount.id == rule.account_ids[0]))
-    existing = [policy.AuthConfigFacts(row.id, row.status == "ENABLED", row.created_at) for row in db.execute(
-        select(AuthConfig.id, AuthConfig.status, AuthConfig.created_at)
-        .where(AuthConfig.project_id == project_id, AuthConfig.toolkit_slug == toolkit.slug))]
-    plan = policy.plan_link_auth_config(rule, pinned_config_id=pinned_config, existing=existing,
-                                        managed_available=_managed_available(state, toolkit))
+        pinned_config = db.scalar(
+            select(ConnectedAccount.auth_config_id).where(
+                ConnectedAccount.project_id == project_id, ConnectedAccount.id == rule.account_ids[0]
+            )
+        )
+    existing = [
+        policy.AuthConfigFacts(row.id, row.status == "ENABLED", row.created_at)
+        for row in db.execute(
+            select(AuthConfig.id, AuthConfig.status, AuthConfig.created_at).where(
+                AuthConfig.project_id == project_id, AuthConfig.toolkit_slug == toolkit.slug
+            )
+        )
+    ]
+    plan = policy.plan_link_auth_config(
+        rule,
+        pinned_config_id=pinned_config,
+        existing=existing,
+        managed_available=_managed_available(state, toolkit),
+    )
     if plan.action == "use":
         return plan.auth_config_id
     if plan.action == "create_managed":
-        created = create_auth_config(db, state.vault, managed_apps(state), project_id, toolkit,
-                                     AuthConfigInput(type=MANAGED))
+        created = create_auth_config(
+            db, state.vault, managed_apps(state), project_id, toolkit, AuthConfigInput(type=MANAGED)
+        )
         return created.id
     raise no_managed_auth(toolkit)
 
@@ -124,15 +152,31 @@ class StartedLink:
     expires_at: dt.datetime
 
 
-def start_link(state: Any, project_id: str, config: SessionConfig, toolkit: Toolkit, *,
-               callback_url: str | None = None, alias: str | None = None) -> StartedLink:
+def start_link(
+    state: Any,
+    project_id: str,
+    config: SessionConfig,
+    toolkit: Toolkit,
+    *,
+    callback_url: str | None = None,
+    alias: str | None = None,
+) -> StartedLink:
     """A hosted Connect Link for the session's user and `toolkit` (runs in a worker thread)."""
     if toolkit.no_auth:
-        raise BadRequest(f"Toolkit {toolkit.slug} needs no connection", slug="NoAuthToolkit",
-                         suggested_fix="Execute its tools directly.")
+        raise BadRequest(
+            f"Toolkit {toolkit.slug} needs no connection",
+            slug="NoAuthToolkit",
+            suggested_fix="Execute its tools directly.",
+        )
     with state.db.session() as db:
         auth_config_id = link_auth_config(state, db, project_id, config, toolkit)
-    created = links.create_link(state, project_id, auth_config_id=auth_config_id, user_id=config.user_id,
-                                callback_url=callback_url or config.manage_connections.callback_url,
-                                alias=alias, prefill=None)
+    created = links.create_link(
+        state,
+        project_id,
+        auth_config_id=auth_config_id,
+        user_id=config.user_id,
+        callback_url=callback_url or config.manage_connections.callback_url,
+        alias=alias,
+        prefill=None,
+    )
     return StartedLink(created.account_id, created.token, created.url, created.expires_at)

@@ -109,8 +109,11 @@ def _upper(values: tuple[str, ...]) -> tuple[str, ...]:
 
 def _one_of_enable_disable(value: Mapping[str, Any], field_name: str) -> None:
     if "enable" in value and "disable" in value:
-        raise _invalid(field_name, "give either 'enable' or 'disable', not both",
-                       "Use {'enable': [...]} for an allowlist or {'disable': [...]} for a denylist.")
+        raise _invalid(
+            field_name,
+            "give either 'enable' or 'disable', not both",
+            "Use {'enable': [...]} for an allowlist or {'disable': [...]} for a denylist.",
+        )
 
 
 def parse_tags(value: Any, field_name: str = "tags") -> TagFilter | None:
@@ -183,8 +186,11 @@ def parse_connected_accounts(value: Any, *, multi_account: bool) -> dict[str, tu
         if not ids:
             continue
         if len(ids) > 1 and not multi_account:
-            raise _invalid(f"connected_accounts.{toolkit}", "only one account per toolkit without multi_account",
-                           "Pin one account, or create the session with multi_account={'enable': True}.")
+            raise _invalid(
+                f"connected_accounts.{toolkit}",
+                "only one account per toolkit without multi_account",
+                "Pin one account, or create the session with multi_account={'enable': True}.",
+            )
         out[toolkit] = tuple(ids)
     return out
 
@@ -195,12 +201,16 @@ def parse_manage_connections(value: Any) -> ManageConnections:
     if not isinstance(value, Mapping):
         raise _invalid("manage_connections", "must be a boolean or {'enable', 'callback_url'}")
     callback = value.get("callback_url")
-    if callback is not None and (not isinstance(callback, str) or not callback.startswith(("http://", "https://"))):
+    if callback is not None and (
+        not isinstance(callback, str) or not callback.startswith(("http://", "https://"))
+    ):
         raise _invalid("manage_connections.callback_url", "must be an absolute http(s) URL")
     return ManageConnections(
         enabled=value.get("enable") is not False,
         callback_url=callback or None,
-        wait_for_connections=bool(value.get("enable_wait_for_connections") or value.get("wait_for_connections")),
+        wait_for_connections=bool(
+            value.get("enable_wait_for_connections") or value.get("wait_for_connections")
+        ),
     )
 
 
@@ -225,8 +235,9 @@ def parse_create_body(body: Mapping[str, Any]) -> SessionConfig:
         tools=parse_tools(body.get("tools")),
         tags=parse_tags(body.get("tags")),
         auth_configs=parse_auth_configs(body.get("auth_configs")),
-        connected_accounts=parse_connected_accounts(body.get("connected_accounts"),
-                                                    multi_account=bool(multi_account and multi_account.get("enable"))),
+        connected_accounts=parse_connected_accounts(
+            body.get("connected_accounts"), multi_account=bool(multi_account and multi_account.get("enable"))
+        ),
         manage_connections=parse_manage_connections(body.get("manage_connections")),
         workbench=dict(body.get("workbench") or {}),
         multi_account=dict(multi_account) if multi_account else None,
@@ -234,10 +245,16 @@ def parse_create_body(body: Mapping[str, Any]) -> SessionConfig:
         search_enabled=(body.get("search") or {}).get("enable") is not False,
         multi_execute_enabled=(body.get("execute") or {}).get("enable_multi_execute") is not False,
     )
-    if config.preload == PRELOAD_ALL and config.toolkits.enabled is None and not any(
-            f.enabled for f in config.tools.values()):
-        raise _invalid("preload.tools", "'all' needs a toolkit or tool allowlist",
-                       "Pass toolkits=[...] or tools={toolkit: [...]} with preload={'tools': 'all'}.")
+    if (
+        config.preload == PRELOAD_ALL
+        and config.toolkits.enabled is None
+        and not any(f.enabled for f in config.tools.values())
+    ):
+        raise _invalid(
+            "preload.tools",
+            "'all' needs a toolkit or tool allowlist",
+            "Pass toolkits=[...] or tools={toolkit: [...]} with preload={'tools': 'all'}.",
+        )
     return config
 
 
@@ -263,8 +280,10 @@ def from_json(data: Mapping[str, Any]) -> SessionConfig:
     return SessionConfig(
         user_id=data["user_id"],
         toolkits=ToolkitFilter(_tuple(data["toolkits"]["enabled"]), tuple(data["toolkits"]["disabled"])),
-        tools={k: ToolFilter(_tuple(v["enabled"]), tuple(v["disabled"]), _tags_from(v.get("tags")))
-               for k, v in (data.get("tools") or {}).items()},
+        tools={
+            k: ToolFilter(_tuple(v["enabled"]), tuple(v["disabled"]), _tags_from(v.get("tags")))
+            for k, v in (data.get("tools") or {}).items()
+        },
         tags=_tags_from(data.get("tags")),
         auth_configs=dict(data.get("auth_configs") or {}),
         connected_accounts={k: tuple(v) for k, v in (data.get("connected_accounts") or {}).items()},

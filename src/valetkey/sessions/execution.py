@@ -25,14 +25,19 @@ def failed(message: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
 
 def not_connected(toolkit: str, explicit: str | None = None) -> str:
     if explicit:
-        return (f"Account {explicit} cannot be used for {toolkit} in this session (not the user's, not allowed by "
-                f"the session, or not ACTIVE).")
-    return (f"No active {toolkit} connection for this user in this session. Call COMPOSIO_MANAGE_CONNECTIONS with "
-            f"toolkits=['{toolkit}'], share the link with the user, and retry once they have connected.")
+        return (
+            f"Account {explicit} cannot be used for {toolkit} in this session (not the user's, not allowed by "
+            f"the session, or not ACTIVE)."
+        )
+    return (
+        f"No active {toolkit} connection for this user in this session. Call COMPOSIO_MANAGE_CONNECTIONS with "
+        f"toolkits=['{toolkit}'], share the link with the user, and retry once they have connected."
+    )
 
 
-async def run_tool(ctx: SessionContext, slug: str, arguments: dict[str, Any] | None, *,
-                   account: str | None = None) -> dict[str, Any]:
+async def run_tool(
+    ctx: SessionContext, slug: str, arguments: dict[str, Any] | None, *, account: str | None = None
+) -> dict[str, Any]:
     """`{data, error, successful, log_id}` of one app tool call in the session."""
     try:
         resolved = ctx.catalog.resolve_tool(slug)
@@ -40,8 +45,10 @@ async def run_tool(ctx: SessionContext, slug: str, arguments: dict[str, Any] | N
         return failed(exc.message)
     tool, toolkit = resolved.tool, resolved.toolkit
     if not policy.tool_allowed(ctx.config, tool):
-        return failed(f"{tool.slug} is not enabled in this session. Search with COMPOSIO_SEARCH_TOOLS for tools "
-                      f"this session offers.")
+        return failed(
+            f"{tool.slug} is not enabled in this session. Search with COMPOSIO_SEARCH_TOOLS for tools "
+            f"this session offers."
+        )
     account_id = None
     if needs_connection(tool, toolkit) or account:
         chosen = await choose_account(ctx.state, ctx.project_id, ctx.config, toolkit.slug, explicit=account)

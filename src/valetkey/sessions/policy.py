@@ -109,8 +109,9 @@ def accounts_in_scope(rule: AccountRule, accounts: Sequence[AccountFacts]) -> li
     return _newest_first(accounts)
 
 
-def pick_account(rule: AccountRule, accounts: Sequence[AccountFacts], *, explicit: str | None = None
-                 ) -> AccountFacts | None:
+def pick_account(
+    rule: AccountRule, accounts: Sequence[AccountFacts], *, explicit: str | None = None
+) -> AccountFacts | None:
     """The account a call runs as: the first usable one in scope (optionally only `explicit`), or None."""
     for account in accounts_in_scope(rule, accounts):
         if account.usable and (explicit is None or account.id == explicit):
@@ -136,8 +137,13 @@ class LinkPlan:
     auth_config_id: str | None = None
 
 
-def plan_link_auth_config(rule: AccountRule, *, pinned_config_id: str | None,
-                          existing: Sequence[AuthConfigFacts], managed_available: bool) -> LinkPlan:
+def plan_link_auth_config(
+    rule: AccountRule,
+    *,
+    pinned_config_id: str | None,
+    existing: Sequence[AuthConfigFacts],
+    managed_available: bool,
+) -> LinkPlan:
     """The auth config a Connect Link for this toolkit uses (precedence steps 1 to 5).
 
     `pinned_config_id` is the auth config of the session's pinned account,

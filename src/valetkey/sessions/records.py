@@ -55,16 +55,26 @@ class SessionContext:
 
 
 def session_not_found(session_id: str) -> NotFound:
-    return NotFound(f"Session {session_id} not found", slug="SessionNotFound",
-                    suggested_fix="Create one with composio.create(user_id=...) (POST /api/v3/tool_router/session).")
+    return NotFound(
+        f"Session {session_id} not found",
+        slug="SessionNotFound",
+        suggested_fix="Create one with composio.create(user_id=...) (POST /api/v3/tool_router/session).",
+    )
 
 
 def insert_session(state: Any, project_id: str, config: SessionConfig) -> SessionRecord:
     """Store a new session (runs in a worker thread)."""
     record = SessionRecord(new_id(ID_PREFIX, 16), project_id, config, utcnow())
     with state.db.session() as db:
-        db.add(ToolRouterSession(id=record.id, project_id=project_id, user_id=config.user_id,
-                                 config=session_config.to_json(config), created_at=record.created_at))
+        db.add(
+            ToolRouterSession(
+                id=record.id,
+                project_id=project_id,
+                user_id=config.user_id,
+                config=session_config.to_json(config),
+                created_at=record.created_at,
+            )
+        )
     return record
 
 

@@ -39,8 +39,12 @@ def _request_id(request: Request) -> str | None:
     return request.scope.get("state", {}).get("request_id")
 
 
-async def _session(session_id: str, request: Request, project: ProjectContext = Depends(require_project),
-                   state: AppState = Depends(app_state)) -> SessionContext:
+async def _session(
+    session_id: str,
+    request: Request,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+) -> SessionContext:
     return await service.open_session(state, project, session_id, _request_id(request))
 
 
@@ -49,8 +53,9 @@ class _Body(BaseModel):
 
 
 @router.post(PREFIX, status_code=201, summary="Create a session")
-async def create(request: Request, project: ProjectContext = Depends(require_project),
-                 state: AppState = Depends(app_state)) -> dict[str, Any]:
+async def create(
+    request: Request, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
+) -> dict[str, Any]:
     try:
         body = await request.json()
     except ValueError:
@@ -68,23 +73,37 @@ async def retrieve(ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
 
 @router.patch(PREFIX + "/{session_id}", summary="Sessions are immutable")
 async def patch(ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
-    raise BadRequest("Sessions are immutable: their configuration is fixed when they are created",
-                     slug="SessionImmutable",
-                     suggested_fix="Create a new session (composio.create(...)) with the configuration you need.")
+    raise BadRequest(
+        "Sessions are immutable: their configuration is fixed when they are created",
+        slug="SessionImmutable",
+        suggested_fix="Create a new session (composio.create(...)) with the configuration you need.",
+    )
 
 
 @router.get(PREFIX + "/{session_id}/tools", summary="The session's meta tools, with schemas")
-async def tools(ctx: SessionContext = Depends(_session), limit: int = Query(500, ge=1, le=1000),
-                cursor: str | None = None) -> dict[str, Any]:
+async def tools(
+    ctx: SessionContext = Depends(_session), limit: int = Query(500, ge=1, le=1000), cursor: str | None = None
+) -> dict[str, Any]:
     return service.page(service.session_tools(ctx), limit, cursor)
 
 
 @router.get(PREFIX + "/{session_id}/toolkits", summary="The session's toolkits and their connections")
-async def toolkits(ctx: SessionContext = Depends(_session), limit: float | None = Query(None, ge=1, le=1000),
-                   cursor: str | None = None, toolkits: list[str] | None = Query(None),
-                   is_connected: bool | None = None, search: str | None = None) -> dict[str, Any]:
-    return await service.toolkits_page(ctx, toolkits=params.split_list(toolkits), is_connected=is_connected,
-                                       search=search, limit=int(limit or 20), cursor=cursor)
+async def toolkits(
+    ctx: SessionContext = Depends(_session),
+    limit: float | None = Query(None, ge=1, le=1000),
+    cursor: str | None = None,
+    toolkits: list[str] | None = Query(None),
+    is_connected: bool | None = None,
+    search: str | None = None,
+) -> dict[str, Any]:
+    return await service.toolkits_page(
+        ctx,
+        toolkits=params.split_list(toolkits),
+        is_connected=is_connected,
+        search=search,
+        limit=int(limit or 20),
+        cursor=cursor,
+    )
 
 
 class LinkBody(_Body):
@@ -95,10 +114,14 @@ class LinkBody(_Body):
 
 @router.post(PREFIX + "/{session_id}/link", status_code=201, summary="Connect Link for a toolkit")
 async def link(body: LinkBody, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
-    started = await service.link(ctx, body.toolkit, callback_url=body.callback_url,
-                                 alias=(body.alias or "").strip() or None)
-    return {"connected_account_id": started.account_id, "link_token": started.token,
-            "redirect_url": started.redirect_url}
+    started = await service.link(
+        ctx, body.toolkit, callback_url=body.callback_url, alias=(body.alias or "").strip() or None
+    )
+    return {
+        "connected_account_id": started.account_id,
+        "link_token": started.token,
+        "redirect_url": started.redirect_url,
+    }
 
 
 class ExecuteInSession(_Body):
@@ -151,9 +174,15 @@ async def get_meta_tool(name: str, _: ProjectContext = Depends(require_project))
     return meta_tool_item(_meta_or_404(name))
 
 
-@router.post("/tools/execute/COMPOSIO_{name}", summary="Execute a meta tool for a user", include_in_schema=False)
-async def execute_meta_tool(name: str, request: Request, project: ProjectContext = Depends(require_project),
-                            state: AppState = Depends(app_state)) -> dict[str, Any]:
+@router.post(
+    "/tools/execute/COMPOSIO_{name}", summary="Execute a meta tool for a user", include_in_schema=False
+)
+async def execute_meta_tool(
+    name: str,
+    request: Request,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+) -> dict[str, Any]:
     meta = _meta_or_404(name)
     body = await parse_body(request, ExecuteBody)
     arguments = dict(body.arguments or {})
@@ -162,8 +191,11 @@ async def execute_meta_tool(name: str, request: Request, project: ProjectContext
     if session_id:
         ctx = await service.open_session(state, project, str(session_id), _request_id(request))
         if user_id and user_id != ctx.config.user_id:
-            raise BadRequest(f"Session {ctx.session.id} belongs to another user_id", slug="SessionUserMismatch",
-                             suggested_fix="Pass the user_id the session was created for, or no session_id.")
+            raise BadRequest(
+                f"Session {ctx.session.id} belongs to another user_id",
+                slug="SessionUserMismatch",
+                suggested_fix="Pass the user_id the session was created for, or no session_id.",
+            )
     elif user_id:
         record = await service.create_session(state, project.project_id, {"user_id": user_id})
         ctx = SessionContext(state, project, record, _request_id(request))

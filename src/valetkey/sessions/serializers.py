@@ -20,8 +20,16 @@ from valetkey.sessions.status import ToolkitStatus
 
 MCP_PATH = "/mcp/sessions/"
 META_VERSION = "20250901_00"
-META_TOOLKIT = Toolkit(slug="composio", name="Composio", description="Meta tools of a session.", logo="",
-                       categories=(), base_url="", auth_schemes=(), versions=(META_VERSION,))
+META_TOOLKIT = Toolkit(
+    slug="composio",
+    name="Composio",
+    description="Meta tools of a session.",
+    logo="",
+    categories=(),
+    base_url="",
+    auth_schemes=(),
+    versions=(META_VERSION,),
+)
 
 
 def mcp_url(public_url: str, session_id: str) -> str:
@@ -46,15 +54,23 @@ def wire_config(config: SessionConfig) -> dict[str, Any]:
     manage = config.manage_connections
     return {
         "user_id": config.user_id,
-        "toolkits": ({"enabled": list(toolkits.enabled)} if toolkits.enabled is not None
-                     else {"disabled": list(toolkits.disabled)} if toolkits.disabled else None),
+        "toolkits": (
+            {"enabled": list(toolkits.enabled)}
+            if toolkits.enabled is not None
+            else {"disabled": list(toolkits.disabled)}
+            if toolkits.disabled
+            else None
+        ),
         "tools": tools or None,
         "tags": _tags(config.tags),
         "auth_configs": dict(config.auth_configs) or None,
         "connected_accounts": {k: list(v) for k, v in config.connected_accounts.items()} or None,
-        "manage_connections": {"enabled": manage.enabled, "callback_url": manage.callback_url,
-                               "enable_wait_for_connections": manage.wait_for_connections,
-                               "enable_connection_removal": False},
+        "manage_connections": {
+            "enabled": manage.enabled,
+            "callback_url": manage.callback_url,
+            "enable_wait_for_connections": manage.wait_for_connections,
+            "enable_connection_removal": False,
+        },
         "workbench": config.workbench or None,
         "multi_account": config.multi_account,
         "preload": {"tools": config.preload if config.preload == PRELOAD_ALL else list(config.preload)},
@@ -75,9 +91,16 @@ def session_view(record: SessionRecord, public_url: str) -> dict[str, Any]:
 
 
 def meta_tool_item(meta: MetaTool, session_id: str | None = None) -> dict[str, Any]:
-    tool = Tool(slug=meta.slug, toolkit=META_TOOLKIT.slug, name=meta.name, description=meta.description,
-                input_schema=meta.input_schema(session_id), output_schema=meta.output_schema, tags=meta.tags,
-                no_auth=True)
+    tool = Tool(
+        slug=meta.slug,
+        toolkit=META_TOOLKIT.slug,
+        name=meta.name,
+        description=meta.description,
+        input_schema=meta.input_schema(session_id),
+        output_schema=meta.output_schema,
+        tags=meta.tags,
+        no_auth=True,
+    )
     return tool_item(tool, META_TOOLKIT, META_VERSION, (META_VERSION,))
 
 
@@ -90,12 +113,17 @@ def toolkit_item(state: Any, status: ToolkitStatus, *, enabled: bool) -> dict[st
         "is_no_auth": toolkit.no_auth,
         "composio_managed_auth_schemes": managed_schemes(state, toolkit),
         "meta": {"description": toolkit.description, "logo": toolkit.logo, "isNoAuth": toolkit.no_auth},
-        "connected_account": None if account is None or toolkit.no_auth else {
+        "connected_account": None
+        if account is None or toolkit.no_auth
+        else {
             "id": account.id,
             "status": "INACTIVE" if account.facts.is_disabled else account.facts.status,
             "user_id": account.user_id,
             "created_at": account.facts.created_at.isoformat().replace("+00:00", "Z"),
-            "auth_config": {"id": account.facts.auth_config_id, "auth_scheme": account.auth_scheme,
-                            "is_composio_managed": account.is_managed},
+            "auth_config": {
+                "id": account.facts.auth_config_id,
+                "auth_scheme": account.auth_scheme,
+                "is_composio_managed": account.is_managed,
+            },
         },
     }

@@ -40,8 +40,9 @@ async def create_session(state: Any, project_id: str, body: dict[str, Any]) -> S
     return await run_in_threadpool(_store)
 
 
-async def open_session(state: Any, project: ProjectContext, session_id: str, request_id: str | None = None
-                       ) -> SessionContext:
+async def open_session(
+    state: Any, project: ProjectContext, session_id: str, request_id: str | None = None
+) -> SessionContext:
     record = await run_in_threadpool(load_session, state, project.project_id, session_id)
     return SessionContext(state, project, record, request_id)
 
@@ -58,16 +59,27 @@ def session_tools(ctx: SessionContext) -> list[dict[str, Any]]:
 def _preloaded(ctx: SessionContext) -> list[tuple[Any, str]]:
     preload, catalog = ctx.config.preload, ctx.catalog
     if preload == PRELOAD_ALL:
-        tools = [t for toolkit in catalog.toolkits.values() for t in catalog.tools_at(toolkit)
-                 if policy.tool_allowed(ctx.config, t)][:PRELOAD_ALL_CAP]
+        tools = [
+            t
+            for toolkit in catalog.toolkits.values()
+            for t in catalog.tools_at(toolkit)
+            if policy.tool_allowed(ctx.config, t)
+        ][:PRELOAD_ALL_CAP]
     else:
         tools = [catalog.resolve_tool(slug).tool for slug in preload]
         tools = [t for t in tools if policy.tool_allowed(ctx.config, t)]
     return [(t, catalog.toolkit(t.toolkit).latest_version) for t in tools]
 
 
-async def toolkits_page(ctx: SessionContext, *, toolkits: list[str], is_connected: bool | None, search: str | None,
-                        limit: int, cursor: str | None) -> dict[str, Any]:
+async def toolkits_page(
+    ctx: SessionContext,
+    *,
+    toolkits: list[str],
+    is_connected: bool | None,
+    search: str | None,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
     """The session's toolkits (or those asked for), most popular first, with their connection."""
     catalog = ctx.catalog
     if toolkits:
@@ -76,29 +88,40 @@ async def toolkits_page(ctx: SessionContext, *, toolkits: list[str], is_connecte
             raise BadRequest(f"toolkits: unknown toolkit(s) {', '.join(unknown)}", slug="ToolkitNotFound")
         chosen = list({catalog.toolkit(s).slug: catalog.toolkit(s) for s in toolkits}.values())
     else:
-        chosen = sorted((t for t in catalog.toolkits.values() if policy.toolkit_allowed(ctx.config, t.slug)),
-                        key=lambda t: (-t.popularity, t.name.lower()))
+        chosen = sorted(
+            (t for t in catalog.toolkits.values() if policy.toolkit_allowed(ctx.config, t.slug)),
+            key=lambda t: (-t.popularity, t.name.lower()),
+        )
     if search:
         chosen = search_toolkits(chosen, search)
     status_by = await statuses(ctx, chosen)
     if is_connected is not None:
         chosen = [t for t in chosen if status_by[t.slug].has_account == is_connected]
-    items = [serializers.toolkit_item(ctx.state, status_by[t.slug], enabled=policy.toolkit_allowed(ctx.config, t.slug))
-             for t in chosen]
+    items = [
+        serializers.toolkit_item(
+            ctx.state, status_by[t.slug], enabled=policy.toolkit_allowed(ctx.config, t.slug)
+        )
+        for t in chosen
+    ]
     return page(items, limit, cursor)
 
 
 # -- connections --------------------------------------------------------------------------------
 
 
-async def link(ctx: SessionContext, toolkit_slug: str, *, callback_url: str | None, alias: str | None
-               ) -> StartedLink:
+async def link(
+    ctx: SessionContext, toolkit_slug: str, *, callback_url: str | None, alias: str | None
+) -> StartedLink:
     toolkit = ctx.catalog.toolkit(toolkit_slug)
     if not policy.toolkit_allowed(ctx.config, toolkit.slug):
-        raise BadRequest(f"Toolkit {toolkit.slug} is not enabled in this session", slug="ToolkitNotInSession",
-                         suggested_fix="Create a session whose toolkits include it.")
-    return await run_in_threadpool(start_link, ctx.state, ctx.project_id, ctx.config, toolkit,
-                                   callback_url=callback_url, alias=alias)
+        raise BadRequest(
+            f"Toolkit {toolkit.slug} is not enabled in this session",
+            slug="ToolkitNotInSession",
+            suggested_fix="Create a session whose toolkits include it.",
+        )
+    return await run_in_threadpool(
+        start_link, ctx.state, ctx.project_id, ctx.config, toolkit, callback_url=callback_url, alias=alias
+    )
 
 
 # -- execution ----------------------------------------------------------------------------------
@@ -108,17 +131,29 @@ async def execute_meta(ctx: SessionContext, slug: str, arguments: dict[str, Any]
     """`{data, error, successful, log_id}` of a meta tool the session offers."""
     meta = find(slug)
     if meta is None:
-        raise BadRequest(f"{slug} is not a meta tool", slug="MetaToolNotFound",
-                         suggested_fix=f"Use one of {', '.join(m.slug for m in offered(ctx.config))}.")
+        raise BadRequest(
+            f"{slug} is not a meta tool",
+            slug="MetaToolNotFound",
+            suggested_fix=f"Use one of {', '.join(m.slug for m in offered(ctx.config))}.",
+        )
     if not meta.offered(ctx.config):
-        raise BadRequest(f"{meta.slug} is turned off in this session's configuration", slug="MetaToolDisabled",
-                         suggested_fix="Create a new session with it enabled; sessions are immutable.")
+        raise BadRequest(
+            f"{meta.slug} is turned off in this session's configuration",
+            slug="MetaToolDisabled",
+            suggested_fix="Create a new session with it enabled; sessions are immutable.",
+        )
     result = await meta.run(ctx, arguments)
-    return {"data": result.data, "error": result.error, "successful": result.successful, "log_id": new_id("log")}
+    return {
+        "data": result.data,
+        "error": result.error,
+        "successful": result.successful,
+        "log_id": new_id("log"),
+    }
 
 
-async def execute(ctx: SessionContext, slug: str, arguments: dict[str, Any], *, account: str | None = None
-                  ) -> dict[str, Any]:
+async def execute(
+    ctx: SessionContext, slug: str, arguments: dict[str, Any], *, account: str | None = None
+) -> dict[str, Any]:
     """A meta tool or an app tool, as `POST .../execute` runs it."""
     if find(slug) is not None:
         return await execute_meta(ctx, slug, arguments)
@@ -133,5 +168,9 @@ async def search(ctx: SessionContext, use_cases: list[str]) -> dict[str, Any]:
 
 def with_result_type(result: dict[str, Any]) -> dict[str, Any]:
     """The session execute answer: the result plus `result_type`, which the SDK reads for success."""
-    return {"data": result["data"], "error": result["error"], "log_id": result.get("log_id") or "",
-            "result_type": "completed" if result["successful"] else "failed"}
+    return {
+        "data": result["data"],
+        "error": result["error"],
+        "log_id": result.get("log_id") or "",
+        "result_type": "completed" if result["successful"] else "failed",
+    }

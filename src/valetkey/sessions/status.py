@@ -41,7 +41,10 @@ def statuses_now(ctx: SessionContext, toolkits: Sequence[Toolkit]) -> dict[str, 
     slugs = [t.slug for t in toolkits]
     with ctx.state.db.session() as db:
         accounts = load_user_accounts(db, ctx.project_id, ctx.config.user_id, slugs)
-    return {t.slug: ToolkitStatus(t, shown_account(ctx.config, t.slug, accounts.get(t.slug, []))) for t in toolkits}
+    return {
+        t.slug: ToolkitStatus(t, shown_account(ctx.config, t.slug, accounts.get(t.slug, [])))
+        for t in toolkits
+    }
 
 
 async def statuses(ctx: SessionContext, toolkits: Sequence[Toolkit]) -> dict[str, ToolkitStatus]:
@@ -54,5 +57,7 @@ def status_message(status: ToolkitStatus) -> str:
         return f"{slug} needs no connection; its tools can be executed directly."
     if status.connected:
         return f"{slug} is connected (account {status.account.id}); execute its tools with COMPOSIO_MULTI_EXECUTE_TOOL."
-    return (f"{slug} is not connected. Call COMPOSIO_MANAGE_CONNECTIONS with toolkits=['{slug}'], give the user "
-            f"the link, and continue once they confirm they connected.")
+    return (
+        f"{slug} is not connected. Call COMPOSIO_MANAGE_CONNECTIONS with toolkits=['{slug}'], give the user "
+        f"the link, and continue once they confirm they connected."
+    )

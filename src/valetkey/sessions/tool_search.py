@@ -32,12 +32,18 @@ class ScoredTool:
 Engine = Callable[[Catalog, str, Callable[[Tool], bool], int], list[ScoredTool]]
 
 
-def keyword_engine(catalog: Catalog, query: str, allowed: Callable[[Tool], bool], limit: int) -> list[ScoredTool]:
+def keyword_engine(
+    catalog: Catalog, query: str, allowed: Callable[[Tool], bool], limit: int
+) -> list[ScoredTool]:
     """The latest version of every allowed tool, ranked by the catalog's keyword search."""
-    candidates = [tool for toolkit in catalog.toolkits.values() for tool in catalog.tools_at(toolkit)
-                  if allowed(tool)]
+    candidates = [
+        tool for toolkit in catalog.toolkits.values() for tool in catalog.tools_at(toolkit) if allowed(tool)
+    ]
     ranked = keyword_rank(candidates, query)[:limit]
-    return [ScoredTool(tool, catalog.toolkit(tool.toolkit), float(len(ranked) - i)) for i, tool in enumerate(ranked)]
+    return [
+        ScoredTool(tool, catalog.toolkit(tool.toolkit), float(len(ranked) - i))
+        for i, tool in enumerate(ranked)
+    ]
 
 
 _engine: Engine = keyword_engine
@@ -49,6 +55,8 @@ def use_engine(engine: Engine | None) -> None:
     _engine = engine or keyword_engine
 
 
-def search_tools(catalog: Catalog, query: str, allowed: Callable[[Tool], bool], limit: int) -> list[ScoredTool]:
+def search_tools(
+    catalog: Catalog, query: str, allowed: Callable[[Tool], bool], limit: int
+) -> list[ScoredTool]:
     """At most `limit` allowed tools for a free-text use case, best first."""
     return [hit for hit in _engine(catalog, query, allowed, limit) if allowed(hit.tool)][:limit]

@@ -25,39 +25,70 @@ def _bad(field: str, message: str, fix: str, slug: str = "ValidationError") -> B
 
 def check_catalog(catalog: Catalog, config: SessionConfig) -> None:
     """Toolkit and tool slugs of the config exist (tools in their toolkit's latest version)."""
-    named = [*(config.toolkits.enabled or ()), *config.toolkits.disabled, *config.tools, *config.auth_configs,
-             *config.connected_accounts]
+    named = [
+        *(config.toolkits.enabled or ()),
+        *config.toolkits.disabled,
+        *config.tools,
+        *config.auth_configs,
+        *config.connected_accounts,
+    ]
     unknown = sorted({slug for slug in named if catalog.find_toolkit(slug) is None})
     if unknown:
-        raise _bad("toolkits", f"unknown toolkit(s) {', '.join(unknown)}",
-                   "List toolkits with GET /api/v3/toolkits and use their slugs.", "ToolkitNotFound")
+        raise _bad(
+            "toolkits",
+            f"unknown toolkit(s) {', '.join(unknown)}",
+            "List toolkits with GET /api/v3/toolkits and use their slugs.",
+            "ToolkitNotFound",
+        )
     for toolkit, rules in config.tools.items():
         known = {tool.slug for tool in catalog.tools_at(toolkit)}
         wrong = [s for s in (*(rules.enabled or ()), *rules.disabled) if s not in known]
         if wrong:
-            raise _bad(f"tools.{toolkit}", f"not tools of {toolkit}: {', '.join(wrong)}",
-                       f"List them with GET /api/v3/tools?toolkit_slug={toolkit}.", "ToolNotFound")
+            raise _bad(
+                f"tools.{toolkit}",
+                f"not tools of {toolkit}: {', '.join(wrong)}",
+                f"List them with GET /api/v3/tools?toolkit_slug={toolkit}.",
+                "ToolNotFound",
+            )
     if config.preload != PRELOAD_ALL:
         wrong = [s for s in config.preload if catalog.canonical_tool_slug(s) is None]
         if wrong:
-            raise _bad("preload.tools", f"unknown tool(s) {', '.join(wrong)}", "Use tool slugs from GET /api/v3/tools.",
-                       "ToolNotFound")
+            raise _bad(
+                "preload.tools",
+                f"unknown tool(s) {', '.join(wrong)}",
+                "Use tool slugs from GET /api/v3/tools.",
+                "ToolNotFound",
+            )
 
 
 def check_references(db: Session, project_id: str, config: SessionConfig) -> None:
     """Auth configs and pinned accounts exist in the project, match their toolkit and the session's user."""
     for toolkit, config_id in config.auth_configs.items():
-        row = db.execute(select(AuthConfig.toolkit_slug, AuthConfig.status).where(
-            AuthConfig.project_id == project_id, AuthConfig.id == config_id)).first()
+        row = db.execute(
+            select(AuthConfig.toolkit_slug, AuthConfig.status).where(
+                AuthConfig.project_id == project_id, AuthConfig.id == config_id
+            )
+        ).first()
         if row is None:
-            raise _bad(f"auth_configs.{toolkit}", f"auth config {config_id} not found",
-                       "List auth configs with GET /api/v3/auth_configs.", "AuthConfigNotFound")
+            raise _bad(
+                f"auth_configs.{toolkit}",
+                f"auth config {config_id} not found",
+                "List auth configs with GET /api/v3/auth_configs.",
+                "AuthConfigNotFound",
+            )
         if row.toolkit_slug != toolkit:
-            raise _bad(f"auth_configs.{toolkit}", f"auth config {config_id} is for {row.toolkit_slug}",
-                       f"Pass an auth config of {toolkit}.")
+            raise _bad(
+                f"auth_configs.{toolkit}",
+                f"auth config {config_id} is for {row.toolkit_slug}",
+                f"Pass an auth config of {toolkit}.",
+            )
         if row.status != "ENABLED":
-            raise _bad(f"auth_configs.{toolkit}", f"auth config {config_id} is disabled",
-                       "Enable it first, or pass another one.", "AuthConfigDisabled")
+            raise _bad(
+                f"auth_configs.{toolkit}",
+                f"auth config {config_id} is disabled",
+                "Enable it first, or pass another one.",
+                "AuthConfigDisabled",
+            )
     for toolkit, account_ids in config.connected_accounts.items():
         for account_id in account_ids:
             _check_account(db, project_id, config.user_id, toolkit, account_id)
@@ -65,17 +96,35 @@ def check_references(db: Session, project_id: str, config: SessionConfig) -> Non
 
 def _check_account(db: Session, project_id: str, user_id: str, toolkit: str, account_id: str) -> None:
     where = f"connected_accounts.{toolkit}"
-    row: Any = db.execute(select(ConnectedAccount.toolkit_slug, ConnectedAccount.user_id, ConnectedAccount.is_disabled)
-                          .where(ConnectedAccount.project_id == project_id, ConnectedAccount.id == account_id)).first()
+    row: Any = db.execute(
+        select(ConnectedAccount.toolkit_slug, ConnectedAccount.user_id, ConnectedAccount.is_disabled).where(
+            ConnectedAccount.project_id == project_id, ConnectedAccount.id == account_id
+        )
+    ).first()
     if row is None:
-        raise _bad(where, f"connected account {account_id} not found",
-                   "List accounts with GET /api/v3/connected_accounts.", "ConnectedAccountNotFound")
+        raise _bad(
+            where,
+            f"connected account {account_id} not found",
+            "List accounts with GET /api/v3/connected_accounts.",
+            "ConnectedAccountNotFound",
+        )
     if row.user_id != user_id:
-        raise _bad(where, f"connected account {account_id} belongs to another user",
-                   "Pin only accounts of the session's user_id.", "ConnectedAccountUserMismatch")
+        raise _bad(
+            where,
+            f"connected account {account_id} belongs to another user",
+            "Pin only accounts of the session's user_id.",
+            "ConnectedAccountUserMismatch",
+        )
     if row.toolkit_slug != toolkit:
-        raise _bad(where, f"connected account {account_id} is for {row.toolkit_slug}",
-                   f"Pin an account of {toolkit}.")
+        raise _bad(
+            where,
+            f"connected account {account_id} is for {row.toolkit_slug}",
+            f"Pin an account of {toolkit}.",
+        )
     if row.is_disabled:
-        raise _bad(where, f"connected account {account_id} is disabled", "Enable it, or pin another one.",
-                   "ConnectedAccountDisabled")
+        raise _bad(
+            where,
+            f"connected account {account_id} is disabled",
+            "Enable it, or pin another one.",
+            "ConnectedAccountDisabled",
+        )

@@ -2,9 +2,9 @@
 
 
 def import_all_models() -> None:
-    import valetkey.auth.flow_models  # noqa: F401
-    import valetkey.auth.models  # noqa: F401
-    import valetkey.execution.models  # noqa: F401
-    import valetkey.mcp.models  # noqa: F401
-    import valetkey.sessions.models  # noqa: F401
+    import valetkey.auth.flow_models
+    import valetkey.auth.models
+    import valetkey.execution.models
+    import valetkey.mcp.models
+    import valetkey.sessions.models
     import valetkey.tenancy.models  # noqa: F401

@@ -64,10 +64,14 @@ def _config_out(config: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/org/owner/project/new", status_code=201)
-def create_project(body: NewProject, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)):
+def create_project(
+    body: NewProject, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)
+):
     config = body.config.model_dump(exclude_none=True) if body.config else None
     with state.db.session() as db:
-        project, key = service.create_project(db, org.org_id, body.name, with_key=body.should_create_api_key, config=config)
+        project, key = service.create_project(
+            db, org.org_id, body.name, with_key=body.should_create_api_key, config=config
+        )
         return {"id": project.id, "name": project.name, "api_key": key.key if key else None}
 
 
@@ -106,7 +110,9 @@ def get_project(nano_id: str, org: OrgContext = Depends(require_org), state: App
 
 
 @router.delete("/org/owner/project/{nano_id}")
-def delete_project(nano_id: str, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)):
+def delete_project(
+    nano_id: str, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)
+):
     with state.db.session() as db:
         project = service.get_project(db, org.org_id, nano_id)
         service.delete_project(db, project)
@@ -115,7 +121,9 @@ def delete_project(nano_id: str, org: OrgContext = Depends(require_org), state: 
 
 
 @router.post("/org/owner/project/{nano_id}/regenerate_api_key")
-def regenerate_api_key(nano_id: str, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)):
+def regenerate_api_key(
+    nano_id: str, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)
+):
     with state.db.session() as db:
         project = service.get_project(db, org.org_id, nano_id)
         key = service.regenerate_key(db, project)
@@ -135,7 +143,9 @@ def get_config(project: ProjectContext = Depends(require_project), state: AppSta
 
 @router.patch("/org/project/config")
 def update_config(
-    body: ProjectConfig, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
+    body: ProjectConfig,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
 ):
     with state.db.session() as db:
         row = service.get_project(db, project.org_id, project.project_id)

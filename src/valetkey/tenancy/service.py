@@ -42,14 +42,18 @@ def create_org(db: Session, name: str) -> tuple[Organization, NewKey]:
 
 def create_org_key(db: Session, org_id: str, name: str = "default") -> NewKey:
     secret = new_secret("oak")
-    row = OrgApiKey(id=new_id("oak"), org_id=org_id, name=name, key_hash=hash_secret(secret), hint=_hint(secret))
+    row = OrgApiKey(
+        id=new_id("oak"), org_id=org_id, name=name, key_hash=hash_secret(secret), hint=_hint(secret)
+    )
     db.add(row)
     db.flush()
     return NewKey(row.id, row.name, secret, row.created_at)
 
 
 def default_org(db: Session) -> Organization:
-    org = db.scalars(select(Organization).where(Organization.name == DEFAULT_ORG_NAME).order_by(Organization.created_at)).first()
+    org = db.scalars(
+        select(Organization).where(Organization.name == DEFAULT_ORG_NAME).order_by(Organization.created_at)
+    ).first()
     if org is None:
         org = Organization(id=new_id("org"), name=DEFAULT_ORG_NAME)
         db.add(org)
@@ -69,10 +73,18 @@ def validate_project_name(name: str) -> None:
 def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     unknown = set(config) - CONFIG_KEYS
     if unknown:
-        raise BadRequest(f"Unknown project setting(s): {', '.join(sorted(unknown))}", slug="ValidationError",
-                         suggested_fix=f"Known settings: {', '.join(sorted(CONFIG_KEYS))}.")
-    if "log_visibility_setting" in config and config["log_visibility_setting"] not in ("show_all", "dont_store_data"):
-        raise BadRequest("log_visibility_setting must be 'show_all' or 'dont_store_data'", slug="ValidationError")
+        raise BadRequest(
+            f"Unknown project setting(s): {', '.join(sorted(unknown))}",
+            slug="ValidationError",
+            suggested_fix=f"Known settings: {', '.join(sorted(CONFIG_KEYS))}.",
+        )
+    if "log_visibility_setting" in config and config["log_visibility_setting"] not in (
+        "show_all",
+        "dont_store_data",
+    ):
+        raise BadRequest(
+            "log_visibility_setting must be 'show_all' or 'dont_store_data'", slug="ValidationError"
+        )
     return config
 
 
@@ -109,7 +121,9 @@ def create_project_key(db: Session, project_id: str, name: str = "default") -> N
 def list_projects(db: Session, org_id: str) -> list[Project]:
     return list(
         db.scalars(
-            select(Project).where(Project.org_id == org_id, Project.deleted.is_(False)).order_by(Project.created_at, Project.id)
+            select(Project)
+            .where(Project.org_id == org_id, Project.deleted.is_(False))
+            .order_by(Project.created_at, Project.id)
         )
     )
 
@@ -122,7 +136,13 @@ def get_project(db: Session, org_id: str, project_id: str) -> Project:
 
 
 def project_keys(db: Session, project_id: str) -> list[ProjectApiKey]:
-    return list(db.scalars(select(ProjectApiKey).where(ProjectApiKey.project_id == project_id).order_by(ProjectApiKey.created_at)))
+    return list(
+        db.scalars(
+            select(ProjectApiKey)
+            .where(ProjectApiKey.project_id == project_id)
+            .order_by(ProjectApiKey.created_at)
+        )
+    )
 
 
 def delete_project(db: Session, project: Project) -> None:

@@ -60,7 +60,7 @@ class FileStamp:
     mtime_ns: int
 
     @classmethod
-    def of(cls, path: Path) -> "FileStamp":
+    def of(cls, path: Path) -> FileStamp:
         st = path.stat()
         return cls(st.st_ino, st.st_size, st.st_mtime_ns)
 
@@ -71,7 +71,12 @@ def read_keyring_file(path: Path) -> Keyring:
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         _warn_once(
-            "mode", path, "keyring file %s is accessible to other users (mode %o); run: chmod 600 %s", path, mode, path
+            "mode",
+            path,
+            "keyring file %s is accessible to other users (mode %o); run: chmod 600 %s",
+            path,
+            mode,
+            path,
         )
     try:
         document = json.loads(path.read_text(encoding="utf-8"))

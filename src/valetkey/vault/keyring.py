@@ -89,7 +89,7 @@ class Keyring:
                 return key
         return None
 
-    def with_primary(self, key: Key) -> "Keyring":
+    def with_primary(self, key: Key) -> Keyring:
         """A keyring where ``key`` is the primary and every existing key still decrypts."""
         return Keyring((key, *(k for k in self.keys if k.kid != key.kid)))
 
@@ -145,7 +145,7 @@ def parse_keyring(text: str) -> Keyring:
 
 def new_key_id(now: dt.datetime | None = None) -> str:
     """``k`` + UTC date + 6 random characters: sortable by eye, unique across hosts."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     suffix = "".join(secrets.choice(_KEY_ID_SUFFIX_ALPHABET) for _ in range(6))
     return f"k{now:%Y%m%d}{suffix}"
 

@@ -42,7 +42,12 @@ class ColumnReport:
     failed: tuple[str, ...]  # record ids that could not be decrypted
 
     def as_dict(self) -> dict[str, Any]:
-        return {"purpose": self.purpose, "rotated": self.rotated, "current": self.current, "failed": list(self.failed)}
+        return {
+            "purpose": self.purpose,
+            "rotated": self.rotated,
+            "current": self.current,
+            "failed": list(self.failed),
+        }
 
 
 @dataclass(frozen=True)
@@ -87,11 +92,15 @@ def rotate(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     primary = vault.primary_kid
-    reports = tuple(_rotate_column(db, vault, column, primary, batch_size) for column in columns or sealed_columns())
+    reports = tuple(
+        _rotate_column(db, vault, column, primary, batch_size) for column in columns or sealed_columns()
+    )
     return RotationReport(primary, reports)
 
 
-def _rotate_column(db: Any, vault: Vault, column: SealedColumn, primary: str, batch_size: int) -> ColumnReport:
+def _rotate_column(
+    db: Any, vault: Vault, column: SealedColumn, primary: str, batch_size: int
+) -> ColumnReport:
     table = column.model.__table__
     id_col, value_col = table.c[column.id_attr], table.c[column.column]
     # autoescape: key ids may contain "_", a LIKE wildcard.
@@ -142,7 +151,9 @@ def _rotate_row(db: Any, vault: Vault, column: SealedColumn, record_id: Any) -> 
                 log.warning("key rotation skipped a value it cannot decrypt: %s", exc)
                 return "failed"
             result = session.execute(
-                update(table).where(id_col == record_id, value_col == token).values({column.column: fresh, **untouched})
+                update(table)
+                .where(id_col == record_id, value_col == token)
+                .values({column.column: fresh, **untouched})
             )
             if result.rowcount == 1:
                 return "rotated"

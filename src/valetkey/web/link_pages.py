@@ -62,10 +62,16 @@ async def link_page(token: str, request: Request) -> Response:
 
 def _oauth_page(state: Any, opened: link.OpenLink, token: str) -> Response:
     try:
-        app = oauth_app(opened.scheme, opened.config, config_credentials(state, opened.config),
-                        opened.account.data.get("prefill") or {})
+        app = oauth_app(
+            opened.scheme,
+            opened.config,
+            config_credentials(state, opened.config),
+            opened.account.data.get("prefill") or {},
+        )
     except ApiError as exc:
-        return pages.message("Cannot connect right now", exc.message, status=503, tone="error", branding=opened.branding)
+        return pages.message(
+            "Cannot connect right now", exc.message, status=503, tone="error", branding=opened.branding
+        )
     context = {
         "title": f"Connect {opened.toolkit.name}",
         "brand": opened.branding,
@@ -78,8 +84,15 @@ def _oauth_page(state: Any, opened: link.OpenLink, token: str) -> Response:
     return pages.render("link_oauth.html", context, form_targets=[app.authorization_url, opened.callback_url])
 
 
-def _form_page(opened: link.OpenLink, token: str, *, values: dict[str, str], error: str | None = None,
-               field_errors: dict[str, str] | None = None, status: int = 200) -> Response:
+def _form_page(
+    opened: link.OpenLink,
+    token: str,
+    *,
+    values: dict[str, str],
+    error: str | None = None,
+    field_errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
     context = {
         "title": f"Connect {opened.toolkit.name}",
         "brand": opened.branding,
@@ -113,13 +126,20 @@ async def link_continue(token: str, request: Request) -> Response:
     try:
         credentials = await run_in_threadpool(config_credentials, state, opened.config)
         started = await start_flow(
-            state, project_id=opened.project_id, account_id=opened.account_id, scheme=opened.scheme,
-            config=opened.config, credentials=credentials, values=opened.account.data.get("prefill") or {},
+            state,
+            project_id=opened.project_id,
+            account_id=opened.account_id,
+            scheme=opened.scheme,
+            config=opened.config,
+            credentials=credentials,
+            values=opened.account.data.get("prefill") or {},
             callback_url=opened.callback_url,
         )
     except ApiError as exc:
         log.warning("connect link %s could not start its flow: %s", opened.link_id, exc.message)
-        return pages.message("Cannot connect right now", exc.message, status=502, tone="error", branding=opened.branding)
+        return pages.message(
+            "Cannot connect right now", exc.message, status=502, tone="error", branding=opened.branding
+        )
     return pages.redirect(started.redirect_url)
 
 
@@ -136,23 +156,40 @@ async def link_submit(token: str, request: Request) -> Response:
     values = {name: str(form.get(name) or "").strip()[:MAX_FIELD] for name in declared}
     values = {k: v for k, v in values.items() if v}
     shown = {k: v for k, v in values.items() if not declared[k].secret}
-    missing = {f.name: f"{f.display_name} is required." for f in opened.scheme.account_fields
-               if f.required and f.default is None and not values.get(f.name)}
+    missing = {
+        f.name: f"{f.display_name} is required."
+        for f in opened.scheme.account_fields
+        if f.required and f.default is None and not values.get(f.name)
+    }
     if missing:
-        return _form_page(opened, token, values=shown, field_errors=missing, status=400,
-                          error="Please fill in the highlighted fields.")
+        return _form_page(
+            opened,
+            token,
+            values=shown,
+            field_errors=missing,
+            status=400,
+            error="Please fill in the highlighted fields.",
+        )
     try:
         checked = schemes.check_account_values(opened.scheme, values)
     except ApiError as exc:
         return _form_page(opened, token, values=shown, error=exc.message, status=400)
-    result = await verify_credentials(state.http, opened.toolkit, opened.scheme, link.verification_values(opened, checked))
+    result = await verify_credentials(
+        state.http, opened.toolkit, opened.scheme, link.verification_values(opened, checked)
+    )
     if not result.ok:
         # Provider text is shown as-is but escaped by the template: it cannot inject markup.
         reason = result.reason or "The credentials were rejected."
-        return _form_page(opened, token, values=shown, status=400,
-                          error=f"{opened.toolkit.name} did not accept these credentials: {reason}")
+        return _form_page(
+            opened,
+            token,
+            values=shown,
+            status=400,
+            error=f"{opened.toolkit.name} did not accept these credentials: {reason}",
+        )
     if not await run_in_threadpool(link.activate_with_values, state, opened, checked, result.account_label):
         return _unusable(link.LinkUnusable("Link already used", "This connection link was already used."))
     log.info("connect link %s activated account %s", opened.link_id, opened.account_id)
-    return pages.landing(opened.callback_url, opened.account_id, opened.toolkit.name, success=True, brand=opened.branding)
-
+    return pages.landing(
+        opened.callback_url, opened.account_id, opened.toolkit.name, success=True, brand=opened.branding
+    )

@@ -51,14 +51,16 @@ def origin_of(url: str | None) -> str | None:
 
 def security_headers(nonce: str, form_targets: Iterable[str | None] = ()) -> dict[str, str]:
     sources = " ".join(dict.fromkeys(o for o in (origin_of(t) for t in form_targets) if o))
-    csp = "; ".join([
-        "default-src 'none'",
-        f"style-src 'nonce-{nonce}'",
-        "img-src https: http: data:",
-        f"form-action 'self' {sources}".strip(),
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-    ])
+    csp = "; ".join(
+        [
+            "default-src 'none'",
+            f"style-src 'nonce-{nonce}'",
+            "img-src https: http: data:",
+            f"form-action 'self' {sources}".strip(),
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ]
+    )
     return {
         "Cache-Control": "no-store",
         "Pragma": "no-cache",
@@ -69,8 +71,9 @@ def security_headers(nonce: str, form_targets: Iterable[str | None] = ()) -> dic
     }
 
 
-def render(template: str, context: Mapping[str, Any], *, status: int = 200,
-           form_targets: Iterable[str | None] = ()) -> HTMLResponse:
+def render(
+    template: str, context: Mapping[str, Any], *, status: int = 200, form_targets: Iterable[str | None] = ()
+) -> HTMLResponse:
     nonce = secrets.token_urlsafe(16)
     html = environment().get_template(template).render({**context, "nonce": nonce})
     return HTMLResponse(html, status_code=status, headers=security_headers(nonce, form_targets))
@@ -84,27 +87,48 @@ def redirect(url: str, *, status: int = 303) -> Response:
     return response
 
 
-def message(title: str, text: str, *, status: int = 200, tone: str = "info", branding: Mapping[str, Any] | None = None
-            ) -> HTMLResponse:
+def message(
+    title: str, text: str, *, status: int = 200, tone: str = "info", branding: Mapping[str, Any] | None = None
+) -> HTMLResponse:
     """A page with one message: link used or expired, connection done, flow refused."""
-    return render("message.html", {"title": title, "text": text, "tone": tone, "brand": branding or {}}, status=status)
+    return render(
+        "message.html", {"title": title, "text": text, "tone": tone, "brand": branding or {}}, status=status
+    )
 
 
 def landing_url(callback_url: str, *, success: bool, account_id: str) -> str:
     """The bound callback URL with `status` and `connected_account_id` added; its own query and fragment kept."""
     url = httpx.URL(callback_url)
-    return str(url.copy_merge_params({"status": "success" if success else "failed", "connected_account_id": account_id}))
+    return str(
+        url.copy_merge_params(
+            {"status": "success" if success else "failed", "connected_account_id": account_id}
+        )
+    )
 
 
-def landing(callback_url: str | None, account_id: str, toolkit_name: str, *, success: bool,
-            reason: str | None = None, brand: Mapping[str, Any] | None = None) -> Response:
+def landing(
+    callback_url: str | None,
+    account_id: str,
+    toolkit_name: str,
+    *,
+    success: bool,
+    reason: str | None = None,
+    brand: Mapping[str, Any] | None = None,
+) -> Response:
     """Where a finished flow goes: the bound callback URL, or a page saying how it went."""
     if callback_url:
         return redirect(landing_url(callback_url, success=success, account_id=account_id))
     if success:
-        return message(f"{toolkit_name} connected", "You can close this window and return to the app.",
-                       tone="ok", branding=brand)
-    return message(f"Could not connect {toolkit_name}", reason or "The connection failed.", status=400,
-                   tone="error", branding=brand)
-
-
+        return message(
+            f"{toolkit_name} connected",
+            "You can close this window and return to the app.",
+            tone="ok",
+            branding=brand,
+        )
+    return message(
+        f"Could not connect {toolkit_name}",
+        reason or "The connection failed.",
+        status=400,
+        tone="error",
+        branding=brand,
+    )

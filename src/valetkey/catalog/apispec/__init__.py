@@ -102,7 +102,7 @@ class ApiDescription:
     def find(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         """The operation a request goes to, preferring literal segments (``/releases/latest``)."""
         if self.base_path and path.startswith(self.base_path):
-            path = path[len(self.base_path):]
+            path = path[len(self.base_path) :]
         candidates = []
         for op in self.operations:
             if op.method == method.upper() and (values := op.match_path(path)) is not None:
@@ -122,7 +122,7 @@ def _template_regex(template: str) -> re.Pattern[str]:
     names: dict[str, str] = {}
     out, position = [], 0
     for found in re.finditer(r"\{(\+?)([^}]+)\}", template.strip("/")):
-        out.append(re.escape(template.strip("/")[position:found.start()]))
+        out.append(re.escape(template.strip("/")[position : found.start()]))
         group = f"p{len(names)}"
         names[group] = found.group(2)
         out.append(f"(?P<{group}>{'.+' if found.group(1) else '[^/]+'})")

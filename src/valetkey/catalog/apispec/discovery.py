@@ -28,8 +28,18 @@ JSON_MEDIA = "application/json"
 UPLOAD_SUFFIX = "#upload"
 
 # Discovery keywords that mean nothing (or something else) to a JSON Schema validator.
-_DROPPED = frozenset({"id", "annotations", "enumDescriptions", "location", "repeated", "readOnly",
-                      "deprecated", "enumDeprecated"})
+_DROPPED = frozenset(
+    {
+        "id",
+        "annotations",
+        "enumDescriptions",
+        "location",
+        "repeated",
+        "readOnly",
+        "deprecated",
+        "enumDeprecated",
+    }
+)
 _NUMERIC = ("minimum", "maximum")
 
 
@@ -46,8 +56,13 @@ def from_discovery(document: dict[str, Any], *, source: str = "") -> ApiDescript
         if upload and upload.get("path"):
             operations.append(_upload_operation(method, upload["path"], schemas, shared))
     title = document.get("title") or document.get("name", "")
-    return ApiDescription(title, str(document.get("version", "")), tuple(operations),
-                          "" if base_path == "/" else base_path, source)
+    return ApiDescription(
+        title,
+        str(document.get("version", "")),
+        tuple(operations),
+        "" if base_path == "/" else base_path,
+        source,
+    )
 
 
 def iter_methods(resources: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -130,27 +145,46 @@ def _operation(method: dict[str, Any], schemas: dict[str, Any], shared: dict[str
     )
 
 
-def _upload_operation(method: dict[str, Any], path: str, schemas: dict[str, Any],
-                      shared: dict[str, Any]) -> Operation:
+def _upload_operation(
+    method: dict[str, Any], path: str, schemas: dict[str, Any], shared: dict[str, Any]
+) -> Operation:
     """The media-upload twin of a method: same parameters plus ``uploadType``, any body."""
     base = _operation(method, schemas, shared)
-    upload_type = Param("uploadType", "query", True, {"type": "string", "enum": ["media", "multipart", "resumable"]},
-                        "media, multipart (metadata and media) or resumable.")
+    upload_type = Param(
+        "uploadType",
+        "query",
+        True,
+        {"type": "string", "enum": ["media", "multipart", "resumable"]},
+        "media, multipart (metadata and media) or resumable.",
+    )
     params = tuple(p for p in base.params if p.name != "uploadType") + (upload_type,)
     return Operation(
-        id=base.id + UPLOAD_SUFFIX, method=base.method, path="/" + path.lstrip("/"), params=params,
-        body_schema={}, body_required=not bool(method.get("request")), body_media_types=(),
-        summary=base.summary, description=base.description, tags=base.tags,
-        deprecated=base.deprecated, scopes=base.scopes,
+        id=base.id + UPLOAD_SUFFIX,
+        method=base.method,
+        path="/" + path.lstrip("/"),
+        params=params,
+        body_schema={},
+        body_required=not bool(method.get("request")),
+        body_media_types=(),
+        summary=base.summary,
+        description=base.description,
+        tags=base.tags,
+        deprecated=base.deprecated,
+        scopes=base.scopes,
     )
 
 
 def _params(method: dict[str, Any], schemas: dict[str, Any], shared: dict[str, Any]) -> tuple[Param, ...]:
     merged = {**shared, **(method.get("parameters") or {})}
     return tuple(
-        Param(name=name, location=raw.get("location", "query"),
-              required=bool(raw.get("required")) or raw.get("location") == "path",
-              schema=param_schema(raw, schemas), description=raw.get("description", ""), explode=True)
+        Param(
+            name=name,
+            location=raw.get("location", "query"),
+            required=bool(raw.get("required")) or raw.get("location") == "path",
+            schema=param_schema(raw, schemas),
+            description=raw.get("description", ""),
+            explode=True,
+        )
         for name, raw in merged.items()
     )
 

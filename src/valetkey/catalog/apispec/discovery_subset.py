@@ -18,13 +18,32 @@ from typing import Any
 
 from valetkey.catalog.apispec.discovery import method_paths
 
-_KEPT = ("kind", "discoveryVersion", "id", "name", "version", "revision", "title", "description",
-         "ownerDomain", "ownerName", "documentationLink", "protocol", "rootUrl", "servicePath", "basePath",
-         "baseUrl", "batchPath", "parameters", "auth")
+_KEPT = (
+    "kind",
+    "discoveryVersion",
+    "id",
+    "name",
+    "version",
+    "revision",
+    "title",
+    "description",
+    "ownerDomain",
+    "ownerName",
+    "documentationLink",
+    "protocol",
+    "rootUrl",
+    "servicePath",
+    "basePath",
+    "baseUrl",
+    "batchPath",
+    "parameters",
+    "auth",
+)
 
 
-def discovery_subset(document: dict[str, Any], wanted: list[tuple[str, str]],
-                     prefix: str = "") -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
+def discovery_subset(
+    document: dict[str, Any], wanted: list[tuple[str, str]], prefix: str = ""
+) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
     """(subset document, {(METHOD, tool path): method id}) for the `wanted` (METHOD, path) pairs."""
     index: list[tuple[str, str, tuple[str, ...]]] = []
     _index(document, document.get("resources") or {}, (), index)

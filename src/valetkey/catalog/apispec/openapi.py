@@ -86,7 +86,9 @@ def from_openapi(document: dict[str, Any], *, source: str = "") -> ApiDescriptio
             if isinstance(op, dict):
                 operations.append(_operation(document, path, method, op, shared, openapi_30))
     info = document.get("info") or {}
-    return ApiDescription(info.get("title", ""), str(info.get("version", "")), tuple(operations), base_path, source)
+    return ApiDescription(
+        info.get("title", ""), str(info.get("version", "")), tuple(operations), base_path, source
+    )
 
 
 def _operation(document, path, method, op, shared, openapi_30) -> Operation:
@@ -95,7 +97,9 @@ def _operation(document, path, method, op, shared, openapi_30) -> Operation:
         merged[(raw["name"], raw["in"])] = raw
     params = tuple(
         Param(
-            name=raw["name"], location=raw["in"], required=bool(raw.get("required") or raw["in"] == "path"),
+            name=raw["name"],
+            location=raw["in"],
+            required=bool(raw.get("required") or raw["in"] == "path"),
             schema=json_schema(raw.get("schema") or {}, openapi_30=openapi_30),
             description=raw.get("description", ""),
             explode=raw.get("explode", raw.get("style", "form") == "form"),
@@ -109,8 +113,16 @@ def _operation(document, path, method, op, shared, openapi_30) -> Operation:
     body_schema = json_schema(chosen.get("schema"), openapi_30=openapi_30) if content else None
     docs = (op.get("externalDocs") or {}).get("url", "")
     return Operation(
-        id=op.get("operationId") or f"{method.upper()} {path}", method=method.upper(), path=path,
-        params=params, body_schema=body_schema, body_required=bool(body.get("required")),
-        body_media_types=media, summary=op.get("summary", ""), description=op.get("description", ""),
-        tags=tuple(op.get("tags") or ()), docs_url=docs, deprecated=bool(op.get("deprecated")),
+        id=op.get("operationId") or f"{method.upper()} {path}",
+        method=method.upper(),
+        path=path,
+        params=params,
+        body_schema=body_schema,
+        body_required=bool(body.get("required")),
+        body_media_types=media,
+        summary=op.get("summary", ""),
+        description=op.get("description", ""),
+        tags=tuple(op.get("tags") or ()),
+        docs_url=docs,
+        deprecated=bool(op.get("deprecated")),
     )

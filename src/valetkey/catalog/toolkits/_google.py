@@ -15,9 +15,16 @@ from valetkey.execution.handlers import ToolContext, ToolError
 from valetkey.execution.outcome import decode_body, tool_result
 
 
-async def call(context: ToolContext, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-               json: Any = None, content: bytes | None = None,
-               headers: Mapping[str, str] | None = None) -> Any:
+async def call(
+    context: ToolContext,
+    method: str,
+    path: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    json: Any = None,
+    content: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Any:
     """The decoded answer of a successful call (None for an empty one); raises `ToolError` otherwise."""
     query = {k: _text(v) for k, v in (params or {}).items() if v is not None}
     outcome = await context.request(method, path, params=query, json=json, content=content, headers=headers)
@@ -27,7 +34,9 @@ async def call(context: ToolContext, method: str, path: str, *, params: Mapping[
     return decode_body(outcome.response)
 
 
-async def call_bytes(context: ToolContext, path: str, *, params: Mapping[str, Any] | None = None) -> tuple[bytes, str]:
+async def call_bytes(
+    context: ToolContext, path: str, *, params: Mapping[str, Any] | None = None
+) -> tuple[bytes, str]:
     """(body, content type) of a successful GET that answers raw bytes (file media, exports)."""
     query = {k: _text(v) for k, v in (params or {}).items() if v is not None}
     outcome = await context.request("GET", path, params=query)
@@ -35,7 +44,9 @@ async def call_bytes(context: ToolContext, path: str, *, params: Mapping[str, An
     if not result.successful:
         raise ToolError(result.error or "The Google API call failed", data=result.data)
     response = outcome.response
-    return response.content, response.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
+    return response.content, response.headers.get("content-type", "application/octet-stream").split(";")[
+        0
+    ].strip()
 
 
 def _text(value: Any) -> str:

@@ -16,14 +16,19 @@ from valetkey.execution.handlers import ToolError
 
 async def story_comments(arguments: dict[str, Any], context: Any) -> dict[str, Any]:
     """Comments of one story, newest first, a page at a time (Algolia ``/search_by_date``)."""
-    params = {"tags": f"comment,story_{int(arguments['story_id'])}",
-              "hitsPerPage": arguments.get("size", 50), "page": arguments.get("page", 0)}
+    params = {
+        "tags": f"comment,story_{int(arguments['story_id'])}",
+        "hitsPerPage": arguments.get("size", 50),
+        "page": arguments.get("page", 0),
+    }
     outcome = await context.request("GET", "/search_by_date", params=params)
     response = outcome.response
     if response is None:
         raise ToolError(outcome.message, {"status_code": None, "message": outcome.message})
     text = response.content.decode("utf-8", "replace")
     if response.status_code >= 400:
-        raise ToolError(f"{response.status_code} from the Hacker News search API: {text[:200]}",
-                        {"status_code": response.status_code, "message": text[:10_000]})
+        raise ToolError(
+            f"{response.status_code} from the Hacker News search API: {text[:200]}",
+            {"status_code": response.status_code, "message": text[:10_000]},
+        )
     return json.loads(text)

@@ -60,8 +60,16 @@ def app_admin_routes(app: SandboxApp) -> list[BaseRoute]:
         return JSONResponse(summary, 201)
 
     async def requests(request: Request) -> Response:
-        items = [{"method": r.method, "path": r.path, "query": [list(p) for p in r.query],
-                  "headers": r.headers, "body": r.body} for r in app.requests.all()]
+        items = [
+            {
+                "method": r.method,
+                "path": r.path,
+                "query": [list(p) for p in r.query],
+                "headers": r.headers,
+                "body": r.body,
+            }
+            for r in app.requests.all()
+        ]
         return JSONResponse({"requests": items})
 
     async def token(request: Request) -> Response:

@@ -44,11 +44,28 @@ from valetkey.sandbox.oauth2_types import Grant, OAuth2Config
 MEDIA_TYPE = "application/json; charset=UTF-8"
 REALM = 'Bearer realm="https://accounts.google.com/"'
 DEFAULT_SUBJECT = "alice@example.com"
-STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-          409: "ALREADY_EXISTS", 412: "FAILED_PRECONDITION", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
-          503: "UNAVAILABLE"}
-REASON = {400: "invalidArgument", 401: "authError", 403: "forbidden", 404: "notFound", 409: "conflict",
-          412: "failedPrecondition", 429: "rateLimitExceeded", 500: "backendError", 503: "backendError"}
+STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ALREADY_EXISTS",
+    412: "FAILED_PRECONDITION",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
+REASON = {
+    400: "invalidArgument",
+    401: "authError",
+    403: "forbidden",
+    404: "notFound",
+    409: "conflict",
+    412: "failedPrecondition",
+    429: "rateLimitExceeded",
+    500: "backendError",
+    503: "backendError",
+}
 
 
 def google_email(subject: str) -> str:
@@ -62,8 +79,13 @@ def google_email(subject: str) -> str:
 def google_oauth2_config(**overrides: Any) -> OAuth2Config:
     """Google's token behaviour as `OAuth2Config` data; `overrides` replace any field."""
     values: dict[str, Any] = dict(
-        access_token_lifetime=3599.0, rotate_refresh_tokens=False, token_type="Bearer", scope_separator=" ",
-        access_token_prefix="ya29.", refresh_token_prefix="1//", default_subject=DEFAULT_SUBJECT,
+        access_token_lifetime=3599.0,
+        rotate_refresh_tokens=False,
+        token_type="Bearer",
+        scope_separator=" ",
+        access_token_prefix="ya29.",
+        refresh_token_prefix="1//",
+        default_subject=DEFAULT_SUBJECT,
     )
     values.update(overrides)
     return OAuth2Config(**values)
@@ -119,8 +141,11 @@ class GoogleOAuth2Provider(OAuth2Provider):
         grant = self.validate_access_token(token)
         with self._lock:
             refresh = self._refresh.get(_digest(token))
-            authorization = grant.authorization_id if grant else (
-                refresh.authorization_id if refresh and not refresh.revoked else None)
+            authorization = (
+                grant.authorization_id
+                if grant
+                else (refresh.authorization_id if refresh and not refresh.revoked else None)
+            )
             if authorization is None:
                 return False
             self._revoke_authorization(authorization)
@@ -130,29 +155,41 @@ class GoogleOAuth2Provider(OAuth2Provider):
 
 def google_oauth_routes(provider: GoogleOAuth2Provider) -> list[Route]:
     """Google's OAuth endpoints at their real paths (accounts.google.com and oauth2.googleapis.com)."""
-    routes = oauth2_routes(provider, paths=OAuth2Paths(authorize="/o/oauth2/v2/auth", token="/token",
-                                                       revoke=None, userinfo=None))
-    routes += oauth2_routes(provider, paths=OAuth2Paths(authorize="/o/oauth2/auth", token=None, revoke=None,
-                                                        userinfo=None))
+    routes = oauth2_routes(
+        provider, paths=OAuth2Paths(authorize="/o/oauth2/v2/auth", token="/token", revoke=None, userinfo=None)
+    )
+    routes += oauth2_routes(
+        provider, paths=OAuth2Paths(authorize="/o/oauth2/auth", token=None, revoke=None, userinfo=None)
+    )
 
     async def revoke(request: Request) -> Response:
         form = await request.form() if request.method == "POST" else {}
         token = form.get("token") or request.query_params.get("token")
         if not token or not provider.revoke_grant(str(token)):
-            return json_response({"error": "invalid_token", "error_description": "Token expired or revoked"}, 400,
-                                 media_type=MEDIA_TYPE)
+            return json_response(
+                {"error": "invalid_token", "error_description": "Token expired or revoked"},
+                400,
+                media_type=MEDIA_TYPE,
+            )
         return json_response({}, 200, media_type=MEDIA_TYPE)
 
     async def tokeninfo(request: Request) -> Response:
         token = request.query_params.get("access_token") or request_token(request)
         grant = provider.validate_access_token(token)
         if grant is None:
-            return json_response({"error": "invalid_token", "error_description": "Invalid Value"}, 400,
-                                 media_type=MEDIA_TYPE)
+            return json_response(
+                {"error": "invalid_token", "error_description": "Invalid Value"}, 400, media_type=MEDIA_TYPE
+            )
         left = None if grant.expires_at is None else max(0, int(grant.expires_at - provider.clock()))
-        body = {"azp": grant.client_id, "aud": grant.client_id, "sub": _sub(grant.subject),
-                "scope": " ".join(grant.scopes), "email": google_email(grant.subject), "email_verified": "true",
-                "access_type": "offline"}
+        body = {
+            "azp": grant.client_id,
+            "aud": grant.client_id,
+            "sub": _sub(grant.subject),
+            "scope": " ".join(grant.scopes),
+            "email": google_email(grant.subject),
+            "email_verified": "true",
+            "access_type": "offline",
+        }
         if left is not None:
             body.update(exp=str(int(grant.expires_at)), expires_in=str(left))
         return json_response(body, media_type=MEDIA_TYPE)
@@ -162,11 +199,22 @@ def google_oauth_routes(provider: GoogleOAuth2Provider) -> list[Route]:
         if grant is None:
             return unauthenticated(bad_token=True)
         email = google_email(grant.subject)
-        return json_response({"sub": _sub(grant.subject), "email": email, "email_verified": True,
-                              "name": email.split("@")[0].title()}, media_type=MEDIA_TYPE)
+        return json_response(
+            {
+                "sub": _sub(grant.subject),
+                "email": email,
+                "email_verified": True,
+                "name": email.split("@")[0].title(),
+            },
+            media_type=MEDIA_TYPE,
+        )
 
-    return routes + [Route("/revoke", revoke, methods=["POST", "GET"]), Route("/tokeninfo", tokeninfo),
-                     Route("/oauth2/v3/userinfo", userinfo), Route("/v1/userinfo", userinfo)]
+    return routes + [
+        Route("/revoke", revoke, methods=["POST", "GET"]),
+        Route("/tokeninfo", tokeninfo),
+        Route("/oauth2/v3/userinfo", userinfo),
+        Route("/v1/userinfo", userinfo),
+    ]
 
 
 def _sub(subject: str) -> str:
@@ -180,10 +228,20 @@ def _sub(subject: str) -> str:
 class GoogleError(Exception):
     """An error answer of a Google API; raise it from a handler, `GoogleApi` renders it."""
 
-    def __init__(self, code: int, message: str, *, reason: str | None = None, status: str | None = None,
-                 domain: str = "global", location: str | None = None, location_type: str | None = None,
-                 headers: dict[str, str] | None = None, details: list[dict] | None = None,
-                 item_message: str | None = None):
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        *,
+        reason: str | None = None,
+        status: str | None = None,
+        domain: str = "global",
+        location: str | None = None,
+        location_type: str | None = None,
+        headers: dict[str, str] | None = None,
+        details: list[dict] | None = None,
+        item_message: str | None = None,
+    ):
         super().__init__(message)
         self.code, self.message = code, message
         self.item_message = item_message or message  # errors[0].message, shorter in a few answers
@@ -197,7 +255,12 @@ class GoogleError(Exception):
         item: dict[str, Any] = {"message": self.item_message, "domain": self.domain, "reason": self.reason}
         if self.location:
             item.update(location=self.location, locationType=self.location_type or "parameter")
-        error: dict[str, Any] = {"code": self.code, "message": self.message, "errors": [item], "status": self.status}
+        error: dict[str, Any] = {
+            "code": self.code,
+            "message": self.message,
+            "errors": [item],
+            "status": self.status,
+        }
         if self.details:
             error["details"] = self.details
         return {"error": error}
@@ -216,27 +279,49 @@ def invalid(message: str) -> GoogleError:
 
 def unauthenticated(*, bad_token: bool) -> Response:
     """Google's 401: ``Login Required`` without a token, ``Invalid Credentials`` with a bad one."""
-    hint = ("Expected OAuth 2 access token, login cookie or other valid authentication credential. "
-            "See https://developers.google.com/identity/sign-in/web/devconsole-project.")
+    hint = (
+        "Expected OAuth 2 access token, login cookie or other valid authentication credential. "
+        "See https://developers.google.com/identity/sign-in/web/devconsole-project."
+    )
     if bad_token:
-        error = GoogleError(401, f"Request had invalid authentication credentials. {hint}", reason="authError",
-                            item_message="Invalid Credentials", location="Authorization", location_type="header",
-                            headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'})
+        error = GoogleError(
+            401,
+            f"Request had invalid authentication credentials. {hint}",
+            reason="authError",
+            item_message="Invalid Credentials",
+            location="Authorization",
+            location_type="header",
+            headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
+        )
     else:
-        error = GoogleError(401, f"Request is missing required authentication credential. {hint}",
-                            reason="required", item_message="Login Required.", location="Authorization",
-                            location_type="header", headers={"WWW-Authenticate": REALM})
+        error = GoogleError(
+            401,
+            f"Request is missing required authentication credential. {hint}",
+            reason="required",
+            item_message="Login Required.",
+            location="Authorization",
+            location_type="header",
+            headers={"WWW-Authenticate": REALM},
+        )
     return error.response()
 
 
 def insufficient_scopes(service: str, scopes: tuple[str, ...]) -> GoogleError:
     body_scope = " ".join(scopes)
     return GoogleError(
-        403, "Request had insufficient authentication scopes.", reason="insufficientPermissions",
+        403,
+        "Request had insufficient authentication scopes.",
+        reason="insufficientPermissions",
         item_message="Insufficient Permission",
         headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{body_scope}"'},
-        details=[{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
-                  "domain": "googleapis.com", "metadata": {"service": service}}],
+        details=[
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+                "domain": "googleapis.com",
+                "metadata": {"service": service},
+            }
+        ],
     )
 
 
@@ -297,7 +382,9 @@ class GoogleCall:
         try:
             value = int(raw)
         except ValueError as exc:
-            raise GoogleError(400, f'Invalid value at \'{name}\' (TYPE_UINT32), "{raw}"', location=name) from exc
+            raise GoogleError(
+                400, f"Invalid value at '{name}' (TYPE_UINT32), \"{raw}\"", location=name
+            ) from exc
         if value < 0:
             raise GoogleError(400, f"Invalid value for {name}: {value}", location=name)
         return min(value or default, maximum)
@@ -320,8 +407,15 @@ class GoogleApi:
     service: str
     quota: RateLimiter = field(default_factory=lambda: RateLimiter(15000, 60, resource=None))
 
-    def route(self, method: str, path: str, handler: GoogleHandler, *, scopes: tuple[str, ...] = (),
-              raw_body: bool = False) -> Route:
+    def route(
+        self,
+        method: str,
+        path: str,
+        handler: GoogleHandler,
+        *,
+        scopes: tuple[str, ...] = (),
+        raw_body: bool = False,
+    ) -> Route:
         """A route answering like Google; the token needs one of `scopes` (any scope when empty).
 
         `raw_body` hands the handler the body's bytes (`GoogleCall.raw`) instead of parsed JSON,
@@ -333,8 +427,9 @@ class GoogleApi:
 
         return Route(path, endpoint, methods=[method])
 
-    async def _handle(self, request: Request, handler: GoogleHandler, scopes: tuple[str, ...],
-                      raw_body: bool = False) -> Response:
+    async def _handle(
+        self, request: Request, handler: GoogleHandler, scopes: tuple[str, ...], raw_body: bool = False
+    ) -> Response:
         token = request_token(request) or request.query_params.get("access_token")
         if not token:
             return unauthenticated(bad_token=False)
@@ -345,8 +440,11 @@ class GoogleApi:
             return insufficient_scopes(self.service, scopes).response()
         allowed, _ = self.quota.check(grant.subject)
         if not allowed:
-            return GoogleError(429, f"Quota exceeded for quota metric 'Queries' of service '{self.service}'.",
-                               reason="rateLimitExceeded").response()
+            return GoogleError(
+                429,
+                f"Quota exceeded for quota metric 'Queries' of service '{self.service}'.",
+                reason="rateLimitExceeded",
+            ).response()
         raw = await request.body() if raw_body else b""
         body, ok = (None, True) if raw_body else await read_json_body(request)
         if not ok:

@@ -72,36 +72,99 @@ class HNState:
 
 
 def iso(seconds: int) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def initial_state() -> HNState:
     """Users pg, dang, tptacek; six stories (three on the front page, an Ask HN, a Show HN) and a comment thread."""
     state = HNState()
-    for name, karma, about, created in (("pg", 157_000, "Bug fixer.", 1_160_418_092),
-                                        ("dang", 43_000, "HN moderator.", 1_305_049_400),
-                                        ("tptacek", 400_000, None, 1_206_000_000)):
-        state.users[name] = {"username": name, "karma": karma, "about": about, "created_at": iso(created),
-                             "created_at_i": created}
+    for name, karma, about, created in (
+        ("pg", 157_000, "Bug fixer.", 1_160_418_092),
+        ("dang", 43_000, "HN moderator.", 1_305_049_400),
+        ("tptacek", 400_000, None, 1_206_000_000),
+    ):
+        state.users[name] = {
+            "username": name,
+            "karma": karma,
+            "about": about,
+            "created_at": iso(created),
+            "created_at_i": created,
+        }
     stories = [
-        (8863, "pg", "My YC app: Dropbox - Throw away your USB drive", "http://www.getdropbox.com/u/2/screencast.html",
-         None, 111, 1, 7200),
+        (
+            8863,
+            "pg",
+            "My YC app: Dropbox - Throw away your USB drive",
+            "http://www.getdropbox.com/u/2/screencast.html",
+            None,
+            111,
+            1,
+            7200,
+        ),
         (9001, "dang", "Rust 2.0 released", "https://blog.rust-lang.org/2.0", None, 950, 2, 3600),
         (9002, "tptacek", "A deep dive into TLS 1.3", "https://example.com/tls13", None, 420, 3, 5400),
-        (9003, "pg", "Ask HN: How do you keep up with papers?", None, "I read arXiv daily. What do you do?", 80, None, 1800),
-        (9004, "dang", "Show HN: A tiny SQLite viewer", "https://github.com/example/sqlview", "Built in a weekend.",
-         55, None, 900),
+        (
+            9003,
+            "pg",
+            "Ask HN: How do you keep up with papers?",
+            None,
+            "I read arXiv daily. What do you do?",
+            80,
+            None,
+            1800,
+        ),
+        (
+            9004,
+            "dang",
+            "Show HN: A tiny SQLite viewer",
+            "https://github.com/example/sqlview",
+            "Built in a weekend.",
+            55,
+            None,
+            900,
+        ),
         (9005, "tptacek", "Why async Rust is hard", "https://example.com/async-rust", None, 12, None, 300),
     ]
     for id_, by, title, url, text, points, rank, age in stories:
-        state.add(Item(id_, "story", by, NOW - age, title=title, url=url, text=text, points=points,
-                       front_page_rank=rank))
-    state.add(Item(9101, "comment", "tptacek", NOW - 3000, text="Finally, <i>stable</i> async traits.",
-                   parent=9001, story_id=9001))
+        state.add(
+            Item(
+                id_,
+                "story",
+                by,
+                NOW - age,
+                title=title,
+                url=url,
+                text=text,
+                points=points,
+                front_page_rank=rank,
+            )
+        )
+    state.add(
+        Item(
+            9101,
+            "comment",
+            "tptacek",
+            NOW - 3000,
+            text="Finally, <i>stable</i> async traits.",
+            parent=9001,
+            story_id=9001,
+        )
+    )
     state.add(Item(9102, "comment", "pg", NOW - 2900, text="Agreed.", parent=9101, story_id=9001))
-    state.add(Item(9103, "comment", "dang", NOW - 2000, text="Please keep it civil.", parent=9001, story_id=9001))
-    state.add(Item(9104, "comment", "dang", NOW - 1000, text="Zotero plus a weekly review.", parent=9003,
-                   story_id=9003))
+    state.add(
+        Item(9103, "comment", "dang", NOW - 2000, text="Please keep it civil.", parent=9001, story_id=9001)
+    )
+    state.add(
+        Item(
+            9104,
+            "comment",
+            "dang",
+            NOW - 1000,
+            text="Zotero plus a weekly review.",
+            parent=9003,
+            story_id=9003,
+        )
+    )
     return state
 
 
@@ -122,13 +185,21 @@ def hit(state: HNState, item: Item) -> dict[str, Any]:
     story = state.items.get(item.story_id) if item.story_id else None
     is_story = item.type != "comment"
     return {
-        "objectID": str(item.id), "title": item.title, "url": item.url, "author": item.by,
-        "points": item.points, "story_text": item.text if is_story else None,
+        "objectID": str(item.id),
+        "title": item.title,
+        "url": item.url,
+        "author": item.by,
+        "points": item.points,
+        "story_text": item.text if is_story else None,
         "comment_text": None if is_story else item.text,
         "num_comments": state.num_comments(item) if is_story else None,
-        "story_id": item.story_id, "story_title": story.title if story else None,
-        "story_url": story.url if story else None, "parent_id": item.parent,
-        "created_at": iso(item.time), "created_at_i": item.time, "_tags": tags_of(state, item),
+        "story_id": item.story_id,
+        "story_title": story.title if story else None,
+        "story_url": story.url if story else None,
+        "parent_id": item.parent,
+        "created_at": iso(item.time),
+        "created_at_i": item.time,
+        "_tags": tags_of(state, item),
     }
 
 
@@ -155,8 +226,14 @@ def numeric_filter(raw: str) -> list[tuple[str, str, float]]:
     return out
 
 
-OPS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, "=": lambda a, b: a == b, "!=": lambda a, b: a != b,
-       ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+OPS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
 
 
 def search(state: HNState, params: Any, *, by_date: bool) -> dict[str, Any]:
@@ -178,7 +255,9 @@ def search(state: HNState, params: Any, *, by_date: bool) -> dict[str, Any]:
             continue
         if any(record.get(name) is None or not OPS[op](record[name], value) for name, op, value in numeric):
             continue
-        text = " ".join(str(record.get(k) or "") for k in ("title", "url", "story_text", "comment_text", "author"))
+        text = " ".join(
+            str(record.get(k) or "") for k in ("title", "url", "story_text", "comment_text", "author")
+        )
         if any(w not in text.lower() for w in words):
             continue
         found.append((item, record))
@@ -187,21 +266,41 @@ def search(state: HNState, params: Any, *, by_date: bool) -> dict[str, Any]:
     elif "front_page" in {t for group in tags for t in group}:
         found.sort(key=lambda pair: pair[0].front_page_rank or math.inf)
     else:
-        found.sort(key=lambda pair: (pair[0].points or 0), reverse=True)
+        found.sort(key=lambda pair: pair[0].points or 0, reverse=True)
     hits = [record for _, record in found]
     pages = math.ceil(len(hits) / per_page) if per_page else 0
-    return {"hits": hits[page * per_page:(page + 1) * per_page], "nbHits": len(hits), "page": page,
-            "nbPages": pages, "hitsPerPage": per_page, "exhaustiveNbHits": True, "query": query,
-            "params": str(params), "processingTimeMS": 1}
+    return {
+        "hits": hits[page * per_page : (page + 1) * per_page],
+        "nbHits": len(hits),
+        "page": page,
+        "nbPages": pages,
+        "hitsPerPage": per_page,
+        "exhaustiveNbHits": True,
+        "query": query,
+        "params": str(params),
+        "processingTimeMS": 1,
+    }
 
 
 def item_tree(state: HNState, item: Item) -> dict[str, Any]:
     """`/items/{id}`: the item with its replies nested under `children`, oldest first."""
-    return {"id": item.id, "created_at": iso(item.time), "created_at_i": item.time, "type": item.type,
-            "author": item.by, "title": item.title, "url": item.url, "text": item.text, "points": item.points,
-            "parent_id": item.parent, "story_id": item.story_id or (item.id if item.type == "story" else None),
-            "children": [item_tree(state, state.items[k]) for k in sorted(item.kids, key=lambda k: state.items[k].time)],
-            "options": []}
+    return {
+        "id": item.id,
+        "created_at": iso(item.time),
+        "created_at_i": item.time,
+        "type": item.type,
+        "author": item.by,
+        "title": item.title,
+        "url": item.url,
+        "text": item.text,
+        "points": item.points,
+        "parent_id": item.parent,
+        "story_id": item.story_id or (item.id if item.type == "story" else None),
+        "children": [
+            item_tree(state, state.items[k]) for k in sorted(item.kids, key=lambda k: state.items[k].time)
+        ],
+        "options": [],
+    }
 
 
 def firebase_item(item: Item) -> dict[str, Any]:
@@ -223,8 +322,9 @@ def create_app() -> SandboxApp:
     async def search_endpoint(request: Request) -> Response:
         with store.transaction() as state:
             try:
-                return json_response(search(state, request.query_params,
-                                            by_date=request.url.path.endswith("search_by_date")))
+                return json_response(
+                    search(state, request.query_params, by_date=request.url.path.endswith("search_by_date"))
+                )
             except BadParameter as error:
                 return algolia_error(400, str(error))
 
@@ -253,11 +353,14 @@ def create_app() -> SandboxApp:
         limit = request.query_params.get("limitToFirst")
         if limit is not None:
             if request.query_params.get("orderBy") != '"$key"' or not limit.isdigit():
-                return json_response({"error": 'orderBy must be a valid JSON encoded path'}
-                                     if request.query_params.get("orderBy") != '"$key"'
-                                     else {"error": "limitToFirst must be a positive integer"}, 400)
+                return json_response(
+                    {"error": "orderBy must be a valid JSON encoded path"}
+                    if request.query_params.get("orderBy") != '"$key"'
+                    else {"error": "limitToFirst must be a positive integer"},
+                    400,
+                )
             # Keys 0..n-1 of the stored array: Firebase renders them as an array again.
-            return json_response(ids[:int(limit)])
+            return json_response(ids[: int(limit)])
         return json_response(ids)
 
     async def firebase_item_endpoint(request: Request) -> Response:

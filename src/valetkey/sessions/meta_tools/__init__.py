@@ -5,9 +5,9 @@ Importing this package registers the built-in meta tools, in the order
 """
 
 from valetkey.sessions.meta_tools import (  # noqa: F401  (import = register)
-    search,
     connections,
     multi_execute,
+    search,
     tool_schemas,
 )
 from valetkey.sessions.meta_tools.base import REGISTRY, MetaResult, MetaTool, find, offered, register

@@ -19,7 +19,7 @@ from valetkey.sessions.config import SessionConfig
 SESSION_ID_PROPERTY = {
     "type": "string",
     "description": "The session id (trs_...) returned by COMPOSIO_SEARCH_TOOLS; pass it on every COMPOSIO_* call "
-                   "of this conversation so the calls share the session's configuration and connections.",
+    "of this conversation so the calls share the session's configuration and connections.",
 }
 
 

@@ -25,7 +25,9 @@ def _calls(arguments: dict[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(tools, list) or not tools:
         raise ValueError("tools: give a list of {'tool_slug': ..., 'arguments': {...}}")
     if len(tools) > MAX_TOOLS:
-        raise ValueError(f"tools: at most {MAX_TOOLS} tools per call, got {len(tools)}; split them over several calls")
+        raise ValueError(
+            f"tools: at most {MAX_TOOLS} tools per call, got {len(tools)}; split them over several calls"
+        )
     for index, call in enumerate(tools):
         if not isinstance(call, dict) or not isinstance(call.get("tool_slug"), str) or not call["tool_slug"]:
             raise ValueError(f"tools[{index}]: needs a tool_slug")
@@ -54,8 +56,12 @@ async def execute_all(ctx: SessionContext, calls: list[dict[str, Any]]) -> MetaR
 
     results = await asyncio.gather(*(one(i, call) for i, call in enumerate(calls)))
     failures = sum(1 for r in results if "error" in r)
-    data = {"results": list(results), "total_count": len(results), "success_count": len(results) - failures,
-            "error_count": failures}
+    data = {
+        "results": list(results),
+        "total_count": len(results),
+        "success_count": len(results) - failures,
+        "error_count": failures,
+    }
     return MetaResult(data, f"{failures} out of {len(results)} tools failed" if failures else None)
 
 
@@ -67,26 +73,45 @@ async def run(ctx: SessionContext, arguments: dict[str, Any]) -> MetaResult:
     return await execute_all(ctx, calls)
 
 
-register(MetaTool(
-    slug=SLUG,
-    name="Multi execute tool",
-    description=(f"Run up to {MAX_TOOLS} app tools in parallel with the user's connected accounts. Use tool slugs "
-                 "and input schemas from COMPOSIO_SEARCH_TOOLS. Returns one result per call, in order; a failed "
-                 "call reports its error without affecting the others. Only batch calls that do not depend on "
-                 "each other's results."),
-    properties={
-        "tools": {
-            "type": "array", "minItems": 1, "maxItems": MAX_TOOLS,
-            "description": "The calls to run.",
-            "items": {"type": "object", "required": ["tool_slug", "arguments"], "properties": {
-                "tool_slug": {"type": "string", "description": "A tool slug such as GITHUB_CREATE_ISSUE."},
-                "arguments": {"type": "object", "description": "Arguments matching the tool's input_schema."},
-                "account": {"type": "string", "description": "A connected account id, when the user has several."},
-            }},
+register(
+    MetaTool(
+        slug=SLUG,
+        name="Multi execute tool",
+        description=(
+            f"Run up to {MAX_TOOLS} app tools in parallel with the user's connected accounts. Use tool slugs "
+            "and input schemas from COMPOSIO_SEARCH_TOOLS. Returns one result per call, in order; a failed "
+            "call reports its error without affecting the others. Only batch calls that do not depend on "
+            "each other's results."
+        ),
+        properties={
+            "tools": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_TOOLS,
+                "description": "The calls to run.",
+                "items": {
+                    "type": "object",
+                    "required": ["tool_slug", "arguments"],
+                    "properties": {
+                        "tool_slug": {
+                            "type": "string",
+                            "description": "A tool slug such as GITHUB_CREATE_ISSUE.",
+                        },
+                        "arguments": {
+                            "type": "object",
+                            "description": "Arguments matching the tool's input_schema.",
+                        },
+                        "account": {
+                            "type": "string",
+                            "description": "A connected account id, when the user has several.",
+                        },
+                    },
+                },
+            },
+            "thought": {"type": "string", "description": "Why these calls, in one sentence."},
         },
-        "thought": {"type": "string", "description": "Why these calls, in one sentence."},
-    },
-    required=("tools",),
-    run=run,
-    offered=lambda config: config.multi_execute_enabled,
-))
+        required=("tools",),
+        run=run,
+        offered=lambda config: config.multi_execute_enabled,
+    )
+)

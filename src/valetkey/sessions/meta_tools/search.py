@@ -41,8 +41,13 @@ def parse_queries(arguments: dict[str, Any]) -> list[str]:
 
 
 def tool_schema(tool: Tool, *, with_output: bool = False) -> dict[str, Any]:
-    entry = {"tool_slug": tool.slug, "toolkit": tool.toolkit, "description": tool.description,
-             "hasFullSchema": True, "input_schema": tool.input_schema}
+    entry = {
+        "tool_slug": tool.slug,
+        "toolkit": tool.toolkit,
+        "description": tool.description,
+        "hasFullSchema": True,
+        "input_schema": tool.input_schema,
+    }
     if with_output:
         entry["output_schema"] = tool.output_schema
     return entry
@@ -53,30 +58,40 @@ async def search(ctx: SessionContext, use_cases: list[str]) -> dict[str, Any]:
     allowed = lambda tool: policy.tool_allowed(ctx.config, tool)  # noqa: E731
     found: list[tuple[str, list[Tool], list[Tool]]] = []
     for use_case in use_cases:
-        hits = [hit.tool for hit in tool_search.search_tools(ctx.catalog, use_case, allowed, PRIMARY + 3 * RELATED)]
+        hits = [
+            hit.tool
+            for hit in tool_search.search_tools(ctx.catalog, use_case, allowed, PRIMARY + 3 * RELATED)
+        ]
         primary = hits[:PRIMARY]
         toolkits = {t.toolkit for t in primary}
         related = [t for t in hits[PRIMARY:] if t.toolkit in toolkits][:RELATED]
         found.append((use_case, primary, related))
-    toolkit_slugs = list(dict.fromkeys(t.toolkit for _, primary, related in found for t in (*primary, *related)))
+    toolkit_slugs = list(
+        dict.fromkeys(t.toolkit for _, primary, related in found for t in (*primary, *related))
+    )
     status_by = await statuses(ctx, [ctx.catalog.toolkit(slug) for slug in toolkit_slugs])
     results, schemas = [], {}
     for index, (use_case, primary, related) in enumerate(found, start=1):
         for tool in (*primary, *related):
             schemas[tool.slug] = tool_schema(tool)
-        results.append({
-            "index": index,
-            "use_case": use_case,
-            "primary_tool_slugs": [t.slug for t in primary],
-            "related_tool_slugs": [t.slug for t in related],
-            "toolkits": list(dict.fromkeys(t.toolkit for t in primary)),
-            "recommended_plan_steps": plan.plan_steps(primary, related, status_by),
-            "known_pitfalls": plan.pitfalls(primary),
-            "difficulty": plan.difficulty(primary, status_by),
-            "execution_guidance": ("No tool in this session matches; rephrase the use case or check the session's "
-                                   "toolkits." if not primary else "Follow recommended_plan_steps."),
-            "error": None,
-        })
+        results.append(
+            {
+                "index": index,
+                "use_case": use_case,
+                "primary_tool_slugs": [t.slug for t in primary],
+                "related_tool_slugs": [t.slug for t in related],
+                "toolkits": list(dict.fromkeys(t.toolkit for t in primary)),
+                "recommended_plan_steps": plan.plan_steps(primary, related, status_by),
+                "known_pitfalls": plan.pitfalls(primary),
+                "difficulty": plan.difficulty(primary, status_by),
+                "execution_guidance": (
+                    "No tool in this session matches; rephrase the use case or check the session's toolkits."
+                    if not primary
+                    else "Follow recommended_plan_steps."
+                ),
+                "error": None,
+            }
+        )
     connection_statuses = [_connection_status(status_by[slug]) for slug in toolkit_slugs]
     return {
         "success": True,
@@ -102,8 +117,10 @@ def _connection_status(status) -> dict[str, Any]:
         "status_message": status_message(status),
     }
     if status.has_account:
-        entry["connection_details"] = {"connected_account_id": status.account.id,
-                                       "auth_config_id": status.account.facts.auth_config_id}
+        entry["connection_details"] = {
+            "connected_account_id": status.account.id,
+            "auth_config_id": status.account.facts.auth_config_id,
+        }
     return entry
 
 
@@ -111,18 +128,23 @@ def _guidance(ctx: SessionContext, connection_statuses: list[dict[str, Any]]) ->
     missing = [s["toolkit"] for s in connection_statuses if not s["has_active_connection"]]
     steps = []
     if missing:
-        steps.append(f"Not connected: {', '.join(missing)}. Use COMPOSIO_MANAGE_CONNECTIONS before executing their "
-                     f"tools." if ctx.config.manage_connections.enabled else
-                     f"Not connected: {', '.join(missing)}. Ask the user to connect them in the app.")
+        steps.append(
+            f"Not connected: {', '.join(missing)}. Use COMPOSIO_MANAGE_CONNECTIONS before executing their "
+            f"tools."
+            if ctx.config.manage_connections.enabled
+            else f"Not connected: {', '.join(missing)}. Ask the user to connect them in the app."
+        )
     steps.append("Execute tools with COMPOSIO_MULTI_EXECUTE_TOOL using the input_schema in tool_schemas.")
     return steps
 
 
 def _time_info() -> dict[str, Any]:
     now = time.time()
-    return {"current_time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
-            "current_time_utc_epoch_seconds": now,
-            "message": "Times are UTC; convert to the user's timezone when they give one."}
+    return {
+        "current_time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+        "current_time_utc_epoch_seconds": now,
+        "message": "Times are UTC; convert to the user's timezone when they give one.",
+    }
 
 
 async def run(ctx: SessionContext, arguments: dict[str, Any]) -> MetaResult:
@@ -133,27 +155,43 @@ async def run(ctx: SessionContext, arguments: dict[str, Any]) -> MetaResult:
     return MetaResult(await search(ctx, use_cases))
 
 
-register(MetaTool(
-    slug=SLUG,
-    name="Search tools",
-    description=("Find the tools for a task across the user's apps. Returns matching tools with their input "
-                 "schemas, whether each app is connected, a short plan with pitfalls, and related tools. Call it "
-                 "first for every new task; then use COMPOSIO_MANAGE_CONNECTIONS for apps that are not connected "
-                 "and COMPOSIO_MULTI_EXECUTE_TOOL to run the tools."),
-    properties={
-        "queries": {
-            "type": "array", "minItems": 1, "maxItems": MAX_QUERIES,
-            "description": "One entry per distinct task; each returns its own tools and plan.",
-            "items": {"type": "object", "required": ["use_case"], "properties": {
-                "use_case": {"type": "string", "description": "The task in plain words, with the app if known "
-                                                              "(e.g. 'create an issue in a GitHub repository')."},
-                "known_fields": {"type": "string", "description": "Values already known, as key:value pairs "
-                                                                  "(e.g. 'repo:hello-world,owner:octocat')."},
-            }},
+register(
+    MetaTool(
+        slug=SLUG,
+        name="Search tools",
+        description=(
+            "Find the tools for a task across the user's apps. Returns matching tools with their input "
+            "schemas, whether each app is connected, a short plan with pitfalls, and related tools. Call it "
+            "first for every new task; then use COMPOSIO_MANAGE_CONNECTIONS for apps that are not connected "
+            "and COMPOSIO_MULTI_EXECUTE_TOOL to run the tools."
+        ),
+        properties={
+            "queries": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_QUERIES,
+                "description": "One entry per distinct task; each returns its own tools and plan.",
+                "items": {
+                    "type": "object",
+                    "required": ["use_case"],
+                    "properties": {
+                        "use_case": {
+                            "type": "string",
+                            "description": "The task in plain words, with the app if known "
+                            "(e.g. 'create an issue in a GitHub repository').",
+                        },
+                        "known_fields": {
+                            "type": "string",
+                            "description": "Values already known, as key:value pairs "
+                            "(e.g. 'repo:hello-world,owner:octocat').",
+                        },
+                    },
+                },
+            },
         },
-    },
-    required=("queries",),
-    run=run,
-    offered=lambda config: config.search_enabled,
-    tags=("readOnlyHint",),
-))
+        required=("queries",),
+        run=run,
+        offered=lambda config: config.search_enabled,
+        tags=("readOnlyHint",),
+    )
+)

@@ -25,21 +25,30 @@ async def run(ctx: SessionContext, arguments: dict[str, Any]) -> MetaResult:
         if tool is None or not policy.tool_allowed(ctx.config, tool):
             not_found.append(slug)
         else:
-            schemas[tool.slug] = tool_schema(tool, with_output=arguments.get("include_output_schema") is not False)
+            schemas[tool.slug] = tool_schema(
+                tool, with_output=arguments.get("include_output_schema") is not False
+            )
     error = f"Not available in this session: {', '.join(not_found)}" if not_found and not schemas else None
     return MetaResult({"tool_schemas": schemas, "not_found": not_found}, error)
 
 
-register(MetaTool(
-    slug=SLUG,
-    name="Get tool schemas",
-    description="Get the complete input and output schemas of tools by slug, e.g. tools named in a plan.",
-    properties={
-        "tool_slugs": {"type": "array", "minItems": 1, "maxItems": MAX_TOOLS, "items": {"type": "string"},
-                       "description": "Tool slugs such as GITHUB_CREATE_ISSUE."},
-        "include_output_schema": {"type": "boolean", "default": True},
-    },
-    required=("tool_slugs",),
-    run=run,
-    tags=("readOnlyHint",),
-))
+register(
+    MetaTool(
+        slug=SLUG,
+        name="Get tool schemas",
+        description="Get the complete input and output schemas of tools by slug, e.g. tools named in a plan.",
+        properties={
+            "tool_slugs": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_TOOLS,
+                "items": {"type": "string"},
+                "description": "Tool slugs such as GITHUB_CREATE_ISSUE.",
+            },
+            "include_output_schema": {"type": "boolean", "default": True},
+        },
+        required=("tool_slugs",),
+        run=run,
+        tags=("readOnlyHint",),
+    )
+)

@@ -40,9 +40,15 @@ def from_arguments(arguments: dict[str, Any], *, body_key: str = "body") -> Draf
     to = [arguments["recipient_email"]] if arguments.get("recipient_email") else []
     to += list(arguments.get("extra_recipients") or [])
     attachment = arguments.get("attachment")
-    return Draft(to=to, subject=arguments.get("subject") or "", body=arguments.get(body_key) or "",
-                 cc=list(arguments.get("cc") or []), bcc=list(arguments.get("bcc") or []),
-                 is_html=bool(arguments.get("is_html")), attachments=[attachment] if attachment else [])
+    return Draft(
+        to=to,
+        subject=arguments.get("subject") or "",
+        body=arguments.get(body_key) or "",
+        cc=list(arguments.get("cc") or []),
+        bcc=list(arguments.get("bcc") or []),
+        is_html=bool(arguments.get("is_html")),
+        attachments=[attachment] if attachment else [],
+    )
 
 
 def build_raw(draft: Draft) -> str:

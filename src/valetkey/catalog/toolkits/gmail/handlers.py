@@ -31,10 +31,13 @@ class Query(list):
         return list(self)
 
 
-async def call(context: ToolContext, method: str, path: str, *, query: list[tuple[str, Any]] = (),
-               body: Any = None) -> Any:
+async def call(
+    context: ToolContext, method: str, path: str, *, query: list[tuple[str, Any]] = (), body: Any = None
+) -> Any:
     """The decoded answer of a Gmail call; a failed one raises `ToolError` with its status and message."""
-    pairs = Query((k, "true" if v is True else "false" if v is False else v) for k, v in query if v is not None)
+    pairs = Query(
+        (k, "true" if v is True else "false" if v is False else v) for k, v in query if v is not None
+    )
     outcome = await context.request(method, path, params=pairs, json=body)
     result = tool_result(outcome)
     if not result.successful:
@@ -61,8 +64,12 @@ async def reply_to_thread(arguments: dict[str, Any], context: ToolContext) -> di
     await _as_reply(context, draft, arguments["thread_id"])
     if not (draft.to or draft.cc or draft.bcc):
         raise ToolError("The thread has no one to reply to; give recipient_email")
-    return await call(context, "POST", f"{USER}/messages/send",
-                      body={"raw": compose.build_raw(draft), "threadId": arguments["thread_id"]})
+    return await call(
+        context,
+        "POST",
+        f"{USER}/messages/send",
+        body={"raw": compose.build_raw(draft), "threadId": arguments["thread_id"]},
+    )
 
 
 async def create_draft(arguments: dict[str, Any], context: ToolContext) -> dict[str, Any]:
@@ -78,8 +85,12 @@ async def create_draft(arguments: dict[str, Any], context: ToolContext) -> dict[
 
 async def _as_reply(context: ToolContext, draft: compose.Draft, thread_id: str) -> None:
     """Fill reply headers, subject and (when missing) recipient from the thread's last message."""
-    thread = await call(context, "GET", f"{USER}/threads/{thread_id}",
-                        query=[("format", "metadata"), *(("metadataHeaders", h) for h in REPLY_HEADERS)])
+    thread = await call(
+        context,
+        "GET",
+        f"{USER}/threads/{thread_id}",
+        query=[("format", "metadata"), *(("metadataHeaders", h) for h in REPLY_HEADERS)],
+    )
     last = (thread.get("messages") or [{}])[-1]
     headers = {h["name"].lower(): h["value"] for h in (last.get("payload") or {}).get("headers") or []}
     if not draft.to:
@@ -97,15 +108,20 @@ async def _as_reply(context: ToolContext, draft: compose.Draft, thread_id: str) 
 
 async def fetch_emails(arguments: dict[str, Any], context: ToolContext) -> dict[str, Any]:
     """GMAIL_FETCH_EMAILS: one page of matching messages, each with its readable fields."""
-    query = [("q", arguments.get("query")), ("maxResults", arguments.get("max_results", 10)),
-             ("pageToken", arguments.get("page_token")), ("includeSpamTrash", arguments.get("include_spam_trash"))]
+    query = [
+        ("q", arguments.get("query")),
+        ("maxResults", arguments.get("max_results", 10)),
+        ("pageToken", arguments.get("page_token")),
+        ("includeSpamTrash", arguments.get("include_spam_trash")),
+    ]
     query += [("labelIds", label) for label in arguments.get("label_ids") or []]
     listing = await call(context, "GET", f"{USER}/messages", query=query)
     refs = listing.get("messages") or []
     if arguments.get("verbose", True):
         fmt = "full" if arguments.get("include_payload", True) else "metadata"
-        fetched = await asyncio.gather(*(call(context, "GET", f"{USER}/messages/{ref['id']}",
-                                              query=[("format", fmt)]) for ref in refs))
+        fetched = await asyncio.gather(
+            *(call(context, "GET", f"{USER}/messages/{ref['id']}", query=[("format", fmt)]) for ref in refs)
+        )
         messages = [summarize(m, include_payload=fmt == "full") for m in fetched]
     else:
         messages = [{"messageId": ref["id"], "threadId": ref["threadId"]} for ref in refs]
@@ -118,16 +134,23 @@ async def fetch_emails(arguments: dict[str, Any], context: ToolContext) -> dict[
 async def fetch_message(arguments: dict[str, Any], context: ToolContext) -> dict[str, Any]:
     """GMAIL_FETCH_MESSAGE_BY_MESSAGE_ID: one message with its readable fields (and payload for full)."""
     fmt = arguments.get("format", "full")
-    message = await call(context, "GET", f"{USER}/messages/{arguments['message_id']}", query=[("format", fmt)])
+    message = await call(
+        context, "GET", f"{USER}/messages/{arguments['message_id']}", query=[("format", fmt)]
+    )
     return summarize(message, include_payload=fmt in ("full", "metadata"))
 
 
 async def fetch_thread(arguments: dict[str, Any], context: ToolContext) -> dict[str, Any]:
     """GMAIL_FETCH_MESSAGE_BY_THREAD_ID: every message of a thread, oldest first, as text."""
-    thread = await call(context, "GET", f"{USER}/threads/{arguments['thread_id']}", query=[("format", "full")])
+    thread = await call(
+        context, "GET", f"{USER}/threads/{arguments['thread_id']}", query=[("format", "full")]
+    )
     include = bool(arguments.get("include_payload", False))
-    return {"threadId": thread["id"], "historyId": thread.get("historyId"),
-            "messages": [summarize(m, include_payload=include) for m in thread.get("messages") or []]}
+    return {
+        "threadId": thread["id"],
+        "historyId": thread.get("historyId"),
+        "messages": [summarize(m, include_payload=include) for m in thread.get("messages") or []],
+    }
 
 
 def summarize(message: dict[str, Any], *, include_payload: bool) -> dict[str, Any]:
@@ -137,14 +160,28 @@ def summarize(message: dict[str, Any], *, include_payload: bool) -> dict[str, An
     millis = int(message.get("internalDate") or 0)
     text = _text(payload)
     out: dict[str, Any] = {
-        "messageId": message["id"], "threadId": message.get("threadId"), "labelIds": message.get("labelIds") or [],
-        "messageTimestamp": dt.datetime.fromtimestamp(millis / 1000, dt.timezone.utc).isoformat().replace("+00:00", "Z"),
-        "sender": headers.get("from", ""), "to": headers.get("to", ""), "cc": headers.get("cc", ""),
-        "subject": headers.get("subject", ""), "snippet": message.get("snippet", ""),
+        "messageId": message["id"],
+        "threadId": message.get("threadId"),
+        "labelIds": message.get("labelIds") or [],
+        "messageTimestamp": dt.datetime.fromtimestamp(millis / 1000, dt.UTC)
+        .isoformat()
+        .replace("+00:00", "Z"),
+        "sender": headers.get("from", ""),
+        "to": headers.get("to", ""),
+        "cc": headers.get("cc", ""),
+        "subject": headers.get("subject", ""),
+        "snippet": message.get("snippet", ""),
         "messageText": text if text is not None else message.get("snippet", ""),
-        "attachmentList": [{"filename": p["filename"], "mimeType": p.get("mimeType"), "size": p["body"].get("size", 0),
-                            "attachmentId": p["body"]["attachmentId"]}
-                           for p in _parts(payload) if p.get("filename") and (p.get("body") or {}).get("attachmentId")],
+        "attachmentList": [
+            {
+                "filename": p["filename"],
+                "mimeType": p.get("mimeType"),
+                "size": p["body"].get("size", 0),
+                "attachmentId": p["body"]["attachmentId"],
+            }
+            for p in _parts(payload)
+            if p.get("filename") and (p.get("body") or {}).get("attachmentId")
+        ],
     }
     out["preview"] = {"subject": out["subject"], "body": out["snippet"]}
     if include_payload and payload:
@@ -166,4 +203,3 @@ def _text(payload: dict[str, Any]) -> str | None:
             if part.get("mimeType") == wanted and data and not part.get("filename"):
                 return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)).decode("utf-8", "replace")
     return None
-

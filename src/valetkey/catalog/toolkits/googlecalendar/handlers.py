@@ -32,7 +32,9 @@ def _parse(text: str, name: str) -> dt.datetime | dt.date:
     try:
         return dt.date.fromisoformat(text) if _is_date(text) else dt.datetime.fromisoformat(text)
     except ValueError:
-        raise ToolError(f"{name} {text!r} is not an ISO 8601 date or date-time (2025-03-04T15:00:00)") from None
+        raise ToolError(
+            f"{name} {text!r} is not an ISO 8601 date or date-time (2025-03-04T15:00:00)"
+        ) from None
 
 
 def _duration(arguments: dict[str, Any]) -> dt.timedelta | None:
@@ -85,8 +87,13 @@ def _details(arguments: dict[str, Any]) -> dict[str, Any]:
 async def create_event(arguments: dict[str, Any], context: ToolContext) -> Any:
     start, end = event_times(arguments)
     body = {**_details(arguments), "start": start, "end": end}
-    return await call(context, "POST", _events_path(arguments.get("calendar_id") or "primary"), json=body,
-                      params={"sendUpdates": arguments.get("send_updates")})
+    return await call(
+        context,
+        "POST",
+        _events_path(arguments.get("calendar_id") or "primary"),
+        json=body,
+        params={"sendUpdates": arguments.get("send_updates")},
+    )
 
 
 async def patch_event(arguments: dict[str, Any], context: ToolContext) -> Any:
@@ -94,32 +101,37 @@ async def patch_event(arguments: dict[str, Any], context: ToolContext) -> Any:
     path = _events_path(arguments["calendar_id"], arguments["event_id"])
     body = _details(arguments)
     times = dict(arguments)
-    if not times.get("start_datetime") and (times.get("end_datetime") or _duration(times) or times.get("timezone")):
+    if not times.get("start_datetime") and (
+        times.get("end_datetime") or _duration(times) or times.get("timezone")
+    ):
         current = await call(context, "GET", path)
         start = current.get("start") or {}
         times["start_datetime"] = start.get("dateTime") or start.get("date")
         if not (times.get("end_datetime") or _duration(times)):
-            end = (current.get("end") or {})
+            end = current.get("end") or {}
             times["end_datetime"] = end.get("dateTime") or end.get("date")
         times.setdefault("timezone", start.get("timeZone"))
     if times.get("start_datetime"):
         body["start"], body["end"] = event_times(times)
     if not body:
         raise ToolError("Nothing to change: pass at least one field to update")
-    return await call(context, "PATCH", path, json=body, params={"sendUpdates": arguments.get("send_updates")})
+    return await call(
+        context, "PATCH", path, json=body, params={"sendUpdates": arguments.get("send_updates")}
+    )
 
 
 def _instant(text: str) -> dt.datetime:
     value = dt.datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _rfc3339(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def free_gaps(busy: list[tuple[dt.datetime, dt.datetime]], start: dt.datetime, end: dt.datetime,
-              minimum: dt.timedelta) -> tuple[list[tuple[dt.datetime, dt.datetime]], list[tuple[dt.datetime, dt.datetime]]]:
+def free_gaps(
+    busy: list[tuple[dt.datetime, dt.datetime]], start: dt.datetime, end: dt.datetime, minimum: dt.timedelta
+) -> tuple[list[tuple[dt.datetime, dt.datetime]], list[tuple[dt.datetime, dt.datetime]]]:
     """(merged busy ranges, free gaps at least `minimum` long) inside [start, end)."""
     merged: list[list[dt.datetime]] = []
     for lo, hi in sorted(busy):
@@ -149,14 +161,24 @@ async def find_free_slots(arguments: dict[str, Any], context: ToolContext) -> An
     if arguments.get("timezone"):
         query["timeZone"] = arguments["timezone"]
     answer = await call(context, "POST", "/freeBusy", json=query)
-    busy = [(_instant(r["start"]), _instant(r["end"]))
-            for info in (answer.get("calendars") or {}).values() for r in info.get("busy") or []]
+    busy = [
+        (_instant(r["start"]), _instant(r["end"]))
+        for info in (answer.get("calendars") or {}).values()
+        for r in info.get("busy") or []
+    ]
     minimum = dt.timedelta(minutes=arguments.get("min_duration_minutes") or 1)
     merged, free = free_gaps(busy, start, end, minimum)
     return {
-        "timeMin": query["timeMin"], "timeMax": query["timeMax"],
-        "free_slots": [{"start": _rfc3339(lo), "end": _rfc3339(hi), "duration_minutes": int((hi - lo).total_seconds() // 60)}
-                       for lo, hi in free],
+        "timeMin": query["timeMin"],
+        "timeMax": query["timeMax"],
+        "free_slots": [
+            {
+                "start": _rfc3339(lo),
+                "end": _rfc3339(hi),
+                "duration_minutes": int((hi - lo).total_seconds() // 60),
+            }
+            for lo, hi in free
+        ],
         "busy": [{"start": _rfc3339(lo), "end": _rfc3339(hi)} for lo, hi in merged],
         "calendars": answer.get("calendars") or {},
     }

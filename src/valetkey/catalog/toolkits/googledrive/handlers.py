@@ -20,11 +20,19 @@ from valetkey.execution.handlers import ToolContext, ToolError
 FOLDER = "application/vnd.google-apps.folder"
 FILES = "/drive/v3/files"
 ALL_FIELDS = {"fields": "*"}
-EXTENSIONS = {"application/pdf": ".pdf", "text/plain": ".txt", "text/markdown": ".md", "text/html": ".html",
-              "text/csv": ".csv", "application/rtf": ".rtf", "image/png": ".png", "image/svg+xml": ".svg",
-              "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
-              "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx"}
+EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "text/plain": ".txt",
+    "text/markdown": ".md",
+    "text/html": ".html",
+    "text/csv": ".csv",
+    "application/rtf": ".rtf",
+    "image/png": ".png",
+    "image/svg+xml": ".svg",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+}
 
 
 def quoted(value: str) -> str:
@@ -54,8 +62,13 @@ def _file_path(file_id: str, suffix: str = "") -> str:
 
 
 async def find_file(arguments: dict[str, Any], context: ToolContext) -> Any:
-    params = {"q": search_query(arguments), "orderBy": arguments.get("order_by") or "modifiedTime desc",
-              "pageSize": arguments.get("page_size") or 50, "pageToken": arguments.get("page_token"), **ALL_FIELDS}
+    params = {
+        "q": search_query(arguments),
+        "orderBy": arguments.get("order_by") or "modifiedTime desc",
+        "pageSize": arguments.get("page_size") or 50,
+        "pageToken": arguments.get("page_token"),
+        **ALL_FIELDS,
+    }
     return await call(context, "GET", FILES, params={k: v for k, v in params.items() if v not in (None, "")})
 
 
@@ -79,26 +92,42 @@ async def move_file(arguments: dict[str, Any], context: ToolContext) -> Any:
 
 
 async def trash_file(arguments: dict[str, Any], context: ToolContext) -> Any:
-    return await call(context, "PATCH", _file_path(arguments["file_id"]),
-                      json={"trashed": not arguments.get("restore", False)}, params=ALL_FIELDS)
+    return await call(
+        context,
+        "PATCH",
+        _file_path(arguments["file_id"]),
+        json={"trashed": not arguments.get("restore", False)},
+        params=ALL_FIELDS,
+    )
 
 
 def multipart_related(metadata: dict[str, Any], media: bytes, media_type: str) -> tuple[bytes, str]:
     """(body, content type) of a Drive multipart upload: the metadata part, then the media part."""
     boundary = "valetkey_" + secrets.token_hex(12)
-    body = b"".join([
-        f"--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n".encode(),
-        json.dumps(metadata).encode(), b"\r\n",
-        f"--{boundary}\r\nContent-Type: {media_type}\r\n\r\n".encode(), media, b"\r\n",
-        f"--{boundary}--\r\n".encode(),
-    ])
+    body = b"".join(
+        [
+            f"--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n".encode(),
+            json.dumps(metadata).encode(),
+            b"\r\n",
+            f"--{boundary}\r\nContent-Type: {media_type}\r\n\r\n".encode(),
+            media,
+            b"\r\n",
+            f"--{boundary}--\r\n".encode(),
+        ]
+    )
     return body, f"multipart/related; boundary={boundary}"
 
 
 async def _upload(context: ToolContext, metadata: dict[str, Any], media: bytes, media_type: str) -> Any:
     body, content_type = multipart_related(metadata, media, media_type)
-    return await call(context, "POST", "/upload" + FILES, content=body, headers={"Content-Type": content_type},
-                      params={"uploadType": "multipart", **ALL_FIELDS})
+    return await call(
+        context,
+        "POST",
+        "/upload" + FILES,
+        content=body,
+        headers={"Content-Type": content_type},
+        params={"uploadType": "multipart", **ALL_FIELDS},
+    )
 
 
 async def upload_file(arguments: dict[str, Any], context: ToolContext) -> Any:
@@ -122,7 +151,9 @@ async def create_file_from_text(arguments: dict[str, Any], context: ToolContext)
     if arguments.get("parent_id"):
         metadata["parents"] = [arguments["parent_id"]]
     media_type = "text/plain" if mime_type.startswith("application/vnd.google-apps.") else mime_type
-    return await _upload(context, metadata, arguments["text_content"].encode(), f"{media_type}; charset=UTF-8")
+    return await _upload(
+        context, metadata, arguments["text_content"].encode(), f"{media_type}; charset=UTF-8"
+    )
 
 
 def _published(context: ToolContext, name: str, mime_type: str, data: bytes) -> dict[str, Any]:
@@ -153,4 +184,6 @@ async def export_file(arguments: dict[str, Any], context: ToolContext) -> Any:
     path = _file_path(arguments["file_id"])
     meta = await call(context, "GET", path, params={"fields": "id,name,mimeType"})
     data, _ = await call_bytes(context, path + "/export", params={"mimeType": arguments["mime_type"]})
-    return _published(context, _export_name(meta["name"], arguments["mime_type"]), arguments["mime_type"], data)
+    return _published(
+        context, _export_name(meta["name"], arguments["mime_type"]), arguments["mime_type"], data
+    )

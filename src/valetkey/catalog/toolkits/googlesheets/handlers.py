@@ -10,7 +10,6 @@ from valetkey.catalog.toolkits._google import call
 from valetkey.execution.handlers import ToolContext, ToolError
 
 
-
 def _column_index(letters: str) -> int:
     index = 0
     for char in letters.upper():
@@ -29,7 +28,9 @@ async def lookup_row(arguments: dict[str, Any], context: ToolContext) -> Any:
     spreadsheet = quote(arguments["spreadsheet_id"], safe="")
     table = arguments.get("range")
     if not table:
-        info = await call(context, "GET", f"/spreadsheets/{spreadsheet}", params={"fields": "sheets.properties.title"})
+        info = await call(
+            context, "GET", f"/spreadsheets/{spreadsheet}", params={"fields": "sheets.properties.title"}
+        )
         table = "'" + info["sheets"][0]["properties"]["title"].replace("'", "''") + "'"
     answer = await call(context, "GET", f"/spreadsheets/{spreadsheet}/values/{quote(table, safe='')}")
     rows = answer.get("values") or []
@@ -42,7 +43,9 @@ async def lookup_row(arguments: dict[str, Any], context: ToolContext) -> Any:
         if column in headers:
             wanted = headers.index(column)
         elif re.fullmatch(r"[A-Za-z]{1,3}", column):
-            wanted = _column_index(column) - _column_index(re.match(r"[A-Za-z]*", answer["range"].rpartition("!")[2]).group() or "A")
+            wanted = _column_index(column) - _column_index(
+                re.match(r"[A-Za-z]*", answer["range"].rpartition("!")[2]).group() or "A"
+            )
         else:
             raise ToolError(f"No column {column!r}: headers are {headers}")
     sensitive, contains = arguments.get("case_sensitive", False), arguments.get("match") == "contains"
@@ -55,10 +58,16 @@ async def lookup_row(arguments: dict[str, Any], context: ToolContext) -> Any:
     first = _first_row(answer["range"])
     sheet = answer["range"].rpartition("!")[0]
     for offset, row in enumerate(rows[1:], start=1):
-        cells = [row[wanted]] if wanted is not None and wanted < len(row) else ([] if wanted is not None else row)
+        cells = (
+            [row[wanted]] if wanted is not None and wanted < len(row) else ([] if wanted is not None else row)
+        )
         if any(hit(cell) for cell in cells):
             number = first + offset
-            return {"found": True, "row_number": number, "values": [str(v) for v in row],
-                    "record": {h: (str(row[i]) if i < len(row) else "") for i, h in enumerate(headers) if h},
-                    "range": f"{sheet}!{number}:{number}"}
+            return {
+                "found": True,
+                "row_number": number,
+                "values": [str(v) for v in row],
+                "record": {h: (str(row[i]) if i < len(row) else "") for i, h in enumerate(headers) if h},
+                "range": f"{sheet}!{number}:{number}",
+            }
     return {"found": False}

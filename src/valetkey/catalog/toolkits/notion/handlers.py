@@ -18,8 +18,16 @@ from typing import Any
 from valetkey.execution.handlers import ToolContext, ToolError
 
 VERSION = {"Notion-Version": "2025-09-03"}
-LINE_BLOCKS = (("### ", "heading_3"), ("## ", "heading_2"), ("# ", "heading_1"), ("- [ ] ", "to_do"),
-               ("- [x] ", "to_do"), ("- ", "bulleted_list_item"), ("* ", "bulleted_list_item"), ("> ", "quote"))
+LINE_BLOCKS = (
+    ("### ", "heading_3"),
+    ("## ", "heading_2"),
+    ("# ", "heading_1"),
+    ("- [ ] ", "to_do"),
+    ("- [x] ", "to_do"),
+    ("- ", "bulleted_list_item"),
+    ("* ", "bulleted_list_item"),
+    ("> ", "quote"),
+)
 NUMBERED = re.compile(r"^\d+[.)] ")
 
 
@@ -34,13 +42,17 @@ async def notion(context: ToolContext, method: str, path: str, body: dict | None
     except ValueError:
         data = {}
     if response.status_code >= 400:
-        raise ToolError(f"{response.status_code} {data.get('code', 'error')}: {data.get('message', '')}".strip())
+        raise ToolError(
+            f"{response.status_code} {data.get('code', 'error')}: {data.get('message', '')}".strip()
+        )
     return data
 
 
 def rich_text(text: str) -> list[dict[str, Any]]:
     """Notion caps one text object at 2000 characters: longer text is split."""
-    return [{"type": "text", "text": {"content": text[i:i + 2000]}} for i in range(0, max(len(text), 1), 2000)]
+    return [
+        {"type": "text", "text": {"content": text[i : i + 2000]}} for i in range(0, max(len(text), 1), 2000)
+    ]
 
 
 def blocks_from(content: str) -> list[dict[str, Any]]:
@@ -52,7 +64,7 @@ def blocks_from(content: str) -> list[dict[str, Any]]:
         kind, text, extra = "paragraph", line, {}
         for prefix, block_type in LINE_BLOCKS:
             if line.startswith(prefix):
-                kind, text = block_type, line[len(prefix):]
+                kind, text = block_type, line[len(prefix) :]
                 if block_type == "to_do":
                     extra = {"checked": prefix == "- [x] "}
                 break
@@ -102,7 +114,9 @@ def properties_body(schema: dict[str, str], given: list[dict[str, str]]) -> dict
     return out
 
 
-async def _schema_of_parent(context: ToolContext, parent_type: str, parent_id: str) -> tuple[dict, dict[str, str]]:
+async def _schema_of_parent(
+    context: ToolContext, parent_type: str, parent_id: str
+) -> tuple[dict, dict[str, str]]:
     if parent_type == "page_id":
         return {"page_id": parent_id}, {"title": "title"}
     if parent_type == "database_id":
@@ -115,7 +129,9 @@ async def _schema_of_parent(context: ToolContext, parent_type: str, parent_id: s
 
 
 async def create_page(arguments: dict[str, Any], context: ToolContext) -> dict[str, Any]:
-    parent, schema = await _schema_of_parent(context, arguments.get("parent_type", "page_id"), arguments["parent_id"])
+    parent, schema = await _schema_of_parent(
+        context, arguments.get("parent_type", "page_id"), arguments["parent_id"]
+    )
     title_column = next((n for n, kind in schema.items() if kind == "title"), "title")
     given = [{"name": title_column, "value": arguments["title"]}] + list(arguments.get("properties") or [])
     body: dict[str, Any] = {"parent": parent, "properties": properties_body(schema, given)}
@@ -132,17 +148,32 @@ async def update_page(arguments: dict[str, Any], context: ToolContext) -> dict[s
     schema = {name: value["type"] for name, value in page.get("properties", {}).items()}
     given = list(arguments.get("properties") or [])
     if arguments.get("title"):
-        given.insert(0, {"name": next((n for n, k in schema.items() if k == "title"), "title"),
-                         "value": arguments["title"]})
+        given.insert(
+            0,
+            {
+                "name": next((n for n, k in schema.items() if k == "title"), "title"),
+                "value": arguments["title"],
+            },
+        )
     body: dict[str, Any] = {"properties": properties_body(schema, given)}
     if arguments.get("icon_emoji"):
         body["icon"] = {"type": "emoji", "emoji": arguments["icon_emoji"]}
     return await notion(context, "PATCH", f"/pages/{page_id}", body)
 
 
-FILTER_KEYS = {"title": "title", "rich_text": "rich_text", "number": "number", "select": "select",
-               "status": "status", "multi_select": "multi_select", "checkbox": "checkbox", "date": "date",
-               "url": "url", "email": "email", "phone_number": "phone_number"}
+FILTER_KEYS = {
+    "title": "title",
+    "rich_text": "rich_text",
+    "number": "number",
+    "select": "select",
+    "status": "status",
+    "multi_select": "multi_select",
+    "checkbox": "checkbox",
+    "date": "date",
+    "url": "url",
+    "email": "email",
+    "phone_number": "phone_number",
+}
 
 
 def _condition(kind: str, condition: str, value: str) -> dict[str, Any]:
@@ -166,14 +197,23 @@ async def query_data_source(arguments: dict[str, Any], context: ToolContext) -> 
         for item in filters:
             kind = schema.get(item["property"])
             if kind not in FILTER_KEYS:
-                raise ToolError(f"Cannot filter on {item['property']!r}; the columns are: {', '.join(schema)}")
-            parts.append({"property": item["property"],
-                          FILTER_KEYS[kind]: _condition(kind, item["condition"], item.get("value", ""))})
-        body["filter"] = parts[0] if len(parts) == 1 else {
-            "or" if arguments.get("match") == "any" else "and": parts}
+                raise ToolError(
+                    f"Cannot filter on {item['property']!r}; the columns are: {', '.join(schema)}"
+                )
+            parts.append(
+                {
+                    "property": item["property"],
+                    FILTER_KEYS[kind]: _condition(kind, item["condition"], item.get("value", "")),
+                }
+            )
+        body["filter"] = (
+            parts[0] if len(parts) == 1 else {"or" if arguments.get("match") == "any" else "and": parts}
+        )
     if arguments.get("sorts"):
-        body["sorts"] = [{"property": s["property"], "direction": s.get("direction", "ascending")}
-                         for s in arguments["sorts"]]
+        body["sorts"] = [
+            {"property": s["property"], "direction": s.get("direction", "ascending")}
+            for s in arguments["sorts"]
+        ]
     for name in ("start_cursor", "page_size"):
         if arguments.get(name) is not None:
             body[name] = arguments[name]
@@ -227,10 +267,17 @@ async def create_database(arguments: dict[str, Any], context: ToolContext) -> di
         kind = column["type"]
         config: dict[str, Any] = {}
         if kind in ("select", "multi_select"):
-            config = {"options": [{"name": o.strip()} for o in (column.get("options") or "").split(",") if o.strip()]}
+            config = {
+                "options": [
+                    {"name": o.strip()} for o in (column.get("options") or "").split(",") if o.strip()
+                ]
+            }
         properties[column["name"]] = {kind: config}
     if not any("title" in spec for spec in properties.values()):
         properties = {"Name": {"title": {}}, **properties}
-    body = {"parent": {"type": "page_id", "page_id": arguments["parent_page_id"]},
-            "title": rich_text(arguments["title"]), "initial_data_source": {"properties": properties}}
+    body = {
+        "parent": {"type": "page_id", "page_id": arguments["parent_page_id"]},
+        "title": rich_text(arguments["title"]),
+        "initial_data_source": {"properties": properties},
+    }
     return await notion(context, "POST", "/databases", body)

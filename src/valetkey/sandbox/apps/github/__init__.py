@@ -27,16 +27,27 @@ SLUG = "github"
 
 
 def create_app() -> SandboxApp:
-    provider = OAuth2Provider(OAuth2Config(
-        token_response_format="negotiate", token_type="bearer", scope_separator=",",
-        access_token_lifetime=None, issue_refresh_tokens=False, access_token_prefix="gho_",
-        default_subject="octocat",
-    ))
+    provider = OAuth2Provider(
+        OAuth2Config(
+            token_response_format="negotiate",
+            token_type="bearer",
+            scope_separator=",",
+            access_token_lifetime=None,
+            issue_refresh_tokens=False,
+            access_token_prefix="gho_",
+            default_subject="octocat",
+        )
+    )
     store = StateStore(initial_state)
     github = GitHub(store, provider)
-    routes = oauth2_routes(provider, paths=OAuth2Paths(
-        authorize="/login/oauth/authorize", token="/login/oauth/access_token", revoke=None, userinfo=None))
+    routes = oauth2_routes(
+        provider,
+        paths=OAuth2Paths(
+            authorize="/login/oauth/authorize", token="/login/oauth/access_token", revoke=None, userinfo=None
+        ),
+    )
     for module in (social, repos, issues, pulls, git):
         routes += module.routes(github)
-    return SandboxApp(SLUG, routes, store, oauth2=provider, seed=seed,
-                      on_reset=(github.core.reset, github.search.reset))
+    return SandboxApp(
+        SLUG, routes, store, oauth2=provider, seed=seed, on_reset=(github.core.reset, github.search.reset)
+    )

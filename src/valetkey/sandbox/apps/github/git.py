@@ -46,10 +46,13 @@ def get_content(call: Call) -> Response:
     for file_path, content in commit.files.items():
         if not file_path.startswith(prefix):
             continue
-        name = file_path[len(prefix):].split("/", 1)[0]
+        name = file_path[len(prefix) :].split("/", 1)[0]
         child = prefix + name
-        children[name] = (file_json(repo, child, content, ref, call.api, with_content=False)
-                          if child == file_path else dir_json(repo, child, ref, call.api))
+        children[name] = (
+            file_json(repo, child, content, ref, call.api, with_content=False)
+            if child == file_path
+            else dir_json(repo, child, ref, call.api)
+        )
     if not children:
         raise not_found()
     return call.reply([children[name] for name in sorted(children)])
@@ -88,8 +91,13 @@ def put_content(call: Call) -> Response:
     created = path not in files
     files[path] = content
     commit = call.state.commit(repo, branch, message, call.login, files)
-    return call.reply({"content": file_json(repo, path, content, branch, call.api, with_content=False),
-                       "commit": _content_commit(call, repo, commit)}, 201 if created else 200)
+    return call.reply(
+        {
+            "content": file_json(repo, path, content, branch, call.api, with_content=False),
+            "commit": _content_commit(call, repo, commit),
+        },
+        201 if created else 200,
+    )
 
 
 def delete_content(call: Call) -> Response:
@@ -114,8 +122,10 @@ def _branch_json(call: Call, repo: Repo, name: str, *, full: bool = False) -> di
     body = {"name": name, "commit": {"sha": commit.sha, "url": url}, "protected": False}
     if full:
         body["commit"] = commit_json(call.state, repo, commit, call.api)
-        body["_links"] = {"self": f"{call.api}/repos/{repo.full_name}/branches/{name}",
-                          "html": f"https://github.com/{repo.full_name}/tree/{name}"}
+        body["_links"] = {
+            "self": f"{call.api}/repos/{repo.full_name}/branches/{name}",
+            "html": f"https://github.com/{repo.full_name}/tree/{name}",
+        }
     return body
 
 
@@ -150,10 +160,19 @@ def create_ref(call: Call) -> Response:
     if sha not in repo.commits:
         raise GitHubError(422, "Object does not exist")
     repo.branches[name] = sha
-    return call.reply({"ref": ref, "node_id": f"REF_{repo.id}_{name}",
-                       "url": f"{call.api}/repos/{repo.full_name}/git/{ref}",
-                       "object": {"type": "commit", "sha": sha,
-                                  "url": f"{call.api}/repos/{repo.full_name}/git/commits/{sha}"}}, 201)
+    return call.reply(
+        {
+            "ref": ref,
+            "node_id": f"REF_{repo.id}_{name}",
+            "url": f"{call.api}/repos/{repo.full_name}/git/{ref}",
+            "object": {
+                "type": "commit",
+                "sha": sha,
+                "url": f"{call.api}/repos/{repo.full_name}/git/commits/{sha}",
+            },
+        },
+        201,
+    )
 
 
 def list_commits(call: Call) -> Response:
@@ -170,8 +189,11 @@ def list_commits(call: Call) -> Response:
     path, author = call.query("path"), call.query("author")
     since, until = call.query("since"), call.query("until")
     if path:
-        history = [c for c in history if c.files.get(path) != (repo.commits[c.parents[0]].files.get(path)
-                                                               if c.parents else None)]
+        history = [
+            c
+            for c in history
+            if c.files.get(path) != (repo.commits[c.parents[0]].files.get(path) if c.parents else None)
+        ]
     if author:
         history = [c for c in history if c.author.lower() == author.lower()]
     history = [c for c in history if (not since or c.date >= since) and (not until or c.date <= until)]

@@ -48,7 +48,9 @@ def _assignees(call: Call, repo: Repo, logins: list[str]) -> list[str]:
     for login in logins:
         user = call.state.user(login)
         if user is None:
-            raise invalid("Issue", "assignees", "invalid", f"Could not resolve to a User with the login of '{login}'.")
+            raise invalid(
+                "Issue", "assignees", "invalid", f"Could not resolve to a User with the login of '{login}'."
+            )
         found.append(user.login)
     return found
 
@@ -69,8 +71,11 @@ def _filtered(call: Call, issues: list[Issue]) -> list[Issue]:
         out = [i for i in out if assignee.lower() in (a.lower() for a in i.assignees)]
     if since:
         out = [i for i in out if i.updated_at >= since]
-    key = {"created": lambda i: (i.created_at, i.number), "updated": lambda i: (i.updated_at, i.number),
-           "comments": lambda i: (len(i.comments), i.number)}.get(call.query("sort", "created") or "created")
+    key = {
+        "created": lambda i: (i.created_at, i.number),
+        "updated": lambda i: (i.updated_at, i.number),
+        "comments": lambda i: (len(i.comments), i.number),
+    }.get(call.query("sort", "created") or "created")
     if key is None:
         raise invalid("Issue", "sort", "invalid")
     return sorted(out, key=key, reverse=call.query("direction", "desc") != "asc")
@@ -86,16 +91,28 @@ def list_my_issues(call: Call) -> Response:
     login = call.require_login()
     scope = call.query("filter", "assigned")
     pairs = [(r, i) for r in call.state.repos.values() if call.can_see(r) for i in r.issues.values()]
-    test = {"assigned": lambda r, i: login in i.assignees, "created": lambda r, i: i.user == login,
-            "mentioned": lambda r, i: f"@{login}" in (i.body or ""), "subscribed": lambda r, i: login in i.assignees
-            or i.user == login, "repos": lambda r, i: r.owner == login, "all": lambda r, i: True}.get(scope or "")
+    test = {
+        "assigned": lambda r, i: login in i.assignees,
+        "created": lambda r, i: i.user == login,
+        "mentioned": lambda r, i: f"@{login}" in (i.body or ""),
+        "subscribed": lambda r, i: login in i.assignees or i.user == login,
+        "repos": lambda r, i: r.owner == login,
+        "all": lambda r, i: True,
+    }.get(scope or "")
     if test is None:
         raise invalid("Issue", "filter", "invalid")
     chosen = {id(i): r for r, i in pairs if test(r, i)}
     issues = _filtered(call, [i for r, i in pairs if id(i) in chosen])
     page = call.page(issues)
-    return call.reply([{**issue_json(call.state, chosen[id(i)], i, call.api),
-                        "repository": {"full_name": chosen[id(i)].full_name}} for i in page.items])
+    return call.reply(
+        [
+            {
+                **issue_json(call.state, chosen[id(i)], i, call.api),
+                "repository": {"full_name": chosen[id(i)].full_name},
+            }
+            for i in page.items
+        ]
+    )
 
 
 def create_issue(call: Call) -> Response:
@@ -136,7 +153,9 @@ def update_issue(call: Call) -> Response:
         if state != issue.state:
             issue.state = state
             issue.closed_at = now() if state == "closed" else None
-            issue.state_reason = call.body.get("state_reason") or ("completed" if state == "closed" else "reopened")
+            issue.state_reason = call.body.get("state_reason") or (
+                "completed" if state == "closed" else "reopened"
+            )
     if (labels := _strings(call, "labels")) is not None:
         issue.labels = _apply_labels(call, repo, labels)
     if (assignees := _strings(call, "assignees")) is not None:
@@ -178,7 +197,9 @@ def create_label(call: Call) -> Response:
     color = (call.text("color") or "ededed").lstrip("#")
     if len(color) != 6 or any(ch not in "0123456789abcdefABCDEF" for ch in color):
         raise invalid("Label", "color", "invalid")
-    label = repo.labels[name.lower()] = Label(call.state.next_id(), name, color.lower(), call.text("description"))
+    label = repo.labels[name.lower()] = Label(
+        call.state.next_id(), name, color.lower(), call.text("description")
+    )
     return call.reply(label_json(label, repo, call.api), 201)
 
 

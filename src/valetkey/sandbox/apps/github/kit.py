@@ -56,7 +56,9 @@ def not_found() -> GitHubError:
     return GitHubError(404, "Not Found")
 
 
-def invalid(resource: str, field_name: str, code: str = "missing_field", message: str | None = None) -> GitHubError:
+def invalid(
+    resource: str, field_name: str, code: str = "missing_field", message: str | None = None
+) -> GitHubError:
     """422 Validation Failed naming the field, the shape GitHub uses for bad input."""
     error = {"resource": resource, "code": code, "field": field_name}
     if message:
@@ -122,7 +124,7 @@ class Call:
                 raise invalid(resource, name)
             return None
         if not isinstance(value, str):
-            raise GitHubError(422, f'Invalid request.\n\nFor \'properties/{name}\', {value!r} is not a string.')
+            raise GitHubError(422, f"Invalid request.\n\nFor 'properties/{name}', {value!r} is not a string.")
         return value
 
 
@@ -145,14 +147,18 @@ class GitHub:
         return Route(path, endpoint, methods=[method])
 
     async def _handle(self, request: Request, handler: Handler, search: bool) -> Response:
-        headers = {"X-GitHub-Media-Type": "github.v3; format=json",
-                   "X-GitHub-Request-Id": secrets.token_hex(8).upper()}
+        headers = {
+            "X-GitHub-Media-Type": "github.v3; format=json",
+            "X-GitHub-Request-Id": secrets.token_hex(8).upper(),
+        }
         token = request_token(request, ("bearer", "token"))
         grant = self.oauth2.validate_access_token(token) if token else None
         if request.headers.get("authorization") and grant is None:
             return self._error(GitHubError(401, "Bad credentials"), headers)
         limiter = self.search if search else self.core
-        allowed, limits = limiter.check(grant.subject if grant else f"ip:{request.client.host if request.client else ''}")
+        allowed, limits = limiter.check(
+            grant.subject if grant else f"ip:{request.client.host if request.client else ''}"
+        )
         headers.update(limits)
         if grant is not None:
             headers["X-OAuth-Scopes"] = ", ".join(grant.scopes)
@@ -164,8 +170,9 @@ class GitHub:
             return self._error(GitHubError(400, "Problems parsing JSON"), headers)
         with self.store.transaction() as state:
             login = state.ensure_user(grant.subject).login if grant else None
-            call = Call(request, state, login, grant.scopes if grant else (), body or {},
-                        mount_root(request), headers)
+            call = Call(
+                request, state, login, grant.scopes if grant else (), body or {}, mount_root(request), headers
+            )
             try:
                 return handler(call)
             except GitHubError as error:

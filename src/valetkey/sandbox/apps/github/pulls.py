@@ -38,8 +38,12 @@ def list_pulls(call: Call) -> Response:
     if base:
         pulls = [i for i in pulls if i.pull.base == base]
     sort = call.query("sort", "created")
-    key = {"created": lambda i: i.created_at, "updated": lambda i: i.updated_at,
-           "popularity": lambda i: len(i.comments), "long-running": lambda i: i.created_at}.get(sort or "")
+    key = {
+        "created": lambda i: i.created_at,
+        "updated": lambda i: i.updated_at,
+        "popularity": lambda i: len(i.comments),
+        "long-running": lambda i: i.created_at,
+    }.get(sort or "")
     if key is None:
         raise invalid("PullRequest", "sort", "invalid")
     default_direction = "asc" if sort == "long-running" else "desc"
@@ -65,12 +69,30 @@ def create_pull(call: Call) -> Response:
     if base not in repo.branches:
         raise invalid("PullRequest", "base", "invalid")
     if repo.branches[head] == repo.branches[base] or repo.head(head).files == repo.head(base).files:
-        raise GitHubError(422, "Validation Failed",
-                          [{"resource": "PullRequest", "code": "custom", "message": f"No commits between {base} and {head}"}])
+        raise GitHubError(
+            422,
+            "Validation Failed",
+            [
+                {
+                    "resource": "PullRequest",
+                    "code": "custom",
+                    "message": f"No commits between {base} and {head}",
+                }
+            ],
+        )
     for other in repo.issues.values():
         if other.pull and other.state == "open" and other.pull.head == head and other.pull.base == base:
-            raise GitHubError(422, "Validation Failed", [{"resource": "PullRequest", "code": "custom",
-                              "message": f"A pull request already exists for {repo.owner}:{head}."}])
+            raise GitHubError(
+                422,
+                "Validation Failed",
+                [
+                    {
+                        "resource": "PullRequest",
+                        "code": "custom",
+                        "message": f"A pull request already exists for {repo.owner}:{head}.",
+                    }
+                ],
+            )
     issue = call.state.new_issue(repo, title, call.login, body=call.text("body"))
     issue.pull = PullData(head, base, repo.branches[head], draft=bool(call.body.get("draft", False)))
     return call.reply(pull_json(call.state, repo, issue, call.api), 201)
@@ -92,7 +114,10 @@ def merge_pull(call: Call) -> Response:
     if head is None or base is None:
         raise GitHubError(405, "Pull Request is not mergeable")
     title = call.body.get("commit_title") or (
-        f"{issue.title} (#{issue.number})" if method == "squash" else f"Merge pull request #{issue.number} from {repo.owner}/{pull.head}")
+        f"{issue.title} (#{issue.number})"
+        if method == "squash"
+        else f"Merge pull request #{issue.number} from {repo.owner}/{pull.head}"
+    )
     message = title + ("\n\n" + call.body["commit_message"] if call.body.get("commit_message") else "")
     merged = call.state.commit(repo, pull.base, message, call.login, {**base.files, **head.files})
     if method == "merge":
@@ -106,8 +131,11 @@ def merge_pull(call: Call) -> Response:
 def list_review_comments(call: Call) -> Response:
     repo = call.readable_repo()
     issue = _pull(call, repo)
-    comments = sorted(issue.pull.review_comments, key=lambda c: (c.created_at, c.id),
-                      reverse=call.query("direction", "asc") == "desc")
+    comments = sorted(
+        issue.pull.review_comments,
+        key=lambda c: (c.created_at, c.id),
+        reverse=call.query("direction", "asc") == "desc",
+    )
     page = call.page(comments)
     return call.reply([review_comment_json(call.state, repo, issue, c, call.api) for c in page.items])
 
@@ -129,11 +157,28 @@ def create_review_comment(call: Call) -> Response:
     if commit is None:
         raise invalid("PullRequestReviewComment", "commit_id", "invalid")
     if path not in commit.files:
-        raise GitHubError(422, "Validation Failed", [{"resource": "PullRequestReviewComment", "code": "custom",
-                          "field": "path", "message": "Path could not be resolved"}])
-    comment = ReviewComment(call.state.next_id(), body, call.login, path=path, commit_id=commit_id,
-                            line=line if isinstance(line, int) else None,
-                            side=call.body.get("side") or "RIGHT", in_reply_to_id=reply_to)
+        raise GitHubError(
+            422,
+            "Validation Failed",
+            [
+                {
+                    "resource": "PullRequestReviewComment",
+                    "code": "custom",
+                    "field": "path",
+                    "message": "Path could not be resolved",
+                }
+            ],
+        )
+    comment = ReviewComment(
+        call.state.next_id(),
+        body,
+        call.login,
+        path=path,
+        commit_id=commit_id,
+        line=line if isinstance(line, int) else None,
+        side=call.body.get("side") or "RIGHT",
+        in_reply_to_id=reply_to,
+    )
     issue.pull.review_comments.append(comment)
     issue.touch()
     return call.reply(review_comment_json(call.state, repo, issue, comment, call.api), 201)

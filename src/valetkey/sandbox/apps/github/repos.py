@@ -11,8 +11,12 @@ from .render import release_json, repo_json
 from .state import Release, now
 
 REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-SORTS = {"created": lambda r: r.created_at, "updated": lambda r: r.updated_at,
-         "pushed": lambda r: r.pushed_at, "full_name": lambda r: r.full_name.lower()}
+SORTS = {
+    "created": lambda r: r.created_at,
+    "updated": lambda r: r.updated_at,
+    "pushed": lambda r: r.pushed_at,
+    "full_name": lambda r: r.full_name.lower(),
+}
 
 
 def _sorted_repos(call: Call, repos: list) -> list:
@@ -58,11 +62,14 @@ def create_repo(call: Call) -> Response:
     private = bool(call.body.get("private", False))
     if private and "repo" not in call.scopes:
         raise GitHubError(403, "Resource not accessible by integration")
-    repo = call.state.add_repo(login, name, private=private, description=call.text("description"),
-                               homepage=call.text("homepage"))
+    repo = call.state.add_repo(
+        login, name, private=private, description=call.text("description"), homepage=call.text("homepage")
+    )
     repo.has_issues = bool(call.body.get("has_issues", True))
     if call.body.get("auto_init"):
-        call.state.commit(repo, repo.default_branch, "Initial commit", login, {"README.md": f"# {name}\n".encode()})
+        call.state.commit(
+            repo, repo.default_branch, "Initial commit", login, {"README.md": f"# {name}\n".encode()}
+        )
     return call.reply(repo_json(call.state, repo, call.api), 201)
 
 
@@ -117,9 +124,17 @@ def create_release(call: Call) -> Response:
     if repo.resolve(target) is None:
         raise invalid("Release", "target_commitish", "invalid")
     draft = bool(call.body.get("draft", False))
-    release = Release(call.state.next_id(), tag, target, call.login, name=call.text("name") or tag,
-                      body=call.text("body"), draft=draft, prerelease=bool(call.body.get("prerelease", False)),
-                      published_at=None if draft else now())
+    release = Release(
+        call.state.next_id(),
+        tag,
+        target,
+        call.login,
+        name=call.text("name") or tag,
+        body=call.text("body"),
+        draft=draft,
+        prerelease=bool(call.body.get("prerelease", False)),
+        published_at=None if draft else now(),
+    )
     repo.releases.append(release)
     return call.reply(release_json(call.state, repo, release, call.api), 201)
 

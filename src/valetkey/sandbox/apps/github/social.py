@@ -65,7 +65,11 @@ def check_starred(call: Call) -> Response:
 
 def list_starred(call: Call) -> Response:
     login = call.require_login()
-    starred = [(r.stargazers[login], r) for r in call.state.repos.values() if login in r.stargazers and call.can_see(r)]
+    starred = [
+        (r.stargazers[login], r)
+        for r in call.state.repos.values()
+        if login in r.stargazers and call.can_see(r)
+    ]
     reverse = call.query("direction", "desc") != "asc"
     key = (lambda p: p[1].updated_at) if call.query("sort") == "updated" else (lambda p: p[0])
     page = call.page([r for _, r in sorted(starred, key=key, reverse=reverse)])
@@ -103,8 +107,13 @@ def _repos_in_scope(call: Call, qualifiers: dict[str, list[str]]) -> list[Repo]:
 
 def _answer(call: Call, items: list, render) -> Response:
     page = call.page(items)
-    return call.reply({"total_count": len(items), "incomplete_results": False,
-                       "items": [{**render(item), "score": 1.0} for item in page.items]})
+    return call.reply(
+        {
+            "total_count": len(items),
+            "incomplete_results": False,
+            "items": [{**render(item), "score": 1.0} for item in page.items],
+        }
+    )
 
 
 def search_repos(call: Call) -> Response:
@@ -148,25 +157,41 @@ def search_code(call: Call) -> Response:
     call.require_login()
     words, qualifiers = _parse(call)
     if not words:
-        raise GitHubError(422, "Validation Failed", [{"resource": "Search", "field": "q", "code": "invalid",
-                          "message": "Must include at least one user, organization, or repository"}])
+        raise GitHubError(
+            422,
+            "Validation Failed",
+            [
+                {
+                    "resource": "Search",
+                    "field": "q",
+                    "code": "invalid",
+                    "message": "Must include at least one user, organization, or repository",
+                }
+            ],
+        )
     paths = qualifiers.get("path", [])
     hits = []
     for repo in _repos_in_scope(call, qualifiers):
         head = repo.head()
         for path, content in sorted(head.files.items()) if head else ():
             text = content.decode("utf-8", "replace").lower()
-            if all(p.strip("/") in path for p in paths) and all(w in text or w in path.lower() for w in words):
+            if all(p.strip("/") in path for p in paths) and all(
+                w in text or w in path.lower() for w in words
+            ):
                 hits.append((repo, path, content))
 
     def render(hit) -> dict:
         repo, path, content = hit
         sha = blob_sha(content)
-        return {"name": path.rsplit("/", 1)[-1], "path": path, "sha": sha,
-                "url": f"{call.api}/repos/{repo.full_name}/contents/{path}?ref={repo.branches[repo.default_branch]}",
-                "git_url": f"{call.api}/repos/{repo.full_name}/git/blobs/{sha}",
-                "html_url": f"https://github.com/{repo.full_name}/blob/{repo.default_branch}/{path}",
-                "repository": repo_json(call.state, repo, call.api)}
+        return {
+            "name": path.rsplit("/", 1)[-1],
+            "path": path,
+            "sha": sha,
+            "url": f"{call.api}/repos/{repo.full_name}/contents/{path}?ref={repo.branches[repo.default_branch]}",
+            "git_url": f"{call.api}/repos/{repo.full_name}/git/blobs/{sha}",
+            "html_url": f"https://github.com/{repo.full_name}/blob/{repo.default_branch}/{path}",
+            "repository": repo_json(call.state, repo, call.api),
+        }
 
     return _answer(call, hits, render)
 

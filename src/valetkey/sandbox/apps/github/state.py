@@ -24,7 +24,7 @@ DEFAULT_LABELS = (
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def blob_sha(data: bytes) -> str:
@@ -209,7 +209,9 @@ class GitHubState:
         """A new commit on `branch` with `files` as its whole snapshot; the branch moves to it."""
         parent = repo.branches.get(branch)
         seed = f"{repo.full_name}\0{parent}\0{message}\0{self.next_id()}".encode()
-        commit = Commit(hashlib.sha1(seed).hexdigest(), message, author, [parent] if parent else [], dict(files))
+        commit = Commit(
+            hashlib.sha1(seed).hexdigest(), message, author, [parent] if parent else [], dict(files)
+        )
         repo.commits[commit.sha] = commit
         repo.branches[branch] = commit.sha
         repo.pushed_at = repo.updated_at = commit.date
@@ -225,8 +227,9 @@ class GitHubState:
 def initial_state() -> GitHubState:
     """A small world to start from: octocat owns Hello-World (README, one issue) and a private repo."""
     state = GitHubState()
-    state.users["octocat"] = User("octocat", 1, name="The Octocat", email="octocat@github.com",
-                                  bio="GitHub's mascot")
+    state.users["octocat"] = User(
+        "octocat", 1, name="The Octocat", email="octocat@github.com", bio="GitHub's mascot"
+    )
     state.ensure_user("hubot")
     hello = state.add_repo("octocat", "Hello-World", description="My first repository on GitHub!")
     state.commit(hello, "main", "Initial commit", "octocat", {"README.md": b"Hello World!\n"})
@@ -252,14 +255,20 @@ def seed(state: GitHubState, payload: dict[str, Any]) -> dict[str, Any]:
         owner, name = str(entry["owner"]), str(entry["name"])
         if state.repo(owner, name):
             raise ValueError(f"repository {owner}/{name} already exists")
-        repo = state.add_repo(owner, name, private=bool(entry.get("private", False)),
-                              description=entry.get("description"))
+        repo = state.add_repo(
+            owner, name, private=bool(entry.get("private", False)), description=entry.get("description")
+        )
         files = {path: str(text).encode() for path, text in (entry.get("files") or {}).items()}
         if files:
             state.commit(repo, repo.default_branch, "Initial commit", repo.owner, files)
         for issue in entry.get("issues") or []:
-            created = state.new_issue(repo, str(issue["title"]), str(issue.get("user") or repo.owner),
-                                      body=issue.get("body"), labels=list(issue.get("labels") or []))
+            created = state.new_issue(
+                repo,
+                str(issue["title"]),
+                str(issue.get("user") or repo.owner),
+                body=issue.get("body"),
+                labels=list(issue.get("labels") or []),
+            )
             if issue.get("state") == "closed":
                 created.state, created.closed_at, created.state_reason = "closed", now(), "completed"
         for login in entry.get("stargazers") or []:

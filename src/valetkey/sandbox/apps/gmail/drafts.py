@@ -39,8 +39,11 @@ def create_draft(call: GoogleCall) -> Response:
 def list_drafts(call: GoogleCall) -> Response:
     box = mailbox(call)
     terms = search.parse_query(call.query("q"))
-    drafts = [d for d in box.drafts.values() if d.message_id in box.messages
-              and search.matches(box.messages[d.message_id], box, terms)]
+    drafts = [
+        d
+        for d in box.drafts.values()
+        if d.message_id in box.messages and search.matches(box.messages[d.message_id], box, terms)
+    ]
     drafts.sort(key=lambda d: box.messages[d.message_id].internal_date, reverse=True)
     page, token = page_slice(drafts, call.query("pageToken"), page_size(call))
     body: dict = {"drafts": [render.draft(d, box.messages[d.message_id]) for d in page]} if page else {}
@@ -66,12 +69,20 @@ def send_draft(call: GoogleCall) -> Response:
     stored = box.messages.pop(draft.message_id)
     del box.drafts[draft.id]
     replacement = call.body.get("message")
-    raw = decode_raw(replacement["raw"]) if isinstance(replacement, dict) and replacement.get("raw") else stored.raw
+    raw = (
+        decode_raw(replacement["raw"])
+        if isinstance(replacement, dict) and replacement.get("raw")
+        else stored.raw
+    )
     if not mime.recipients(mime.parse(raw)):
         box.messages[stored.id], box.drafts[draft.id] = stored, draft
         raise invalid("Recipient address required")
-    sent = call.state.store(box, mime.prepare_outgoing(raw, box.email), ["SENT"],
-                            thread_id=stored.thread_id if stored.thread_id != stored.id else None)
+    sent = call.state.store(
+        box,
+        mime.prepare_outgoing(raw, box.email),
+        ["SENT"],
+        thread_id=stored.thread_id if stored.thread_id != stored.id else None,
+    )
     call.state.deliver(box, sent)
     return call.reply({"id": sent.id, "threadId": sent.thread_id, "labelIds": list(sent.label_ids)})
 

@@ -48,8 +48,11 @@ def message_of(box: Mailbox, message_id: str) -> StoredMessage:
 def message_format(call: GoogleCall) -> str:
     value = call.query("format", "full")
     if value not in ("full", "metadata", "minimal", "raw"):
-        raise GoogleError(400, f'Invalid value at \'format\' (type.googleapis.com/gmail.v1.Format), "{value}"',
-                          location="format")
+        raise GoogleError(
+            400,
+            f"Invalid value at 'format' (type.googleapis.com/gmail.v1.Format), \"{value}\"",
+            location="format",
+        )
     return value
 
 

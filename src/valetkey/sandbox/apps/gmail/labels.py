@@ -45,8 +45,14 @@ def create_label(call: GoogleCall) -> Response:
     color = call.body.get("color")
     if color is not None and not (isinstance(color, dict) and {"textColor", "backgroundColor"} <= set(color)):
         raise invalid("Invalid label color: both textColor and backgroundColor are required")
-    label = Label(f"Label_{box.next_label}", name.strip(), "user", message_visibility, label_visibility,
-                  {"textColor": color["textColor"], "backgroundColor": color["backgroundColor"]} if color else None)
+    label = Label(
+        f"Label_{box.next_label}",
+        name.strip(),
+        "user",
+        message_visibility,
+        label_visibility,
+        {"textColor": color["textColor"], "backgroundColor": color["backgroundColor"]} if color else None,
+    )
     box.next_label += 1
     box.labels[label.id] = label
     return call.reply(render.label(label))

@@ -17,10 +17,10 @@ from .kit import (
     SENDING,
     WRITE,
     decode_raw,
+    label_changes,
     mailbox,
     message_format,
     message_of,
-    label_changes,
     page_size,
     send,
 )
@@ -31,12 +31,18 @@ def matching(call: GoogleCall, box: Mailbox) -> list[StoredMessage]:
     """Messages for ``q``, ``labelIds`` and ``includeSpamTrash``, newest first (messages.list, threads.list)."""
     terms = search.parse_query(call.query("q"))
     label_ids = call.query_list("labelIds")
-    hide = not (call.flag("includeSpamTrash") or search.wants_spam_or_trash(terms)
-                or any(label in HIDDEN_IN_LIST for label in label_ids))
-    return [m for m in box.newest_first()
-            if all(m.has(label) for label in label_ids)
-            and not (hide and any(m.has(label) for label in HIDDEN_IN_LIST))
-            and search.matches(m, box, terms)]
+    hide = not (
+        call.flag("includeSpamTrash")
+        or search.wants_spam_or_trash(terms)
+        or any(label in HIDDEN_IN_LIST for label in label_ids)
+    )
+    return [
+        m
+        for m in box.newest_first()
+        if all(m.has(label) for label in label_ids)
+        and not (hide and any(m.has(label) for label in HIDDEN_IN_LIST))
+        and search.matches(m, box, terms)
+    ]
 
 
 def list_messages(call: GoogleCall) -> Response:
@@ -99,8 +105,9 @@ def get_attachment(call: GoogleCall) -> Response:
     for attachment in mime.attachments(message.parsed, message.id):
         if attachment["attachmentId"] == call.params["id"]:
             data = attachment["data"]
-            return call.reply({"attachmentId": attachment["attachmentId"], "size": len(data),
-                               "data": mime.b64url(data)})
+            return call.reply(
+                {"attachmentId": attachment["attachmentId"], "size": len(data), "data": mime.b64url(data)}
+            )
     raise not_found("Invalid attachment token")
 
 

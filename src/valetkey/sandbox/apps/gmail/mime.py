@@ -34,8 +34,15 @@ def parse(raw: bytes) -> EmailMessage:
     return BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[return-value]
 
 
-def build(sender: str, to: list[str], subject: str, body: str, *, html: bool = False,
-          attachments: list[tuple[str, str, bytes]] = ()) -> bytes:
+def build(
+    sender: str,
+    to: list[str],
+    subject: str,
+    body: str,
+    *,
+    html: bool = False,
+    attachments: list[tuple[str, str, bytes]] = (),
+) -> bytes:
     """A message as a mail client would write it (used for seed data)."""
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, ", ".join(to), subject
@@ -117,9 +124,15 @@ def attachments(message: EmailMessage, message_id_: str) -> list[dict]:
     found = []
     for part_id, part in walk(message):
         if part.get_filename():
-            found.append({"partId": part_id, "filename": part.get_filename(), "mimeType": part.get_content_type(),
-                          "attachmentId": attachment_id(message_id_, part_id),
-                          "data": part.get_payload(decode=True) or b""})
+            found.append(
+                {
+                    "partId": part_id,
+                    "filename": part.get_filename(),
+                    "mimeType": part.get_content_type(),
+                    "attachmentId": attachment_id(message_id_, part_id),
+                    "data": part.get_payload(decode=True) or b"",
+                }
+            )
     return found
 
 
@@ -134,12 +147,18 @@ def walk(part: EmailMessage, part_id: str = "") -> list[tuple[str, EmailMessage]
 
 def part_resource(part: EmailMessage, message_id_: str, part_id: str = "", *, bodies: bool = True) -> dict:
     """Gmail's ``MessagePart``: headers, mime type, body (inline data or an attachment id), sub-parts."""
-    resource: dict = {"partId": part_id, "mimeType": part.get_content_type(), "filename": part.get_filename() or "",
-                      "headers": [{"name": name, "value": str(value)} for name, value in part.items()]}
+    resource: dict = {
+        "partId": part_id,
+        "mimeType": part.get_content_type(),
+        "filename": part.get_filename() or "",
+        "headers": [{"name": name, "value": str(value)} for name, value in part.items()],
+    }
     if part.is_multipart():
         resource["body"] = {"size": 0}
-        resource["parts"] = [part_resource(child, message_id_, f"{part_id}.{i}" if part_id else str(i),
-                                           bodies=bodies) for i, child in enumerate(part.iter_parts())]
+        resource["parts"] = [
+            part_resource(child, message_id_, f"{part_id}.{i}" if part_id else str(i), bodies=bodies)
+            for i, child in enumerate(part.iter_parts())
+        ]
         return resource
     data = part.get_payload(decode=True) or b""
     if part.get_filename():

@@ -56,7 +56,7 @@ def _matches(message: StoredMessage, mailbox: Mailbox, term: Term) -> bool:
     if key in ("from", "to", "cc", "bcc"):
         headers = {"to": ("To", "Cc", "Bcc")}.get(key, (key.capitalize(),))
         text = " ".join(mime.header(parsed, h) for h in headers).lower()
-        return value == "me" and mailbox.email in text or value in text
+        return (value == "me" and mailbox.email in text) or value in text
     if key == "subject":
         subject = mime.header(parsed, "Subject").lower()
         return all(word in subject for word in value.split())
@@ -105,4 +105,4 @@ def _moment(key: str, value: str) -> float | None:
         day = dt.datetime.strptime(value.replace("-", "/"), "%Y/%m/%d")
     except ValueError:
         return None
-    return day.replace(tzinfo=dt.timezone.utc).timestamp()
+    return day.replace(tzinfo=dt.UTC).timestamp()

@@ -17,9 +17,22 @@ from valetkey.sandbox.apps._google import DEFAULT_SUBJECT, google_email
 
 from . import mime
 
-SYSTEM_LABELS = ("INBOX", "SENT", "TRASH", "SPAM", "DRAFT", "UNREAD", "STARRED", "IMPORTANT", "CHAT",
-                 "CATEGORY_PERSONAL", "CATEGORY_SOCIAL", "CATEGORY_PROMOTIONS", "CATEGORY_UPDATES",
-                 "CATEGORY_FORUMS")
+SYSTEM_LABELS = (
+    "INBOX",
+    "SENT",
+    "TRASH",
+    "SPAM",
+    "DRAFT",
+    "UNREAD",
+    "STARRED",
+    "IMPORTANT",
+    "CHAT",
+    "CATEGORY_PERSONAL",
+    "CATEGORY_SOCIAL",
+    "CATEGORY_PROMOTIONS",
+    "CATEGORY_UPDATES",
+    "CATEGORY_FORUMS",
+)
 # System labels a client may not put on or take off a message (Gmail answers 400 "Invalid label").
 FIXED_LABELS = frozenset({"SENT", "DRAFT", "CHAT"})
 HIDDEN_IN_LIST = frozenset({"TRASH", "SPAM"})
@@ -68,8 +81,9 @@ class Draft:
 class Mailbox:
     email: str
     messages: dict[str, StoredMessage] = field(default_factory=dict)
-    labels: dict[str, Label] = field(default_factory=lambda: {
-        name: Label(name, name, "system", None, None) for name in SYSTEM_LABELS})
+    labels: dict[str, Label] = field(
+        default_factory=lambda: {name: Label(name, name, "system", None, None) for name in SYSTEM_LABELS}
+    )
     drafts: dict[str, Draft] = field(default_factory=dict)
     next_label: int = 1
 
@@ -78,8 +92,10 @@ class Mailbox:
 
     def thread(self, thread_id: str) -> list[StoredMessage]:
         """The messages of a thread, oldest first (Gmail's order inside a thread)."""
-        return sorted((m for m in self.messages.values() if m.thread_id == thread_id),
-                      key=lambda m: (m.internal_date, m.id))
+        return sorted(
+            (m for m in self.messages.values() if m.thread_id == thread_id),
+            key=lambda m: (m.internal_date, m.id),
+        )
 
     def label_named(self, name: str) -> Label | None:
         wanted = name.lower().replace("-", " ")
@@ -118,18 +134,31 @@ class GmailState:
 
     def new_id(self) -> str:
         self.counter += 1
-        return f"{0x190a0b0c00000000 + self.counter * 0x1f3:016x}"
+        return f"{0x190A0B0C00000000 + self.counter * 0x1F3:016x}"
 
     def next_history(self) -> int:
         self.history += 1
         return self.history
 
-    def store(self, mailbox: Mailbox, raw: bytes, label_ids: list[str], *, thread_id: str | None = None,
-              internal_date: int | None = None) -> StoredMessage:
+    def store(
+        self,
+        mailbox: Mailbox,
+        raw: bytes,
+        label_ids: list[str],
+        *,
+        thread_id: str | None = None,
+        internal_date: int | None = None,
+    ) -> StoredMessage:
         """File `raw` in `mailbox` (joining a thread when it replies into one) and return it."""
         message_id = self.new_id()
-        message = StoredMessage(message_id, "", raw, list(dict.fromkeys(label_ids)),
-                                internal_date or int(time.time() * 1000), self.next_history())
+        message = StoredMessage(
+            message_id,
+            "",
+            raw,
+            list(dict.fromkeys(label_ids)),
+            internal_date or int(time.time() * 1000),
+            self.next_history(),
+        )
         message.thread_id = mailbox.thread_for(message.parsed, thread_id) or message_id
         mailbox.messages[message_id] = message
         return message
@@ -142,9 +171,12 @@ class GmailState:
                 sent.add("INBOX", "UNREAD")
                 delivered.append(address)
             elif address in self.mailboxes:
-                self.store(self.mailboxes[address], mime.without_bcc(sent.raw), ["INBOX", "UNREAD", "IMPORTANT",
-                                                                                  "CATEGORY_PERSONAL"],
-                           internal_date=sent.internal_date)
+                self.store(
+                    self.mailboxes[address],
+                    mime.without_bcc(sent.raw),
+                    ["INBOX", "UNREAD", "IMPORTANT", "CATEGORY_PERSONAL"],
+                    internal_date=sent.internal_date,
+                )
                 delivered.append(address)
         return delivered
 
@@ -161,11 +193,24 @@ def initial_state() -> GmailState:
     state.mailbox(BOB)
     state.mailbox(CAROL)
     base = 1735732800000  # 2025-01-01T12:00:00Z
-    state.store(alice, mime.build(BOB, [ALICE], "Welcome to the team", "Hi Alice,\nglad to have you here.\nBob",
-                                  attachments=[("agenda.txt", "text/plain", b"1. coffee\n2. standup\n")]),
-                ["INBOX", "UNREAD", "IMPORTANT", "CATEGORY_PERSONAL"], internal_date=base)
-    state.store(alice, mime.build("news@example.org", [ALICE], "Weekly digest", "<p>Top stories this week</p>",
-                                  html=True), ["INBOX", "CATEGORY_UPDATES"], internal_date=base + 3600_000)
+    state.store(
+        alice,
+        mime.build(
+            BOB,
+            [ALICE],
+            "Welcome to the team",
+            "Hi Alice,\nglad to have you here.\nBob",
+            attachments=[("agenda.txt", "text/plain", b"1. coffee\n2. standup\n")],
+        ),
+        ["INBOX", "UNREAD", "IMPORTANT", "CATEGORY_PERSONAL"],
+        internal_date=base,
+    )
+    state.store(
+        alice,
+        mime.build("news@example.org", [ALICE], "Weekly digest", "<p>Top stories this week</p>", html=True),
+        ["INBOX", "CATEGORY_UPDATES"],
+        internal_date=base + 3600_000,
+    )
     return state
 
 
@@ -176,9 +221,16 @@ def seed(state: GmailState, payload: dict[str, Any]) -> dict[str, Any]:
     ids = []
     for item in payload.get("messages") or []:
         to = item.get("to") or [mailbox.email]
-        raw = mime.build(item.get("from", BOB), to if isinstance(to, list) else [to], item.get("subject", ""),
-                         item.get("body", ""), html=bool(item.get("html")),
-                         attachments=[(a["filename"], a.get("mime_type", "application/octet-stream"),
-                                       a.get("content", "").encode()) for a in item.get("attachments") or []])
+        raw = mime.build(
+            item.get("from", BOB),
+            to if isinstance(to, list) else [to],
+            item.get("subject", ""),
+            item.get("body", ""),
+            html=bool(item.get("html")),
+            attachments=[
+                (a["filename"], a.get("mime_type", "application/octet-stream"), a.get("content", "").encode())
+                for a in item.get("attachments") or []
+            ],
+        )
         ids.append(state.store(mailbox, raw, item.get("labels") or ["INBOX", "UNREAD"]).id)
     return {"user": mailbox.email, "message_ids": ids}

@@ -21,9 +21,14 @@ COLORS = ("#9fe1e7", "#ac725e", "#d06b64", "#f83a22", "#fa573c", "#ff7537")
 
 
 def render_calendar(calendar: Calendar) -> dict[str, Any]:
-    body = {"kind": "calendar#calendar", "etag": f'"{abs(hash(calendar.id)) % 10**12}"', "id": calendar.id,
-            "summary": calendar.summary, "timeZone": calendar.time_zone,
-            "conferenceProperties": {"allowedConferenceSolutionTypes": ["hangoutsMeet"]}}
+    body = {
+        "kind": "calendar#calendar",
+        "etag": f'"{abs(hash(calendar.id)) % 10**12}"',
+        "id": calendar.id,
+        "summary": calendar.summary,
+        "timeZone": calendar.time_zone,
+        "conferenceProperties": {"allowedConferenceSolutionTypes": ["hangoutsMeet"]},
+    }
     if calendar.description is not None:
         body["description"] = calendar.description
     if calendar.location is not None:
@@ -37,17 +42,28 @@ def list_calendars(call: GoogleCall) -> dict[str, Any]:
     minimum = call.query("minAccessRole")
     if minimum is not None and minimum not in ROLES:
         raise GoogleError(400, f"Invalid value for: {minimum} is not a valid value", location="minAccessRole")
-    entries = [e for e in state.lists[user].values()
-               if (call.flag("showDeleted") or not e.deleted) and (call.flag("showHidden") or not e.hidden)
-               and (minimum is None or ROLES.index(e.role) >= ROLES.index(minimum))]
+    entries = [
+        e
+        for e in state.lists[user].values()
+        if (call.flag("showDeleted") or not e.deleted)
+        and (call.flag("showHidden") or not e.hidden)
+        and (minimum is None or ROLES.index(e.role) >= ROLES.index(minimum))
+    ]
     page, token = page_slice(entries, call.query("pageToken"), call.integer("maxResults", 100, 250))
     items = []
     for position, entry in enumerate(page):
         calendar = state.calendars[entry.calendar_id]
-        item = {**render_calendar(calendar), "kind": "calendar#calendarListEntry",
-                "colorId": str(position % 24 + 1), "backgroundColor": COLORS[position % len(COLORS)],
-                "foregroundColor": "#000000", "selected": True, "accessRole": entry.role,
-                "defaultReminders": [], "conferenceProperties": {"allowedConferenceSolutionTypes": ["hangoutsMeet"]}}
+        item = {
+            **render_calendar(calendar),
+            "kind": "calendar#calendarListEntry",
+            "colorId": str(position % 24 + 1),
+            "backgroundColor": COLORS[position % len(COLORS)],
+            "foregroundColor": "#000000",
+            "selected": True,
+            "accessRole": entry.role,
+            "defaultReminders": [],
+            "conferenceProperties": {"allowedConferenceSolutionTypes": ["hangoutsMeet"]},
+        }
         if calendar.id == user:
             item["primary"] = True
         if entry.hidden:
@@ -65,9 +81,16 @@ def insert_calendar(call: GoogleCall) -> dict[str, Any]:
     body = call.body
     if not body.get("summary"):
         raise required("summary")
-    calendar = state.add_calendar(Calendar(state.new_calendar_id(), str(body["summary"]), user,
-                                           str(body.get("timeZone") or state.calendars[user].time_zone),
-                                           body.get("description"), body.get("location")))
+    calendar = state.add_calendar(
+        Calendar(
+            state.new_calendar_id(),
+            str(body["summary"]),
+            user,
+            str(body.get("timeZone") or state.calendars[user].time_zone),
+            body.get("description"),
+            body.get("location"),
+        )
+    )
     return render_calendar(calendar)
 
 
@@ -81,7 +104,7 @@ def get_calendar(call: GoogleCall) -> dict[str, Any]:
 
 
 def _utc(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def free_busy(call: GoogleCall) -> dict[str, Any]:
@@ -99,7 +122,9 @@ def free_busy(call: GoogleCall) -> dict[str, Any]:
             raise GoogleError(400, "Bad Request", reason="badRequest", location=name) from None
     low, high = bounds
     if high <= low:
-        raise GoogleError(400, "The specified time range is empty.", reason="timeRangeEmpty", location="timeMax")
+        raise GoogleError(
+            400, "The specified time range is empty.", reason="timeRangeEmpty", location="timeMax"
+        )
     items = body.get("items")
     if not isinstance(items, list) or not all(isinstance(i, dict) and i.get("id") for i in items):
         raise required("items")
@@ -112,8 +137,11 @@ def free_busy(call: GoogleCall) -> dict[str, Any]:
         if not visible:
             calendars[asked] = {"errors": [{"domain": "global", "reason": "notFound"}], "busy": []}
             continue
-        busy = sorted((max(e.start, low), min(e.end, high)) for e in _instances(calendar, high)
-                      if e.busy and e.end > low and e.start < high)
+        busy = sorted(
+            (max(e.start, low), min(e.end, high))
+            for e in _instances(calendar, high)
+            if e.busy and e.end > low and e.start < high
+        )
         calendars[asked] = {"busy": [{"start": _utc(s), "end": _utc(e)} for s, e in busy]}
     return {"kind": "calendar#freeBusy", "timeMin": _utc(low), "timeMax": _utc(high), "calendars": calendars}
 
@@ -130,6 +158,8 @@ def routes(api: GoogleApi) -> list[Route]:
     return [
         api.route("GET", "/calendar/v3/users/me/calendarList", answering(list_calendars), scopes=LIST_READ),
         api.route("POST", "/calendar/v3/calendars", answering(insert_calendar), scopes=CALENDAR_WRITE),
-        api.route("GET", "/calendar/v3/calendars/{calendarId}", answering(get_calendar), scopes=CALENDAR_READ),
+        api.route(
+            "GET", "/calendar/v3/calendars/{calendarId}", answering(get_calendar), scopes=CALENDAR_READ
+        ),
         api.route("POST", "/calendar/v3/freeBusy", answering(free_busy), scopes=FREEBUSY),
     ]

@@ -20,8 +20,19 @@ from .timing import occurrences, parse_quick_add
 SCOPE = "https://www.googleapis.com/auth/calendar"
 READ = (SCOPE, SCOPE + ".readonly", SCOPE + ".events", SCOPE + ".events.readonly")
 WRITE = (SCOPE, SCOPE + ".events")
-EDITABLE = ("summary", "description", "location", "start", "end", "attendees", "recurrence", "transparency",
-            "visibility", "colorId", "reminders")
+EDITABLE = (
+    "summary",
+    "description",
+    "location",
+    "start",
+    "end",
+    "attendees",
+    "recurrence",
+    "transparency",
+    "visibility",
+    "colorId",
+    "reminders",
+)
 
 
 def calendar_for(call: GoogleCall, *, write: bool = False) -> Calendar:
@@ -32,7 +43,9 @@ def calendar_for(call: GoogleCall, *, write: bool = False) -> Calendar:
     if entry is None or entry.calendar_id not in state.calendars:
         raise not_found("Not Found")
     if write and entry.role not in ("writer", "owner"):
-        raise GoogleError(403, "You need to have writer access to this calendar.", reason="requiredAccessLevel")
+        raise GoogleError(
+            403, "You need to have writer access to this calendar.", reason="requiredAccessLevel"
+        )
     return state.calendars[entry.calendar_id]
 
 
@@ -46,25 +59,40 @@ def event_for(call: GoogleCall, calendar: Calendar) -> Event:
 def render(event: Event, viewer: str) -> dict[str, Any]:
     eid = base64.urlsafe_b64encode(f"{event.id} {event.calendar_id}".encode()).decode().rstrip("=")
     body: dict[str, Any] = {
-        "kind": "calendar#event", "etag": f'"{int(event.updated.timestamp() * 1000)}{event.sequence}"',
-        "id": event.id, "status": event.status, "htmlLink": f"https://www.google.com/calendar/event?eid={eid}",
-        "created": rfc3339(event.created), "updated": rfc3339(event.updated),
+        "kind": "calendar#event",
+        "etag": f'"{int(event.updated.timestamp() * 1000)}{event.sequence}"',
+        "id": event.id,
+        "status": event.status,
+        "htmlLink": f"https://www.google.com/calendar/event?eid={eid}",
+        "created": rfc3339(event.created),
+        "updated": rfc3339(event.updated),
     }
     body.update({k: v for k, v in event.fields.items() if k in EDITABLE and k != "attendees"})
     body["creator"] = {"email": event.creator, **({"self": True} if event.creator == viewer else {})}
-    body["organizer"] = {"email": event.calendar_id, **({"self": True} if event.calendar_id == viewer else {})}
+    body["organizer"] = {
+        "email": event.calendar_id,
+        **({"self": True} if event.calendar_id == viewer else {}),
+    }
     if event.fields.get("attendees"):
-        body["attendees"] = [{"email": a.get("email"), "responseStatus": a.get("responseStatus", "needsAction"),
-                              **({"organizer": True} if a.get("email") == event.calendar_id else {}),
-                              **({"self": True} if a.get("email") == viewer else {}),
-                              **({"optional": True} if a.get("optional") else {})}
-                             for a in event.fields["attendees"]]
+        body["attendees"] = [
+            {
+                "email": a.get("email"),
+                "responseStatus": a.get("responseStatus", "needsAction"),
+                **({"organizer": True} if a.get("email") == event.calendar_id else {}),
+                **({"self": True} if a.get("email") == viewer else {}),
+                **({"optional": True} if a.get("optional") else {}),
+            }
+            for a in event.fields["attendees"]
+        ]
     if event.recurring_event_id:
         body["recurringEventId"] = event.recurring_event_id
         body["originalStartTime"] = body["start"]
     body.setdefault("reminders", {"useDefault": True})
-    body.update(iCalUID=f"{event.recurring_event_id or event.id}@google.com", sequence=event.sequence,
-                eventType="default")
+    body.update(
+        iCalUID=f"{event.recurring_event_id or event.id}@google.com",
+        sequence=event.sequence,
+        eventType="default",
+    )
     return body
 
 
@@ -74,7 +102,9 @@ def _times(fields: dict[str, Any], calendar: Calendar) -> tuple[dt.datetime, dt.
         end, _ = parse_moment(fields.get("end"), calendar, "end")
     except ValueError as error:
         message = str(error) if "time" in str(error) else "Bad Request"
-        raise GoogleError(400, message, reason="required" if message.startswith("Missing") else "badRequest") from None
+        raise GoogleError(
+            400, message, reason="required" if message.startswith("Missing") else "badRequest"
+        ) from None
     if end <= start:
         raise GoogleError(400, "The specified time range is empty.", reason="timeRangeEmpty")
     return start, end
@@ -84,8 +114,9 @@ def _check_attendees(fields: dict[str, Any]) -> None:
     attendees = fields.get("attendees")
     if attendees is None:
         return
-    if not isinstance(attendees, list) or not all(isinstance(a, dict) and "@" in str(a.get("email", ""))
-                                                  for a in attendees):
+    if not isinstance(attendees, list) or not all(
+        isinstance(a, dict) and "@" in str(a.get("email", "")) for a in attendees
+    ):
         raise GoogleError(400, "Invalid attendee email.", reason="invalid")
 
 
@@ -115,12 +146,20 @@ def expand_recurring(events: list[Event], until: dt.datetime) -> list[Event]:
             continue
         length = event.end - event.start
         for start in occurrences(rules, event.start, until):
-            suffix = start.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            suffix = start.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
             fields = {k: v for k, v in event.fields.items() if k != "recurrence"}
             fields["start"] = {"dateTime": start.isoformat(), **_zone_of(event.fields.get("start"))}
             fields["end"] = {"dateTime": (start + length).isoformat(), **_zone_of(event.fields.get("end"))}
-            out.append(dataclasses.replace(event, id=f"{event.id}_{suffix}", fields=fields, start=start,
-                                           end=start + length, recurring_event_id=event.id))
+            out.append(
+                dataclasses.replace(
+                    event,
+                    id=f"{event.id}_{suffix}",
+                    fields=fields,
+                    start=start,
+                    end=start + length,
+                    recurring_event_id=event.id,
+                )
+            )
     return out
 
 
@@ -136,7 +175,9 @@ def list_events(call: GoogleCall) -> dict[str, Any]:
     if order not in (None, "startTime", "updated"):
         raise GoogleError(400, f"Invalid value for: {order} is not a valid value", location="orderBy")
     if order == "startTime" and not single:
-        raise GoogleError(400, "The requested ordering is not available for the particular query.", reason="badRequest")
+        raise GoogleError(
+            400, "The requested ordering is not available for the particular query.", reason="badRequest"
+        )
     events = list(calendar.events.values())
     if single:
         events = expand_recurring(events, high or (now() + dt.timedelta(days=366)))
@@ -158,11 +199,17 @@ def list_events(call: GoogleCall) -> dict[str, Any]:
     elif order == "updated":
         events.sort(key=lambda e: (e.updated, e.id))
     page, token = page_slice(events, call.query("pageToken"), call.integer("maxResults", 250, 2500))
-    body = {"kind": "calendar#events", "etag": f'"{len(calendar.events)}"', "summary": calendar.summary,
-            "description": calendar.description or "", "updated": rfc3339(now()),
-            "timeZone": call.query("timeZone") or calendar.time_zone,
-            "accessRole": call.state.entry(user, calendar.id).role,
-            "defaultReminders": [], "items": [render(e, user) for e in page]}
+    body = {
+        "kind": "calendar#events",
+        "etag": f'"{len(calendar.events)}"',
+        "summary": calendar.summary,
+        "description": calendar.description or "",
+        "updated": rfc3339(now()),
+        "timeZone": call.query("timeZone") or calendar.time_zone,
+        "accessRole": call.state.entry(user, calendar.id).role,
+        "defaultReminders": [],
+        "items": [render(e, user) for e in page],
+    }
     if token:
         body["nextPageToken"] = token
     return body
@@ -179,8 +226,15 @@ def insert_event(call: GoogleCall) -> dict[str, Any]:
     fields = {k: v for k, v in call.body.items() if k in EDITABLE}
     _check_attendees(fields)
     start, end = _times(fields, calendar)
-    event = Event(call.state.new_event_id(), calendar.id, fields, start, end, user,
-                  status=call.body.get("status") or "confirmed")
+    event = Event(
+        call.state.new_event_id(),
+        calendar.id,
+        fields,
+        start,
+        end,
+        user,
+        status=call.body.get("status") or "confirmed",
+    )
     calendar.events[event.id] = event
     return render(event, user)
 
@@ -193,13 +247,18 @@ def quick_add(call: GoogleCall) -> dict[str, Any]:
         raise GoogleError(400, "Required parameter: text", reason="required", location="text")
     parsed = parse_quick_add(text, now().astimezone(calendar.tz).date())
     if parsed.start is None:
-        fields = {"summary": parsed.summary, "start": {"date": parsed.day.isoformat()},
-                  "end": {"date": (parsed.day + dt.timedelta(days=1)).isoformat()}}
+        fields = {
+            "summary": parsed.summary,
+            "start": {"date": parsed.day.isoformat()},
+            "end": {"date": (parsed.day + dt.timedelta(days=1)).isoformat()},
+        }
     else:
         start = dt.datetime.combine(parsed.day, parsed.start, calendar.tz)
-        fields = {"summary": parsed.summary,
-                  "start": {"dateTime": start.isoformat(), "timeZone": calendar.time_zone},
-                  "end": {"dateTime": (start + parsed.duration).isoformat(), "timeZone": calendar.time_zone}}
+        fields = {
+            "summary": parsed.summary,
+            "start": {"dateTime": start.isoformat(), "timeZone": calendar.time_zone},
+            "end": {"dateTime": (start + parsed.duration).isoformat(), "timeZone": calendar.time_zone},
+        }
     start, end = _times(fields, calendar)
     event = Event(call.state.new_event_id(), calendar.id, fields, start, end, user)
     calendar.events[event.id] = event
@@ -233,7 +292,9 @@ def move_event(call: GoogleCall) -> dict[str, Any]:
     if entry is None:
         raise not_found("Not Found")
     if entry.role not in ("writer", "owner"):
-        raise GoogleError(403, "You need to have writer access to this calendar.", reason="requiredAccessLevel")
+        raise GoogleError(
+            403, "You need to have writer access to this calendar.", reason="requiredAccessLevel"
+        )
     target = state.calendars[entry.calendar_id]
     del source.events[event.id]
     event.calendar_id, event.updated = target.id, now()

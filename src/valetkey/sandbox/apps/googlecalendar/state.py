@@ -21,12 +21,12 @@ ROLES = ("freeBusyReader", "reader", "writer", "owner")
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def rfc3339(value: dt.datetime) -> str:
     """UTC with millisecond precision, the way Google writes `created` and `updated`."""
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def zone(name: str | None) -> dt.tzinfo | None:
@@ -70,7 +70,7 @@ class Calendar:
 
     @property
     def tz(self) -> dt.tzinfo:
-        return zone(self.time_zone) or dt.timezone.utc
+        return zone(self.time_zone) or dt.UTC
 
 
 @dataclass
@@ -151,11 +151,19 @@ def initial_state() -> CalendarState:
     state = CalendarState()
     bob = state.ensure_user("bob@example.com")
     calendar = state.calendars[bob]
-    start = dt.datetime(2025, 3, 3, 13, 0, tzinfo=dt.timezone.utc)
-    event = Event("bobsyncmeeting0001", bob, {"summary": "Bob's design review",
-                                              "start": {"dateTime": "2025-03-03T13:00:00Z"},
-                                              "end": {"dateTime": "2025-03-03T14:00:00Z"}},
-                  start, start + dt.timedelta(hours=1), bob)
+    start = dt.datetime(2025, 3, 3, 13, 0, tzinfo=dt.UTC)
+    event = Event(
+        "bobsyncmeeting0001",
+        bob,
+        {
+            "summary": "Bob's design review",
+            "start": {"dateTime": "2025-03-03T13:00:00Z"},
+            "end": {"dateTime": "2025-03-03T14:00:00Z"},
+        },
+        start,
+        start + dt.timedelta(hours=1),
+        bob,
+    )
     calendar.events[event.id] = event
     return state
 
@@ -169,9 +177,18 @@ def seed(state: CalendarState, payload: dict[str, Any]) -> dict[str, Any]:
         owner = state.ensure_user(str(item["calendar"]))
         calendar = state.calendars[owner]
         start, end = parse_instant(item["start"]), parse_instant(item["end"])
-        event = Event(state.new_event_id(), owner, {"summary": item.get("summary", ""),
-                                                     "start": {"dateTime": item["start"]},
-                                                     "end": {"dateTime": item["end"]}}, start, end, owner)
+        event = Event(
+            state.new_event_id(),
+            owner,
+            {
+                "summary": item.get("summary", ""),
+                "start": {"dateTime": item["start"]},
+                "end": {"dateTime": item["end"]},
+            },
+            start,
+            end,
+            owner,
+        )
         calendar.events[event.id] = event
         created.append(event.id)
     return {"events": created}

@@ -17,8 +17,13 @@ from dataclasses import dataclass
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DATE = re.compile(r"\b(?:on\s+)?(\d{4}-\d{2}-\d{2})\b", re.I)
-_RELATIVE = re.compile(r"\b(today|tomorrow|(?:on\s+|next\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.I)
-_TIME = re.compile(r"\b(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b|\b(?:at\s+)?(\d{1,2}):(\d{2})\b|\bat\s+(\d{1,2})\b", re.I)
+_RELATIVE = re.compile(
+    r"\b(today|tomorrow|(?:on\s+|next\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+    re.I,
+)
+_TIME = re.compile(
+    r"\b(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b|\b(?:at\s+)?(\d{1,2}):(\d{2})\b|\bat\s+(\d{1,2})\b", re.I
+)
 _DURATION = re.compile(r"\bfor\s+(\d+)\s*(hours?|hrs?|h|minutes?|mins?|m)\b", re.I)
 
 
@@ -35,7 +40,7 @@ def parse_quick_add(text: str, today: dt.date) -> QuickEvent:
     day = today
     if match := _DATE.search(rest):
         day = dt.date.fromisoformat(match.group(1))
-        rest = rest[:match.start()] + rest[match.end():]
+        rest = rest[: match.start()] + rest[match.end() :]
     elif match := _RELATIVE.search(rest):
         word = match.group(1).lower().split()[-1]
         if word == "tomorrow":
@@ -43,7 +48,7 @@ def parse_quick_add(text: str, today: dt.date) -> QuickEvent:
         elif word in WEEKDAYS:
             ahead = (WEEKDAYS.index(word) - today.weekday()) % 7 or 7
             day = today + dt.timedelta(days=ahead)
-        rest = rest[:match.start()] + rest[match.end():]
+        rest = rest[: match.start()] + rest[match.end() :]
     start = None
     if match := _TIME.search(rest):
         if match.group(1):
@@ -55,22 +60,24 @@ def parse_quick_add(text: str, today: dt.date) -> QuickEvent:
             hour, minute = int(match.group(6)), 0
         if hour < 24 and minute < 60:
             start = dt.time(hour, minute)
-            rest = rest[:match.start()] + rest[match.end():]
+            rest = rest[: match.start()] + rest[match.end() :]
     duration = dt.timedelta(hours=1)
     if match := _DURATION.search(rest):
         amount, unit = int(match.group(1)), match.group(2).lower()
         duration = dt.timedelta(hours=amount) if unit.startswith("h") else dt.timedelta(minutes=amount)
-        rest = rest[:match.start()] + rest[match.end():]
+        rest = rest[: match.start()] + rest[match.end() :]
     summary = re.sub(r"\s+", " ", rest).strip(" ,.-") or text.strip()
     return QuickEvent(summary, day, start, duration)
 
 
-def occurrences(rules: list[str], start: dt.datetime, until: dt.datetime, limit: int = 730) -> Iterator[dt.datetime]:
+def occurrences(
+    rules: list[str], start: dt.datetime, until: dt.datetime, limit: int = 730
+) -> Iterator[dt.datetime]:
     """Start instants of a recurring event's occurrences before `until` (the first one included).
 
     Unsupported rules yield only the first occurrence, as a single event.
     """
-    rule = next((r[len("RRULE:"):] for r in rules if r.upper().startswith("RRULE:")), None)
+    rule = next((r[len("RRULE:") :] for r in rules if r.upper().startswith("RRULE:")), None)
     parts = dict(p.split("=", 1) for p in rule.upper().split(";") if "=" in p) if rule else {}
     step = {"DAILY": dt.timedelta(days=1), "WEEKLY": dt.timedelta(weeks=1)}.get(parts.get("FREQ", ""))
     if step is None:
@@ -94,5 +101,5 @@ def _until(value: str | None, start: dt.datetime) -> dt.datetime | None:
     text = value.rstrip("Z")
     if "T" in text:
         moment = dt.datetime.strptime(text, "%Y%m%dT%H%M%S")
-        return moment.replace(tzinfo=dt.timezone.utc if value.endswith("Z") else start.tzinfo)
+        return moment.replace(tzinfo=dt.UTC if value.endswith("Z") else start.tzinfo)
     return dt.datetime.combine(dt.datetime.strptime(text, "%Y%m%d").date(), dt.time(23, 59, 59), start.tzinfo)

@@ -33,8 +33,11 @@ def file_not_found(file_id: str) -> GoogleError:
 
 
 def insufficient() -> GoogleError:
-    return GoogleError(403, "The user does not have sufficient permissions for this file.",
-                       reason="insufficientFilePermissions")
+    return GoogleError(
+        403,
+        "The user does not have sufficient permissions for this file.",
+        reason="insufficientFilePermissions",
+    )
 
 
 def me(call: GoogleCall) -> str:
@@ -61,8 +64,12 @@ def reply_fields(call: GoogleCall, body: dict[str, Any], default: str) -> Respon
     try:
         selection = parse_fields(call.query("fields") or default)
     except ValueError:
-        raise GoogleError(400, f"Invalid field selection {call.query('fields')}", reason="invalidParameter",
-                          location="fields") from None
+        raise GoogleError(
+            400,
+            f"Invalid field selection {call.query('fields')}",
+            reason="invalidParameter",
+            location="fields",
+        ) from None
     return call.reply(select(body, selection))
 
 
@@ -76,17 +83,26 @@ def list_files(call: GoogleCall) -> Response:
     files = [f for f in state.files.values() if not f.is_root and f.role_of(user_email) and matches(f)]
     files = _ordered(files, call.query("orderBy"))
     page, token = page_slice(files, call.query("pageToken"), call.integer("pageSize", 100, 1000))
-    body: dict[str, Any] = {"kind": "drive#fileList", "incompleteSearch": False,
-                            "files": [file_resource(f, state, user_email) for f in page]}
+    body: dict[str, Any] = {
+        "kind": "drive#fileList",
+        "incompleteSearch": False,
+        "files": [file_resource(f, state, user_email) for f in page],
+    }
     if token:
         body["nextPageToken"] = token
     return reply_fields(call, body, LIST_DEFAULT)
 
 
 def _ordered(files: list[DriveFile], order_by: str | None) -> list[DriveFile]:
-    keys = {"name": lambda f: f.name.lower(), "modifiedTime": lambda f: f.modified, "createdTime": lambda f: f.created,
-            "folder": lambda f: not f.is_folder, "starred": lambda f: not f.starred,
-            "name_natural": lambda f: f.name.lower(), "recency": lambda f: f.modified}
+    keys = {
+        "name": lambda f: f.name.lower(),
+        "modifiedTime": lambda f: f.modified,
+        "createdTime": lambda f: f.created,
+        "folder": lambda f: not f.is_folder,
+        "starred": lambda f: not f.starred,
+        "name_natural": lambda f: f.name.lower(),
+        "recency": lambda f: f.modified,
+    }
     files = sorted(files, key=lambda f: f.created)
     for part in reversed([p.strip() for p in (order_by or "").split(",") if p.strip()]):
         name, _, direction = part.partition(" ")
@@ -100,8 +116,12 @@ def get_file(call: GoogleCall) -> Response:
     file = visible(call)
     if call.query("alt") == "media":
         if file.is_google or file.is_folder:
-            raise GoogleError(403, "Only files with binary content can be downloaded. Use Export with Docs "
-                                   "Editors files.", reason="fileNotDownloadable", location="alt")
+            raise GoogleError(
+                403,
+                "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
+                reason="fileNotDownloadable",
+                location="alt",
+            )
         return Response(file.content or b"", media_type=file.mime_type)
     return reply_fields(call, file_resource(file, call.state, me(call)), FILE_DEFAULT)
 
@@ -111,19 +131,34 @@ def _parents(call: GoogleCall, asked: Any) -> list[str]:
     if asked is None:
         return [state.roots[me(call)]]
     if not isinstance(asked, list) or len(asked) != 1:
-        raise GoogleError(400, "A shared drive item must have exactly one parent.", reason="teamDrivesParentLimit")
+        raise GoogleError(
+            400, "A shared drive item must have exactly one parent.", reason="teamDrivesParentLimit"
+        )
     folder = writable(call, str(asked[0]))
     if not folder.is_folder:
-        raise GoogleError(400, "The specified parent is not a folder.", reason="invalidParent", location="parents")
+        raise GoogleError(
+            400, "The specified parent is not a folder.", reason="invalidParent", location="parents"
+        )
     return [folder.id]
 
 
-def _create(call: GoogleCall, metadata: dict[str, Any], content: bytes | None, media_type: str | None) -> Response:
+def _create(
+    call: GoogleCall, metadata: dict[str, Any], content: bytes | None, media_type: str | None
+) -> Response:
     state: DriveState = call.state
     mime = str(metadata.get("mimeType") or media_type or "application/octet-stream")
-    file = state.add(DriveFile(new_id(), str(metadata.get("name") or "Untitled"), mime, me(call),
-                               _parents(call, metadata.get("parents")), content=content,
-                               description=metadata.get("description"), starred=bool(metadata.get("starred"))))
+    file = state.add(
+        DriveFile(
+            new_id(),
+            str(metadata.get("name") or "Untitled"),
+            mime,
+            me(call),
+            _parents(call, metadata.get("parents")),
+            content=content,
+            description=metadata.get("description"),
+            starred=bool(metadata.get("starred")),
+        )
+    )
     if file.is_folder:
         file.content = None
     return reply_fields(call, file_resource(file, state, me(call)), FILE_DEFAULT)
@@ -140,13 +175,20 @@ def upload_file(call: GoogleCall) -> Response:
     if kind == "media":
         return _create(call, {}, call.raw, content_type.split(";")[0].strip() or None)
     if kind != "multipart":
-        raise GoogleError(400, f"Invalid value for uploadType: {kind}" if kind else "Required parameter: uploadType",
-                          reason="invalid" if kind else "required", location="uploadType")
+        raise GoogleError(
+            400,
+            f"Invalid value for uploadType: {kind}" if kind else "Required parameter: uploadType",
+            reason="invalid" if kind else "required",
+            location="uploadType",
+        )
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + call.raw)
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + call.raw
+    )
     parts = list(message.iter_parts()) if message.is_multipart() else []
     if len(parts) != 2:
-        raise GoogleError(400, "Bad multipart request: expected metadata and media parts.", reason="badContent")
+        raise GoogleError(
+            400, "Bad multipart request: expected metadata and media parts.", reason="badContent"
+        )
     try:
         metadata = json.loads(parts[0].get_payload(decode=True) or b"{}")
     except ValueError:
@@ -173,13 +215,15 @@ def update_file(call: GoogleCall) -> Response:
         for folder_id in added:
             folder = writable(call, folder_id)
             if not folder.is_folder or folder.id == file.id or folder in state.descendants(file.id):
-                raise GoogleError(400, "The specified parent is not valid.", reason="invalidParent",
-                                  location="addParents")
+                raise GoogleError(
+                    400, "The specified parent is not valid.", reason="invalidParent", location="addParents"
+                )
         parents = [p for p in file.parents if p not in {state.resolve(me(call), r) for r in removed}]
         parents += [state.resolve(me(call), a) for a in added if state.resolve(me(call), a) not in parents]
         if len(parents) > 1:
-            raise GoogleError(403, "Increasing the number of parents is not allowed.",
-                              reason="cannotAddParent")
+            raise GoogleError(
+                403, "Increasing the number of parents is not allowed.", reason="cannotAddParent"
+            )
         file.parents = parents
     file.touch()
     return reply_fields(call, file_resource(file, state, me(call)), FILE_DEFAULT)
@@ -189,14 +233,29 @@ def copy_file(call: GoogleCall) -> Response:
     state: DriveState = call.state
     original = visible(call)
     if original.is_folder:
-        raise GoogleError(403, "This file cannot be copied by the authenticated user.", reason="cannotCopyFile")
+        raise GoogleError(
+            403, "This file cannot be copied by the authenticated user.", reason="cannotCopyFile"
+        )
     body = call.body
-    parents = _parents(call, body.get("parents")) if body.get("parents") else (
-        [p for p in original.parents if state.files[p].role_of(me(call)) in ("owner", "writer")]
-        or [state.roots[me(call)]])
-    copy = state.add(DriveFile(new_id(), str(body.get("name") or f"Copy of {original.name}"), original.mime_type,
-                               me(call), parents, content=original.content,
-                               description=body.get("description", original.description)))
+    parents = (
+        _parents(call, body.get("parents"))
+        if body.get("parents")
+        else (
+            [p for p in original.parents if state.files[p].role_of(me(call)) in ("owner", "writer")]
+            or [state.roots[me(call)]]
+        )
+    )
+    copy = state.add(
+        DriveFile(
+            new_id(),
+            str(body.get("name") or f"Copy of {original.name}"),
+            original.mime_type,
+            me(call),
+            parents,
+            content=original.content,
+            description=body.get("description", original.description),
+        )
+    )
     return reply_fields(call, file_resource(copy, state, me(call)), FILE_DEFAULT)
 
 
@@ -218,19 +277,25 @@ def export_file(call: GoogleCall) -> Response:
     if not file.is_google:
         raise GoogleError(403, "Export only supports Docs Editors files.", reason="fileNotExportable")
     if wanted not in EXPORTS.get(file.mime_type, ()):
-        raise GoogleError(400, "The requested conversion is not supported.", reason="badRequest",
-                          location="convertTo")
+        raise GoogleError(
+            400, "The requested conversion is not supported.", reason="badRequest", location="convertTo"
+        )
     return Response(export_bytes(file, wanted), media_type=wanted)
 
 
 def about(call: GoogleCall) -> Response:
     if not call.query("fields"):
-        raise GoogleError(400, "The 'fields' parameter is required for this method.", reason="required",
-                          location="fields")
+        raise GoogleError(
+            400, "The 'fields' parameter is required for this method.", reason="required", location="fields"
+        )
     used = sum(len(f.content or b"") for f in call.state.files.values() if f.owner == me(call))
-    body = {"kind": "drive#about", "user": user(me(call), me(call)),
-            "storageQuota": {"limit": "16106127360", "usage": str(used), "usageInDrive": str(used)},
-            "exportFormats": {k: list(v) for k, v in EXPORTS.items()}, "maxUploadSize": "5242880000000"}
+    body = {
+        "kind": "drive#about",
+        "user": user(me(call), me(call)),
+        "storageQuota": {"limit": "16106127360", "usage": str(used), "usageInDrive": str(used)},
+        "exportFormats": {k: list(v) for k, v in EXPORTS.items()},
+        "maxUploadSize": "5242880000000",
+    }
     return reply_fields(call, body, "")
 
 
@@ -247,4 +312,3 @@ def routes(api: GoogleApi) -> list[Route]:
         api.route("POST", base + "/{fileId}/copy", copy_file, scopes=WRITE),
         api.route("GET", base + "/{fileId}/export", export_file, scopes=CONTENT_READ),
     ]
-

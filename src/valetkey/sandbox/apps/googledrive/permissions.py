@@ -19,23 +19,40 @@ def create_permission(call: GoogleCall) -> Response:
     body = call.body
     role, kind = body.get("role"), body.get("type")
     if not role:
-        raise GoogleError(400, "The permission role field is required.", reason="required", location="permission.role")
+        raise GoogleError(
+            400, "The permission role field is required.", reason="required", location="permission.role"
+        )
     if not kind:
-        raise GoogleError(400, "The permission type field is required.", reason="required", location="permission.type")
+        raise GoogleError(
+            400, "The permission type field is required.", reason="required", location="permission.type"
+        )
     if role not in ROLES or kind not in TYPES:
-        raise GoogleError(400, f"The provided value for the permission {'role' if role not in ROLES else 'type'} "
-                               "is invalid.", reason="invalid")
+        raise GoogleError(
+            400,
+            f"The provided value for the permission {'role' if role not in ROLES else 'type'} is invalid.",
+            reason="invalid",
+        )
     if role == "owner" and call.query("transferOwnership") != "true":
-        raise GoogleError(403, "The transferOwnership parameter must be enabled when the permission role is "
-                               "'owner'.", reason="forbidden")
+        raise GoogleError(
+            403,
+            "The transferOwnership parameter must be enabled when the permission role is 'owner'.",
+            reason="forbidden",
+        )
     email, domain = body.get("emailAddress"), body.get("domain")
     if kind in ("user", "group") and not email:
-        raise GoogleError(400, "The permission emailAddress field is required.", reason="required",
-                          location="permission.emailAddress")
+        raise GoogleError(
+            400,
+            "The permission emailAddress field is required.",
+            reason="required",
+            location="permission.emailAddress",
+        )
     if kind == "domain" and not domain:
-        raise GoogleError(400, "The permission domain field is required.", reason="required",
-                          location="permission.domain")
-    existing = next((p for p in file.permissions if p.type == kind and p.email == email and p.domain == domain), None)
+        raise GoogleError(
+            400, "The permission domain field is required.", reason="required", location="permission.domain"
+        )
+    existing = next(
+        (p for p in file.permissions if p.type == kind and p.email == email and p.domain == domain), None
+    )
     if existing is None:
         existing = Permission(permission_id(email or domain or "anyone"), kind, role, email, domain)
         file.permissions.append(existing)
@@ -48,8 +65,11 @@ def create_permission(call: GoogleCall) -> Response:
 def list_permissions(call: GoogleCall) -> Response:
     file = visible(call)
     if file.role_of(me(call)) not in ("owner", "writer", "fileOrganizer", "organizer"):
-        raise GoogleError(403, "The user does not have sufficient permissions for this file.",
-                          reason="insufficientFilePermissions")
+        raise GoogleError(
+            403,
+            "The user does not have sufficient permissions for this file.",
+            reason="insufficientFilePermissions",
+        )
     page, token = page_slice(file.permissions, call.query("pageToken"), call.integer("pageSize", 100, 100))
     body = {"kind": "drive#permissionList", "permissions": [permission(p) for p in page]}
     if token:
@@ -59,5 +79,7 @@ def list_permissions(call: GoogleCall) -> Response:
 
 def routes(api: GoogleApi) -> list[Route]:
     base = "/drive/v3/files/{fileId}/permissions"
-    return [api.route("POST", base, create_permission, scopes=WRITE),
-            api.route("GET", base, list_permissions, scopes=READ)]
+    return [
+        api.route("POST", base, create_permission, scopes=WRITE),
+        api.route("GET", base, list_permissions, scopes=READ),
+    ]

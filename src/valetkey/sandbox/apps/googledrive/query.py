@@ -107,8 +107,11 @@ class _Parser:
         if collection == "parents":
             folder = self.state.resolve(self.user, value)
             return lambda f: folder in f.parents
-        roles = {"owners": ("owner",), "writers": ("owner", "writer", "fileOrganizer", "organizer"),
-                 "readers": ("owner", "writer", "fileOrganizer", "organizer", "commenter", "reader")}
+        roles = {
+            "owners": ("owner",),
+            "writers": ("owner", "writer", "fileOrganizer", "organizer"),
+            "readers": ("owner", "writer", "fileOrganizer", "organizer", "commenter", "reader"),
+        }
         if collection not in roles:
             raise QueryError(collection)
         wanted = roles[collection]
@@ -134,10 +137,16 @@ class _Parser:
                 moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
             except ValueError as exc:
                 raise QueryError(value) from exc
-            moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
             attribute = "modified" if name == "modifiedTime" else "created"
-            compare = {"=": lambda a: a == moment, "!=": lambda a: a != moment, "<": lambda a: a < moment,
-                       "<=": lambda a: a <= moment, ">": lambda a: a > moment, ">=": lambda a: a >= moment}[operator]
+            compare = {
+                "=": lambda a: a == moment,
+                "!=": lambda a: a != moment,
+                "<": lambda a: a < moment,
+                "<=": lambda a: a <= moment,
+                ">": lambda a: a > moment,
+                ">=": lambda a: a >= moment,
+            }[operator]
             return lambda f: compare(getattr(f, attribute))
         raise QueryError(name)
 

@@ -18,13 +18,17 @@ from typing import Any
 from valetkey.sandbox.apps._google import google_email
 
 FOLDER = "application/vnd.google-apps.folder"
-GOOGLE_TYPES = {"application/vnd.google-apps.document", "application/vnd.google-apps.spreadsheet",
-                "application/vnd.google-apps.presentation", "application/vnd.google-apps.drawing"}
+GOOGLE_TYPES = {
+    "application/vnd.google-apps.document",
+    "application/vnd.google-apps.spreadsheet",
+    "application/vnd.google-apps.presentation",
+    "application/vnd.google-apps.drawing",
+}
 ROLES = ("reader", "commenter", "writer", "fileOrganizer", "organizer", "owner")
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def permission_id(email: str) -> str:
@@ -73,9 +77,13 @@ class DriveFile:
 
     def role_of(self, email: str) -> str | None:
         """The best role `email` holds on this file, or None."""
-        roles = [p.role for p in self.permissions
-                 if p.type == "anyone" or (p.type in ("user", "group") and p.email == email)
-                 or (p.type == "domain" and email.endswith("@" + (p.domain or "")))]
+        roles = [
+            p.role
+            for p in self.permissions
+            if p.type == "anyone"
+            or (p.type in ("user", "group") and p.email == email)
+            or (p.type == "domain" and email.endswith("@" + (p.domain or "")))
+        ]
         return max(roles, key=ROLES.index) if roles else None
 
     def touch(self) -> None:
@@ -121,10 +129,19 @@ def initial_state() -> DriveState:
     """bob@example.com owns "Shared plans" (a Google Doc) and shared it with alice@example.com as reader."""
     state = DriveState()
     bob = state.ensure_user("bob@example.com")
-    doc = state.add(DriveFile("1SharedPlansDocumentBobOwnsForAlice", "Shared plans",
-                              "application/vnd.google-apps.document", bob, [state.roots[bob]],
-                              content=b"Q3 plans: ship the emulator.\n"))
-    doc.permissions.append(Permission(permission_id("alice@example.com"), "user", "reader", "alice@example.com"))
+    doc = state.add(
+        DriveFile(
+            "1SharedPlansDocumentBobOwnsForAlice",
+            "Shared plans",
+            "application/vnd.google-apps.document",
+            bob,
+            [state.roots[bob]],
+            content=b"Q3 plans: ship the emulator.\n",
+        )
+    )
+    doc.permissions.append(
+        Permission(permission_id("alice@example.com"), "user", "reader", "alice@example.com")
+    )
     return state
 
 
@@ -133,8 +150,15 @@ def seed(state: DriveState, payload: dict[str, Any]) -> dict[str, Any]:
     created = []
     for item in payload.get("files") or []:
         owner = state.ensure_user(str(item["owner"]))
-        file = state.add(DriveFile(new_id(), str(item["name"]), str(item.get("mimeType") or "text/plain"), owner,
-                                   [state.resolve(owner, str(item.get("parent") or "root"))],
-                                   content=str(item.get("content", "")).encode()))
+        file = state.add(
+            DriveFile(
+                new_id(),
+                str(item["name"]),
+                str(item.get("mimeType") or "text/plain"),
+                owner,
+                [state.resolve(owner, str(item.get("parent") or "root"))],
+                content=str(item.get("content", "")).encode(),
+            )
+        )
         created.append(file.id)
     return {"files": created}

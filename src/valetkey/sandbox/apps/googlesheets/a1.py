@@ -52,12 +52,12 @@ def split_sheet(text: str) -> tuple[str | None, str]:
             end = text.find("'", end)
             if end == -1:
                 raise RangeError(text)
-            if text[end + 1:end + 2] == "'":
+            if text[end + 1 : end + 2] == "'":
                 end += 2
                 continue
             break
         title = text[1:end].replace("''", "'")
-        rest = text[end + 1:]
+        rest = text[end + 1 :]
         if rest and not rest.startswith("!"):
             raise RangeError(text)
         return title, rest[1:]

@@ -28,17 +28,29 @@ class RequestError(Exception):
 
 
 def sheet_properties(sheet: Sheet, index: int) -> dict[str, Any]:
-    return {"sheetId": sheet.sheet_id, "title": sheet.title, "index": index, "sheetType": "GRID",
-            "gridProperties": {"rowCount": sheet.rows, "columnCount": sheet.columns}}
+    return {
+        "sheetId": sheet.sheet_id,
+        "title": sheet.title,
+        "index": index,
+        "sheetType": "GRID",
+        "gridProperties": {"rowCount": sheet.rows, "columnCount": sheet.columns},
+    }
 
 
 def render_spreadsheet(spreadsheet: Spreadsheet) -> dict[str, Any]:
     return {
         "spreadsheetId": spreadsheet.id,
-        "properties": {"title": spreadsheet.title, "locale": spreadsheet.locale, "autoRecalc": "ON_CHANGE",
-                       "timeZone": spreadsheet.time_zone,
-                       "defaultFormat": {"backgroundColor": {"red": 1, "green": 1, "blue": 1},
-                                         "verticalAlignment": "BOTTOM", "wrapStrategy": "OVERFLOW_CELL"}},
+        "properties": {
+            "title": spreadsheet.title,
+            "locale": spreadsheet.locale,
+            "autoRecalc": "ON_CHANGE",
+            "timeZone": spreadsheet.time_zone,
+            "defaultFormat": {
+                "backgroundColor": {"red": 1, "green": 1, "blue": 1},
+                "verticalAlignment": "BOTTOM",
+                "wrapStrategy": "OVERFLOW_CELL",
+            },
+        },
         "sheets": [{"properties": sheet_properties(s, i)} for i, s in enumerate(spreadsheet.sheets)],
         "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{spreadsheet.id}/edit",
     }
@@ -48,11 +60,16 @@ def create_spreadsheet(call: GoogleCall) -> Response:
     state: SheetsState = call.state
     body = call.body
     properties = body.get("properties") or {}
-    titles = [str((s.get("properties") or {}).get("title") or f"Sheet{i + 1}")
-              for i, s in enumerate(body.get("sheets") or []) if isinstance(s, dict)]
+    titles = [
+        str((s.get("properties") or {}).get("title") or f"Sheet{i + 1}")
+        for i, s in enumerate(body.get("sheets") or [])
+        if isinstance(s, dict)
+    ]
     if len(set(titles)) != len(titles):
         raise GoogleError(400, "Invalid spreadsheet: sheet titles must be unique.")
-    spreadsheet = state.create(call.email, str(properties.get("title") or "Untitled spreadsheet"), titles or None)
+    spreadsheet = state.create(
+        call.email, str(properties.get("title") or "Untitled spreadsheet"), titles or None
+    )
     spreadsheet.locale = str(properties.get("locale") or spreadsheet.locale)
     spreadsheet.time_zone = str(properties.get("timeZone") or spreadsheet.time_zone)
     return call.reply(render_spreadsheet(spreadsheet))
@@ -82,8 +99,12 @@ def add_sheet(spreadsheet: Spreadsheet, request: dict[str, Any]) -> dict[str, An
     sheet_id = properties.get("sheetId")
     if sheet_id is not None and spreadsheet.sheet_by_id(sheet_id) is not None:
         raise RequestError(f"Sheet with id {sheet_id} already exists.")
-    sheet = Sheet(int(sheet_id) if sheet_id is not None else spreadsheet.new_sheet_id(), title,
-                  int(grid.get("rowCount", 1000)), int(grid.get("columnCount", 26)))
+    sheet = Sheet(
+        int(sheet_id) if sheet_id is not None else spreadsheet.new_sheet_id(),
+        title,
+        int(grid.get("rowCount", 1000)),
+        int(grid.get("columnCount", 26)),
+    )
     index = min(int(properties.get("index", len(spreadsheet.sheets))), len(spreadsheet.sheets))
     spreadsheet.sheets.insert(index, sheet)
     return {"addSheet": {"properties": sheet_properties(sheet, index)}}
@@ -101,9 +122,16 @@ def duplicate_sheet(spreadsheet: Spreadsheet, request: dict[str, Any]) -> dict[s
     source = _sheet(spreadsheet, request.get("sourceSheetId"))
     title = str(request.get("newSheetName") or f"Copy of {source.title}")
     _title_free(spreadsheet, title)
-    sheet = Sheet(int(request["newSheetId"]) if request.get("newSheetId") is not None else spreadsheet.new_sheet_id(),
-                  title, source.rows, source.columns, copy.deepcopy(source.cells))
-    index = min(int(request.get("insertSheetIndex", spreadsheet.sheets.index(source) + 1)), len(spreadsheet.sheets))
+    sheet = Sheet(
+        int(request["newSheetId"]) if request.get("newSheetId") is not None else spreadsheet.new_sheet_id(),
+        title,
+        source.rows,
+        source.columns,
+        copy.deepcopy(source.cells),
+    )
+    index = min(
+        int(request.get("insertSheetIndex", spreadsheet.sheets.index(source) + 1)), len(spreadsheet.sheets)
+    )
     spreadsheet.sheets.insert(index, sheet)
     return {"duplicateSheet": {"properties": sheet_properties(sheet, index)}}
 
@@ -151,8 +179,10 @@ def _dimension(spreadsheet: Spreadsheet, request: dict[str, Any]) -> tuple[Sheet
 def insert_dimension(spreadsheet: Spreadsheet, request: dict[str, Any]) -> dict[str, Any]:
     sheet, dimension, start, end = _dimension(spreadsheet, request)
     axis, count = (0 if dimension == "ROWS" else 1), end - start
-    sheet.cells = {tuple(v + count if i == axis and v >= start else v for i, v in enumerate(key)): cell
-                   for key, cell in sheet.cells.items()}
+    sheet.cells = {
+        tuple(v + count if i == axis and v >= start else v for i, v in enumerate(key)): cell
+        for key, cell in sheet.cells.items()
+    }
     if axis == 0:
         sheet.rows += count
     else:
@@ -177,9 +207,13 @@ def delete_dimension(spreadsheet: Spreadsheet, request: dict[str, Any]) -> dict[
 
 
 KINDS: dict[str, Callable[[Spreadsheet, dict[str, Any]], dict[str, Any]]] = {
-    "addSheet": add_sheet, "deleteSheet": delete_sheet, "duplicateSheet": duplicate_sheet,
-    "updateSheetProperties": update_sheet_properties, "updateSpreadsheetProperties": update_spreadsheet_properties,
-    "insertDimension": insert_dimension, "deleteDimension": delete_dimension,
+    "addSheet": add_sheet,
+    "deleteSheet": delete_sheet,
+    "duplicateSheet": duplicate_sheet,
+    "updateSheetProperties": update_sheet_properties,
+    "updateSpreadsheetProperties": update_spreadsheet_properties,
+    "insertDimension": insert_dimension,
+    "deleteDimension": delete_dimension,
 }
 
 

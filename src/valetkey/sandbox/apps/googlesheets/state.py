@@ -82,8 +82,10 @@ class SheetsState:
 
     def create(self, owner: str, title: str, sheet_titles: list[str] | None = None) -> Spreadsheet:
         """A new spreadsheet; its first sheet has id 0 (as on Google), later ones random ids."""
-        spreadsheet_id = "1" + "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-                                       for _ in range(43))
+        spreadsheet_id = "1" + "".join(
+            secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+            for _ in range(43)
+        )
         titles = sheet_titles or ["Sheet1"]
         spreadsheet = Spreadsheet(spreadsheet_id, title, google_email(owner), [Sheet(0, titles[0])])
         for name in titles[1:]:

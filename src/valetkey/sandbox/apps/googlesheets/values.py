@@ -20,7 +20,9 @@ from .a1 import GridRange, RangeError, column_letters, format_range
 from .state import Sheet, SheetsState, Spreadsheet, enter, render
 
 SCOPE = "https://www.googleapis.com/auth/"
-READ = tuple(SCOPE + s for s in ("spreadsheets", "spreadsheets.readonly", "drive", "drive.readonly", "drive.file"))
+READ = tuple(
+    SCOPE + s for s in ("spreadsheets", "spreadsheets.readonly", "drive", "drive.readonly", "drive.file")
+)
 WRITE = tuple(SCOPE + s for s in ("spreadsheets", "drive", "drive.file"))
 INPUT_OPTIONS = ("RAW", "USER_ENTERED")
 RENDER_OPTIONS = ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA")
@@ -59,7 +61,9 @@ def read(sheet: Sheet, bounds: GridRange, major: str, option: str) -> tuple[str,
             line.pop()
     while values and not values[-1]:
         values.pop()
-    return format_range(sheet.title, (rows[0], min(rows[1], sheet.rows)), (cols[0], min(cols[1], sheet.columns))), values
+    return format_range(
+        sheet.title, (rows[0], min(rows[1], sheet.rows)), (cols[0], min(cols[1], sheet.columns))
+    ), values
 
 
 def value_range(spreadsheet: Spreadsheet, text: str, call: GoogleCall) -> dict[str, Any]:
@@ -82,8 +86,12 @@ def get_values(call: GoogleCall) -> Response:
 def batch_get(call: GoogleCall) -> Response:
     spreadsheet = spreadsheet_for(call)
     ranges = call.query_list("ranges")
-    return call.reply({"spreadsheetId": spreadsheet.id,
-                       "valueRanges": [value_range(spreadsheet, text, call) for text in ranges]})
+    return call.reply(
+        {
+            "spreadsheetId": spreadsheet.id,
+            "valueRanges": [value_range(spreadsheet, text, call) for text in ranges],
+        }
+    )
 
 
 def _input_option(call: GoogleCall) -> str:
@@ -91,8 +99,11 @@ def _input_option(call: GoogleCall) -> str:
     if option is None:
         raise GoogleError(400, "'valueInputOption' is required but not specified")
     if option not in INPUT_OPTIONS:
-        raise GoogleError(400, f"Invalid value at 'value_input_option' (type.googleapis.com/"
-                               f"google.apps.sheets.v4.ValueInputOption), \"{option}\"")
+        raise GoogleError(
+            400,
+            f"Invalid value at 'value_input_option' (type.googleapis.com/"
+            f'google.apps.sheets.v4.ValueInputOption), "{option}"',
+        )
     return option
 
 
@@ -106,15 +117,27 @@ def _rows(call: GoogleCall) -> list[list[Any]]:
     return values
 
 
-def write(sheet: Sheet, top: int, left: int, values: list[list[Any]], option: str,
-          limit: tuple[int | None, int | None] = (None, None)) -> dict[str, Any]:
+def write(
+    sheet: Sheet,
+    top: int,
+    left: int,
+    values: list[list[Any]],
+    option: str,
+    limit: tuple[int | None, int | None] = (None, None),
+) -> dict[str, Any]:
     height, width = len(values), max((len(row) for row in values), default=0)
     if limit[0] is not None and top + height > limit[0]:
-        raise GoogleError(400, f"Requested writing within range [{format_range(sheet.title, (top, limit[0]), (left, left + max(width, 1)))}], "
-                               f"but tried writing to row [{top + height}]")
+        raise GoogleError(
+            400,
+            f"Requested writing within range [{format_range(sheet.title, (top, limit[0]), (left, left + max(width, 1)))}], "
+            f"but tried writing to row [{top + height}]",
+        )
     if limit[1] is not None and left + width > limit[1]:
-        raise GoogleError(400, f"Requested writing within range, but tried writing to column "
-                               f"[{column_letters(left + width - 1)}]")
+        raise GoogleError(
+            400,
+            f"Requested writing within range, but tried writing to column "
+            f"[{column_letters(left + width - 1)}]",
+        )
     for r, row in enumerate(values):
         for c, raw in enumerate(row):
             if raw is None:
@@ -128,8 +151,12 @@ def write(sheet: Sheet, top: int, left: int, values: list[list[Any]], option: st
     cells = sum(len(row) for row in values)
     if not cells:
         return {"updatedCells": 0}
-    return {"updatedRange": format_range(sheet.title, (top, top + height), (left, left + width)),
-            "updatedRows": height, "updatedColumns": width, "updatedCells": cells}
+    return {
+        "updatedRange": format_range(sheet.title, (top, top + height), (left, left + width)),
+        "updatedRows": height,
+        "updatedColumns": width,
+        "updatedCells": cells,
+    }
 
 
 def update_values(call: GoogleCall) -> Response:
@@ -137,8 +164,12 @@ def update_values(call: GoogleCall) -> Response:
     option = _input_option(call)
     sheet, bounds = locate(spreadsheet, call.params["range"])
     rows = _rows(call)
-    single_cell = bounds.row_end == (bounds.row_start or 0) + 1 and bounds.col_end == (bounds.col_start or 0) + 1
-    limit = (None, None) if single_cell else (bounds.row_end, bounds.col_end)  # one cell only anchors the data
+    single_cell = (
+        bounds.row_end == (bounds.row_start or 0) + 1 and bounds.col_end == (bounds.col_start or 0) + 1
+    )
+    limit = (
+        (None, None) if single_cell else (bounds.row_end, bounds.col_end)
+    )  # one cell only anchors the data
     result = write(sheet, bounds.row_start or 0, bounds.col_start or 0, rows, option, limit)
     body = {"spreadsheetId": spreadsheet.id, **result}
     if call.flag("includeValuesInResponse") and "updatedRange" in result:
@@ -164,8 +195,10 @@ def append_values(call: GoogleCall) -> Response:
         sheet.cells = moved
         sheet.rows += len(rows)
     result = write(sheet, end, left, rows, option)
-    body: dict[str, Any] = {"spreadsheetId": spreadsheet.id,
-                            "updates": {"spreadsheetId": spreadsheet.id, **result}}
+    body: dict[str, Any] = {
+        "spreadsheetId": spreadsheet.id,
+        "updates": {"spreadsheetId": spreadsheet.id, **result},
+    }
     if filled:
         body["tableRange"] = format_range(sheet.title, (table_start, end), (left, right))
     if call.flag("includeValuesInResponse") and "updatedRange" in result:
@@ -184,8 +217,11 @@ def batch_clear(call: GoogleCall) -> Response:
         rows, cols = bounded(sheet, bounds)
         for key in [k for k in sheet.cells if rows[0] <= k[0] < rows[1] and cols[0] <= k[1] < cols[1]]:
             del sheet.cells[key]
-        cleared.append(format_range(sheet.title, (rows[0], min(rows[1], sheet.rows)),
-                                    (cols[0], min(cols[1], sheet.columns))))
+        cleared.append(
+            format_range(
+                sheet.title, (rows[0], min(rows[1], sheet.rows)), (cols[0], min(cols[1], sheet.columns))
+            )
+        )
     return call.reply({"spreadsheetId": spreadsheet.id, "clearedRanges": cleared})
 
 

@@ -44,9 +44,20 @@ SLUG = "linear"
 
 
 def error_body(message: str, code: str, kind: str, status: int) -> dict:
-    return {"errors": [{"message": message, "extensions": {
-        "type": kind, "code": code, "statusCode": status, "userError": status < 500,
-        "userPresentableMessage": message}}]}
+    return {
+        "errors": [
+            {
+                "message": message,
+                "extensions": {
+                    "type": kind,
+                    "code": code,
+                    "statusCode": status,
+                    "userError": status < 500,
+                    "userPresentableMessage": message,
+                },
+            }
+        ]
+    }
 
 
 def complexity(document) -> int:
@@ -63,10 +74,15 @@ def complexity(document) -> int:
 
 
 def create_app() -> SandboxApp:
-    provider = OAuth2Provider(OAuth2Config(
-        scope_separator=",", token_type="Bearer", access_token_prefix="lin_oauth_",
-        access_token_lifetime=86_400.0, default_subject="ada",
-    ))
+    provider = OAuth2Provider(
+        OAuth2Config(
+            scope_separator=",",
+            token_type="Bearer",
+            access_token_prefix="lin_oauth_",
+            access_token_lifetime=86_400.0,
+            default_subject="ada",
+        )
+    )
     store = StateStore(initial_state)
     schema = build()
     limiter = RateLimiter(1500, 3600, header_prefix="X-RateLimit-Requests-", resource=None)
@@ -79,15 +95,29 @@ def create_app() -> SandboxApp:
     async def graphql_endpoint(request: Request) -> Response:
         grant = provider.validate_access_token(credential(request) or "")
         if grant is None:
-            return json_response(error_body("Authentication required, not authenticated", "AUTHENTICATION_ERROR",
-                                            "authentication error", 401), 401)
+            return json_response(
+                error_body(
+                    "Authentication required, not authenticated",
+                    "AUTHENTICATION_ERROR",
+                    "authentication error",
+                    401,
+                ),
+                401,
+            )
         allowed, headers = limiter.check(grant.subject)
         if not allowed:
-            return json_response(error_body("Rate limit exceeded", "RATELIMITED", "ratelimited", 400), 400, headers)
+            return json_response(
+                error_body("Rate limit exceeded", "RATELIMITED", "ratelimited", 400), 400, headers
+            )
         body, ok = await read_json_body(request)
         if not ok or not isinstance(body, dict) or not isinstance(body.get("query"), str):
-            return json_response(error_body("POST body must be JSON with a `query` string", "BAD_REQUEST",
-                                            "invalid input", 400), 400, headers)
+            return json_response(
+                error_body(
+                    "POST body must be JSON with a `query` string", "BAD_REQUEST", "invalid input", 400
+                ),
+                400,
+                headers,
+            )
         try:
             document = parse(body["query"])
         except GraphQLError as error:
@@ -99,14 +129,23 @@ def create_app() -> SandboxApp:
         variables = body.get("variables") or {}
         with store.transaction() as state:
             ctx = Ctx(state, state.user_for(grant.subject), tuple(grant.scopes))
-            result = execute(schema, document, context_value=ctx, variable_values=variables,
-                             operation_name=body.get("operationName"))
+            result = execute(
+                schema,
+                document,
+                context_value=ctx,
+                variable_values=variables,
+                operation_name=body.get("operationName"),
+            )
         if result.errors and result.data is None and all(not e.path for e in result.errors):
             return json_response(_errors(result.errors, "BAD_USER_INPUT"), 400, headers)
         return json_response(result.formatted, 200, headers)
 
-    routes = oauth2_routes(provider, paths=OAuth2Paths(
-        authorize="/oauth/authorize", token="/oauth/token", revoke="/oauth/revoke", userinfo=None))
+    routes = oauth2_routes(
+        provider,
+        paths=OAuth2Paths(
+            authorize="/oauth/authorize", token="/oauth/token", revoke="/oauth/revoke", userinfo=None
+        ),
+    )
     routes.append(Route("/graphql", graphql_endpoint, methods=["POST"]))
     return SandboxApp(SLUG, routes, store, oauth2=provider, seed=seed, on_reset=(limiter.reset,))
 
@@ -115,7 +154,11 @@ def _errors(errors, code: str) -> dict:
     out = []
     for error in errors:
         formatted = error.formatted
-        formatted["extensions"] = {"code": code, "type": "graphql error", "userError": True,
-                                   "userPresentableMessage": error.message}
+        formatted["extensions"] = {
+            "code": code,
+            "type": "graphql error",
+            "userError": True,
+            "userPresentableMessage": error.message,
+        }
         out.append(formatted)
     return {"errors": out}

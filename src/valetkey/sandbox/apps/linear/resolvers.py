@@ -32,8 +32,18 @@ from .views import (
     timeless_date,
 )
 
-ISSUE_FIELDS = ("title", "description", "priority", "estimate", "assigneeId", "stateId", "projectId", "parentId",
-                "dueDate", "teamId")
+ISSUE_FIELDS = (
+    "title",
+    "description",
+    "priority",
+    "estimate",
+    "assigneeId",
+    "stateId",
+    "projectId",
+    "parentId",
+    "dueDate",
+    "teamId",
+)
 
 
 def _ctx(info) -> Ctx:
@@ -49,8 +59,13 @@ def _issue(ctx: Ctx, key: str) -> Issue:
 
 # --- queries -----------------------------------------------------------------------------
 
-def q_viewer(_, info): return UserView(_ctx(info), _ctx(info).viewer)
-def q_organization(_, info): return OrganizationView(_ctx(info))
+
+def q_viewer(_, info):
+    return UserView(_ctx(info), _ctx(info).viewer)
+
+
+def q_organization(_, info):
+    return OrganizationView(_ctx(info))
 
 
 def q_user(_, info, id):
@@ -63,8 +78,9 @@ def q_user(_, info, id):
 
 def q_users(_, info, **args):
     ctx = _ctx(info)
-    return connection([UserView(ctx, u) for u in ctx.state.users.values() if u.active or args.get("includeDisabled")],
-                      args)
+    return connection(
+        [UserView(ctx, u) for u in ctx.state.users.values() if u.active or args.get("includeDisabled")], args
+    )
 
 
 def q_team(_, info, id):
@@ -132,6 +148,7 @@ def q_workflow_states(_, info, **args):
 
 # --- mutations ---------------------------------------------------------------------------
 
+
 def _apply_issue_input(ctx: Ctx, issue: Issue, data: dict[str, Any]) -> None:
     """Check references in an IssueCreateInput/IssueUpdateInput and write its fields to `issue`."""
     state = ctx.state
@@ -144,8 +161,10 @@ def _apply_issue_input(ctx: Ctx, issue: Issue, data: dict[str, Any]) -> None:
         if workflow is None:
             raise not_found("WorkflowState")
         if workflow.team_id != issue.team_id:
-            raise linear_error("Workflow state does not belong to the issue's team",
-                               user_message="The state you chose belongs to another team.")
+            raise linear_error(
+                "Workflow state does not belong to the issue's team",
+                user_message="The state you chose belongs to another team.",
+            )
         if workflow.id != issue.state_id:
             issue.state_id = workflow.id
             issue.completed_at = now() if workflow.type == "completed" else None
@@ -181,10 +200,14 @@ def m_issue_create(_, info, input):
         raise not_found("Team")
     if input.get("id") and input["id"] in ctx.state.issues:
         raise linear_error("An issue with this id already exists", code="INVALID_INPUT")
-    issue = Issue(input.get("id") or new_id(), team.id, 0, "", ctx.state.default_state(team.id).id, ctx.viewer.id)
+    issue = Issue(
+        input.get("id") or new_id(), team.id, 0, "", ctx.state.default_state(team.id).id, ctx.viewer.id
+    )
     _apply_issue_input(ctx, issue, {**input, "teamId": None})
     if not issue.title:
-        raise linear_error("title must not be empty", code="INVALID_INPUT", user_message="Issue title is required.")
+        raise linear_error(
+            "title must not be empty", code="INVALID_INPUT", user_message="Issue title is required."
+        )
     issue.number = next(team.issue_numbers)
     ctx.state.issues[issue.id] = issue
     return {"success": True, "issue": IssueView(ctx, issue), "lastSyncId": ctx.state.next_sync_id()}
@@ -195,7 +218,11 @@ def m_issue_update(_, info, id, input):
     ctx.require("write")
     issue = _issue(ctx, id)
     _apply_issue_input(ctx, issue, input)
-    if "teamId" in input and input.get("stateId") is None and ctx.state.states[issue.state_id].team_id != issue.team_id:
+    if (
+        "teamId" in input
+        and input.get("stateId") is None
+        and ctx.state.states[issue.state_id].team_id != issue.team_id
+    ):
         issue.state_id = ctx.state.default_state(issue.team_id).id
     issue.updated_at = now()
     return {"success": True, "issue": IssueView(ctx, issue), "lastSyncId": ctx.state.next_sync_id()}
@@ -218,8 +245,9 @@ def m_issue_delete(_, info, id, permanentlyDelete=None):
     issue = _issue(ctx, id)
     if permanentlyDelete:
         if not ctx.viewer.admin:
-            raise linear_error("Only admins can permanently delete issues", code="FORBIDDEN", kind="forbidden",
-                               status=403)
+            raise linear_error(
+                "Only admins can permanently delete issues", code="FORBIDDEN", kind="forbidden", status=403
+            )
         del ctx.state.issues[issue.id]
         return {"success": True, "entity": None, "lastSyncId": ctx.state.next_sync_id()}
     issue.trashed = True
@@ -237,10 +265,17 @@ def m_project_create(_, info, input, connectSlackChannel=None):
             raise not_found("Team")
     if input.get("leadId") and input["leadId"] not in ctx.state.users:
         raise not_found("User")
-    project = Project(input.get("id") or new_id(), input["name"], list(input["teamIds"]),
-                      input.get("description") or "", input.get("state") or "planned", input.get("leadId"),
-                      ctx.viewer.id, timeless_date(input.get("startDate"), "startDate"),
-                      timeless_date(input.get("targetDate"), "targetDate"))
+    project = Project(
+        input.get("id") or new_id(),
+        input["name"],
+        list(input["teamIds"]),
+        input.get("description") or "",
+        input.get("state") or "planned",
+        input.get("leadId"),
+        ctx.viewer.id,
+        timeless_date(input.get("startDate"), "startDate"),
+        timeless_date(input.get("targetDate"), "targetDate"),
+    )
     ctx.state.projects[project.id] = project
     return {"success": True, "project": ProjectView(ctx, project), "lastSyncId": ctx.state.next_sync_id()}
 
@@ -254,21 +289,37 @@ def m_comment_create(_, info, input):
     if issue is None:
         raise not_found("Issue")
     if not (input.get("body") or "").strip():
-        raise linear_error("body must not be empty", code="INVALID_INPUT", user_message="Comment body is required.")
+        raise linear_error(
+            "body must not be empty", code="INVALID_INPUT", user_message="Comment body is required."
+        )
     comment = Comment(input.get("id") or new_id(), issue.id, input["body"], ctx.viewer.id)
     ctx.state.comments[comment.id] = comment
     return {"success": True, "comment": CommentView(ctx, comment), "lastSyncId": ctx.state.next_sync_id()}
 
 
 QUERIES = {
-    "viewer": q_viewer, "organization": q_organization, "user": q_user, "users": q_users, "team": q_team,
-    "teams": q_teams, "issue": q_issue, "issues": q_issues, "project": q_project, "projects": q_projects,
-    "comment": q_comment, "comments": q_comments, "workflowState": q_workflow_state,
+    "viewer": q_viewer,
+    "organization": q_organization,
+    "user": q_user,
+    "users": q_users,
+    "team": q_team,
+    "teams": q_teams,
+    "issue": q_issue,
+    "issues": q_issues,
+    "project": q_project,
+    "projects": q_projects,
+    "comment": q_comment,
+    "comments": q_comments,
+    "workflowState": q_workflow_state,
     "workflowStates": q_workflow_states,
 }
 MUTATIONS = {
-    "issueCreate": m_issue_create, "issueUpdate": m_issue_update, "issueArchive": m_issue_archive,
-    "issueDelete": m_issue_delete, "projectCreate": m_project_create, "commentCreate": m_comment_create,
+    "issueCreate": m_issue_create,
+    "issueUpdate": m_issue_update,
+    "issueArchive": m_issue_archive,
+    "issueDelete": m_issue_delete,
+    "projectCreate": m_project_create,
+    "commentCreate": m_comment_create,
 }
 
 

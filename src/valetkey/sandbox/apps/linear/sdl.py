@@ -8,7 +8,7 @@ tool's query document that validates here is shaped like one Linear accepts. It 
 *not* a published description: fields and inputs the toolkit does not touch are left out.
 """
 
-SDL = '''
+SDL = """
 "Represents a date and time in ISO 8601 format."
 scalar DateTime
 "Represents a date in ISO 8601 format (yyyy-mm-dd)."
@@ -313,4 +313,4 @@ type Mutation {
   projectCreate(input: ProjectCreateInput!, connectSlackChannel: Boolean): ProjectPayload!
   commentCreate(input: CommentCreateInput!): CommentPayload!
 }
-'''
+"""

@@ -28,7 +28,7 @@ DEFAULT_STATES = (
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def stable_id(name: str) -> str:
@@ -151,7 +151,9 @@ class LinearState:
             team.member_ids.append(user.id)
         return user
 
-    def add_team(self, key: str, name: str, description: str | None = None, *, team_id: str | None = None) -> Team:
+    def add_team(
+        self, key: str, name: str, description: str | None = None, *, team_id: str | None = None
+    ) -> Team:
         team = Team(team_id or new_id(), key, name, description, member_ids=list(self.users))
         self.teams[team.id] = team
         for position, (state_name, kind, color) in enumerate(DEFAULT_STATES):
@@ -174,7 +176,9 @@ class LinearState:
         match = re.fullmatch(r"([A-Za-z0-9]+)-(\d+)", key)
         if match:
             for issue in self.issues.values():
-                if self.teams[issue.team_id].key.lower() == match.group(1).lower() and issue.number == int(match.group(2)):
+                if self.teams[issue.team_id].key.lower() == match.group(1).lower() and issue.number == int(
+                    match.group(2)
+                ):
                     return issue
         return None
 
@@ -194,12 +198,28 @@ def initial_state() -> LinearState:
     grace.name = "Grace Hopper"
     eng = state.add_team("ENG", "Engineering", "Builds the product.", team_id=stable_id("team:ENG"))
     state.add_team("DES", "Design", None, team_id=stable_id("team:DES"))
-    project = Project(stable_id("project:launch"), "Launch", [eng.id], "Ship version 1.", "started",
-                      lead_id=ada.id, creator_id=ada.id)
+    project = Project(
+        stable_id("project:launch"),
+        "Launch",
+        [eng.id],
+        "Ship version 1.",
+        "started",
+        lead_id=ada.id,
+        creator_id=ada.id,
+    )
     state.projects[project.id] = project
-    issue = Issue(stable_id("issue:ENG-1"), eng.id, next(eng.issue_numbers), "Set up CI",
-                  state.default_state(eng.id).id, ada.id, "Run the tests on every push.", priority=2,
-                  assignee_id=ada.id, project_id=project.id)
+    issue = Issue(
+        stable_id("issue:ENG-1"),
+        eng.id,
+        next(eng.issue_numbers),
+        "Set up CI",
+        state.default_state(eng.id).id,
+        ada.id,
+        "Run the tests on every push.",
+        priority=2,
+        assignee_id=ada.id,
+        project_id=project.id,
+    )
     state.issues[issue.id] = issue
     return state
 
@@ -211,8 +231,16 @@ def seed(state: LinearState, payload: dict[str, Any]) -> dict[str, Any]:
         created["teams"].append(state.add_team(spec["key"], spec.get("name", spec["key"])).id)
     for spec in payload.get("issues", []):
         team = next(t for t in state.teams.values() if t.key == spec.get("team", "ENG"))
-        issue = Issue(new_id(), team.id, next(team.issue_numbers), spec["title"], state.default_state(team.id).id,
-                      None, spec.get("description"), priority=int(spec.get("priority", 0)))
+        issue = Issue(
+            new_id(),
+            team.id,
+            next(team.issue_numbers),
+            spec["title"],
+            state.default_state(team.id).id,
+            None,
+            spec.get("description"),
+            priority=int(spec.get("priority", 0)),
+        )
         state.issues[issue.id] = issue
         created["issues"].append(issue.id)
     return created

@@ -21,13 +21,25 @@ DEFAULT_PAGE = 50
 MAX_PAGE = 250
 
 
-def linear_error(message: str, *, code: str = "INPUT_ERROR", kind: str = "invalid input",
-                 user_message: str | None = None, status: int = 400) -> GraphQLError:
+def linear_error(
+    message: str,
+    *,
+    code: str = "INPUT_ERROR",
+    kind: str = "invalid input",
+    user_message: str | None = None,
+    status: int = 400,
+) -> GraphQLError:
     """An error in Linear's shape: ``extensions`` with type, code, statusCode, userPresentableMessage."""
-    return GraphQLError(message, extensions={
-        "type": kind, "code": code, "statusCode": status, "userError": True,
-        "userPresentableMessage": user_message or message,
-    })
+    return GraphQLError(
+        message,
+        extensions={
+            "type": kind,
+            "code": code,
+            "statusCode": status,
+            "userError": True,
+            "userPresentableMessage": user_message or message,
+        },
+    )
 
 
 def not_found(entity: str) -> GraphQLError:
@@ -45,8 +57,13 @@ class Ctx:
     def require(self, *any_of: str) -> None:
         """Linear's scope check: `admin` and `write` imply everything they cover."""
         if not set(any_of) & set(self.scopes) and "admin" not in self.scopes:
-            raise linear_error(f"Invalid scope: `{any_of[0]}` required", code="FORBIDDEN", kind="forbidden",
-                               user_message="You don't have permission to perform this action.", status=403)
+            raise linear_error(
+                f"Invalid scope: `{any_of[0]}` required",
+                code="FORBIDDEN",
+                kind="forbidden",
+                user_message="You don't have permission to perform this action.",
+                status=403,
+            )
 
 
 class View:
@@ -77,25 +94,44 @@ class OrganizationView:
 
 class UserView(View):
     @property
-    def name(self): return self.entity.name
+    def name(self):
+        return self.entity.name
+
     @property
-    def displayName(self): return self.entity.subject
+    def displayName(self):
+        return self.entity.subject
+
     @property
-    def email(self): return self.entity.email
+    def email(self):
+        return self.entity.email
+
     @property
-    def active(self): return self.entity.active
+    def active(self):
+        return self.entity.active
+
     @property
-    def admin(self): return self.entity.admin
+    def admin(self):
+        return self.entity.admin
+
     guest = False
     avatarUrl = None
+
     @property
-    def isMe(self): return self.entity.id == self.ctx.viewer.id
+    def isMe(self):
+        return self.entity.id == self.ctx.viewer.id
+
     @property
-    def url(self): return f"https://linear.app/{ORG_URL_KEY}/profiles/{self.entity.subject}"
+    def url(self):
+        return f"https://linear.app/{ORG_URL_KEY}/profiles/{self.entity.subject}"
+
     @property
-    def createdAt(self): return self.entity.created_at
+    def createdAt(self):
+        return self.entity.created_at
+
     updatedAt = createdAt
-    def organization(self, info): return OrganizationView(self.ctx)
+
+    def organization(self, info):
+        return OrganizationView(self.ctx)
 
     def assignedIssues(self, info, **args):
         issues = [i for i in self.ctx.state.issues.values() if i.assignee_id == self.entity.id]
@@ -104,74 +140,123 @@ class UserView(View):
 
 class TeamView(View):
     @property
-    def name(self): return self.entity.name
+    def name(self):
+        return self.entity.name
+
     @property
-    def key(self): return self.entity.key
+    def key(self):
+        return self.entity.key
+
     @property
-    def description(self): return self.entity.description
+    def description(self):
+        return self.entity.description
+
     private = False
+
     @property
-    def createdAt(self): return self.entity.created_at
+    def createdAt(self):
+        return self.entity.created_at
+
     updatedAt = createdAt
-    def organization(self, info): return OrganizationView(self.ctx)
+
+    def organization(self, info):
+        return OrganizationView(self.ctx)
 
     def states(self, info, **args):
-        return connection([StateView(self.ctx, s) for s in self.ctx.state.team_states(self.entity.id)], args,
-                          ordered=False)
+        return connection(
+            [StateView(self.ctx, s) for s in self.ctx.state.team_states(self.entity.id)], args, ordered=False
+        )
 
     def members(self, info, **args):
         users = [UserView(self.ctx, self.ctx.state.users[u]) for u in self.entity.member_ids]
         return connection(users, args)
 
     def issues(self, info, **args):
-        return issue_connection(self.ctx, [i for i in self.ctx.state.issues.values() if i.team_id == self.entity.id],
-                                args)
+        return issue_connection(
+            self.ctx, [i for i in self.ctx.state.issues.values() if i.team_id == self.entity.id], args
+        )
 
 
 class StateView(View):
     RELATIONS = frozenset({"team"})
 
     @property
-    def name(self): return self.entity.name
+    def name(self):
+        return self.entity.name
+
     @property
-    def type(self): return self.entity.type
+    def type(self):
+        return self.entity.type
+
     @property
-    def color(self): return self.entity.color
+    def color(self):
+        return self.entity.color
+
     description = None
+
     @property
-    def position(self): return self.entity.position
+    def position(self):
+        return self.entity.position
+
     @property
-    def createdAt(self): return self.entity.created_at
+    def createdAt(self):
+        return self.entity.created_at
+
     updatedAt = createdAt
+
     @property
-    def team(self): return TeamView(self.ctx, self.ctx.state.teams[self.entity.team_id])
+    def team(self):
+        return TeamView(self.ctx, self.ctx.state.teams[self.entity.team_id])
 
 
 class ProjectView(View):
     @property
-    def name(self): return self.entity.name
+    def name(self):
+        return self.entity.name
+
     @property
-    def description(self): return self.entity.description
+    def description(self):
+        return self.entity.description
+
     @property
-    def slugId(self): return self.entity.slug_id
+    def slugId(self):
+        return self.entity.slug_id
+
     @property
-    def url(self): return f"https://linear.app/{ORG_URL_KEY}/project/{slugify(self.entity.name)}-{self.entity.slug_id}"
+    def url(self):
+        return f"https://linear.app/{ORG_URL_KEY}/project/{slugify(self.entity.name)}-{self.entity.slug_id}"
+
     @property
-    def state(self): return self.entity.state
+    def state(self):
+        return self.entity.state
+
     progress = 0.0
+
     @property
-    def startDate(self): return self.entity.start_date
+    def startDate(self):
+        return self.entity.start_date
+
     @property
-    def targetDate(self): return self.entity.target_date
+    def targetDate(self):
+        return self.entity.target_date
+
     @property
-    def createdAt(self): return self.entity.created_at
+    def createdAt(self):
+        return self.entity.created_at
+
     @property
-    def updatedAt(self): return self.entity.updated_at
+    def updatedAt(self):
+        return self.entity.updated_at
+
     archivedAt = None
+
     @property
-    def lead(self): return user_view(self.ctx, self.entity.lead_id)
+    def lead(self):
+        return user_view(self.ctx, self.entity.lead_id)
+
     @property
-    def creator(self): return user_view(self.ctx, self.entity.creator_id)
+    def creator(self):
+        return user_view(self.ctx, self.entity.creator_id)
 
     def teams(self, info, **args):
         return connection([TeamView(self.ctx, self.ctx.state.teams[t]) for t in self.entity.team_ids], args)
@@ -185,50 +270,90 @@ class IssueView(View):
     RELATIONS = frozenset({"team", "state", "assignee", "creator", "project"})
 
     @property
-    def identifier(self): return self.ctx.state.identifier(self.entity)
+    def identifier(self):
+        return self.ctx.state.identifier(self.entity)
+
     @property
-    def number(self): return self.entity.number
+    def number(self):
+        return self.entity.number
+
     @property
-    def title(self): return self.entity.title
+    def title(self):
+        return self.entity.title
+
     @property
-    def description(self): return self.entity.description
+    def description(self):
+        return self.entity.description
+
     @property
-    def priority(self): return self.entity.priority
+    def priority(self):
+        return self.entity.priority
+
     @property
-    def priorityLabel(self): return PRIORITY_LABELS.get(self.entity.priority, "No priority")
+    def priorityLabel(self):
+        return PRIORITY_LABELS.get(self.entity.priority, "No priority")
+
     @property
-    def estimate(self): return self.entity.estimate
+    def estimate(self):
+        return self.entity.estimate
+
     @property
-    def dueDate(self): return self.entity.due_date
+    def dueDate(self):
+        return self.entity.due_date
+
     @property
     def url(self):
         return f"https://linear.app/{ORG_URL_KEY}/issue/{self.identifier}/{slugify(self.entity.title)}"
+
     @property
-    def branchName(self): return f"{self.ctx.viewer.subject}/{self.identifier.lower()}-{slugify(self.entity.title)}"
+    def branchName(self):
+        return f"{self.ctx.viewer.subject}/{self.identifier.lower()}-{slugify(self.entity.title)}"
+
     @property
-    def createdAt(self): return self.entity.created_at
+    def createdAt(self):
+        return self.entity.created_at
+
     @property
-    def updatedAt(self): return self.entity.updated_at
+    def updatedAt(self):
+        return self.entity.updated_at
+
     @property
-    def archivedAt(self): return self.entity.archived_at
+    def archivedAt(self):
+        return self.entity.archived_at
+
     @property
-    def trashed(self): return self.entity.trashed or None
+    def trashed(self):
+        return self.entity.trashed or None
+
     @property
-    def completedAt(self): return self.entity.completed_at
+    def completedAt(self):
+        return self.entity.completed_at
+
     @property
-    def canceledAt(self): return self.entity.canceled_at
+    def canceledAt(self):
+        return self.entity.canceled_at
+
     @property
-    def team(self): return TeamView(self.ctx, self.ctx.state.teams[self.entity.team_id])
+    def team(self):
+        return TeamView(self.ctx, self.ctx.state.teams[self.entity.team_id])
+
     @property
-    def state(self): return StateView(self.ctx, self.ctx.state.states[self.entity.state_id])
+    def state(self):
+        return StateView(self.ctx, self.ctx.state.states[self.entity.state_id])
+
     @property
-    def assignee(self): return user_view(self.ctx, self.entity.assignee_id)
+    def assignee(self):
+        return user_view(self.ctx, self.entity.assignee_id)
+
     @property
-    def creator(self): return user_view(self.ctx, self.entity.creator_id)
+    def creator(self):
+        return user_view(self.ctx, self.entity.creator_id)
+
     @property
     def project(self):
         project = self.ctx.state.projects.get(self.entity.project_id or "")
         return ProjectView(self.ctx, project) if project else None
+
     @property
     def parent(self):
         parent = self.ctx.state.issues.get(self.entity.parent_id or "")
@@ -238,29 +363,41 @@ class IssueView(View):
         return connection([], args)
 
     def comments(self, info, **args):
-        comments = [CommentView(self.ctx, c) for c in self.ctx.state.comments.values()
-                    if c.issue_id == self.entity.id]
+        comments = [
+            CommentView(self.ctx, c) for c in self.ctx.state.comments.values() if c.issue_id == self.entity.id
+        ]
         return connection(comments, args)
 
 
 class CommentView(View):
     @property
-    def body(self): return self.entity.body
+    def body(self):
+        return self.entity.body
+
     @property
     def url(self):
         issue = self.ctx.state.issues[self.entity.issue_id]
         return f"{IssueView(self.ctx, issue).url}#comment-{self.entity.id[:8]}"
+
     @property
-    def createdAt(self): return self.entity.created_at
+    def createdAt(self):
+        return self.entity.created_at
+
     @property
-    def updatedAt(self): return self.entity.updated_at
+    def updatedAt(self):
+        return self.entity.updated_at
+
     editedAt = None
+
     @property
-    def user(self): return user_view(self.ctx, self.entity.user_id)
+    def user(self):
+        return user_view(self.ctx, self.entity.user_id)
+
     @property
     def issue(self):
         issue = self.ctx.state.issues.get(self.entity.issue_id)
         return IssueView(self.ctx, issue) if issue else None
+
     parent = None
 
 
@@ -271,6 +408,7 @@ def user_view(ctx: Ctx, user_id: str | None) -> UserView | None:
 
 # --- filters ---------------------------------------------------------------------------
 
+
 def compare(value: Any, comparator: dict[str, Any]) -> bool:
     """One of Linear's comparator inputs (eq, in, containsIgnoreCase, lt, null...) against a value."""
     for op, expected in comparator.items():
@@ -278,8 +416,10 @@ def compare(value: Any, comparator: dict[str, Any]) -> bool:
             continue
         text = str(value).lower() if value is not None else None
         checks = {
-            "eq": lambda: value == expected, "neq": lambda: value != expected,
-            "in": lambda: value in expected, "nin": lambda: value not in expected,
+            "eq": lambda: value == expected,
+            "neq": lambda: value != expected,
+            "in": lambda: value in expected,
+            "nin": lambda: value not in expected,
             "null": lambda: (value is None) == expected,
             "eqIgnoreCase": lambda: text == str(expected).lower(),
             "neqIgnoreCase": lambda: text != str(expected).lower(),
@@ -288,8 +428,10 @@ def compare(value: Any, comparator: dict[str, Any]) -> bool:
             "containsIgnoreCase": lambda: text is not None and str(expected).lower() in text,
             "startsWith": lambda: value is not None and str(value).startswith(expected),
             "endsWith": lambda: value is not None and str(value).endswith(expected),
-            "lt": lambda: value is not None and value < expected, "lte": lambda: value is not None and value <= expected,
-            "gt": lambda: value is not None and value > expected, "gte": lambda: value is not None and value >= expected,
+            "lt": lambda: value is not None and value < expected,
+            "lte": lambda: value is not None and value <= expected,
+            "gt": lambda: value is not None and value > expected,
+            "gte": lambda: value is not None and value >= expected,
         }
         if not checks[op]():
             return False
@@ -320,6 +462,7 @@ def matches(view: View | None, condition: dict[str, Any]) -> bool:
 
 # --- connections -----------------------------------------------------------------------
 
+
 def connection(nodes: list[View], args: dict[str, Any], *, ordered: bool = True) -> dict[str, Any]:
     """A Relay connection page: filter, order (createdAt or updatedAt, newest first), then first/after."""
     if args.get("filter"):
@@ -339,7 +482,7 @@ def connection(nodes: list[View], args: dict[str, Any], *, ordered: bool = True)
         if args["after"] not in ids:
             raise linear_error("Invalid cursor passed in `after`", code="INVALID_INPUT")
         start = ids.index(args["after"]) + 1
-    page = nodes[start:start + size]
+    page = nodes[start : start + size]
     return {
         "nodes": page,
         "pageInfo": {

@@ -27,10 +27,15 @@ SLUG = "notion"
 
 
 def create_app() -> SandboxApp:
-    provider = OAuth2Provider(OAuth2Config(
-        access_token_lifetime=None, token_type="bearer", access_token_prefix="ntn_",
-        client_auth_methods=("client_secret_basic",), default_subject="ada",
-    ))
+    provider = OAuth2Provider(
+        OAuth2Config(
+            access_token_lifetime=None,
+            token_type="bearer",
+            access_token_prefix="ntn_",
+            client_auth_methods=("client_secret_basic",),
+            default_subject="ada",
+        )
+    )
     store = StateStore(initial_state)
     notion = Notion(store, provider)
     routes = oauth_routes(notion) + pages.routes(notion) + blocks.routes(notion)

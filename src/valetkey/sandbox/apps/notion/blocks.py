@@ -8,8 +8,19 @@ from .kit import Call, Notion, NotionError, invalid, not_found
 from .render import block_json, bot_json, comment_json, user_json
 from .state import Block, Comment, new_id, now
 
-TEXT_BLOCKS = {"paragraph", "heading_1", "heading_2", "heading_3", "bulleted_list_item", "numbered_list_item",
-               "to_do", "quote", "callout", "toggle", "code"}
+TEXT_BLOCKS = {
+    "paragraph",
+    "heading_1",
+    "heading_2",
+    "heading_3",
+    "bulleted_list_item",
+    "numbered_list_item",
+    "to_do",
+    "quote",
+    "callout",
+    "toggle",
+    "code",
+}
 
 
 def new_children(call: Call, parent: dict[str, Any], children: Any) -> list[str]:
@@ -19,13 +30,21 @@ def new_children(call: Call, parent: dict[str, Any], children: Any) -> list[str]
     ids = []
     for number, spec in enumerate(children):
         kind = spec.get("type") if isinstance(spec, dict) else None
-        kind = kind or next((k for k in (spec or {}) if k in TEXT_BLOCKS), None) if isinstance(spec, dict) else None
+        kind = (
+            kind or next((k for k in (spec or {}) if k in TEXT_BLOCKS), None)
+            if isinstance(spec, dict)
+            else None
+        )
         if kind not in TEXT_BLOCKS or not isinstance(spec.get(kind), dict):
             raise invalid(f"body.children[{number}] should be a block of a supported type, e.g. paragraph.")
         content = dict(spec[kind])
         if not isinstance(content.get("rich_text"), list):
-            raise invalid(f"body.children[{number}].{kind}.rich_text should be defined, instead was `undefined`.")
-        content["rich_text"] = [{**p, "plain_text": (p.get("text") or {}).get("content", "")} for p in content["rich_text"]]
+            raise invalid(
+                f"body.children[{number}].{kind}.rich_text should be defined, instead was `undefined`."
+            )
+        content["rich_text"] = [
+            {**p, "plain_text": (p.get("text") or {}).get("content", "")} for p in content["rich_text"]
+        ]
         content.setdefault("color", "default")
         if kind == "to_do":
             content.setdefault("checked", False)
@@ -82,8 +101,13 @@ def update_block(call: Call) -> dict:
             block.in_trash = bool(value)
         elif key == block.type and isinstance(value, dict):
             if "rich_text" in value:
-                value = {**value, "rich_text": [{**p, "plain_text": (p.get("text") or {}).get("content", "")}
-                                                for p in value["rich_text"]]}
+                value = {
+                    **value,
+                    "rich_text": [
+                        {**p, "plain_text": (p.get("text") or {}).get("content", "")}
+                        for p in value["rich_text"]
+                    ],
+                }
             block.content.update(value)
         elif key == "type":
             continue
@@ -104,8 +128,11 @@ def list_comments(call: Call) -> dict:
     if not block_id:
         raise invalid("block_id should be defined, instead was `undefined`.")
     _container(call, block_id)
-    found = [comment_json(c) for c in call.state.comments.values()
-             if block_id in (c.parent.get("page_id"), c.parent.get("block_id"))]
+    found = [
+        comment_json(c)
+        for c in call.state.comments.values()
+        if block_id in (c.parent.get("page_id"), c.parent.get("block_id"))
+    ]
     return call.page_of(found, "comment", source=dict(call.request.query_params))
 
 
@@ -133,8 +160,9 @@ def create_comment(call: Call) -> dict:
 
 
 def list_users(call: Call) -> dict:
-    return call.page_of([user_json(u) for u in call.state.users.values()], "user",
-                        source=dict(call.request.query_params))
+    return call.page_of(
+        [user_json(u) for u in call.state.users.values()], "user", source=dict(call.request.query_params)
+    )
 
 
 def get_user(call: Call) -> dict:
@@ -149,16 +177,18 @@ def get_self(call: Call) -> dict:
 
 
 def routes(notion: Notion) -> list:
-    return [notion.route("GET", "/v1/blocks/{block_id}/children", get_children),
-            notion.route("PATCH", "/v1/blocks/{block_id}/children", append_children),
-            notion.route("GET", "/v1/blocks/{block_id}", get_block),
-            notion.route("PATCH", "/v1/blocks/{block_id}", update_block),
-            notion.route("DELETE", "/v1/blocks/{block_id}", delete_block),
-            notion.route("GET", "/v1/comments", list_comments),
-            notion.route("POST", "/v1/comments", create_comment),
-            notion.route("GET", "/v1/users/me", get_self),
-            notion.route("GET", "/v1/users", list_users),
-            notion.route("GET", "/v1/users/{user_id}", get_user)]
+    return [
+        notion.route("GET", "/v1/blocks/{block_id}/children", get_children),
+        notion.route("PATCH", "/v1/blocks/{block_id}/children", append_children),
+        notion.route("GET", "/v1/blocks/{block_id}", get_block),
+        notion.route("PATCH", "/v1/blocks/{block_id}", update_block),
+        notion.route("DELETE", "/v1/blocks/{block_id}", delete_block),
+        notion.route("GET", "/v1/comments", list_comments),
+        notion.route("POST", "/v1/comments", create_comment),
+        notion.route("GET", "/v1/users/me", get_self),
+        notion.route("GET", "/v1/users", list_users),
+        notion.route("GET", "/v1/users/{user_id}", get_user),
+    ]
 
 
 __all__ = ["NotionError", "new_children", "routes"]

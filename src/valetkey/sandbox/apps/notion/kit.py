@@ -36,8 +36,13 @@ class NotionError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
     def body(self) -> dict[str, Any]:
-        return {"object": "error", "status": self.status, "code": self.code, "message": self.message,
-                "request_id": str(uuid.uuid4())}
+        return {
+            "object": "error",
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+            "request_id": str(uuid.uuid4()),
+        }
 
 
 def invalid(message: str) -> NotionError:
@@ -45,8 +50,12 @@ def invalid(message: str) -> NotionError:
 
 
 def not_found(kind: str, object_id: str) -> NotionError:
-    return NotionError(404, "object_not_found", f"Could not find {kind} with ID: {object_id}. Make sure the "
-                       "relevant pages and databases are shared with your integration.")
+    return NotionError(
+        404,
+        "object_not_found",
+        f"Could not find {kind} with ID: {object_id}. Make sure the "
+        "relevant pages and databases are shared with your integration.",
+    )
 
 
 @dataclass
@@ -63,7 +72,9 @@ class Call:
     def query(self, name: str) -> str | None:
         return self.request.query_params.get(name)
 
-    def page_of(self, items: list[dict[str, Any]], kind: str, *, source: dict[str, Any] | None = None) -> dict:
+    def page_of(
+        self, items: list[dict[str, Any]], kind: str, *, source: dict[str, Any] | None = None
+    ) -> dict:
         """One page of `items` (each with an `id`) by ``start_cursor``/``page_size``."""
         source = self.body if source is None else source
         raw_size = source.get("page_size", 100)
@@ -80,10 +91,17 @@ class Call:
             if cursor not in ids:
                 raise invalid(f"start_cursor provided is invalid: {cursor}")
             start = ids.index(cursor)
-        chunk = items[start:start + size]
+        chunk = items[start : start + size]
         more = start + size < len(items)
-        return {"object": "list", "results": chunk, "next_cursor": items[start + size]["id"] if more else None,
-                "has_more": more, "type": kind, kind: {}, "request_id": str(uuid.uuid4())}
+        return {
+            "object": "list",
+            "results": chunk,
+            "next_cursor": items[start + size]["id"] if more else None,
+            "has_more": more,
+            "type": kind,
+            kind: {},
+            "request_id": str(uuid.uuid4()),
+        }
 
 
 Handler = Callable[[Call], Any]
@@ -114,8 +132,12 @@ class Notion:
             raise NotionError(401, "unauthorized", "API token is invalid.")
         version = request.headers.get("notion-version")
         if not version:
-            raise NotionError(400, "missing_version", "Notion-Version header failed validation: "
-                              "Notion-Version header should be defined, instead was `undefined`.")
+            raise NotionError(
+                400,
+                "missing_version",
+                "Notion-Version header failed validation: "
+                "Notion-Version header should be defined, instead was `undefined`.",
+            )
         if version not in VERSIONS:
             raise invalid(f"Notion-Version header failed validation: `{version}` is not a supported version.")
         self._spend(token)
@@ -133,6 +155,10 @@ class Notion:
         if now >= start + 1:
             start, used = now, 0
         if used >= limit:
-            raise NotionError(429, "rate_limited", "You have been rate limited. Please try again in a few minutes.",
-                              {"Retry-After": "1"})
+            raise NotionError(
+                429,
+                "rate_limited",
+                "You have been rate limited. Please try again in a few minutes.",
+                {"Retry-After": "1"},
+            )
         self._windows[token] = (start, used + 1)

@@ -33,7 +33,9 @@ def oauth_routes(notion: Notion) -> list[Route]:
                 form = {k: str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
             else:
                 form = single_values(await read_form(request))
-            body = await run_in_threadpool(notion.oauth2.token_request, form, request.headers.get("authorization"))
+            body = await run_in_threadpool(
+                notion.oauth2.token_request, form, request.headers.get("authorization")
+            )
         except (BadRequest, ValueError) as exc:
             return JSONResponse({"error": "invalid_request", "error_description": str(exc)}, 400)
         except OAuth2Error as exc:
@@ -42,10 +44,18 @@ def oauth_routes(notion: Notion) -> list[Route]:
         with notion.store.transaction() as state:
             owner = user_json(state.user_for(grant.subject if grant else "ada"))
         body.pop("scope", None)
-        body.update(bot_id=BOT_ID, workspace_id=WORKSPACE_ID, workspace_name=WORKSPACE_NAME, workspace_icon=None,
-                    owner={"type": "user", "user": owner}, duplicated_template_id=None)
+        body.update(
+            bot_id=BOT_ID,
+            workspace_id=WORKSPACE_ID,
+            workspace_name=WORKSPACE_NAME,
+            workspace_icon=None,
+            owner={"type": "user", "user": owner},
+            duplicated_template_id=None,
+        )
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
-    authorize = oauth2_routes(notion.oauth2, paths=OAuth2Paths(authorize="/v1/oauth/authorize", token=None,
-                                                               revoke=None, userinfo=None))
+    authorize = oauth2_routes(
+        notion.oauth2,
+        paths=OAuth2Paths(authorize="/v1/oauth/authorize", token=None, revoke=None, userinfo=None),
+    )
     return authorize + [Route("/v1/oauth/token", token, methods=["POST"])]

@@ -48,11 +48,17 @@ def search(call: Call) -> dict:
         raise invalid("body.filter.value should be `page` or `data_source`.")
     results = []
     if wanted in (None, "page"):
-        results += [(p.last_edited_time, page_json(p)) for p in call.state.pages.values()
-                    if not p.in_trash and query in p.title.lower()]
+        results += [
+            (p.last_edited_time, page_json(p))
+            for p in call.state.pages.values()
+            if not p.in_trash and query in p.title.lower()
+        ]
     if wanted in (None, "data_source"):
-        results += [(s.last_edited_time, data_source_json(s)) for s in call.state.data_sources.values()
-                    if query in s.title.lower()]
+        results += [
+            (s.last_edited_time, data_source_json(s))
+            for s in call.state.data_sources.values()
+            if query in s.title.lower()
+        ]
     ascending = (call.body.get("sort") or {}).get("direction") == "ascending"
     results.sort(key=lambda r: r[0], reverse=not ascending)
     return call.page_of([r[1] for r in results], "page_or_data_source")
@@ -80,10 +86,21 @@ def create_page(call: Call) -> dict:
     _properties(call, page, call.body.get("properties") or {})
     if "data_source_id" in parent:  # every schema property has a value, empty by default
         for name, schema in call.state.data_sources[parent["data_source_id"]].properties.items():
-            page.properties.setdefault(name, {"id": schema["id"], "type": schema["type"], schema["type"]:
-                                              [] if schema["type"] in ("title", "rich_text", "multi_select")
-                                              else False if schema["type"] == "checkbox" else None})
-    page.children = new_children(call, {"type": "page_id", "page_id": page.id}, call.body.get("children") or [])
+            page.properties.setdefault(
+                name,
+                {
+                    "id": schema["id"],
+                    "type": schema["type"],
+                    schema["type"]: []
+                    if schema["type"] in ("title", "rich_text", "multi_select")
+                    else False
+                    if schema["type"] == "checkbox"
+                    else None,
+                },
+            )
+    page.children = new_children(
+        call, {"type": "page_id", "page_id": page.id}, call.body.get("children") or []
+    )
     call.state.pages[page.id] = page
     return page_json(page)
 
@@ -116,8 +133,10 @@ def get_page_property(call: Call) -> dict:
     if value is None:
         raise not_found("property", wanted)
     if value["type"] in ("title", "rich_text"):
-        items = [{"object": "property_item", "id": value["id"], "type": value["type"], value["type"]: part}
-                 for part in value[value["type"]]]
+        items = [
+            {"object": "property_item", "id": value["id"], "type": value["type"], value["type"]: part}
+            for part in value[value["type"]]
+        ]
         for number, item in enumerate(items):
             item["id"] = f"{value['id']}-{number}" if number else value["id"]
         listing = call.page_of(items, "property_item", source=dict(call.request.query_params))
@@ -138,7 +157,10 @@ def create_database(call: Call) -> dict:
     _page(call, parent.get("page_id") or "")
     initial = call.body.get("initial_data_source") or {}
     schema = initial.get("properties") or {}
-    if not isinstance(schema, dict) or sum(1 for s in schema.values() if isinstance(s, dict) and "title" in s) != 1:
+    if (
+        not isinstance(schema, dict)
+        or sum(1 for s in schema.values() if isinstance(s, dict) and "title" in s) != 1
+    ):
         raise invalid("body.initial_data_source.properties should have exactly one title property.")
     title = plain(call.body.get("title")) or "Untitled"
     database = Database(new_id(), {"type": "page_id", "page_id": parent["page_id"]}, title, [], call.user.id)
@@ -147,10 +169,18 @@ def create_database(call: Call) -> dict:
         kind = next(iter(spec))
         config = spec[kind] or {}
         if kind in ("select", "multi_select", "status"):
-            config = {"options": [{"id": new_id()[:4], "name": o["name"], "color": o.get("color", "default")}
-                                  for o in config.get("options", [])]}
-        properties[name] = {"id": "title" if kind == "title" else new_id()[:8], "name": name, "type": kind,
-                            kind: config}
+            config = {
+                "options": [
+                    {"id": new_id()[:4], "name": o["name"], "color": o.get("color", "default")}
+                    for o in config.get("options", [])
+                ]
+            }
+        properties[name] = {
+            "id": "title" if kind == "title" else new_id()[:8],
+            "name": name,
+            "type": kind,
+            kind: config,
+        }
     source = DataSource(new_id(), database.id, title, properties)
     database.data_sources.append(source.id)
     call.state.databases[database.id] = database
@@ -164,29 +194,37 @@ def get_data_source(call: Call) -> dict:
 
 def query_data_source(call: Call) -> dict:
     source = _source(call, call.params["data_source_id"])
-    rows = [p for p in call.state.pages.values()
-            if p.parent.get("data_source_id") == source.id and p.in_trash == bool(call.body.get("in_trash"))]
+    rows = [
+        p
+        for p in call.state.pages.values()
+        if p.parent.get("data_source_id") == source.id and p.in_trash == bool(call.body.get("in_trash"))
+    ]
     if call.body.get("filter"):
         rows = [p for p in rows if matches(call.body["filter"], p.properties)]
     for sort in reversed(call.body.get("sorts") or []):
         if sort.get("property") and sort["property"] not in source.properties:
             raise invalid(f"Could not find sort property with name or id: {sort['property']}")
         key = sort.get("property")
-        rows.sort(key=(lambda p, k=key: (str((p.properties[k].get(p.properties[k]["type"])) or ""),)) if key
-                  else (lambda p, t=sort.get("timestamp", "created_time"): getattr(p, t)),
-                  reverse=sort.get("direction") == "descending")
+        rows.sort(
+            key=(lambda p, k=key: (str((p.properties[k].get(p.properties[k]["type"])) or ""),))
+            if key
+            else (lambda p, t=sort.get("timestamp", "created_time"): getattr(p, t)),
+            reverse=sort.get("direction") == "descending",
+        )
     if not call.body.get("sorts"):
         rows.sort(key=lambda p: p.created_time, reverse=True)
     return call.page_of([page_json(p) for p in rows], "page_or_data_source")
 
 
 def routes(notion: Notion) -> list:
-    return [notion.route("POST", "/v1/search", search),
-            notion.route("POST", "/v1/pages", create_page),
-            notion.route("GET", "/v1/pages/{page_id}", get_page),
-            notion.route("PATCH", "/v1/pages/{page_id}", update_page),
-            notion.route("GET", "/v1/pages/{page_id}/properties/{property_id}", get_page_property),
-            notion.route("GET", "/v1/databases/{database_id}", get_database),
-            notion.route("POST", "/v1/databases", create_database),
-            notion.route("GET", "/v1/data_sources/{data_source_id}", get_data_source),
-            notion.route("POST", "/v1/data_sources/{data_source_id}/query", query_data_source)]
+    return [
+        notion.route("POST", "/v1/search", search),
+        notion.route("POST", "/v1/pages", create_page),
+        notion.route("GET", "/v1/pages/{page_id}", get_page),
+        notion.route("PATCH", "/v1/pages/{page_id}", update_page),
+        notion.route("GET", "/v1/pages/{page_id}/properties/{property_id}", get_page_property),
+        notion.route("GET", "/v1/databases/{database_id}", get_database),
+        notion.route("POST", "/v1/databases", create_database),
+        notion.route("GET", "/v1/data_sources/{data_source_id}", get_data_source),
+        notion.route("POST", "/v1/data_sources/{data_source_id}/query", query_data_source),
+    ]

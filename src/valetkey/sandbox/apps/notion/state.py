@@ -25,7 +25,7 @@ TASKS_SOURCE = "5005ce00-0000-4000-8000-000000000001"
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def new_id() -> str:
@@ -33,13 +33,28 @@ def new_id() -> str:
 
 
 def text(content: str) -> list[dict[str, Any]]:
-    return [{"type": "text", "text": {"content": content, "link": None}, "plain_text": content, "href": None,
-             "annotations": {"bold": False, "italic": False, "strikethrough": False, "underline": False,
-                             "code": False, "color": "default"}}]
+    return [
+        {
+            "type": "text",
+            "text": {"content": content, "link": None},
+            "plain_text": content,
+            "href": None,
+            "annotations": {
+                "bold": False,
+                "italic": False,
+                "strikethrough": False,
+                "underline": False,
+                "code": False,
+                "color": "default",
+            },
+        }
+    ]
 
 
 def plain(rich: list[dict[str, Any]] | None) -> str:
-    return "".join(part.get("plain_text") or (part.get("text") or {}).get("content", "") for part in rich or [])
+    return "".join(
+        part.get("plain_text") or (part.get("text") or {}).get("content", "") for part in rich or []
+    )
 
 
 @dataclass
@@ -151,23 +166,43 @@ def initial_state() -> NotionState:
     """Ada (default login) and Grace; a "Projects" page with a paragraph and a Tasks database
     (one data source: Name, Status, Priority, Done, Due) holding two tasks."""
     state = NotionState()
-    for user in (User(ADA, "Ada Lovelace", email="ada@example.com"), User(GRACE, "Grace Hopper", email="grace@example.com"),
-                 User(BOT_ID, "Valetkey Integration", type="bot")):
+    for user in (
+        User(ADA, "Ada Lovelace", email="ada@example.com"),
+        User(GRACE, "Grace Hopper", email="grace@example.com"),
+        User(BOT_ID, "Valetkey Integration", type="bot"),
+    ):
         state.users[user.id] = user
-    projects = Page(PROJECTS, {"type": "workspace", "workspace": True},
-                    {"title": title_property("Projects")}, ADA, icon={"type": "emoji", "emoji": "📁"})
+    projects = Page(
+        PROJECTS,
+        {"type": "workspace", "workspace": True},
+        {"title": title_property("Projects")},
+        ADA,
+        icon={"type": "emoji", "emoji": "📁"},
+    )
     state.pages[projects.id] = projects
-    intro = state.add_block({"type": "page_id", "page_id": projects.id}, "paragraph",
-                            {"rich_text": text("All team projects live here."), "color": "default"}, ADA)
+    intro = state.add_block(
+        {"type": "page_id", "page_id": projects.id},
+        "paragraph",
+        {"rich_text": text("All team projects live here."), "color": "default"},
+        ADA,
+    )
     projects.children.append(intro.id)
-    database = Database(TASKS_DB, {"type": "page_id", "page_id": projects.id},
-                        "Tasks", [TASKS_SOURCE], ADA)
+    database = Database(TASKS_DB, {"type": "page_id", "page_id": projects.id}, "Tasks", [TASKS_SOURCE], ADA)
     state.databases[database.id] = database
     schema = {
         "Name": {"id": "title", "name": "Name", "type": "title", "title": {}},
-        "Status": {"id": "st%40t", "name": "Status", "type": "select", "select": {"options": [
-            {"id": "o1", "name": "Todo", "color": "gray"}, {"id": "o2", "name": "Doing", "color": "blue"},
-            {"id": "o3", "name": "Done", "color": "green"}]}},
+        "Status": {
+            "id": "st%40t",
+            "name": "Status",
+            "type": "select",
+            "select": {
+                "options": [
+                    {"id": "o1", "name": "Todo", "color": "gray"},
+                    {"id": "o2", "name": "Doing", "color": "blue"},
+                    {"id": "o3", "name": "Done", "color": "green"},
+                ]
+            },
+        },
         "Priority": {"id": "pr%3Fo", "name": "Priority", "type": "number", "number": {"format": "number"}},
         "Done": {"id": "d%3Dn", "name": "Done", "type": "checkbox", "checkbox": {}},
         "Due": {"id": "du%40e", "name": "Due", "type": "date", "date": {}},
@@ -175,19 +210,30 @@ def initial_state() -> NotionState:
     }
     source = DataSource(database.data_sources[0], database.id, "Tasks", schema)
     state.data_sources[source.id] = source
-    state.blocks[database.id] = Block(database.id, "child_database", {"title": "Tasks"},
-                                      {"type": "page_id", "page_id": projects.id}, ADA)
+    state.blocks[database.id] = Block(
+        database.id, "child_database", {"title": "Tasks"}, {"type": "page_id", "page_id": projects.id}, ADA
+    )
     projects.children.append(database.id)
-    for number, (name, status, priority) in enumerate((("Write spec", "Doing", 2), ("Ship beta", "Todo", 1)), 1):
-        task = Page(f"7a5c0000-0000-4000-8000-00000000000{number}",
-                    {"type": "data_source_id", "data_source_id": source.id, "database_id": database.id},
-                    {"Name": {"id": "title", "type": "title", "title": text(name)},
-                     "Status": {"id": "st%40t", "type": "select", "select": {"id": "o2" if status == "Doing" else "o1",
-                                                                         "name": status, "color": "blue"}},
-                     "Priority": {"id": "pr%3Fo", "type": "number", "number": priority},
-                     "Done": {"id": "d%3Dn", "type": "checkbox", "checkbox": False},
-                     "Due": {"id": "du%40e", "type": "date", "date": None},
-                     "Notes": {"id": "n%3Ft", "type": "rich_text", "rich_text": []}}, ADA)
+    for number, (name, status, priority) in enumerate(
+        (("Write spec", "Doing", 2), ("Ship beta", "Todo", 1)), 1
+    ):
+        task = Page(
+            f"7a5c0000-0000-4000-8000-00000000000{number}",
+            {"type": "data_source_id", "data_source_id": source.id, "database_id": database.id},
+            {
+                "Name": {"id": "title", "type": "title", "title": text(name)},
+                "Status": {
+                    "id": "st%40t",
+                    "type": "select",
+                    "select": {"id": "o2" if status == "Doing" else "o1", "name": status, "color": "blue"},
+                },
+                "Priority": {"id": "pr%3Fo", "type": "number", "number": priority},
+                "Done": {"id": "d%3Dn", "type": "checkbox", "checkbox": False},
+                "Due": {"id": "du%40e", "type": "date", "date": None},
+                "Notes": {"id": "n%3Ft", "type": "rich_text", "rich_text": []},
+            },
+            ADA,
+        )
         state.pages[task.id] = task
     return state
 
@@ -196,8 +242,11 @@ def seed(state: NotionState, payload: dict[str, Any]) -> dict[str, Any]:
     """``{"pages": [{"title", "parent_page_id"?}], "rate_limit_per_second": n}`` -> the page IDs created."""
     created = []
     for spec in payload.get("pages") or []:
-        parent = ({"type": "page_id", "page_id": spec["parent_page_id"]} if spec.get("parent_page_id")
-                  else {"type": "workspace", "workspace": True})
+        parent = (
+            {"type": "page_id", "page_id": spec["parent_page_id"]}
+            if spec.get("parent_page_id")
+            else {"type": "workspace", "workspace": True}
+        )
         page = Page(new_id(), parent, {"title": title_property(spec["title"])}, ADA)
         state.pages[page.id] = page
         created.append(page.id)

@@ -23,8 +23,14 @@ def checked_value(name: str, schema: dict[str, Any] | None, value: Any) -> dict[
     if kind in ("title", "rich_text"):
         if not isinstance(raw, list):
             raise invalid(f"body.properties.{name}.{kind} should be an array.")
-        raw = [{**part, "plain_text": (part.get("text") or {}).get("content", part.get("plain_text", "")),
-                "type": part.get("type", "text")} for part in raw]
+        raw = [
+            {
+                **part,
+                "plain_text": (part.get("text") or {}).get("content", part.get("plain_text", "")),
+                "type": part.get("type", "text"),
+            }
+            for part in raw
+        ]
     elif kind in ("select", "status"):
         if raw is not None:
             options = {o["name"]: o for o in (schema.get(kind) or {}).get("options", [])}
@@ -32,7 +38,7 @@ def checked_value(name: str, schema: dict[str, Any] | None, value: Any) -> dict[
                 raise invalid(f"body.properties.{name}.{kind}.name should be defined.")
             if raw["name"] not in options:
                 if kind == "status":
-                    raise invalid(f"Invalid status option. Status option \"{raw['name']}\" does not exist.")
+                    raise invalid(f'Invalid status option. Status option "{raw["name"]}" does not exist.')
                 options[raw["name"]] = {"id": raw["name"][:4], "name": raw["name"], "color": "default"}
                 schema[kind]["options"] = list(options.values())
             raw = options[raw["name"]]
@@ -45,7 +51,9 @@ def checked_value(name: str, schema: dict[str, Any] | None, value: Any) -> dict[
             raise invalid(f"body.properties.{name}.date.start should be a string.")
         raw = None if raw is None else {"start": raw["start"], "end": raw.get("end"), "time_zone": None}
     elif kind in SIMPLE:
-        if raw is not None and (not isinstance(raw, SIMPLE[kind]) or (kind == "number" and isinstance(raw, bool))):
+        if raw is not None and (
+            not isinstance(raw, SIMPLE[kind]) or (kind == "number" and isinstance(raw, bool))
+        ):
             raise invalid(f"body.properties.{name}.{kind} should be a {kind}, instead was `{raw!r}`.")
     else:
         raise invalid(f"{name}: properties of type {kind} cannot be set through the sandbox.")
@@ -79,7 +87,7 @@ def matches(filter_: dict[str, Any], properties: dict[str, dict[str, Any]]) -> b
     kinds = [k for k in filter_ if k != "property"]
     if len(kinds) != 1 or not isinstance(filter_[kinds[0]], dict) or len(filter_[kinds[0]]) != 1:
         raise invalid("body.filter should be a property filter with exactly one condition.")
-    (operator, operand), = filter_[kinds[0]].items()
+    ((operator, operand),) = filter_[kinds[0]].items()
     value = comparable(properties[name])
     if operator == "equals":
         return value == operand

@@ -29,10 +29,16 @@ SLUG = "slack"
 
 
 def _provider(prefix: str) -> OAuth2Provider:
-    return OAuth2Provider(OAuth2Config(
-        access_token_lifetime=None, issue_refresh_tokens=False, scope_separator=",", token_type="bot",
-        access_token_prefix=prefix, default_subject="alice",
-    ))
+    return OAuth2Provider(
+        OAuth2Config(
+            access_token_lifetime=None,
+            issue_refresh_tokens=False,
+            scope_separator=",",
+            token_type="bot",
+            access_token_prefix=prefix,
+            default_subject="alice",
+        )
+    )
 
 
 def create_app() -> SandboxApp:

@@ -45,8 +45,13 @@ def create_channel(call: Call) -> dict[str, Any]:
     if any(c.name == name for c in call.state.channels.values()):
         raise SlackError("name_taken")
     private = call.flag("is_private")
-    channel = Channel(call.state.new_id("G" if private else "C"), name, call.user.id, is_private=private,
-                      members=[call.user.id])
+    channel = Channel(
+        call.state.new_id("G" if private else "C"),
+        name,
+        call.user.id,
+        is_private=private,
+        members=[call.user.id],
+    )
     call.state.channels[channel.id] = channel
     return {"channel": channel_json(channel, call.user)}
 
@@ -77,7 +82,9 @@ def set_topic(call: Call) -> dict[str, Any]:
     channel = joined_channel(call, call.arg("channel", required=True))
     topic = call.args.get("topic")
     if topic is None:
-        raise SlackError("invalid_arguments", response_metadata={"messages": ["[ERROR] missing required field: topic"]})
+        raise SlackError(
+            "invalid_arguments", response_metadata={"messages": ["[ERROR] missing required field: topic"]}
+        )
     if len(topic) > 250:
         raise SlackError("too_long")
     channel.topic = {"value": topic, "creator": call.user.id, "last_set": int(time.time())}
@@ -85,7 +92,14 @@ def set_topic(call: Call) -> dict[str, Any]:
 
 
 READ = ("channels:read", "groups:read", "im:read", "mpim:read")
-WRITE = ("channels:write", "groups:write", "im:write", "mpim:write", "channels:manage", "groups:write.invites")
+WRITE = (
+    "channels:write",
+    "groups:write",
+    "im:write",
+    "mpim:write",
+    "channels:manage",
+    "groups:write.invites",
+)
 METHODS = {
     "conversations.list": Method(list_channels, READ),
     "conversations.info": Method(channel_info, READ),

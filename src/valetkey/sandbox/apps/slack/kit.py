@@ -57,8 +57,10 @@ class Call:
     def arg(self, name: str, *, required: bool = False) -> str | None:
         value = self.args.get(name)
         if value in (None, "") and required:
-            raise SlackError("invalid_arguments", response_metadata={"messages": [
-                f"[ERROR] missing required field: {name}"]})
+            raise SlackError(
+                "invalid_arguments",
+                response_metadata={"messages": [f"[ERROR] missing required field: {name}"]},
+            )
         return value if value not in ("",) else None
 
     def flag(self, name: str, default: bool = False) -> bool:
@@ -71,8 +73,9 @@ class Call:
         try:
             value = int(self.args.get(name) or default)
         except ValueError:
-            raise SlackError("invalid_arguments", response_metadata={"messages": [
-                f"[ERROR] {name} must be an integer"]}) from None
+            raise SlackError(
+                "invalid_arguments", response_metadata={"messages": [f"[ERROR] {name} must be an integer"]}
+            ) from None
         return min(max(value, 1), maximum) if maximum else max(value, 1)
 
 
@@ -104,9 +107,13 @@ def page(call: Call, items: list[Any], key: str, *, default_limit: int = 100) ->
                 raise ValueError
         except ValueError:
             raise SlackError("invalid_cursor") from None
-    chunk = items[start:start + limit]
+    chunk = items[start : start + limit]
     more = start + limit < len(items)
-    return {key: chunk, "has_more": more, "response_metadata": {"next_cursor": encode_cursor(start + limit) if more else ""}}
+    return {
+        key: chunk,
+        "has_more": more,
+        "response_metadata": {"next_cursor": encode_cursor(start + limit) if more else ""},
+    }
 
 
 @dataclass
@@ -139,7 +146,9 @@ class Slack:
                 raise SlackError("invalid_auth")
             self._spend(token, name)
             if method.scopes and not set(method.scopes) & set(grant.scopes):
-                raise SlackError("missing_scope", needed=",".join(method.scopes), provided=",".join(grant.scopes))
+                raise SlackError(
+                    "missing_scope", needed=",".join(method.scopes), provided=",".join(grant.scopes)
+                )
             if method.user_token_only and token_type == "bot":
                 raise SlackError("not_allowed_token_type")
             with self.store.transaction() as state:
@@ -183,8 +192,10 @@ async def _body_arguments(request: Request) -> dict[str, str]:
             raise SlackError("invalid_json") from None
         if not isinstance(data, dict):
             return {}
-        return {k: v if isinstance(v, str) else json.dumps(v) if not isinstance(v, bool) else str(v).lower()
-                for k, v in data.items()}
+        return {
+            k: v if isinstance(v, str) else json.dumps(v) if not isinstance(v, bool) else str(v).lower()
+            for k, v in data.items()
+        }
     if kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.form()
         return {k: v for k, v in form.multi_items() if isinstance(v, str)}

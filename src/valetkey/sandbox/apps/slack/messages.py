@@ -44,8 +44,15 @@ def post_message(call: Call) -> dict[str, Any]:
         thread_ts = parent.thread_ts or parent.ts  # a reply's ts names its thread
         parent = channel.messages[thread_ts]
         parent.thread_ts = parent.ts
-    message = call.state.post(channel, call.user.id, text or "", blocks=blocks, thread_ts=thread_ts,
-                              reply_broadcast=bool(thread_ts) and call.flag("reply_broadcast"), **bot_fields(call))
+    message = call.state.post(
+        channel,
+        call.user.id,
+        text or "",
+        blocks=blocks,
+        thread_ts=thread_ts,
+        reply_broadcast=bool(thread_ts) and call.flag("reply_broadcast"),
+        **bot_fields(call),
+    )
     return {"channel": channel.id, "ts": message.ts, "message": message_json(channel, message)}
 
 
@@ -67,7 +74,12 @@ def update_message(call: Call) -> dict[str, Any]:
     if blocks is not None:
         message.blocks = blocks
     message.edited = {"user": call.user.id, "ts": call.state.next_ts()}
-    return {"channel": channel.id, "ts": message.ts, "text": message.text, "message": message_json(channel, message)}
+    return {
+        "channel": channel.id,
+        "ts": message.ts,
+        "text": message.text,
+        "message": message_json(channel, message),
+    }
 
 
 def delete_message(call: Call) -> dict[str, Any]:
@@ -96,8 +108,7 @@ def _window(call: Call, messages: list) -> list:
 
 def history(call: Call) -> dict[str, Any]:
     channel = readable_channel(call, call.arg("channel", required=True))
-    top = [m for m in channel.messages.values()
-           if m.thread_ts in (None, m.ts) or m.reply_broadcast]
+    top = [m for m in channel.messages.values() if m.thread_ts in (None, m.ts) or m.reply_broadcast]
     newest_first = sorted(_window(call, top), key=lambda m: float(m.ts), reverse=True)
     body = page(call, [message_json(channel, m) for m in newest_first], "messages")
     return {**body, "pin_count": 0}
@@ -153,7 +164,7 @@ def _parse_query(call: Call, query: str):
 
 def _day(value: str) -> float:
     try:
-        return dt.datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=dt.timezone.utc).timestamp()
+        return dt.datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=dt.UTC).timestamp()
     except ValueError:
         raise SlackError("invalid_search_query") from None
 
@@ -192,28 +203,52 @@ def search_messages(call: Call) -> dict[str, Any]:
     page_number = call.number("page", 1, maximum=100)
     total = len(matches)
     pages = max(1, -(-total // count))
-    chunk = matches[(page_number - 1) * count: page_number * count]
+    chunk = matches[(page_number - 1) * count : page_number * count]
     results = []
     for _score, _ts, channel, message in chunk:
         user = call.state.users.get(message.user)
-        results.append({"iid": f"{channel.id}-{message.ts}", "type": "message", "ts": message.ts,
-                        "text": message.text, "user": message.user, "username": user.name if user else "",
-                        "team": "T0SANDBOX1", "permalink": permalink(channel, message.ts),
-                        "channel": {"id": channel.id, "name": channel.name, "is_private": channel.is_private}})
+        results.append(
+            {
+                "iid": f"{channel.id}-{message.ts}",
+                "type": "message",
+                "ts": message.ts,
+                "text": message.text,
+                "user": message.user,
+                "username": user.name if user else "",
+                "team": "T0SANDBOX1",
+                "permalink": permalink(channel, message.ts),
+                "channel": {"id": channel.id, "name": channel.name, "is_private": channel.is_private},
+            }
+        )
     paging = {"count": count, "total": total, "page": page_number, "pages": pages}
-    return {"query": query, "messages": {"total": total, "matches": results, "paging": paging,
-                                         "pagination": {"total_count": total, "page": page_number,
-                                                        "per_page": count, "page_count": pages,
-                                                        "first": (page_number - 1) * count + 1,
-                                                        "last": (page_number - 1) * count + len(results)}}}
+    return {
+        "query": query,
+        "messages": {
+            "total": total,
+            "matches": results,
+            "paging": paging,
+            "pagination": {
+                "total_count": total,
+                "page": page_number,
+                "per_page": count,
+                "page_count": pages,
+                "first": (page_number - 1) * count + 1,
+                "last": (page_number - 1) * count + len(results),
+            },
+        },
+    }
 
 
 METHODS = {
     "chat.postMessage": Method(post_message, ("chat:write", "chat:write:user", "chat:write:bot")),
     "chat.update": Method(update_message, ("chat:write", "chat:write:user", "chat:write:bot")),
     "chat.delete": Method(delete_message, ("chat:write", "chat:write:user", "chat:write:bot")),
-    "conversations.history": Method(history, ("channels:history", "groups:history", "im:history", "mpim:history")),
-    "conversations.replies": Method(replies, ("channels:history", "groups:history", "im:history", "mpim:history")),
+    "conversations.history": Method(
+        history, ("channels:history", "groups:history", "im:history", "mpim:history")
+    ),
+    "conversations.replies": Method(
+        replies, ("channels:history", "groups:history", "im:history", "mpim:history")
+    ),
     "reactions.add": Method(add_reaction, ("reactions:write",)),
     "reactions.remove": Method(remove_reaction, ("reactions:write",)),
     "search.messages": Method(search_messages, ("search:read",), user_token_only=True),

@@ -25,8 +25,12 @@ from valetkey.sandbox.oauth2_types import InvalidAuthorizationRequest, OAuth2Err
 from .kit import Slack
 from .state import APP_ID, BOT_USER_ID, TEAM_ID, TEAM_NAME
 
-SLACK_ERRORS = {"invalid_grant": "invalid_code", "invalid_client": "invalid_client_id",
-                "invalid_request": "invalid_arguments", "unsupported_grant_type": "invalid_grant_type"}
+SLACK_ERRORS = {
+    "invalid_grant": "invalid_code",
+    "invalid_client": "invalid_client_id",
+    "invalid_request": "invalid_arguments",
+    "unsupported_grant_type": "invalid_grant_type",
+}
 
 
 def oauth_routes(slack: Slack) -> list[Route]:
@@ -57,7 +61,9 @@ def oauth_routes(slack: Slack) -> list[Route]:
         try:
             form = single_values(await read_form(request))
             form.setdefault("grant_type", "authorization_code")
-            tokens = await run_in_threadpool(slack.bots.token_request, form, request.headers.get("authorization"))
+            tokens = await run_in_threadpool(
+                slack.bots.token_request, form, request.headers.get("authorization")
+            )
         except BadRequest:
             return JSONResponse({"ok": False, "error": "invalid_arguments"})
         except InvalidAuthorizationRequest as exc:
@@ -71,18 +77,33 @@ def oauth_routes(slack: Slack) -> list[Route]:
         member = grant.subject if grant else config.default_subject
         with slack.store.transaction() as state:
             member_id = state.ensure_user(member).id
-        body: dict = {"ok": True, "app_id": APP_ID, "authed_user": {"id": member_id},
-                      "team": {"id": TEAM_ID, "name": TEAM_NAME}, "enterprise": None,
-                      "is_enterprise_install": False}
+        body: dict = {
+            "ok": True,
+            "app_id": APP_ID,
+            "authed_user": {"id": member_id},
+            "team": {"id": TEAM_ID, "name": TEAM_NAME},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
         if wants_bot:
-            body.update(scope=tokens["scope"], token_type="bot", access_token=tokens["access_token"],
-                        bot_user_id=BOT_USER_ID)
+            body.update(
+                scope=tokens["scope"],
+                token_type="bot",
+                access_token=tokens["access_token"],
+                bot_user_id=BOT_USER_ID,
+            )
         else:
             slack.bots.revoke_token(tokens["access_token"])
         if user_scopes:
-            user = slack.users.issue_tokens(grant.client_id if grant else "sandbox-client", member, user_scopes)
-            body["authed_user"].update(scope=user["scope"], access_token=user["access_token"], token_type="user")
+            user = slack.users.issue_tokens(
+                grant.client_id if grant else "sandbox-client", member, user_scopes
+            )
+            body["authed_user"].update(
+                scope=user["scope"], access_token=user["access_token"], token_type="user"
+            )
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
-    return [Route("/oauth/v2/authorize", authorize, methods=["GET"]),
-            Route("/api/oauth.v2.access", access, methods=["POST"])]
+    return [
+        Route("/oauth/v2/authorize", authorize, methods=["GET"]),
+        Route("/api/oauth.v2.access", access, methods=["POST"]),
+    ]

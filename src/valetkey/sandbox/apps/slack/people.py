@@ -9,8 +9,15 @@ from .kit import Call, Method, SlackError, bot_fields, page
 from .render import file_json, user_json
 from .state import BOT_ID, TEAM_DOMAIN, TEAM_ID, TEAM_NAME, File
 
-FILETYPES = {"csv": "csv", "py": "python", "md": "markdown", "json": "json", "html": "html", "txt": "text",
-             "log": "text"}
+FILETYPES = {
+    "csv": "csv",
+    "py": "python",
+    "md": "markdown",
+    "json": "json",
+    "html": "html",
+    "txt": "text",
+    "log": "text",
+}
 
 
 def list_users(call: Call) -> dict[str, Any]:
@@ -35,8 +42,14 @@ def lookup_by_email(call: Call) -> dict[str, Any]:
 
 
 def auth_test(call: Call) -> dict[str, Any]:
-    body = {"url": f"https://{TEAM_DOMAIN}.slack.com/", "team": TEAM_NAME, "user": call.user.name,
-            "team_id": TEAM_ID, "user_id": call.user.id, "is_enterprise_install": False}
+    body = {
+        "url": f"https://{TEAM_DOMAIN}.slack.com/",
+        "team": TEAM_NAME,
+        "user": call.user.name,
+        "team_id": TEAM_ID,
+        "user_id": call.user.id,
+        "is_enterprise_install": False,
+    }
     if call.is_bot:
         body["bot_id"] = BOT_ID
     return body
@@ -50,14 +63,27 @@ def upload_file(call: Call) -> dict[str, Any]:
     channels = [joined_channel(call, ref) for ref in refs]
     name = call.arg("filename") or "-.txt"
     filetype = call.arg("filetype") or FILETYPES.get(name.rpartition(".")[2].lower(), "text")
-    file = File(call.state.new_id("F"), name, call.arg("title") or name, filetype, content, call.user.id,
-                [c.id for c in channels])
+    file = File(
+        call.state.new_id("F"),
+        name,
+        call.arg("title") or name,
+        filetype,
+        content,
+        call.user.id,
+        [c.id for c in channels],
+    )
     call.state.files[file.id] = file
     thread_ts = call.arg("thread_ts")
     for channel in channels:
         parent = channel.messages.get(thread_ts or "")
-        call.state.post(channel, call.user.id, call.arg("initial_comment") or "", files=[file.id],
-                        thread_ts=(parent.thread_ts or parent.ts) if parent else None, **bot_fields(call))
+        call.state.post(
+            channel,
+            call.user.id,
+            call.arg("initial_comment") or "",
+            files=[file.id],
+            thread_ts=(parent.thread_ts or parent.ts) if parent else None,
+            **bot_fields(call),
+        )
     return {"file": file_json(call.state, file)}
 
 

@@ -129,14 +129,20 @@ def initial_state() -> SlackState:
     """alice (the default login), bob, a deactivated carol and the app's bot; #general with a thread,
     #random, and #leads, private to bob."""
     state = SlackState()
-    for user in (User("U01ALICE00", "alice", "Alice Archer", "alice@example.com", is_admin=True, title="Engineer"),
-                 User("U02BOB0000", "bob", "Bob Baker", "bob@example.com", title="Designer"),
-                 User("U03CAROL00", "carol", "Carol Cole", "carol@example.com", deleted=True),
-                 User(BOT_USER_ID, "valetbot", "Valet Bot", is_bot=True)):
+    for user in (
+        User("U01ALICE00", "alice", "Alice Archer", "alice@example.com", is_admin=True, title="Engineer"),
+        User("U02BOB0000", "bob", "Bob Baker", "bob@example.com", title="Designer"),
+        User("U03CAROL00", "carol", "Carol Cole", "carol@example.com", deleted=True),
+        User(BOT_USER_ID, "valetbot", "Valet Bot", is_bot=True),
+    ):
         state.users[user.id] = user
     everyone = ["U01ALICE00", "U02BOB0000", BOT_USER_ID]
     general = Channel("C01GENERAL", "general", "U01ALICE00", members=list(everyone))
-    general.topic = {"value": "Company-wide announcements", "creator": "U01ALICE00", "last_set": general.created}
+    general.topic = {
+        "value": "Company-wide announcements",
+        "creator": "U01ALICE00",
+        "last_set": general.created,
+    }
     random = Channel("C02RANDOM0", "random", "U01ALICE00", members=["U01ALICE00", "U02BOB0000"])
     leads = Channel("G01LEADS00", "leads", "U02BOB0000", is_private=True, members=["U02BOB0000"])
     for channel in (general, random, leads):
@@ -161,8 +167,13 @@ def seed(state: SlackState, payload: dict[str, Any]) -> dict[str, Any]:
         created["users"].append(user.id)
     for spec in payload.get("channels") or []:
         members = [state.ensure_user(m).id for m in spec.get("members") or []]
-        channel = Channel(state.new_id("G" if spec.get("is_private") else "C"), spec["name"],
-                          members[0] if members else "U01ALICE00", bool(spec.get("is_private")), members=members)
+        channel = Channel(
+            state.new_id("G" if spec.get("is_private") else "C"),
+            spec["name"],
+            members[0] if members else "U01ALICE00",
+            bool(spec.get("is_private")),
+            members=members,
+        )
         state.channels[channel.id] = channel
         created["channels"].append(channel.id)
     for spec in payload.get("messages") or []:

@@ -35,8 +35,14 @@ def seed(state: StripeState, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_app() -> SandboxApp:
-    keys = OAuth2Provider(OAuth2Config(access_token_prefix="sk_test_", access_token_lifetime=None,
-                                       issue_refresh_tokens=False, default_subject="acct_sandbox"))
+    keys = OAuth2Provider(
+        OAuth2Config(
+            access_token_prefix="sk_test_",
+            access_token_lifetime=None,
+            issue_refresh_tokens=False,
+            default_subject="acct_sandbox",
+        )
+    )
     store = StateStore(initial_state)
     stripe = Stripe(store, keys)
     routes = customers.routes(stripe) + payments.routes(stripe) + billing.routes(stripe)

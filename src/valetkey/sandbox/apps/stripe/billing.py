@@ -22,8 +22,12 @@ def list_invoices(call: Call) -> tuple[int, Any]:
     status = call.text("status")
     if status is not None:
         if status not in INVOICE_STATUSES:
-            raise StripeError(400, f"Invalid status: must be one of {', '.join(INVOICE_STATUSES)}",
-                              code="parameter_invalid_string", param="status")
+            raise StripeError(
+                400,
+                f"Invalid status: must be one of {', '.join(INVOICE_STATUSES)}",
+                code="parameter_invalid_string",
+                param="status",
+            )
         items = [i for i in items if i["status"] == status]
     return list_answer(call, "invoice", created_filter(call, items), "/v1/invoices")
 
@@ -40,8 +44,9 @@ def create_product(call: Call) -> tuple[int, Any]:
     if not name:
         raise required("name")
     active = call.boolean("active")
-    created = product(call.state, name, description=call.text("description"),
-                      active=True if active is None else active)
+    created = product(
+        call.state, name, description=call.text("description"), active=True if active is None else active
+    )
     data = call.params.get("default_price_data")
     if data is not None:
         if not isinstance(data, dict):
@@ -53,16 +58,23 @@ def create_product(call: Call) -> tuple[int, Any]:
 def _default_price(call: Call, product_id: str, data: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(data) - {"currency", "unit_amount", "recurring"})
     if unknown:
-        raise StripeError(400, f"Received unknown parameter: default_price_data[{unknown[0]}]",
-                          code="parameter_unknown", param=f"default_price_data[{unknown[0]}]")
+        raise StripeError(
+            400,
+            f"Received unknown parameter: default_price_data[{unknown[0]}]",
+            code="parameter_unknown",
+            param=f"default_price_data[{unknown[0]}]",
+        )
     for name in ("currency", "unit_amount"):
         if not data.get(name):
             raise required(f"default_price_data[{name}]")
     recurring = data.get("recurring")
     if recurring is not None:
         if not isinstance(recurring, dict) or recurring.get("interval") not in INTERVALS:
-            raise StripeError(400, f"Invalid default_price_data[recurring][interval]: must be one of "
-                                   f"{', '.join(INTERVALS)}", param="default_price_data[recurring][interval]")
+            raise StripeError(
+                400,
+                f"Invalid default_price_data[recurring][interval]: must be one of {', '.join(INTERVALS)}",
+                param="default_price_data[recurring][interval]",
+            )
         if "interval_count" in recurring:
             as_integer(recurring["interval_count"], "default_price_data[recurring][interval_count]")
     amount = as_integer(data["unit_amount"], "default_price_data[unit_amount]")
@@ -94,8 +106,14 @@ def routes(stripe: Stripe) -> list[Route]:
     return [
         stripe.route("GET", "/v1/invoices", list_invoices, params=("customer", "status", *pages)),
         stripe.route("GET", "/v1/invoices/{invoice}", retrieve_invoice),
-        stripe.route("POST", "/v1/products", create_product,
-                     params=("name", "description", "active", "default_price_data", "metadata")),
+        stripe.route(
+            "POST",
+            "/v1/products",
+            create_product,
+            params=("name", "description", "active", "default_price_data", "metadata"),
+        ),
         stripe.route("GET", "/v1/products", list_products, params=("active", *pages)),
-        stripe.route("GET", "/v1/prices", list_prices, params=("product", "active", "currency", "type", *pages)),
+        stripe.route(
+            "GET", "/v1/prices", list_prices, params=("product", "active", "currency", "type", *pages)
+        ),
     ]

@@ -40,8 +40,12 @@ def update(call: Call) -> tuple[int, Any]:
     settings = call.params.get("invoice_settings")
     if settings is not None:
         if not isinstance(settings, dict) or set(settings) - {"default_payment_method"}:
-            raise StripeError(400, "Received unknown parameter: invoice_settings", code="parameter_unknown",
-                              param="invoice_settings")
+            raise StripeError(
+                400,
+                "Received unknown parameter: invoice_settings",
+                code="parameter_unknown",
+                param="invoice_settings",
+            )
         method = str(settings.get("default_payment_method") or "")
         if method:
             _check_payment_method(method)
@@ -62,11 +66,18 @@ def search(call: Call) -> tuple[int, Any]:
     query = call.text("query", needed=True)
     matches = [c for c in call.state.newest_first("customer") if compile_query(query, SEARCHABLE)(c)]
     limit, start = limit_of(call), _page_offset(call.text("page"))
-    page = matches[start:start + limit]
+    page = matches[start : start + limit]
     more = len(matches) > start + limit
-    token = base64.urlsafe_b64encode(json.dumps({"offset": start + limit}).encode()).decode() if more else None
-    return 200, {"object": "search_result", "data": page, "has_more": more, "next_page": token,
-                 "url": "/v1/customers/search"}
+    token = (
+        base64.urlsafe_b64encode(json.dumps({"offset": start + limit}).encode()).decode() if more else None
+    )
+    return 200, {
+        "object": "search_result",
+        "data": page,
+        "has_more": more,
+        "next_page": token,
+        "url": "/v1/customers/search",
+    }
 
 
 def _page_offset(token: str | None) -> int:
@@ -111,8 +122,12 @@ def routes(stripe: Stripe) -> list[Route]:
     return [
         stripe.route("GET", "/v1/customers/search", search, params=("query", "limit", "page")),
         stripe.route("POST", "/v1/customers", create, params=(*fields, "payment_method")),
-        stripe.route("GET", "/v1/customers", list_customers,
-                     params=("email", "created", "limit", "starting_after", "ending_before")),
+        stripe.route(
+            "GET",
+            "/v1/customers",
+            list_customers,
+            params=("email", "created", "limit", "starting_after", "ending_before"),
+        ),
         stripe.route("GET", "/v1/customers/{customer}", retrieve),
         stripe.route("POST", "/v1/customers/{customer}", update, params=(*fields, "invoice_settings")),
     ]

@@ -38,17 +38,27 @@ from .state import StripeState
 
 API_VERSION = "2025-09-30.clover"
 DOCS = "https://stripe.com/docs/error-codes/"
-NO_KEY = ("You did not provide an API key. You need to provide your API key in the Authorization header, "
-          "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#"
-          "authentication for details, or we can help at https://support.stripe.com/.")
+NO_KEY = (
+    "You did not provide an API key. You need to provide your API key in the Authorization header, "
+    "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#"
+    "authentication for details, or we can help at https://support.stripe.com/."
+)
 TOO_MANY = "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests."
 
 
 class StripeError(Exception):
     """An answer Stripe gives instead of a result; handlers raise it, the route renders it."""
 
-    def __init__(self, status: int, message: str, *, type: str = "invalid_request_error", code: str | None = None,
-                 param: str | None = None, **extra: Any):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        code: str | None = None,
+        param: str | None = None,
+        **extra: Any,
+    ):
         super().__init__(message)
         self.status, self.message, self.type = status, message, type
         self.code, self.param, self.extra = code, param, extra
@@ -110,7 +120,9 @@ def as_integer(text: Any, name: str) -> int:
     try:
         return int(str(text))
     except ValueError:
-        raise StripeError(400, f"Invalid integer: {text}", code="parameter_invalid_integer", param=name) from None
+        raise StripeError(
+            400, f"Invalid integer: {text}", code="parameter_invalid_integer", param=name
+        ) from None
 
 
 Handler = Callable[[Call], tuple[int, Any]]
@@ -133,15 +145,20 @@ class Stripe:
         return Route(path, endpoint, methods=[method])
 
     async def _handle(self, request: Request, handler: Handler, allowed: frozenset[str]) -> Response:
-        headers = {"Request-Id": "req_" + secrets.token_hex(7), "Stripe-Version": API_VERSION,
-                   "Access-Control-Allow-Origin": "*"}
+        headers = {
+            "Request-Id": "req_" + secrets.token_hex(7),
+            "Stripe-Version": API_VERSION,
+            "Access-Control-Allow-Origin": "*",
+        }
         key = request_token(request, ("bearer",))
         if key is None:
             return _error(StripeError(401, NO_KEY), headers | {"WWW-Authenticate": 'Basic realm="Stripe"'})
         if self.keys.validate_access_token(key) is None:
             shown = key[:8] + "*" * 12 + key[-4:] if len(key) > 12 else key
-            return _error(StripeError(401, f"Invalid API Key provided: {shown}"),
-                          headers | {"WWW-Authenticate": 'Basic realm="Stripe"'})
+            return _error(
+                StripeError(401, f"Invalid API Key provided: {shown}"),
+                headers | {"WWW-Authenticate": 'Basic realm="Stripe"'},
+            )
         self.limiter.limit = self.store.state.rate_limit
         allowed_now, _ = self.limiter.check(key)
         if not allowed_now:
@@ -158,8 +175,12 @@ class Stripe:
                 params = parse_form(pairs)
                 unknown = sorted(set(params) - allowed)
                 if unknown:
-                    raise StripeError(400, f"Received unknown parameter: {unknown[0]}", code="parameter_unknown",
-                                      param=unknown[0])
+                    raise StripeError(
+                        400,
+                        f"Received unknown parameter: {unknown[0]}",
+                        code="parameter_unknown",
+                        param=unknown[0],
+                    )
                 status, body = handler(Call(request, state, params))
             except FormError as error:
                 status, body = 400, StripeError(400, str(error), param=error.param).body()
@@ -167,7 +188,12 @@ class Stripe:
                 status, body = error.status, error.body()
             if idempotency_key:
                 headers["Idempotency-Key"] = idempotency_key
-                state.idempotency[idempotency_key] = (_fingerprint(request, pairs), status, body, headers["Request-Id"])
+                state.idempotency[idempotency_key] = (
+                    _fingerprint(request, pairs),
+                    status,
+                    body,
+                    headers["Request-Id"],
+                )
         return json_response(body, status, headers)
 
 
@@ -175,20 +201,29 @@ def _fingerprint(request: Request, pairs: list[tuple[str, str]]) -> str:
     return json.dumps([request.method, request.url.path, sorted(pairs)])
 
 
-def _replay(state: StripeState, key: str, request: Request, pairs: list[tuple[str, str]],
-            headers: dict[str, str]) -> Response | None:
+def _replay(
+    state: StripeState, key: str, request: Request, pairs: list[tuple[str, str]], headers: dict[str, str]
+) -> Response | None:
     """The stored answer for a retried Idempotency-Key, or None for a first use."""
     stored = state.idempotency.get(key)
     if stored is None:
         return None
     fingerprint, status, body, original = stored
     if fingerprint != _fingerprint(request, pairs):
-        return _error(StripeError(
-            400, f"Keys for idempotent requests can only be used with the same parameters they were first used "
-                 f"with. Try using a key other than '{key}' if you meant to execute a different request.",
-            type="idempotency_error"), headers)
-    return json_response(body, status, headers | {"Idempotency-Key": key, "Idempotent-Replayed": "true",
-                                                  "Original-Request": original})
+        return _error(
+            StripeError(
+                400,
+                f"Keys for idempotent requests can only be used with the same parameters they were first used "
+                f"with. Try using a key other than '{key}' if you meant to execute a different request.",
+                type="idempotency_error",
+            ),
+            headers,
+        )
+    return json_response(
+        body,
+        status,
+        headers | {"Idempotency-Key": key, "Idempotent-Replayed": "true", "Original-Request": original},
+    )
 
 
 def _error(error: StripeError, headers: dict[str, str]) -> Response:

@@ -15,7 +15,12 @@ from typing import Any
 from .kit import Call, StripeError, as_integer, missing
 from .state import Obj
 
-BOUNDS = {"gt": lambda v, b: v > b, "gte": lambda v, b: v >= b, "lt": lambda v, b: v < b, "lte": lambda v, b: v <= b}
+BOUNDS = {
+    "gt": lambda v, b: v > b,
+    "gte": lambda v, b: v >= b,
+    "lt": lambda v, b: v < b,
+    "lte": lambda v, b: v <= b,
+}
 
 
 def limit_of(call: Call) -> int:
@@ -23,8 +28,12 @@ def limit_of(call: Call) -> int:
     if limit is None:
         return 10
     if not 1 <= limit <= 100:
-        raise StripeError(400, "This value must be greater than or equal to 1 and less than or equal to 100.",
-                          code="parameter_invalid_integer", param="limit")
+        raise StripeError(
+            400,
+            "This value must be greater than or equal to 1 and less than or equal to 100.",
+            code="parameter_invalid_integer",
+            param="limit",
+        )
     return limit
 
 
@@ -36,8 +45,12 @@ def created_filter(call: Call, items: list[Obj]) -> list[Obj]:
         exact = as_integer(value, "created")
         return [o for o in items if o["created"] == exact]
     if not isinstance(value, dict) or set(value) - set(BOUNDS):
-        raise StripeError(400, "Invalid created: must be an integer or a hash of gt, gte, lt, lte",
-                          code="parameter_invalid_integer", param="created")
+        raise StripeError(
+            400,
+            "Invalid created: must be an integer or a hash of gt, gte, lt, lte",
+            code="parameter_invalid_integer",
+            param="created",
+        )
     bounds = {op: as_integer(v, f"created[{op}]") for op, v in value.items()}
     return [o for o in items if all(BOUNDS[op](o["created"], b) for op, b in bounds.items())]
 

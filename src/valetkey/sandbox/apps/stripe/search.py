@@ -18,8 +18,14 @@ from .state import Obj
 
 CLAUSE = re.compile(
     r"""\s*(?P<neg>-)?(?P<field>[a-z_]+)(?:\[(?P<q>['"])(?P<key>[^'"]+)(?P=q)\])?"""
-    r"""\s*(?P<op>:|~|>=|<=|>|<)\s*(?:(?P<vq>['"])(?P<value>.*?)(?P=vq)|(?P<number>-?\d+))\s*""")
-COMPARE = {">": lambda a, b: a > b, "<": lambda a, b: a < b, ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b}
+    r"""\s*(?P<op>:|~|>=|<=|>|<)\s*(?:(?P<vq>['"])(?P<value>.*?)(?P=vq)|(?P<number>-?\d+))\s*"""
+)
+COMPARE = {
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+}
 
 Predicate = Callable[[Obj], bool]
 
@@ -58,20 +64,34 @@ def _clause(match: re.Match[str], fields: frozenset[str]) -> Predicate:
         if op not in COMPARE and op != ":":
             raise StripeError(400, "created supports :, >, <, >= and <=.", param="query")
         bound = int(value)
-        test = (lambda obj: obj["created"] == bound) if op == ":" else (lambda obj: COMPARE[op](obj["created"], bound))
+        test = (
+            (lambda obj: obj["created"] == bound)
+            if op == ":"
+            else (lambda obj: COMPARE[op](obj["created"], bound))
+        )
     elif field_name in fields and op in (":", "~"):
         if op == "~" and len(value) < 3:
             raise StripeError(400, "Substring (~) searches need at least 3 characters.", param="query")
         wanted = value.lower()
-        test = (lambda obj: (obj.get(field_name) or "").lower() == wanted) if op == ":" else \
-               (lambda obj: wanted in (obj.get(field_name) or "").lower())
+        test = (
+            (lambda obj: (obj.get(field_name) or "").lower() == wanted)
+            if op == ":"
+            else (lambda obj: wanted in (obj.get(field_name) or "").lower())
+        )
     else:
-        raise StripeError(400, f"Field '{field_name}' is an unsupported search field for resource `customers`. "
-                               f"See https://stripe.com/docs/search#query-fields-for-customers for a list of "
-                               f"supported fields.", param="query")
+        raise StripeError(
+            400,
+            f"Field '{field_name}' is an unsupported search field for resource `customers`. "
+            f"See https://stripe.com/docs/search#query-fields-for-customers for a list of "
+            f"supported fields.",
+            param="query",
+        )
     return (lambda obj: not test(obj)) if match["neg"] else test
 
 
 def _bad(query: str, position: int) -> StripeError:
-    return StripeError(400, f"Invalid query: could not parse {query[position:position + 30]!r} "
-                            f"at position {position}.", param="query")
+    return StripeError(
+        400,
+        f"Invalid query: could not parse {query[position : position + 30]!r} at position {position}.",
+        param="query",
+    )

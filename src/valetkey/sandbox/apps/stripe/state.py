@@ -52,67 +52,173 @@ class StripeState:
         return sorted(self.objects[resource].values(), key=lambda o: o["created"], reverse=True)
 
 
-def customer(state: StripeState, *, email: str | None = None, name: str | None = None,
-             description: str | None = None, phone: str | None = None,
-             metadata: dict[str, str] | None = None) -> Obj:
-    return state.add("customer", {
-        "id": new_id("cus"), "object": "customer", "address": None, "balance": 0, "created": state.tick(),
-        "currency": None, "default_source": None, "delinquent": False, "description": description,
-        "email": email, "invoice_prefix": secrets.token_hex(4).upper(), "livemode": False,
-        "metadata": dict(metadata or {}), "name": name, "phone": phone, "preferred_locales": [],
-        "shipping": None, "tax_exempt": "none", "test_clock": None,
-        "invoice_settings": {"custom_fields": None, "default_payment_method": None, "footer": None,
-                             "rendering_options": None},
-    })
+def customer(
+    state: StripeState,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    description: str | None = None,
+    phone: str | None = None,
+    metadata: dict[str, str] | None = None,
+) -> Obj:
+    return state.add(
+        "customer",
+        {
+            "id": new_id("cus"),
+            "object": "customer",
+            "address": None,
+            "balance": 0,
+            "created": state.tick(),
+            "currency": None,
+            "default_source": None,
+            "delinquent": False,
+            "description": description,
+            "email": email,
+            "invoice_prefix": secrets.token_hex(4).upper(),
+            "livemode": False,
+            "metadata": dict(metadata or {}),
+            "name": name,
+            "phone": phone,
+            "preferred_locales": [],
+            "shipping": None,
+            "tax_exempt": "none",
+            "test_clock": None,
+            "invoice_settings": {
+                "custom_fields": None,
+                "default_payment_method": None,
+                "footer": None,
+                "rendering_options": None,
+            },
+        },
+    )
 
 
 def product(state: StripeState, name: str, *, description: str | None = None, active: bool = True) -> Obj:
     now = state.tick()
-    return state.add("product", {
-        "id": new_id("prod"), "object": "product", "active": active, "created": now, "default_price": None,
-        "description": description, "images": [], "livemode": False, "marketing_features": [], "metadata": {},
-        "name": name, "package_dimensions": None, "shippable": None, "statement_descriptor": None,
-        "tax_code": None, "unit_label": None, "updated": now, "url": None,
-    })
+    return state.add(
+        "product",
+        {
+            "id": new_id("prod"),
+            "object": "product",
+            "active": active,
+            "created": now,
+            "default_price": None,
+            "description": description,
+            "images": [],
+            "livemode": False,
+            "marketing_features": [],
+            "metadata": {},
+            "name": name,
+            "package_dimensions": None,
+            "shippable": None,
+            "statement_descriptor": None,
+            "tax_code": None,
+            "unit_label": None,
+            "updated": now,
+            "url": None,
+        },
+    )
 
 
-def price(state: StripeState, product_id: str, currency: str, unit_amount: int,
-          recurring: dict[str, Any] | None = None, *, nickname: str | None = None) -> Obj:
+def price(
+    state: StripeState,
+    product_id: str,
+    currency: str,
+    unit_amount: int,
+    recurring: dict[str, Any] | None = None,
+    *,
+    nickname: str | None = None,
+) -> Obj:
     if recurring is not None:
-        recurring = {"interval": recurring["interval"], "interval_count": int(recurring.get("interval_count") or 1),
-                     "meter": None, "usage_type": "licensed"}
-    return state.add("price", {
-        "id": new_id("price"), "object": "price", "active": True, "billing_scheme": "per_unit",
-        "created": state.tick(), "currency": currency, "custom_unit_amount": None, "livemode": False,
-        "lookup_key": None, "metadata": {}, "nickname": nickname, "product": product_id, "recurring": recurring,
-        "tax_behavior": "unspecified", "tiers_mode": None, "transform_quantity": None,
-        "type": "recurring" if recurring else "one_time", "unit_amount": unit_amount,
-        "unit_amount_decimal": str(unit_amount),
-    })
+        recurring = {
+            "interval": recurring["interval"],
+            "interval_count": int(recurring.get("interval_count") or 1),
+            "meter": None,
+            "usage_type": "licensed",
+        }
+    return state.add(
+        "price",
+        {
+            "id": new_id("price"),
+            "object": "price",
+            "active": True,
+            "billing_scheme": "per_unit",
+            "created": state.tick(),
+            "currency": currency,
+            "custom_unit_amount": None,
+            "livemode": False,
+            "lookup_key": None,
+            "metadata": {},
+            "nickname": nickname,
+            "product": product_id,
+            "recurring": recurring,
+            "tax_behavior": "unspecified",
+            "tiers_mode": None,
+            "transform_quantity": None,
+            "type": "recurring" if recurring else "one_time",
+            "unit_amount": unit_amount,
+            "unit_amount_decimal": str(unit_amount),
+        },
+    )
 
 
-def invoice(state: StripeState, customer_obj: Obj, lines: list[tuple[str, int]], status: str,
-            currency: str = "usd") -> Obj:
+def invoice(
+    state: StripeState, customer_obj: Obj, lines: list[tuple[str, int]], status: str, currency: str = "usd"
+) -> Obj:
     total = sum(amount for _, amount in lines)
     paid = total if status == "paid" else 0
     number = f"{customer_obj['invoice_prefix']}-{len(state.objects['invoice']) + 1:04d}"
     invoice_id = new_id("in")
-    return state.add("invoice", {
-        "id": invoice_id, "object": "invoice", "account_country": "US", "account_name": "Sandbox Inc.",
-        "amount_due": total, "amount_paid": paid, "amount_remaining": total - paid, "attempt_count": 0,
-        "collection_method": "send_invoice", "created": state.tick(), "currency": currency,
-        "customer": customer_obj["id"], "customer_email": customer_obj["email"],
-        "customer_name": customer_obj["name"], "description": None,
-        "due_date": state.clock + 30 * 86400 if status == "open" else None,
-        "hosted_invoice_url": None if status == "draft" else f"https://invoice.stripe.com/i/acct_sandbox/{invoice_id}",
-        "invoice_pdf": None if status == "draft" else f"https://pay.stripe.com/invoice/acct_sandbox/{invoice_id}/pdf",
-        "lines": {"object": "list", "has_more": False, "url": f"/v1/invoices/{invoice_id}/lines", "data": [
-            {"id": new_id("il"), "object": "line_item", "amount": amount, "currency": currency,
-             "description": text, "quantity": 1, "invoice": invoice_id}
-            for text, amount in lines]},
-        "livemode": False, "metadata": {}, "number": None if status == "draft" else number,
-        "status": status, "subtotal": total, "total": total,
-    })
+    return state.add(
+        "invoice",
+        {
+            "id": invoice_id,
+            "object": "invoice",
+            "account_country": "US",
+            "account_name": "Sandbox Inc.",
+            "amount_due": total,
+            "amount_paid": paid,
+            "amount_remaining": total - paid,
+            "attempt_count": 0,
+            "collection_method": "send_invoice",
+            "created": state.tick(),
+            "currency": currency,
+            "customer": customer_obj["id"],
+            "customer_email": customer_obj["email"],
+            "customer_name": customer_obj["name"],
+            "description": None,
+            "due_date": state.clock + 30 * 86400 if status == "open" else None,
+            "hosted_invoice_url": None
+            if status == "draft"
+            else f"https://invoice.stripe.com/i/acct_sandbox/{invoice_id}",
+            "invoice_pdf": None
+            if status == "draft"
+            else f"https://pay.stripe.com/invoice/acct_sandbox/{invoice_id}/pdf",
+            "lines": {
+                "object": "list",
+                "has_more": False,
+                "url": f"/v1/invoices/{invoice_id}/lines",
+                "data": [
+                    {
+                        "id": new_id("il"),
+                        "object": "line_item",
+                        "amount": amount,
+                        "currency": currency,
+                        "description": text,
+                        "quantity": 1,
+                        "invoice": invoice_id,
+                    }
+                    for text, amount in lines
+                ],
+            },
+            "livemode": False,
+            "metadata": {},
+            "number": None if status == "draft" else number,
+            "status": status,
+            "subtotal": total,
+            "total": total,
+        },
+    )
 
 
 def initial_state() -> StripeState:
@@ -120,12 +226,15 @@ def initial_state() -> StripeState:
     from .payments import charge_intent, payment_intent  # the payment flow lives with its routes
 
     state = StripeState(available={"usd": 0})
-    jenny = customer(state, email="jenny.rosen@example.com", name="Jenny Rosen",
-                     metadata={"plan": "pro", "crm_id": "4711"})
+    jenny = customer(
+        state, email="jenny.rosen@example.com", name="Jenny Rosen", metadata={"plan": "pro", "crm_id": "4711"}
+    )
     customer(state, email="max@example.com", name="Max Mustermann", metadata={"plan": "free"})
     acme = customer(state, email="billing@acme.example", name="Acme Corp", description="Enterprise account")
     pro = product(state, "Pro plan", description="Everything in Free, plus priority support")
-    pro["default_price"] = price(state, pro["id"], "usd", 2000, {"interval": "month"}, nickname="Pro monthly")["id"]
+    pro["default_price"] = price(
+        state, pro["id"], "usd", 2000, {"interval": "month"}, nickname="Pro monthly"
+    )["id"]
     price(state, pro["id"], "usd", 20000, {"interval": "year"}, nickname="Pro yearly")
     kit = product(state, "Starter kit", description="One-time onboarding package")
     kit["default_price"] = price(state, kit["id"], "usd", 4900)["id"]
@@ -133,7 +242,13 @@ def initial_state() -> StripeState:
     invoice(state, jenny, [("Pro plan (Sep 2025)", 2000)], "paid")
     invoice(state, jenny, [("Pro plan (Oct 2025)", 2000)], "open")
     invoice(state, acme, [("Enterprise onboarding", 150000), ("Seats x 10", 50000)], "draft")
-    intent = payment_intent(state, amount=4900, currency="usd", customer=jenny["id"],
-                            description="Starter kit", payment_method="pm_card_visa")
+    intent = payment_intent(
+        state,
+        amount=4900,
+        currency="usd",
+        customer=jenny["id"],
+        description="Starter kit",
+        payment_method="pm_card_visa",
+    )
     charge_intent(state, intent)
     return state
