@@ -321,7 +321,7 @@ def test_sessions_search_through_the_engine(catalog):
     tool_search.use_engine(session_engine)
     try:
         hits = tool_search.search_tools(catalog, "send a DM", lambda t: t.toolkit == "chat", 2)
-        assert [h.tool.slug for h in hits][0] == "CHAT_SEND_MESSAGE"
+        assert next(h.tool.slug for h in hits) == "CHAT_SEND_MESSAGE"
         assert all(h.toolkit.slug == "chat" for h in hits)
     finally:
         tool_search.use_engine(previous)

@@ -201,7 +201,7 @@ def patch_account(
 ) -> ConnectedAccount:
     """Change an account's alias and/or its non-OAuth credential values (omitted values are kept;
     None removes one). New credentials are not re-verified here: call refresh for that."""
-    account, config = get_account(db, project_id, account_id)
+    account, _config = get_account(db, project_id, account_id)
     if alias is not None:
         alias = alias.strip()
         if alias:

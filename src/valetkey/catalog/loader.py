@@ -140,7 +140,7 @@ _DefinitionLoader.add_implicit_resolver(
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_DefinitionLoader)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_DefinitionLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path}: invalid YAML: {exc}") from None
     except OSError as exc:

@@ -15,7 +15,7 @@ from valetkey.vault.crypto import AssociatedData
 
 AUTH_CONFIG_CREDENTIALS = "auth_config.credentials"
 CONNECTED_ACCOUNT_STATE = "connected_account.state"
-OAUTH_FLOW_SECRET = "oauth_flow.secret"
+OAUTH_FLOW_SECRET = "oauth_flow.secret"  # noqa: S105 (not a secret)
 # Project id used in the associated data of installation-wide secrets.
 INSTALLATION = "-"
 
