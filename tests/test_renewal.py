@@ -10,6 +10,9 @@ refresh waits; before the fix, on SQLite, they queued behind the refresh's
 
 from __future__ import annotations
 
+import threading
+import time
+
 import httpx
 import pytest
 from sqlalchemy import select
@@ -151,3 +154,61 @@ def test_an_http_tool_renews_after_a_401_and_resends_once(quiet_server, api, pro
 
     assert r.status_code == 200 and r.json()["successful"], r.text
     assert provider.providers.oauth2.stats.refreshes == 1
+
+
+# --- the provider is called outside any database transaction ----------------------
+
+
+def test_writes_complete_while_a_refresh_waits_on_a_stalled_provider(quiet_server, api, provider):
+    account_id = connected(api, provider, lifetime=1)
+    other_id = connected(api, provider)  # a second account whose token is fine
+    time.sleep(1.2)  # the first account's access token has expired
+    oauth2 = provider.providers.oauth2
+    oauth2.fail_next("slow", 1, grant_type="refresh_token", delay_ms=int(STALL_SECONDS * 1000))
+
+    stalled: dict = {}
+
+    def execute_on_the_expired_token():
+        with httpx.Client(base_url=str(api.base_url), headers={"x-api-key": api.api_key}, timeout=60) as c:
+            stalled["response"] = c.post(
+                f"{V3}/tools/execute/OAUTHDEMO_WHOAMI", json={"connected_account_id": account_id}
+            )
+            stalled["done"] = time.perf_counter()
+
+    worker = threading.Thread(target=execute_on_the_expired_token)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while oauth2.stats.faults_triggered == 0:  # the refresh is now held at the provider
+        assert time.monotonic() < deadline, "the refresh never reached the provider"
+        time.sleep(0.01)
+    held_at = time.perf_counter()
+
+    timings = {}
+    started = time.perf_counter()
+    with httpx.Client(
+        base_url=str(api.base_url), headers={"x-org-api-key": api.org_api_key}, timeout=60
+    ) as org:
+        r = org.post("/api/v3/org/owner/project/new", json={"name": "made-during-refresh"})
+    assert r.status_code == 201, r.text
+    timings["project"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    oauth_config(api, sandbox_url=provider.url)
+    timings["auth_config"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    r = api.post(f"{V3}/tools/execute/OAUTHDEMO_WHOAMI", json={"connected_account_id": other_id})
+    assert r.status_code == 200 and r.json()["successful"], r.text
+    log_id = r.json()["log_id"]
+    while api.get(f"{V3}/logs/tool_execution/{log_id}").status_code != 200:
+        assert time.perf_counter() - started < STALL_SECONDS, "the execution log was not written"
+        time.sleep(0.02)
+    timings["execution_log"] = time.perf_counter() - started
+    writes_done = time.perf_counter()
+
+    worker.join(timeout=30)
+    print("writes during a stalled refresh:", {k: f"{v * 1000:.0f} ms" for k, v in timings.items()})
+    assert stalled["response"].status_code == 200 and stalled["response"].json()["successful"]
+    assert writes_done < stalled["done"], "the writes waited for the refresh"
+    assert writes_done - held_at < STALL_SECONDS / 2, timings
+    assert oauth2.stats.refreshes == 1
