@@ -174,7 +174,9 @@ def _values(state: Any, account: Any, config: Any) -> dict[str, Any]:
     return account_credentials(state.vault, account, auth_config_settings=config.settings if config else None)
 
 
-def _current(state: Any, account: Any, config: Any, result: str = CURRENT, reason: str | None = None):
+def _current(
+    state: Any, account: Any, config: Any, result: str = CURRENT, reason: str | None = None
+) -> RefreshOutcome:
     return RefreshOutcome(
         result, _values(state, account, config), account.state_encrypted, account.expires_at, reason
     )
