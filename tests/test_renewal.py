@@ -10,6 +10,7 @@ refresh waits; before the fix, on SQLite, they queued behind the refresh's
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
@@ -212,3 +213,44 @@ def test_writes_complete_while_a_refresh_waits_on_a_stalled_provider(quiet_serve
     assert writes_done < stalled["done"], "the writes waited for the refresh"
     assert writes_done - held_at < STALL_SECONDS / 2, timings
     assert oauth2.stats.refreshes == 1
+
+
+# --- send_renewing itself ------------------------------------------------------------
+
+
+def _answer(status: int):
+    from multidict import CIMultiDict
+
+    from valetkey.execution.http import UpstreamOutcome, UpstreamResponse
+    from valetkey.execution.request import UpstreamRequest
+
+    response = UpstreamResponse(status, "", CIMultiDict(), b"")
+    return UpstreamRequest("GET", "http://api.test/x", {}, ()), UpstreamOutcome(response, None, "", 1, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("answers", "renewed", "sends", "renewals", "final"),
+    [
+        ([200], "new", ["old"], 0, 200),  # no 401: no renewal
+        ([401, 200], "new", ["old", "new"], 1, 200),  # renewed once, resent once
+        ([401, 401], "new", ["old", "new"], 1, 401),  # a second 401 is the answer
+        ([401], None, ["old"], 1, 401),  # nothing newer: the first 401 stands
+    ],
+)
+def test_send_renewing_renews_at_most_once(answers, renewed, sends, renewals, final):
+    from valetkey.execution.renewal import send_renewing
+
+    sent: list[str] = []
+    asked: list[str] = []
+
+    async def send(credentials):
+        sent.append(credentials)
+        return _answer(answers[len(sent) - 1])
+
+    async def renew(credentials):
+        asked.append(credentials)
+        return renewed
+
+    used, _, outcome = asyncio.run(send_renewing("old", send, renew))
+    assert sent == sends and len(asked) == renewals and outcome.status == final
+    assert used == sends[-1]
