@@ -91,5 +91,10 @@ class ConnectedAccount(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Failed refresh attempts in a row (network, 5xx); past a threshold the account EXPIRES.
     refresh_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The token refresh in flight, if any (`valetkey.auth.refresh`): who claimed it and until when.
+    # A lease, not a lock: the provider is called outside any transaction, and a lease whose
+    # holder died lapses at `refresh_lease_until`.
+    refresh_lease_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    refresh_lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
