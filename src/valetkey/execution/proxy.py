@@ -82,6 +82,12 @@ async def proxy_request(
             request, DEFAULT_RETRY if body.method in ("GET", "HEAD") else NO_RETRY
         )
     response = outcome.response
+    if outcome.failure == "refused":  # the egress policy (valetkey.net.egress)
+        raise BadRequest(
+            outcome.message,
+            slug="EgressRefused",
+            suggested_fix="Call a public API address, or ask the operator to allow this one in VALETKEY_EGRESS_ALLOW.",
+        )
     if response is None:
         raise ApiError(
             outcome.message,
