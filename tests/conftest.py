@@ -95,6 +95,11 @@ def toolkits_dir(upstream, sandbox, tmp_path_factory) -> Path:
     return out
 
 
+def egress_allowed(*urls: str) -> tuple[str, ...]:
+    """`VALETKEY_EGRESS_ALLOW` entries for exactly the loopback servers at `urls` ("127.0.0.1:<port>")."""
+    return tuple(httpx.URL(url).netloc.decode() for url in urls)
+
+
 def make_settings(home: Path, database_url: str, port: int, catalog_dirs=(), **overrides) -> Settings:
     values = dict(
         home=home,
@@ -164,8 +169,12 @@ def database_url_for(backend: str, request) -> str:
 
 
 @pytest.fixture(scope="session")
-def server(backend, toolkits_dir, request) -> RunningServer:
-    threaded, running = start_server(database_url_for(backend, request), catalog_dirs=[toolkits_dir])
+def server(backend, toolkits_dir, upstream, sandbox, request) -> RunningServer:
+    threaded, running = start_server(
+        database_url_for(backend, request),
+        catalog_dirs=[toolkits_dir],
+        egress_allow=egress_allowed(upstream.url, sandbox.url),  # the emulators; nothing else on loopback
+    )
     yield running
     threaded.stop()
 

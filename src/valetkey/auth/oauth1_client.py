@@ -27,6 +27,8 @@ def _post(http: httpx.Client, url: str, authorization: str) -> dict[str, Any]:
         response = http.post(url, headers={"Authorization": authorization, "Accept": "application/json"})
     except EgressRefused as exc:
         raise refused(exc) from None
+    except httpx.InvalidURL as exc:
+        raise TokenError("invalid_request", f"the provider URL is not a valid URL: {exc}") from None
     except httpx.HTTPError as exc:
         raise TokenError(
             "temporarily_unavailable", f"provider unreachable: {type(exc).__name__}", transient=True

@@ -138,6 +138,8 @@ def post_token_request(http: httpx.Client, app: OAuthApp, url: str, form: dict[s
         response = http.post(url, data=form, headers=headers)
     except EgressRefused as exc:
         raise refused(exc) from None
+    except httpx.InvalidURL as exc:
+        raise TokenError("invalid_request", f"the token URL is not a valid URL: {exc}") from None
     except httpx.HTTPError as exc:
         raise TokenError(
             "temporarily_unavailable", f"token endpoint unreachable: {type(exc).__name__}", transient=True

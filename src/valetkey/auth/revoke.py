@@ -46,6 +46,8 @@ def revoke_tokens(state: Any, account: Any, config: Any, secrets: Mapping[str, A
         response = token_http(state).post(app.revoke_url, data=form, headers=headers)
     except EgressRefused as exc:
         return _logged(account, f"refused by the egress policy ({exc.reason})")
+    except httpx.InvalidURL:
+        return _logged(account, "invalid revocation URL")
     except httpx.HTTPError as exc:
         return _logged(account, f"unreachable ({type(exc).__name__})")
     return _logged(
