@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from ipaddress import IPv4Network, IPv6Network
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 from urllib.parse import urlsplit
 
 from valetkey.config import Settings
 from valetkey.net.addresses import IPAddress, embedded_ipv4, ip_network, parse_address, refusal_reason
 
 VARIABLE = "VALETKEY_EGRESS_ALLOW"
+LOCALHOST = (IPv4Address("127.0.0.1"), IPv6Address("::1"))
 log = logging.getLogger("valetkey.net.egress")
 
 
@@ -108,6 +109,25 @@ class EgressPolicy:
             return False
         self.check(host, address, port)
         return True
+
+    def check_url_without_dns(self, url: str) -> None:
+        """The cheap check when a URL is configured: refuse it now if its host is an IP address (any
+        spelling) or a ``localhost`` name the policy refuses. Other names are judged when called."""
+        try:
+            parts = urlsplit(url)
+            host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            return  # not a URL: the caller's own validation says so
+        if not host:
+            return
+        name = normalize_host(host)
+        literal = parse_address(host)
+        if literal is not None:
+            self.check(host, literal, port)
+        elif name == "localhost" or name.endswith(".localhost"):  # always loopback (RFC 6761)
+            reasons = [self.refusal(host, address, port) for address in LOCALHOST]
+            if all(reasons):
+                raise EgressRefused(host, port, str(reasons[0]))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EgressPolicy:
