@@ -16,6 +16,7 @@ spelled:
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 IPAddress = IPv4Address | IPv6Address
@@ -98,6 +99,7 @@ def _number(part: str) -> int | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # every upstream call asks for its host: keep it to a dict lookup
 def parse_address(host: str) -> IPAddress | None:
     """The IP address a URL host (or allow-list entry) names, or None when it is a host name."""
     text = host.strip()
@@ -126,6 +128,7 @@ def embedded_ipv4(address: IPv6Address) -> tuple[IPv4Address, str] | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def refusal_reason(address: IPAddress) -> str | None:
     """Why an outbound call may not reach `address` ("loopback", ...), or None for a public address."""
     if isinstance(address, IPv4Address):
