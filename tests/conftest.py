@@ -22,6 +22,13 @@ from valetkey.config import Settings
 
 TESTS = Path(__file__).parent
 TOOLKIT_TEMPLATES = TESTS / "toolkits"
+# The one port per-test sandbox providers listen on (start_sandbox(port=PROVIDER_PORT)), and a
+# loopback port where nothing listens (unreachable-upstream tests).
+PROVIDER_PORT = _free_port()
+CLOSED_URL = "http://127.0.0.1:9"
+# What test servers' egress policy allows (VALETKEY_EGRESS_ALLOW): exactly these loopback servers;
+# the session emulators add themselves when they start. Everything else on loopback is refused.
+EGRESS_TARGETS: list[str] = [f"http://127.0.0.1:{PROVIDER_PORT}", CLOSED_URL]
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +53,7 @@ def upstream():
     recorder = Upstream()
     server = ThreadedServer(recorder.app()).start()
     recorder.url = server.url
+    EGRESS_TARGETS.append(server.url)
     yield recorder
     server.stop()
 
@@ -59,7 +67,7 @@ class SandboxServer:
     app: object
 
 
-def start_sandbox() -> tuple[ThreadedServer, SandboxServer]:
+def start_sandbox(port: int | None = None) -> tuple[ThreadedServer, SandboxServer]:
     import inspect
 
     from valetkey.sandbox.app import create_sandbox_app
@@ -67,13 +75,14 @@ def start_sandbox() -> tuple[ThreadedServer, SandboxServer]:
     # Only the generic providers: app emulators are not needed by the auth tests.
     options = {"with_apps": False} if "with_apps" in inspect.signature(create_sandbox_app).parameters else {}
     app = create_sandbox_app(**options)
-    threaded = ThreadedServer(app).start()
+    threaded = ThreadedServer(app, port=port).start()
     return threaded, SandboxServer(threaded.url, app.state.sandbox, app)
 
 
 @pytest.fixture(scope="session")
 def sandbox():
     threaded, running = start_sandbox()
+    EGRESS_TARGETS.append(running.url)
     yield running
     threaded.stop()
 
@@ -95,6 +104,11 @@ def toolkits_dir(upstream, sandbox, tmp_path_factory) -> Path:
     return out
 
 
+def egress_allowed(*urls: str) -> tuple[str, ...]:
+    """`VALETKEY_EGRESS_ALLOW` entries for exactly the loopback servers at `urls` ("127.0.0.1:<port>")."""
+    return tuple(httpx.URL(url).netloc.decode() for url in urls)
+
+
 def make_settings(home: Path, database_url: str, port: int, catalog_dirs=(), **overrides) -> Settings:
     values = dict(
         home=home,
@@ -106,6 +120,7 @@ def make_settings(home: Path, database_url: str, port: int, catalog_dirs=(), **o
         catalog_dirs=tuple(catalog_dirs),
         log_level="WARNING",
         upstream_timeout=10.0,
+        egress_allow=egress_allowed(*EGRESS_TARGETS),
     )
     values.update(overrides)
     return Settings(**values)

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import database_url_for, start_sandbox, start_server
+from tests.conftest import PROVIDER_PORT, database_url_for, start_sandbox, start_server
 from tests.oauth_support import V3, connect_oauth, oauth_config
 from valetkey.auth import refresh_job
 from valetkey.auth.credentials import account_credentials
@@ -38,7 +38,7 @@ def quiet_server(backend, toolkits_dir, request):
 
 @pytest.fixture
 def provider():
-    threaded, running = start_sandbox()
+    threaded, running = start_sandbox(port=PROVIDER_PORT)  # the port test servers may call
     yield running
     threaded.stop()
 

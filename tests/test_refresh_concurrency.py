@@ -15,7 +15,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import database_url_for, start_sandbox, start_server
+from tests.conftest import PROVIDER_PORT, database_url_for, start_sandbox, start_server
 from tests.oauth_support import V3, connect_oauth, oauth_config
 
 CONCURRENCY = 50
@@ -23,7 +23,7 @@ CONCURRENCY = 50
 
 @pytest.fixture
 def provider():
-    threaded, running = start_sandbox()
+    threaded, running = start_sandbox(port=PROVIDER_PORT)  # the port test servers may call
     yield running
     threaded.stop()
 

@@ -67,6 +67,9 @@ class Settings:
     # sends https://hn.algolia.com/api/v1/search to http://127.0.0.1:8001/hackernews/api/v1/search.
     # For sandboxes, mirrors and egress proxies; applies to all projects, so operator-only.
     upstream_overrides: tuple[tuple[str, str], ...] = ()
+    # VALETKEY_EGRESS_ALLOW entries (host, address or CIDR, optional :port) the egress policy lets
+    # outbound calls reach although not public; parsed and checked by valetkey.net.egress.
+    egress_allow: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -86,6 +89,9 @@ class Settings:
             refresh_margin=float(os.environ.get("VALETKEY_REFRESH_MARGIN") or 300.0),
             refresh_failure_limit=_int("VALETKEY_REFRESH_FAILURE_LIMIT", 5),
             upstream_overrides=_upstream_overrides(os.environ.get("VALETKEY_UPSTREAM_OVERRIDES")),
+            egress_allow=tuple(
+                e.strip() for e in (os.environ.get("VALETKEY_EGRESS_ALLOW") or "").split(",") if e.strip()
+            ),
         )
 
     @property

@@ -21,6 +21,7 @@ from valetkey.api.ratelimit import RateLimiter
 from valetkey.api.state import AppState
 from valetkey.config import Settings
 from valetkey.logs import configure_logging
+from valetkey.net.egress import EgressPolicy
 from valetkey.store.db import Database
 from valetkey.store.migrate import upgrade
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         limiter=RateLimiter(settings.rate_limit, settings.rate_limit_window_seconds),
         catalog=load_catalog(settings.catalog_dirs),
         vault=vault_from_settings(settings),
+        egress=EgressPolicy.from_settings(settings),  # a bad VALETKEY_EGRESS_ALLOW stops the start here
     )
 
     @asynccontextmanager
@@ -70,7 +72,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         from valetkey.auth import refresh_job
         from valetkey.execution.reroute import ReroutingClient
 
-        state.http = UpstreamClient(timeout=settings.upstream_timeout)
+        state.http = UpstreamClient(timeout=settings.upstream_timeout, egress=state.egress)
         if settings.upstream_overrides:  # VALETKEY_UPSTREAM_OVERRIDES (execution/reroute.py)
             state.http = ReroutingClient(state.http, settings.upstream_overrides)
         refresher = refresh_job.start(state)

@@ -280,6 +280,7 @@ async def initiate_account(
 ) -> tuple[ConnectedAccount, str | None]:
     """Create a connected account. Non-redirect schemes come back ACTIVE (or FAILED after a failed
     verification); redirect schemes come back INITIATED with the URL to send the user to."""
+    schemes.check_egress(state.egress, data.values, "connection.state.val")
     prepared = await run_in_threadpool(_prepare, state, project_id, data)
     config, scheme = prepared.config, prepared.scheme
     account_id = new_id("ca")

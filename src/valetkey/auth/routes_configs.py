@@ -83,6 +83,7 @@ def create_auth_config(
 ):
     toolkit = schemes.toolkit_of(state.catalog, body.toolkit.slug)
     options = body.auth_config or AuthConfigOptions(type=MANAGED)
+    schemes.check_egress(state.egress, options.credentials, "credentials")
     data = configs.AuthConfigInput(**options.model_dump())
     with state.db.session() as db:
         config = configs.create_auth_config(
@@ -139,6 +140,7 @@ def update_auth_config(
     state: AppState = Depends(app_state),
 ):
     fields = body.model_dump(exclude_unset=True)
+    schemes.check_egress(state.egress, body.credentials, "credentials")
     patch = configs.AuthConfigPatch(
         **{k: v for k, v in fields.items() if k != "proxy_config"},
         proxy_config=body.proxy_config,

@@ -82,6 +82,12 @@ async def proxy_request(
     # A refused token is refreshed once (single flight) and the request sent once more.
     connection, request, outcome = await send_renewing(connection, send, connection_renewer(state))
     response = outcome.response
+    if outcome.failure == "refused":  # the egress policy (valetkey.net.egress)
+        raise BadRequest(
+            outcome.message,
+            slug="EgressRefused",
+            suggested_fix="Call a public API address, or ask the operator to allow this one in VALETKEY_EGRESS_ALLOW.",
+        )
     if response is None:
         raise ApiError(
             outcome.message,

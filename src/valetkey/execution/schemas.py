@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any, Literal, TypeVar
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.requests import Request
+
+from valetkey.net.headers import is_forwardable
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -20,10 +22,24 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
+def _settable_header(name: str) -> None:
+    if not is_forwardable(name):
+        raise ValueError(
+            f"header {name!r} cannot be set by a caller: Host, Content-Length, Proxy-* and hop-by-hop "
+            "headers are set by the server from the URL and body"
+        )
+
+
 class AuthParameter(_Body):
     name: str
     value: str | float
     in_: Literal["query", "header"] = Field(alias="in")
+
+    @model_validator(mode="after")
+    def _header_allowed(self) -> AuthParameter:
+        if self.in_ == "header":
+            _settable_header(self.name)
+        return self
 
 
 class CustomAuthParams(_Body):
@@ -55,6 +71,12 @@ class ProxyParameter(_Body):
     name: str
     value: str
     type: Literal["header", "query"]
+
+    @model_validator(mode="after")
+    def _header_allowed(self) -> ProxyParameter:
+        if self.type == "header":
+            _settable_header(self.name)
+        return self
 
 
 class BinaryBody(_Body):
