@@ -30,6 +30,7 @@ SURROGATE = "\ud800"
 SURROGATE_IN_URL = quote(SURROGATE.encode("utf-8", "surrogatepass"))
 NUMBERS = ["NaN", "inf", "-inf", "-1", "1e400", "1e308"]
 TEXT = {"nul": "a\x00b", "surrogate": SURROGATE, "long": "x" * 300}
+LONG_QUERY = "x" * 3000  # over any id's bound and over the 2048 characters of free query text
 ID_LIKE = re.compile(
     r"(^|_)(ids?|slugs?|name|toolkits?|user_ids?|alias|nano_?id|nanoId|session_id|server_id)$"
 )
@@ -102,15 +103,17 @@ def hostile_cases(app) -> list[Case]:
         dependant = getattr(route, "dependant", None)
         names = re.findall(r"\{([^}:]+)", path)
         for name in names:
-            for value in TEXT.values():
-                cases.append(Case(method, _fill(path, {name: _url_text(value)}), field=name))
+            # Malformed text is refused before routing, naming the path; a long id is merely unknown.
+            for value in (TEXT["nul"], SURROGATE):
+                cases.append(Case(method, _fill(path, {name: _url_text(value)}), field="path"))
+            cases.append(Case(method, _fill(path, {name: TEXT["long"]})))
         if dependant is not None:
             for param in dependant.query_params:
                 annotation = param.field_info.annotation
                 if _is_numeric(annotation):
                     values = NUMBERS
                 elif _is_text(annotation):
-                    values = [TEXT["nul"], SURROGATE] + ([TEXT["long"]] if ID_LIKE.search(param.name) else [])
+                    values = [TEXT["nul"], SURROGATE] + ([LONG_QUERY] if ID_LIKE.search(param.name) else [])
                 else:
                     continue
                 for value in values:
@@ -126,7 +129,7 @@ def hostile_cases(app) -> list[Case]:
             cases.append(Case(body_method, _fill(path), body=deep, field="body"))
             deep_object = b'{"user_id": "u", "a": ' * 10_000 + b"1" + b"}" * 10_000
             cases.append(Case(body_method, _fill(path), body=deep_object, field="body"))
-            if dependant is not None and not dependant.body_params:
+            if dependant is not None and not dependant.body_params and dependant.request_param_name:
                 # Bodies parsed by hand (execute, sessions, meta tools): the user id is their common field.
                 for value in TEXT.values():
                     cases.append(
