@@ -12,6 +12,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -105,6 +106,10 @@ class ApiVersionAlias:
         await self.app(scope, receive, send)
 
 
+_Answer = Callable[[int, str, str, str], Awaitable[None]]
+"""Sends the guard's own error answer (status, message, slug, fix), then raises `_Answered`."""
+
+
 class _Answered(Exception):
     """The guard has sent its own response; whatever the app does next is dropped."""
 
@@ -127,6 +132,10 @@ def _content_length(scope: Scope) -> int | None:
         if name == b"content-length":
             return int(value) if value.isdigit() else None
     return None
+
+
+def _is_chunked(scope: Scope) -> bool:
+    return any(name == b"transfer-encoding" for name, _ in scope["headers"])
 
 
 class EdgeGuard:
@@ -171,7 +180,8 @@ class EdgeGuard:
 
         answered = False
         started = False
-        body_done = False
+        # Without a body there is nothing to bound: receive() only reports the disconnect.
+        body_done = not (length or _is_chunked(scope))
         received = 0
         deadline = asyncio.get_running_loop().time() + limits.body_read_timeout
 
@@ -208,9 +218,9 @@ class EdgeGuard:
                 body_done = True
             return message
 
-        app_receive = bounded_receive
+        app_receive: Receive = bounded_receive
         try:
-            if _inspects_json(scope):
+            if not body_done and _inspects_json(scope):
                 app_receive = await self._checked_json(bounded_receive, answer)
             await self.app(scope, app_receive, guarded_send)
         except _Answered:
@@ -223,7 +233,7 @@ class EdgeGuard:
             log.exception("unhandled error", extra={"request_id": _request_id(scope)})
             await _answer(scope, send, 500, "Internal server error", "InternalServerError", _RETRY_FIX)
 
-    async def _checked_json(self, receive: Receive, answer) -> Receive:
+    async def _checked_json(self, receive: Receive, answer: _Answer) -> Receive:
         """Read the whole body, check it, and return a receive that replays it."""
         chunks: list[bytes] = []
         while True:

@@ -64,7 +64,7 @@ def check_text(value: Any, field: str, *, max_length: int = NAME_MAX, required: 
     return value
 
 
-def _text(max_length: int):
+def _text(max_length: int) -> AfterValidator:
     def validate(value: str) -> str:
         problem = text_problem(value, max_length)
         if problem:
