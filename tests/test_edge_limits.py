@@ -108,3 +108,33 @@ def test_validated_types_refuse(field, value):
 def test_validated_types_accept():
     model = Model(user_id="ü" * 255, slug="GITHUB_CREATE_ISSUE", at=1_700_000_000_000)
     assert model.user_id == "ü" * 255
+
+
+async def test_watchdog_cuts_a_stalled_read_and_leaves_other_cancellations_alone():
+    import asyncio
+    import time
+
+    from valetkey.api.middleware import _Watchdog
+
+    watchdog = _Watchdog(tick=0.05)
+    loop = asyncio.get_running_loop()
+
+    async def stalled():
+        await asyncio.sleep(60)
+        return {"type": "http.request"}
+
+    async def quick():
+        return {"type": "http.request", "body": b"x"}
+
+    assert (await watchdog.receive(quick, loop.time() + 10))["body"] == b"x"
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        await watchdog.receive(stalled, loop.time() + 0.2)
+    assert 0.2 <= time.monotonic() - started < 1
+    # A read cancelled for another reason (client gone, server stopping) stays a cancellation.
+    task = asyncio.ensure_future(watchdog.receive(stalled, loop.time() + 10))
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not watchdog.pending and not watchdog.expired

@@ -13,6 +13,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -161,6 +162,7 @@ class EdgeGuard:
     def __init__(self, app: ASGIApp, *, limits: EdgeLimits):
         self.app = app
         self.limits = limits
+        self.watchdog = _Watchdog(tick=min(0.25, limits.body_read_timeout / 4))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -205,8 +207,7 @@ class EdgeGuard:
             if body_done:  # after the body, receive only waits for the disconnect: no deadline
                 return await receive()
             try:
-                async with asyncio.timeout_at(deadline):
-                    message = await receive()
+                message = await self.watchdog.receive(receive, deadline)
             except TimeoutError:
                 await answer(408, _timeout(limits.body_read_timeout), "BodyReadTimeout", _TIMEOUT_FIX)
             if message["type"] == "http.request":
@@ -260,6 +261,49 @@ class EdgeGuard:
                 _TEXT_FIX,
             )
         return _replay(body, receive)
+
+
+class _Watchdog:
+    """Cuts body reads that pass their deadline, with one timer for all requests.
+
+    A per-read ``asyncio.timeout`` costs a timer handle on every request; here a
+    read costs a dict insert, and one task wakes every `tick` seconds while any
+    read is pending, cancelling those past their deadline. A cut read raises
+    TimeoutError, at most `tick` seconds late.
+    """
+
+    def __init__(self, tick: float):
+        self.tick = tick
+        self.pending: dict[asyncio.Task[Any], float] = {}
+        self.expired: set[asyncio.Task[Any]] = set()
+        self._runner: asyncio.Task[None] | None = None
+
+    async def receive(self, receive: Receive, deadline: float) -> Message:
+        task = asyncio.current_task()
+        assert task is not None
+        self.pending[task] = deadline
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.get_running_loop().create_task(self._run())
+        try:
+            return await receive()
+        except asyncio.CancelledError:
+            if task not in self.expired:
+                raise
+            self.expired.discard(task)
+            task.uncancel()
+            raise TimeoutError from None
+        finally:
+            self.pending.pop(task, None)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.pending:
+            await asyncio.sleep(self.tick)
+            now = loop.time()
+            for task, deadline in list(self.pending.items()):
+                if deadline <= now and task not in self.expired:
+                    self.expired.add(task)
+                    task.cancel()
 
 
 def _replay(body: bytes, receive: Receive, final: Message | None = None) -> Receive:
