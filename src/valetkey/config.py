@@ -70,6 +70,12 @@ class Settings:
     # VALETKEY_EGRESS_ALLOW entries (host, address or CIDR, optional :port) the egress policy lets
     # outbound calls reach although not public; parsed and checked by valetkey.net.egress.
     egress_allow: tuple[str, ...] = ()
+    # Request bounds every route enforces before routing (api/limits.py): body bytes, the
+    # larger bound of presigned file uploads, JSON nesting depth, and seconds to send a body.
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 100 * 1024 * 1024
+    max_json_depth: int = 64
+    body_read_timeout: float = 30.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -92,6 +98,10 @@ class Settings:
             egress_allow=tuple(
                 e.strip() for e in (os.environ.get("VALETKEY_EGRESS_ALLOW") or "").split(",") if e.strip()
             ),
+            max_body_bytes=_int("VALETKEY_MAX_BODY_BYTES", 10 * 1024 * 1024),
+            max_upload_bytes=_int("VALETKEY_MAX_UPLOAD_BYTES", 100 * 1024 * 1024),
+            max_json_depth=_int("VALETKEY_MAX_JSON_DEPTH", 64),
+            body_read_timeout=float(os.environ.get("VALETKEY_BODY_READ_TIMEOUT") or 30.0),
         )
 
     @property

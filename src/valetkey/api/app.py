@@ -16,7 +16,8 @@ from sqlalchemy import text
 
 import valetkey
 from valetkey.api.errors import install_error_handlers
-from valetkey.api.middleware import ApiVersionAlias, RequestContextMiddleware
+from valetkey.api.limits import edge_limits
+from valetkey.api.middleware import ApiVersionAlias, EdgeGuard, RequestContextMiddleware
 from valetkey.api.ratelimit import RateLimiter
 from valetkey.api.state import AppState
 from valetkey.config import Settings
@@ -93,6 +94,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     )
     app.state.valetkey = state
     install_error_handlers(app)
+    # Innermost of the three: the guard's answers carry the request id, and it sees /api/v3.1 paths.
+    app.add_middleware(EdgeGuard, limits=edge_limits(settings, API_PREFIX))
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(ApiVersionAlias, legacy="/api/v3/", current=API_PREFIX + "/")
 

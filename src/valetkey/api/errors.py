@@ -160,10 +160,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled error", extra={"request_id": request_id_of(request)})
+        # Starlette re-raises after this answer and the server drops the connection: say so.
         return _response(
             request,
             500,
             "Internal server error",
             "InternalServerError",
             "Retry later; if it persists, report the request_id to the operator.",
+            headers={"connection": "close"},
         )

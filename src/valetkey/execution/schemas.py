@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.requests import Request
 
+from valetkey.api.validation import QueryText, ResourceId, Slug, UserId
 from valetkey.net.headers import is_forwardable
 
 M = TypeVar("M", bound=BaseModel)
@@ -50,17 +51,17 @@ class CustomAuthParams(_Body):
 
 class CustomConnectionData(_Body):
     auth_scheme: str = Field(alias="authScheme")
-    toolkit_slug: str | None = Field(default=None, alias="toolkitSlug")
+    toolkit_slug: Slug | None = Field(default=None, alias="toolkitSlug")
     val: dict[str, Any] = {}
 
 
 class ExecuteBody(_Body):
     arguments: dict[str, Any] | None = None
-    connected_account_id: str | None = None
-    user_id: str | None = None
+    connected_account_id: ResourceId | None = None
+    user_id: UserId | None = None
     # Deprecated alias of user_id, still sent by older clients.
-    entity_id: str | None = None
-    version: str | None = None
+    entity_id: UserId | None = None
+    version: QueryText | None = None
     text: str | None = None
     custom_auth_params: CustomAuthParams | None = None
     custom_connection_data: CustomConnectionData | None = None
@@ -92,8 +93,8 @@ class ProxyBody(_Body):
     method: Literal["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
     body: Any = None
     binary_body: BinaryBody | None = None
-    connected_account_id: str | None = None
-    user_id: str | None = None
+    connected_account_id: ResourceId | None = None
+    user_id: UserId | None = None
     parameters: list[ProxyParameter] = []
     custom_connection_data: CustomConnectionData | None = None
 
