@@ -87,7 +87,3 @@ class Settings:
             refresh_failure_limit=_int("VALETKEY_REFRESH_FAILURE_LIMIT", 5),
             upstream_overrides=_upstream_overrides(os.environ.get("VALETKEY_UPSTREAM_OVERRIDES")),
         )
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")

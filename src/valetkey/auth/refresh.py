@@ -23,9 +23,7 @@ stored one while requests already run on the new access token.
 Failure. `invalid_grant` means the grant is gone: the account becomes
 EXPIRED with the provider's reason. Network errors, 5xx and other refusals
 count in `refresh_failures`; at `settings.refresh_failure_limit` in a row the
-account becomes EXPIRED too. Expiry hooks (`on_account_expired`) are called
-after the change is committed, e.g. for `composio.connected_account.expired`
-webhooks.
+account becomes EXPIRED too.
 """
 
 from __future__ import annotations
@@ -36,7 +34,6 @@ import datetime as dt
 import logging
 import time
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,15 +56,6 @@ FAILED = "failed"  # a transient failure; the old tokens are still stored
 UNAVAILABLE = "unavailable"  # not refreshable: no refresh token, not OAuth 2, inactive, or gone
 BUSY = "busy"  # another transaction holds the account (background sweeps only)
 MEMO_SECONDS = 10.0
-
-ExpiryHook = Callable[[Any, str, str, str], None]
-_expiry_hooks: list[ExpiryHook] = []
-
-
-def on_account_expired(hook: ExpiryHook) -> ExpiryHook:
-    """Register `hook(state, project_id, account_id, reason)`, called when a refresh expires an account."""
-    _expiry_hooks.append(hook)
-    return hook
 
 
 @dataclass(frozen=True)
@@ -113,7 +101,7 @@ async def refresh_tokens_once(
         ):
             # This process just replaced the state the caller saw: no need to queue on the database.
             return memo[1]
-        outcome, expired = await run_in_threadpool(
+        outcome, _expired = await run_in_threadpool(
             _refresh_locked, state, account_id, seen_state, only_if_expiring, skip_locked
         )
         if (
@@ -129,12 +117,6 @@ async def refresh_tokens_once(
                 dataclasses.replace(outcome, result=CURRENT),
                 time.monotonic(),
             )
-    if expired is not None:
-        for hook in list(_expiry_hooks):
-            try:
-                hook(state, expired[0], account_id, expired[1])
-            except Exception:  # a broken hook must not break execution
-                log.exception("connection expiry hook failed for %s", account_id)
     return outcome
 
 
