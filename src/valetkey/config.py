@@ -103,7 +103,3 @@ class Settings:
             max_json_depth=_int("VALETKEY_MAX_JSON_DEPTH", 64),
             body_read_timeout=float(os.environ.get("VALETKEY_BODY_READ_TIMEOUT") or 30.0),
         )
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")

@@ -51,13 +51,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
 
     from valetkey.catalog.registry import load_catalog
     from valetkey.execution.http import UpstreamClient
-    from valetkey.search import session_engine
-    from valetkey.sessions.tool_search import use_engine
+    from valetkey.search import index_for
     from valetkey.vault import vault_from_settings
-
-    use_engine(
-        session_engine
-    )  # sessions' COMPOSIO_SEARCH_TOOLS ranks with the search engine (docs/search.md)
 
     state = AppState(
         settings=settings,
@@ -67,6 +62,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         vault=vault_from_settings(settings),
         egress=EgressPolicy.from_settings(settings),  # a bad VALETKEY_EGRESS_ALLOW stops the start here
     )
+    index_for(state.catalog)  # build the search index now, not on the first search
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

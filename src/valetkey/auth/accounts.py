@@ -36,6 +36,7 @@ from valetkey.auth.managed import managed_apps
 from valetkey.auth.models import AuthConfig, ConnectedAccount
 from valetkey.auth.serializers import INITIATED_TTL
 from valetkey.auth.verification import verify_credentials
+from valetkey.core.errors import connected_account_not_found
 from valetkey.ids import new_id
 from valetkey.store.db import utcnow
 
@@ -63,10 +64,8 @@ class AccountFilters:
 
 
 def not_found(account_id: str) -> NotFound:
-    return NotFound(
-        f"Connected account {account_id} not found",
-        slug="ConnectedAccountNotFound",
-        suggested_fix="List connected accounts with GET /api/v3/connected_accounts.",
+    return connected_account_not_found(
+        account_id, suggested_fix="List connected accounts with GET /api/v3/connected_accounts."
     )
 
 

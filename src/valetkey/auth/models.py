@@ -33,6 +33,12 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valetkey.store.db import Base, UTCDateTime, utcnow
+from valetkey.vault.columns import (
+    AUTH_CONFIG_CREDENTIALS,
+    CONNECTED_ACCOUNT_STATE,
+    SealedColumn,
+    register_sealed_column,
+)
 
 ACCOUNT_STATUSES = ("INITIATED", "ACTIVE", "EXPIRED", "FAILED", "INACTIVE")
 AUTH_CONFIG_STATUSES = ("ENABLED", "DISABLED")
@@ -98,3 +104,7 @@ class ConnectedAccount(Base):
     refresh_lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+register_sealed_column(SealedColumn(AuthConfig, "credentials_encrypted", AUTH_CONFIG_CREDENTIALS))
+register_sealed_column(SealedColumn(ConnectedAccount, "state_encrypted", CONNECTED_ACCOUNT_STATE))

@@ -34,9 +34,7 @@ revokes its whole grant at many providers, which may be the grant now stored.
 Failure. `invalid_grant` means the grant is gone: the account becomes
 EXPIRED with the provider's reason. Network errors, 5xx and other refusals
 count in `refresh_failures`; at `settings.refresh_failure_limit` in a row the
-account becomes EXPIRED too. Expiry hooks (`on_account_expired`) are called
-after the change is committed, e.g. for `composio.connected_account.expired`
-webhooks.
+account becomes EXPIRED too.
 """
 
 from __future__ import annotations
@@ -49,7 +47,6 @@ import logging
 import secrets as secrets_module
 import time
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,15 +75,6 @@ MEMO_SECONDS = 10.0
 LEASE_SECONDS = 45.0
 # A caller waiting on another process's lease re-reads the account after this long, doubling to the max.
 POLL_SECONDS = (0.02, 0.25)
-
-ExpiryHook = Callable[[Any, str, str, str], None]
-_expiry_hooks: list[ExpiryHook] = []
-
-
-def on_account_expired(hook: ExpiryHook) -> ExpiryHook:
-    """Register `hook(state, project_id, account_id, reason)`, called when a refresh expires an account."""
-    _expiry_hooks.append(hook)
-    return hook
 
 
 @dataclass(frozen=True)
@@ -132,7 +120,7 @@ async def refresh_tokens_once(
         ):
             # This process just replaced the state the caller saw: no need to queue on the database.
             return memo[1]
-        outcome, expired = await _refresh_single_flight(
+        outcome, _expired = await _refresh_single_flight(
             state, account_id, seen_state, only_if_expiring, skip_locked
         )
         if (
@@ -148,12 +136,6 @@ async def refresh_tokens_once(
                 dataclasses.replace(outcome, result=CURRENT),
                 time.monotonic(),
             )
-    if expired is not None:
-        for hook in list(_expiry_hooks):
-            try:
-                hook(state, expired[0], account_id, expired[1])
-            except Exception:  # a broken hook must not break execution
-                log.exception("connection expiry hook failed for %s", account_id)
     return outcome
 
 

@@ -7,6 +7,7 @@ envelope. Every route needs a project key even though the catalog is global.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,6 +18,7 @@ from valetkey.api.state import AppState, app_state
 from valetkey.api.validation import QueryText, ResourceId, Slug, limit_query
 from valetkey.catalog import params, service
 from valetkey.catalog.registry import Catalog
+from valetkey.search import rank_tools
 
 router = APIRouter(dependencies=[Depends(require_project)])
 
@@ -155,6 +157,7 @@ def list_tools(
         toolkit_slugs=params.split_list(toolkit_slug),
         tool_slugs=slugs,
         search=query or search,
+        rank=partial(rank_tools, catalog),
         tags=params.split_list(tags),
         scopes=params.split_list(scopes),
         important=important == "true",

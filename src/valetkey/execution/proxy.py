@@ -18,6 +18,7 @@ from yarl import URL
 
 from valetkey.api.auth import ProjectContext
 from valetkey.api.errors import ApiError, BadRequest
+from valetkey.core.errors import connected_account_not_found
 from valetkey.execution.connection import Connection, resolve_connection
 from valetkey.execution.credentials import CredentialError, apply_credentials, apply_parameters, secret_names
 from valetkey.execution.http import UpstreamResponse
@@ -181,9 +182,7 @@ def _account_toolkit(state: Any, project_id: str, account_id: str) -> str:
             )
         )
     if slug is None:
-        raise ApiError(
-            f"Connected account {account_id} not found", status=404, slug="ConnectedAccountNotFound"
-        )
+        raise connected_account_not_found(account_id)
     return slug
 
 

@@ -23,6 +23,7 @@ from valetkey.api.errors import BadRequest, NotFound
 from valetkey.api.state import AppState, app_state
 from valetkey.api.validation import Name, QueryText, ResourceId, Slug, UserId, limit_query, page_no_query
 from valetkey.auth.models import ConnectedAccount
+from valetkey.core.errors import connected_account_not_found
 from valetkey.mcp import configs, user_urls, wire
 from valetkey.mcp.configs import ServerConfig, ServerInput
 
@@ -243,10 +244,8 @@ def _accounts(db: Session, project_id: str, account_ids: list[str]) -> list[tupl
     )
     for account_id in account_ids:
         if account_id not in owners:
-            raise NotFound(
-                f"Connected account {account_id} not found",
-                slug="ConnectedAccountNotFound",
-                suggested_fix="Check the id with GET /api/v3/connected_accounts.",
+            raise connected_account_not_found(
+                account_id, suggested_fix="Check the id with GET /api/v3/connected_accounts."
             )
     return [(account_id, owners[account_id]) for account_id in account_ids]
 

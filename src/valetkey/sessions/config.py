@@ -82,10 +82,6 @@ class SessionConfig:
     search_enabled: bool = True
     multi_execute_enabled: bool = True
 
-    @property
-    def multi_account_enabled(self) -> bool:
-        return bool(self.multi_account and self.multi_account.get("enable"))
-
 
 # -- parsing the create body --------------------------------------------------------------------
 
