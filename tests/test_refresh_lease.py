@@ -26,8 +26,13 @@ from valetkey.store.db import utcnow
 
 @pytest.fixture(scope="module")
 def quiet_server(backend, toolkits_dir, request):
+    # Providers start per test on fresh loopback ports: any loopback port may be reached here
+    # (tests/test_egress_*.py hold the egress policy).
     threaded, running = start_server(
-        database_url_for(backend, request), catalog_dirs=[toolkits_dir], refresh_interval=0
+        database_url_for(backend, request),
+        catalog_dirs=[toolkits_dir],
+        refresh_interval=0,
+        egress_allow=("127.0.0.1",),
     )
     yield running
     threaded.stop()

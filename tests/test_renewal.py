@@ -30,9 +30,16 @@ STALL_SECONDS = 4.0
 
 @pytest.fixture(scope="module")
 def quiet_server(backend, toolkits_dir, request):
-    """Built-in and test toolkits, background refresher off: every refresh here is caused by the test."""
+    """Built-in and test toolkits, background refresher off: every refresh here is caused by the test.
+
+    The emulators here start per test on fresh loopback ports, so this server may reach any loopback
+    port (these tests are about renewal; tests/test_egress_*.py hold the egress policy).
+    """
     threaded, running = start_server(
-        database_url_for(backend, request), catalog_dirs=[toolkits_dir], refresh_interval=0
+        database_url_for(backend, request),
+        catalog_dirs=[toolkits_dir],
+        refresh_interval=0,
+        egress_allow=("127.0.0.1",),
     )
     yield running
     threaded.stop()
