@@ -76,7 +76,9 @@ def test_hostile_rows_of_one_project_do_not_drop_anothers_logs(server, caplog):
     victim, attacker = server.new_project(), server.new_project()
     user = "victim-" + uuid.uuid4().hex[:6]
     with httpx.Client(base_url=server.url, headers={"x-api-key": victim.api_key}, timeout=30) as client:
-        first = client.post(EXECUTE + "LOOPBACK_PY_SUM", json={"arguments": {"a": 0, "b": 0}, "user_id": user})
+        first = client.post(
+            EXECUTE + "LOOPBACK_PY_SUM", json={"arguments": {"a": 0, "b": 0}, "user_id": user}
+        )
         assert first.status_code == 200, first.text
         loop = log_writer(server.state)._task.get_loop()
         hostile = asyncio.run_coroutine_threadsafe(_hostile_rows(server.state, attacker.id, 120), loop)
