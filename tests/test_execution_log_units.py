@@ -143,3 +143,20 @@ def _insert(db: Database, rows: list[dict]) -> None:
 
     with db.session() as session:
         session.execute(insert(ExecutionLog.__table__), rows)
+
+
+def test_rows_wait_in_queue_and_journal_while_the_database_is_unreachable(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'no' / 'such' / 'folder.db'}")  # cannot even be opened
+    writer = LogWriter(db, Journal(tmp_path / "journal"))
+    row = _row("proj_1")
+
+    async def run():
+        writer.submit(row)
+        await writer.flush()
+        assert writer.pending == {row["id"]: row}  # still readable by id
+        await writer.close()
+
+    asyncio.run(run())
+    with Journal(tmp_path / "journal").orphans() as segments:
+        [(_, rows)] = segments
+    assert rows == [row]  # kept for the next start

@@ -125,6 +125,7 @@ class LogWriter:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="valetkey-log-writer")
 
     def submit(self, row: dict[str, Any]) -> None:
+        """Queue `row` for the database, journaled first: once this returns, a crash cannot lose it."""
         changed = repair_columns(row)
         try:
             line = encode_row(row)
@@ -199,16 +200,27 @@ class LogWriter:
             self._insert(rows)
             return []
         except UNREACHABLE as exc:
-            log.warning(
-                "execution log database unreachable (%s): %d rows kept for retry", _reason(exc), len(rows)
-            )
-            return rows
+            # Some of these errors can also be about the rows (PostgreSQL's class 54, limits): ask.
+            if not self._reachable():
+                log.warning(
+                    "execution log database unreachable (%s): %d rows kept for retry", _reason(exc), len(rows)
+                )
+                return rows
         except Exception:
-            if len(rows) == 1:
-                self._store_repaired(rows[0])
-                return []
+            log.debug("execution log batch of %d rows refused; isolating the refused ones", len(rows))
+        if len(rows) == 1:
+            self._store_repaired(rows[0])
+            return []
         middle = len(rows) // 2
         return self._store(rows[:middle]) + self._store(rows[middle:])
+
+    def _reachable(self) -> bool:
+        try:
+            with self.db.session() as session:
+                session.execute(select(1))
+            return True
+        except Exception:
+            return False
 
     def _store_repaired(self, row: dict[str, Any]) -> None:
         """Store a row the database refused, escaped or cut; report it and keep it aside if even that fails."""
