@@ -25,6 +25,7 @@ from valetkey.execution.log_repair import repair_columns, repair_json_columns, r
 from valetkey.execution.models import ExecutionLog
 from valetkey.execution.request import UpstreamRequest
 from valetkey.store.db import Database
+from valetkey.tenancy.models import Project
 
 log = logging.getLogger("valetkey.execution")
 REDACTED = "[redacted]"
@@ -276,8 +277,6 @@ class LogWriter:
             return False
 
     def _project_exists(self, project_id: str) -> bool:
-        from valetkey.tenancy.models import Project
-
         try:
             with self.db.session() as session:
                 return session.get(Project, project_id) is not None
