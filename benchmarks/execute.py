@@ -141,9 +141,23 @@ class Run:
     p99_ms: float
     per_second: float
     errors: int
+    # CPU time (user + system) the measured process spent per request: steadier than
+    # latency on a busy machine, where the wall clock also counts other processes' time.
+    cpu_ms_per_request: float | None = None
 
 
-async def measure(target: str, port: int, request: bytes, concurrency: int, total: int, warmup: int) -> Run:
+def cpu_seconds(pid: int | None) -> float | None:
+    """User plus system CPU time of process `pid`, from /proc (None where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(
+    target: str, port: int, request: bytes, concurrency: int, total: int, warmup: int, pid: int | None = None
+) -> Run:
     connections = [Connection(port, request) for _ in range(concurrency)]
     await asyncio.gather(*(c.open() for c in connections))
     latencies: list[float] = []
@@ -159,9 +173,9 @@ async def measure(target: str, port: int, request: bytes, concurrency: int, tota
                 errors += status != 200
 
     await asyncio.gather(*(worker(c, max(1, warmup // concurrency), False) for c in connections))
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), cpu_seconds(pid)
     await asyncio.gather(*(worker(c, total // concurrency, True) for c in connections))
-    elapsed = time.perf_counter() - started
+    elapsed, cpu_after = time.perf_counter() - started, cpu_seconds(pid)
     for c in connections:
         c.close()
     latencies.sort()
@@ -173,6 +187,7 @@ async def measure(target: str, port: int, request: bytes, concurrency: int, tota
         round(latencies[int(len(latencies) * 0.99) - 1], 3),
         round(len(latencies) / elapsed, 1),
         errors,
+        round((cpu_after - cpu_before) * 1000 / len(latencies), 3) if cpu_before is not None else None,
     )
 
 
@@ -242,7 +257,7 @@ def run_benchmark(args: argparse.Namespace) -> dict:
         processes.append(server)
         wait_for_port(upstream_port, upstream)
         wait_for_port(server_port, server)
-        return asyncio.run(_measure_all(args, upstream_port, server_port, api_key))
+        return asyncio.run(_measure_all(args, upstream_port, server_port, api_key, server.pid))
     finally:
         for proc in processes:
             proc.terminate()
@@ -254,7 +269,7 @@ def run_benchmark(args: argparse.Namespace) -> dict:
         shutil.rmtree(home, ignore_errors=True)
 
 
-async def _measure_all(args, upstream_port: int, server_port: int, api_key: str) -> dict:
+async def _measure_all(args, upstream_port: int, server_port: int, api_key: str, server_pid: int) -> dict:
     direct = http_request("GET", "/items/7", {"accept": "application/json"})
     body = json.dumps(
         {"arguments": {"item_id": "7", "verbose": True}, "user_id": "bench-user", "version": "20250101_00"}
@@ -269,7 +284,7 @@ async def _measure_all(args, upstream_port: int, server_port: int, api_key: str)
     for concurrency, total in ((1, args.requests_c1), (32, args.requests_c32)):
         warmup = max(200, total // 10)
         runs.append(await measure("direct", upstream_port, direct, concurrency, total, warmup))
-        runs.append(await measure("valetkey", server_port, via, concurrency, total, warmup))
+        runs.append(await measure("valetkey", server_port, via, concurrency, total, warmup, server_pid))
     summary = []
     for concurrency in (1, 32):
         d, v = (
@@ -304,7 +319,16 @@ def print_table(result: dict) -> None:
     from rich.table import Table
 
     table = Table(title="Tool execution: direct upstream vs through Valetkey")
-    for column in ("target", "concurrency", "requests", "p50 ms", "p99 ms", "req/s", "errors"):
+    for column in (
+        "target",
+        "concurrency",
+        "requests",
+        "p50 ms",
+        "p99 ms",
+        "req/s",
+        "errors",
+        "server CPU ms/req",
+    ):
         table.add_column(column, justify="right" if column != "target" else "left")
     for r in result["runs"]:
         table.add_row(
@@ -315,6 +339,7 @@ def print_table(result: dict) -> None:
             f"{r['p99_ms']:.3f}",
             f"{r['per_second']:.0f}",
             str(r["errors"]),
+            "" if r.get("cpu_ms_per_request") is None else f"{r['cpu_ms_per_request']:.3f}",
         )
     summary = Table(title="Overhead")
     for column in ("concurrency", "p50 overhead ms", "p50 ratio", "p99 ratio", "throughput ratio"):

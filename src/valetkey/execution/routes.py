@@ -9,6 +9,7 @@ hottest path of the server.
 from __future__ import annotations
 
 import json
+import logging
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -27,12 +28,18 @@ from valetkey.execution.recording import log_writer
 from valetkey.execution.schemas import ExecuteBody, ProxyBody, inline_schema, parse_body
 from valetkey.execution.service import execute_tool
 
+log = logging.getLogger("valetkey.execution")
+
 
 @asynccontextmanager
 async def _lifespan(app):
-    """Write out queued execution logs before the app closes its database."""
-    yield
+    """Store the logs a crashed process left in the journal; write out queued ones before closing."""
     state = app.state.valetkey
+    try:
+        await log_writer(state).recover()
+    except Exception:
+        log.exception("could not replay the execution log journal; it is kept for the next start")
+    yield
     writer = state.extras.get("execution_log_writer")
     if writer is not None:
         await writer.close()
