@@ -191,7 +191,11 @@ class OAuth1Provider:
         triggered = self._apply_faults("authorize")
         with self._lock:
             record = self._tokens.get(params.get("oauth_token", ""))
-            if record is None or record.kind != "request" or record.used or self.clock() >= record.expires_at:
+            if record is None or record.kind != "request" or record.used:
+                raise OAuth1Error("token_rejected", "unknown or expired request token", 400)
+            # `request_token` gives every request token a callback and an expiry.
+            assert record.callback is not None and record.expires_at is not None
+            if self.clock() >= record.expires_at:
                 raise OAuth1Error("token_rejected", "unknown or expired request token", 400)
             token = params["oauth_token"]
             if triggered.failure is not None or params.get("sandbox_deny", "").lower() in TRUTHY:
