@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -107,7 +107,7 @@ class SandboxApp:
     """
 
     slug: str
-    routes: list[BaseRoute]
+    routes: Sequence[BaseRoute]
     store: StateStore[Any]
     oauth2: OAuth2Provider | None = None
     seed: Callable[[Any, dict[str, Any]], Any] | None = None

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from valetkey.sandbox.faults import Fault, FaultQueue, Triggered
 from valetkey.sandbox.oauth1_signature import (
@@ -191,7 +191,11 @@ class OAuth1Provider:
         triggered = self._apply_faults("authorize")
         with self._lock:
             record = self._tokens.get(params.get("oauth_token", ""))
-            if record is None or record.kind != "request" or record.used or self.clock() >= record.expires_at:
+            if record is None or record.kind != "request" or record.used:
+                raise OAuth1Error("token_rejected", "unknown or expired request token", 400)
+            # `request_token` gives every request token a callback and an expiry.
+            assert record.callback is not None and record.expires_at is not None
+            if self.clock() >= record.expires_at:
                 raise OAuth1Error("token_rejected", "unknown or expired request token", 400)
             token = params["oauth_token"]
             if triggered.failure is not None or params.get("sandbox_deny", "").lower() in TRUTHY:
@@ -219,16 +223,18 @@ class OAuth1Provider:
             with self._lock:
                 if record.used:
                     raise OAuth1Error("token_used", "the request token was already exchanged")
-                if record.verifier is None:
+                # Authorization sets the verifier and the subject together (under the lock).
+                if record.verifier is None or record.subject is None:
                     raise OAuth1Error("permission_unknown", "the request token was not authorized yet")
+                subject = record.subject
                 if not constant_time_equal(oauth.get("oauth_verifier", ""), record.verifier):
                     raise OAuth1Error("verifier_invalid", "oauth_verifier does not match")
                 record.used = True
                 token, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(32)
-                self._tokens[token] = _Credentials(consumer.key, secret, "access", subject=record.subject)
+                self._tokens[token] = _Credentials(consumer.key, secret, "access", subject=subject)
         self.stats.add("access_tokens")
         response = {"oauth_token": token, "oauth_token_secret": secret}
-        grant = OAuth1Grant(consumer.key, token, record.subject)
+        grant = OAuth1Grant(consumer.key, token, subject)
         for name, value in self.config.extra_access_token_fields.items():
             response[name] = str(value(grant) if callable(value) else value)
         return response
@@ -240,6 +246,8 @@ class OAuth1Provider:
         with self._rejections():
             consumer, oauth, record = self._verify(method, url, authorization, body, token_kind="access")
         self.stats.add("signed_requests")
+        # `access_token` only makes access tokens from authorized request tokens, which have a subject.
+        assert record.subject is not None
         return OAuth1Grant(consumer.key, oauth["oauth_token"], record.subject)
 
     def revoke_token(self, token: str) -> bool:
@@ -248,7 +256,40 @@ class OAuth1Provider:
 
     # -- verification -------------------------------------------------------------
 
-    def _verify(self, method, url, authorization, body, *, token_kind):
+    @overload
+    def _verify(
+        self,
+        method: str,
+        url: str,
+        authorization: str | None,
+        body: Iterable[tuple[str, str]],
+        *,
+        token_kind: None,
+    ) -> tuple[OAuth1Consumer, dict[str, str], None]: ...
+    @overload
+    def _verify(
+        self,
+        method: str,
+        url: str,
+        authorization: str | None,
+        body: Iterable[tuple[str, str]],
+        *,
+        token_kind: str,
+    ) -> tuple[OAuth1Consumer, dict[str, str], _Credentials]: ...
+    def _verify(
+        self,
+        method: str,
+        url: str,
+        authorization: str | None,
+        body: Iterable[tuple[str, str]],
+        *,
+        token_kind: str | None,
+    ) -> tuple[OAuth1Consumer, dict[str, str], _Credentials | None]:
+        """The consumer, the ``oauth_*`` parameters and (with `token_kind`) the token of a signed request.
+
+        Raises `OAuth1Error` for anything RFC 5849 §3.2 refuses: a bad signature,
+        an unknown consumer or token, a stale timestamp, a replayed nonce.
+        """
         try:
             header = [(k, v) for k, v in parse_authorization_header(authorization) or [] if k != "realm"]
         except ValueError as exc:

@@ -67,6 +67,8 @@ def authenticate_client(
     """
     basic = parse_basic(authorization)
     body_id, body_secret = form.get("client_id"), form.get("client_secret")
+    client_id: str | None
+    secret: str | None
     if basic is not None:
         if "client_secret_basic" not in methods:
             raise invalid_client("HTTP Basic client authentication is not supported", basic=False)
@@ -82,7 +84,7 @@ def authenticate_client(
     client = get_client(client_id or "")
     if client is None:
         raise invalid_client("unknown client", basic=basic is not None)
-    if client.is_public:
+    if client.client_secret is None:  # a public client (`OAuth2Client.is_public`)
         if secret:
             raise invalid_client("public clients have no secret", basic=basic is not None)
         return client

@@ -6,6 +6,7 @@ import dataclasses
 import threading
 
 
+@dataclasses.dataclass
 class Counters:
     """Base of the per-emulator stats dataclasses: integer fields, updated thread-safely.
 

@@ -111,7 +111,8 @@ class GoogleOAuth2Provider(OAuth2Provider):
 
     def authorization_request(self, params):
         location = super().authorization_request(params)
-        code = (parse_qs(urlsplit(location).query).get("code") or [None])[0]
+        codes = parse_qs(urlsplit(location).query).get("code")
+        code = codes[0] if codes else None
         if code:
             who = (params.get("client_id", ""), params.get("sandbox_user") or self.config.default_subject)
             offline = params.get("access_type") == "offline"
@@ -180,7 +181,6 @@ def google_oauth_routes(provider: GoogleOAuth2Provider) -> list[Route]:
             return json_response(
                 {"error": "invalid_token", "error_description": "Invalid Value"}, 400, media_type=MEDIA_TYPE
             )
-        left = None if grant.expires_at is None else max(0, int(grant.expires_at - provider.clock()))
         body = {
             "azp": grant.client_id,
             "aud": grant.client_id,
@@ -190,7 +190,8 @@ def google_oauth_routes(provider: GoogleOAuth2Provider) -> list[Route]:
             "email_verified": "true",
             "access_type": "offline",
         }
-        if left is not None:
+        if grant.expires_at is not None:
+            left = max(0, int(grant.expires_at - provider.clock()))
             body.update(exp=str(int(grant.expires_at)), expires_in=str(left))
         return json_response(body, media_type=MEDIA_TYPE)
 

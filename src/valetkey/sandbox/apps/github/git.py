@@ -65,6 +65,7 @@ def _content_commit(call: Call, repo: Repo, commit: Commit) -> dict:
 
 
 def put_content(call: Call) -> Response:
+    login = call.require_login()
     repo = call.writable_repo()
     path = _path(call)
     message = call.text("message", required=True, resource="Commit")
@@ -90,7 +91,7 @@ def put_content(call: Call) -> Response:
         raise GitHubError(422, f"Invalid request.\n\n{path} is a directory")
     created = path not in files
     files[path] = content
-    commit = call.state.commit(repo, branch, message, call.login, files)
+    commit = call.state.commit(repo, branch, message, login, files)
     return call.reply(
         {
             "content": file_json(repo, path, content, branch, call.api, with_content=False),
@@ -101,6 +102,7 @@ def put_content(call: Call) -> Response:
 
 
 def delete_content(call: Call) -> Response:
+    login = call.require_login()
     repo = call.writable_repo()
     path = _path(call)
     message = call.text("message", required=True, resource="Commit")
@@ -112,7 +114,7 @@ def delete_content(call: Call) -> Response:
     if sha != blob_sha(head.files[path]):
         raise GitHubError(409, f"{path} does not match {sha}")
     files = {p: c for p, c in head.files.items() if p != path}
-    commit = call.state.commit(repo, branch, message, call.login, files)
+    commit = call.state.commit(repo, branch, message, login, files)
     return call.reply({"content": None, "commit": _content_commit(call, repo, commit)})
 
 

@@ -25,10 +25,14 @@ def _strings(call: Call, name: str, resource: str = "Issue") -> list[str] | None
     value = call.body.get(name)
     if value is None:
         return None
-    items = [v.get("name") if isinstance(v, dict) else v for v in value] if isinstance(value, list) else None
-    if items is None or not all(isinstance(v, str) for v in items):
+    if not isinstance(value, list):
         raise invalid(resource, name, "invalid")
-    return items
+    # Each item is a name or an object with one (``{"name": "bug"}``), as GitHub takes labels.
+    items = [v.get("name") if isinstance(v, dict) else v for v in value]
+    names = [v for v in items if isinstance(v, str)]
+    if len(names) != len(items):
+        raise invalid(resource, name, "invalid")
+    return names
 
 
 def _apply_labels(call: Call, repo: Repo, names: list[str]) -> list[str]:
@@ -116,13 +120,14 @@ def list_my_issues(call: Call) -> Response:
 
 
 def create_issue(call: Call) -> Response:
+    login = call.require_login()
     repo = call.writable_repo(any_user=True)
     if not repo.has_issues:
         raise GitHubError(410, "Issues are disabled for this repo")
     title = call.body.get("title")
     if title is None or (isinstance(title, str) and not title.strip()):
         raise invalid("Issue", "title")
-    issue = call.state.new_issue(repo, str(title), call.login, body=call.text("body"))
+    issue = call.state.new_issue(repo, str(title), login, body=call.text("body"))
     issue.labels = _apply_labels(call, repo, _strings(call, "labels") or [])
     assignees = _strings(call, "assignees") or ([call.body["assignee"]] if call.body.get("assignee") else [])
     issue.assignees = _assignees(call, repo, assignees)
@@ -174,10 +179,11 @@ def list_comments(call: Call) -> Response:
 
 
 def create_comment(call: Call) -> Response:
+    login = call.require_login()
     repo = call.writable_repo(any_user=True)
     issue = _issue(call, repo)
     body = call.text("body", required=True, resource="IssueComment")
-    comment = Comment(call.state.next_id(), body, call.login)
+    comment = Comment(call.state.next_id(), body, login)
     issue.comments.append(comment)
     issue.touch()
     return call.reply(comment_json(call.state, repo, issue, comment, call.api), 201)

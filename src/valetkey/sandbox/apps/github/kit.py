@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -117,7 +117,12 @@ class Call:
     def reply(self, body: Any, status: int = 200) -> Response:
         return json_response(body, status, self.headers, media_type=MEDIA_TYPE)
 
+    @overload
+    def text(self, name: str, *, required: Literal[True], resource: str = "Issue") -> str: ...
+    @overload
+    def text(self, name: str, *, required: bool = False, resource: str = "Issue") -> str | None: ...
     def text(self, name: str, *, required: bool = False, resource: str = "Issue") -> str | None:
+        """The string field `name` of the body; None when absent, 422 when not a string or required."""
         value = self.body.get(name)
         if value is None:
             if required:

@@ -11,14 +11,15 @@ from .state import Issue, PullData, Repo, ReviewComment, now
 MERGE_METHODS = ("merge", "squash", "rebase")
 
 
-def _pull(call: Call, repo: Repo) -> Issue:
+def _pull(call: Call, repo: Repo) -> tuple[Issue, PullData]:
+    """The pull request of the path, as its issue and its pull data; 404 when it is none."""
     try:
         issue = repo.issues.get(int(call.params["pull_number"]))
     except ValueError:
         issue = None
     if issue is None or issue.pull is None:
         raise not_found()
-    return issue
+    return issue, issue.pull
 
 
 def _branch(ref: str) -> str:
@@ -34,9 +35,9 @@ def list_pulls(call: Call) -> Response:
     head, base = call.query("head"), call.query("base")
     pulls = [i for i in repo.issues.values() if i.pull and (state == "all" or i.state == state)]
     if head:
-        pulls = [i for i in pulls if i.pull.head == _branch(head)]
+        pulls = [i for i in pulls if i.pull is not None and i.pull.head == _branch(head)]
     if base:
-        pulls = [i for i in pulls if i.pull.base == base]
+        pulls = [i for i in pulls if i.pull is not None and i.pull.base == base]
     sort = call.query("sort", "created")
     key = {
         "created": lambda i: i.created_at,
@@ -54,21 +55,26 @@ def list_pulls(call: Call) -> Response:
 
 def get_pull(call: Call) -> Response:
     repo = call.readable_repo()
-    return call.reply(pull_json(call.state, repo, _pull(call, repo), call.api))
+    issue, _ = _pull(call, repo)
+    return call.reply(pull_json(call.state, repo, issue, call.api))
 
 
 def create_pull(call: Call) -> Response:
+    login = call.require_login()
     repo = call.writable_repo()
     head = _branch(call.text("head", required=True, resource="PullRequest"))
     base = call.text("base", required=True, resource="PullRequest")
     title = call.text("title")
-    if not title and call.body.get("issue") is None:
+    # GitHub also takes `issue` (an issue to convert) instead of a title; the emulator does not
+    # convert issues, so it answers as GitHub does when the title is missing.
+    if not title:
         raise invalid("PullRequest", "title")
     if head not in repo.branches:
         raise invalid("PullRequest", "head", "invalid")
     if base not in repo.branches:
         raise invalid("PullRequest", "base", "invalid")
-    if repo.branches[head] == repo.branches[base] or repo.head(head).files == repo.head(base).files:
+    head_files, base_files = repo.commits[repo.branches[head]].files, repo.commits[repo.branches[base]].files
+    if repo.branches[head] == repo.branches[base] or head_files == base_files:
         raise GitHubError(
             422,
             "Validation Failed",
@@ -93,15 +99,15 @@ def create_pull(call: Call) -> Response:
                     }
                 ],
             )
-    issue = call.state.new_issue(repo, title, call.login, body=call.text("body"))
+    issue = call.state.new_issue(repo, title, login, body=call.text("body"))
     issue.pull = PullData(head, base, repo.branches[head], draft=bool(call.body.get("draft", False)))
     return call.reply(pull_json(call.state, repo, issue, call.api), 201)
 
 
 def merge_pull(call: Call) -> Response:
+    login = call.require_login()
     repo = call.writable_repo()
-    issue = _pull(call, repo)
-    pull = issue.pull
+    issue, pull = _pull(call, repo)
     method = call.body.get("merge_method") or "merge"
     if method not in MERGE_METHODS:
         raise invalid("PullRequest", "merge_method", "invalid")
@@ -119,10 +125,10 @@ def merge_pull(call: Call) -> Response:
         else f"Merge pull request #{issue.number} from {repo.owner}/{pull.head}"
     )
     message = title + ("\n\n" + call.body["commit_message"] if call.body.get("commit_message") else "")
-    merged = call.state.commit(repo, pull.base, message, call.login, {**base.files, **head.files})
+    merged = call.state.commit(repo, pull.base, message, login, {**base.files, **head.files})
     if method == "merge":
         merged.parents.append(head.sha)
-    pull.merged_at, pull.merged_by, pull.merge_commit_sha = now(), call.login, merged.sha
+    pull.merged_at, pull.merged_by, pull.merge_commit_sha = now(), login, merged.sha
     issue.state, issue.closed_at = "closed", pull.merged_at
     issue.touch()
     return call.reply({"sha": merged.sha, "merged": True, "message": "Pull Request successfully merged"})
@@ -130,9 +136,9 @@ def merge_pull(call: Call) -> Response:
 
 def list_review_comments(call: Call) -> Response:
     repo = call.readable_repo()
-    issue = _pull(call, repo)
+    issue, pull = _pull(call, repo)
     comments = sorted(
-        issue.pull.review_comments,
+        pull.review_comments,
         key=lambda c: (c.created_at, c.id),
         reverse=call.query("direction", "asc") == "desc",
     )
@@ -141,15 +147,16 @@ def list_review_comments(call: Call) -> Response:
 
 
 def create_review_comment(call: Call) -> Response:
+    login = call.require_login()
     repo = call.writable_repo(any_user=True)
-    issue = _pull(call, repo)
+    issue, pull = _pull(call, repo)
     body = call.text("body", required=True, resource="PullRequestReviewComment")
     commit_id = call.text("commit_id", required=True, resource="PullRequestReviewComment")
     path = call.text("path", required=True, resource="PullRequestReviewComment")
     line = call.body.get("line")
     reply_to = call.body.get("in_reply_to")
     if reply_to is not None:
-        parent = next((c for c in issue.pull.review_comments if c.id == reply_to), None)
+        parent = next((c for c in pull.review_comments if c.id == reply_to), None)
         if parent is None:
             raise invalid("PullRequestReviewComment", "in_reply_to", "invalid")
         line = parent.line
@@ -172,14 +179,14 @@ def create_review_comment(call: Call) -> Response:
     comment = ReviewComment(
         call.state.next_id(),
         body,
-        call.login,
+        login,
         path=path,
         commit_id=commit_id,
         line=line if isinstance(line, int) else None,
         side=call.body.get("side") or "RIGHT",
         in_reply_to_id=reply_to,
     )
-    issue.pull.review_comments.append(comment)
+    pull.review_comments.append(comment)
     issue.touch()
     return call.reply(review_comment_json(call.state, repo, issue, comment, call.api), 201)
 

@@ -8,7 +8,7 @@ a fake github.com since nothing serves pages.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, overload
 
 from .state import Comment, Commit, GitHubState, Issue, Label, Release, Repo, ReviewComment, User, blob_sha
 
@@ -19,7 +19,12 @@ def node_id(kind: str, number: int) -> str:
     return base64.b64encode(f"{kind}:{number}".encode()).decode().rstrip("=")
 
 
+@overload
+def simple_user(user: User, api: str) -> dict[str, Any]: ...
+@overload
+def simple_user(user: User | None, api: str) -> dict[str, Any] | None: ...
 def simple_user(user: User | None, api: str) -> dict[str, Any] | None:
+    """A user as GitHub nests it in other objects; None (JSON null) for a login nobody has."""
     if user is None:
         return None
     return {
@@ -57,6 +62,7 @@ def full_user(state: GitHubState, user: User, api: str) -> dict[str, Any]:
 
 def repo_json(state: GitHubState, repo: Repo, api: str) -> dict[str, Any]:
     url = f"{api}/repos/{repo.full_name}"
+    head = repo.head()
     return {
         "id": repo.id,
         "node_id": node_id("R", repo.id),
@@ -82,7 +88,7 @@ def repo_json(state: GitHubState, repo: Repo, api: str) -> dict[str, Any]:
         "forks_count": 0,
         "open_issues_count": sum(i.state == "open" for i in repo.issues.values()),
         "topics": [],
-        "size": sum(len(c) for c in (repo.head().files.values() if repo.head() else ())),
+        "size": sum(len(c) for c in head.files.values()) if head else 0,
         "created_at": repo.created_at,
         "updated_at": repo.updated_at,
         "pushed_at": repo.pushed_at,
@@ -306,7 +312,7 @@ def commit_json(
     url = f"{api}/repos/{repo.full_name}/commits/{commit.sha}"
     git = git_commit_json(state, repo, commit, api)
     author = simple_user(state.user(commit.author), api)
-    body = {
+    body: dict[str, Any] = {
         "sha": commit.sha,
         "node_id": node_id("C", int(commit.sha[:8], 16)),
         "url": url,

@@ -116,6 +116,7 @@ def list_releases(call: Call) -> Response:
 
 
 def create_release(call: Call) -> Response:
+    login = call.require_login()
     repo = call.writable_repo()
     tag = call.text("tag_name", required=True, resource="Release")
     if any(r.tag_name == tag for r in repo.releases):
@@ -128,7 +129,7 @@ def create_release(call: Call) -> Response:
         call.state.next_id(),
         tag,
         target,
-        call.login,
+        login,
         name=call.text("name") or tag,
         body=call.text("body"),
         draft=draft,

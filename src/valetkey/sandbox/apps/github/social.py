@@ -20,7 +20,8 @@ from .state import Repo, blob_sha, now
 
 def get_me(call: Call) -> Response:
     login = call.require_login()
-    body = full_user(call.state, call.state.user(login), call.api)
+    # The route made the caller's user on sight (`ensure_user`), so this finds it.
+    body = full_user(call.state, call.state.ensure_user(login), call.api)
     if "repo" in call.scopes:
         body["total_private_repos"] = sum(r.private for r in call.state.repos.values() if r.owner == login)
     return call.reply(body)
@@ -39,26 +40,27 @@ def list_stargazers(call: Call) -> Response:
     return call.reply([simple_user(call.state.user(login), call.api) for login in page.items])
 
 
-def _starrable(call: Call) -> Repo:
-    call.require_login()
-    return call.readable_repo()
+def _starrable(call: Call) -> tuple[Repo, str]:
+    """The repository of the path and the caller's login (starring needs a signed-in user)."""
+    login = call.require_login()
+    return call.readable_repo(), login
 
 
 def star(call: Call) -> Response:
-    repo = _starrable(call)
-    repo.stargazers.setdefault(call.login, now())
+    repo, login = _starrable(call)
+    repo.stargazers.setdefault(login, now())
     return call.reply(None, 204)
 
 
 def unstar(call: Call) -> Response:
-    repo = _starrable(call)
-    repo.stargazers.pop(call.login, None)
+    repo, login = _starrable(call)
+    repo.stargazers.pop(login, None)
     return call.reply(None, 204)
 
 
 def check_starred(call: Call) -> Response:
-    repo = _starrable(call)
-    if call.login not in repo.stargazers:
+    repo, login = _starrable(call)
+    if login not in repo.stargazers:
         raise not_found()
     return call.reply(None, 204)
 
@@ -84,7 +86,8 @@ def _parse(call: Call) -> tuple[list[str], dict[str, list[str]]]:
         parts = shlex.split(q)
     except ValueError:
         parts = q.split()
-    words, qualifiers = [], {}
+    words: list[str] = []
+    qualifiers: dict[str, list[str]] = {}
     for part in parts:
         key, sep, value = part.partition(":")
         if sep and key.isalpha() and value:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import html
 import re
+from collections.abc import Sequence
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
 from email.utils import formatdate, getaddresses, make_msgid
 
@@ -31,7 +32,13 @@ def from_b64url(text: str) -> bytes:
 
 
 def parse(raw: bytes) -> EmailMessage:
-    return BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[return-value]
+    return BytesParser(policy=policy.default).parsebytes(raw)
+
+
+def payload(part: MIMEPart) -> bytes:
+    """A leaf part's body, transfer-decoded; empty for a multipart (``get_payload`` gives None then)."""
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
 
 
 def build(
@@ -41,7 +48,7 @@ def build(
     body: str,
     *,
     html: bool = False,
-    attachments: list[tuple[str, str, bytes]] = (),
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> bytes:
     """A message as a mail client would write it (used for seed data)."""
     message = EmailMessage()
@@ -130,13 +137,13 @@ def attachments(message: EmailMessage, message_id_: str) -> list[dict]:
                     "filename": part.get_filename(),
                     "mimeType": part.get_content_type(),
                     "attachmentId": attachment_id(message_id_, part_id),
-                    "data": part.get_payload(decode=True) or b"",
+                    "data": payload(part),
                 }
             )
     return found
 
 
-def walk(part: EmailMessage, part_id: str = "") -> list[tuple[str, EmailMessage]]:
+def walk(part: MIMEPart, part_id: str = "") -> list[tuple[str, MIMEPart]]:
     """(partId, part) for the part and every descendant; Gmail numbers children 0, 1, 1.0..."""
     out = [(part_id, part)]
     if part.is_multipart():
@@ -145,7 +152,7 @@ def walk(part: EmailMessage, part_id: str = "") -> list[tuple[str, EmailMessage]
     return out
 
 
-def part_resource(part: EmailMessage, message_id_: str, part_id: str = "", *, bodies: bool = True) -> dict:
+def part_resource(part: MIMEPart, message_id_: str, part_id: str = "", *, bodies: bool = True) -> dict:
     """Gmail's ``MessagePart``: headers, mime type, body (inline data or an attachment id), sub-parts."""
     resource: dict = {
         "partId": part_id,
@@ -160,7 +167,7 @@ def part_resource(part: EmailMessage, message_id_: str, part_id: str = "", *, bo
             for i, child in enumerate(part.iter_parts())
         ]
         return resource
-    data = part.get_payload(decode=True) or b""
+    data = payload(part)
     if part.get_filename():
         resource["body"] = {"attachmentId": attachment_id(message_id_, part_id), "size": len(data)}
     else:

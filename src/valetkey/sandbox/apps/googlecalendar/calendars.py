@@ -133,8 +133,7 @@ def free_busy(call: GoogleCall) -> dict[str, Any]:
         asked = str(item["id"])
         resolved = state.resolve(user, asked)
         calendar = state.calendars.get(resolved)
-        visible = calendar is not None and (state.entry(user, asked) is not None or resolved in state.lists)
-        if not visible:
+        if calendar is None or not (state.entry(user, asked) is not None or resolved in state.lists):
             calendars[asked] = {"errors": [{"domain": "global", "reason": "notFound"}], "busy": []}
             continue
         busy = sorted(

@@ -131,10 +131,10 @@ def parse_moment(value: Any, calendar: Calendar, what: str) -> tuple[dt.datetime
         raise ValueError(f"Missing {what} time.")
     moment = dt.datetime.fromisoformat(str(text))
     if moment.tzinfo is None:
-        tz = zone(value.get("timeZone"))
-        if tz is None:
+        declared = zone(value.get("timeZone"))
+        if declared is None:
             raise ValueError(f"Missing time zone definition for {what} time.")
-        moment = moment.replace(tzinfo=tz)
+        moment = moment.replace(tzinfo=declared)
     return moment, False
 
 

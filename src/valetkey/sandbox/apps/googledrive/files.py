@@ -7,6 +7,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import json
+from email.message import Message
 from typing import Any
 
 from starlette.responses import Response
@@ -190,11 +191,17 @@ def upload_file(call: GoogleCall) -> Response:
             400, "Bad multipart request: expected metadata and media parts.", reason="badContent"
         )
     try:
-        metadata = json.loads(parts[0].get_payload(decode=True) or b"{}")
+        metadata = json.loads(_payload(parts[0]) or b"{}")
     except ValueError:
         raise GoogleError(400, "Invalid JSON payload received.", reason="parseError") from None
-    media = parts[1].get_payload(decode=True) or b""
+    media = _payload(parts[1])
     return _create(call, metadata, media, parts[1].get_content_type())
+
+
+def _payload(part: Message) -> bytes:
+    """A leaf part's body, transfer-decoded; empty for a nested multipart (``get_payload`` gives None)."""
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
 
 
 def update_file(call: GoogleCall) -> Response:

@@ -42,6 +42,14 @@ def tokenize(text: str) -> list[tuple[str, str]]:
     return tokens
 
 
+def _either(a: Predicate, b: Predicate) -> Predicate:
+    return lambda f: a(f) or b(f)
+
+
+def _both(a: Predicate, b: Predicate) -> Predicate:
+    return lambda f: a(f) and b(f)
+
+
 class _Parser:
     def __init__(self, tokens: list[tuple[str, str]], state: DriveState, user: str):
         self.tokens, self.position, self.state, self.user = tokens, 0, state, user
@@ -60,16 +68,14 @@ class _Parser:
         left = self.conjunction()
         while self.peek() == ("word", "or"):
             self.take()
-            right, first = self.conjunction(), left
-            left = lambda f, a=first, b=right: a(f) or b(f)  # noqa: E731
+            left = _either(left, self.conjunction())
         return left
 
     def conjunction(self) -> Predicate:
         left = self.negation()
         while self.peek() == ("word", "and"):
             self.take()
-            right, first = self.negation(), left
-            left = lambda f, a=first, b=right: a(f) and b(f)  # noqa: E731
+            left = _both(left, self.negation())
         return left
 
     def negation(self) -> Predicate:

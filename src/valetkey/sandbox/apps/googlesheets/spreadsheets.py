@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from valetkey.sandbox.apps._google import GoogleApi, GoogleCall, GoogleError
 
-from .state import Sheet, SheetsState, Spreadsheet
+from .state import Cell, Sheet, SheetsState, Spreadsheet
 from .values import READ, WRITE, spreadsheet_for
 
 
@@ -176,13 +176,20 @@ def _dimension(spreadsheet: Spreadsheet, request: dict[str, Any]) -> tuple[Sheet
     return sheet, dimension, start, int(end)
 
 
+def _moved(key: tuple[int, int], axis: int, at: int, by: int) -> tuple[int, int]:
+    """A cell's (row, column) with coordinate `axis` (0 rows, 1 columns) moved `by` if it is `at` or past."""
+    row, column = key
+    if axis == 0 and row >= at:
+        row += by
+    elif axis == 1 and column >= at:
+        column += by
+    return row, column
+
+
 def insert_dimension(spreadsheet: Spreadsheet, request: dict[str, Any]) -> dict[str, Any]:
     sheet, dimension, start, end = _dimension(spreadsheet, request)
     axis, count = (0 if dimension == "ROWS" else 1), end - start
-    sheet.cells = {
-        tuple(v + count if i == axis and v >= start else v for i, v in enumerate(key)): cell
-        for key, cell in sheet.cells.items()
-    }
+    sheet.cells = {_moved(key, axis, start, count): cell for key, cell in sheet.cells.items()}
     if axis == 0:
         sheet.rows += count
     else:
@@ -193,11 +200,11 @@ def insert_dimension(spreadsheet: Spreadsheet, request: dict[str, Any]) -> dict[
 def delete_dimension(spreadsheet: Spreadsheet, request: dict[str, Any]) -> dict[str, Any]:
     sheet, dimension, start, end = _dimension(spreadsheet, request)
     axis, count = (0 if dimension == "ROWS" else 1), end - start
-    kept = {}
+    kept: dict[tuple[int, int], Cell] = {}
     for key, cell in sheet.cells.items():
         if start <= key[axis] < end:
             continue
-        kept[tuple(v - count if i == axis and v >= end else v for i, v in enumerate(key))] = cell
+        kept[_moved(key, axis, end, -count)] = cell
     sheet.cells = kept
     if axis == 0:
         sheet.rows = max(1, sheet.rows - count)

@@ -24,7 +24,7 @@ grace, teams ENG and DES with Linear's default workflow, project "Launch" and is
 from __future__ import annotations
 
 from graphql import GraphQLError, parse, validate
-from graphql.execution import execute
+from graphql.execution import execute_sync
 from graphql.language import FieldNode, Visitor, visit
 from starlette.requests import Request
 from starlette.responses import Response
@@ -129,7 +129,8 @@ def create_app() -> SandboxApp:
         variables = body.get("variables") or {}
         with store.transaction() as state:
             ctx = Ctx(state, state.user_for(grant.subject), tuple(grant.scopes))
-            result = execute(
+            # Every resolver is synchronous; execute_sync raises if one ever returns an awaitable.
+            result = execute_sync(
                 schema,
                 document,
                 context_value=ctx,

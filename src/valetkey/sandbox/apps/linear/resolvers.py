@@ -178,9 +178,10 @@ def _apply_issue_input(ctx: Ctx, issue: Issue, data: dict[str, Any]) -> None:
             raise not_found("Project")
         issue.project_id = data["projectId"]
     if "parentId" in data:
-        if data["parentId"] is not None and state.find_issue(data["parentId"]) is None:
+        parent = None if data["parentId"] is None else state.find_issue(data["parentId"])
+        if data["parentId"] is not None and parent is None:
             raise not_found("Issue")
-        issue.parent_id = state.find_issue(data["parentId"]).id if data["parentId"] else None
+        issue.parent_id = parent.id if parent else None
     if data.get("priority") is not None:
         if not 0 <= data["priority"] <= 4:
             raise linear_error("priority must be between 0 and 4", code="INVALID_INPUT")
@@ -326,6 +327,8 @@ MUTATIONS = {
 def build() -> GraphQLSchema:
     """The executable schema: `SDL` with the root resolvers attached; nested fields read the views."""
     schema = build_schema(SDL)
+    # `SDL` declares both root types.
+    assert schema.query_type is not None and schema.mutation_type is not None
     for name, resolver in QUERIES.items():
         schema.query_type.fields[name].resolve = resolver
     for name, resolver in MUTATIONS.items():

@@ -10,6 +10,7 @@ Relay connections paged with ``first``/``after`` whose cursors are node ids.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -482,7 +483,7 @@ def matches(view: View | None, condition: dict[str, Any]) -> bool:
 # --- connections -----------------------------------------------------------------------
 
 
-def connection(nodes: list[View], args: dict[str, Any], *, ordered: bool = True) -> dict[str, Any]:
+def connection(nodes: Sequence[View], args: dict[str, Any], *, ordered: bool = True) -> dict[str, Any]:
     """A Relay connection page: filter, order (createdAt or updatedAt, newest first), then first/after."""
     if args.get("filter"):
         nodes = [n for n in nodes if matches(n, args["filter"])]

@@ -128,7 +128,7 @@ class Notion:
     async def _handle(self, request: Request, handler: Handler) -> Any:
         token = request_token(request)
         grant = self.oauth2.validate_access_token(token) if token else None
-        if grant is None:
+        if not token or grant is None:
             raise NotionError(401, "unauthorized", "API token is invalid.")
         version = request.headers.get("notion-version")
         if not version:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -34,7 +35,9 @@ def _properties(call: Call, page: Page, given: Any) -> None:
         if source_id:
             schema = call.state.data_sources[source_id].properties
             key = next((n for n, s in schema.items() if name in (n, s["id"])), None)
-            page.properties[key or name] = checked_value(name, schema.get(key), value)
+            page.properties[key or name] = checked_value(
+                name, schema.get(key) if key is not None else None, value
+            )
         elif name != "title" or not isinstance(value, dict) or "title" not in value:
             raise invalid("Pages whose parent is a page can only have a `title` property.")
         else:
@@ -192,6 +195,13 @@ def get_data_source(call: Call) -> dict:
     return data_source_json(_source(call, call.params["data_source_id"]))
 
 
+def _sort_key(prop: str | None, timestamp: str) -> Callable[[Page], Any]:
+    """How one query sort orders pages: by a property's value as text, else by a timestamp attribute."""
+    if prop:
+        return lambda p: (str(p.properties[prop].get(p.properties[prop]["type"]) or ""),)
+    return lambda p: getattr(p, timestamp)
+
+
 def query_data_source(call: Call) -> dict:
     source = _source(call, call.params["data_source_id"])
     rows = [
@@ -204,11 +214,8 @@ def query_data_source(call: Call) -> dict:
     for sort in reversed(call.body.get("sorts") or []):
         if sort.get("property") and sort["property"] not in source.properties:
             raise invalid(f"Could not find sort property with name or id: {sort['property']}")
-        key = sort.get("property")
         rows.sort(
-            key=(lambda p, k=key: (str((p.properties[k].get(p.properties[k]["type"])) or ""),))
-            if key
-            else (lambda p, t=sort.get("timestamp", "created_time"): getattr(p, t)),  # noqa: B008 (evaluated per call on purpose)
+            key=_sort_key(sort.get("property"), sort.get("timestamp", "created_time")),
             reverse=sort.get("direction") == "descending",
         )
     if not call.body.get("sorts"):

@@ -7,7 +7,13 @@ from typing import Any
 from .kit import invalid
 from .state import plain
 
-SIMPLE = {"number": (int, float), "checkbox": bool, "url": str, "email": str, "phone_number": str}
+SIMPLE: dict[str, type | tuple[type, ...]] = {
+    "number": (int, float),
+    "checkbox": bool,
+    "url": str,
+    "email": str,
+    "phone_number": str,
+}
 
 
 def checked_value(name: str, schema: dict[str, Any] | None, value: Any) -> dict[str, Any]:

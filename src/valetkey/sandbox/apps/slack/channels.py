@@ -61,7 +61,7 @@ def invite(call: Call) -> dict[str, Any]:
     ids = [u.strip() for u in (call.arg("users", required=True) or "").split(",") if u.strip()]
     if not ids or len(ids) > 1000:
         raise SlackError("no_user" if not ids else "too_many_users")
-    errors = []
+    errors: list[dict[str, Any]] = []
     for user_id in ids:
         user = call.state.users.get(user_id)
         if user_id == call.user.id:

@@ -17,7 +17,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -54,7 +54,12 @@ class Call:
     def is_bot(self) -> bool:
         return self.token_type == "bot"
 
+    @overload
+    def arg(self, name: str, *, required: Literal[True]) -> str: ...
+    @overload
+    def arg(self, name: str, *, required: bool = False) -> str | None: ...
     def arg(self, name: str, *, required: bool = False) -> str | None:
+        """The argument `name`; an empty value counts as absent (None, or ``invalid_arguments`` if `required`)."""
         value = self.args.get(name)
         if value in (None, "") and required:
             raise SlackError(

@@ -177,10 +177,10 @@ def seed(state: SlackState, payload: dict[str, Any]) -> dict[str, Any]:
         state.channels[channel.id] = channel
         created["channels"].append(channel.id)
     for spec in payload.get("messages") or []:
-        channel = state.channel(spec["channel"])
-        if channel is None:
+        target = state.channel(spec["channel"])
+        if target is None:
             raise ValueError(f"no channel {spec['channel']!r}")
-        created["messages"].append(state.post(channel, state.ensure_user(spec["user"]).id, spec["text"]).ts)
+        created["messages"].append(state.post(target, state.ensure_user(spec["user"]).id, spec["text"]).ts)
     if "rate_limit_per_minute" in payload:
         state.rate_limit_per_minute = int(payload["rate_limit_per_minute"])
     return created

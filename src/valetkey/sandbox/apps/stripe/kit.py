@@ -22,7 +22,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -93,7 +93,12 @@ class Call:
     def path(self) -> dict[str, str]:
         return self.request.path_params
 
+    @overload
+    def text(self, name: str, *, needed: Literal[True]) -> str: ...
+    @overload
+    def text(self, name: str, *, needed: bool = False) -> str | None: ...
     def text(self, name: str, *, needed: bool = False) -> str | None:
+        """The string parameter `name`; None when absent, 400 when not a string or `needed`."""
         value = self.params.get(name)
         if value is None:
             if needed:
@@ -103,7 +108,12 @@ class Call:
             raise StripeError(400, f"Invalid string: {name}", code="parameter_invalid_string", param=name)
         return value
 
+    @overload
+    def integer(self, name: str, *, needed: Literal[True]) -> int: ...
+    @overload
+    def integer(self, name: str, *, needed: bool = False) -> int | None: ...
     def integer(self, name: str, *, needed: bool = False) -> int | None:
+        """The integer parameter `name` (sent as text); None when absent, 400 when invalid or `needed`."""
         text = self.text(name, needed=needed)
         return None if text is None else as_integer(text, name)
 

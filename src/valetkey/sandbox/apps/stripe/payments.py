@@ -247,16 +247,16 @@ def create_refund(call: Call) -> tuple[int, Any]:
 
 def _refundable_charge(call: Call) -> Obj:
     intent_id, charge_id = call.text("payment_intent"), call.text("charge")
-    if intent_id is None and charge_id is None:
+    if charge_id is not None:
+        charge = call.state.get("charge", charge_id)
+        if charge is None:
+            raise missing("charge", charge_id, "charge")
+    elif intent_id is None:
         raise StripeError(
             400,
             "One of the following params should be provided for this request: payment_intent or charge.",
             code="parameter_missing",
         )
-    if charge_id is not None:
-        charge = call.state.get("charge", charge_id)
-        if charge is None:
-            raise missing("charge", charge_id, "charge")
     else:
         intent = call.state.get("payment_intent", intent_id)
         if intent is None:
