@@ -44,6 +44,13 @@ def safe_name(filename: str) -> str:
     return name[-100:]
 
 
+def project_of_key(key: str) -> str | None:
+    """The project id an object key belongs to (keys start ``projects/{id}/``); None if malformed."""
+    if not _KEY.match(key):
+        return None
+    return key.split("/", 2)[1]
+
+
 class FileStorage:
     def __init__(self, root: Path):
         self.root = root
