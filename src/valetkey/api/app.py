@@ -23,7 +23,7 @@ from valetkey.api.state import AppState
 from valetkey.config import Settings
 from valetkey.logs import configure_logging
 from valetkey.net.egress import EgressPolicy
-from valetkey.store.db import Database
+from valetkey.store.db import Database, ensure_private_dir
 from valetkey.store.migrate import upgrade
 
 API_PREFIX = "/api/v3.1"
@@ -45,7 +45,7 @@ def feature_routers() -> list[APIRouter]:
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
-    settings.home.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(settings.home)
     if migrate:
         upgrade(settings.database_url)
 
