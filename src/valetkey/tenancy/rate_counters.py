@@ -1,0 +1,51 @@
+"""Rate-limit counters shared by every process through the database.
+
+`take` adds to a (key, window) row only if the new count stays within a cap,
+in one statement (`INSERT ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING`,
+on SQLite and PostgreSQL alike), so two processes can never both take the
+last slot. The limiter (`valetkey.api.ratelimit`) decides how much to take.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from valetkey.store.db import Database
+from valetkey.tenancy.models import RateLimitCounter
+
+
+class DatabaseCounters:
+    """`api.ratelimit.Counters` over the `rate_limit_counters` table."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+
+    def take(self, key: str, window: int, amount: int, cap: int) -> int | None:
+        """Add `amount` to the window's count if the sum stays <= `cap`: the new count, else None."""
+        table = RateLimitCounter.__table__
+        statement = self._insert(table).values(key=key, window=window, count=amount)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.key, table.c.window],
+            set_={"count": table.c.count + statement.excluded.count},
+            where=table.c.count + statement.excluded.count <= cap,
+        ).returning(table.c.count)
+        with self.db.session() as session:
+            return session.execute(statement).scalar_one_or_none()
+
+    def count(self, key: str, window: int) -> int:
+        with self.db.session() as session:
+            value = session.scalar(
+                select(RateLimitCounter.count).where(
+                    RateLimitCounter.key == key, RateLimitCounter.window == window
+                )
+            )
+        return value or 0
+
+    def forget_before(self, key: str, window: int) -> None:
+        """Drop the key's rows older than `window` (they no longer weigh on any decision)."""
+        with self.db.session() as session:
+            session.execute(
+                delete(RateLimitCounter).where(RateLimitCounter.key == key, RateLimitCounter.window < window)
+            )
