@@ -103,7 +103,9 @@ async def enforce_rate_limit(request: Request, state: AppState, key: str) -> Non
     """Count the request against `key`'s limit (a leased slot, or a shared counter off the event loop)."""
     if not state.limiter.enabled:
         return
-    decision = state.limiter.hit_locally(key) or await run_in_threadpool(state.limiter.hit, key)
+    decision = state.limiter.hit_locally(key)
+    if decision is None:
+        decision = await run_in_threadpool(state.limiter.hit, key)
     request.scope.setdefault("state", {})["rate_limit"] = decision
     if not decision.allowed:
         raise _too_many(decision)

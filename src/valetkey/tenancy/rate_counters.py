@@ -24,13 +24,12 @@ class DatabaseCounters:
 
     def take(self, key: str, window: int, amount: int, cap: int) -> int | None:
         """Add `amount` to the window's count if the sum stays <= `cap`: the new count, else None."""
-        table = RateLimitCounter.__table__
-        statement = self._insert(table).values(key=key, window=window, count=amount)
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.key, table.c.window],
-            set_={"count": table.c.count + statement.excluded.count},
-            where=table.c.count + statement.excluded.count <= cap,
-        ).returning(table.c.count)
+        upsert = self._insert(RateLimitCounter).values(key=key, window=window, count=amount)
+        statement = upsert.on_conflict_do_update(
+            index_elements=[RateLimitCounter.key, RateLimitCounter.window],
+            set_={"count": RateLimitCounter.count + upsert.excluded.count},
+            where=RateLimitCounter.count + upsert.excluded.count <= cap,
+        ).returning(RateLimitCounter.count)
         with self.db.session() as session:
             return session.execute(statement).scalar_one_or_none()
 
