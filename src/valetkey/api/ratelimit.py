@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-MAX_LEASE = 100
+MAX_LEASE = 1000
 LEASE_SHARE = 100  # a lease is 1/LEASE_SHARE of the slots left in the window
 DENIAL_MEMORY_SECONDS = 1.0  # a refused key is refused locally this long without asking the counters
 
