@@ -163,3 +163,18 @@ def test_a_refused_key_is_remembered_briefly_and_retry_after_is_honest():
     denied = limiter.hit("k")
     assert not denied.allowed and denied.retry_after == 58
     assert limiter.is_blocked("k") and not limiter.is_blocked("other")
+
+
+def test_counter_rows_of_keys_never_seen_again_are_swept():
+    """Wrong-key counters are keyed by client address: one-off addresses must not pile up forever."""
+    from valetkey.api.ratelimit import SWEEP_SECONDS, LocalCounters, RateLimiter
+
+    now = [6000.0]
+    counters = LocalCounters()
+    limiter = RateLimiter(5, 60, clock=lambda: now[0], counters=counters)
+    for address in range(50):
+        limiter.hit(f"badkey:10.0.0.{address}")
+    assert len(counters._counts) == 50
+    now[0] += max(3 * 60, SWEEP_SECONDS)
+    limiter.hit("badkey:10.0.1.1")  # a new key in a new window: the process sweeps
+    assert list(counters._counts) == [("badkey:10.0.1.1", int(now[0] // 60))]

@@ -26,7 +26,8 @@ from typing import Protocol
 
 MAX_LEASE = 1000
 LEASE_SHARE = 100  # a lease is 1/LEASE_SHARE of the slots left in the window
-DENIAL_MEMORY_SECONDS = 1.0  # a refused key is refused locally this long without asking the counters
+DENIAL_MEMORY_SECONDS = 1.0
+SWEEP_SECONDS = 60.0  # how often a process drops expired counter rows (on its next new key or window)  # a refused key is refused locally this long without asking the counters
 
 
 @dataclass(frozen=True)
@@ -51,35 +52,38 @@ class Decision:
 class Counters(Protocol):
     """Per (key, window) counts, shared by every process that enforces the limit."""
 
-    def take(self, key: str, window: int, amount: int, cap: int) -> int | None:
-        """Atomically add `amount` if the count stays <= `cap`; the new count, or None (nothing added)."""
+    def take(self, key: str, window: int, amount: int, cap: int, expires_at: int) -> int | None:
+        """Atomically add `amount` if the count stays <= `cap`; the new count, or None (nothing added).
+
+        `expires_at` (epoch seconds) is when the row stops mattering: `sweep` may drop it then.
+        """
 
     def count(self, key: str, window: int) -> int: ...
 
-    def forget_before(self, key: str, window: int) -> None: ...
+    def sweep(self, now: float) -> None: ...
 
 
 class LocalCounters:
     """Counters in this process only (unit tests, and tools that run without a database)."""
 
     def __init__(self) -> None:
-        self._counts: dict[tuple[str, int], int] = {}
+        self._counts: dict[tuple[str, int], tuple[int, int]] = {}  # (key, window) -> (count, expires_at)
         self._lock = threading.Lock()
 
-    def take(self, key: str, window: int, amount: int, cap: int) -> int | None:
+    def take(self, key: str, window: int, amount: int, cap: int, expires_at: int) -> int | None:
         with self._lock:
-            current = self._counts.get((key, window), 0)
+            current = self._counts.get((key, window), (0, 0))[0]
             if current + amount > cap:
                 return None
-            self._counts[(key, window)] = current + amount
+            self._counts[(key, window)] = (current + amount, expires_at)
             return current + amount
 
     def count(self, key: str, window: int) -> int:
-        return self._counts.get((key, window), 0)
+        return self._counts.get((key, window), (0, 0))[0]
 
-    def forget_before(self, key: str, window: int) -> None:
+    def sweep(self, now: float) -> None:
         with self._lock:
-            for stale in [k for k in self._counts if k[0] == key and k[1] < window]:
+            for stale in [k for k, (_, expires_at) in self._counts.items() if expires_at < now]:
                 del self._counts[stale]
 
 
@@ -111,6 +115,7 @@ class RateLimiter:
         self._clock = clock
         self._lock = threading.Lock()
         self._leases: dict[str, _Lease] = {}
+        self._next_sweep = 0.0
 
     @property
     def enabled(self) -> bool:
@@ -145,9 +150,10 @@ class RateLimiter:
             granted = None
         else:
             want = max(1, min(self.max_lease, (cap - lease.shared) // LEASE_SHARE))
-            granted = self.counters.take(key, index, want, cap)
+            expires_at = (index + 2) * self.window  # the previous window's weight ends with the next one
+            granted = self.counters.take(key, index, want, cap, expires_at)
             if granted is None and want > 1:
-                want, granted = 1, self.counters.take(key, index, 1, cap)
+                want, granted = 1, self.counters.take(key, index, 1, cap, expires_at)
         with self._lock:
             if granted is None:
                 lease.shared = max(lease.shared, cap)
@@ -175,7 +181,10 @@ class RateLimiter:
                 return lease
         # A new window for this key in this process: the previous window is closed, read it once.
         previous = self.counters.count(key, index - 1)
-        self.counters.forget_before(key, index - 1)
+        now = self._clock()
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_SECONDS
+            self.counters.sweep(now)
         with self._lock:
             if len(self._leases) > 100_000:
                 self._leases.clear()

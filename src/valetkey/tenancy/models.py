@@ -81,3 +81,5 @@ class RateLimitCounter(Base):
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     window: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     count: Mapped[int] = mapped_column(Integer, default=0)
+    # Epoch second after which the row weighs on no decision (the end of the next window): swept then.
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)

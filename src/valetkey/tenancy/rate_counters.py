@@ -22,9 +22,11 @@ class DatabaseCounters:
         self.db = db
         self._insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
 
-    def take(self, key: str, window: int, amount: int, cap: int) -> int | None:
+    def take(self, key: str, window: int, amount: int, cap: int, expires_at: int) -> int | None:
         """Add `amount` to the window's count if the sum stays <= `cap`: the new count, else None."""
-        upsert = self._insert(RateLimitCounter).values(key=key, window=window, count=amount)
+        upsert = self._insert(RateLimitCounter).values(
+            key=key, window=window, count=amount, expires_at=expires_at
+        )
         statement = upsert.on_conflict_do_update(
             index_elements=[RateLimitCounter.key, RateLimitCounter.window],
             set_={"count": RateLimitCounter.count + upsert.excluded.count},
@@ -42,9 +44,7 @@ class DatabaseCounters:
             )
         return value or 0
 
-    def forget_before(self, key: str, window: int) -> None:
-        """Drop the key's rows older than `window` (they no longer weigh on any decision)."""
+    def sweep(self, now: float) -> None:
+        """Drop every key's rows that no longer weigh on any decision (one-off client addresses too)."""
         with self.db.session() as session:
-            session.execute(
-                delete(RateLimitCounter).where(RateLimitCounter.key == key, RateLimitCounter.window < window)
-            )
+            session.execute(delete(RateLimitCounter).where(RateLimitCounter.expires_at < now))

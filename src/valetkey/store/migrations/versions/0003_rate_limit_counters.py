@@ -20,9 +20,14 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=120), nullable=False),
         sa.Column("window", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("expires_at", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("key", "window", name=op.f("pk_rate_limit_counters")),
+    )
+    op.create_index(
+        op.f("ix_rate_limit_counters_expires_at"), "rate_limit_counters", ["expires_at"], unique=False
     )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_rate_limit_counters_expires_at"), table_name="rate_limit_counters")
     op.drop_table("rate_limit_counters")
