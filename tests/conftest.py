@@ -117,6 +117,7 @@ def make_settings(home: Path, database_url: str, port: int, catalog_dirs=(), **o
         encryption_keys=None,
         rate_limit=1_000_000,
         rate_limit_window_seconds=600,
+        auth_failure_limit=1_000_000,  # every test client is 127.0.0.1; tests of the limit lower it
         catalog_dirs=tuple(catalog_dirs),
         log_level="WARNING",
         upstream_timeout=10.0,

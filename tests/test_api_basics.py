@@ -130,3 +130,51 @@ async def test_key_cache_looks_a_key_up_once_for_concurrent_requests():
     assert await cache.resolve("unknown", missing) is None
     assert await cache.resolve("unknown", missing) is None
     assert len(calls) == 3  # unknown keys are not cached: a key created later works at once
+
+
+def test_limiters_sharing_counters_lease_but_never_exceed_the_limit():
+    """Two processes' limiters over one set of counters: leases near the limit shrink to one slot."""
+    from valetkey.api.ratelimit import LocalCounters, RateLimiter
+
+    now = [1000.0]
+    shared = LocalCounters()
+    a, b = (RateLimiter(10_000, 600, clock=lambda: now[0], counters=shared) for _ in range(2))
+    allowed = sum((a if i % 3 else b).hit("p").allowed for i in range(12_000))
+    assert allowed == 10_000
+    assert shared.count("p", int(1000.0 // 600)) == 10_000
+    # The counters were asked far less often than once per request (leases), yet the limit is exact.
+    calls = []
+    counting = LocalCounters()
+    original = counting.take
+    counting.take = lambda *args: calls.append(args) or original(*args)
+    c = RateLimiter(10_000, 600, clock=lambda: now[0], counters=counting)
+    assert all(c.hit("q").allowed for _ in range(5_000))
+    assert len(calls) < 500, len(calls)
+
+
+def test_a_refused_key_is_remembered_briefly_and_retry_after_is_honest():
+    from valetkey.api.ratelimit import RateLimiter
+
+    now = [1200.0]  # the start of a window
+    limiter = RateLimiter(3, 60, clock=lambda: now[0])
+    assert [limiter.hit("k").allowed for _ in range(4)] == [True, True, True, False]
+    assert limiter.hit_locally("k") is not None  # refused without asking the counters
+    now[0] += 2
+    denied = limiter.hit("k")
+    assert not denied.allowed and denied.retry_after == 58
+    assert limiter.is_blocked("k") and not limiter.is_blocked("other")
+
+
+def test_counter_rows_of_keys_never_seen_again_are_swept():
+    """Wrong-key counters are keyed by client address: one-off addresses must not pile up forever."""
+    from valetkey.api.ratelimit import SWEEP_SECONDS, LocalCounters, RateLimiter
+
+    now = [6000.0]
+    counters = LocalCounters()
+    limiter = RateLimiter(5, 60, clock=lambda: now[0], counters=counters)
+    for address in range(50):
+        limiter.hit(f"badkey:10.0.0.{address}")
+    assert len(counters._counts) == 50
+    now[0] += max(3 * 60, SWEEP_SECONDS)
+    limiter.hit("badkey:10.0.1.1")  # a new key in a new window: the process sweeps
+    assert list(counters._counts) == [("badkey:10.0.1.1", int(now[0] // 60))]

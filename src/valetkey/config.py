@@ -76,6 +76,10 @@ class Settings:
     max_upload_bytes: int = 100 * 1024 * 1024
     max_json_depth: int = 64
     body_read_timeout: float = 30.0
+    # Requests with a wrong API key allowed per client address in one rolling window (0: no limit),
+    # so keys cannot be guessed at speed; past it, answers are 429 whatever the key.
+    auth_failure_limit: int = 100
+    auth_failure_window_seconds: int = 60
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -102,4 +106,6 @@ class Settings:
             max_upload_bytes=_int("VALETKEY_MAX_UPLOAD_BYTES", 100 * 1024 * 1024),
             max_json_depth=_int("VALETKEY_MAX_JSON_DEPTH", 64),
             body_read_timeout=float(os.environ.get("VALETKEY_BODY_READ_TIMEOUT") or 30.0),
+            auth_failure_limit=_int("VALETKEY_AUTH_FAILURE_LIMIT", 100),
+            auth_failure_window_seconds=_int("VALETKEY_AUTH_FAILURE_WINDOW", 60),
         )

@@ -15,12 +15,52 @@ import time
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 _SECRETISH = re.compile(
-    r"\b(ak|oak|whsec|sk|ghp|gho|xox[abp])_[A-Za-z0-9_\-]{6,}|Bearer\s+[A-Za-z0-9._\-~+/=]{8,}"
+    r"\b(ak|oak|whsec|sk|ghp|gho|xox[abp])_[A-Za-z0-9_\-]{6,}"
+    # Connect Link and MCP URL tokens (43 characters; ids with these prefixes have 12).
+    r"|\b(lnk|vkm)_[A-Za-z0-9_\-]{32,}"
+    r"|Bearer\s+[A-Za-z0-9._\-~+/=]{8,}"
 )
 
 
+REDACTED = "[redacted]"
+# Query parameters whose value is a credential or one-time secret, whatever it looks like.
+SECRET_PARAMS = (
+    "code",
+    "state",
+    "oauth_token",
+    "oauth_verifier",
+    "id_token",
+    "access_token",
+    "refresh_token",
+    "token",
+    "api_key",
+    "apikey",
+    "key",
+    "secret",
+    "client_secret",
+    "password",
+    "signature",
+    "sig",
+)
+_QUERY_PARAM = re.compile(r"([?&](?:" + "|".join(SECRET_PARAMS) + r")=)[^&#\s\"]*", re.IGNORECASE)
+# Any other query value that looks like a token: long, from a token alphabet, with digits and letters.
+_QUERY_TOKENISH = re.compile(
+    r"([?&][^=&#\s\"]+=)(?=[^&#\s\"]*\d)(?=[^&#\s\"]*[A-Za-z])[A-Za-z0-9_\-.~+/%]{24,}"
+)
+# Paths whose last segment is the only credential: Connect Links, per-user MCP URLs, signed file URLs.
+_PATH_TOKEN = re.compile(r"(/link/|/mcp/u/|/files/storage/)[^/?#\s\"]+")
+
+
+def redact_url(text: str) -> str:
+    """`text` with path tokens and secret or token-like query values replaced by REDACTED."""
+    text = _PATH_TOKEN.sub(r"\1" + REDACTED, text)
+    text = _QUERY_PARAM.sub(r"\1" + REDACTED, text)
+    return _QUERY_TOKENISH.sub(r"\1" + REDACTED, text)
+
+
 def redact(text: str) -> str:
-    return _SECRETISH.sub("[redacted]", text)
+    """Our own key formats, bearer tokens and URL-borne secrets, wherever they appear in `text`."""
+    return redact_url(_SECRETISH.sub(REDACTED, text))
 
 
 class JsonFormatter(logging.Formatter):

@@ -23,8 +23,9 @@ from valetkey.api.state import AppState
 from valetkey.config import Settings
 from valetkey.logs import configure_logging
 from valetkey.net.egress import EgressPolicy
-from valetkey.store.db import Database
+from valetkey.store.db import Database, ensure_private_dir
 from valetkey.store.migrate import upgrade
+from valetkey.tenancy.rate_counters import DatabaseCounters
 
 API_PREFIX = "/api/v3.1"
 
@@ -45,7 +46,7 @@ def feature_routers() -> list[APIRouter]:
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
-    settings.home.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(settings.home)
     if migrate:
         upgrade(settings.database_url)
 
@@ -54,10 +55,15 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     from valetkey.search import index_for
     from valetkey.vault import vault_from_settings
 
+    db = Database(settings.database_url)
+    counters = DatabaseCounters(db)  # limits hold across every process on this database
     state = AppState(
         settings=settings,
-        db=Database(settings.database_url),
-        limiter=RateLimiter(settings.rate_limit, settings.rate_limit_window_seconds),
+        db=db,
+        limiter=RateLimiter(settings.rate_limit, settings.rate_limit_window_seconds, counters=counters),
+        auth_failures=RateLimiter(
+            settings.auth_failure_limit, settings.auth_failure_window_seconds, counters=counters, max_lease=1
+        ),
         catalog=load_catalog(settings.catalog_dirs),
         vault=vault_from_settings(settings),
         egress=EgressPolicy.from_settings(settings),  # a bad VALETKEY_EGRESS_ALLOW stops the start here

@@ -3,7 +3,11 @@
 Resolved keys are cached briefly in this process so the hot path (tool
 execution) does not hit the database on every call. Revoking or regenerating a
 key through this process evicts it at once; other processes notice within
-KEY_CACHE_SECONDS.
+KEY_CACHE_SECONDS (a lookup per key per second per process is cheap).
+
+Wrong keys are counted per client address in the shared rate-limit counters;
+past `auth_failure_limit` in the window, that address gets 429 for every
+key it tries, the right one included, so guessing a key is bounded.
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from valetkey.api.errors import TooManyRequests, Unauthorized
+from valetkey.api.ratelimit import Decision
 from valetkey.api.state import AppState, app_state
 from valetkey.core.context import OrgContext, ProjectContext
 from valetkey.ids import hash_secret
 from valetkey.tenancy import service
 
-KEY_CACHE_SECONDS = 5.0
+KEY_CACHE_SECONDS = 1.0
 
 
 class KeyCache:
@@ -94,17 +99,67 @@ def _lookup_org(state: AppState, secret: str) -> OrgContext | None:
         return OrgContext(org.id) if org else None
 
 
-def enforce_rate_limit(request: Request, state: AppState, key: str) -> None:
+async def enforce_rate_limit(request: Request, state: AppState, key: str) -> None:
+    """Count the request against `key`'s limit (a leased slot, or a shared counter off the event loop)."""
     if not state.limiter.enabled:
         return
-    decision = state.limiter.hit(key)
+    decision = state.limiter.hit_locally(key)
+    if decision is None:
+        decision = await run_in_threadpool(state.limiter.hit, key)
     request.scope.setdefault("state", {})["rate_limit"] = decision
     if not decision.allowed:
-        raise TooManyRequests(
-            f"Rate limit exceeded. Limit: {decision.limit} requests per {decision.window_seconds} seconds",
-            suggested_fix=f"Wait {decision.retry_after} seconds (Retry-After) and back off exponentially.",
-            headers=decision.headers(),
-        )
+        raise _too_many(decision)
+
+
+def _too_many(decision: Decision, what: str = "Rate limit exceeded") -> TooManyRequests:
+    return TooManyRequests(
+        f"{what}. Limit: {decision.limit} requests per {decision.window_seconds} seconds",
+        suggested_fix=f"Wait {decision.retry_after} seconds (Retry-After) and back off exponentially.",
+        headers=decision.headers(),
+    )
+
+
+def _client_key(request: Request) -> str:
+    return "badkey:" + (request.client.host if request.client else "unknown")
+
+
+async def _refuse_blocked_client(request: Request, state: AppState) -> None:
+    """429 before a key is looked up if this address has used up its wrong-key allowance."""
+    failures = state.auth_failures
+    if failures is None or not failures.enabled:
+        return
+    key = _client_key(request)
+    remembered = failures.hit_locally(key)  # leases of one slot: only a fresh refusal is remembered
+    if remembered is not None and not remembered.allowed:
+        raise _too_many(remembered, _GUESSING)
+    if await run_in_threadpool(failures.is_blocked, key):
+        decision = await run_in_threadpool(failures.hit, key)  # counts as one more attempt
+        if not decision.allowed:
+            raise _too_many(decision, _GUESSING)
+
+
+async def _count_wrong_key(request: Request, state: AppState) -> None:
+    failures = state.auth_failures
+    if failures is None or not failures.enabled:
+        return
+    decision = await run_in_threadpool(failures.hit, _client_key(request))
+    if not decision.allowed:
+        raise _too_many(decision, _GUESSING)
+
+
+_GUESSING = "Too many requests with invalid API keys from this address"
+
+
+async def _resolve(request: Request, state: AppState, digest: str, lookup: Any) -> Any:
+    cache = key_cache(state)
+    value = cache.get(digest)
+    if value is not None:
+        return value
+    await _refuse_blocked_client(request, state)
+    value = await cache.resolve(digest, lookup)
+    if value is None:
+        await _count_wrong_key(request, state)
+    return value
 
 
 async def require_project(request: Request, state: AppState = Depends(app_state)) -> ProjectContext:
@@ -118,15 +173,15 @@ async def require_project(request: Request, state: AppState = Depends(app_state)
         raise Unauthorized(
             "No authentication provided", suggested_fix="Send your project API key in the x-api-key header."
         )
-    project = await key_cache(state).resolve(
-        hash_secret(secret), lambda: run_in_threadpool(_lookup_project, state, secret)
+    project = await _resolve(
+        request, state, hash_secret(secret), lambda: run_in_threadpool(_lookup_project, state, secret)
     )
     if project is None:
         raise Unauthorized(
             "Invalid API key", suggested_fix="Check the key, or regenerate it with the org key."
         )
     request.scope.setdefault("state", {})["project_id"] = project.project_id
-    enforce_rate_limit(request, state, project.project_id)
+    await enforce_rate_limit(request, state, project.project_id)
     return project
 
 
@@ -137,10 +192,10 @@ async def require_org(request: Request, state: AppState = Depends(app_state)) ->
             "No authentication provided",
             suggested_fix="Send an organization API key in the x-org-api-key header (see `valetkey orgs create`).",
         )
-    org = await key_cache(state).resolve(
-        "org:" + hash_secret(secret), lambda: run_in_threadpool(_lookup_org, state, secret)
+    org = await _resolve(
+        request, state, "org:" + hash_secret(secret), lambda: run_in_threadpool(_lookup_org, state, secret)
     )
     if org is None:
         raise Unauthorized("Invalid organization key", suggested_fix="Check the x-org-api-key value.")
-    enforce_rate_limit(request, state, "org:" + org.org_id)
+    await enforce_rate_limit(request, state, "org:" + org.org_id)
     return org

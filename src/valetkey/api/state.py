@@ -18,6 +18,8 @@ class AppState:
     settings: Settings
     db: Database
     limiter: RateLimiter
+    # Wrong API keys per client address (api.auth): bounds key guessing.
+    auth_failures: RateLimiter | None = None
     catalog: Any = None  # valetkey.catalog.registry.Catalog
     http: Any = None  # valetkey.execution.http.UpstreamClient
     vault: Any = None  # valetkey.vault.Vault: seals credentials at rest

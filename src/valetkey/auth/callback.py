@@ -25,6 +25,7 @@ from valetkey.auth.models import AuthConfig, ConnectedAccount
 from valetkey.auth.oauth2_client import TokenError, TokenSet
 from valetkey.auth.oauth_endpoints import config_credentials, oauth_app
 from valetkey.store.db import utcnow
+from valetkey.tenancy.service import project_is_live
 
 log = logging.getLogger("valetkey.auth.oauth")
 MAX_REASON = 500
@@ -44,8 +45,9 @@ class CallbackResult:
 class CallbackRefused(Exception):
     """No usable flow: unknown, replayed or expired state, or the account is gone. Never redirects."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, status: int = 400):
         self.reason = reason
+        self.status = status
         super().__init__(reason)
 
 
@@ -57,6 +59,9 @@ def complete_callback(state: Any, params: Mapping[str, str]) -> CallbackResult:
         except flows.FlowRefused as exc:
             log.info("oauth callback refused: %s", exc.reason)
             raise CallbackRefused(exc.reason) from None
+        if not project_is_live(db, flow.project_id):
+            db.commit()  # the flow stays consumed
+            raise CallbackRefused("The app this sign-in belongs to no longer exists.", status=404)
         row = db.execute(
             select(ConnectedAccount, AuthConfig)
             .join(AuthConfig, AuthConfig.id == ConnectedAccount.auth_config_id)
@@ -149,7 +154,7 @@ def _finish(
             .where(ConnectedAccount.id == account_id, ConnectedAccount.project_id == project_id)
             .with_for_update()
         )
-        if account is None or account.status != "INITIATED":
+        if account is None or account.status != "INITIATED" or not project_is_live(db, project_id):
             return False
         account.status, account.status_reason, account.status_changed_at = status, reason, now
         if tokens is not None:

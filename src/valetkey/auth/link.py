@@ -31,6 +31,7 @@ from valetkey.auth.oauth_start import check_callback_url
 from valetkey.ids import hash_secret, new_id
 from valetkey.store.db import utcnow
 from valetkey.tenancy.models import Project
+from valetkey.tenancy.service import project_is_live
 
 LINK_TTL = dt.timedelta(minutes=10)
 LINK_PATH = "/link/"
@@ -168,6 +169,10 @@ def open_link(state: Any, token: str) -> OpenLink:
             .where(ConnectedAccount.id == link.account_id)
         ).first()
         project = db.get(Project, link.project_id)
+        if project is None or project.deleted:
+            raise LinkUnusable(
+                "Link not found", "This connection link is not valid. Ask the app for a new one."
+            )
         if row is None or row[0].status != "INITIATED" or row[0].is_disabled:
             raise LinkUnusable(
                 "Link no longer valid", "This connection is no longer waiting. Ask the app for a new link."
@@ -213,8 +218,8 @@ def activate_with_values(
         account = db.scalar(
             select(ConnectedAccount).where(ConnectedAccount.id == link.account_id).with_for_update()
         )
-        if account is None or account.status != "INITIATED":
-            db.rollback()
+        if account is None or account.status != "INITIATED" or not project_is_live(db, link.project_id):
+            db.rollback()  # the project may have been deleted while the provider verified the values
             return False
         public = {**checked.public}
         if label:

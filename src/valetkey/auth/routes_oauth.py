@@ -77,7 +77,7 @@ async def oauth_callback(request: Request) -> Response:
     try:
         result = await run_in_threadpool(complete_callback, state, params)
     except CallbackRefused as exc:
-        return pages.message("This sign-in cannot be completed", exc.reason, status=400, tone="error")
+        return pages.message("This sign-in cannot be completed", exc.reason, status=exc.status, tone="error")
     toolkit = catalog_toolkit(state, result.toolkit)
     name = toolkit.name if toolkit is not None else result.toolkit
     return pages.landing(

@@ -24,10 +24,10 @@ console = Console(stderr=True)
 
 
 def _database(settings: Settings):
-    from valetkey.store.db import Database
+    from valetkey.store.db import Database, ensure_private_dir
     from valetkey.store.migrate import upgrade
 
-    settings.home.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(settings.home)
     upgrade(settings.database_url)
     return Database(settings.database_url)
 

@@ -18,8 +18,9 @@ from valetkey.api.errors import ApiError
 from valetkey.api.state import AppState, app_state
 from valetkey.api.validation import QueryText, Slug
 from valetkey.files.access import UPLOAD_TTL_SECONDS, file_service
-from valetkey.files.signing import InvalidToken, verify
-from valetkey.files.storage import ChecksumMismatch, FileNotStaged, safe_name
+from valetkey.files.signing import Grant, InvalidToken, verify
+from valetkey.files.storage import ChecksumMismatch, FileNotStaged, project_of_key, safe_name
+from valetkey.tenancy.service import project_is_live
 
 router = APIRouter(tags=["files"])
 
@@ -62,7 +63,7 @@ async def request_upload(
     }
 
 
-def _grant(state: AppState, token: str, action: str):
+def _grant(state: AppState, token: str, action: str) -> Grant:
     try:
         return verify(file_service(state).secret, token, action)
     except InvalidToken:
@@ -74,9 +75,24 @@ def _grant(state: AppState, token: str, action: str):
         ) from None
 
 
+async def _live_grant(state: AppState, token: str, action: str) -> Grant:
+    """A valid grant whose project still exists: a deleted project's URLs answer 404."""
+    grant = _grant(state, token, action)
+    if not await run_in_threadpool(_project_is_live, state, project_of_key(grant.key)):
+        raise ApiError("The file is no longer available", status=404, slug="FileNotFound")
+    return grant
+
+
+def _project_is_live(state: AppState, project_id: str | None) -> bool:
+    if project_id is None:
+        return False
+    with state.db.session() as db:
+        return project_is_live(db, project_id)
+
+
 @router.put("/files/storage/{token}", summary="Upload a file's bytes to a presigned URL")
 async def put_file(token: str, request: Request, state: AppState = Depends(app_state)):
-    grant = _grant(state, token, "put")
+    grant = await _live_grant(state, token, "put")
     data = await request.body()
     limit = (
         state.settings.max_upload_bytes
@@ -94,7 +110,7 @@ async def put_file(token: str, request: Request, state: AppState = Depends(app_s
 
 @router.get("/files/storage/{token}", summary="Download a file a tool returned")
 async def get_file(token: str, state: AppState = Depends(app_state)):
-    grant = _grant(state, token, "get")
+    grant = await _live_grant(state, token, "get")
     try:
         stored = await run_in_threadpool(file_service(state).storage.read, grant.key)
     except FileNotStaged:

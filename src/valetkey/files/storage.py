@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -44,6 +45,21 @@ def safe_name(filename: str) -> str:
     return name[-100:]
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read (users' files are as private as their tokens)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        os.fchmod(fd, 0o600)  # an existing file keeps its mode on open
+        file.write(data)
+
+
+def project_of_key(key: str) -> str | None:
+    """The project id an object key belongs to (keys start ``projects/{id}/``); None if malformed."""
+    if not _KEY.match(key):
+        return None
+    return key.split("/", 2)[1]
+
+
 class FileStorage:
     def __init__(self, root: Path):
         self.root = root
@@ -67,8 +83,8 @@ class FileStorage:
     def reserve(self, key: str, *, name: str, mimetype: str, md5: str | None) -> None:
         """Record what a presigned upload will carry; the bytes come with `put`."""
         meta = self._path(key).with_name(self._path(key).name + ".meta.json")
-        meta.parent.mkdir(parents=True, exist_ok=True)
-        meta.write_text(json.dumps({"name": name, "mimetype": mimetype, "md5": md5}))
+        self._private_dirs(meta.parent)
+        write_private(meta, json.dumps({"name": name, "mimetype": mimetype, "md5": md5}).encode())
 
     def put(self, key: str, data: bytes) -> None:
         meta = self._meta(key)
@@ -76,11 +92,16 @@ class FileStorage:
             raise ChecksumMismatch(
                 "the uploaded bytes do not match the md5 given when the upload was requested"
             )
-        self._path(key).write_bytes(data)
+        write_private(self._path(key), data)
 
     def save(self, key: str, *, name: str, mimetype: str, data: bytes) -> None:
         self.reserve(key, name=name, mimetype=mimetype, md5=None)
-        self._path(key).write_bytes(data)
+        write_private(self._path(key), data)
+
+    def _private_dirs(self, directory: Path) -> None:
+        """Create `directory` and its missing parents 0700 (`mkdir(parents=True)` ignores the mode for parents)."""
+        for folder in [*reversed(directory.relative_to(self.root).parents), directory.relative_to(self.root)]:
+            (self.root / folder).mkdir(exist_ok=True, mode=0o700)
 
     def read(self, key: str, project_id: str | None = None) -> StoredFile:
         if project_id is not None and not key.startswith(f"projects/{project_id}/"):

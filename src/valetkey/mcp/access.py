@@ -90,7 +90,7 @@ async def user_token(request: Request, state: Any) -> ConfigToolset:
             suggested_fix="Ask the app that gave you this URL for a new one.",
         )
     request.scope.setdefault("state", {})["project_id"] = project.project_id
-    enforce_rate_limit(request, state, project.project_id)
+    await enforce_rate_limit(request, state, project.project_id)
     return ConfigToolset(
         state, project, grant.server, grant.user_id, grant.connected_account_id, _request_id(request)
     )

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -44,8 +48,46 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+log = logging.getLogger("valetkey.store")
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create the data folder as 0700, or tighten an existing one: it holds the database and keys."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _tighten(path, 0o700)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    try:
+        current = stat.S_IMODE(path.stat().st_mode)
+        if current & 0o077 and path.stat().st_uid == os.getuid():
+            os.chmod(path, mode)
+            log.warning("%s was accessible to other users (mode %o); now %o", path, current, mode)
+    except FileNotFoundError:
+        pass
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would use 0644 under the usual umask).
+
+    SQLite gives its -wal and -shm files the mode of the database file, so
+    they are private too. Existing files that other users can read are tightened.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            _tighten(path.with_name(path.name + suffix), 0o600)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

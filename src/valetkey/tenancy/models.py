@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valetkey.store.db import Base, UTCDateTime, utcnow
@@ -67,3 +67,19 @@ class ProjectApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hint: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RateLimitCounter(Base):
+    """Requests counted for one limiter key (a project, an org, a client address) in one fixed window.
+
+    Every API process adds to the same row with one atomic upsert, so a limit
+    holds across processes; `window` is the window's index since the epoch.
+    """
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    # Epoch second after which the row weighs on no decision (the end of the next window): swept then.
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -167,6 +167,12 @@ def update_config(project: Project, changes: dict[str, Any]) -> dict[str, Any]:
     return project.config
 
 
+def project_is_live(db: Session, project_id: str) -> bool:
+    """Whether the project exists and is not deleted: the check behind every keyless capability
+    (Connect Links, signed file URLs, per-user MCP URLs, OAuth callbacks)."""
+    return bool(db.scalar(select(Project.id).where(Project.id == project_id, Project.deleted.is_(False))))
+
+
 def project_for_key(db: Session, secret: str) -> Project | None:
     row = db.execute(
         select(Project)
