@@ -7,7 +7,7 @@ import pytest
 from composio_client.types.link_create_response import LinkCreateResponse
 from sqlalchemy import update
 
-from tests.oauth_support import V3, follow, oauth_config, query_of
+from tests.support.oauth import V3, follow, oauth_config, query_of
 from valetkey.auth.flow_models import ConnectLink
 from valetkey.store.db import utcnow
 

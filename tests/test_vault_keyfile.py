@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_settings
+from tests.support.app import make_settings
 from valetkey.vault import AssociatedData, KeyringError, generate_key, vault_from_settings
 from valetkey.vault.keyfile import (
     add_primary_key,

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from tests.conftest import database_url_for
+from tests.support.app import database_url_for
 from tests.test_vault_keyfile import Captured
 from valetkey.auth.models import AuthConfig, ConnectedAccount
 from valetkey.ids import new_id

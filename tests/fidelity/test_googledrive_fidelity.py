@@ -22,7 +22,6 @@ from tests.fidelity.support import (
     tool_by_slug,
     tool_request,
 )
-from tests.toolkits_e2e.test_googledrive import loopback_files  # noqa: F401 (fixture)
 from valetkey.catalog.apispec.discovery import UPLOAD_SUFFIX
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 from valetkey.catalog.model import ParamBinding
@@ -69,7 +68,7 @@ def test_the_subset_holds_exactly_the_methods_tools_use_and_tool_scopes_are_acce
     assert described - {"drive.files.update" + UPLOAD_SUFFIX} == used | PYTHON_ONLY
 
 
-def test_live_requests_of_every_tool_match_the_description(connect, spec, toolkit, tmp_path, loopback_files):  # noqa: F811
+def test_live_requests_of_every_tool_match_the_description(connect, spec, toolkit, tmp_path, loopback_files):
     from composio import Composio
 
     drive = connect("googledrive")
