@@ -5,7 +5,7 @@ test module there, after the module's own tests. It reads which tools the
 module's connections executed (`tests.support.toolkits.ToolRuns`, filled by the
 `connect` fixture) and fails when a tool of a toolkit the module connected was
 never executed, or a slug was executed that the toolkit lacks. The list of tools
-comes from the server's catalog, so adding a tool without a test fails here;
+comes from the built-in catalog, so adding a tool without a test fails here;
 no module keeps a count or a list by hand.
 
 The check needs the whole module: it skips when some of the module's tests were
@@ -14,7 +14,6 @@ deselected (``-k``) or did not pass, since then the gap is not the catalog's.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,10 +22,10 @@ from tests.support.toolkits import tool_runs
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
 
 NAME = "test_every_tool_was_executed"
-#: Per module (file path): the node ids of its collected tests.
-COLLECTED: pytest.StashKey[dict[str, list[str]]] = pytest.StashKey()
-#: Node ids of the tests whose call phase passed (`pytest_runtest_logreport` has no `config`).
+#: Node ids of the tests whose call phase passed; files with a deselected test. (Filled by hooks that
+#: get no `config`, hence module state; one pytest session per process.)
 _PASSED: set[str] = set()
+_DESELECTED: set[str] = set()
 
 
 class ToolCoverage(pytest.Item):
@@ -34,12 +33,11 @@ class ToolCoverage(pytest.Item):
 
     def runtest(self) -> None:
         module = str(self.path)
-        own = self.config.stash.get(COLLECTED, {}).get(module, [])
-        selected = {item.nodeid for item in self.session.items}
+        own = [item.nodeid for item in self.session.items if item.path == self.path and item is not self]
+        if module in _DESELECTED:
+            pytest.skip("run the whole module to check tool coverage")
         if not own:
             pytest.skip("the module has no tests")
-        if not set(own) <= selected:
-            pytest.skip("run the whole module to check tool coverage")
         failed = [nodeid for nodeid in own if nodeid not in _PASSED]
         if failed:
             pytest.skip(f"{len(failed)} test(s) of the module did not pass: coverage unknown")
@@ -69,26 +67,15 @@ class ToolCoverageError(AssertionError):
     """A toolkit's tool never ran in its end-to-end module (or the check could not run)."""
 
 
-def add_coverage_items(config: pytest.Config, items: list[pytest.Item], root: Path) -> None:
-    """After the last test of each module under `root`, one `ToolCoverage` item.
+def add_coverage_item(module: pytest.Module, report: pytest.CollectReport) -> None:
+    """Appends a `ToolCoverage` item to what `module` collected, so it runs (and counts) last."""
+    if report.passed:
+        report.result.append(ToolCoverage.from_parent(module, name=NAME))
 
-    Run before ``-k``/``-m`` deselection (``tryfirst``), so it also remembers
-    everything each module collected: the check skips when some was deselected.
-    """
-    collected: dict[str, list[str]] = {}
-    modules: dict[str, pytest.Module] = {}
-    last: dict[str, int] = {}
-    for index, item in enumerate(items):
-        module = item.getparent(pytest.Module)
-        if module is None or root not in module.path.parents:
-            continue
-        key = str(module.path)
-        collected.setdefault(key, []).append(item.nodeid)
-        modules[key] = module
-        last[key] = index
-    for key, index in sorted(last.items(), key=lambda pair: -pair[1]):  # from the end: indexes stay valid
-        items.insert(index + 1, ToolCoverage.from_parent(modules[key], name=NAME))
-    config.stash[COLLECTED] = collected
+
+def record_deselected(items: list[pytest.Item]) -> None:
+    """Remembers the files with a deselected test (``-k``, ``-m``): their coverage check skips."""
+    _DESELECTED.update(str(item.path) for item in items)
 
 
 def record_outcome(report: pytest.TestReport) -> None:

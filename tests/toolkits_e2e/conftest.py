@@ -7,11 +7,12 @@ connected must have run through the SDK. Modules declare nothing for it.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
 
-from tests.support.tool_coverage import add_coverage_items, record_outcome
+from tests.support.tool_coverage import add_coverage_item, record_deselected, record_outcome
 from tests.support.toolkits import SandboxHandle
 
 HERE = Path(__file__).parent
@@ -23,9 +24,18 @@ def sandbox(emulators: SandboxHandle) -> SandboxHandle:
     return emulators
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    add_coverage_items(config, items, HERE)
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    report = yield
+    if isinstance(collector, pytest.Module) and collector.path.parent == HERE:
+        add_coverage_item(collector, report)
+    return report
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    record_deselected(items)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
