@@ -222,6 +222,7 @@ def run_benchmark(args: argparse.Namespace) -> dict:
             "VALETKEY_CATALOG_DIRS": str(home / "toolkits"),
             "VALETKEY_RATE_LIMIT": "0",  # measure execution, not the limiter's 429s
             "VALETKEY_LOG_LEVEL": "WARNING",  # no per-request access log line
+            "VALETKEY_EGRESS_ALLOW": f"127.0.0.1:{upstream_port}",  # the loopback upstream (docs/egress.md)
         }
         env.pop("VALETKEY_DATABASE_URL", None)
         created = subprocess.run(

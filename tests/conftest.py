@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.support import pg
-from tests.support.app import ProjectKeys, RunningServer, database_url_for, start_server
+from tests.support.app import EGRESS_TARGETS, ProjectKeys, RunningServer, database_url_for, start_server
 from tests.support.sandbox import start_sandbox
 from tests.support.servers import ThreadedServer
 from tests.support.toolkits import (
@@ -53,6 +53,7 @@ def upstream():
     recorder = Upstream()
     server = ThreadedServer(recorder.app()).start()
     recorder.url = server.url
+    EGRESS_TARGETS.append(server.url)
     yield recorder
     server.stop()
 
@@ -60,6 +61,7 @@ def upstream():
 @pytest.fixture(scope="session")
 def sandbox():
     threaded, running = start_sandbox()
+    EGRESS_TARGETS.append(running.url)
     yield running
     threaded.stop()
 

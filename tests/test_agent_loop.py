@@ -169,7 +169,7 @@ def test_agent_searches_connects_and_multi_executes(agent_setup, emulators):
         if not message.tool_calls:
             break
         results = composio.provider.handle_tool_calls(user_id=user_id, response=response)
-        for call, result in zip(message.tool_calls, results):
+        for call, result in zip(message.tool_calls, results, strict=False):
             outputs[call.function.name] = result
             messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps(result)})
             if call.function.name == "COMPOSIO_MANAGE_CONNECTIONS":

@@ -327,7 +327,7 @@ def test_tools_without_toolkit_file(tmp_path):
     folder = tmp_path / "orphan"
     folder.mkdir()
     (folder / "tools.yaml").write_text("[]")
-    with pytest.raises(CatalogError, match="orphan.*no toolkit.yaml"):
+    with pytest.raises(CatalogError, match=r"orphan.*no toolkit\.yaml"):
         load_catalog([tmp_path], builtin=False)
 
 

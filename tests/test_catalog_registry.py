@@ -8,6 +8,7 @@ import pytest
 
 from valetkey.api.errors import BadRequest, NotFound
 from valetkey.catalog.registry import load_catalog
+from valetkey.search import rank_tools
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,7 @@ def test_tools_at_each_version(catalog):
 
 def test_search_ranks_name_and_slug_matches_first(catalog):
     tools = [t for k in catalog.toolkits.values() for t in catalog.tools_at(k)]
-    found = [t.slug for t in catalog.search(tools, "search hacker news posts")]
+    found = [t.slug for t in rank_tools(catalog, tools, "search hacker news posts")]
     assert found[0] == "HACKERNEWS_SEARCH_POSTS"
-    assert catalog.search(tools, "zzzzqqq") == []
-    assert len(catalog.search(tools, "")) == len(tools)
+    assert rank_tools(catalog, tools, "zzzzqqq") == []
+    assert len(rank_tools(catalog, tools, "")) == len(tools)

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from composio_client import BadRequestError
 
-from tests.support.app import database_url_for, start_server
+from tests.support.app import CLOSED_URL, database_url_for, start_server
 from tests.support.execution import EXECUTE, make_account
 
 
@@ -83,7 +83,7 @@ def test_upstream_timeout_is_an_unsuccessful_result(impatient_server):
 
 
 def test_unreachable_upstream_is_an_unsuccessful_result(client):
-    closed = httpx.URL("http://127.0.0.1:9")  # discard port: nothing listens
+    closed = httpx.URL(CLOSED_URL)  # discard port: nothing listens (and the test egress policy allows it)
     r = client.post(
         EXECUTE + "KEYED_WHOAMI", json={"custom_auth_params": {"base_url": str(closed), "parameters": []}}
     )

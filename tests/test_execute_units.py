@@ -8,6 +8,7 @@ import random
 from email.utils import format_datetime
 
 import aiohttp
+import httpx
 import pytest
 from multidict import CIMultiDict
 from yarl import URL
@@ -307,8 +308,11 @@ def test_proxy_target_url_stays_on_the_toolkit_origin():
 async def test_handler_context_request_applies_base_url_and_credentials(upstream):
     from valetkey.execution.handlers import ToolContext, run_handler
     from valetkey.execution.http import UpstreamClient
+    from valetkey.net.egress import EgressPolicy, parse_allow_list
 
-    client = UpstreamClient(timeout=5)
+    client = UpstreamClient(
+        timeout=5, egress=EgressPolicy(parse_allow_list(httpx.URL(upstream.url).netloc.decode()))
+    )
     scheme = AuthScheme("API_KEY", placements=(CredentialPlacement("header", "X-Api-Key", "{api_key}"),))
     context = ToolContext(
         arguments={"n": 1},

@@ -60,7 +60,7 @@ def http():
 
 
 def test_form_encoded_tokens_body_client_auth_comma_scopes_and_public_extras(http):
-    threaded, provider = serve(
+    threaded, _provider = serve(
         OAuth2Config(
             token_response_format="form",
             client_auth_methods=("client_secret_post",),
@@ -110,7 +110,7 @@ def test_basic_client_auth_refused_where_only_post_is_allowed(http):
 
 
 def test_nested_token_object_and_non_rotating_refresh(http):
-    threaded, provider = serve(
+    threaded, _provider = serve(
         OAuth2Config(
             rotate_refresh_tokens=False,
             extra_token_fields={

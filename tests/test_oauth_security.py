@@ -53,7 +53,7 @@ def test_a_forged_or_missing_state_is_refused(composio, client, server):
 
 
 def test_an_expired_state_is_refused(composio, client, server):
-    request, callback = authorize_hop(composio, oauth_config(client))
+    _request, callback = authorize_hop(composio, oauth_config(client))
     with server.state.db.session() as db:
         db.execute(
             update(OAuthFlow)
@@ -81,7 +81,7 @@ def test_a_wrong_pkce_verifier_fails_the_exchange(composio, client, server, sand
 
 
 def test_the_redirect_goes_only_to_the_url_bound_at_initiation(composio, client):
-    request, callback = authorize_hop(composio, oauth_config(client))
+    _request, callback = authorize_hop(composio, oauth_config(client))
     tampered = str(
         httpx.URL(callback).copy_merge_params(
             {
@@ -168,7 +168,7 @@ def server_logs():
         lg.addHandler(capture)
         lg.setLevel(logging.DEBUG)
     yield capture
-    for lg, level in zip(loggers, levels):
+    for lg, level in zip(loggers, levels, strict=False):
         lg.removeHandler(capture)
         lg.setLevel(level)
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.support.app import database_url_for, start_server
+from tests.support.app import PROVIDER_PORT, database_url_for, start_server
 from tests.support.oauth import V3, connect_oauth, oauth_config
 from tests.support.sandbox import start_sandbox
 from valetkey.auth import refresh_job
@@ -39,7 +39,7 @@ def quiet_server(backend, toolkits_dir, request):
 
 @pytest.fixture
 def provider():
-    threaded, running = start_sandbox()
+    threaded, running = start_sandbox(port=PROVIDER_PORT)  # the port test servers may call
     yield running
     threaded.stop()
 

@@ -15,7 +15,7 @@ import time
 import httpx
 import pytest
 
-from tests.support.app import database_url_for, start_server
+from tests.support.app import PROVIDER_PORT, database_url_for, start_server
 from tests.support.oauth import V3, connect_oauth, oauth_config
 from tests.support.sandbox import start_sandbox
 
@@ -24,7 +24,7 @@ CONCURRENCY = 50
 
 @pytest.fixture
 def provider():
-    threaded, running = start_sandbox()
+    threaded, running = start_sandbox(port=PROVIDER_PORT)  # the port test servers may call
     yield running
     threaded.stop()
 

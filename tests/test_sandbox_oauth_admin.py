@@ -24,7 +24,7 @@ def server():
 
 @pytest.fixture
 def http(server):
-    url, sandbox = server
+    url, _sandbox = server
     with httpx.Client(base_url=url, timeout=10, follow_redirects=False) as client:
         client.post("/_sandbox/oauth2/reset")
         client.post("/_sandbox/oauth1/reset")
@@ -103,7 +103,7 @@ def test_faults_over_http(http):
 
 
 def test_config_and_minted_tokens(http, server):
-    _, sandbox = server
+    _, _sandbox = server
     assert (
         http.patch("/_sandbox/oauth2/config", json={"access_token_lifetime": 0.2}).json()[
             "access_token_lifetime"

@@ -317,11 +317,6 @@ def test_query_intent_follows_the_first_cue_word():
 def test_sessions_search_through_the_engine(catalog):
     from valetkey.sessions import tool_search
 
-    previous = tool_search._engine
-    tool_search.use_engine(session_engine)
-    try:
-        hits = tool_search.search_tools(catalog, "send a DM", lambda t: t.toolkit == "chat", 2)
-        assert [h.tool.slug for h in hits][0] == "CHAT_SEND_MESSAGE"
-        assert all(h.toolkit.slug == "chat" for h in hits)
-    finally:
-        tool_search.use_engine(previous)
+    hits = tool_search.search_tools(catalog, "send a DM", lambda t: t.toolkit == "chat", 2)
+    assert next(h.tool.slug for h in hits) == "CHAT_SEND_MESSAGE"
+    assert all(h.toolkit.slug == "chat" for h in hits)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 import os
 import threading
 from pathlib import Path
@@ -51,7 +53,7 @@ def stored_bytes(db: Database) -> bytes:
             conn.execute(text(f"SELECT t::text FROM {table} t")).scalars().all()
             for table in ("auth_configs", "connected_accounts")
         ]
-    return "\n".join(sum(rows, [])).encode()
+    return "\n".join(functools.reduce(operator.iadd, rows, [])).encode()
 
 
 def test_rotation_reencrypts_every_row_once(fresh_db):

@@ -67,6 +67,15 @@ class Settings:
     # sends https://hn.algolia.com/api/v1/search to http://127.0.0.1:8001/hackernews/api/v1/search.
     # For sandboxes, mirrors and egress proxies; applies to all projects, so operator-only.
     upstream_overrides: tuple[tuple[str, str], ...] = ()
+    # VALETKEY_EGRESS_ALLOW entries (host, address or CIDR, optional :port) the egress policy lets
+    # outbound calls reach although not public; parsed and checked by valetkey.net.egress.
+    egress_allow: tuple[str, ...] = ()
+    # Request bounds every route enforces before routing (api/limits.py): body bytes, the
+    # larger bound of presigned file uploads, JSON nesting depth, and seconds to send a body.
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 100 * 1024 * 1024
+    max_json_depth: int = 64
+    body_read_timeout: float = 30.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -86,8 +95,11 @@ class Settings:
             refresh_margin=float(os.environ.get("VALETKEY_REFRESH_MARGIN") or 300.0),
             refresh_failure_limit=_int("VALETKEY_REFRESH_FAILURE_LIMIT", 5),
             upstream_overrides=_upstream_overrides(os.environ.get("VALETKEY_UPSTREAM_OVERRIDES")),
+            egress_allow=tuple(
+                e.strip() for e in (os.environ.get("VALETKEY_EGRESS_ALLOW") or "").split(",") if e.strip()
+            ),
+            max_body_bytes=_int("VALETKEY_MAX_BODY_BYTES", 10 * 1024 * 1024),
+            max_upload_bytes=_int("VALETKEY_MAX_UPLOAD_BYTES", 100 * 1024 * 1024),
+            max_json_depth=_int("VALETKEY_MAX_JSON_DEPTH", 64),
+            body_read_timeout=float(os.environ.get("VALETKEY_BODY_READ_TIMEOUT") or 30.0),
         )
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")

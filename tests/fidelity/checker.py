@@ -19,6 +19,7 @@ format with an adapter (OpenAPI now; Google discovery documents next).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -203,7 +204,7 @@ def bracket_tree(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
         head, _, rest = name.partition("[")
         keys = [head] + (rest[:-1].split("][") if rest else [])
         node = root
-        for key, child in zip(keys, keys[1:]):
+        for key, _child in itertools.pairwise(keys):
             nxt = node.get(key)
             if not isinstance(nxt, dict):
                 nxt = node[key] = {}

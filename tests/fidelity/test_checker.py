@@ -176,5 +176,5 @@ def test_undeclared_respects_open_objects_and_combinators():
 
 
 def test_swagger_2_is_refused():
-    with pytest.raises(ValueError, match="not 3.x"):
+    with pytest.raises(ValueError, match=r"not 3\.x"):
         from_openapi({"swagger": "2.0", "openapi": "2.0", "paths": {}})

@@ -14,11 +14,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support import pg
 from tests.support.servers import ThreadedServer, _free_port
 from valetkey.config import Settings
+
+# The one port per-test sandbox providers listen on (start_sandbox(port=PROVIDER_PORT)), and a
+# loopback port where nothing listens (unreachable-upstream tests).
+PROVIDER_PORT = _free_port()
+CLOSED_URL = "http://127.0.0.1:9"
+# What test servers' egress policy allows (VALETKEY_EGRESS_ALLOW): exactly these loopback servers;
+# the session's loopback servers (fixtures in tests/conftest.py) add themselves when they start.
+# Everything else on loopback is refused.
+EGRESS_TARGETS: list[str] = [f"http://127.0.0.1:{PROVIDER_PORT}", CLOSED_URL]
+
+
+def egress_allowed(*urls: str) -> tuple[str, ...]:
+    """`VALETKEY_EGRESS_ALLOW` entries for exactly the loopback servers at `urls` ("127.0.0.1:<port>")."""
+    return tuple(httpx.URL(url).netloc.decode() for url in urls)
 
 
 def make_settings(
@@ -35,6 +50,7 @@ def make_settings(
         catalog_dirs=tuple(catalog_dirs),
         log_level="WARNING",
         upstream_timeout=10.0,
+        egress_allow=egress_allowed(*EGRESS_TARGETS),
     )
     values.update(overrides)
     return Settings(**values)

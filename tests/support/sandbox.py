@@ -18,12 +18,12 @@ class SandboxServer:
     app: Any
 
 
-def start_sandbox() -> tuple[ThreadedServer, SandboxServer]:
+def start_sandbox(port: int | None = None) -> tuple[ThreadedServer, SandboxServer]:
     """The sandbox without its app emulators (the toolkit tests start those: `tests.support.toolkits`)."""
     from valetkey.sandbox.app import create_sandbox_app
 
     # Only the generic providers: app emulators are not needed by the auth tests.
     options = {"with_apps": False} if "with_apps" in inspect.signature(create_sandbox_app).parameters else {}
     app = create_sandbox_app(**options)
-    threaded = ThreadedServer(app).start()
+    threaded = ThreadedServer(app, port=port).start()
     return threaded, SandboxServer(threaded.url, app.state.sandbox, app)

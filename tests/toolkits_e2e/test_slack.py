@@ -36,7 +36,7 @@ def test_oauth_flow_gives_a_user_token_acting_as_the_member(slack):
     assert sent[-1].header("authorization").startswith("Bearer xoxp-")
     token_calls = [r for r in slack.emulator.requests.all() if r.path == "/api/oauth.v2.access"]
     assert len(token_calls) == 1
-    authorize = [r for r in slack.emulator.requests.all() if r.path == "/oauth/v2/authorize"][0]
+    authorize = next(r for r in slack.emulator.requests.all() if r.path == "/oauth/v2/authorize")
     query = dict(authorize.query)
     assert "search:read" in query["user_scope"].split(",") and "scope" not in query
 

@@ -16,11 +16,13 @@ from sqlalchemy import text
 
 import valetkey
 from valetkey.api.errors import install_error_handlers
-from valetkey.api.middleware import ApiVersionAlias, RequestContextMiddleware
+from valetkey.api.limits import edge_limits
+from valetkey.api.middleware import ApiVersionAlias, EdgeGuard, RequestContextMiddleware
 from valetkey.api.ratelimit import RateLimiter
 from valetkey.api.state import AppState
 from valetkey.config import Settings
 from valetkey.logs import configure_logging
+from valetkey.net.egress import EgressPolicy
 from valetkey.store.db import Database
 from valetkey.store.migrate import upgrade
 
@@ -49,13 +51,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
 
     from valetkey.catalog.registry import load_catalog
     from valetkey.execution.http import UpstreamClient
-    from valetkey.search import session_engine
-    from valetkey.sessions.tool_search import use_engine
+    from valetkey.search import index_for
     from valetkey.vault import vault_from_settings
-
-    use_engine(
-        session_engine
-    )  # sessions' COMPOSIO_SEARCH_TOOLS ranks with the search engine (docs/search.md)
 
     state = AppState(
         settings=settings,
@@ -63,14 +60,16 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         limiter=RateLimiter(settings.rate_limit, settings.rate_limit_window_seconds),
         catalog=load_catalog(settings.catalog_dirs),
         vault=vault_from_settings(settings),
+        egress=EgressPolicy.from_settings(settings),  # a bad VALETKEY_EGRESS_ALLOW stops the start here
     )
+    index_for(state.catalog)  # build the search index now, not on the first search
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         from valetkey.auth import refresh_job
         from valetkey.execution.reroute import ReroutingClient
 
-        state.http = UpstreamClient(timeout=settings.upstream_timeout)
+        state.http = UpstreamClient(timeout=settings.upstream_timeout, egress=state.egress)
         if settings.upstream_overrides:  # VALETKEY_UPSTREAM_OVERRIDES (execution/reroute.py)
             state.http = ReroutingClient(state.http, settings.upstream_overrides)
         refresher = refresh_job.start(state)
@@ -91,6 +90,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     )
     app.state.valetkey = state
     install_error_handlers(app)
+    # Innermost of the three: the guard's answers carry the request id, and it sees /api/v3.1 paths.
+    app.add_middleware(EdgeGuard, limits=edge_limits(settings, API_PREFIX))
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(ApiVersionAlias, legacy="/api/v3/", current=API_PREFIX + "/")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, Request
@@ -18,27 +17,11 @@ from fastapi.concurrency import run_in_threadpool
 
 from valetkey.api.errors import TooManyRequests, Unauthorized
 from valetkey.api.state import AppState, app_state
+from valetkey.core.context import OrgContext, ProjectContext
 from valetkey.ids import hash_secret
 from valetkey.tenancy import service
 
 KEY_CACHE_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class ProjectContext:
-    """The calling project, as seen by every project-scoped route."""
-
-    project_id: str
-    org_id: str
-    config: dict[str, Any]
-
-    def setting(self, name: str) -> Any:
-        return self.config.get(name)
-
-
-@dataclass(frozen=True)
-class OrgContext:
-    org_id: str
 
 
 class KeyCache:

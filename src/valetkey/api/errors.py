@@ -1,5 +1,9 @@
 """The documented error object and the handlers that make every failure use it.
 
+The error classes themselves live in `valetkey.core.errors` (the whole
+hierarchy, documented there); this module is where the HTTP layer turns them,
+FastAPI's validation errors and anything unexpected into a response.
+
 Every error leaves the server as::
 
     {"error": {"message": ..., "status": ..., "request_id": ..., "suggested_fix": ...,
@@ -19,62 +23,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+# Re-exported until scripts/relayer.py points their importers at valetkey.core.errors.
+from valetkey.core.errors import (  # noqa: F401
+    ApiError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    Unprocessable,
+    ValidationError,
+)
+
 log = logging.getLogger("valetkey.api")
-
-
-class ApiError(Exception):
-    """An error a client can act on. Raise it anywhere below a route."""
-
-    status = 400
-    slug = "BadRequest"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        slug: str | None = None,
-        suggested_fix: str | None = None,
-        headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
-    ):
-        super().__init__(message)
-        self.message = message
-        if status is not None:
-            self.status = status
-        if slug is not None:
-            self.slug = slug
-        self.suggested_fix = suggested_fix
-        self.headers = headers
-        self.extra = extra or {}
-
-
-class BadRequest(ApiError):
-    status, slug = 400, "BadRequest"
-
-
-class Unauthorized(ApiError):
-    status, slug = 401, "Unauthorized"
-
-
-class Forbidden(ApiError):
-    status, slug = 403, "Forbidden"
-
-
-class NotFound(ApiError):
-    status, slug = 404, "NotFound"
-
-
-class Conflict(ApiError):
-    status, slug = 409, "Conflict"
-
-
-class Unprocessable(ApiError):
-    status, slug = 422, "Unprocessable"
-
-
-class TooManyRequests(ApiError):
-    status, slug = 429, "RateLimited"
 
 
 def request_id_of(request: Request) -> str:
@@ -160,10 +122,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled error", extra={"request_id": request_id_of(request)})
+        # Starlette re-raises after this answer and the server drops the connection: say so.
         return _response(
             request,
             500,
             "Internal server error",
             "InternalServerError",
             "Retry later; if it persists, report the request_id to the operator.",
+            headers={"connection": "close"},
         )

@@ -9,6 +9,7 @@ from starlette.requests import HTTPConnection
 
 from valetkey.api.ratelimit import RateLimiter
 from valetkey.config import Settings
+from valetkey.net.egress import EgressPolicy
 from valetkey.store.db import Database
 
 
@@ -21,6 +22,8 @@ class AppState:
     http: Any = None  # valetkey.execution.http.UpstreamClient
     vault: Any = None  # valetkey.vault.Vault: seals credentials at rest
     extras: dict[str, Any] = field(default_factory=dict)
+    # Where outbound calls may connect (VALETKEY_EGRESS_ALLOW); every client a project key drives uses it.
+    egress: EgressPolicy = field(default_factory=EgressPolicy)
 
 
 def state_of(conn: HTTPConnection) -> AppState:

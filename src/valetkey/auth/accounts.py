@@ -36,6 +36,7 @@ from valetkey.auth.managed import managed_apps
 from valetkey.auth.models import AuthConfig, ConnectedAccount
 from valetkey.auth.serializers import INITIATED_TTL
 from valetkey.auth.verification import verify_credentials
+from valetkey.core.errors import connected_account_not_found
 from valetkey.ids import new_id
 from valetkey.store.db import utcnow
 
@@ -63,10 +64,8 @@ class AccountFilters:
 
 
 def not_found(account_id: str) -> NotFound:
-    return NotFound(
-        f"Connected account {account_id} not found",
-        slug="ConnectedAccountNotFound",
-        suggested_fix="List connected accounts with GET /api/v3/connected_accounts.",
+    return connected_account_not_found(
+        account_id, suggested_fix="List connected accounts with GET /api/v3/connected_accounts."
     )
 
 
@@ -201,7 +200,7 @@ def patch_account(
 ) -> ConnectedAccount:
     """Change an account's alias and/or its non-OAuth credential values (omitted values are kept;
     None removes one). New credentials are not re-verified here: call refresh for that."""
-    account, config = get_account(db, project_id, account_id)
+    account, _config = get_account(db, project_id, account_id)
     if alias is not None:
         alias = alias.strip()
         if alias:
@@ -280,6 +279,7 @@ async def initiate_account(
 ) -> tuple[ConnectedAccount, str | None]:
     """Create a connected account. Non-redirect schemes come back ACTIVE (or FAILED after a failed
     verification); redirect schemes come back INITIATED with the URL to send the user to."""
+    schemes.check_egress(state.egress, data.values, "connection.state.val")
     prepared = await run_in_threadpool(_prepare, state, project_id, data)
     config, scheme = prepared.config, prepared.scheme
     account_id = new_id("ca")

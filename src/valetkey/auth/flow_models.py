@@ -14,6 +14,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valetkey.store.db import Base, UTCDateTime, utcnow
+from valetkey.vault.columns import OAUTH_FLOW_SECRET, SealedColumn, register_sealed_column
 
 
 class OAuthFlow(Base):
@@ -59,3 +60,6 @@ class ConnectLink(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     consumed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+register_sealed_column(SealedColumn(OAuthFlow, "secret_encrypted", OAUTH_FLOW_SECRET))

@@ -42,12 +42,6 @@ def _aad(project_id: str, flow_id: str) -> AssociatedData:
     return AssociatedData(OAUTH_FLOW_SECRET, project_id, flow_id)
 
 
-@dataclass(frozen=True)
-class StartedFlow:
-    flow_id: str
-    state: str = field(repr=False)
-
-
 def record_flow(
     db: Session,
     vault: Vault,

@@ -33,6 +33,12 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valetkey.store.db import Base, UTCDateTime, utcnow
+from valetkey.vault.columns import (
+    AUTH_CONFIG_CREDENTIALS,
+    CONNECTED_ACCOUNT_STATE,
+    SealedColumn,
+    register_sealed_column,
+)
 
 ACCOUNT_STATUSES = ("INITIATED", "ACTIVE", "EXPIRED", "FAILED", "INACTIVE")
 AUTH_CONFIG_STATUSES = ("ENABLED", "DISABLED")
@@ -91,5 +97,14 @@ class ConnectedAccount(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Failed refresh attempts in a row (network, 5xx); past a threshold the account EXPIRES.
     refresh_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The token refresh in flight, if any (`valetkey.auth.refresh`): who claimed it and until when.
+    # A lease, not a lock: the provider is called outside any transaction, and a lease whose
+    # holder died lapses at `refresh_lease_until`.
+    refresh_lease_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    refresh_lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+register_sealed_column(SealedColumn(AuthConfig, "credentials_encrypted", AUTH_CONFIG_CREDENTIALS))
+register_sealed_column(SealedColumn(ConnectedAccount, "state_encrypted", CONNECTED_ACCOUNT_STATE))

@@ -14,8 +14,9 @@ from typing import Any
 
 import httpx
 
-from valetkey.auth.oauth2_client import TokenError, parse_body
+from valetkey.auth.oauth2_client import TokenError, parse_body, refused
 from valetkey.auth.oauth_endpoints import OAuthApp
+from valetkey.net.egress import EgressRefused
 from valetkey.sandbox.oauth1_signature import sign_request
 
 CREDENTIAL_FIELDS = ("oauth_token", "oauth_token_secret")
@@ -24,6 +25,10 @@ CREDENTIAL_FIELDS = ("oauth_token", "oauth_token_secret")
 def _post(http: httpx.Client, url: str, authorization: str) -> dict[str, Any]:
     try:
         response = http.post(url, headers={"Authorization": authorization, "Accept": "application/json"})
+    except EgressRefused as exc:
+        raise refused(exc) from None
+    except httpx.InvalidURL as exc:
+        raise TokenError("invalid_request", f"the provider URL is not a valid URL: {exc}") from None
     except httpx.HTTPError as exc:
         raise TokenError(
             "temporarily_unavailable", f"provider unreachable: {type(exc).__name__}", transient=True

@@ -7,7 +7,9 @@ authorize/token parameters, where the token object sits in the response
 (`token_response_path`) and which extra fields are public.
 
 Token endpoint calls are synchronous (`httpx.Client`) because they run inside
-a database transaction in a worker thread (see `valetkey.auth.refresh`).
+a database transaction in a worker thread (see `valetkey.auth.refresh`). The
+client obeys the egress policy (`valetkey.net.sync`): a token URL that leads to
+a refused address is a `TokenError` ``egress_refused``, never a request.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from urllib.parse import parse_qsl
 import httpx
 
 from valetkey.auth.oauth_endpoints import OAuthApp
+from valetkey.net.egress import EgressRefused
+from valetkey.net.sync import guarded_client
 
 # Fields every OAuth 2.0 token response may carry, handled explicitly.
 STANDARD_FIELDS = frozenset({"access_token", "token_type", "expires_in", "refresh_token", "scope"})
@@ -94,14 +98,20 @@ class TokenError(Exception):
 
 
 def token_http(state: Any) -> httpx.Client:
-    """The process's client for token endpoints (thread-safe; proxies from the environment ignored)."""
+    """The process's client for token endpoints (thread-safe; proxies from the environment ignored).
+
+    It connects only where the server's egress policy allows, and follows no redirects.
+    """
     client = state.extras.get("oauth_http")
     if client is None:
         timeout = min(float(getattr(state.settings, "upstream_timeout", 30.0)), 30.0)
-        client = state.extras.setdefault(
-            "oauth_http", httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
-        )
+        client = state.extras.setdefault("oauth_http", guarded_client(state.egress, timeout=timeout))
     return client
+
+
+def refused(exc: EgressRefused) -> TokenError:
+    """The `TokenError` for a token, revocation or request-token URL the egress policy refuses."""
+    return TokenError("egress_refused", str(exc))
 
 
 def client_auth(app: OAuthApp, form: dict[str, str]) -> dict[str, str]:
@@ -126,6 +136,10 @@ def post_token_request(http: httpx.Client, app: OAuthApp, url: str, form: dict[s
     headers = {"Accept": "application/json", **client_auth(app, form)}
     try:
         response = http.post(url, data=form, headers=headers)
+    except EgressRefused as exc:
+        raise refused(exc) from None
+    except httpx.InvalidURL as exc:
+        raise TokenError("invalid_request", f"the token URL is not a valid URL: {exc}") from None
     except httpx.HTTPError as exc:
         raise TokenError(
             "temporarily_unavailable", f"token endpoint unreachable: {type(exc).__name__}", transient=True

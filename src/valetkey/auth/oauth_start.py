@@ -78,6 +78,8 @@ async def start_flow(
                 oauth1_client.request_token, oauth2_client.token_http(state), app, callback=callback
             )
         except TokenError as exc:
+            if exc.error == "egress_refused":
+                raise BadRequest(exc.description, slug="EgressRefused") from None
             raise ApiError(
                 f"The provider refused to start the OAuth 1.0a flow ({exc.error})",
                 status=502,

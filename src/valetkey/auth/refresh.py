@@ -1,31 +1,40 @@
 """OAuth 2.0 token refresh: before expiry, after an upstream 401, and from the background job.
 
-Single flight. Two layers make "at most one refresh per account at a time"
-hold across coroutines, threads and processes:
+Single flight. "At most one refresh per account at a time" holds across
+coroutines, threads and processes, and no database transaction is open while
+the provider is asked (its token endpoint may take up to 30 s; on SQLite a
+transaction held that long would stall every writer of the database):
 
 1. an in-process `asyncio.Lock` per account, so 50 concurrent executions in
    one server queue in memory instead of on the database;
-2. a database lock on the account (`valetkey.auth.row_lock`: row lock on
-   PostgreSQL, write lock on SQLite), held while the token endpoint is
-   called and until the new tokens are committed.
+2. a lease on the account's row (`refresh_lease_id`, `refresh_lease_until`),
+   claimed by one conditional UPDATE (compare-and-set on the sealed state
+   read and "no live lease"), committed at once. Another process that finds
+   a live lease waits, re-reading the row, until the holder commits or the
+   lease lapses (`LEASE_SECONDS`, for a holder that died);
+3. the provider call, outside any transaction;
+4. a short commit transaction (`valetkey.auth.row_lock`) that stores the new
+   tokens only if the row still holds the refresh token that was sent
+   (compare-and-set on the grant; key rotation re-seals the same token and
+   passes), and releases the lease.
 
-Whoever gets the lock re-reads the account and compares its sealed state
-with the one it saw before asking: if it changed, another holder already
-refreshed and the new tokens are used as they are. So the provider sees
-exactly one refresh however many callers noticed the expiry at once.
+Whoever finds the sealed state changed from the one it saw before asking
+takes the stored tokens as they are. So the provider sees exactly one
+refresh however many callers noticed the expiry at once.
 
 Rotation. The new token set (with a rotated refresh token) is sealed and
-committed before the lock is released and before any caller uses the new
-access token: a crash after the provider answers can lose at most a token
-nobody has used yet, never leave the old, now-revoked, refresh token as the
-stored one while requests already run on the new access token.
+committed before any caller uses the new access token: a crash after the
+provider answers can lose at most a token nobody has used yet. If the commit's
+compare-and-set fails (another holder committed first after our lease lapsed,
+or the user reconnected meanwhile), the answer is dropped: its rotated refresh
+token is never stored or logged and is left to lapse at the provider, and the
+caller gets the tokens stored now. It is not revoked: revoking a refresh token
+revokes its whole grant at many providers, which may be the grant now stored.
 
 Failure. `invalid_grant` means the grant is gone: the account becomes
 EXPIRED with the provider's reason. Network errors, 5xx and other refusals
 count in `refresh_failures`; at `settings.refresh_failure_limit` in a row the
-account becomes EXPIRED too. Expiry hooks (`on_account_expired`) are called
-after the change is committed, e.g. for `composio.connected_account.expired`
-webhooks.
+account becomes EXPIRED too.
 """
 
 from __future__ import annotations
@@ -33,19 +42,21 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import hmac
 import logging
+import secrets as secrets_module
 import time
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import or_, update
 from starlette.concurrency import run_in_threadpool
 
 from valetkey.auth import schemes
 from valetkey.auth.credentials import account_credentials, open_account_state, seal_account_state
-from valetkey.auth.models import AuthConfig
-from valetkey.auth.oauth2_client import TokenError, refresh_tokens, token_http
+from valetkey.auth.models import AuthConfig, ConnectedAccount
+from valetkey.auth.oauth2_client import TokenError, TokenSet, refresh_tokens, token_http
 from valetkey.auth.oauth_endpoints import config_credentials, oauth_app
 from valetkey.auth.row_lock import locked_account
 from valetkey.store.db import utcnow
@@ -57,17 +68,13 @@ CURRENT = "current"  # nothing to do, or another holder already refreshed
 EXPIRED = "expired"  # the account is (now) EXPIRED
 FAILED = "failed"  # a transient failure; the old tokens are still stored
 UNAVAILABLE = "unavailable"  # not refreshable: no refresh token, not OAuth 2, inactive, or gone
-BUSY = "busy"  # another transaction holds the account (background sweeps only)
+BUSY = "busy"  # another caller holds the account's refresh lease (background sweeps only)
 MEMO_SECONDS = 10.0
-
-ExpiryHook = Callable[[Any, str, str, str], None]
-_expiry_hooks: list[ExpiryHook] = []
-
-
-def on_account_expired(hook: ExpiryHook) -> ExpiryHook:
-    """Register `hook(state, project_id, account_id, reason)`, called when a refresh expires an account."""
-    _expiry_hooks.append(hook)
-    return hook
+# How long a claimed refresh is someone's: longer than the token endpoint's 30 s timeout, so a live
+# holder keeps it; a holder that died lets it lapse after this long.
+LEASE_SECONDS = 45.0
+# A caller waiting on another process's lease re-reads the account after this long, doubling to the max.
+POLL_SECONDS = (0.02, 0.25)
 
 
 @dataclass(frozen=True)
@@ -113,8 +120,8 @@ async def refresh_tokens_once(
         ):
             # This process just replaced the state the caller saw: no need to queue on the database.
             return memo[1]
-        outcome, expired = await run_in_threadpool(
-            _refresh_locked, state, account_id, seen_state, only_if_expiring, skip_locked
+        outcome, _expired = await _refresh_single_flight(
+            state, account_id, seen_state, only_if_expiring, skip_locked
         )
         if (
             outcome.result in (REFRESHED, CURRENT)
@@ -129,12 +136,6 @@ async def refresh_tokens_once(
                 dataclasses.replace(outcome, result=CURRENT),
                 time.monotonic(),
             )
-    if expired is not None:
-        for hook in list(_expiry_hooks):
-            try:
-                hook(state, expired[0], account_id, expired[1])
-            except Exception:  # a broken hook must not break execution
-                log.exception("connection expiry hook failed for %s", account_id)
     return outcome
 
 
@@ -155,52 +156,205 @@ def _values(state: Any, account: Any, config: Any) -> dict[str, Any]:
     return account_credentials(state.vault, account, auth_config_settings=config.settings if config else None)
 
 
-def _refresh_locked(
+def _current(
+    state: Any, account: Any, config: Any, result: str = CURRENT, reason: str | None = None
+) -> RefreshOutcome:
+    return RefreshOutcome(
+        result, _values(state, account, config), account.state_encrypted, account.expires_at, reason
+    )
+
+
+# -- single flight: claim a lease, call the provider, compare-and-set -----------------------
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """This caller holds the account's refresh lease: what it needs to call the provider and commit."""
+
+    account_id: str
+    lease_id: str
+    # The sealed state and refresh token the lease was claimed on: the commit's compare-and-set.
+    state_encrypted: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    secrets: dict[str, Any] = field(repr=False)
+    app: Any = field(repr=False)  # the OAuthApp, or the TokenError building it raised
+
+
+@dataclass(frozen=True)
+class _Held:
+    """Another caller (thread or process) holds a live lease on the account."""
+
+    state_encrypted: str | None = field(repr=False)
+    until: dt.datetime
+
+
+@dataclass(frozen=True)
+class _Done:
+    outcome: RefreshOutcome
+
+
+_RACED = object()  # the row changed between our read and our claim: read again
+
+
+async def _refresh_single_flight(
     state: Any, account_id: str, seen_state: str | None, only_if_expiring: bool, skip_locked: bool
 ) -> tuple[RefreshOutcome, tuple[str, str] | None]:
+    """Refresh, or wait out another holder's lease and read its result (see the module doc)."""
+    pause = POLL_SECONDS[0]
+    while True:
+        step = await run_in_threadpool(_attempt, state, account_id, seen_state, only_if_expiring)
+        if not isinstance(step, _Held):
+            return step
+        if skip_locked:
+            return RefreshOutcome(BUSY), None
+        if seen_state is None:  # once the holder is done, its result is "a change from this"
+            seen_state = step.state_encrypted
+        left = (step.until - utcnow()).total_seconds()
+        await asyncio.sleep(max(0.0, min(pause, left)))
+        pause = min(pause * 2, POLL_SECONDS[1])
+
+
+def _attempt(
+    state: Any, account_id: str, seen_state: str | None, only_if_expiring: bool
+) -> _Held | tuple[RefreshOutcome, tuple[str, str] | None]:
+    """Claim, ask the provider, commit: in one thread call, so a cancelled caller cannot
+    abandon a claimed lease or a provider's answer halfway (the thread runs to the end)."""
+    while True:
+        step = _claim(state, account_id, seen_state, only_if_expiring)
+        if isinstance(step, _Claim):
+            return _commit(state, step, _ask_provider(state, step))
+        if isinstance(step, _Done):
+            return step.outcome, None
+        if isinstance(step, _Held):
+            return step
+        # _RACED: the row changed between our read and our claim; read it again.
+
+
+def _claim(
+    state: Any, account_id: str, seen_state: str | None, only_if_expiring: bool
+) -> _Claim | _Held | _Done | object:
+    """Read the account and, if it needs the provider, claim its lease by compare-and-set.
+
+    The claim is one UPDATE, conditional on the sealed state read and on no
+    live lease: of concurrent claimers (any process), exactly one matches.
+    No transaction stays open after this returns.
+    """
     now = utcnow()
-    with locked_account(state.db, account_id, skip_locked=skip_locked) as (db, account):
+    with state.db.session() as db:
+        account = db.get(ConnectedAccount, account_id)
         if account is None:
-            return RefreshOutcome(BUSY if skip_locked else UNAVAILABLE), None
+            return _Done(RefreshOutcome(UNAVAILABLE))
         config = db.get(AuthConfig, account.auth_config_id)
-
-        def current(result: str = CURRENT, reason: str | None = None) -> RefreshOutcome:
-            return RefreshOutcome(
-                result, _values(state, account, config), account.state_encrypted, account.expires_at, reason
-            )
-
         if account.status != "ACTIVE" or account.is_disabled or account.auth_scheme != "OAUTH2":
-            return RefreshOutcome(
-                EXPIRED if account.status == "EXPIRED" else UNAVAILABLE, reason=account.status_reason
-            ), None
+            result = EXPIRED if account.status == "EXPIRED" else UNAVAILABLE
+            return _Done(RefreshOutcome(result, reason=account.status_reason))
         if seen_state is not None and account.state_encrypted != seen_state:
-            return current(), None  # refreshed by another holder while we waited
+            return _Done(_current(state, account, config))  # refreshed by another holder while we waited
         if only_if_expiring and not is_expiring(account.expires_at, state, now):
-            return current(), None
+            return _Done(_current(state, account, config))
+        if account.refresh_lease_id and account.refresh_lease_until and account.refresh_lease_until > now:
+            return _Held(account.state_encrypted, account.refresh_lease_until)
         secrets = open_account_state(state.vault, account.project_id, account.id, account.state_encrypted)
         toolkit = schemes.toolkit_of(state.catalog, account.toolkit_slug)
         scheme = schemes.scheme_of(toolkit, account.auth_scheme)
         if not secrets.get("refresh_token") or not (scheme.oauth or {}).get("supports_refresh", True):
-            return current(UNAVAILABLE, "The account has no refresh token"), None
+            return _Done(_current(state, account, config, UNAVAILABLE, "The account has no refresh token"))
         try:
-            app = oauth_app(scheme, config, config_credentials(state, config), account.data or {})
-            tokens = refresh_tokens(
-                token_http(state), app, refresh_token=secrets["refresh_token"], previous=secrets, now=now
-            )
-        except TokenError as exc:
-            return _failed(state, account, config, exc, now)
+            app: Any = oauth_app(scheme, config, config_credentials(state, config), account.data or {})
         except Exception as exc:  # the auth config or catalog changed under the account
-            return _failed(state, account, config, TokenError("configuration_error", type(exc).__name__), now)
+            app = TokenError("configuration_error", type(exc).__name__)
+        lease_id = secrets_module.token_hex(8)
+        claimed = db.execute(
+            update(ConnectedAccount)
+            .where(
+                ConnectedAccount.id == account_id,
+                ConnectedAccount.state_encrypted == account.state_encrypted,
+                or_(
+                    ConnectedAccount.refresh_lease_until.is_(None),
+                    ConnectedAccount.refresh_lease_until <= now,
+                ),
+            )
+            .values(
+                refresh_lease_id=lease_id,
+                refresh_lease_until=now + dt.timedelta(seconds=LEASE_SECONDS),
+                updated_at=ConnectedAccount.updated_at,  # a lease is not a change of the account
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            return _RACED
+        return _Claim(account_id, lease_id, account.state_encrypted, secrets["refresh_token"], secrets, app)
+
+
+def _ask_provider(state: Any, claim: _Claim) -> TokenSet | TokenError:
+    """The provider's answer to the refresh grant; no database transaction is open meanwhile."""
+    if isinstance(claim.app, TokenError):
+        return claim.app
+    try:
+        return refresh_tokens(
+            token_http(state),
+            claim.app,
+            refresh_token=claim.refresh_token,
+            previous=claim.secrets,
+            now=utcnow(),
+        )
+    except TokenError as exc:
+        return exc
+    except Exception as exc:  # a bug or an unexpected answer: a transient failure, not a crash
+        return TokenError("refresh_error", type(exc).__name__)
+
+
+def _commit(
+    state: Any, claim: _Claim, answer: TokenSet | TokenError
+) -> tuple[RefreshOutcome, tuple[str, str] | None]:
+    """Store the provider's answer if the account still holds the refresh token we sent.
+
+    A short transaction (row lock on PostgreSQL, write lock on SQLite). The
+    compare-and-set is on the grant, not on the lease: if the row's refresh
+    token is no longer the one we sent (another holder committed after our
+    lease lapsed, or the user reconnected), the answer is dropped, new tokens
+    included, and the caller gets what is stored now (docs/oauth.md).
+    """
+    now = utcnow()
+    with locked_account(state.db, claim.account_id) as (db, account):
+        if account is None:
+            return RefreshOutcome(UNAVAILABLE), None
+        config = db.get(AuthConfig, account.auth_config_id)
+        if account.refresh_lease_id == claim.lease_id:
+            account.refresh_lease_id, account.refresh_lease_until = None, None
+        if not _same_grant(state, account, claim):
+            log.warning(
+                "dropped the refresh result of connected account %s: its tokens changed meanwhile", account.id
+            )
+            if account.status != "ACTIVE" or account.is_disabled:
+                return RefreshOutcome(EXPIRED if account.status == "EXPIRED" else UNAVAILABLE), None
+            return _current(state, account, config), None
+        if isinstance(answer, TokenError):
+            if account.status != "ACTIVE":
+                return RefreshOutcome(EXPIRED if account.status == "EXPIRED" else UNAVAILABLE), None
+            return _failed(state, account, config, answer, now)
         # Sealed and committed (when this block exits) before anyone gets the new access token.
         account.state_encrypted = seal_account_state(
-            state.vault, account.project_id, account.id, tokens.secret
+            state.vault, account.project_id, account.id, answer.secret
         )
-        account.data = {**(account.data or {}), **tokens.public}
-        account.expires_at = tokens.expires_at
+        account.data = {**(account.data or {}), **answer.public}
+        account.expires_at = answer.expires_at
         account.refresh_failures = 0
         db.flush()
         log.info("refreshed tokens of connected account %s", account.id)
-        return current(REFRESHED), None
+        return _current(state, account, config, REFRESHED), None
+
+
+def _same_grant(state: Any, account: Any, claim: _Claim) -> bool:
+    """Whether the account still holds the refresh token the claim sent (key rotation re-seals, keeps it)."""
+    if account.state_encrypted == claim.state_encrypted:
+        return True
+    try:
+        stored = open_account_state(state.vault, account.project_id, account.id, account.state_encrypted)
+    except Exception:
+        return False
+    token = stored.get("refresh_token")
+    return isinstance(token, str) and hmac.compare_digest(token, claim.refresh_token)
 
 
 def _failed(

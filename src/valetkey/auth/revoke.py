@@ -18,6 +18,7 @@ import httpx
 from valetkey.auth import schemes
 from valetkey.auth.oauth2_client import client_auth, token_http
 from valetkey.auth.oauth_endpoints import config_credentials, oauth_app
+from valetkey.net.egress import EgressRefused
 
 log = logging.getLogger("valetkey.auth.revoke")
 
@@ -43,6 +44,10 @@ def revoke_tokens(state: Any, account: Any, config: Any, secrets: Mapping[str, A
     headers = {"Accept": "application/json", **client_auth(app, form)}
     try:
         response = token_http(state).post(app.revoke_url, data=form, headers=headers)
+    except EgressRefused as exc:
+        return _logged(account, f"refused by the egress policy ({exc.reason})")
+    except httpx.InvalidURL:
+        return _logged(account, "invalid revocation URL")
     except httpx.HTTPError as exc:
         return _logged(account, f"unreachable ({type(exc).__name__})")
     return _logged(

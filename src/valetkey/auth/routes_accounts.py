@@ -15,7 +15,8 @@ from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import BadRequest
 from valetkey.api.pagination import decode_cursor, encode_cursor
 from valetkey.api.state import AppState, app_state
-from valetkey.auth import accounts, serializers, views
+from valetkey.api.validation import Name, QueryText, ResourceId, UserId, limit_query
+from valetkey.auth import accounts, configs, serializers, views
 from valetkey.auth.routes_configs import page_limit
 from valetkey.store.db import utcnow
 
@@ -27,7 +28,7 @@ class _Body(BaseModel):
 
 
 class AuthConfigRef(_Body):
-    id: str = Field(min_length=1, max_length=40)
+    id: ResourceId = Field(min_length=1, max_length=40)
 
 
 class ConnectionState(_Body):
@@ -38,8 +39,8 @@ class ConnectionState(_Body):
 class Connection(_Body):
     state: ConnectionState | None = None
     data: dict[str, Any] | None = None  # deprecated spelling of state.val
-    user_id: str = Field("default", min_length=1, max_length=255)
-    alias: str | None = Field(None, max_length=200)
+    user_id: UserId = Field("default", min_length=1, max_length=255)
+    alias: Name | None = Field(None, max_length=200)
     callback_url: str | None = Field(None, max_length=2048)
     redirect_uri: str | None = Field(None, max_length=2048)
 
@@ -62,7 +63,7 @@ class PatchConnection(_Body):
 
 
 class PatchConnectedAccount(_Body):
-    alias: str | None = Field(None, max_length=200)
+    alias: Name | None = Field(None, max_length=200)
     connection: PatchConnection | None = None
 
 
@@ -98,15 +99,15 @@ async def create_connected_account(
 
 @router.get("/connected_accounts")
 def list_connected_accounts(
-    user_ids: list[str] | None = Query(None),
-    auth_config_ids: list[str] | None = Query(None),
-    toolkit_slugs: list[str] | None = Query(None),
-    statuses: list[str] | None = Query(None),
-    connected_account_ids: list[str] | None = Query(None),
+    user_ids: list[UserId] | None = Query(None),
+    auth_config_ids: list[QueryText] | None = Query(None),
+    toolkit_slugs: list[QueryText] | None = Query(None),
+    statuses: list[QueryText] | None = Query(None),
+    connected_account_ids: list[QueryText] | None = Query(None),
     order_by: Literal["created_at", "updated_at"] = "created_at",
     order_direction: Literal["asc", "desc"] = "desc",
-    limit: float | None = None,
-    cursor: str | None = None,
+    limit: float | None = limit_query(maximum=configs.MAX_LIMIT),
+    cursor: QueryText | None = None,
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):

@@ -11,6 +11,7 @@ from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import BadRequest
 from valetkey.api.pagination import decode_cursor, encode_cursor
 from valetkey.api.state import AppState, app_state
+from valetkey.api.validation import Name, QueryText, Slug, limit_query
 from valetkey.auth import configs, schemes, serializers, views
 from valetkey.auth.managed import managed_apps
 from valetkey.auth.models import MANAGED
@@ -23,12 +24,12 @@ class _Body(BaseModel):
 
 
 class ToolkitRef(_Body):
-    slug: str = Field(min_length=1, max_length=80)
+    slug: Slug = Field(min_length=1, max_length=80)
 
 
 class AuthConfigOptions(_Body):
     type: Literal["use_composio_managed_auth", "use_custom_auth"]
-    name: str | None = Field(None, max_length=200)
+    name: Name | None = Field(None, max_length=200)
     auth_scheme: str | None = Field(None, validation_alias=AliasChoices("auth_scheme", "authScheme"))
     credentials: dict[str, Any] | None = None
     tool_access_config: dict[str, Any] | None = None
@@ -44,7 +45,7 @@ class CreateAuthConfig(_Body):
 
 class UpdateAuthConfig(_Body):
     type: Literal["custom", "default"]
-    name: str | None = Field(None, max_length=200)
+    name: Name | None = Field(None, max_length=200)
     credentials: dict[str, Any] | None = None
     scopes: str | list[str] | None = None
     user_scopes: str | list[str] | None = None
@@ -83,6 +84,7 @@ def create_auth_config(
 ):
     toolkit = schemes.toolkit_of(state.catalog, body.toolkit.slug)
     options = body.auth_config or AuthConfigOptions(type=MANAGED)
+    schemes.check_egress(state.egress, options.credentials, "credentials")
     data = configs.AuthConfigInput(**options.model_dump())
     with state.db.session() as db:
         config = configs.create_auth_config(
@@ -93,12 +95,12 @@ def create_auth_config(
 
 @router.get("/auth_configs")
 def list_auth_configs(
-    is_composio_managed: str | None = None,
-    toolkit_slug: str | None = None,
-    show_disabled: str | None = None,
-    search: str | None = Query(None, max_length=200),
-    limit: float | None = None,
-    cursor: str | None = None,
+    is_composio_managed: QueryText | None = None,
+    toolkit_slug: QueryText | None = None,
+    show_disabled: QueryText | None = None,
+    search: QueryText | None = Query(None, max_length=200),
+    limit: float | None = limit_query(maximum=configs.MAX_LIMIT),
+    cursor: QueryText | None = None,
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):
@@ -139,6 +141,7 @@ def update_auth_config(
     state: AppState = Depends(app_state),
 ):
     fields = body.model_dump(exclude_unset=True)
+    schemes.check_egress(state.egress, body.credentials, "credentials")
     patch = configs.AuthConfigPatch(
         **{k: v for k, v in fields.items() if k != "proxy_config"},
         proxy_config=body.proxy_config,

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.state import AppState, app_state, state_of
+from valetkey.api.validation import Name, ResourceId, UserId
 from valetkey.auth import link
 from valetkey.auth.callback import CallbackRefused, complete_callback
 from valetkey.auth.serializers import iso
@@ -31,10 +32,10 @@ MAX_PARAM = 4096
 class LinkBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    auth_config_id: str = Field(min_length=1, max_length=40)
-    user_id: str = Field(min_length=1, max_length=255)
+    auth_config_id: ResourceId = Field(min_length=1, max_length=40)
+    user_id: UserId = Field(min_length=1, max_length=255)
     callback_url: str | None = Field(None, max_length=2048)
-    alias: str | None = Field(None, max_length=200)
+    alias: Name | None = Field(None, max_length=200)
     connection_data: dict[str, Any] | None = None
 
 

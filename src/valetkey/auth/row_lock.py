@@ -1,8 +1,9 @@
 """One connected account, locked for the length of a transaction, on any backend.
 
-Token refresh must happen at most once per account at a time, across
-threads and processes, and the holder must see what the previous holder
-wrote. PostgreSQL: `SELECT ... FOR UPDATE` on the account's row (READ
+Token refresh commits the provider's answer under it (the provider itself
+is called outside any transaction, under a lease: `valetkey.auth.refresh`),
+so the compare-and-set on the stored grant and the write are one step, and
+the holder sees what the previous holder wrote. PostgreSQL: `SELECT ... FOR UPDATE` on the account's row (READ
 COMMITTED returns the newest committed version once the lock is granted),
 or `SKIP LOCKED` for background sweeps that should move on rather than
 wait. SQLite has no row locks: `BEGIN IMMEDIATE` takes the database's write

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from valetkey.api.errors import BadRequest, NotFound
 from valetkey.catalog.model import AuthField, AuthScheme, Toolkit
+from valetkey.net.egress import EgressPolicy, EgressRefused
 
 SCHEMES = ("OAUTH2", "OAUTH1", "API_KEY", "BEARER_TOKEN", "BASIC", "NO_AUTH")
 REDIRECT_SCHEMES = ("OAUTH2", "OAUTH1")
@@ -113,6 +114,21 @@ def _check_url(name: str, value: str, where: str) -> None:
             slug="ValidationError",
             suggested_fix=f"Pass a full URL such as https://api.example.com for {name}.",
         )
+
+
+# The URLs Valetkey itself calls (authorization_url is where the user's browser goes).
+EGRESS_URLS = ("base_url", "token_url")
+
+
+def check_egress(policy: EgressPolicy, values: Mapping[str, Any] | None, where: str) -> None:
+    """A 400 now for a configured base or token URL that can only reach a refused address (cheap: no DNS)."""
+    for name in EGRESS_URLS:
+        value = (values or {}).get(name)
+        if isinstance(value, str):
+            try:
+                policy.check_url_without_dns(value)
+            except EgressRefused as exc:
+                raise BadRequest(f"{where}.{name}: {exc}", slug="EgressRefused") from None
 
 
 def _require(fields: Iterable[AuthField], values: Mapping[str, str], where: str, hint: str) -> None:

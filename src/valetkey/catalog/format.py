@@ -68,7 +68,7 @@ class OAuthSpec(Spec):
     scope_separator: str = " "
     # Name of the authorize parameter carrying scopes (Slack user tokens: "user_scope").
     scope_param: str = "scope"
-    token_auth_method: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
+    token_auth_method: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"  # noqa: S105 (not a secret)
     # PKCE S256 on by default (OAuth security BCP); `false` only for providers that reject it.
     pkce: bool = True
     authorize_params: dict[str, str] = Field(default_factory=dict)
@@ -81,7 +81,7 @@ class OAuthSpec(Spec):
     # Whether the provider issues refresh tokens that `grant_type=refresh_token` accepts.
     supports_refresh: bool = True
     # Where revocation (RFC 7009) sends the token: the refresh token revokes the whole grant.
-    revoke_token_hint: Literal["refresh_token", "access_token"] = "refresh_token"
+    revoke_token_hint: Literal["refresh_token", "access_token"] = "refresh_token"  # noqa: S105 (not a secret)
 
 
 class VerificationSpec(Spec):

@@ -9,6 +9,7 @@ where there is one, the tool: a broken definition is never skipped.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -31,7 +32,18 @@ from valetkey.catalog.format import (
 )
 from valetkey.catalog.model import AuthField, AuthScheme, CredentialPlacement, Tool, Toolkit
 
-BUILTIN_DIR = Path(__file__).parent / "toolkits"
+
+def _builtin_origin(package: str) -> str:
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise RuntimeError(f"the built-in toolkits package {package} is missing")
+    return spec.origin
+
+
+# The built-in toolkits: a package of YAML definitions and the Python handlers some tools name. It is
+# located, not imported: the handlers sit above execution in the layers (docs/architecture.md).
+BUILTIN_PACKAGE = "valetkey.catalog.toolkits"
+BUILTIN_DIR = Path(_builtin_origin(BUILTIN_PACKAGE)).parent
 # Credential values a flow produces rather than a user types, usable in placements.
 TOKEN_FIELDS = {"OAUTH2": {"access_token", "token_type"}, "OAUTH1": {"oauth_token", "oauth_token_secret"}}
 TOOLKIT_FILE = "toolkit.yaml"
@@ -140,7 +152,7 @@ _DefinitionLoader.add_implicit_resolver(
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_DefinitionLoader)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_DefinitionLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path}: invalid YAML: {exc}") from None
     except OSError as exc:

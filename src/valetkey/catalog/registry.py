@@ -14,7 +14,6 @@ from pathlib import Path
 from valetkey.api.errors import BadRequest, NotFound
 from valetkey.catalog.loader import BUILTIN_DIR, active_in, load_toolkits
 from valetkey.catalog.model import Tool, Toolkit
-from valetkey.search import index_for, rank_tools
 
 LATEST = "latest"
 
@@ -135,10 +134,6 @@ class Catalog:
             )
         return resolved
 
-    def search(self, tools: Iterable[Tool], query: str) -> list[Tool]:
-        """Those of `tools` matching a free-text query, best first (the search engine, `valetkey.search`)."""
-        return rank_tools(self, tools, query)
-
     def _tool_not_found(self, slug: str) -> NotFound:
         return NotFound(
             f"Tool {slug!r} not found",
@@ -154,5 +149,4 @@ def load_catalog(extra_dirs: Iterable[Path | str] = (), *, builtin: bool = True)
     from valetkey.catalog.serializers import precompute
 
     precompute(catalog)
-    index_for(catalog)  # build the search index now, not on the first search
     return catalog

@@ -7,6 +7,7 @@ envelope. Every route needs a project key even though the catalog is global.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,12 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from valetkey.api.auth import require_project
 from valetkey.api.state import AppState, app_state
+from valetkey.api.validation import QueryText, ResourceId, Slug, limit_query
 from valetkey.catalog import params, service
 from valetkey.catalog.registry import Catalog
+from valetkey.search import rank_tools
 
 router = APIRouter(dependencies=[Depends(require_project)])
 
-Limit = Query(None, ge=1, le=service.MAX_LIMIT, description="Items per page, at most 1000.")
+Limit = limit_query(maximum=service.MAX_LIMIT, description="Items per page, at most 1000.")
 
 
 def get_catalog(state: AppState = Depends(app_state)) -> Catalog:
@@ -50,15 +53,15 @@ def _with_managed_schemes(state: AppState, toolkits: list[dict[str, Any]]) -> li
 
 @router.get("/toolkits", tags=["toolkits"], summary="List toolkits")
 def list_toolkits(
-    category: str | None = None,
+    category: QueryText | None = None,
     managed_by: Literal["composio", "all", "project"] | None = None,
     type: Literal["native", "custom", "all"] | None = None,
     sort_by: Literal["usage", "alphabetically"] | None = None,
     include_deprecated: bool | None = None,
-    search: str | None = None,
-    query: str | None = None,
+    search: QueryText | None = None,
+    query: QueryText | None = None,
     limit: float | None = Limit,
-    cursor: str | None = None,
+    cursor: QueryText | None = None,
     state: AppState = Depends(app_state),
 ) -> dict[str, Any]:
     items = service.list_toolkits(
@@ -92,12 +95,12 @@ def get_changelog(request: Request, catalog: Catalog = Depends(get_catalog)) -> 
 class MultiBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    toolkits: list[str] | None = None
-    category: str | None = None
+    toolkits: list[Slug] | None = None
+    category: QueryText | None = None
     managed_by: Literal["composio", "all", "project"] | None = None
     sort_by: Literal["usage", "alphabetically"] | None = None
-    limit: float | None = Field(None, ge=1, le=service.MAX_LIMIT)
-    cursor: str | None = None
+    limit: float | None = Field(None, ge=1, le=service.MAX_LIMIT, allow_inf_nan=False)
+    cursor: QueryText | None = None
 
 
 @router.post("/toolkits/multi", tags=["toolkits"], summary="Fetch several toolkits")
@@ -115,7 +118,7 @@ def multi_toolkits(body: MultiBody, state: AppState = Depends(app_state)) -> dic
 
 @router.get("/toolkits/{slug}", tags=["toolkits"], summary="Get a toolkit")
 def get_toolkit(
-    slug: str, version: str | None = None, state: AppState = Depends(app_state)
+    slug: str, version: QueryText | None = None, state: AppState = Depends(app_state)
 ) -> dict[str, Any]:
     return _with_managed_schemes(state, [service.toolkit_detail(state.catalog, slug, version)])[0]
 
@@ -126,22 +129,26 @@ def get_toolkit(
 @router.get("/tools", tags=["tools"], summary="List tools")
 def list_tools(
     request: Request,
-    toolkit_slug: str | None = Query(None, description="A toolkit slug, or several separated by commas."),
-    tool_slugs: str | None = Query(
+    toolkit_slug: QueryText | None = Query(
+        None, description="A toolkit slug, or several separated by commas."
+    ),
+    tool_slugs: QueryText | None = Query(
         None, description="Comma-separated tool slugs; overrides the other filters."
     ),
-    search: str | None = None,
-    query: str | None = None,
-    tags: list[str] | None = Query(None),
-    scopes: list[str] | None = Query(None),
+    search: QueryText | None = None,
+    query: QueryText | None = None,
+    tags: list[QueryText] | None = Query(None),
+    scopes: list[QueryText] | None = Query(None),
     important: Literal["true", "false"] | None = None,
     include_deprecated: bool = True,
-    toolkit_versions: str | None = Query(
+    toolkit_versions: QueryText | None = Query(
         None, description="'latest', a version, or toolkit_versions[slug]=version."
     ),
-    auth_config_ids: list[str] | None = Query(None, description="Accepted for compatibility; not used yet."),
+    auth_config_ids: list[ResourceId] | None = Query(
+        None, description="Accepted for compatibility; not used yet."
+    ),
     limit: float | None = Limit,
-    cursor: str | None = None,
+    cursor: QueryText | None = None,
     catalog: Catalog = Depends(get_catalog),
 ) -> dict[str, Any]:
     slugs = params.split_list(tool_slugs)
@@ -150,6 +157,7 @@ def list_tools(
         toolkit_slugs=params.split_list(toolkit_slug),
         tool_slugs=slugs,
         search=query or search,
+        rank=partial(rank_tools, catalog),
         tags=params.split_list(tags),
         scopes=params.split_list(scopes),
         important=important == "true",

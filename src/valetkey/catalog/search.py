@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
-from valetkey.catalog.model import Tool, Toolkit
+from valetkey.catalog.model import Toolkit
 
 T = TypeVar("T")
 WORD = re.compile(r"[a-z0-9]+")
@@ -38,23 +38,12 @@ def _rank(items: Iterable[T], query: str, fields: Sequence[tuple[float, Callable
     return [item for _, _, item in scored]
 
 
-TOOL_FIELDS = (
-    (3.0, lambda t: t.slug.replace("_", " ")),
-    (3.0, lambda t: t.name),
-    (2.0, lambda t: " ".join(t.tags)),
-    (1.0, lambda t: t.description),
-)
-
 TOOLKIT_FIELDS = (
     (3.0, lambda k: k.slug),
     (3.0, lambda k: k.name),
     (1.0, lambda k: " ".join(k.categories)),
     (1.0, lambda k: k.description),
 )
-
-
-def search_tools(tools: Iterable[Tool], query: str) -> list[Tool]:
-    return _rank(tools, query, TOOL_FIELDS)
 
 
 def search_toolkits(toolkits: Iterable[Toolkit], query: str) -> list[Toolkit]:

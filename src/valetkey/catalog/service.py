@@ -8,7 +8,7 @@ BadRequest naming the parameter at fault.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from valetkey.api.errors import ApiError, BadRequest
@@ -21,6 +21,8 @@ from valetkey.catalog.serializers import changelog_item
 # A version selector, as the SDK sends it: "latest", one version for every
 # toolkit, or a mapping of toolkit slug to version.
 VersionSelector = str | dict[str, str] | None
+# Orders tools by relevance to a free-text query and drops those that do not match.
+ToolRanker = Callable[[list[Tool], str], list[Tool]]
 
 DEFAULT_TOOLS_LIMIT = 20
 DEFAULT_TOOLKITS_LIMIT = 50
@@ -127,6 +129,7 @@ def list_tools(
     toolkit_slugs: Sequence[str] = (),
     tool_slugs: Sequence[str] = (),
     search: str | None = None,
+    rank: ToolRanker | None = None,
     tags: Sequence[str] = (),
     scopes: Sequence[str] = (),
     important: bool = False,
@@ -137,7 +140,8 @@ def list_tools(
 
     `tool_slugs` overrides the other filters and keeps the order asked for.
     Otherwise tools come toolkit by toolkit in definition order, important
-    ones first, and a search query ranks them.
+    ones first, and a search query ranks them with `rank` (the search engine,
+    `valetkey.search.rank_tools`, which sits above the catalog and is passed in).
     """
     if tool_slugs:
         return [_tool_item(catalog, slug, versions) for slug in dict.fromkeys(tool_slugs)]
@@ -162,10 +166,10 @@ def list_tools(
 
     selected = [(tool, version) for tool, version in selected if keep(tool)]
     if search:
+        if rank is None:
+            raise TypeError("list_tools needs a ranker for a search query")
         version_of = {tool.slug: version for tool, version in selected}
-        selected = [
-            (tool, version_of[tool.slug]) for tool in catalog.search([t for t, _ in selected], search)
-        ]
+        selected = [(tool, version_of[tool.slug]) for tool in rank([t for t, _ in selected], search)]
     else:
         selected.sort(key=lambda entry: "important" not in entry[0].tags)
     return [catalog.wire.tools[(tool.slug, version)] for tool, version in selected]

@@ -87,6 +87,7 @@ def rotate(
     VALETKEY_ENCRYPTION_KEYS, put the new key first in the variable (on the
     servers too) before running this.
     """
+    from valetkey.store.models import import_all_models
     from valetkey.vault.keyfile import add_primary_key, keyring_path
     from valetkey.vault.keyring import KeyringError
     from valetkey.vault.rotate import rotate as rotate_rows
@@ -115,6 +116,7 @@ def rotate(
 
     db = _database(settings)
     try:
+        import_all_models()  # every model registers its sealed columns
         report = rotate_rows(db, vault, batch_size=batch_size)
     finally:
         db.dispose()
@@ -144,6 +146,7 @@ def rotate(
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="Print the status as JSON.")):
     """Show the keyring (ids only) and how many stored secrets each key id seals."""
+    from valetkey.store.models import import_all_models
     from valetkey.vault.keyring import KeyringError
     from valetkey.vault.rotate import inventory
     from valetkey.vault.vault import vault_from_settings
@@ -155,6 +158,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print the status 
         raise _fail(str(exc)) from None
     db = _database(settings)
     try:
+        import_all_models()  # every model registers its sealed columns
         in_use = inventory(db)
     finally:
         db.dispose()

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from valetkey.api.errors import ApiError, BadRequest, NotFound
+from valetkey.api.errors import ApiError, BadRequest
 from valetkey.auth.models import AuthConfig, ConnectedAccount
+from valetkey.core.errors import connected_account_not_found
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,8 @@ def resolve_account(
 def _explicit(db: Session, project_id: str, toolkit: str, account_id: str) -> ResolvedAccount:
     row = db.execute(_query(project_id).where(ConnectedAccount.id == account_id)).first()
     if row is None:
-        raise NotFound(
-            f"Connected account {account_id} not found",
-            slug="ConnectedAccountNotFound",
+        raise connected_account_not_found(
+            account_id,
             suggested_fix="Check the id with GET /api/v3/connected_accounts; it may have been deleted.",
         )
     account = row

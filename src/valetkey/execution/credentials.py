@@ -162,24 +162,6 @@ def secret_values(
     return frozenset(s for s in found if len(s) >= MIN_SECRET_LENGTH)
 
 
-def account_credentials(vault: Any, account: Any) -> dict[str, Any]:
-    """The plain credential values of a connected account.
-
-    This is the only place execution reads secrets at rest. Non-secret
-    connection data (subdomain, instance URL...) comes from `account.data`;
-    secrets (tokens, API keys, passwords) are sealed in
-    `account.state_encrypted` by the vault, bound to this project and account
-    (the associated data), so a sealed value copied to another row won't open.
-    """
-    values = dict(account.data or {})
-    if account.state_encrypted:
-        from valetkey.vault import CONNECTED_ACCOUNT_STATE, AssociatedData
-
-        aad = AssociatedData(CONNECTED_ACCOUNT_STATE, account.project_id, account.id)
-        values.update(vault.decrypt_json(account.state_encrypted, aad=aad))
-    return values
-
-
 def vault_of(state: Any) -> Any:
     """The server's vault: `state.vault` once the app provides it, else built once from settings."""
     vault = getattr(state, "vault", None) or state.extras.get("vault")

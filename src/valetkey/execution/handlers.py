@@ -5,7 +5,9 @@ the tool definition as ``"package.module:function"``. It returns the result's
 `data`; raising `ToolError` (or any exception) fails the execution with that
 message. Handlers reach the upstream API only through `context.request`, which
 applies the toolkit's base URL and the account's credentials, so handler code
-never sees a secret unless it reads `context.credentials` deliberately.
+never sees a secret unless it reads `context.credentials` deliberately. A 401
+renews the credentials once and resends, as for HTTP tools
+(`valetkey.execution.renewal`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from valetkey.catalog.model import AuthScheme
 from valetkey.execution.credentials import apply_credentials, apply_parameters
 from valetkey.execution.http import UpstreamClient, UpstreamOutcome
+from valetkey.execution.renewal import Renew, Sent, send_renewing
 from valetkey.execution.request import UpstreamRequest
 from valetkey.execution.retry import NO_RETRY, RetryPolicy
 
@@ -73,7 +76,9 @@ class ToolContext:
     # The project's staged files (`valetkey.files.access.ProjectFiles`): what the SDK uploaded for
     # `file_uploadable` arguments, and where a tool's returned files go.
     files: Any = None
-    # Every upstream call the handler made, for the execution log.
+    # After a 401: newer credentials (a refreshed OAuth 2 token), or None; None here: no renewal.
+    renew: Renew[Mapping[str, Any]] | None = field(default=None, repr=False)
+    # Every upstream call the handler made (a refused one and its resend both), for the execution log.
     calls: list[tuple[UpstreamRequest, UpstreamOutcome]] = field(default_factory=list, repr=False)
 
     async def request(
@@ -86,7 +91,10 @@ class ToolContext:
         json: Any = None,
         content: bytes | str | None = None,
     ) -> UpstreamOutcome:
-        """Call the toolkit's API at `path` (relative to its base URL) with credentials applied."""
+        """Call the toolkit's API at `path` (relative to its base URL) with credentials applied.
+
+        A 401 renews the credentials once (`renew`) and resends; later calls use the renewed ones.
+        """
         if "://" in path:
             raise ToolError("context.request takes a path relative to the toolkit's base URL")
         query = tuple((k, str(v)) for k, v in (params or {}).items())
@@ -94,10 +102,17 @@ class ToolContext:
             ("json", json) if json is not None else ("raw", content) if content is not None else (None, None)
         )
         url = self.base_url.rstrip("/") + "/" + path.lstrip("/")
-        request = UpstreamRequest(method.upper(), url, dict(headers or {}), query, kind, body)
-        request = apply_credentials(apply_parameters(request, self.parameters), self.scheme, self.credentials)
-        outcome = await self.http.send(request, self.retry)
-        self.calls.append((request, outcome))
+        unsigned = apply_parameters(
+            UpstreamRequest(method.upper(), url, dict(headers or {}), query, kind, body), self.parameters
+        )
+
+        async def send(credentials: Mapping[str, Any]) -> Sent:
+            request = apply_credentials(unsigned, self.scheme, credentials)
+            outcome = await self.http.send(request, self.retry)
+            self.calls.append((request, outcome))
+            return request, outcome
+
+        self.credentials, _, outcome = await send_renewing(self.credentials, send, self.renew)
         return outcome
 
 

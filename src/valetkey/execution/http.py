@@ -11,6 +11,12 @@ benchmarks/README.md. httpx stays the project's client everywhere else.
 500 all come back as an `UpstreamOutcome`, so the executor reports them as
 ``successful: false`` instead of failing our own request. The session keeps
 no cookies: it is shared by every user of every project.
+
+Every connection obeys the egress policy (`valetkey.net.egress`): the
+connector's resolver only hands out addresses the policy allows, IP-literal
+hosts are checked before sending, and redirects are not followed. A refused
+call comes back with ``failure="refused"``. Callers' `Host`, hop-by-hop and
+`Content-Length` headers are never sent.
 """
 
 from __future__ import annotations
@@ -22,11 +28,15 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 from multidict import CIMultiDict
 from yarl import URL
 
 from valetkey.execution.request import UpstreamRequest, scalar_text
 from valetkey.execution.retry import NO_RETRY, RetryPolicy, retry_delay
+from valetkey.net.aio import check_url, guarded_connector
+from valetkey.net.egress import EgressPolicy, EgressRefused
+from valetkey.net.headers import forwardable
 
 MAX_CONNECTIONS = 200
 # Responses larger than this are cut off rather than held in memory whole.
@@ -53,7 +63,7 @@ class UpstreamOutcome:
     """What came back: a response, or a failure to get one."""
 
     response: UpstreamResponse | None
-    # "timeout" or "connect" when there is no response.
+    # "timeout", "connect" or "refused" (by the egress policy) when there is no response.
     failure: str | None
     message: str
     attempts: int
@@ -68,8 +78,17 @@ KEEPALIVE_SECONDS = 4.0
 
 
 class UpstreamClient:
-    def __init__(self, timeout: float = 30.0):
+    """`egress` defaults to the deny-by-default policy; `resolver` replaces the real DNS resolver (tests)."""
+
+    def __init__(
+        self,
+        timeout: float = 30.0,
+        egress: EgressPolicy | None = None,
+        resolver: AbstractResolver | None = None,
+    ):
         self.timeout = timeout
+        self.egress = egress if egress is not None else EgressPolicy()
+        self._resolver = resolver
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
@@ -79,8 +98,12 @@ class UpstreamClient:
                 # Idle connections are dropped before the common 5 s server-side
                 # keep-alive timeout (uvicorn, Node), so a request never goes out
                 # on a connection the server is closing at that very moment.
-                connector=aiohttp.TCPConnector(
-                    limit=MAX_CONNECTIONS, ttl_dns_cache=300, keepalive_timeout=KEEPALIVE_SECONDS
+                connector=guarded_connector(
+                    self.egress,
+                    self._resolver,
+                    limit=MAX_CONNECTIONS,
+                    ttl_dns_cache=300,
+                    keepalive_timeout=KEEPALIVE_SECONDS,
                 ),
                 timeout=aiohttp.ClientTimeout(total=self.timeout, connect=min(self.timeout, 10.0)),
                 cookie_jar=aiohttp.DummyCookieJar(),
@@ -97,8 +120,8 @@ class UpstreamClient:
         while True:
             attempt += 1
             response, failure, message = await self._attempt(request)
-            if failure == "timeout":
-                break  # the time budget is spent; retrying would double it
+            if failure in ("timeout", "refused"):
+                break  # the time budget is spent, or the policy will refuse again
             status = response.status if response is not None else None
             if status is not None and status < 400:
                 break
@@ -112,13 +135,15 @@ class UpstreamClient:
     async def _attempt(self, request: UpstreamRequest) -> tuple[UpstreamResponse | None, str | None, str]:
         where = _where(request.url)
         try:
+            url = URL(request.url, encoded=True)
+            check_url(self.egress, url)
             data, content_type = encode_body(request)
-            headers = dict(request.headers)
+            headers = forwardable(request.headers)
             if content_type and not any(k.lower() == "content-type" for k in headers):
                 headers["Content-Type"] = content_type
             async with self._client().request(
                 request.method,
-                URL(request.url, encoded=True),
+                url,
                 params=list(request.query) or None,
                 headers=headers,
                 data=data,
@@ -132,6 +157,8 @@ class UpstreamClient:
                     None,
                     "",
                 )
+        except EgressRefused as exc:
+            return None, "refused", str(exc)
         except aiohttp.ConnectionTimeoutError:
             return None, "connect", f"Connecting to the upstream API timed out ({where})"
         except TimeoutError:

@@ -18,13 +18,14 @@ from yarl import URL
 
 from valetkey.api.auth import ProjectContext
 from valetkey.api.errors import ApiError, BadRequest
-from valetkey.auth.token_use import renew_after_unauthorized
-from valetkey.execution.connection import resolve_connection
+from valetkey.core.errors import connected_account_not_found
+from valetkey.execution.connection import Connection, resolve_connection
 from valetkey.execution.credentials import CredentialError, apply_credentials, apply_parameters, secret_names
 from valetkey.execution.http import UpstreamResponse
 from valetkey.execution.logs import describe_request, describe_response
 from valetkey.execution.outcome import decode_body
 from valetkey.execution.recording import record_execution
+from valetkey.execution.renewal import Sent, connection_renewer, send_renewing
 from valetkey.execution.request import UpstreamRequest
 from valetkey.execution.retry import DEFAULT_RETRY, NO_RETRY
 from valetkey.execution.schemas import ProxyBody
@@ -67,21 +68,27 @@ async def proxy_request(
     query = tuple(url.query.items())
     request = UpstreamRequest(body.method, str(url.with_query(None)), headers, query, kind, content)
     params = [p.model_dump() for p in body.parameters]
-    unsigned = request
-    try:
-        # Credentials go on last, so a caller's parameter cannot replace them.
-        request = apply_credentials(apply_parameters(request, params), connection.scheme, connection.values)
-    except CredentialError as exc:
-        raise ApiError(str(exc), status=422, slug="ConnectionCredentialsInvalid") from None
-    outcome = await state.http.send(request, DEFAULT_RETRY if body.method in ("GET", "HEAD") else NO_RETRY)
-    if outcome.status == 401 and (renewed := await renew_after_unauthorized(state, connection)) is not None:
-        # Refresh once and retry once with the new token (parameters first, credentials last, as above).
-        connection = renewed
-        request = apply_credentials(apply_parameters(unsigned, params), connection.scheme, connection.values)
-        outcome = await state.http.send(
-            request, DEFAULT_RETRY if body.method in ("GET", "HEAD") else NO_RETRY
-        )
+    retry = DEFAULT_RETRY if body.method in ("GET", "HEAD") else NO_RETRY
+
+    async def send(connection: Connection) -> Sent:
+        try:
+            # Credentials go on last, so a caller's parameter cannot replace them.
+            signed = apply_credentials(
+                apply_parameters(request, params), connection.scheme, connection.values
+            )
+        except CredentialError as exc:
+            raise ApiError(str(exc), status=422, slug="ConnectionCredentialsInvalid") from None
+        return signed, await state.http.send(signed, retry)
+
+    # A refused token is refreshed once (single flight) and the request sent once more.
+    connection, request, outcome = await send_renewing(connection, send, connection_renewer(state))
     response = outcome.response
+    if outcome.failure == "refused":  # the egress policy (valetkey.net.egress)
+        raise BadRequest(
+            outcome.message,
+            slug="EgressRefused",
+            suggested_fix="Call a public API address, or ask the operator to allow this one in VALETKEY_EGRESS_ALLOW.",
+        )
     if response is None:
         raise ApiError(
             outcome.message,
@@ -175,9 +182,7 @@ def _account_toolkit(state: Any, project_id: str, account_id: str) -> str:
             )
         )
     if slug is None:
-        raise ApiError(
-            f"Connected account {account_id} not found", status=404, slug="ConnectedAccountNotFound"
-        )
+        raise connected_account_not_found(account_id)
     return slug
 
 

@@ -1,6 +1,6 @@
 """Turn a declarative `HttpOperation` plus validated arguments into an upstream request.
 
-`UpstreamRequest` is a plain value: building it does no I/O, so the tricky
+`UpstreamRequest` (`valetkey.net.request`) is a plain value: building it does no I/O, so the tricky
 parts (URL-encoding path segments, repeated query keys, nested JSON bodies,
 which argument goes where) are unit-testable without a server.
 
@@ -14,15 +14,13 @@ Where an argument travels, in order of precedence:
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
 from valetkey.catalog.model import HttpOperation, ParamBinding
+from valetkey.execution.upstream_request import BodyKind, UpstreamRequest, scalar_text
 
-BodyKind = Literal["json", "form", "multipart", "raw"]
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\}")
 
@@ -33,29 +31,6 @@ class RequestBuildError(ValueError):
     def __init__(self, message: str, field: str):
         super().__init__(message)
         self.field = field
-
-
-@dataclass(frozen=True)
-class UpstreamRequest:
-    """One HTTP request to a third-party API, before credentials or after."""
-
-    method: str
-    url: str
-    headers: dict[str, str] = field(default_factory=dict)
-    query: tuple[tuple[str, str], ...] = ()
-    body_kind: BodyKind | None = None
-    # json: any JSON value; form: list of (name, value); multipart: (fields, files);
-    # raw: bytes or str.
-    body: Any = None
-
-    def with_header(self, name: str, value: str) -> UpstreamRequest:
-        headers = {k: v for k, v in self.headers.items() if k.lower() != name.lower()}
-        headers[name] = value
-        return replace(self, headers=headers)
-
-    def with_query(self, name: str, value: str) -> UpstreamRequest:
-        kept = tuple((k, v) for k, v in self.query if k != name)
-        return replace(self, query=kept + ((name, value),))
 
 
 def build_request(operation: HttpOperation, base_url: str, arguments: dict[str, Any]) -> UpstreamRequest:
@@ -175,14 +150,6 @@ def bracket_pairs(name: str, value: Any) -> list[tuple[str, str]]:
     if isinstance(value, (list, tuple)):
         return [pair for index, item in enumerate(value) for pair in bracket_pairs(f"{name}[{index}]", item)]
     return [(name, scalar_text(value))]
-
-
-def scalar_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
 
 
 def _is_file(value: Any) -> bool:

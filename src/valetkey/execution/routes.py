@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.pagination import decode_cursor, encode_cursor
 from valetkey.api.state import AppState, app_state
+from valetkey.api.validation import EpochMs, QueryText
 from valetkey.execution.log_queries import full_entry, get_log, search_logs, summary
 from valetkey.execution.proxy import proxy_request
 from valetkey.execution.recording import log_writer
@@ -98,17 +99,18 @@ async def get_execution_log(
 
 class LogFilter(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    field: str
-    operator: str = "=="
-    value: str
+    field: QueryText
+    operator: QueryText = "=="
+    value: QueryText
 
 
 class LogSearchBody(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = None
+    cursor: QueryText | None = None
     filters: list[LogFilter] = []
-    time_range: dict[str, float] | None = None
+    # {"from": ms, "to": ms} since the epoch; finite and within datetime's range.
+    time_range: dict[str, EpochMs] | None = None
 
 
 @router.post("/logs/tool_execution", tags=["logs"], summary="Search tool execution logs")

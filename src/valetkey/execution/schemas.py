@@ -10,8 +10,11 @@ from __future__ import annotations
 from typing import Any, Literal, TypeVar
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.requests import Request
+
+from valetkey.api.validation import QueryText, ResourceId, Slug, UserId
+from valetkey.net.headers import is_forwardable
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -20,10 +23,24 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
+def _settable_header(name: str) -> None:
+    if not is_forwardable(name):
+        raise ValueError(
+            f"header {name!r} cannot be set by a caller: Host, Content-Length, Proxy-* and hop-by-hop "
+            "headers are set by the server from the URL and body"
+        )
+
+
 class AuthParameter(_Body):
     name: str
     value: str | float
     in_: Literal["query", "header"] = Field(alias="in")
+
+    @model_validator(mode="after")
+    def _header_allowed(self) -> AuthParameter:
+        if self.in_ == "header":
+            _settable_header(self.name)
+        return self
 
 
 class CustomAuthParams(_Body):
@@ -34,17 +51,17 @@ class CustomAuthParams(_Body):
 
 class CustomConnectionData(_Body):
     auth_scheme: str = Field(alias="authScheme")
-    toolkit_slug: str | None = Field(default=None, alias="toolkitSlug")
+    toolkit_slug: Slug | None = Field(default=None, alias="toolkitSlug")
     val: dict[str, Any] = {}
 
 
 class ExecuteBody(_Body):
     arguments: dict[str, Any] | None = None
-    connected_account_id: str | None = None
-    user_id: str | None = None
+    connected_account_id: ResourceId | None = None
+    user_id: UserId | None = None
     # Deprecated alias of user_id, still sent by older clients.
-    entity_id: str | None = None
-    version: str | None = None
+    entity_id: UserId | None = None
+    version: QueryText | None = None
     text: str | None = None
     custom_auth_params: CustomAuthParams | None = None
     custom_connection_data: CustomConnectionData | None = None
@@ -55,6 +72,12 @@ class ProxyParameter(_Body):
     name: str
     value: str
     type: Literal["header", "query"]
+
+    @model_validator(mode="after")
+    def _header_allowed(self) -> ProxyParameter:
+        if self.type == "header":
+            _settable_header(self.name)
+        return self
 
 
 class BinaryBody(_Body):
@@ -70,8 +93,8 @@ class ProxyBody(_Body):
     method: Literal["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
     body: Any = None
     binary_body: BinaryBody | None = None
-    connected_account_id: str | None = None
-    user_id: str | None = None
+    connected_account_id: ResourceId | None = None
+    user_id: UserId | None = None
     parameters: list[ProxyParameter] = []
     custom_connection_data: CustomConnectionData | None = None
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from valetkey.api.auth import ProjectContext
 from valetkey.api.errors import ApiError, BadRequest
-from valetkey.auth.token_use import renew_after_unauthorized
 from valetkey.catalog.model import Tool, Toolkit
 from valetkey.execution.connection import Connection, resolve_connection
 from valetkey.execution.credentials import CredentialError, apply_credentials, apply_parameters, secret_names
@@ -23,7 +22,8 @@ from valetkey.execution.handlers import ToolContext, ToolError, run_handler
 from valetkey.execution.logs import describe_request, describe_response
 from valetkey.execution.outcome import ToolResult, as_data, decode_body, tool_result
 from valetkey.execution.recording import record_execution
-from valetkey.execution.request import RequestBuildError, build_request
+from valetkey.execution.renewal import ConnectionRenewal, Sent, connection_renewer, send_renewing
+from valetkey.execution.request import RequestBuildError, UpstreamRequest, build_request
 from valetkey.execution.retry import DEFAULT_RETRY, NO_RETRY
 from valetkey.execution.schemas import ExecuteBody
 from valetkey.execution.validation import validate_arguments
@@ -112,32 +112,14 @@ async def _run_http(state: Any, tool: Tool, arguments: dict[str, Any], connectio
             status=500,
             slug="ToolMisconfigured",
         )
-    try:
-        request = build_request(operation, connection.base_url, arguments)
-        request = apply_credentials(
-            apply_parameters(request, connection.parameters), connection.scheme, connection.values
-        )
-    except RequestBuildError as exc:
-        raise BadRequest(
-            f"Invalid arguments for {tool.slug}: {exc.field}: {exc}", slug="ToolArgumentsInvalid"
-        ) from None
-    except CredentialError as exc:
-        raise ApiError(
-            str(exc),
-            status=422,
-            slug="ConnectionCredentialsInvalid",
-            suggested_fix="Reconnect the account so it carries the credentials this toolkit needs.",
-        ) from None
-    outcome = await state.http.send(request, DEFAULT_RETRY if tool.idempotent else NO_RETRY)
-    if outcome.status == 401 and (renewed := await renew_after_unauthorized(state, connection)) is not None:
-        # The token was refused: refresh once (single flight) and retry once with the new one.
-        connection = renewed
-        request = apply_credentials(
-            apply_parameters(build_request(operation, connection.base_url, arguments), connection.parameters),
-            connection.scheme,
-            connection.values,
-        )
-        outcome = await state.http.send(request, DEFAULT_RETRY if tool.idempotent else NO_RETRY)
+    retry = DEFAULT_RETRY if tool.idempotent else NO_RETRY
+
+    async def send(connection: Connection) -> Sent:
+        request = _signed_request(tool, operation, arguments, connection)
+        return request, await state.http.send(request, retry)
+
+    # A refused token is refreshed once (single flight) and the request sent once more.
+    connection, request, outcome = await send_renewing(connection, send, connection_renewer(state))
     result = tool_result(outcome, operation.response_path, operation.success_path, operation.error_path)
     if not result.successful and outcome.attempts > 1:
         result = ToolResult(result.data, f"{result.error} (after {outcome.attempts} attempts)", False)
@@ -152,6 +134,28 @@ async def _run_http(state: Any, tool: Tool, arguments: dict[str, Any], connectio
         else (decode_body(response) if response is not None else outcome.message),
     )
     return result, request_log, response_log, outcome.status
+
+
+def _signed_request(
+    tool: Tool, operation: Any, arguments: dict[str, Any], connection: Connection
+) -> UpstreamRequest:
+    """The tool's request with the connection's parameters and credentials applied (credentials last)."""
+    try:
+        request = build_request(operation, connection.base_url, arguments)
+        return apply_credentials(
+            apply_parameters(request, connection.parameters), connection.scheme, connection.values
+        )
+    except RequestBuildError as exc:
+        raise BadRequest(
+            f"Invalid arguments for {tool.slug}: {exc.field}: {exc}", slug="ToolArgumentsInvalid"
+        ) from None
+    except CredentialError as exc:
+        raise ApiError(
+            str(exc),
+            status=422,
+            slug="ConnectionCredentialsInvalid",
+            suggested_fix="Reconnect the account so it carries the credentials this toolkit needs.",
+        ) from None
 
 
 async def _run_python(
@@ -173,6 +177,7 @@ async def _run_python(
         parameters=connection.parameters,
         retry=DEFAULT_RETRY if tool.idempotent else NO_RETRY,
         files=files,
+        renew=ConnectionRenewal(state, connection) if connection.account is not None else None,
     )
     try:
         result = ToolResult(as_data(await run_handler(tool.handler, context)), None, True)

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from valetkey.api.auth import ProjectContext, enforce_rate_limit, require_project
 from valetkey.api.errors import BadRequest, NotFound
 from valetkey.auth.models import ConnectedAccount
+from valetkey.core.errors import connected_account_not_found
 from valetkey.mcp import configs, user_urls
 from valetkey.mcp.config_tools import ConfigToolset
 from valetkey.mcp.configs import ServerConfig
@@ -66,7 +67,7 @@ def _load_server(
             )
         ).first()
     if owner is None:
-        raise NotFound(f"Connected account {account_id} not found", slug="ConnectedAccountNotFound")
+        raise connected_account_not_found(account_id)
     return server, owner
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import BadRequest, NotFound
 from valetkey.api.state import AppState, app_state
+from valetkey.api.validation import Name, QueryText, ResourceId, Slug, UserId, limit_query, page_no_query
 from valetkey.auth.models import ConnectedAccount
+from valetkey.core.errors import connected_account_not_found
 from valetkey.mcp import configs, user_urls, wire
 from valetkey.mcp.configs import ServerConfig, ServerInput
 
@@ -35,39 +37,39 @@ class _Body(BaseModel):
 
 
 class CreateServer(_Body):
-    name: str
-    auth_config_ids: list[str]
-    no_auth_apps: list[str] = []
-    allowed_tools: list[str] = []
+    name: Name
+    auth_config_ids: list[ResourceId]
+    no_auth_apps: list[Slug] = []
+    allowed_tools: list[Slug] = []
     managed_auth_via_composio: bool | None = None
 
 
 class CreateCustomServer(_Body):
-    name: str
-    auth_config_ids: list[str] = []
-    toolkits: list[str] = []
-    allowed_tools: list[str] = []
-    custom_tools: list[str] = []  # deprecated alias of allowed_tools
+    name: Name
+    auth_config_ids: list[ResourceId] = []
+    toolkits: list[Slug] = []
+    allowed_tools: list[Slug] = []
+    custom_tools: list[Slug] = []  # deprecated alias of allowed_tools
     managed_auth_via_composio: bool | None = None
 
 
 class UpdateServer(_Body):
-    name: str | None = None
-    toolkits: list[str] | None = None
-    allowed_tools: list[str] | None = None
-    auth_config_ids: list[str] | None = None
+    name: Name | None = None
+    toolkits: list[Slug] | None = None
+    allowed_tools: list[Slug] | None = None
+    auth_config_ids: list[ResourceId] | None = None
     managed_auth_via_composio: bool | None = None
 
 
 class GenerateUrls(_Body):
-    mcp_server_id: str
-    user_ids: list[str] = []
-    connected_account_ids: list[str] = []
+    mcp_server_id: ResourceId
+    user_ids: list[UserId] = []
+    connected_account_ids: list[ResourceId] = []
     managed_auth_by_composio: bool | None = None
 
 
 class CreateInstance(_Body):
-    user_id: str = Field(min_length=1, max_length=255)
+    user_id: UserId = Field(min_length=1, max_length=255)
 
 
 def _items(db: Session, state: AppState, rows: list[Any]) -> list[dict[str, Any]]:
@@ -157,13 +159,13 @@ def _list(
 
 @router.get("/mcp/servers", summary="List MCP servers with optional filters and pagination")
 def list_servers(
-    name: str | None = None,
-    toolkits: str | None = None,
-    auth_config_ids: str | None = None,
+    name: QueryText | None = None,
+    toolkits: QueryText | None = None,
+    auth_config_ids: QueryText | None = None,
     order_by: Literal["created_at", "updated_at"] | None = None,
     order_direction: Literal["asc", "desc"] | None = None,
-    page_no: float | None = Query(None),
-    limit: float | None = Query(None),
+    page_no: float | None = page_no_query(),
+    limit: float | None = limit_query(maximum=MAX_LIMIT),
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):
@@ -182,13 +184,13 @@ def list_servers(
 
 @router.get("/mcp/app/{app_key}", summary="List MCP servers for a specific app")
 def list_servers_of_app(
-    app_key: str,
-    name: str | None = None,
-    auth_config_ids: str | None = None,
+    app_key: Slug,
+    name: QueryText | None = None,
+    auth_config_ids: QueryText | None = None,
     order_by: Literal["created_at", "updated_at"] | None = None,
     order_direction: Literal["asc", "desc"] | None = None,
-    page_no: float | None = Query(None),
-    limit: float | None = Query(None),
+    page_no: float | None = page_no_query(),
+    limit: float | None = limit_query(maximum=MAX_LIMIT),
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):
@@ -242,10 +244,8 @@ def _accounts(db: Session, project_id: str, account_ids: list[str]) -> list[tupl
     )
     for account_id in account_ids:
         if account_id not in owners:
-            raise NotFound(
-                f"Connected account {account_id} not found",
-                slug="ConnectedAccountNotFound",
-                suggested_fix="Check the id with GET /api/v3/connected_accounts.",
+            raise connected_account_not_found(
+                account_id, suggested_fix="Check the id with GET /api/v3/connected_accounts."
             )
     return [(account_id, owners[account_id]) for account_id in account_ids]
 
@@ -253,11 +253,11 @@ def _accounts(db: Session, project_id: str, account_ids: list[str]) -> list[tupl
 @router.get("/mcp/servers/{server_id}/instances", summary="List all instances for an MCP server")
 def list_instances(
     server_id: str,
-    search: str | None = None,
+    search: QueryText | None = None,
     order_direction: Literal["asc", "desc"] | None = None,
     order_by: Literal["created_at", "updated_at"] | None = None,
-    page_no: float | None = Query(None),
-    limit: float | None = Query(None),
+    page_no: float | None = page_no_query(),
+    limit: float | None = limit_query(maximum=MAX_LIMIT),
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):

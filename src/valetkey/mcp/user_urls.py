@@ -23,7 +23,7 @@ from valetkey.mcp.models import McpServer, McpUserUrl
 from valetkey.store.db import utcnow
 
 PATH = "/mcp/u/"
-TOKEN_PREFIX = "vkm_"
+TOKEN_PREFIX = "vkm_"  # noqa: S105 (not a secret)
 
 
 @dataclass(frozen=True)

@@ -67,9 +67,7 @@ class OAuth1Config:
     timestamp_window: float = 300.0
     request_token_lifetime: float = 600.0
     default_subject: str = "sandbox-user"
-    extra_access_token_fields: Mapping[str, Any | Callable[[OAuth1Grant], Any]] = field(
-        default_factory=dict
-    )
+    extra_access_token_fields: Mapping[str, Any | Callable[[OAuth1Grant], Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def build_bm25(
     document_frequency: Counter[str] = Counter()
     for doc in documents:
         weighted: dict[str, float] = {}
-        for spec, field_terms, avg in zip(fields, doc, average):
+        for spec, field_terms, avg in zip(fields, doc, average, strict=False):
             if not field_terms:
                 continue
             norm = spec.weight / (1.0 - spec.b + spec.b * len(field_terms) / avg)

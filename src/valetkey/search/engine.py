@@ -45,7 +45,7 @@ Admits = Callable[[int], bool]
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result. Same shape as sessions' ScoredTool (tool, toolkit, score)."""
+    """One search result: the tool, its toolkit and its score (higher is better)."""
 
     tool: Tool
     toolkit: Toolkit

@@ -1,6 +1,6 @@
 """The engine behind its two callers: `GET /tools?search=` and sessions' tool search.
 
-- `rank_tools` is `Catalog.search`: the route has already picked tool
+- `rank_tools` ranks `GET /tools?search=` (the route passes it to the catalog service): the route has already picked tool
   definitions (toolkit filter, version selector, tags, scopes); it ranks
   exactly those and drops the ones matching no word of the query.
 - `session_engine` has the signature of `sessions.tool_search.Engine`: the

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from valetkey.api.errors import BadRequest
+from valetkey.api.validation import ID_MAX, USER_ID_MAX, text_problem
 
 TAGS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint", "createHint", "updateHint")
 PRELOAD_ALL = "all"
@@ -81,10 +82,6 @@ class SessionConfig:
     search_enabled: bool = True
     multi_execute_enabled: bool = True
 
-    @property
-    def multi_account_enabled(self) -> bool:
-        return bool(self.multi_account and self.multi_account.get("enable"))
-
 
 # -- parsing the create body --------------------------------------------------------------------
 
@@ -96,7 +93,16 @@ def _invalid(field_name: str, problem: str, fix: str | None = None) -> BadReques
 def _strings(value: Any, field_name: str) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
         raise _invalid(field_name, "must be a list of non-empty strings")
+    for item in value:
+        _clean(item, field_name)
     return tuple(dict.fromkeys(value))
+
+
+def _clean(value: str, field_name: str, max_length: int = ID_MAX) -> str:
+    problem = text_problem(value, max_length)
+    if problem:
+        raise _invalid(field_name, problem, "Pass printable text without NUL bytes or control characters.")
+    return value
 
 
 def _lower(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -171,7 +177,7 @@ def parse_auth_configs(value: Any) -> dict[str, str]:
         return {}
     if not isinstance(value, Mapping) or not all(isinstance(v, str) and v for v in value.values()):
         raise _invalid("auth_configs", "must map toolkit slugs to auth config ids")
-    return {str(k).lower(): v for k, v in value.items()}
+    return {_clean(str(k), "auth_configs").lower(): _clean(v, f"auth_configs.{k}") for k, v in value.items()}
 
 
 def parse_connected_accounts(value: Any, *, multi_account: bool) -> dict[str, tuple[str, ...]]:
@@ -228,6 +234,7 @@ def parse_create_body(body: Mapping[str, Any]) -> SessionConfig:
     user_id = body.get("user_id")
     if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > 255:
         raise _invalid("user_id", "is required: the id of the end user whose accounts the session uses")
+    _clean(user_id, "user_id", USER_ID_MAX)
     multi_account = body.get("multi_account") if isinstance(body.get("multi_account"), Mapping) else None
     config = SessionConfig(
         user_id=user_id,

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import BadRequest, NotFound
 from valetkey.api.state import AppState, app_state
+from valetkey.api.validation import Name, QueryText, Slug, limit_query
 from valetkey.catalog import params
 from valetkey.execution.schemas import ExecuteBody, parse_body
 from valetkey.sessions import service
@@ -82,7 +83,9 @@ async def patch(ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
 
 @router.get(PREFIX + "/{session_id}/tools", summary="The session's meta tools, with schemas")
 async def tools(
-    ctx: SessionContext = Depends(_session), limit: int = Query(500, ge=1, le=1000), cursor: str | None = None
+    ctx: SessionContext = Depends(_session),
+    limit: int = Query(500, ge=1, le=1000),
+    cursor: QueryText | None = None,
 ) -> dict[str, Any]:
     return service.page(service.session_tools(ctx), limit, cursor)
 
@@ -90,11 +93,11 @@ async def tools(
 @router.get(PREFIX + "/{session_id}/toolkits", summary="The session's toolkits and their connections")
 async def toolkits(
     ctx: SessionContext = Depends(_session),
-    limit: float | None = Query(None, ge=1, le=1000),
-    cursor: str | None = None,
-    toolkits: list[str] | None = Query(None),
+    limit: float | None = limit_query(maximum=1000),
+    cursor: QueryText | None = None,
+    toolkits: list[QueryText] | None = Query(None),
     is_connected: bool | None = None,
-    search: str | None = None,
+    search: QueryText | None = None,
 ) -> dict[str, Any]:
     return await service.toolkits_page(
         ctx,
@@ -107,9 +110,9 @@ async def toolkits(
 
 
 class LinkBody(_Body):
-    toolkit: str = Field(min_length=1, max_length=80)
+    toolkit: Slug = Field(min_length=1, max_length=80)
     callback_url: str | None = Field(None, max_length=2048)
-    alias: str | None = Field(None, max_length=200)
+    alias: Name | None = Field(None, max_length=200)
 
 
 @router.post(PREFIX + "/{session_id}/link", status_code=201, summary="Connect Link for a toolkit")
@@ -125,9 +128,9 @@ async def link(body: LinkBody, ctx: SessionContext = Depends(_session)) -> dict[
 
 
 class ExecuteInSession(_Body):
-    tool_slug: str = Field(min_length=1, max_length=200)
+    tool_slug: Slug = Field(min_length=1, max_length=200)
     arguments: dict[str, Any] | None = None
-    account: str | None = Field(None, max_length=200)
+    account: Name | None = Field(None, max_length=200)
 
 
 @router.post(PREFIX + "/{session_id}/execute", summary="Execute a tool in the session")
@@ -137,7 +140,7 @@ async def execute(body: ExecuteInSession, ctx: SessionContext = Depends(_session
 
 
 class ExecuteMeta(_Body):
-    slug: str = Field(min_length=1, max_length=200)
+    slug: Slug = Field(min_length=1, max_length=200)
     arguments: dict[str, Any] | None = None
 
 

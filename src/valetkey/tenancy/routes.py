@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from valetkey.api.auth import OrgContext, ProjectContext, key_cache, require_org, require_project
 from valetkey.api.pagination import decode_cursor, encode_cursor
 from valetkey.api.state import AppState, app_state
+from valetkey.api.validation import Name, QueryText
 from valetkey.tenancy import service
 from valetkey.tenancy.models import Project
 
@@ -20,8 +21,8 @@ class ProjectConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     is_2FA_enabled: bool | None = None
-    logo_url: str | None = Field(default=None, max_length=2048)
-    display_name: str | None = Field(default=None, max_length=120)
+    logo_url: QueryText | None = Field(default=None, max_length=2048)
+    display_name: Name | None = Field(default=None, max_length=120)
     mask_secret_keys_in_connected_account: bool | None = None
     log_visibility_setting: Literal["show_all", "dont_store_data"] | None = None
     require_mcp_api_key: bool | None = None
@@ -78,7 +79,7 @@ def create_project(
 @router.get("/org/owner/project/list")
 def list_projects(
     limit: int = Query(50, ge=1, le=500),
-    cursor: str | None = None,
+    cursor: QueryText | None = None,
     org: OrgContext = Depends(require_org),
     state: AppState = Depends(app_state),
 ):

@@ -16,6 +16,7 @@ from valetkey.vault.columns import (
     INSTALLATION,
     OAUTH_FLOW_SECRET,
     SealedColumn,
+    register_sealed_column,
 )
 from valetkey.vault.crypto import AssociatedData, UnknownKeyError, VaultError, token_kid
 from valetkey.vault.keyring import Key, Keyring, KeyringError, generate_key, parse_keyring
@@ -38,6 +39,7 @@ __all__ = [
     "generate_key",
     "mask_secret",
     "parse_keyring",
+    "register_sealed_column",
     "token_kid",
     "vault_from_env_value",
     "vault_from_settings",

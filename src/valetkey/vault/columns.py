@@ -1,9 +1,11 @@
 """The registry of sealed columns: every place a secret is stored at rest.
 
 Rotation and key inventory walk this list, so a new table with a secret
-(webhook signing secrets, trigger secrets...) is covered by adding one
-``SealedColumn`` line to :func:`sealed_columns`. Callers that seal values use
-the same purpose constants, so the associated data always matches.
+(webhook signing secrets, trigger secrets...) is covered by one
+``register_sealed_column(SealedColumn(...))`` line next to its model, the way
+SQLAlchemy tables register in ``Base.metadata``: the vault sits below the
+features and never imports their models. Callers that seal values use the same
+purpose constants, so the associated data always matches.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from valetkey.vault.crypto import AssociatedData
 
 AUTH_CONFIG_CREDENTIALS = "auth_config.credentials"
 CONNECTED_ACCOUNT_STATE = "connected_account.state"
-OAUTH_FLOW_SECRET = "oauth_flow.secret"
+OAUTH_FLOW_SECRET = "oauth_flow.secret"  # noqa: S105 (not a secret)
 # Project id used in the associated data of installation-wide secrets.
 INSTALLATION = "-"
 
@@ -33,21 +35,20 @@ class SealedColumn:
     def aad(self, project_id: str | None, record_id: str) -> AssociatedData:
         return AssociatedData(self.purpose, project_id or INSTALLATION, str(record_id))
 
-    def aad_for(self, row: Any) -> AssociatedData:
-        """The associated data for a loaded ORM row of this model."""
-        project_id = getattr(row, self.project_attr) if self.project_attr else None
-        return self.aad(project_id, getattr(row, self.id_attr))
+
+_REGISTERED: dict[tuple[str, str], SealedColumn] = {}
+
+
+def register_sealed_column(column: SealedColumn) -> SealedColumn:
+    """Add a sealed column to the registry (once per table and column; a re-import replaces it)."""
+    _REGISTERED[(column.model.__tablename__, column.column)] = column
+    return column
 
 
 def sealed_columns() -> tuple[SealedColumn, ...]:
-    """Every sealed column in the schema. Models are imported here, lazily, to keep the vault import-light."""
-    from valetkey.auth.flow_models import OAuthFlow
-    from valetkey.auth.models import AuthConfig, ConnectedAccount
+    """Every registered sealed column: those of every model module imported so far.
 
-    return (
-        SealedColumn(AuthConfig, "credentials_encrypted", AUTH_CONFIG_CREDENTIALS),
-        SealedColumn(ConnectedAccount, "state_encrypted", CONNECTED_ACCOUNT_STATE),
-        SealedColumn(OAuthFlow, "secret_encrypted", OAUTH_FLOW_SECRET),
-        # One line per new secret column, e.g.:
-        # SealedColumn(WebhookEndpoint, "secret_encrypted", "webhook_endpoint.secret"),
-    )
+    Commands that walk them all (`valetkey keys rotate`, `keys status`) import
+    every model first (`import_all_models`).
+    """
+    return tuple(_REGISTERED.values())

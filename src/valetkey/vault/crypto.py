@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from valetkey.vault.keyring import Keyring
 
-TOKEN_VERSION = "v1"
+TOKEN_VERSION = "v1"  # noqa: S105 (not a secret)
 NONCE_BYTES = 12  # 96 bits: GCM's native nonce size; random per encryption
 TAG_BYTES = 16
 _AAD_PREFIX = b"valetkey:v1"

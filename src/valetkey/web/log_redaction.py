@@ -13,7 +13,7 @@ import logging
 import re
 
 SECRET_PARAMS = ("code", "state", "oauth_token", "oauth_verifier", "id_token", "access_token")
-_QUERY = re.compile(r"([?&](?:%s)=)[^&#\s]*" % "|".join(SECRET_PARAMS))
+_QUERY = re.compile(r"([?&](?:{})=)[^&#\s]*".format("|".join(SECRET_PARAMS)))
 _LINK = re.compile(r"(/link/lnk_)[A-Za-z0-9_\-]+")
 REDACTED = "[redacted]"
 

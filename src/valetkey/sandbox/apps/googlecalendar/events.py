@@ -98,7 +98,7 @@ def render(event: Event, viewer: str) -> dict[str, Any]:
 
 def _times(fields: dict[str, Any], calendar: Calendar) -> tuple[dt.datetime, dt.datetime]:
     try:
-        start, all_day = parse_moment(fields.get("start"), calendar, "start")
+        start, _all_day = parse_moment(fields.get("start"), calendar, "start")
         end, _ = parse_moment(fields.get("end"), calendar, "end")
     except ValueError as error:
         message = str(error) if "time" in str(error) else "Bad Request"

@@ -54,7 +54,7 @@ def read(sheet: Sheet, bounds: GridRange, major: str, option: str) -> tuple[str,
     rows, cols = bounded(sheet, bounds)
     grid = [[sheet.cells.get((r, c)) for c in range(*cols)] for r in range(*rows)]
     if major == "COLUMNS":
-        grid = [list(column) for column in zip(*grid)] if grid else []
+        grid = [list(column) for column in zip(*grid, strict=False)] if grid else []
     values = [[render(cell, option) if cell else "" for cell in line] for line in grid]
     for line in values:
         while line and line[-1] == "":

@@ -414,28 +414,47 @@ def compare(value: Any, comparator: dict[str, Any]) -> bool:
     for op, expected in comparator.items():
         if expected is None and op != "null":
             continue
-        text = str(value).lower() if value is not None else None
-        checks = {
-            "eq": lambda: value == expected,
-            "neq": lambda: value != expected,
-            "in": lambda: value in expected,
-            "nin": lambda: value not in expected,
-            "null": lambda: (value is None) == expected,
-            "eqIgnoreCase": lambda: text == str(expected).lower(),
-            "neqIgnoreCase": lambda: text != str(expected).lower(),
-            "contains": lambda: value is not None and str(expected) in str(value),
-            "notContains": lambda: value is None or str(expected) not in str(value),
-            "containsIgnoreCase": lambda: text is not None and str(expected).lower() in text,
-            "startsWith": lambda: value is not None and str(value).startswith(expected),
-            "endsWith": lambda: value is not None and str(value).endswith(expected),
-            "lt": lambda: value is not None and value < expected,
-            "lte": lambda: value is not None and value <= expected,
-            "gt": lambda: value is not None and value > expected,
-            "gte": lambda: value is not None and value >= expected,
-        }
-        if not checks[op]():
+        if not _holds(op, value, expected):
             return False
     return True
+
+
+def _holds(op: str, value: Any, expected: Any) -> bool:
+    text = str(value).lower() if value is not None else None
+    match op:
+        case "eq":
+            return bool(value == expected)
+        case "neq":
+            return bool(value != expected)
+        case "in":
+            return value in expected
+        case "nin":
+            return value not in expected
+        case "null":
+            return (value is None) == expected
+        case "eqIgnoreCase":
+            return text == str(expected).lower()
+        case "neqIgnoreCase":
+            return text != str(expected).lower()
+        case "contains":
+            return value is not None and str(expected) in str(value)
+        case "notContains":
+            return value is None or str(expected) not in str(value)
+        case "containsIgnoreCase":
+            return text is not None and str(expected).lower() in text
+        case "startsWith":
+            return value is not None and str(value).startswith(expected)
+        case "endsWith":
+            return value is not None and str(value).endswith(expected)
+        case "lt":
+            return value is not None and value < expected
+        case "lte":
+            return value is not None and value <= expected
+        case "gt":
+            return value is not None and value > expected
+        case "gte":
+            return value is not None and value >= expected
+    raise KeyError(op)
 
 
 def matches(view: View | None, condition: dict[str, Any]) -> bool:

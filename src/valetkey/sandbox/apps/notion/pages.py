@@ -208,7 +208,7 @@ def query_data_source(call: Call) -> dict:
         rows.sort(
             key=(lambda p, k=key: (str((p.properties[k].get(p.properties[k]["type"])) or ""),))
             if key
-            else (lambda p, t=sort.get("timestamp", "created_time"): getattr(p, t)),
+            else (lambda p, t=sort.get("timestamp", "created_time"): getattr(p, t)),  # noqa: B008 (evaluated per call on purpose)
             reverse=sort.get("direction") == "descending",
         )
     if not call.body.get("sorts"):

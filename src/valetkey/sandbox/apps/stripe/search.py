@@ -59,7 +59,9 @@ def _clause(match: re.Match[str], fields: frozenset[str]) -> Predicate:
     if field_name == "metadata":
         if key is None or op != ":":
             raise StripeError(400, "metadata is searched as metadata['key']:'value'.", param="query")
-        test: Predicate = lambda obj: (obj.get("metadata") or {}).get(key) == value
+
+        def test(obj):
+            return (obj.get("metadata") or {}).get(key) == value
     elif field_name == "created":
         if op not in COMPARE and op != ":":
             raise StripeError(400, "created supports :, >, <, >= and <=.", param="query")
