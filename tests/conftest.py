@@ -8,27 +8,27 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support import pg
-from tests.support.servers import ThreadedServer, _free_port
+from tests.support.app import EGRESS_TARGETS, ProjectKeys, RunningServer, database_url_for, start_server
+from tests.support.sandbox import start_sandbox
+from tests.support.servers import ThreadedServer
+from tests.support.toolkits import (
+    SandboxHandle,
+    ToolkitConnection,
+    connect_account,
+    start_emulators,
+    start_toolkit_server,
+    tool_runs,
+)
 from tests.support.upstream import Upstream
-from valetkey.config import Settings
 
 TESTS = Path(__file__).parent
 TOOLKIT_TEMPLATES = TESTS / "toolkits"
-# The one port per-test sandbox providers listen on (start_sandbox(port=PROVIDER_PORT)), and a
-# loopback port where nothing listens (unreachable-upstream tests).
-PROVIDER_PORT = _free_port()
-CLOSED_URL = "http://127.0.0.1:9"
-# What test servers' egress policy allows (VALETKEY_EGRESS_ALLOW): exactly these loopback servers;
-# the session emulators add themselves when they start. Everything else on loopback is refused.
-EGRESS_TARGETS: list[str] = [f"http://127.0.0.1:{PROVIDER_PORT}", CLOSED_URL]
 
 
 @pytest.fixture(scope="session")
@@ -58,27 +58,6 @@ def upstream():
     server.stop()
 
 
-@dataclass
-class SandboxServer:
-    """The sandbox OAuth providers on loopback; `providers.oauth2` has the fault switches and stats."""
-
-    url: str
-    providers: object
-    app: object
-
-
-def start_sandbox(port: int | None = None) -> tuple[ThreadedServer, SandboxServer]:
-    import inspect
-
-    from valetkey.sandbox.app import create_sandbox_app
-
-    # Only the generic providers: app emulators are not needed by the auth tests.
-    options = {"with_apps": False} if "with_apps" in inspect.signature(create_sandbox_app).parameters else {}
-    app = create_sandbox_app(**options)
-    threaded = ThreadedServer(app, port=port).start()
-    return threaded, SandboxServer(threaded.url, app.state.sandbox, app)
-
-
 @pytest.fixture(scope="session")
 def sandbox():
     threaded, running = start_sandbox()
@@ -104,79 +83,9 @@ def toolkits_dir(upstream, sandbox, tmp_path_factory) -> Path:
     return out
 
 
-def egress_allowed(*urls: str) -> tuple[str, ...]:
-    """`VALETKEY_EGRESS_ALLOW` entries for exactly the loopback servers at `urls` ("127.0.0.1:<port>")."""
-    return tuple(httpx.URL(url).netloc.decode() for url in urls)
-
-
-def make_settings(home: Path, database_url: str, port: int, catalog_dirs=(), **overrides) -> Settings:
-    values = dict(
-        home=home,
-        database_url=database_url,
-        public_url=f"http://127.0.0.1:{port}",
-        encryption_keys=None,
-        rate_limit=1_000_000,
-        rate_limit_window_seconds=600,
-        auth_failure_limit=1_000_000,  # every test client is 127.0.0.1; tests of the limit lower it
-        catalog_dirs=tuple(catalog_dirs),
-        log_level="WARNING",
-        upstream_timeout=10.0,
-        egress_allow=egress_allowed(*EGRESS_TARGETS),
-    )
-    values.update(overrides)
-    return Settings(**values)
-
-
-@dataclass
-class RunningServer:
-    url: str
-    backend: str
-    settings: Settings
-    app: object
-
-    @property
-    def state(self):
-        return self.app.state.valetkey
-
-    def new_project(self, name: str | None = None) -> ProjectKeys:
-        from valetkey.tenancy import service
-
-        with self.state.db.session() as db:
-            org, org_key = service.create_org(db, "org-" + os.urandom(4).hex())
-            project, key = service.create_project(db, org.id, name or "p-" + os.urandom(4).hex())
-            return ProjectKeys(project.id, key.key, org.id, org_key.key)
-
-
-@dataclass
-class ProjectKeys:
-    id: str
-    api_key: str
-    org_id: str
-    org_api_key: str
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def backend(request) -> str:
     return request.param
-
-
-def start_server(database_url: str, catalog_dirs=(), **overrides) -> tuple[ThreadedServer, RunningServer]:
-    from valetkey.api.app import create_app
-
-    home = Path(tempfile.mkdtemp(prefix="valetkey-home-"))
-    port = _free_port()
-    settings = make_settings(home, database_url, port, catalog_dirs, **overrides)
-    app = create_app(settings)
-    threaded = ThreadedServer(app, port=port).start()
-    return threaded, RunningServer(
-        threaded.url, "sqlite" if database_url.startswith("sqlite") else "postgres", settings, app
-    )
-
-
-def database_url_for(backend: str, request) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tempfile.mkdtemp(prefix='valetkey-db-')}/valetkey.db"
-    return pg.create_database(request.getfixturevalue("pg_admin_url"))
 
 
 @pytest.fixture(scope="session")
@@ -217,14 +126,46 @@ def composio(server, project):
     return Composio(api_key=project.api_key, base_url=server.url)
 
 
-def assert_error(response: httpx.Response, status: int, *, contains: str | None = None) -> dict:
-    """The documented error object, with the right status."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    error = body["error"]
-    assert error["status"] == status
-    assert error["message"]
-    assert error["request_id"] == response.headers["x-request-id"]
-    if contains:
-        assert contains.lower() in error["message"].lower(), error["message"]
-    return error
+# -- toolkits end to end: every app emulator, a server with the built-in catalog, connected accounts --
+
+
+@pytest.fixture(scope="session")
+def emulators() -> SandboxHandle:
+    """Every app emulator of the sandbox (`tests.support.toolkits`); `sandbox` in the toolkit tests."""
+    threaded, handle = start_emulators()
+    yield handle
+    threaded.stop()
+
+
+@pytest.fixture(scope="session")
+def toolkit_server(request, emulators) -> RunningServer:
+    """A server on SQLite with the built-in catalog, its toolkits' hosts rerouted to the emulators."""
+    threaded, running = start_toolkit_server(request, emulators)
+    yield running
+    threaded.stop()
+
+
+@pytest.fixture
+def connect(emulators, toolkit_server, request):
+    """``connect(toolkit, scheme=None, *, user_id, subject, scopes, reset)``: a `ToolkitConnection`.
+
+    Each tool a connection executes is recorded for this test module
+    (`tests.support.toolkits.ToolRuns`), for the coverage check of ``tests/toolkits_e2e``.
+    """
+    runs = tool_runs(request.config)
+
+    def make(toolkit: str, scheme: str | None = None, **options) -> ToolkitConnection:
+        connection = connect_account(emulators, toolkit_server, toolkit, scheme, **options)
+        connection.executed = runs.executed(str(request.path), toolkit)
+        return connection
+
+    return make
+
+
+@pytest.fixture
+def loopback_files(monkeypatch):
+    """Let the SDK's file transfers reach the test server on 127.0.0.1 (its SSRF guard blocks loopback)."""
+    import composio.utils.url_safety as url_safety
+
+    original = url_safety.is_blocked_ip
+    monkeypatch.setattr(url_safety, "is_blocked_ip", lambda value: value != "127.0.0.1" and original(value))

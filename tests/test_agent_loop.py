@@ -17,7 +17,7 @@ import httpx
 import pytest
 from openai.types.chat.chat_completion import ChatCompletion
 
-from tests.toolkit_support import SANDBOX_CLIENT_SECRET, sandbox, toolkit_server  # noqa: F401 (fixtures)
+from tests.support.toolkits import SANDBOX_CLIENT_SECRET
 from valetkey.sandbox.emulator import SANDBOX_CLIENT_ID
 
 V3 = "/api/v3.1"
@@ -139,21 +139,21 @@ def sandbox_auth_config(client: httpx.Client, sandbox, server, slug: str) -> str
 
 
 @pytest.fixture
-def agent_setup(sandbox, toolkit_server):  # noqa: F811
+def agent_setup(emulators, toolkit_server):
     from composio import Composio
 
     for slug in ("github", "slack"):
-        sandbox.emulator(slug).reset()
+        emulators.emulator(slug).reset()
     project = toolkit_server.new_project()
     with httpx.Client(
         base_url=toolkit_server.url, headers={"x-api-key": project.api_key}, timeout=30
     ) as client:
         for slug in ("github", "slack"):
-            sandbox_auth_config(client, sandbox, toolkit_server, slug)
+            sandbox_auth_config(client, emulators, toolkit_server, slug)
     return Composio(api_key=project.api_key, base_url=toolkit_server.url)
 
 
-def test_agent_searches_connects_and_multi_executes(agent_setup, sandbox):  # noqa: F811
+def test_agent_searches_connects_and_multi_executes(agent_setup, emulators):
     composio, user_id = agent_setup, "user-agent-1"
     session = composio.create(user_id=user_id, toolkits=["github", "slack", "hackernews"])
     tools = session.tools()
@@ -195,17 +195,17 @@ def test_agent_searches_connects_and_multi_executes(agent_setup, sandbox):  # no
     assert issue["response"]["successful"] and sent["response"]["successful"], multi
     assert lost["response"]["successful"] is False and lost["error"]
 
-    repo = sandbox.emulator("github").store.state.repo("octocat", "Hello-World")
+    repo = emulators.emulator("github").store.state.repo("octocat", "Hello-World")
     filed = repo.issues[issue["response"]["data"]["number"]]
     assert filed.title == "Login crashes"
-    general = sandbox.emulator("slack").store.state.channels[GENERAL]
+    general = emulators.emulator("slack").store.state.channels[GENERAL]
     assert general.messages[sent["response"]["data"]["ts"]].text == "Filed: login crash"
 
     listing = {t.slug: t for t in session.toolkits().items}
     assert listing["github"].connection.is_active and listing["slack"].connection.is_active
 
 
-def test_agent_loop_with_the_session_as_target(agent_setup, sandbox):  # noqa: F811
+def test_agent_loop_with_the_session_as_target(agent_setup, emulators):
     """The same provider, handing tool calls to the session (`handle_tool_calls(session=...)`)."""
     composio = agent_setup
     session = composio.create(user_id="user-agent-2", toolkits=["github"], manage_connections=False)
@@ -235,6 +235,6 @@ def test_agent_loop_with_the_session_as_target(agent_setup, sandbox):  # noqa: F
     assert result["successful"], result
     number = result["data"]["results"][0]["response"]["data"]["number"]
     assert (
-        sandbox.emulator("github").store.state.repo("octocat", "Hello-World").issues[number].title
+        emulators.emulator("github").store.state.repo("octocat", "Hello-World").issues[number].title
         == "Through the session"
     )

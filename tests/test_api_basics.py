@@ -7,7 +7,8 @@ import tempfile
 import httpx
 import pytest
 
-from tests.conftest import assert_error, start_server
+from tests.support.app import start_server
+from tests.support.errors import assert_error
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from composio_client._models import (
 )
 from sqlalchemy import select
 
-from tests.conftest import assert_error
+from tests.support.errors import assert_error
 from valetkey.auth.models import AuthConfig
 
 V3 = "/api/v3"

@@ -18,7 +18,7 @@ from composio_client.types.toolkit_retrieve_multi_response import ToolkitRetriev
 from composio_client.types.toolkit_retrieve_response import ToolkitRetrieveResponse
 from pydantic import TypeAdapter
 
-from tests.conftest import assert_error
+from tests.support.errors import assert_error
 from valetkey.catalog.registry import load_catalog
 
 V = "/api/v3.1"

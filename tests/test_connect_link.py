@@ -7,28 +7,12 @@ import pytest
 from composio_client.types.link_create_response import LinkCreateResponse
 from sqlalchemy import update
 
-from tests.oauth_support import V3, follow, oauth_config, query_of
+from tests.support.connect_link import bearer_config, brand
+from tests.support.oauth import V3, follow, oauth_config, query_of
 from valetkey.auth.flow_models import ConnectLink
 from valetkey.store.db import utcnow
 
 APP = "https://app.example.test"
-
-
-def bearer_config(client) -> str:
-    r = client.post(
-        f"{V3}/auth_configs",
-        json={
-            "toolkit": {"slug": "linkdemo"},
-            "auth_config": {"type": "use_custom_auth", "auth_scheme": "BEARER_TOKEN"},
-        },
-    )
-    assert r.status_code == 201, r.text
-    return r.json()["auth_config"]["id"]
-
-
-def brand(client, name: str = "Acme Agents", logo: str | None = None) -> None:
-    r = client.patch(f"{V3}/org/project/config", json={"display_name": name, "logo_url": logo})
-    assert r.status_code == 200, r.text
 
 
 def assert_page_headers(response: httpx.Response) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.oauth_support import V3, oauth_config, query_of
-from tests.test_connect_link import bearer_config, brand
+from tests.support.connect_link import bearer_config, brand
+from tests.support.oauth import V3, oauth_config, query_of
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

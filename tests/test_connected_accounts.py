@@ -25,7 +25,7 @@ from composio_client._models import (
 )
 from sqlalchemy import select
 
-from tests.conftest import assert_error
+from tests.support.errors import assert_error
 from valetkey.auth.models import ConnectedAccount
 from valetkey.ids import new_id
 from valetkey.store.db import utcnow

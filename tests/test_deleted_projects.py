@@ -11,9 +11,9 @@ import hashlib
 
 import httpx
 
-from tests.conftest import assert_error
-from tests.oauth_support import V3, oauth_config
-from tests.test_connect_link import bearer_config
+from tests.support.connect_link import bearer_config
+from tests.support.errors import assert_error
+from tests.support.oauth import V3, oauth_config
 
 APP = "https://app.example.test"
 
@@ -75,7 +75,7 @@ def test_signed_file_urls_of_a_deleted_project_are_not_found(client, server, pro
 
 
 def test_per_user_mcp_url_of_a_deleted_project_is_not_found(client, server, project):
-    from tests.mcp_support import create_server, user_url
+    from tests.support.mcp import create_server, user_url
 
     created = create_server(client, "deleted-proj-mcp", toolkits=["hackernews"])
     url = user_url(client, created["id"], "user-m")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_settings
+from tests.support.app import make_settings
 from valetkey.net.addresses import parse_address, parse_ipv4, refusal_reason
 from valetkey.net.egress import AllowListError, EgressPolicy, EgressRefused, parse_allow_list
 from valetkey.net.headers import forwardable, is_forwardable

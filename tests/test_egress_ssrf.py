@@ -18,9 +18,9 @@ import httpx
 import pytest
 from aiohttp.abc import AbstractResolver
 
-from tests.conftest import database_url_for, egress_allowed, make_settings
-from tests.oauth_support import SANDBOX_CLIENT, V3, query_of
+from tests.support.app import database_url_for, egress_allowed, make_settings
 from tests.support.listeners import Listener, twin_listeners
+from tests.support.oauth import SANDBOX_CLIENT, V3, query_of
 from tests.support.servers import ThreadedServer, _free_port
 from valetkey.execution.http import UpstreamClient
 from valetkey.net.sync import guarded_client

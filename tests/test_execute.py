@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from tests.conftest import assert_error
-from tests.execution_support import EXECUTE, make_account, seen
+from tests.support.errors import assert_error
+from tests.support.execution import EXECUTE, make_account, seen
 
 
 def run(client, slug, arguments=None, **body):

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from composio_client import BadRequestError
 
-from tests.conftest import CLOSED_URL, database_url_for, start_server
-from tests.execution_support import EXECUTE, make_account
+from tests.support.app import CLOSED_URL, database_url_for, start_server
+from tests.support.execution import EXECUTE, make_account
 
 
 def test_sdk_executes_a_no_auth_tool(composio, upstream):

@@ -24,8 +24,8 @@ import httpx
 import pytest
 
 import valetkey
-from tests.execution_support import EXECUTE
 from tests.support import pg
+from tests.support.execution import EXECUTE
 from tests.support.servers import _free_port
 
 LOGS = "/api/v3.1/logs/tool_execution"

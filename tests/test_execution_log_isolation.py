@@ -15,7 +15,7 @@ import uuid
 
 import httpx
 
-from tests.execution_support import EXECUTE
+from tests.support.execution import EXECUTE
 from valetkey.api.auth import ProjectContext
 from valetkey.execution.connection import Connection
 from valetkey.execution.recording import log_writer, record_execution

@@ -6,8 +6,8 @@ import uuid
 
 import httpx
 
-from tests.conftest import assert_error
-from tests.execution_support import EXECUTE, make_account
+from tests.support.errors import assert_error
+from tests.support.execution import EXECUTE, make_account
 from valetkey.tenancy.models import Project
 
 LOGS = "/api/v3.1/logs/tool_execution"

@@ -23,8 +23,8 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 
-from tests.conftest import start_server
-from tests.execution_support import EXECUTE
+from tests.support.app import start_server
+from tests.support.execution import EXECUTE
 
 SURROGATE = "\ud800"
 # A lone surrogate in a URL can only travel as its WTF-8 bytes.
@@ -281,7 +281,7 @@ def test_user_id_of_255_characters_still_works(client):
 @pytest.fixture(scope="module")
 def tight_server(backend, toolkits_dir, request):
     """A server with small limits, so the tests need not send megabytes or wait long."""
-    from tests.conftest import database_url_for
+    from tests.support.app import database_url_for
 
     threaded, running = start_server(
         database_url_for(backend, request),

@@ -15,7 +15,8 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import assert_error, database_url_for, start_server
+from tests.support.app import database_url_for, start_server
+from tests.support.errors import assert_error
 
 V3 = "/api/v3.1"
 REVOCATION_SECONDS = 1.0

@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import start_server
-from tests.mcp_support import create_server, user_url
+from tests.support.app import start_server
+from tests.support.mcp import create_server, user_url
 
 HERE = Path(__file__).parent / "mcp_conformance"
 CLI = HERE / "node_modules" / "@modelcontextprotocol" / "conformance" / "dist" / "index.js"

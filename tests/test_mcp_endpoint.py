@@ -14,9 +14,9 @@ import httpx
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from tests.conftest import start_server
-from tests.execution_support import make_account
-from tests.mcp_support import V3, create_server, mcp_session, text_of, user_url
+from tests.support.app import start_server
+from tests.support.execution import make_account
+from tests.support.mcp import V3, create_server, mcp_session, text_of, user_url
 from valetkey.auth.models import ConnectedAccount
 
 

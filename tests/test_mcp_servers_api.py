@@ -23,8 +23,8 @@ from composio_client.types import (
 from composio_client.types.mcp.custom_create_response import CustomCreateResponse
 from composio_client.types.mcp.generate_url_response import GenerateURLResponse
 
-from tests.execution_support import make_account
-from tests.mcp_support import V3, create_server
+from tests.support.execution import make_account
+from tests.support.mcp import V3, create_server
 from valetkey.auth.models import ConnectedAccount
 
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from tests.execution_support import make_account
-from tests.mcp_support import mcp_session, text_of
+from tests.support.execution import make_account
+from tests.support.mcp import mcp_session, text_of
 
 
 async def test_lists_and_calls_the_sessions_tools(composio, server, project):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.oauth_support import V3, connect_oauth, follow, oauth1_config, oauth_config, query_of
+from tests.support.oauth import V3, connect_oauth, follow, oauth1_config, oauth_config, query_of
 
 CALLBACK = "https://app.example.test/connected?user=u1&tab=apps#done"
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from tests.oauth_support import V3, connect_oauth, oauth_config, query_of
+from tests.support.oauth import V3, connect_oauth, oauth_config, query_of
 from valetkey.auth.credentials import account_credentials
 from valetkey.auth.flow_models import OAuthFlow
 from valetkey.auth.models import ConnectedAccount

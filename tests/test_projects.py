@@ -9,7 +9,7 @@ import sys
 
 import httpx
 
-from tests.conftest import assert_error
+from tests.support.errors import assert_error
 
 
 def test_health(anon):

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from tests.conftest import assert_error
-from tests.execution_support import make_account, seen
+from tests.support.errors import assert_error
+from tests.support.execution import make_account, seen
 
 PROXY = "/api/v3.1/tools/execute/proxy"
 

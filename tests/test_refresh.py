@@ -14,8 +14,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import PROVIDER_PORT, database_url_for, start_sandbox, start_server
-from tests.oauth_support import V3, connect_oauth, oauth_config
+from tests.support.app import PROVIDER_PORT, database_url_for, start_server
+from tests.support.oauth import V3, connect_oauth, oauth_config
+from tests.support.sandbox import start_sandbox
 from valetkey.auth import refresh_job
 from valetkey.auth.credentials import account_credentials
 from valetkey.auth.models import ConnectedAccount
@@ -183,7 +184,7 @@ def test_refresh_of_an_expired_account_returns_a_new_consent_url(quiet_server, s
     assert body["status"] == "INITIATED" and body["redirect_url"].startswith(
         f"{provider.url}/oauth2/authorize"
     )
-    from tests.oauth_support import follow, query_of
+    from tests.support.oauth import follow, query_of
 
     hops, _ = follow(body["redirect_url"], stop_at="https://app.example.test")
     assert query_of(hops[-1].location) == {"status": "success", "connected_account_id": account_id}

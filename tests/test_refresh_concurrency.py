@@ -15,8 +15,9 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import PROVIDER_PORT, database_url_for, start_sandbox, start_server
-from tests.oauth_support import V3, connect_oauth, oauth_config
+from tests.support.app import PROVIDER_PORT, database_url_for, start_server
+from tests.support.oauth import V3, connect_oauth, oauth_config
+from tests.support.sandbox import start_sandbox
 
 CONCURRENCY = 50
 

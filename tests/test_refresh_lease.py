@@ -16,8 +16,9 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from tests.conftest import database_url_for, start_sandbox, start_server
-from tests.oauth_support import V3, connect_oauth, oauth_config
+from tests.support.app import database_url_for, start_server
+from tests.support.oauth import V3, connect_oauth, oauth_config
+from tests.support.sandbox import start_sandbox
 from valetkey.auth import refresh
 from valetkey.auth.credentials import account_credentials, open_account_state, seal_account_state
 from valetkey.auth.models import ConnectedAccount

@@ -18,10 +18,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import database_url_for, start_sandbox, start_server
-from tests.oauth_support import V3, connect_oauth, oauth_config
+from tests.support.app import database_url_for, start_server
+from tests.support.oauth import V3, connect_oauth, oauth_config
+from tests.support.sandbox import start_sandbox
 from tests.support.servers import ThreadedServer
-from tests.toolkit_support import SandboxHandle, connect_account
+from tests.support.toolkits import SandboxHandle, connect_account
 from valetkey.auth.credentials import account_credentials
 from valetkey.auth.models import ConnectedAccount
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.mcp_support import create_server, user_url
-from tests.oauth_support import V3
-from tests.test_connect_link import bearer_config
+from tests.support.connect_link import bearer_config
+from tests.support.mcp import create_server, user_url
+from tests.support.oauth import V3
 
 
 def _free_port() -> int:

@@ -12,9 +12,9 @@ from composio_client.types.tool_router.session_create_response import SessionCre
 from composio_client.types.tool_router.session_toolkits_response import SessionToolkitsResponse
 from composio_client.types.tool_router.session_tools_response import SessionToolsResponse
 
-from tests.conftest import assert_error
-from tests.execution_support import make_account
-from tests.oauth_support import V3, follow, oauth_config, query_of
+from tests.support.errors import assert_error
+from tests.support.execution import make_account
+from tests.support.oauth import V3, follow, oauth_config, query_of
 
 SESSIONS = f"{V3}/tool_router/session"
 META = {

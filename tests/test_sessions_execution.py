@@ -10,9 +10,9 @@ import httpx
 import pytest
 from composio_client.types.tool_router.session_search_response import SessionSearchResponse
 
-from tests.conftest import assert_error
-from tests.execution_support import make_account
-from tests.oauth_support import V3
+from tests.support.errors import assert_error
+from tests.support.execution import make_account
+from tests.support.oauth import V3
 
 SESSIONS = f"{V3}/tool_router/session"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import database_url_for, make_settings
-from tests.test_vault_rotate import non_empty, read_back, seed
+from tests.support.app import database_url_for, make_settings
+from tests.support.vault import non_empty, read_back, seed
 from valetkey.cli.keys import app
 from valetkey.store.db import Database
 from valetkey.store.migrate import upgrade

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_settings
+from tests.support.app import make_settings
+from tests.support.logs import Captured
 from valetkey.vault import AssociatedData, KeyringError, generate_key, vault_from_settings
 from valetkey.vault.keyfile import (
     add_primary_key,
@@ -21,20 +22,6 @@ from valetkey.vault.keyfile import (
 )
 
 AAD = AssociatedData("auth_config.credentials", "proj_a", "ac_1")
-
-
-class Captured(logging.Handler):
-    """Collects valetkey.vault records directly (the app's logging config stops propagation to caplog)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def messages(self) -> list[str]:
-        return [r.getMessage() for r in self.records]
 
 
 @pytest.fixture

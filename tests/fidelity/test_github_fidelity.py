@@ -4,28 +4,24 @@ Two views of the same property: statically, the request the executor builds
 for each tool with *every* argument set (so each wire name and type meets the
 description); live, the requests the GitHub emulator actually received when
 each tool ran through the SDK and a real server (so injected headers and
-credentials count too). Negative tests prove drift fails.
+credentials count too).
+
+The static check of every tool and the drift tests (negative tests proving drift fails)
+are parametrized over toolkits in ``test_fidelity.py``; this toolkit's reference, request
+shape and drifts are in ``profiles/github.py``.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.fidelity.checker import TRANSPORT_HEADERS, FidelityError, assert_request_valid, check_request
+from tests.fidelity.checker import check_request
+from tests.fidelity.profiles.github import GITHUB_HEADERS, UNDESCRIBED
 from tests.fidelity.support import (
     description,
-    drifted,
     from_recorded,
-    sample_arguments,
-    tool_by_slug,
-    tool_request,
 )
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
-from valetkey.catalog.model import ParamBinding
-
-GITHUB_HEADERS = TRANSPORT_HEADERS | {"x-github-api-version"}
-#: Tools with no operation in GitHub's description, and why. Keep it empty when possible.
-UNDESCRIBED: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -36,17 +32,6 @@ def spec():
 @pytest.fixture(scope="module")
 def toolkit():
     return load_toolkit(BUILTIN_DIR / "github")
-
-
-def test_every_tool_with_every_argument_builds_a_described_request(spec, toolkit):
-    problems = []
-    for tool in toolkit.tools:
-        if tool.slug in UNDESCRIBED:
-            continue
-        for optional in (True, False):
-            request = tool_request(tool, sample_arguments(tool, optional=optional))
-            problems += check_request(spec, request, transport_headers=GITHUB_HEADERS)
-    assert not problems, "\n".join(problems)
 
 
 def test_each_tool_maps_to_one_operation_and_the_subset_is_exactly_what_tools_use(spec, toolkit):
@@ -182,57 +167,3 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
         assert sent[0].header("accept") == "application/vnd.github+json"
     assert not problems, "\n".join(problems)
     assert {slug for slug, _ in LIVE_CALLS} == {t.slug for t in toolkit.tools} - set(UNDESCRIBED)
-
-
-# -- drift is caught ---------------------------------------------------------
-
-
-def test_a_renamed_query_parameter_fails(spec, toolkit):
-    tool = tool_by_slug(toolkit, "GITHUB_LIST_STARGAZERS")
-    wrong = drifted(tool, params=(*tool.operation.params, ParamBinding("per_page", "query", "perPage")))
-    with pytest.raises(FidelityError, match="query parameter 'perPage' is not declared"):
-        assert_request_valid(
-            spec,
-            tool_request(wrong, {"owner": "o", "repo": "r", "per_page": 5}),
-            transport_headers=GITHUB_HEADERS,
-        )
-
-
-def test_a_wrong_path_or_method_fails(spec, toolkit):
-    tool = tool_by_slug(toolkit, "GITHUB_CREATE_ISSUE")
-    arguments = {"owner": "o", "repo": "r", "title": "t"}
-    for wrong in (drifted(tool, path="/repos/{owner}/{repo}/issue"), drifted(tool, method="PUT")):
-        problems = check_request(spec, tool_request(wrong, arguments), transport_headers=GITHUB_HEADERS)
-        assert problems and "no operation" in problems[0]
-
-
-def test_a_renamed_body_field_and_a_wrongly_typed_value_fail(spec, toolkit):
-    tool = tool_by_slug(toolkit, "GITHUB_CREATE_ISSUE")
-    renamed = drifted(tool, params=(*tool.operation.params, ParamBinding("body", "body", "description")))
-    problems = check_request(
-        spec,
-        tool_request(renamed, {"owner": "o", "repo": "r", "title": "t", "body": "b"}),
-        transport_headers=GITHUB_HEADERS,
-    )
-    assert any("body property 'description' is not declared" in p for p in problems), problems
-
-    merge = tool_by_slug(toolkit, "GITHUB_MERGE_A_PULL_REQUEST")
-    problems = check_request(
-        spec,
-        tool_request(merge, {"owner": "o", "repo": "r", "pull_number": 1, "merge_method": "fast-forward"}),
-        transport_headers=GITHUB_HEADERS,
-    )
-    assert any("merge_method" in p and "is not one of" in p for p in problems), problems
-
-
-def test_an_undeclared_header_and_a_missing_required_query_parameter_fail(spec, toolkit):
-    tool = tool_by_slug(toolkit, "GITHUB_SEARCH_CODE")
-    wrong = drifted(
-        tool,
-        headers={**tool.operation.headers, "X-Api-Flavour": "x"},
-        params=tuple(b for b in tool.operation.params if b.arg != "q")
-        + (ParamBinding("q", "query", "query"),),
-    )
-    problems = check_request(spec, tool_request(wrong, {"q": "x"}), transport_headers=GITHUB_HEADERS)
-    assert any("header 'x-api-flavour' is not declared" in p for p in problems), problems
-    assert any("required query parameter 'q' is missing" in p for p in problems), problems

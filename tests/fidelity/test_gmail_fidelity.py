@@ -3,39 +3,30 @@
 Statically, the request the executor builds for each HTTP tool with every
 argument set; live, every request the Gmail emulator received while each
 tool (Python tools included: they send several) ran through the SDK and a
-real server. Negative tests prove that drift in a path, method, parameter
-name, body field or value fails. The subset lives in
+real server. The subset lives in
 ``tests/fidelity/specs/google/gmail.v1.subset.json`` (see PROVENANCE.md there).
+
+The static check of every tool and the drift tests (negative tests proving drift fails)
+are parametrized over toolkits in ``test_fidelity.py``; this toolkit's reference, request
+shape and drifts are in ``profiles/gmail.py``.
 """
 
 from __future__ import annotations
 
 import base64
-import dataclasses
 
 import pytest
 
-from tests.fidelity.checker import FidelityError, WireRequest, assert_request_valid, check_request
+from tests.fidelity.profiles.gmail import UNDESCRIBED
 from tests.fidelity.support import (
     description,
-    drifted,
     problems_of_sent,
-    sample_arguments,
     sent_since,
-    tool_by_slug,
-    tool_request,
 )
 from valetkey.catalog.apispec.discovery import UPLOAD_SUFFIX
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
-from valetkey.catalog.model import ParamBinding
 from valetkey.sandbox.apps.gmail import mime
 
-#: Tools with no method in the Gmail discovery document, and why. Empty: Gmail describes every call we make.
-UNDESCRIBED: dict[str, str] = {}
-#: Tools whose every body argument is optional (the spec's names: add_label_ids/remove_label_ids) while
-#: Gmail requires the body: called with neither list they send none, and Gmail (and the emulator) answer
-#: 400 "No label add or removes specified". Only that problem is tolerated for them.
-EMPTY_BODY_IS_A_400 = {"GMAIL_ADD_LABEL_TO_EMAIL", "GMAIL_MODIFY_THREAD_LABELS"}
 FULL = "https://mail.google.com/"
 
 
@@ -47,19 +38,6 @@ def spec():
 @pytest.fixture(scope="module")
 def toolkit():
     return load_toolkit(BUILTIN_DIR / "gmail")
-
-
-def test_every_http_tool_with_every_argument_builds_a_described_request(spec, toolkit):
-    problems = []
-    for tool in toolkit.tools:
-        if tool.operation is None or tool.slug in UNDESCRIBED:
-            continue
-        for optional in (True, False):
-            found = check_request(spec, tool_request(tool, sample_arguments(tool, optional=optional)))
-            if not optional and tool.slug in EMPTY_BODY_IS_A_400:
-                found = [p for p in found if not p.endswith("the request body is required but none was sent")]
-            problems += found
-    assert not problems, "\n".join(problems)
 
 
 def test_the_subset_holds_exactly_the_methods_tools_use_with_their_scopes(spec, toolkit):
@@ -193,58 +171,3 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
         checked.add(slug)
     assert not problems, "\n".join(problems)
     assert checked == {t.slug for t in toolkit.tools} - set(UNDESCRIBED)
-
-
-# -- drift is caught ---------------------------------------------------------
-
-
-def test_a_renamed_query_parameter_fails(spec, toolkit):
-    tool = tool_by_slug(toolkit, "GMAIL_LIST_THREADS")
-    wrong = drifted(
-        tool, params=(*tool.operation.params, ParamBinding("max_results", "query", "max_results"))
-    )
-    with pytest.raises(FidelityError, match="query parameter 'max_results' is not declared"):
-        assert_request_valid(spec, tool_request(wrong, {"max_results": 5}))
-
-
-def test_a_wrong_path_or_method_fails(spec, toolkit):
-    tool = tool_by_slug(toolkit, "GMAIL_MOVE_TO_TRASH")
-    for wrong in (
-        drifted(tool, path="/gmail/v1/users/me/messages/{message_id}/bin"),
-        drifted(tool, method="DELETE"),
-        drifted(tool, path="/gmail/v2/users/me/messages/{message_id}/trash"),
-    ):
-        problems = check_request(spec, tool_request(wrong, {"message_id": "m1"}))
-        assert problems and "no operation" in problems[0], wrong.operation
-
-
-def test_a_renamed_body_field_and_a_wrong_enum_value_fail(spec, toolkit):
-    tool = tool_by_slug(toolkit, "GMAIL_ADD_LABEL_TO_EMAIL")
-    renamed = drifted(
-        tool, params=(*tool.operation.params, ParamBinding("add_label_ids", "body", "add_label_ids"))
-    )
-    problems = check_request(spec, tool_request(renamed, {"message_id": "m1", "add_label_ids": ["X"]}))
-    assert any("body property 'add_label_ids' is not declared" in p for p in problems), problems
-
-    label = tool_by_slug(toolkit, "GMAIL_CREATE_LABEL")
-    problems = check_request(
-        spec, tool_request(label, {"label_name": "x", "label_list_visibility": "labelShowAlways"})
-    )
-    assert any("labelListVisibility" in p and "is not one of" in p for p in problems), problems
-
-
-def test_drift_in_a_python_tools_request_fails(spec):
-    send = "/gmail/v1/users/me/messages/send"
-    good = WireRequest("POST", send, (), {}, {"raw": "eA", "threadId": "t"}, "application/json")
-    assert check_request(spec, good) == []
-    for wrong, message in (
-        (dataclasses.replace(good, body={"raw": "eA", "thread_id": "t"}), "body property 'thread_id'"),
-        (dataclasses.replace(good, body={"raw": 5}), "is not of type 'string'"),
-        (
-            WireRequest("GET", "/gmail/v1/users/me/messages", (("max_results", "5"),)),
-            "'max_results' is not declared",
-        ),
-        (WireRequest("GET", "/gmail/v1/users/me/messages/m1", (("format", "html"),)), "is not one of"),
-    ):
-        problems = check_request(spec, wrong)
-        assert any(message in p for p in problems), (wrong, problems)

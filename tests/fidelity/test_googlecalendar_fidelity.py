@@ -3,30 +3,25 @@
 Statically, the request the executor builds for each HTTP tool (every argument
 set, then only the required ones); live, every request the Calendar emulator
 received while each tool, Python ones included, ran through the SDK and a real
-server. Negative tests prove drift in a path, method, parameter, body field or
-value fails. Subset: ``tests/fidelity/specs/google/calendar.v3.subset.json``.
+server. Subset: ``tests/fidelity/specs/google/calendar.v3.subset.json``.
+
+The static check of every tool and the drift tests (negative tests proving drift fails)
+are parametrized over toolkits in ``test_fidelity.py``; this toolkit's reference, request
+shape and drifts are in ``profiles/googlecalendar.py``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from tests.fidelity.checker import FidelityError, WireRequest, assert_request_valid, check_request
+from tests.fidelity.profiles.googlecalendar import UNDESCRIBED
 from tests.fidelity.support import (
     description,
-    drifted,
     problems_of_sent,
-    sample_arguments,
     sent_since,
-    tool_by_slug,
-    tool_request,
 )
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
-from valetkey.catalog.model import ParamBinding
 
-UNDESCRIBED: dict[str, str] = {}  # every Calendar tool has a described method
 #: Methods only Python tools call (besides methods HTTP tools call too).
 PYTHON_ONLY = {"calendar.events.insert", "calendar.events.patch"}
 
@@ -39,16 +34,6 @@ def spec():
 @pytest.fixture(scope="module")
 def toolkit():
     return load_toolkit(BUILTIN_DIR / "googlecalendar")
-
-
-def test_every_http_tool_with_every_argument_builds_a_described_request(spec, toolkit):
-    problems = []
-    for tool in toolkit.tools:
-        if tool.operation is None:
-            continue
-        for optional in (True, False):
-            problems += check_request(spec, tool_request(tool, sample_arguments(tool, optional=optional)))
-    assert not problems, "\n".join(problems)
 
 
 def test_the_subset_holds_exactly_the_methods_tools_use_and_tool_scopes_are_accepted(spec, toolkit):
@@ -188,70 +173,3 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
         checked.add(slug)
     assert not problems, "\n".join(problems)
     assert checked == {t.slug for t in toolkit.tools} - set(UNDESCRIBED)
-
-
-# -- drift is caught ---------------------------------------------------------
-
-
-def test_a_renamed_query_parameter_fails(spec, toolkit):
-    tool = tool_by_slug(toolkit, "GOOGLECALENDAR_EVENTS_LIST")
-    wrong = drifted(tool, params=(*tool.operation.params, ParamBinding("maxResults", "query", "max_results")))
-    with pytest.raises(FidelityError, match="query parameter 'max_results' is not declared"):
-        assert_request_valid(spec, tool_request(wrong, {"calendarId": "primary", "maxResults": 5}))
-
-
-def test_a_wrong_path_or_method_fails(spec, toolkit):
-    tool = tool_by_slug(toolkit, "GOOGLECALENDAR_MOVE_EVENT")
-    arguments = {"calendar_id": "primary", "event_id": "e1", "destination": "c2"}
-    for wrong in (
-        drifted(tool, path="/calendars/{calendar_id}/events/{event_id}/relocate"),
-        drifted(tool, method="PATCH"),
-        drifted(tool, path="/calendar/{calendar_id}/events/{event_id}/move"),
-    ):
-        problems = check_request(spec, tool_request(wrong, arguments))
-        assert problems and "no operation" in problems[0], wrong.operation
-
-
-def test_a_renamed_body_field_a_wrong_enum_and_a_missing_required_parameter_fail(spec, toolkit):
-    tool = tool_by_slug(toolkit, "GOOGLECALENDAR_CREATE_CALENDAR")
-    renamed = drifted(tool, params=(*tool.operation.params, ParamBinding("summary", "body", "title")))
-    problems = check_request(spec, tool_request(renamed, {"summary": "x"}))
-    assert any("body property 'title' is not declared" in p for p in problems), problems
-
-    listing = tool_by_slug(toolkit, "GOOGLECALENDAR_EVENTS_LIST")
-    problems = check_request(spec, tool_request(listing, {"calendarId": "primary", "orderBy": "start"}))
-    assert any("orderBy" in p and "is not one of" in p for p in problems), problems
-
-    move = tool_by_slug(toolkit, "GOOGLECALENDAR_MOVE_EVENT")
-    lost = drifted(
-        move,
-        params=tuple(b for b in move.operation.params if b.arg != "destination")
-        + (ParamBinding("destination", "query", "target"),),
-    )
-    problems = check_request(
-        spec, tool_request(lost, {"calendar_id": "p", "event_id": "e", "destination": "c"})
-    )
-    assert any("required query parameter 'destination' is missing" in p for p in problems), problems
-
-
-def test_drift_in_a_python_tools_request_fails(spec):
-    insert = "/calendar/v3/calendars/primary/events"
-    good = WireRequest(
-        "POST",
-        insert,
-        (),
-        {},
-        {"summary": "s", "start": {"dateTime": "2025-03-04T15:00:00", "timeZone": "UTC"}},
-        "application/json",
-    )
-    assert check_request(spec, good) == []
-    for wrong, message in (
-        (dataclasses.replace(good, body={"summary": "s", "start_time": "x"}), "body property 'start_time'"),
-        (dataclasses.replace(good, query=(("sendUpdates", "everyone"),)), "is not one of"),
-        (
-            WireRequest("POST", "/calendar/v3/freebusy", (), {}, {"timeMin": "x"}, "application/json"),
-            "no operation",
-        ),
-    ):
-        problems = check_request(spec, wrong)
-        assert any(message in p for p in problems), (wrong, problems)

@@ -2,35 +2,26 @@
 
 Statically for HTTP tools (every argument, then only the required ones); live
 for every tool, Python ones included (uploads are ``multipart/related`` POSTs
-to the ``/upload/drive/v3/files`` media path the document declares). Negative
-tests prove drift fails. Subset: ``tests/fidelity/specs/google/drive.v3.subset.json``.
+to the ``/upload/drive/v3/files`` media path the document declares). Subset: ``tests/fidelity/specs/google/drive.v3.subset.json``.
+
+The static check of every tool and the drift tests (negative tests proving drift fails)
+are parametrized over toolkits in ``test_fidelity.py``; this toolkit's reference, request
+shape and drifts are in ``profiles/googledrive.py``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from tests.fidelity.checker import FidelityError, WireRequest, assert_request_valid, check_request
+from tests.fidelity.profiles.googledrive import UNDESCRIBED
 from tests.fidelity.support import (
     description,
-    drifted,
     problems_of_sent,
-    sample_arguments,
     sent_since,
-    tool_by_slug,
-    tool_request,
 )
-from tests.toolkits_e2e.test_googledrive import loopback_files  # noqa: F401 (fixture)
 from valetkey.catalog.apispec.discovery import UPLOAD_SUFFIX
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
-from valetkey.catalog.model import ParamBinding
 
-UNDESCRIBED: dict[str, str] = {}  # every Drive tool has a described method
-#: Tools whose body arguments are all optional: called with none they send no body, which Drive takes as
-#: an empty File (no field of it is required), although the description marks the body as expected.
-EMPTY_BODY_ACCEPTED = {"GOOGLEDRIVE_COPY_FILE", "GOOGLEDRIVE_UPDATE_FILE_METADATA"}
 PYTHON_ONLY = {"drive.files.create", "drive.files.export", "drive.files.create" + UPLOAD_SUFFIX}
 
 
@@ -42,19 +33,6 @@ def spec():
 @pytest.fixture(scope="module")
 def toolkit():
     return load_toolkit(BUILTIN_DIR / "googledrive")
-
-
-def test_every_http_tool_with_every_argument_builds_a_described_request(spec, toolkit):
-    problems = []
-    for tool in toolkit.tools:
-        if tool.operation is None:
-            continue
-        for optional in (True, False):
-            found = check_request(spec, tool_request(tool, sample_arguments(tool, optional=optional)))
-            if not optional and tool.slug in EMPTY_BODY_ACCEPTED:
-                found = [p for p in found if not p.endswith("the request body is required but none was sent")]
-            problems += found
-    assert not problems, "\n".join(problems)
 
 
 def test_the_subset_holds_exactly_the_methods_tools_use_and_tool_scopes_are_accepted(spec, toolkit):
@@ -69,7 +47,7 @@ def test_the_subset_holds_exactly_the_methods_tools_use_and_tool_scopes_are_acce
     assert described - {"drive.files.update" + UPLOAD_SUFFIX} == used | PYTHON_ONLY
 
 
-def test_live_requests_of_every_tool_match_the_description(connect, spec, toolkit, tmp_path, loopback_files):  # noqa: F811
+def test_live_requests_of_every_tool_match_the_description(connect, spec, toolkit, tmp_path, loopback_files):
     from composio import Composio
 
     drive = connect("googledrive")
@@ -175,60 +153,3 @@ def test_live_requests_of_every_tool_match_the_description(connect, spec, toolki
         checked.add(slug)
     assert not problems, "\n".join(problems)
     assert checked == {t.slug for t in toolkit.tools} - set(UNDESCRIBED)
-
-
-# -- drift is caught ---------------------------------------------------------
-
-
-def test_a_renamed_query_parameter_fails(spec, toolkit):
-    tool = tool_by_slug(toolkit, "GOOGLEDRIVE_LIST_FILES")
-    wrong = drifted(tool, params=(*tool.operation.params, ParamBinding("pageSize", "query", "page_size")))
-    with pytest.raises(FidelityError, match="query parameter 'page_size' is not declared"):
-        assert_request_valid(spec, tool_request(wrong, {"pageSize": 5}))
-
-
-def test_a_wrong_path_or_method_fails(spec, toolkit):
-    tool = tool_by_slug(toolkit, "GOOGLEDRIVE_COPY_FILE")
-    for wrong in (
-        drifted(tool, path="/drive/v3/files/{file_id}/duplicate"),
-        drifted(tool, method="PUT"),
-        drifted(tool, path="/drive/v2/files/{file_id}/copy"),
-    ):
-        problems = check_request(spec, tool_request(wrong, {"file_id": "f1"}))
-        assert problems and "no operation" in problems[0], wrong.operation
-
-
-def test_a_renamed_body_field_and_a_wrong_value_fail(spec, toolkit):
-    tool = tool_by_slug(toolkit, "GOOGLEDRIVE_SHARE_FILE")
-    renamed = drifted(
-        tool,
-        params=tuple(b for b in tool.operation.params if b.arg != "email_address")
-        + (ParamBinding("email_address", "body", "email"),),
-    )
-    problems = check_request(
-        spec,
-        tool_request(renamed, {"file_id": "f", "role": "reader", "type": "user", "email_address": "a@b.c"}),
-    )
-    assert any("body property 'email' is not declared" in p for p in problems), problems
-
-    listing = tool_by_slug(toolkit, "GOOGLEDRIVE_LIST_FILES")
-    problems = check_request(spec, tool_request(listing, {"pageSize": "many"}))
-    assert any("pageSize" in p for p in problems), problems
-
-
-def test_drift_in_a_python_tools_request_fails(spec):
-    upload = WireRequest(
-        "POST", "/upload/drive/v3/files", (("uploadType", "multipart"),), {}, "--b--", "multipart/related"
-    )
-    assert check_request(spec, upload) == []
-    for wrong, message in (
-        (dataclasses.replace(upload, query=()), "required query parameter 'uploadType' is missing"),
-        (dataclasses.replace(upload, query=(("uploadType", "chunked"),)), "is not one of"),
-        (dataclasses.replace(upload, path="/upload/drive/v3/file"), "no operation"),
-        (
-            WireRequest("PATCH", "/drive/v3/files/f1", (("add_parents", "x"),), {}, {}, "application/json"),
-            "'add_parents' is not declared",
-        ),
-    ):
-        problems = check_request(spec, wrong)
-        assert any(message in p for p in problems), (wrong, problems)

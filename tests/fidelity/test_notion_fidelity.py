@@ -6,34 +6,24 @@ are checked live, on every request they send to the emulator. The
 description declares `Notion-Version` on most operations but not on
 create-a-comment, although Notion requires it on every request, so it is
 treated as a transport header like GitHub's API version header.
+
+The static check of every tool and the drift tests (negative tests proving drift fails)
+are parametrized over toolkits in ``test_fidelity.py``; this toolkit's reference, request
+shape and drifts are in ``profiles/notion.py``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from tests.fidelity.checker import TRANSPORT_HEADERS, check_request
+from tests.fidelity.checker import check_request
+from tests.fidelity.profiles.notion import NOTION_HEADERS, UNDESCRIBED, beyond_gaps
 from tests.fidelity.support import (
     description,
-    drifted,
     from_recorded,
-    sample_arguments,
-    tool_by_slug,
-    tool_request,
 )
 from valetkey.catalog.loader import BUILTIN_DIR, load_toolkit
-from valetkey.catalog.model import ParamBinding
 from valetkey.sandbox.apps.notion.state import ADA, PROJECTS, TASKS_DB, TASKS_SOURCE
-
-NOTION_HEADERS = TRANSPORT_HEADERS | {"notion-version"}
-#: Tools with no operation in Notion's description, and why.
-UNDESCRIBED = {
-    "NOTION_CREATE_DATABASE": "POST /v1/databases is not in the published 2025-09-03 description "
-    "(it describes data sources, not database creation); its request is "
-    "checked against the emulator only.",
-}
 
 
 @pytest.fixture(scope="module")
@@ -44,56 +34,6 @@ def spec():
 @pytest.fixture(scope="module")
 def toolkit():
     return load_toolkit(BUILTIN_DIR / "notion")
-
-
-#: Where the published description (a simplified one, shipped for Notion's MCP server) is narrower
-#: than the real API the tools follow: (operation id, pattern of the checker's message). Listed in
-#: PROVENANCE.md; every other mismatch fails.
-DESCRIPTION_GAPS = [
-    ("post-page", r"body\.parent: \{'data_source_id'"),  # parentRequest predates data sources
-    ("post-page", r"body property 'parent\.data_source_id'"),
-    ("post-page", r"body\.children\.\d+: .* is not of type 'string'"),  # blocks typed as strings
-    ("post-page", r"body\.icon: .* is not of type 'string'"),  # icon typed as a JSON string
-    ("patch-page", r"body\.icon: Additional properties .*'type'"),  # emoji object without `type`
-    ("patch-page", r"body property 'icon\.type'"),
-    (
-        "patch-block-children",
-        r"body\.children\.\d+: .* is not valid under any of the given schemas",
-    ),  # 2 block types only
-    (
-        "update-a-block",
-        r"body property '(paragraph|heading_[123]|bulleted_list_item|numbered_list_item|to_do|quote)'",
-    ),
-    ("create-a-comment", r"'parent' is a required property"),  # replies by discussion_id not described
-    ("create-a-comment", r"body property 'discussion_id'"),
-]
-
-
-def beyond_gaps(problems: list[str]) -> list[str]:
-    import re
-
-    return [
-        p
-        for p in problems
-        if not any(f"({op})" in p and re.search(pattern, p) for op, pattern in DESCRIPTION_GAPS)
-    ]
-
-
-def check(spec, request):
-    return check_request(
-        spec, dataclasses.replace(request, path="/v1" + request.path), transport_headers=NOTION_HEADERS
-    )
-
-
-def test_every_http_tool_with_every_argument_builds_a_described_request(spec, toolkit):
-    problems = []
-    for tool in toolkit.tools:
-        if tool.operation is None:
-            continue
-        for optional in (True, False):
-            problems += check(spec, tool_request(tool, sample_arguments(tool, optional=optional)))
-            assert tool.operation.headers == {"Notion-Version": "2025-09-03"}, tool.slug
-    assert not problems, "\n".join(problems)
 
 
 LIVE_CALLS = [
@@ -212,46 +152,3 @@ def test_coverage_every_tool_is_described_or_listed_with_a_reason(spec, toolkit)
                 tool.slug
             )
     assert spec.find("POST", "/v1/databases") is None  # still true of the published description
-
-
-# -- drift is caught ---------------------------------------------------------
-
-
-def test_a_renamed_query_or_body_parameter_fails(spec, toolkit):
-    children = tool_by_slug(toolkit, "NOTION_GET_BLOCK_CHILDREN")
-    wrong = drifted(
-        children, params=(*children.operation.params, ParamBinding("page_size", "query", "limit"))
-    )
-    problems = check(spec, tool_request(wrong, {"block_id": "b", "page_size": 5}))
-    assert any("query parameter 'limit' is not declared" in p for p in problems), problems
-
-    search = tool_by_slug(toolkit, "NOTION_SEARCH")
-    renamed = drifted(search, params=(*search.operation.params, ParamBinding("query", "body", "text")))
-    problems = check(spec, tool_request(renamed, {"query": "x"}))
-    assert any("body property 'text' is not declared" in p for p in problems), problems
-
-
-def test_a_wrong_path_method_or_value_fails(spec, toolkit):
-    page = tool_by_slug(toolkit, "NOTION_GET_PAGE")
-    for wrong in (drifted(page, path="/page/{page_id}"), drifted(page, method="POST")):
-        problems = check(spec, tool_request(wrong, {"page_id": "p"}))
-        assert problems and "no operation" in problems[0], problems
-    search = tool_by_slug(toolkit, "NOTION_SEARCH")
-    problems = check(spec, tool_request(search, {"filter": {"property": "object", "value": "database"}}))
-    assert any("filter" in p for p in problems), problems
-
-
-def test_a_handler_request_that_drifts_fails(spec):
-    from tests.fidelity.checker import WireRequest
-
-    bad = WireRequest(
-        "POST",
-        "/v1/pages",
-        (),
-        {"notion-version": "2025-09-03"},
-        {"parent": {"page_id": "p"}, "props": {}},
-        "application/json",
-    )
-    problems = beyond_gaps(check_request(spec, bad, transport_headers=NOTION_HEADERS))
-    assert any("'properties' is a required property" in p for p in problems), problems
-    assert any("body property 'props' is not declared" in p for p in problems), problems

@@ -3,19 +3,20 @@
 A toolkit test reads: connect through the sandbox, execute a tool with the
 official SDK, check the result and the emulator's state::
 
-    from tests.toolkit_support import connect, sandbox, toolkit_server  # noqa: F401 (fixtures)
-
     def test_create_issue(connect):
         github = connect("github")                       # OAuth2 through the sandbox
         data = github.ok("GITHUB_CREATE_ISSUE", {"owner": "octocat", "repo": "Hello-World", "title": "Hi"})
         assert github.state.repo("octocat", "Hello-World").issues[data["number"]].title == "Hi"
 
-Fixtures (import them into your test module or conftest):
+The fixtures live in ``tests/conftest.py``:
 
-- `sandbox` (session): every emulator in ``valetkey.sandbox.apps`` on loopback.
+- `emulators` (session): every emulator in ``valetkey.sandbox.apps`` on loopback
+  (named `sandbox` inside ``tests/toolkits_e2e`` and ``tests/fidelity``).
 - `toolkit_server` (session): a Valetkey server on SQLite with the built-in catalog.
 - `connect` (function): ``connect(toolkit, scheme=None, *, user_id=None,
-  subject=None, scopes=None, reset=True)`` -> `ToolkitConnection`.
+  subject=None, scopes=None, reset=True)`` -> `ToolkitConnection`. Every tool a
+  connection executes is recorded for its test module (`ToolRuns`), which the
+  coverage check of ``tests/toolkits_e2e`` reads (`tests.support.tool_coverage`).
 
 Where the sandbox stands in for a service: the auth config's credentials set
 ``base_url = {sandbox}/{slug} + path of the toolkit's base_url`` and
@@ -26,20 +27,22 @@ so an emulator serves the real API's paths under its slug.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from tests.conftest import ProjectKeys, RunningServer, database_url_for, start_server
+from tests.support.app import ProjectKeys, RunningServer, database_url_for, start_server
 from tests.support.servers import ThreadedServer
 from valetkey.catalog.model import Toolkit
 from valetkey.sandbox import create_sandbox_app
 from valetkey.sandbox.emulator import SANDBOX_CLIENT_ID, SandboxApp
 
 V3 = "/api/v3.1"
+#: Where `ToolRuns` lives for the session (``config.stash[TOOL_RUNS]``).
+TOOL_RUNS: pytest.StashKey[ToolRuns] = pytest.StashKey()
 SANDBOX_CLIENT_SECRET = "sandbox-secret"
 
 
@@ -78,6 +81,8 @@ class ToolkitConnection:
     emulator: SandboxApp
     server: RunningServer
     project: ProjectKeys
+    #: Slugs this connection executed; the `connect` fixture shares one set per test module and toolkit.
+    executed: set[str] = field(default_factory=set)
 
     @property
     def state(self) -> Any:
@@ -87,6 +92,7 @@ class ToolkitConnection:
     def execute(self, slug: str, arguments: dict[str, Any] | None = None, **options: Any) -> dict[str, Any]:
         """`composio.tools.execute` for this user, latest toolkit version."""
         options.setdefault("dangerously_skip_version_check", True)
+        self.executed.add(slug)
         return self.composio.tools.execute(slug, arguments or {}, user_id=self.user_id, **options)
 
     def ok(self, slug: str, arguments: dict[str, Any] | None = None, **options: Any) -> dict[str, Any]:
@@ -106,27 +112,47 @@ class ToolkitConnection:
         return result
 
 
-@pytest.fixture(scope="session")
-def sandbox() -> SandboxHandle:
+@dataclass
+class ToolRuns:
+    """Which tools ran through the SDK, per test module (its file path) and toolkit."""
+
+    by_module: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+
+    def executed(self, module: str, toolkit: str) -> set[str]:
+        """The (live, shared) set of `toolkit`'s tools executed in `module`."""
+        return self.by_module.setdefault(module, {}).setdefault(toolkit, set())
+
+    def toolkits(self, module: str) -> dict[str, set[str]]:
+        """Each toolkit `module` connected, with the tools it executed."""
+        return self.by_module.get(module, {})
+
+
+def tool_runs(config: pytest.Config) -> ToolRuns:
+    """The session's `ToolRuns`, created on first use."""
+    if TOOL_RUNS not in config.stash:
+        config.stash[TOOL_RUNS] = ToolRuns()
+    return config.stash[TOOL_RUNS]
+
+
+def start_emulators() -> tuple[ThreadedServer, SandboxHandle]:
+    """Every app emulator of the sandbox on loopback; stop the first item when done."""
     app = create_sandbox_app()
     threaded = ThreadedServer(app).start()
-    yield SandboxHandle(threaded.url, app)
-    threaded.stop()
+    return threaded, SandboxHandle(threaded.url, app)
 
 
-@pytest.fixture(scope="session")
-def toolkit_server(request, sandbox) -> RunningServer:
+def start_toolkit_server(
+    request: pytest.FixtureRequest, sandbox: SandboxHandle
+) -> tuple[ThreadedServer, RunningServer]:
     """SQLite only: these tests exercise toolkits, not the database.
 
     No-auth toolkits have no auth config to carry a ``base_url``, and a tool on a
     second host (``http.base_url``) ignores it: the server reaches their
     emulators through ``VALETKEY_UPSTREAM_OVERRIDES`` (`sandbox_overrides`).
     """
-    threaded, running = start_server(
+    return start_server(
         database_url_for("sqlite", request), upstream_overrides=sandbox_overrides(sandbox.url)
     )
-    yield running
-    threaded.stop()
 
 
 def sandbox_overrides(sandbox_url: str) -> tuple[tuple[str, str], ...]:
@@ -146,31 +172,6 @@ def sandbox_overrides(sandbox_url: str) -> tuple[tuple[str, str], ...]:
             parts = urlsplit(root)
             pairs.setdefault(f"{parts.scheme}://{parts.netloc}", f"{sandbox_url}/{toolkit.slug}")
     return tuple(pairs.items())
-
-
-@pytest.fixture
-def connect(sandbox, toolkit_server):
-    def make(
-        toolkit: str,
-        scheme: str | None = None,
-        *,
-        user_id: str | None = None,
-        subject: str | None = None,
-        scopes: list[str] | None = None,
-        reset: bool = True,
-    ) -> ToolkitConnection:
-        return connect_account(
-            sandbox,
-            toolkit_server,
-            toolkit,
-            scheme,
-            user_id=user_id,
-            subject=subject,
-            scopes=scopes,
-            reset=reset,
-        )
-
-    return make
 
 
 def connect_account(

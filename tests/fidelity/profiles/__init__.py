@@ -1,0 +1,33 @@
+"""Each toolkit's fidelity profile (`tests.fidelity.profile.Fidelity`), one module per toolkit."""
+
+from __future__ import annotations
+
+from tests.fidelity.profile import Fidelity
+from tests.fidelity.profiles import (
+    github,
+    gmail,
+    googlecalendar,
+    googledrive,
+    googlesheets,
+    hackernews,
+    linear,
+    notion,
+    slack,
+    stripe,
+)
+
+ALL: tuple[Fidelity, ...] = tuple(
+    module.FIDELITY
+    for module in (
+        github,
+        gmail,
+        googlecalendar,
+        googledrive,
+        googlesheets,
+        hackernews,
+        linear,
+        notion,
+        slack,
+        stripe,
+    )
+)
