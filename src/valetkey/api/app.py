@@ -18,6 +18,7 @@ import valetkey
 from valetkey.api.errors import install_error_handlers
 from valetkey.api.middleware import ApiVersionAlias, RequestContextMiddleware
 from valetkey.api.ratelimit import RateLimiter
+from valetkey.api.responses import HEALTH_RESPONSES, tidy_openapi
 from valetkey.api.state import AppState
 from valetkey.config import Settings
 from valetkey.logs import configure_logging
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(ApiVersionAlias, legacy="/api/v3/", current=API_PREFIX + "/")
 
-    @app.get("/health", tags=["health"])
+    @app.get("/health", tags=["health"], responses=HEALTH_RESPONSES)
     def health():
         try:
             with state.db.engine.connect() as conn:
@@ -117,4 +118,5 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     from valetkey.mcp.endpoint import router as mcp_endpoints
 
     app.include_router(mcp_endpoints)
+    tidy_openapi(app)
     return app

@@ -10,8 +10,10 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import BadRequest
 from valetkey.api.pagination import decode_cursor, encode_cursor
+from valetkey.api.responses import documented
 from valetkey.api.state import AppState, app_state
 from valetkey.auth import configs, schemes, serializers, views
+from valetkey.auth import responses as r
 from valetkey.auth.managed import managed_apps
 from valetkey.auth.models import MANAGED
 
@@ -75,7 +77,7 @@ def page_limit(value: float | None, default: int = configs.DEFAULT_LIMIT) -> int
     return int(value)
 
 
-@router.post("/auth_configs", status_code=201)
+@router.post("/auth_configs", status_code=201, responses=documented(r.CreatedAuthConfig, 404, status=201))
 def create_auth_config(
     body: CreateAuthConfig,
     project: ProjectContext = Depends(require_project),
@@ -91,7 +93,7 @@ def create_auth_config(
         return serializers.auth_config_created(config)
 
 
-@router.get("/auth_configs")
+@router.get("/auth_configs", responses=documented(r.AuthConfigPage))
 def list_auth_configs(
     is_composio_managed: str | None = None,
     toolkit_slug: str | None = None,
@@ -121,7 +123,7 @@ def list_auth_configs(
     return views.page(items, total=total, offset=offset, limit=size, next_cursor=next_cursor)
 
 
-@router.get("/auth_configs/{nanoid}")
+@router.get("/auth_configs/{nanoid}", responses=documented(r.AuthConfig, 404))
 def get_auth_config(
     nanoid: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
 ):
@@ -131,7 +133,7 @@ def get_auth_config(
     return views.auth_config_view(state, config, count)
 
 
-@router.patch("/auth_configs/{nanoid}")
+@router.patch("/auth_configs/{nanoid}", responses=documented(r.AuthConfigChanged, 404))
 def update_auth_config(
     nanoid: str,
     body: UpdateAuthConfig,
@@ -151,7 +153,7 @@ def update_auth_config(
     return {"success": True, "message": f"Auth config {nanoid} updated"}
 
 
-@router.delete("/auth_configs/{nanoid}")
+@router.delete("/auth_configs/{nanoid}", responses=documented(r.AuthConfigChanged, 404))
 async def delete_auth_config(
     nanoid: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
 ):
@@ -177,7 +179,7 @@ async def delete_auth_config(
     return {"success": True, "message": f"Auth config {nanoid} deleted"}
 
 
-@router.patch("/auth_configs/{nanoid}/{status}")
+@router.patch("/auth_configs/{nanoid}/{status}", responses=documented(r.AuthConfigChanged, 404))
 def set_auth_config_status(
     nanoid: str,
     status: Literal["ENABLED", "DISABLED"],

@@ -19,7 +19,9 @@ from starlette.concurrency import run_in_threadpool
 
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.pagination import decode_cursor, encode_cursor
+from valetkey.api.responses import documented
 from valetkey.api.state import AppState, app_state
+from valetkey.execution import responses as r
 from valetkey.execution.log_queries import full_entry, get_log, search_logs, summary
 from valetkey.execution.proxy import proxy_request
 from valetkey.execution.recording import log_writer
@@ -52,7 +54,12 @@ def _request_id(request: Request) -> str | None:
 
 
 # Declared before /tools/execute/{tool_slug}, which would otherwise match "proxy".
-@router.post("/tools/execute/proxy", tags=["tools"], summary="Execute proxy request")
+@router.post(
+    "/tools/execute/proxy",
+    tags=["tools"],
+    summary="Execute proxy request",
+    responses=documented(r.ProxyResult, 404, 422, 502, 504),
+)
 async def proxy(
     body: ProxyBody,
     request: Request,
@@ -66,6 +73,7 @@ async def proxy(
     "/tools/execute/{tool_slug}",
     tags=["tools"],
     summary="Execute tool",
+    responses=documented(r.ExecuteResult, 404, 422, 500),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -83,7 +91,12 @@ async def execute(tool_slug: str, request: Request):
     return _Json(await execute_tool(state, project, tool_slug, body, _request_id(request)))
 
 
-@router.get("/logs/tool_execution/{log_id}", tags=["logs"], summary="Get a tool execution log")
+@router.get(
+    "/logs/tool_execution/{log_id}",
+    tags=["logs"],
+    summary="Get a tool execution log",
+    responses=documented(r.LogEntry, 404),
+)
 async def get_execution_log(
     log_id: str,
     project: ProjectContext = Depends(require_project),
@@ -111,7 +124,12 @@ class LogSearchBody(BaseModel):
     time_range: dict[str, float] | None = None
 
 
-@router.post("/logs/tool_execution", tags=["logs"], summary="Search tool execution logs")
+@router.post(
+    "/logs/tool_execution",
+    tags=["logs"],
+    summary="Search tool execution logs",
+    responses=documented(r.LogPage),
+)
 async def search_execution_logs(
     body: LogSearchBody | None = None,
     project: ProjectContext = Depends(require_project),

@@ -15,12 +15,30 @@ from starlette.concurrency import run_in_threadpool
 
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import ApiError
+from valetkey.api.responses import Wire, documented, errors
 from valetkey.api.state import AppState, app_state
 from valetkey.files.access import UPLOAD_TTL_SECONDS, file_service
 from valetkey.files.signing import InvalidToken, verify
 from valetkey.files.storage import ChecksumMismatch, FileNotStaged, safe_name
 
 router = APIRouter(tags=["files"])
+
+
+class UploadUrl(Wire):
+    id: str
+    key: str
+    type: str
+    new_presigned_url: str
+    newPresignedUrl: str
+    metadata: dict[str, str]
+
+
+class Stored(Wire):
+    key: str
+    size: int
+
+
+DOWNLOAD = {200: {"description": "The file's bytes", "content": {"application/octet-stream": {}}}}
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 
@@ -34,7 +52,11 @@ class UploadRequest(BaseModel):
     md5: str = Field(pattern=r"^[0-9a-fA-F]{32}$")
 
 
-@router.post("/files/upload/request", summary="Request a presigned URL to upload a file for a tool")
+@router.post(
+    "/files/upload/request",
+    summary="Request a presigned URL to upload a file for a tool",
+    responses=documented(UploadUrl),
+)
 async def request_upload(
     body: UploadRequest,
     project: ProjectContext = Depends(require_project),
@@ -74,7 +96,11 @@ def _grant(state: AppState, token: str, action: str):
         ) from None
 
 
-@router.put("/files/storage/{token}", summary="Upload a file's bytes to a presigned URL")
+@router.put(
+    "/files/storage/{token}",
+    summary="Upload a file's bytes to a presigned URL",
+    responses=documented(Stored, 400, 403, 404, 413, public=True),
+)
 async def put_file(token: str, request: Request, state: AppState = Depends(app_state)):
     grant = _grant(state, token, "put")
     data = await request.body()
@@ -89,7 +115,11 @@ async def put_file(token: str, request: Request, state: AppState = Depends(app_s
     return JSONResponse({"key": grant.key, "size": len(data)})
 
 
-@router.get("/files/storage/{token}", summary="Download a file a tool returned")
+@router.get(
+    "/files/storage/{token}",
+    summary="Download a file a tool returned",
+    responses={**DOWNLOAD, **errors(400, 403, 404)},
+)
 async def get_file(token: str, state: AppState = Depends(app_state)):
     grant = _grant(state, token, "get")
     try:
