@@ -27,6 +27,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
+API_PREFIX = "/api/v3.1"  # where the feature routers are mounted (api.app); links name full paths
 
 
 class Wire(BaseModel):
@@ -105,8 +106,24 @@ ERRORS_AUTH = errors(*AUTHENTICATED)
 ERRORS_404 = errors(404)
 
 
+def link(operation: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link from a response to the route `operation` ("GET /auth_configs/{nanoid}", under
+    the API prefix), its path parameters read from the response (`"$response.body#/id"`).
+
+    Links let a client (and schemathesis' stateful tests) chain create -> get, update, delete.
+    """
+    method, path = operation.split(" ", 1)
+    pointer = (API_PREFIX + path).replace("~", "~0").replace("/", "~1")
+    return {"operationRef": f"#/paths/{pointer}/{method.lower()}", "parameters": parameters}
+
+
 def documented(
-    model: Any, *statuses: int, status: int = 200, public: bool = False, description: str | None = None
+    model: Any,
+    *statuses: int,
+    status: int = 200,
+    public: bool = False,
+    description: str | None = None,
+    links: dict[str, dict[str, Any]] | None = None,
 ) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: its success `model` at `status`, and its error statuses.
 
@@ -116,6 +133,8 @@ def documented(
     success: dict[str, Any] = {"model": model}
     if description:
         success["description"] = description
+    if links:
+        success["links"] = links
     return {status: success, **errors(*codes)}
 
 

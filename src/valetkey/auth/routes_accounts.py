@@ -14,7 +14,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import BadRequest
 from valetkey.api.pagination import decode_cursor, encode_cursor
-from valetkey.api.responses import Success, documented
+from valetkey.api.responses import Success, documented, link
 from valetkey.api.state import AppState, app_state
 from valetkey.auth import accounts, serializers, views
 from valetkey.auth import responses as r
@@ -22,6 +22,17 @@ from valetkey.auth.routes_configs import page_limit
 from valetkey.store.db import utcnow
 
 router = APIRouter(tags=["connected_accounts"])
+
+
+def account_links(pointer: str) -> dict[str, dict[str, Any]]:
+    """Links from a response naming a connected account (at `pointer`) to the routes that use it."""
+    return {
+        "GetConnectedAccount": link("GET /connected_accounts/{nanoid}", nanoid=pointer),
+        "PatchConnectedAccount": link("PATCH /connected_accounts/{nanoid}", nanoid=pointer),
+        "SetConnectedAccountStatus": link("PATCH /connected_accounts/{nanoId}/status", nanoId=pointer),
+        "RefreshConnectedAccount": link("POST /connected_accounts/{nanoid}/refresh", nanoid=pointer),
+        "DeleteConnectedAccount": link("DELETE /connected_accounts/{nanoid}", nanoid=pointer),
+    }
 
 
 class _Body(BaseModel):
@@ -79,7 +90,9 @@ def _split(values: list[str] | None) -> list[str]:
 @router.post(
     "/connected_accounts",
     status_code=201,
-    responses=documented(r.CreatedConnectedAccount, 404, 409, 502, status=201),
+    responses=documented(
+        r.CreatedConnectedAccount, 404, 409, 502, status=201, links=account_links("$response.body#/id")
+    ),
 )
 async def create_connected_account(
     body: CreateConnectedAccount,

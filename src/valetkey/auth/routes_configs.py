@@ -10,7 +10,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import BadRequest
 from valetkey.api.pagination import decode_cursor, encode_cursor
-from valetkey.api.responses import documented
+from valetkey.api.responses import documented, link
 from valetkey.api.state import AppState, app_state
 from valetkey.auth import configs, schemes, serializers, views
 from valetkey.auth import responses as r
@@ -18,6 +18,13 @@ from valetkey.auth.managed import managed_apps
 from valetkey.auth.models import MANAGED
 
 router = APIRouter(tags=["auth_configs"])
+_ID = {"nanoid": "$response.body#/auth_config/id"}
+CONFIG_LINKS = {
+    "GetAuthConfig": link("GET /auth_configs/{nanoid}", **_ID),
+    "UpdateAuthConfig": link("PATCH /auth_configs/{nanoid}", **_ID),
+    "SetAuthConfigStatus": link("PATCH /auth_configs/{nanoid}/{status}", **_ID),
+    "DeleteAuthConfig": link("DELETE /auth_configs/{nanoid}", **_ID),
+}
 
 
 class _Body(BaseModel):
@@ -77,7 +84,11 @@ def page_limit(value: float | None, default: int = configs.DEFAULT_LIMIT) -> int
     return int(value)
 
 
-@router.post("/auth_configs", status_code=201, responses=documented(r.CreatedAuthConfig, 404, status=201))
+@router.post(
+    "/auth_configs",
+    status_code=201,
+    responses=documented(r.CreatedAuthConfig, 404, status=201, links=CONFIG_LINKS),
+)
 def create_auth_config(
     body: CreateAuthConfig,
     project: ProjectContext = Depends(require_project),

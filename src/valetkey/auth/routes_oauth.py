@@ -21,6 +21,7 @@ from valetkey.api.state import AppState, app_state, state_of
 from valetkey.auth import link
 from valetkey.auth import responses as r
 from valetkey.auth.callback import CallbackRefused, complete_callback
+from valetkey.auth.routes_accounts import account_links
 from valetkey.auth.serializers import iso
 from valetkey.auth.views import catalog_toolkit
 from valetkey.web import pages
@@ -41,7 +42,11 @@ class LinkBody(BaseModel):
 
 
 @router.post(
-    "/connected_accounts/link", status_code=201, responses=documented(r.ConnectLink, 404, 409, status=201)
+    "/connected_accounts/link",
+    status_code=201,
+    responses=documented(
+        r.ConnectLink, 404, 409, status=201, links=account_links("$response.body#/connected_account_id")
+    ),
 )
 async def create_connect_link(
     body: LinkBody, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.pagination import decode_cursor, encode_cursor
-from valetkey.api.responses import documented
+from valetkey.api.responses import documented, link
 from valetkey.api.state import AppState, app_state
 from valetkey.execution import responses as r
 from valetkey.execution.log_queries import full_entry, get_log, search_logs, summary
@@ -40,6 +40,7 @@ async def _lifespan(app):
 
 
 router = APIRouter(lifespan=_lifespan)
+LOG_LINKS = {"GetExecutionLog": link("GET /logs/tool_execution/{log_id}", log_id="$response.body#/log_id")}
 
 
 class _Json(JSONResponse):
@@ -73,7 +74,7 @@ async def proxy(
     "/tools/execute/{tool_slug}",
     tags=["tools"],
     summary="Execute tool",
-    responses=documented(r.ExecuteResult, 404, 422, 500),
+    responses=documented(r.ExecuteResult, 404, 422, 500, links=LOG_LINKS),
     openapi_extra={
         "requestBody": {
             "required": True,

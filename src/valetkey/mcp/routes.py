@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import BadRequest, NotFound
-from valetkey.api.responses import documented
+from valetkey.api.responses import documented, link
 from valetkey.api.state import AppState, app_state
 from valetkey.auth.models import ConnectedAccount
 from valetkey.mcp import configs, user_urls, wire
@@ -28,6 +28,25 @@ from valetkey.mcp import responses as r
 from valetkey.mcp.configs import ServerConfig, ServerInput
 
 router = APIRouter(tags=["mcp"])
+_ID = {"server_id": "$response.body#/id"}
+SERVER_LINKS = {
+    "GetMcpServer": link("GET /mcp/{server_id}", **_ID),
+    "UpdateMcpServer": link("PATCH /mcp/{server_id}", **_ID),
+    "ListMcpInstances": link("GET /mcp/servers/{server_id}/instances", **_ID),
+    "CreateMcpInstance": link("POST /mcp/servers/{server_id}/instances", **_ID),
+    "GenerateMcpUrls": {
+        **link("POST /mcp/servers/generate"),
+        "requestBody": {"mcp_server_id": "$response.body#/id"},
+    },
+    "DeleteMcpServer": link("DELETE /mcp/{server_id}", **_ID),
+}
+INSTANCE_LINKS = {
+    "DeleteMcpInstance": link(
+        "DELETE /mcp/servers/{server_id}/instances/{instance_id}",
+        server_id="$response.body#/mcp_server_id",
+        instance_id="$response.body#/instance_id",
+    )
+}
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 
@@ -98,7 +117,7 @@ def _split(value: str | None) -> list[str]:
     "/mcp/servers",
     summary="Create a new MCP server",
     status_code=201,
-    responses=documented(r.McpServer, 404, 409, status=201),
+    responses=documented(r.McpServer, 404, 409, status=201, links=SERVER_LINKS),
 )
 def create_server(
     body: CreateServer,
@@ -120,7 +139,7 @@ def create_server(
     "/mcp/servers/custom",
     summary="Create a new custom MCP server with multiple apps",
     status_code=201,
-    responses=documented(r.McpServer, 404, 409, status=201),
+    responses=documented(r.McpServer, 404, 409, status=201, links=SERVER_LINKS),
 )
 def create_custom_server(
     body: CreateCustomServer,
@@ -304,7 +323,7 @@ def list_instances(
     "/mcp/servers/{server_id}/instances",
     summary="Create a new MCP server instance",
     status_code=201,
-    responses=documented(r.CreatedInstance, 404, status=201),
+    responses=documented(r.CreatedInstance, 404, status=201, links=INSTANCE_LINKS),
 )
 def create_instance(
     server_id: str,

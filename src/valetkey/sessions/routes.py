@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import BadRequest, NotFound
-from valetkey.api.responses import documented
+from valetkey.api.responses import documented, link
 from valetkey.api.state import AppState, app_state
 from valetkey.catalog import params
 from valetkey.execution.schemas import ExecuteBody, parse_body
@@ -35,6 +35,35 @@ from valetkey.sessions.serializers import meta_tool_item, session_view
 
 router = APIRouter(tags=["tool_router"])
 PREFIX = "/tool_router/session"
+# The create body is parsed by `sessions.config` (many optional sections); the description names the one
+# required field and lets the rest through, as the server does.
+CREATE_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "user_id": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"}
+                },
+                "required": ["user_id"],
+            }
+        }
+    },
+}
+_ID = {"session_id": "$response.body#/session_id"}
+SESSION_LINKS = {
+    name: link(operation, **_ID)
+    for name, operation in {
+        "GetSession": f"GET {PREFIX}/{{session_id}}",
+        "SessionTools": f"GET {PREFIX}/{{session_id}}/tools",
+        "SessionToolkits": f"GET {PREFIX}/{{session_id}}/toolkits",
+        "SessionLink": f"POST {PREFIX}/{{session_id}}/link",
+        "SessionExecute": f"POST {PREFIX}/{{session_id}}/execute",
+        "SessionExecuteMeta": f"POST {PREFIX}/{{session_id}}/execute_meta",
+        "SessionSearch": f"POST {PREFIX}/{{session_id}}/search",
+    }.items()
+}
 
 
 def _request_id(request: Request) -> str | None:
@@ -55,7 +84,11 @@ class _Body(BaseModel):
 
 
 @router.post(
-    PREFIX, status_code=201, summary="Create a session", responses=documented(r.Session, 404, status=201)
+    PREFIX,
+    status_code=201,
+    summary="Create a session",
+    responses=documented(r.Session, 404, status=201, links=SESSION_LINKS),
+    openapi_extra={"requestBody": CREATE_BODY},
 )
 async def create(
     request: Request, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)

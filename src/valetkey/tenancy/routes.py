@@ -9,13 +9,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from valetkey.api.auth import OrgContext, ProjectContext, key_cache, require_org, require_project
 from valetkey.api.pagination import decode_cursor, encode_cursor
-from valetkey.api.responses import documented
+from valetkey.api.responses import documented, link
 from valetkey.api.state import AppState, app_state
 from valetkey.tenancy import responses as r
 from valetkey.tenancy import service
 from valetkey.tenancy.models import Project
 
 router = APIRouter(tags=["projects"])
+_ID = {"nano_id": "$response.body#/id"}
+PROJECT_LINKS = {
+    "GetProject": link("GET /org/owner/project/{nano_id}", **_ID),
+    "RegenerateApiKey": link("POST /org/owner/project/{nano_id}/regenerate_api_key", **_ID),
+    "DeleteProject": link("DELETE /org/owner/project/{nano_id}", **_ID),
+}
 
 
 class ProjectConfig(BaseModel):
@@ -66,7 +72,9 @@ def _config_out(config: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post(
-    "/org/owner/project/new", status_code=201, responses=documented(r.CreatedProject, 409, status=201)
+    "/org/owner/project/new",
+    status_code=201,
+    responses=documented(r.CreatedProject, 409, status=201, links=PROJECT_LINKS),
 )
 def create_project(
     body: NewProject, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)
