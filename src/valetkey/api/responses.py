@@ -117,6 +117,11 @@ def link(operation: str, **parameters: str) -> dict[str, Any]:
     return {"operationRef": f"#/paths/{pointer}/{method.lower()}", "parameters": parameters}
 
 
+def body_example(example: dict[str, Any]) -> dict[str, Any]:
+    """`openapi_extra=` adding a request-body example (schemathesis starts its chains from it)."""
+    return {"requestBody": {"content": {"application/json": {"example": example}}}}
+
+
 def documented(
     model: Any,
     *statuses: int,

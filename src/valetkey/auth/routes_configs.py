@@ -10,7 +10,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import BadRequest
 from valetkey.api.pagination import decode_cursor, encode_cursor
-from valetkey.api.responses import documented, link
+from valetkey.api.responses import body_example, documented, link
 from valetkey.api.state import AppState, app_state
 from valetkey.auth import configs, schemes, serializers, views
 from valetkey.auth import responses as r
@@ -24,7 +24,28 @@ CONFIG_LINKS = {
     "UpdateAuthConfig": link("PATCH /auth_configs/{nanoid}", **_ID),
     "SetAuthConfigStatus": link("PATCH /auth_configs/{nanoid}/{status}", **_ID),
     "DeleteAuthConfig": link("DELETE /auth_configs/{nanoid}", **_ID),
+    "ConnectAccount": {
+        **link("POST /connected_accounts"),
+        "requestBody": {
+            "auth_config": {"id": "$response.body#/auth_config/id"},
+            "connection": {"user_id": "u1"},
+        },
+    },
+    "CreateConnectLink": {
+        **link("POST /connected_accounts/link"),
+        "requestBody": {"auth_config_id": "$response.body#/auth_config/id", "user_id": "u1"},
+    },
 }
+CREATE_EXAMPLE = body_example(
+    {
+        "toolkit": {"slug": "github"},
+        "auth_config": {
+            "type": "use_custom_auth",
+            "auth_scheme": "OAUTH2",
+            "credentials": {"client_id": "client-id", "client_secret": "client-secret"},
+        },
+    }
+)
 
 
 class _Body(BaseModel):
@@ -88,6 +109,7 @@ def page_limit(value: float | None, default: int = configs.DEFAULT_LIMIT) -> int
     "/auth_configs",
     status_code=201,
     responses=documented(r.CreatedAuthConfig, 404, status=201, links=CONFIG_LINKS),
+    openapi_extra=CREATE_EXAMPLE,
 )
 def create_auth_config(
     body: CreateAuthConfig,

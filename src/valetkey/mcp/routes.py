@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import BadRequest, NotFound
-from valetkey.api.responses import documented, link
+from valetkey.api.responses import body_example, documented, link
 from valetkey.api.state import AppState, app_state
 from valetkey.auth.models import ConnectedAccount
 from valetkey.mcp import configs, user_urls, wire
@@ -33,7 +33,10 @@ SERVER_LINKS = {
     "GetMcpServer": link("GET /mcp/{server_id}", **_ID),
     "UpdateMcpServer": link("PATCH /mcp/{server_id}", **_ID),
     "ListMcpInstances": link("GET /mcp/servers/{server_id}/instances", **_ID),
-    "CreateMcpInstance": link("POST /mcp/servers/{server_id}/instances", **_ID),
+    "CreateMcpInstance": {
+        **link("POST /mcp/servers/{server_id}/instances", **_ID),
+        "requestBody": {"user_id": "u1"},
+    },
     "GenerateMcpUrls": {
         **link("POST /mcp/servers/generate"),
         "requestBody": {"mcp_server_id": "$response.body#/id"},
@@ -140,6 +143,7 @@ def create_server(
     summary="Create a new custom MCP server with multiple apps",
     status_code=201,
     responses=documented(r.McpServer, 404, 409, status=201, links=SERVER_LINKS),
+    openapi_extra=body_example({"name": "hn agent", "toolkits": ["hackernews"]}),
 )
 def create_custom_server(
     body: CreateCustomServer,
