@@ -105,6 +105,25 @@ def test_every_operation_declares_its_responses(tmp_path, monkeypatch):
     assert not problems, "\n".join(problems)
 
 
+def test_declarations_only_describe(tmp_path, monkeypatch):
+    """Declared models never become a `response_model`, which would re-validate and filter every answer
+    (time on the execute path, and fields dropped): the routes keep returning what they returned."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+    from pydantic import BaseModel
+
+    monkeypatch.setenv("VALETKEY_HOME", str(tmp_path))
+    monkeypatch.setenv("VALETKEY_DATABASE_URL", f"sqlite:///{tmp_path}/openapi.db")
+    app = create_app(Settings.from_env())
+    routes = [(ctx.path, ctx.original_route) for ctx in iter_route_contexts(app.router.routes)]
+    api_routes = [(path, route) for path, route in routes if isinstance(route, APIRoute)]
+    assert len(api_routes) >= 58
+    for path, route in api_routes:
+        model = route.response_model
+        assert not (isinstance(model, type) and issubclass(model, BaseModel)), (path, model)
+    execute = next(route for path, route in api_routes if path == "/api/v3.1/tools/execute/{tool_slug}")
+    assert execute.response_model is None and execute.responses[200]["model"].__name__ == "ExecuteResult"
+
+
 def _summary(report: dict) -> str:
     """Schemathesis' JSON report in a few lines: operations, checks, 5xx and violations by kind."""
     failures = report.get("failures", [])
