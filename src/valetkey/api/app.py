@@ -19,6 +19,7 @@ from valetkey.api.errors import install_error_handlers
 from valetkey.api.limits import edge_limits
 from valetkey.api.middleware import ApiVersionAlias, EdgeGuard, RequestContextMiddleware
 from valetkey.api.ratelimit import RateLimiter
+from valetkey.api.responses import HEALTH_RESPONSES, tidy_openapi
 from valetkey.api.state import AppState
 from valetkey.config import Settings
 from valetkey.logs import configure_logging
@@ -101,7 +102,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(ApiVersionAlias, legacy="/api/v3/", current=API_PREFIX + "/")
 
-    @app.get("/health", tags=["health"])
+    @app.get("/health", tags=["health"], responses=HEALTH_RESPONSES)
     def health():
         try:
             with state.db.engine.connect() as conn:
@@ -124,4 +125,5 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     from valetkey.mcp.endpoint import router as mcp_endpoints
 
     app.include_router(mcp_endpoints)
+    tidy_openapi(app)
     return app

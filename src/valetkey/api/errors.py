@@ -15,13 +15,17 @@ Every error leaves the server as::
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 # Re-exported until scripts/relayer.py points their importers at valetkey.core.errors.
 from valetkey.core.errors import (  # noqa: F401
@@ -37,6 +41,7 @@ from valetkey.core.errors import (  # noqa: F401
 )
 
 log = logging.getLogger("valetkey.api")
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def request_id_of(request: Request) -> str:
@@ -117,7 +122,10 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and message == "Not Found":
             path = request.scope.get("state", {}).get("original_path") or request.url.path
             message = f"No route for {request.method} {path}"
-        return _response(request, exc.status_code, message, slug, headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+        return _response(request, exc.status_code, message, slug, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
@@ -131,3 +139,26 @@ def install_error_handlers(app: FastAPI) -> None:
             "Retry later; if it persists, report the request_id to the operator.",
             headers={"connection": "close"},
         )
+
+
+@functools.lru_cache(maxsize=8)  # one table per app; tests build many apps
+def _route_table(app: FastAPI) -> tuple[tuple[re.Pattern[str], int, frozenset[str]], ...]:
+    """(path pattern, number of path parameters, methods) of every HTTP route, included routers too."""
+    table = []
+    for route in iter_route_contexts(app.router.routes):
+        if route.path and route.methods:
+            table.append((compile_path(route.path)[0], route.path.count("{"), frozenset(route.methods)))
+    return tuple(table)
+
+
+def _allowed_methods(request: Request) -> str:
+    """The methods the path serves. Starlette names only those of the first route that matches the
+    path, and one path is often served by several routes (GET and POST /auth_configs). Where a path
+    fits several templates, the most literal wins (/mcp/servers over /mcp/{server_id})."""
+    path = request.scope.get("path", "")
+    fits = [
+        (params, methods) for pattern, params, methods in _route_table(request.app) if pattern.match(path)
+    ]
+    fewest = min((params for params, _ in fits), default=0)
+    allowed = set().union(*(methods for params, methods in fits if params == fewest))
+    return ", ".join(sorted(allowed, key=HTTP_METHODS.index))

@@ -14,13 +14,26 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import BadRequest
 from valetkey.api.pagination import decode_cursor, encode_cursor
+from valetkey.api.responses import Success, documented, link
 from valetkey.api.state import AppState, app_state
 from valetkey.api.validation import Name, QueryText, ResourceId, UserId, limit_query
 from valetkey.auth import accounts, configs, serializers, views
+from valetkey.auth import responses as r
 from valetkey.auth.routes_configs import page_limit
 from valetkey.store.db import utcnow
 
 router = APIRouter(tags=["connected_accounts"])
+
+
+def account_links(pointer: str) -> dict[str, dict[str, Any]]:
+    """Links from a response naming a connected account (at `pointer`) to the routes that use it."""
+    return {
+        "GetConnectedAccount": link("GET /connected_accounts/{nanoid}", nanoid=pointer),
+        "PatchConnectedAccount": link("PATCH /connected_accounts/{nanoid}", nanoid=pointer),
+        "SetConnectedAccountStatus": link("PATCH /connected_accounts/{nanoId}/status", nanoId=pointer),
+        "RefreshConnectedAccount": link("POST /connected_accounts/{nanoid}/refresh", nanoid=pointer),
+        "DeleteConnectedAccount": link("DELETE /connected_accounts/{nanoid}", nanoid=pointer),
+    }
 
 
 class _Body(BaseModel):
@@ -75,7 +88,13 @@ def _split(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
 
 
-@router.post("/connected_accounts", status_code=201)
+@router.post(
+    "/connected_accounts",
+    status_code=201,
+    responses=documented(
+        r.CreatedConnectedAccount, 404, 409, 502, status=201, links=account_links("$response.body#/id")
+    ),
+)
 async def create_connected_account(
     body: CreateConnectedAccount,
     project: ProjectContext = Depends(require_project),
@@ -97,7 +116,7 @@ async def create_connected_account(
     )
 
 
-@router.get("/connected_accounts")
+@router.get("/connected_accounts", responses=documented(r.ConnectedAccountPage))
 def list_connected_accounts(
     user_ids: list[UserId] | None = Query(None),
     auth_config_ids: list[QueryText] | None = Query(None),
@@ -143,7 +162,7 @@ def list_connected_accounts(
     return views.page(items, total=total, offset=offset, limit=size, next_cursor=next_cursor)
 
 
-@router.get("/connected_accounts/{nanoid}")
+@router.get("/connected_accounts/{nanoid}", responses=documented(r.ConnectedAccount, 404))
 def get_connected_account(
     nanoid: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
 ):
@@ -152,7 +171,7 @@ def get_connected_account(
     return views.account_view(state, account, config, mask=_masking(project), now=utcnow())
 
 
-@router.patch("/connected_accounts/{nanoId}/status")
+@router.patch("/connected_accounts/{nanoId}/status", responses=documented(Success, 404))
 def set_connected_account_status(
     nanoId: str,
     body: StatusChange,
@@ -164,7 +183,7 @@ def set_connected_account_status(
     return {"success": True}
 
 
-@router.post("/connected_accounts/{nanoid}/refresh")
+@router.post("/connected_accounts/{nanoid}/refresh", responses=documented(r.RefreshedAccount, 404, 422, 502))
 async def refresh_connected_account(
     nanoid: str,
     redirect_url: str | None = Query(None, max_length=2048),
@@ -178,7 +197,7 @@ async def refresh_connected_account(
     return {"id": account.id, "status": serializers.wire_status(account, utcnow()), "redirect_url": url}
 
 
-@router.patch("/connected_accounts/{nanoid}")
+@router.patch("/connected_accounts/{nanoid}", responses=documented(r.PatchedAccount, 404, 409))
 async def patch_connected_account(
     nanoid: str,
     body: PatchConnectedAccount,
@@ -203,7 +222,7 @@ async def patch_connected_account(
     return {"success": True, "id": account.id, "status": serializers.wire_status(account, utcnow())}
 
 
-@router.delete("/connected_accounts/{nanoid}")
+@router.delete("/connected_accounts/{nanoid}", responses=documented(Success, 404))
 async def delete_connected_account(
     nanoid: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
 ):

@@ -10,13 +10,43 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import BadRequest
 from valetkey.api.pagination import decode_cursor, encode_cursor
+from valetkey.api.responses import body_example, documented, link
 from valetkey.api.state import AppState, app_state
 from valetkey.api.validation import Name, QueryText, Slug, limit_query
 from valetkey.auth import configs, schemes, serializers, views
+from valetkey.auth import responses as r
 from valetkey.auth.managed import managed_apps
 from valetkey.auth.models import MANAGED
 
 router = APIRouter(tags=["auth_configs"])
+_ID = {"nanoid": "$response.body#/auth_config/id"}
+CONFIG_LINKS = {
+    "GetAuthConfig": link("GET /auth_configs/{nanoid}", **_ID),
+    "UpdateAuthConfig": link("PATCH /auth_configs/{nanoid}", **_ID),
+    "SetAuthConfigStatus": link("PATCH /auth_configs/{nanoid}/{status}", **_ID),
+    "DeleteAuthConfig": link("DELETE /auth_configs/{nanoid}", **_ID),
+    "ConnectAccount": {
+        **link("POST /connected_accounts"),
+        "requestBody": {
+            "auth_config": {"id": "$response.body#/auth_config/id"},
+            "connection": {"user_id": "u1"},
+        },
+    },
+    "CreateConnectLink": {
+        **link("POST /connected_accounts/link"),
+        "requestBody": {"auth_config_id": "$response.body#/auth_config/id", "user_id": "u1"},
+    },
+}
+CREATE_EXAMPLE = body_example(
+    {
+        "toolkit": {"slug": "github"},
+        "auth_config": {
+            "type": "use_custom_auth",
+            "auth_scheme": "OAUTH2",
+            "credentials": {"client_id": "client-id", "client_secret": "client-secret"},
+        },
+    }
+)
 
 
 class _Body(BaseModel):
@@ -76,7 +106,12 @@ def page_limit(value: float | None, default: int = configs.DEFAULT_LIMIT) -> int
     return int(value)
 
 
-@router.post("/auth_configs", status_code=201)
+@router.post(
+    "/auth_configs",
+    status_code=201,
+    responses=documented(r.CreatedAuthConfig, 404, status=201, links=CONFIG_LINKS),
+    openapi_extra=CREATE_EXAMPLE,
+)
 def create_auth_config(
     body: CreateAuthConfig,
     project: ProjectContext = Depends(require_project),
@@ -93,7 +128,7 @@ def create_auth_config(
         return serializers.auth_config_created(config)
 
 
-@router.get("/auth_configs")
+@router.get("/auth_configs", responses=documented(r.AuthConfigPage))
 def list_auth_configs(
     is_composio_managed: QueryText | None = None,
     toolkit_slug: QueryText | None = None,
@@ -123,7 +158,7 @@ def list_auth_configs(
     return views.page(items, total=total, offset=offset, limit=size, next_cursor=next_cursor)
 
 
-@router.get("/auth_configs/{nanoid}")
+@router.get("/auth_configs/{nanoid}", responses=documented(r.AuthConfig, 404))
 def get_auth_config(
     nanoid: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
 ):
@@ -133,7 +168,7 @@ def get_auth_config(
     return views.auth_config_view(state, config, count)
 
 
-@router.patch("/auth_configs/{nanoid}")
+@router.patch("/auth_configs/{nanoid}", responses=documented(r.AuthConfigChanged, 404))
 def update_auth_config(
     nanoid: str,
     body: UpdateAuthConfig,
@@ -154,7 +189,7 @@ def update_auth_config(
     return {"success": True, "message": f"Auth config {nanoid} updated"}
 
 
-@router.delete("/auth_configs/{nanoid}")
+@router.delete("/auth_configs/{nanoid}", responses=documented(r.AuthConfigChanged, 404))
 async def delete_auth_config(
     nanoid: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
 ):
@@ -180,7 +215,7 @@ async def delete_auth_config(
     return {"success": True, "message": f"Auth config {nanoid} deleted"}
 
 
-@router.patch("/auth_configs/{nanoid}/{status}")
+@router.patch("/auth_configs/{nanoid}/{status}", responses=documented(r.AuthConfigChanged, 404))
 def set_auth_config_status(
     nanoid: str,
     status: Literal["ENABLED", "DISABLED"],

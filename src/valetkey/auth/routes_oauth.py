@@ -16,10 +16,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from valetkey.api.auth import ProjectContext, require_project
+from valetkey.api.responses import documented
 from valetkey.api.state import AppState, app_state, state_of
 from valetkey.api.validation import Name, ResourceId, UserId
 from valetkey.auth import link
+from valetkey.auth import responses as r
 from valetkey.auth.callback import CallbackRefused, complete_callback
+from valetkey.auth.routes_accounts import account_links
 from valetkey.auth.serializers import iso
 from valetkey.auth.views import catalog_toolkit
 from valetkey.web import pages
@@ -39,7 +42,13 @@ class LinkBody(BaseModel):
     connection_data: dict[str, Any] | None = None
 
 
-@router.post("/connected_accounts/link", status_code=201)
+@router.post(
+    "/connected_accounts/link",
+    status_code=201,
+    responses=documented(
+        r.ConnectLink, 404, 409, status=201, links=account_links("$response.body#/connected_account_id")
+    ),
+)
 async def create_connect_link(
     body: LinkBody, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
 ):

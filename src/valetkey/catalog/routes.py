@@ -14,9 +14,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from valetkey.api.auth import require_project
+from valetkey.api.responses import documented
 from valetkey.api.state import AppState, app_state
 from valetkey.api.validation import QueryText, ResourceId, Slug, limit_query
 from valetkey.catalog import params, service
+from valetkey.catalog import responses as r
 from valetkey.catalog.registry import Catalog
 from valetkey.search import rank_tools
 
@@ -51,7 +53,7 @@ def _with_managed_schemes(state: AppState, toolkits: list[dict[str, Any]]) -> li
 # -- toolkits ---------------------------------------------------------------
 
 
-@router.get("/toolkits", tags=["toolkits"], summary="List toolkits")
+@router.get("/toolkits", tags=["toolkits"], summary="List toolkits", responses=documented(r.ToolkitPage))
 def list_toolkits(
     category: QueryText | None = None,
     managed_by: Literal["composio", "all", "project"] | None = None,
@@ -76,12 +78,22 @@ def list_toolkits(
     return {**page, "items": _with_managed_schemes(state, page["items"])}
 
 
-@router.get("/toolkits/categories", tags=["toolkits"], summary="List toolkit categories")
+@router.get(
+    "/toolkits/categories",
+    tags=["toolkits"],
+    summary="List toolkit categories",
+    responses=documented(r.CategoryPage),
+)
 def list_categories(catalog: Catalog = Depends(get_catalog)) -> dict[str, Any]:
     return service.page(service.categories(catalog), service.MAX_LIMIT, None)
 
 
-@router.get("/toolkits/changelog", tags=["toolkits"], summary="Recent versions of every toolkit")
+@router.get(
+    "/toolkits/changelog",
+    tags=["toolkits"],
+    summary="Recent versions of every toolkit",
+    responses=documented(r.Changelog),
+)
 def get_changelog(request: Request, catalog: Catalog = Depends(get_catalog)) -> dict[str, Any]:
     items = service.changelog(catalog)
     return {
@@ -103,7 +115,12 @@ class MultiBody(BaseModel):
     cursor: QueryText | None = None
 
 
-@router.post("/toolkits/multi", tags=["toolkits"], summary="Fetch several toolkits")
+@router.post(
+    "/toolkits/multi",
+    tags=["toolkits"],
+    summary="Fetch several toolkits",
+    responses=documented(r.ToolkitPage),
+)
 def multi_toolkits(body: MultiBody, state: AppState = Depends(app_state)) -> dict[str, Any]:
     items = service.list_toolkits(
         state.catalog,
@@ -116,7 +133,9 @@ def multi_toolkits(body: MultiBody, state: AppState = Depends(app_state)) -> dic
     return {**page, "items": _with_managed_schemes(state, page["items"])}
 
 
-@router.get("/toolkits/{slug}", tags=["toolkits"], summary="Get a toolkit")
+@router.get(
+    "/toolkits/{slug}", tags=["toolkits"], summary="Get a toolkit", responses=documented(r.ToolkitDetail, 404)
+)
 def get_toolkit(
     slug: str, version: QueryText | None = None, state: AppState = Depends(app_state)
 ) -> dict[str, Any]:
@@ -126,7 +145,7 @@ def get_toolkit(
 # -- tools ------------------------------------------------------------------
 
 
-@router.get("/tools", tags=["tools"], summary="List tools")
+@router.get("/tools", tags=["tools"], summary="List tools", responses=documented(r.ToolPage, 404))
 def list_tools(
     request: Request,
     toolkit_slug: QueryText | None = Query(
@@ -168,7 +187,7 @@ def list_tools(
     return service.page(items, _limit(limit, default_limit), cursor)
 
 
-@router.get("/tools/enum", tags=["tools"], summary="Every tool slug")
+@router.get("/tools/enum", tags=["tools"], summary="Every tool slug", responses=documented(list[str]))
 def tool_enum(catalog: Catalog = Depends(get_catalog)) -> list[str]:
     return service.tool_enum(catalog)
 
@@ -178,12 +197,17 @@ class RequiredScopesBody(BaseModel):
     version: str | None = None
 
 
-@router.post("/tools/scopes/required", tags=["tools"], summary="Scopes a set of tools needs")
+@router.post(
+    "/tools/scopes/required",
+    tags=["tools"],
+    summary="Scopes a set of tools needs",
+    responses=documented(r.RequiredScopes, 404),
+)
 def required_scopes(body: RequiredScopesBody, catalog: Catalog = Depends(get_catalog)) -> dict[str, Any]:
     return service.required_scopes(catalog, body.tools, body.version)
 
 
-@router.get("/tools/{tool_slug}", tags=["tools"], summary="Get a tool")
+@router.get("/tools/{tool_slug}", tags=["tools"], summary="Get a tool", responses=documented(r.Tool, 404))
 def get_tool(
     request: Request,
     tool_slug: str,

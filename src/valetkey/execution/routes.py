@@ -20,8 +20,10 @@ from starlette.concurrency import run_in_threadpool
 
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.pagination import decode_cursor, encode_cursor
+from valetkey.api.responses import documented, link
 from valetkey.api.state import AppState, app_state
 from valetkey.api.validation import EpochMs, QueryText
+from valetkey.execution import responses as r
 from valetkey.execution.log_queries import full_entry, get_log, search_logs, summary
 from valetkey.execution.proxy import proxy_request
 from valetkey.execution.recording import log_writer
@@ -46,6 +48,7 @@ async def _lifespan(app):
 
 
 router = APIRouter(lifespan=_lifespan)
+LOG_LINKS = {"GetExecutionLog": link("GET /logs/tool_execution/{log_id}", log_id="$response.body#/log_id")}
 
 
 class _Json(JSONResponse):
@@ -60,7 +63,12 @@ def _request_id(request: Request) -> str | None:
 
 
 # Declared before /tools/execute/{tool_slug}, which would otherwise match "proxy".
-@router.post("/tools/execute/proxy", tags=["tools"], summary="Execute proxy request")
+@router.post(
+    "/tools/execute/proxy",
+    tags=["tools"],
+    summary="Execute proxy request",
+    responses=documented(r.ProxyResult, 404, 422, 502, 504),
+)
 async def proxy(
     body: ProxyBody,
     request: Request,
@@ -74,6 +82,7 @@ async def proxy(
     "/tools/execute/{tool_slug}",
     tags=["tools"],
     summary="Execute tool",
+    responses=documented(r.ExecuteResult, 404, 422, 500, links=LOG_LINKS),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -91,7 +100,12 @@ async def execute(tool_slug: str, request: Request):
     return _Json(await execute_tool(state, project, tool_slug, body, _request_id(request)))
 
 
-@router.get("/logs/tool_execution/{log_id}", tags=["logs"], summary="Get a tool execution log")
+@router.get(
+    "/logs/tool_execution/{log_id}",
+    tags=["logs"],
+    summary="Get a tool execution log",
+    responses=documented(r.LogEntry, 404),
+)
 async def get_execution_log(
     log_id: str,
     project: ProjectContext = Depends(require_project),
@@ -120,7 +134,12 @@ class LogSearchBody(BaseModel):
     time_range: dict[str, EpochMs] | None = None
 
 
-@router.post("/logs/tool_execution", tags=["logs"], summary="Search tool execution logs")
+@router.post(
+    "/logs/tool_execution",
+    tags=["logs"],
+    summary="Search tool execution logs",
+    responses=documented(r.LogPage),
+)
 async def search_execution_logs(
     body: LogSearchBody | None = None,
     project: ProjectContext = Depends(require_project),

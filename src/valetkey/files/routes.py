@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import ApiError
+from valetkey.api.responses import Wire, documented, errors
 from valetkey.api.state import AppState, app_state
 from valetkey.api.validation import QueryText, Slug
 from valetkey.files.access import UPLOAD_TTL_SECONDS, file_service
@@ -23,6 +24,23 @@ from valetkey.files.storage import ChecksumMismatch, FileNotStaged, project_of_k
 from valetkey.tenancy.service import project_is_live
 
 router = APIRouter(tags=["files"])
+
+
+class UploadUrl(Wire):
+    id: str
+    key: str
+    type: str
+    new_presigned_url: str
+    newPresignedUrl: str
+    metadata: dict[str, str]
+
+
+class Stored(Wire):
+    key: str
+    size: int
+
+
+DOWNLOAD = {200: {"description": "The file's bytes", "content": {"application/octet-stream": {}}}}
 
 
 class UploadRequest(BaseModel):
@@ -35,7 +53,11 @@ class UploadRequest(BaseModel):
     md5: str = Field(pattern=r"^[0-9a-fA-F]{32}$")
 
 
-@router.post("/files/upload/request", summary="Request a presigned URL to upload a file for a tool")
+@router.post(
+    "/files/upload/request",
+    summary="Request a presigned URL to upload a file for a tool",
+    responses=documented(UploadUrl),
+)
 async def request_upload(
     body: UploadRequest,
     project: ProjectContext = Depends(require_project),
@@ -90,7 +112,11 @@ def _project_is_live(state: AppState, project_id: str | None) -> bool:
         return project_is_live(db, project_id)
 
 
-@router.put("/files/storage/{token}", summary="Upload a file's bytes to a presigned URL")
+@router.put(
+    "/files/storage/{token}",
+    summary="Upload a file's bytes to a presigned URL",
+    responses=documented(Stored, 400, 403, 404, 413, public=True),
+)
 async def put_file(token: str, request: Request, state: AppState = Depends(app_state)):
     grant = await _live_grant(state, token, "put")
     data = await request.body()
@@ -108,7 +134,11 @@ async def put_file(token: str, request: Request, state: AppState = Depends(app_s
     return JSONResponse({"key": grant.key, "size": len(data)})
 
 
-@router.get("/files/storage/{token}", summary="Download a file a tool returned")
+@router.get(
+    "/files/storage/{token}",
+    summary="Download a file a tool returned",
+    responses={**DOWNLOAD, **errors(400, 403, 404)},
+)
 async def get_file(token: str, state: AppState = Depends(app_state)):
     grant = await _live_grant(state, token, "get")
     try:

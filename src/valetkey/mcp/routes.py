@@ -20,14 +20,38 @@ from sqlalchemy.orm import Session
 
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import BadRequest, NotFound
+from valetkey.api.responses import body_example, documented, link
 from valetkey.api.state import AppState, app_state
 from valetkey.api.validation import Name, QueryText, ResourceId, Slug, UserId, limit_query, page_no_query
 from valetkey.auth.models import ConnectedAccount
 from valetkey.core.errors import connected_account_not_found
 from valetkey.mcp import configs, user_urls, wire
+from valetkey.mcp import responses as r
 from valetkey.mcp.configs import ServerConfig, ServerInput
 
 router = APIRouter(tags=["mcp"])
+_ID = {"server_id": "$response.body#/id"}
+SERVER_LINKS = {
+    "GetMcpServer": link("GET /mcp/{server_id}", **_ID),
+    "UpdateMcpServer": link("PATCH /mcp/{server_id}", **_ID),
+    "ListMcpInstances": link("GET /mcp/servers/{server_id}/instances", **_ID),
+    "CreateMcpInstance": {
+        **link("POST /mcp/servers/{server_id}/instances", **_ID),
+        "requestBody": {"user_id": "u1"},
+    },
+    "GenerateMcpUrls": {
+        **link("POST /mcp/servers/generate"),
+        "requestBody": {"mcp_server_id": "$response.body#/id"},
+    },
+    "DeleteMcpServer": link("DELETE /mcp/{server_id}", **_ID),
+}
+INSTANCE_LINKS = {
+    "DeleteMcpInstance": link(
+        "DELETE /mcp/servers/{server_id}/instances/{instance_id}",
+        server_id="$response.body#/mcp_server_id",
+        instance_id="$response.body#/instance_id",
+    )
+}
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 
@@ -94,7 +118,12 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-@router.post("/mcp/servers", summary="Create a new MCP server", status_code=201)
+@router.post(
+    "/mcp/servers",
+    summary="Create a new MCP server",
+    status_code=201,
+    responses=documented(r.McpServer, 404, 409, status=201, links=SERVER_LINKS),
+)
 def create_server(
     body: CreateServer,
     project: ProjectContext = Depends(require_project),
@@ -112,7 +141,11 @@ def create_server(
 
 
 @router.post(
-    "/mcp/servers/custom", summary="Create a new custom MCP server with multiple apps", status_code=201
+    "/mcp/servers/custom",
+    summary="Create a new custom MCP server with multiple apps",
+    status_code=201,
+    responses=documented(r.McpServer, 404, 409, status=201, links=SERVER_LINKS),
+    openapi_extra=body_example({"name": "hn agent", "toolkits": ["hackernews"]}),
 )
 def create_custom_server(
     body: CreateCustomServer,
@@ -157,7 +190,11 @@ def _list(
     return {"items": items, "current_page": number, "total_pages": pages, "total_items": len(rows)}
 
 
-@router.get("/mcp/servers", summary="List MCP servers with optional filters and pagination")
+@router.get(
+    "/mcp/servers",
+    summary="List MCP servers with optional filters and pagination",
+    responses=documented(r.McpServerPage),
+)
 def list_servers(
     name: QueryText | None = None,
     toolkits: QueryText | None = None,
@@ -182,7 +219,11 @@ def list_servers(
     )
 
 
-@router.get("/mcp/app/{app_key}", summary="List MCP servers for a specific app")
+@router.get(
+    "/mcp/app/{app_key}",
+    summary="List MCP servers for a specific app",
+    responses=documented(r.McpServerPage, 404),
+)
 def list_servers_of_app(
     app_key: Slug,
     name: QueryText | None = None,
@@ -207,7 +248,11 @@ def list_servers_of_app(
     )
 
 
-@router.post("/mcp/servers/generate", summary="Generate MCP URL with custom parameters")
+@router.post(
+    "/mcp/servers/generate",
+    summary="Generate MCP URL with custom parameters",
+    responses=documented(r.GeneratedUrls, 404),
+)
 def generate_urls(
     body: GenerateUrls,
     project: ProjectContext = Depends(require_project),
@@ -250,7 +295,11 @@ def _accounts(db: Session, project_id: str, account_ids: list[str]) -> list[tupl
     return [(account_id, owners[account_id]) for account_id in account_ids]
 
 
-@router.get("/mcp/servers/{server_id}/instances", summary="List all instances for an MCP server")
+@router.get(
+    "/mcp/servers/{server_id}/instances",
+    summary="List all instances for an MCP server",
+    responses=documented(r.InstancePage, 404),
+)
 def list_instances(
     server_id: str,
     search: QueryText | None = None,
@@ -275,7 +324,10 @@ def list_instances(
 
 
 @router.post(
-    "/mcp/servers/{server_id}/instances", summary="Create a new MCP server instance", status_code=201
+    "/mcp/servers/{server_id}/instances",
+    summary="Create a new MCP server instance",
+    status_code=201,
+    responses=documented(r.CreatedInstance, 404, status=201, links=INSTANCE_LINKS),
 )
 def create_instance(
     server_id: str,
@@ -290,7 +342,11 @@ def create_instance(
     return {**wire.instance_item(instance), "url": user_urls.user_url(state.settings.public_url, token)}
 
 
-@router.delete("/mcp/servers/{server_id}/instances/{instance_id}", summary="Delete an MCP server instance")
+@router.delete(
+    "/mcp/servers/{server_id}/instances/{instance_id}",
+    summary="Delete an MCP server instance",
+    responses=documented(r.DeletedInstance, 404),
+)
 def delete_instance(
     server_id: str,
     instance_id: str,
@@ -312,7 +368,9 @@ def delete_instance(
     }
 
 
-@router.get("/mcp/{server_id}", summary="Get MCP server details by ID")
+@router.get(
+    "/mcp/{server_id}", summary="Get MCP server details by ID", responses=documented(r.McpServer, 404)
+)
 def get_server(
     server_id: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
 ):
@@ -320,7 +378,9 @@ def get_server(
         return _one(db, state, configs.get_server(db, project.project_id, server_id))
 
 
-@router.patch("/mcp/{server_id}", summary="Update MCP server configuration")
+@router.patch(
+    "/mcp/{server_id}", summary="Update MCP server configuration", responses=documented(r.McpServer, 404, 409)
+)
 def update_server(
     server_id: str,
     body: UpdateServer,
@@ -338,7 +398,7 @@ def update_server(
         return _one(db, state, configs.update_server(db, state.catalog, project.project_id, server_id, data))
 
 
-@router.delete("/mcp/{server_id}", summary="Delete an MCP server")
+@router.delete("/mcp/{server_id}", summary="Delete an MCP server", responses=documented(r.DeletedServer, 404))
 def delete_server(
     server_id: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
 ):

@@ -21,10 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import BadRequest, NotFound
+from valetkey.api.responses import documented, link
 from valetkey.api.state import AppState, app_state
 from valetkey.api.validation import Name, QueryText, Slug, limit_query
 from valetkey.catalog import params
 from valetkey.execution.schemas import ExecuteBody, parse_body
+from valetkey.sessions import responses as r
 from valetkey.sessions import service
 from valetkey.sessions.meta_tools import find
 from valetkey.sessions.meta_tools.search import SLUG as SEARCH_SLUG
@@ -34,6 +36,35 @@ from valetkey.sessions.serializers import meta_tool_item, session_view
 
 router = APIRouter(tags=["tool_router"])
 PREFIX = "/tool_router/session"
+# The create body is parsed by `sessions.config` (many optional sections); the description names the one
+# required field and lets the rest through, as the server does.
+CREATE_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "user_id": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"}
+                },
+                "required": ["user_id"],
+            }
+        }
+    },
+}
+_ID = {"session_id": "$response.body#/session_id"}
+SESSION_LINKS = {
+    name: link(operation, **_ID)
+    for name, operation in {
+        "GetSession": f"GET {PREFIX}/{{session_id}}",
+        "SessionTools": f"GET {PREFIX}/{{session_id}}/tools",
+        "SessionToolkits": f"GET {PREFIX}/{{session_id}}/toolkits",
+        "SessionLink": f"POST {PREFIX}/{{session_id}}/link",
+        "SessionExecute": f"POST {PREFIX}/{{session_id}}/execute",
+        "SessionExecuteMeta": f"POST {PREFIX}/{{session_id}}/execute_meta",
+        "SessionSearch": f"POST {PREFIX}/{{session_id}}/search",
+    }.items()
+}
 
 
 def _request_id(request: Request) -> str | None:
@@ -53,7 +84,13 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
-@router.post(PREFIX, status_code=201, summary="Create a session")
+@router.post(
+    PREFIX,
+    status_code=201,
+    summary="Create a session",
+    responses=documented(r.Session, 404, status=201, links=SESSION_LINKS),
+    openapi_extra={"requestBody": CREATE_BODY},
+)
 async def create(
     request: Request, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
 ) -> dict[str, Any]:
@@ -67,12 +104,16 @@ async def create(
     return session_view(record, state.settings.public_url)
 
 
-@router.get(PREFIX + "/{session_id}", summary="Get a session")
+@router.get(PREFIX + "/{session_id}", summary="Get a session", responses=documented(r.Session, 404))
 async def retrieve(ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
     return session_view(ctx.session, ctx.state.settings.public_url)
 
 
-@router.patch(PREFIX + "/{session_id}", summary="Sessions are immutable")
+@router.patch(
+    PREFIX + "/{session_id}",
+    summary="Sessions are immutable",
+    responses=documented(r.Session, 404, description="Never: a session's configuration is fixed (400)"),
+)
 async def patch(ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
     raise BadRequest(
         "Sessions are immutable: their configuration is fixed when they are created",
@@ -81,7 +122,11 @@ async def patch(ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
     )
 
 
-@router.get(PREFIX + "/{session_id}/tools", summary="The session's meta tools, with schemas")
+@router.get(
+    PREFIX + "/{session_id}/tools",
+    summary="The session's meta tools, with schemas",
+    responses=documented(r.SessionToolPage, 404),
+)
 async def tools(
     ctx: SessionContext = Depends(_session),
     limit: int = Query(500, ge=1, le=1000),
@@ -90,7 +135,11 @@ async def tools(
     return service.page(service.session_tools(ctx), limit, cursor)
 
 
-@router.get(PREFIX + "/{session_id}/toolkits", summary="The session's toolkits and their connections")
+@router.get(
+    PREFIX + "/{session_id}/toolkits",
+    summary="The session's toolkits and their connections",
+    responses=documented(r.SessionToolkitPage, 404),
+)
 async def toolkits(
     ctx: SessionContext = Depends(_session),
     limit: float | None = limit_query(maximum=1000),
@@ -115,7 +164,12 @@ class LinkBody(_Body):
     alias: Name | None = Field(None, max_length=200)
 
 
-@router.post(PREFIX + "/{session_id}/link", status_code=201, summary="Connect Link for a toolkit")
+@router.post(
+    PREFIX + "/{session_id}/link",
+    status_code=201,
+    summary="Connect Link for a toolkit",
+    responses=documented(r.SessionLink, 404, 409, status=201),
+)
 async def link(body: LinkBody, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
     started = await service.link(
         ctx, body.toolkit, callback_url=body.callback_url, alias=(body.alias or "").strip() or None
@@ -133,7 +187,11 @@ class ExecuteInSession(_Body):
     account: Name | None = Field(None, max_length=200)
 
 
-@router.post(PREFIX + "/{session_id}/execute", summary="Execute a tool in the session")
+@router.post(
+    PREFIX + "/{session_id}/execute",
+    summary="Execute a tool in the session",
+    responses=documented(r.SessionExecuteResult, 404, 422, 500),
+)
 async def execute(body: ExecuteInSession, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
     result = await service.execute(ctx, body.tool_slug, body.arguments or {}, account=body.account)
     return service.with_result_type(result)
@@ -144,7 +202,11 @@ class ExecuteMeta(_Body):
     arguments: dict[str, Any] | None = None
 
 
-@router.post(PREFIX + "/{session_id}/execute_meta", summary="Execute a meta tool in the session")
+@router.post(
+    PREFIX + "/{session_id}/execute_meta",
+    summary="Execute a meta tool in the session",
+    responses=documented(r.SessionExecuteResult, 404, 422, 500),
+)
 async def execute_meta(body: ExecuteMeta, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
     return service.with_result_type(await service.execute_meta(ctx, body.slug, body.arguments or {}))
 
@@ -153,7 +215,11 @@ class SearchBody(_Body):
     queries: list[dict[str, Any]] = Field(min_length=1)
 
 
-@router.post(PREFIX + "/{session_id}/search", summary="Search the session's tools")
+@router.post(
+    PREFIX + "/{session_id}/search",
+    summary="Search the session's tools",
+    responses=documented(r.SessionSearch, 404),
+)
 async def search(body: SearchBody, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
     try:
         use_cases = parse_queries({"queries": body.queries})

@@ -9,12 +9,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from valetkey.api.auth import OrgContext, ProjectContext, key_cache, require_org, require_project
 from valetkey.api.pagination import decode_cursor, encode_cursor
+from valetkey.api.responses import documented, link
 from valetkey.api.state import AppState, app_state
 from valetkey.api.validation import Name, QueryText
+from valetkey.tenancy import responses as r
 from valetkey.tenancy import service
 from valetkey.tenancy.models import Project
 
 router = APIRouter(tags=["projects"])
+_ID = {"nano_id": "$response.body#/id"}
+PROJECT_LINKS = {
+    "GetProject": link("GET /org/owner/project/{nano_id}", **_ID),
+    "RegenerateApiKey": link("POST /org/owner/project/{nano_id}/regenerate_api_key", **_ID),
+    "DeleteProject": link("DELETE /org/owner/project/{nano_id}", **_ID),
+}
 
 
 class ProjectConfig(BaseModel):
@@ -64,7 +72,11 @@ def _config_out(config: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in full.items() if v is not None}
 
 
-@router.post("/org/owner/project/new", status_code=201)
+@router.post(
+    "/org/owner/project/new",
+    status_code=201,
+    responses=documented(r.CreatedProject, 409, status=201, links=PROJECT_LINKS),
+)
 def create_project(
     body: NewProject, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)
 ):
@@ -76,7 +88,7 @@ def create_project(
         return {"id": project.id, "name": project.name, "api_key": key.key if key else None}
 
 
-@router.get("/org/owner/project/list")
+@router.get("/org/owner/project/list", responses=documented(r.ProjectList))
 def list_projects(
     limit: int = Query(50, ge=1, le=500),
     cursor: QueryText | None = None,
@@ -97,7 +109,7 @@ def list_projects(
     }
 
 
-@router.get("/org/owner/project/{nano_id}")
+@router.get("/org/owner/project/{nano_id}", responses=documented(r.ProjectDetail, 404))
 def get_project(nano_id: str, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)):
     with state.db.session() as db:
         project = service.get_project(db, org.org_id, nano_id)
@@ -110,7 +122,7 @@ def get_project(nano_id: str, org: OrgContext = Depends(require_org), state: App
         return out
 
 
-@router.delete("/org/owner/project/{nano_id}")
+@router.delete("/org/owner/project/{nano_id}", responses=documented(r.Deleted, 404))
 def delete_project(
     nano_id: str, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)
 ):
@@ -121,7 +133,7 @@ def delete_project(
     return {"status": "success"}
 
 
-@router.post("/org/owner/project/{nano_id}/regenerate_api_key")
+@router.post("/org/owner/project/{nano_id}/regenerate_api_key", responses=documented(r.RegeneratedKey, 404))
 def regenerate_api_key(
     nano_id: str, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)
 ):
@@ -135,14 +147,14 @@ def regenerate_api_key(
     }
 
 
-@router.get("/org/project/config")
+@router.get("/org/project/config", responses=documented(r.ProjectConfigOut))
 def get_config(project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)):
     with state.db.session() as db:
         row = service.get_project(db, project.org_id, project.project_id)
         return _config_out(row.config or {})
 
 
-@router.patch("/org/project/config")
+@router.patch("/org/project/config", responses=documented(r.ProjectConfigOut))
 def update_config(
     body: ProjectConfig,
     project: ProjectContext = Depends(require_project),
