@@ -8,7 +8,9 @@ routing, so every request matches against one route table, not two.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
@@ -41,6 +43,39 @@ def feature_routers() -> list[APIRouter]:
     return [tenancy, sessions, catalog, execution, auth, files, mcp]
 
 
+def build_state(settings: Settings) -> AppState:
+    """Every part of one server, built once: nothing is created later on first use."""
+    from valetkey.api.auth import KeyCache
+    from valetkey.auth.managed import MANAGED_AUTH_FILENAME, ManagedApps
+    from valetkey.auth.oauth2_client import token_client
+    from valetkey.catalog.registry import load_catalog
+    from valetkey.execution.http import UpstreamClient, UpstreamTransport
+    from valetkey.execution.logs import LogWriter
+    from valetkey.execution.reroute import ReroutingClient
+    from valetkey.files.access import file_service
+    from valetkey.vault import vault_from_settings
+
+    egress = EgressPolicy.from_settings(settings)  # a bad VALETKEY_EGRESS_ALLOW stops the start here
+    http: UpstreamTransport = UpstreamClient(timeout=settings.upstream_timeout, egress=egress)
+    if settings.upstream_overrides:  # VALETKEY_UPSTREAM_OVERRIDES (execution/reroute.py)
+        http = ReroutingClient(http, settings.upstream_overrides)
+    db = Database(settings.database_url)
+    return AppState(
+        settings=settings,
+        db=db,
+        limiter=RateLimiter(settings.rate_limit, settings.rate_limit_window_seconds),
+        egress=egress,
+        catalog=load_catalog(settings.catalog_dirs),
+        vault=vault_from_settings(settings),
+        http=http,
+        oauth_http=token_client(egress, settings.upstream_timeout),
+        files=file_service(settings),
+        managed_apps=ManagedApps(settings.home / MANAGED_AUTH_FILENAME),
+        log_writer=LogWriter(db),
+        key_cache=KeyCache(),
+    )
+
+
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
@@ -48,41 +83,29 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     if migrate:
         upgrade(settings.database_url)
 
-    from valetkey.catalog.registry import load_catalog
-    from valetkey.execution.http import UpstreamClient
     from valetkey.search import session_engine
     from valetkey.sessions.tool_search import use_engine
-    from valetkey.vault import vault_from_settings
 
     use_engine(
         session_engine
     )  # sessions' COMPOSIO_SEARCH_TOOLS ranks with the search engine (docs/search.md)
 
-    state = AppState(
-        settings=settings,
-        db=Database(settings.database_url),
-        limiter=RateLimiter(settings.rate_limit, settings.rate_limit_window_seconds),
-        catalog=load_catalog(settings.catalog_dirs),
-        vault=vault_from_settings(settings),
-        egress=EgressPolicy.from_settings(settings),  # a bad VALETKEY_EGRESS_ALLOW stops the start here
-    )
+    state = build_state(settings)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from valetkey.auth import refresh_job
-        from valetkey.execution.reroute import ReroutingClient
+        from valetkey.auth.oauth2_client import token_client
 
-        state.http = UpstreamClient(timeout=settings.upstream_timeout, egress=state.egress)
-        if settings.upstream_overrides:  # VALETKEY_UPSTREAM_OVERRIDES (execution/reroute.py)
-            state.http = ReroutingClient(state.http, settings.upstream_overrides)
         refresher = refresh_job.start(state)
         try:
             yield
         finally:
             await refresh_job.stop(refresher)
             await state.http.aclose()
-            if "oauth_http" in state.extras:
-                state.extras.pop("oauth_http").close()
+            state.oauth_http.close()
+            # A closed httpx client cannot reopen: a new one for a lifespan run again (tests do).
+            state.oauth_http = token_client(state.egress, settings.upstream_timeout)
             state.db.dispose()
 
     app = FastAPI(
@@ -97,7 +120,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.add_middleware(ApiVersionAlias, legacy="/api/v3/", current=API_PREFIX + "/")
 
     @app.get("/health", tags=["health"])
-    def health():
+    def health() -> Any:
         try:
             with state.db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))

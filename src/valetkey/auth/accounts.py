@@ -32,7 +32,6 @@ from valetkey.auth.credentials import (
     open_config_secrets,
     seal_account_state,
 )
-from valetkey.auth.managed import managed_apps
 from valetkey.auth.models import AuthConfig, ConnectedAccount
 from valetkey.auth.serializers import INITIATED_TTL
 from valetkey.auth.verification import verify_credentials
@@ -270,7 +269,7 @@ def _prepare(state: Any, project_id: str, data: InitiateInput) -> _Prepared:
         **open_config_secrets(state.vault, config),
     }
     if config.is_composio_managed and config.auth_scheme in schemes.REDIRECT_SCHEMES:
-        app = managed_apps(state).get(config.toolkit_slug)
+        app = state.managed_apps.get(config.toolkit_slug)
         credentials.update(app.credentials() if app else {})
     return _Prepared(config, toolkit, scheme, credentials)
 

@@ -90,7 +90,7 @@ def _outcome(
         app = oauth_app(scheme, config, config_credentials(state, config), account.data or {})
     except Exception as exc:  # ApiError from a changed catalog or config: the flow cannot finish
         return failed(f"configuration_error: {getattr(exc, 'message', None) or type(exc).__name__}")
-    http = oauth2_client.token_http(state)
+    http = state.oauth_http
     try:
         if flow.kind == "OAUTH1":
             tokens = _oauth1_tokens(http, app, flow, params)

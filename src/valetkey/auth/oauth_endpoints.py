@@ -17,7 +17,6 @@ from typing import Any
 from valetkey.api.errors import BadRequest
 from valetkey.auth import schemes
 from valetkey.auth.credentials import open_config_secrets
-from valetkey.auth.managed import managed_apps
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
 
@@ -80,7 +79,7 @@ def config_credentials(state: Any, config: Any) -> dict[str, Any]:
         **open_config_secrets(state.vault, config),
     }
     if config.is_composio_managed:
-        app = managed_apps(state).get(config.toolkit_slug)
+        app = state.managed_apps.get(config.toolkit_slug)
         if app is None:
             raise BadRequest(
                 f"This installation has no managed OAuth app for {config.toolkit_slug}",

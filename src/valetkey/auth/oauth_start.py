@@ -75,7 +75,7 @@ async def start_flow(
         callback = str(httpx.URL(redirect_uri).copy_merge_params({"state": state_value}))
         try:
             temporary = await run_in_threadpool(
-                oauth1_client.request_token, oauth2_client.token_http(state), app, callback=callback
+                oauth1_client.request_token, state.oauth_http, app, callback=callback
             )
         except TokenError as exc:
             if exc.error == "egress_refused":

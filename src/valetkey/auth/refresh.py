@@ -47,8 +47,6 @@ import datetime as dt
 import hmac
 import logging
 import secrets as secrets_module
-import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,7 +57,7 @@ from starlette.concurrency import run_in_threadpool
 from valetkey.auth import schemes
 from valetkey.auth.credentials import account_credentials, open_account_state, seal_account_state
 from valetkey.auth.models import AuthConfig, ConnectedAccount
-from valetkey.auth.oauth2_client import TokenError, TokenSet, refresh_tokens, token_http
+from valetkey.auth.oauth2_client import TokenError, TokenSet, refresh_tokens
 from valetkey.auth.oauth_endpoints import config_credentials, oauth_app
 from valetkey.auth.row_lock import locked_account
 from valetkey.store.db import utcnow
@@ -72,7 +70,6 @@ EXPIRED = "expired"  # the account is (now) EXPIRED
 FAILED = "failed"  # a transient failure; the old tokens are still stored
 UNAVAILABLE = "unavailable"  # not refreshable: no refresh token, not OAuth 2, inactive, or gone
 BUSY = "busy"  # another caller holds the account's refresh lease (background sweeps only)
-MEMO_SECONDS = 10.0
 # How long a claimed refresh is someone's: longer than the token endpoint's 30 s timeout, so a live
 # holder keeps it; a holder that died lets it lapse after this long.
 LEASE_SECONDS = 45.0
@@ -108,9 +105,7 @@ def is_expiring(expires_at: dt.datetime | None, state: Any, now: dt.datetime | N
 
 
 def _in_process_lock(state: Any, account_id: str) -> asyncio.Lock:
-    locks = state.extras.get("refresh_locks")
-    if locks is None:
-        locks = state.extras.setdefault("refresh_locks", weakref.WeakValueDictionary())
+    locks = state.refresh_locks
     lock = locks.get(account_id)
     if lock is None:
         lock = asyncio.Lock()
@@ -123,13 +118,8 @@ async def refresh_tokens_once(
 ) -> RefreshOutcome:
     """Refresh the account's tokens unless someone already replaced `seen_state` (see the module doc)."""
     async with _in_process_lock(state, account_id):
-        memo = _memo(state).get(account_id)
-        if (
-            memo is not None
-            and seen_state is not None
-            and memo[0] == seen_state
-            and time.monotonic() - memo[2] < MEMO_SECONDS
-        ):
+        memo = state.refresh_memo.get(account_id)  # a TTL cache: entries live REFRESH_MEMO_SECONDS
+        if memo is not None and seen_state is not None and memo[0] == seen_state:
             # This process just replaced the state the caller saw: no need to queue on the database.
             return memo[1]
         outcome, expired = await _refresh_single_flight(
@@ -140,14 +130,10 @@ async def refresh_tokens_once(
             and seen_state is not None
             and outcome.state_encrypted not in (None, seen_state)
         ):
-            memo_map = _memo(state)
-            if len(memo_map) > 1000:
-                memo_map.clear()
-            memo_map[account_id] = (
-                seen_state,
-                dataclasses.replace(outcome, result=CURRENT),
-                time.monotonic(),
-            )
+            # Per account, the sealed state this process just saw replaced and what replaced it. Only
+            # consulted by a caller holding exactly that superseded state, so it can only hand out tokens
+            # newer than the caller's; entries are short-lived so opened credentials do not linger.
+            state.refresh_memo[account_id] = (seen_state, dataclasses.replace(outcome, result=CURRENT))
     if expired is not None:
         for hook in list(_expiry_hooks):
             try:
@@ -155,19 +141,6 @@ async def refresh_tokens_once(
             except Exception:  # a broken hook must not break execution
                 log.exception("connection expiry hook failed for %s", account_id)
     return outcome
-
-
-def _memo(state: Any) -> dict[str, tuple[str, RefreshOutcome, float]]:
-    """Per account, the sealed state this process just saw replaced, what replaced it, and when.
-
-    Only consulted by a caller holding exactly that superseded state, so it can
-    only hand out tokens newer than the caller's; entries are short-lived
-    (`MEMO_SECONDS`) so opened credentials do not linger in memory.
-    """
-    memo = state.extras.get("refresh_memo")
-    if memo is None:
-        memo = state.extras.setdefault("refresh_memo", {})
-    return memo
 
 
 def _values(state: Any, account: Any, config: Any) -> dict[str, Any]:
@@ -310,7 +283,7 @@ def _ask_provider(state: Any, claim: _Claim) -> TokenSet | TokenError:
         return claim.app
     try:
         return refresh_tokens(
-            token_http(state),
+            state.oauth_http,
             claim.app,
             refresh_token=claim.refresh_token,
             previous=claim.secrets,

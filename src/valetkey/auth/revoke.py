@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from valetkey.auth import schemes
-from valetkey.auth.oauth2_client import client_auth, token_http
+from valetkey.auth.oauth2_client import client_auth
 from valetkey.auth.oauth_endpoints import config_credentials, oauth_app
 from valetkey.net.egress import EgressRefused
 
@@ -43,7 +43,7 @@ def revoke_tokens(state: Any, account: Any, config: Any, secrets: Mapping[str, A
     form = {"token": str(token), "token_type_hint": kind}
     headers = {"Accept": "application/json", **client_auth(app, form)}
     try:
-        response = token_http(state).post(app.revoke_url, data=form, headers=headers)
+        response = state.oauth_http.post(app.revoke_url, data=form, headers=headers)
     except EgressRefused as exc:
         return _logged(account, f"refused by the egress policy ({exc.reason})")
     except httpx.InvalidURL:

@@ -23,7 +23,6 @@ from valetkey.auth.credentials import account_credentials, config_overrides
 from valetkey.auth.token_use import fresh_credentials
 from valetkey.catalog.model import AuthScheme, Toolkit
 from valetkey.execution.accounts import ResolvedAccount, resolve_account
-from valetkey.execution.credentials import vault_of
 from valetkey.execution.schemas import CustomAuthParams, CustomConnectionData
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
@@ -96,9 +95,7 @@ def _load_account(
     if not account.state_encrypted:
         return account, {**account.data, **consumer}
     try:
-        values = account_credentials(
-            vault_of(state), account, auth_config_settings=account.auth_config_settings
-        )
+        values = account_credentials(state.vault, account, auth_config_settings=account.auth_config_settings)
         return account, {**values, **consumer}
     except Exception as exc:  # VaultError, KeyringError: a server-side problem, said plainly
         raise ApiError(

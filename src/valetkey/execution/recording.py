@@ -12,18 +12,11 @@ from typing import Any
 from valetkey.api.auth import ProjectContext
 from valetkey.execution.connection import Connection
 from valetkey.execution.credentials import secret_values
-from valetkey.execution.logs import LogWriter, scrub
+from valetkey.execution.logs import scrub
 from valetkey.ids import new_id
 from valetkey.store.db import utcnow
 
 DONT_STORE = "dont_store_data"
-
-
-def log_writer(state: Any) -> LogWriter:
-    writer = state.extras.get("execution_log_writer")
-    if writer is None:
-        writer = state.extras["execution_log_writer"] = LogWriter(state.db)
-    return writer
 
 
 def record_execution(
@@ -50,7 +43,7 @@ def record_execution(
         secrets = secret_values(connection.scheme, connection.values, connection.parameters)
         request, response = scrub(request, secrets), scrub(response, secrets)
     log_id = new_id("log")
-    log_writer(state).submit(
+    state.log_writer.submit(
         {
             "id": log_id,
             "project_id": project.project_id,

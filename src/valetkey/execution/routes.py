@@ -22,7 +22,6 @@ from valetkey.api.pagination import decode_cursor, encode_cursor
 from valetkey.api.state import AppState, app_state
 from valetkey.execution.log_queries import full_entry, get_log, search_logs, summary
 from valetkey.execution.proxy import proxy_request
-from valetkey.execution.recording import log_writer
 from valetkey.execution.schemas import ExecuteBody, ProxyBody, inline_schema, parse_body
 from valetkey.execution.service import execute_tool
 
@@ -32,9 +31,7 @@ async def _lifespan(app):
     """Write out queued execution logs before the app closes its database."""
     yield
     state = app.state.valetkey
-    writer = state.extras.get("execution_log_writer")
-    if writer is not None:
-        await writer.close()
+    await state.log_writer.close()
 
 
 router = APIRouter(lifespan=_lifespan)
@@ -89,7 +86,7 @@ async def get_execution_log(
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):
-    pending = log_writer(state).pending.get(log_id)
+    pending = state.log_writer.pending.get(log_id)
     if pending is not None and pending["project_id"] == project.project_id:
         return _Json(full_entry(pending), headers={"cache-control": "no-store"})
     row = await run_in_threadpool(_read, state, get_log, project.project_id, log_id)
@@ -119,7 +116,7 @@ async def search_execution_logs(
 ):
     body = body or LogSearchBody()
     offset = decode_cursor(body.cursor)
-    await log_writer(state).flush()
+    await state.log_writer.flush()
     rows, more = await run_in_threadpool(
         _read,
         state,

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from valetkey.api.auth import ProjectContext, require_project
 from valetkey.api.errors import ApiError
 from valetkey.api.state import AppState, app_state
-from valetkey.files.access import UPLOAD_TTL_SECONDS, file_service
+from valetkey.files.access import UPLOAD_TTL_SECONDS
 from valetkey.files.signing import InvalidToken, verify
 from valetkey.files.storage import ChecksumMismatch, FileNotStaged, safe_name
 
@@ -40,7 +40,7 @@ async def request_upload(
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):
-    service = file_service(state)
+    service = state.files
     key = service.storage.new_key(
         project.project_id, "requests", body.toolkit_slug, body.tool_slug, body.filename
     )
@@ -64,7 +64,7 @@ async def request_upload(
 
 def _grant(state: AppState, token: str, action: str):
     try:
-        return verify(file_service(state).secret, token, action)
+        return verify(state.files.secret, token, action)
     except InvalidToken:
         raise ApiError(
             "This file URL is invalid or has expired",
@@ -81,7 +81,7 @@ async def put_file(token: str, request: Request, state: AppState = Depends(app_s
     if len(data) > MAX_UPLOAD_BYTES:
         raise ApiError("The file is larger than 100 MB", status=413, slug="FileTooLarge")
     try:
-        await run_in_threadpool(file_service(state).storage.put, grant.key, data)
+        await run_in_threadpool(state.files.storage.put, grant.key, data)
     except ChecksumMismatch as exc:
         raise ApiError(str(exc), status=400, slug="FileChecksumMismatch") from None
     except FileNotStaged:
@@ -93,7 +93,7 @@ async def put_file(token: str, request: Request, state: AppState = Depends(app_s
 async def get_file(token: str, state: AppState = Depends(app_state)):
     grant = _grant(state, token, "get")
     try:
-        stored = await run_in_threadpool(file_service(state).storage.read, grant.key)
+        stored = await run_in_threadpool(state.files.storage.read, grant.key)
     except FileNotStaged:
         raise ApiError("The file is no longer available", status=404, slug="FileNotFound") from None
     disposition = f'attachment; filename="{safe_name(stored.name)}"'

@@ -20,7 +20,7 @@ from valetkey.api.errors import BadRequest
 from valetkey.auth import link as links
 from valetkey.auth.accounts import expire_stale_initiations
 from valetkey.auth.configs import AuthConfigInput, create_auth_config, no_managed_auth
-from valetkey.auth.managed import ManagedAuthError, managed_apps, managed_scheme
+from valetkey.auth.managed import ManagedAuthError, managed_scheme
 from valetkey.auth.models import MANAGED, AuthConfig, ConnectedAccount
 from valetkey.catalog.model import Toolkit
 from valetkey.sessions import policy
@@ -103,7 +103,7 @@ async def choose_account(
 
 def _managed_available(state: Any, toolkit: Toolkit) -> bool:
     try:
-        return managed_scheme(toolkit, managed_apps(state).get(toolkit.slug)) not in (None, "NO_AUTH")
+        return managed_scheme(toolkit, state.managed_apps.get(toolkit.slug)) not in (None, "NO_AUTH")
     except ManagedAuthError:
         return False
 
@@ -138,7 +138,7 @@ def link_auth_config(
         return plan.auth_config_id
     if plan.action == "create_managed":
         created = create_auth_config(
-            db, state.vault, managed_apps(state), project_id, toolkit, AuthConfigInput(type=MANAGED)
+            db, state.vault, state.managed_apps, project_id, toolkit, AuthConfigInput(type=MANAGED)
         )
         return created.id
     raise no_managed_auth(toolkit)
