@@ -18,7 +18,8 @@ from valetkey.catalog.service import page
 from valetkey.ids import new_id
 from valetkey.sessions import policy, serializers, validation
 from valetkey.sessions.accounts import StartedLink, start_link
-from valetkey.sessions.config import PRELOAD_ALL, parse_create_body
+from valetkey.sessions.config import PRELOAD_ALL
+from valetkey.sessions.create_body import parse_create_body
 from valetkey.sessions.execution import run_tool
 from valetkey.sessions.meta_tools import find, offered
 from valetkey.sessions.meta_tools.search import search as search_tools
