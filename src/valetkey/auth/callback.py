@@ -24,6 +24,7 @@ from valetkey.auth.credentials import seal_account_state
 from valetkey.auth.models import AuthConfig, ConnectedAccount
 from valetkey.auth.oauth2_client import TokenError, TokenSet
 from valetkey.auth.oauth_endpoints import config_credentials, oauth_app
+from valetkey.auth.state import ConnectionsState
 from valetkey.store.db import utcnow
 
 log = logging.getLogger("valetkey.auth.oauth")
@@ -49,7 +50,7 @@ class CallbackRefused(Exception):
         super().__init__(reason)
 
 
-def complete_callback(state: Any, params: Mapping[str, str]) -> CallbackResult:
+def complete_callback(state: ConnectionsState, params: Mapping[str, str]) -> CallbackResult:
     """Run in a worker thread: consume the flow, exchange, store. Raises CallbackRefused."""
     with state.db.session() as db:
         try:
@@ -73,7 +74,7 @@ def complete_callback(state: Any, params: Mapping[str, str]) -> CallbackResult:
 
 
 def _outcome(
-    state: Any, flow: flows.ConsumedFlow, account: Any, config: Any, params: Mapping[str, str]
+    state: ConnectionsState, flow: flows.ConsumedFlow, account: Any, config: Any, params: Mapping[str, str]
 ) -> CallbackResult:
     def failed(reason: str) -> CallbackResult:
         reason = reason[:MAX_REASON]
@@ -133,7 +134,7 @@ def _oauth1_tokens(http: Any, app: Any, flow: flows.ConsumedFlow, params: Mappin
 
 
 def _finish(
-    state: Any,
+    state: ConnectionsState,
     account_id: str,
     project_id: str,
     *,

@@ -40,6 +40,8 @@ from typing import Any
 
 import yaml
 
+from valetkey.auth.state import ConnectionsState
+
 log = logging.getLogger("valetkey.auth")
 
 MANAGED_AUTH_FILENAME = "managed_auth.yaml"
@@ -215,7 +217,7 @@ def managed_scheme(toolkit: Any, app: ManagedApp | None) -> str | None:
     return next((m for m in modes if m in ("OAUTH2", "OAUTH1")), None)
 
 
-def managed_schemes(state: Any, toolkit: Any) -> list[str]:
+def managed_schemes(state: ConnectionsState, toolkit: Any) -> list[str]:
     """For the toolkit endpoint's `composio_managed_auth_schemes`."""
     try:
         scheme = managed_scheme(toolkit, state.managed_apps.get(toolkit.slug))

@@ -17,6 +17,7 @@ from typing import Any
 from valetkey.api.errors import BadRequest
 from valetkey.auth import schemes
 from valetkey.auth.credentials import open_config_secrets
+from valetkey.auth.state import ConnectionsState
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
 
@@ -72,7 +73,7 @@ def scopes_for(config: Any, scheme: Any, credentials: Mapping[str, Any]) -> tupl
     return tuple(scheme.default_scopes)
 
 
-def config_credentials(state: Any, config: Any) -> dict[str, Any]:
+def config_credentials(state: ConnectionsState, config: Any) -> dict[str, Any]:
     """The auth config's credentials, opened; for a managed config the operator's app, read now."""
     credentials = {
         **(config.settings or {}).get("credentials", {}),

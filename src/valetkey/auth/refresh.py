@@ -49,9 +49,10 @@ import logging
 import secrets as secrets_module
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import or_, update
+from sqlalchemy.engine import CursorResult
 from starlette.concurrency import run_in_threadpool
 
 from valetkey.auth import schemes
@@ -60,6 +61,7 @@ from valetkey.auth.models import AuthConfig, ConnectedAccount
 from valetkey.auth.oauth2_client import TokenError, TokenSet, refresh_tokens
 from valetkey.auth.oauth_endpoints import config_credentials, oauth_app
 from valetkey.auth.row_lock import locked_account
+from valetkey.auth.state import ConnectionsState
 from valetkey.store.db import utcnow
 
 log = logging.getLogger("valetkey.auth.refresh")
@@ -96,15 +98,17 @@ class RefreshOutcome:
     reason: str | None = None
 
 
-def margin(state: Any) -> dt.timedelta:
+def margin(state: ConnectionsState) -> dt.timedelta:
     return dt.timedelta(seconds=float(getattr(state.settings, "refresh_margin", 300.0)))
 
 
-def is_expiring(expires_at: dt.datetime | None, state: Any, now: dt.datetime | None = None) -> bool:
+def is_expiring(
+    expires_at: dt.datetime | None, state: ConnectionsState, now: dt.datetime | None = None
+) -> bool:
     return expires_at is not None and expires_at <= (now or utcnow()) + margin(state)
 
 
-def _in_process_lock(state: Any, account_id: str) -> asyncio.Lock:
+def _in_process_lock(state: ConnectionsState, account_id: str) -> asyncio.Lock:
     locks = state.refresh_locks
     lock = locks.get(account_id)
     if lock is None:
@@ -114,7 +118,12 @@ def _in_process_lock(state: Any, account_id: str) -> asyncio.Lock:
 
 
 async def refresh_tokens_once(
-    state: Any, account_id: str, *, seen_state: str | None, only_if_expiring: bool, skip_locked: bool = False
+    state: ConnectionsState,
+    account_id: str,
+    *,
+    seen_state: str | None,
+    only_if_expiring: bool,
+    skip_locked: bool = False,
 ) -> RefreshOutcome:
     """Refresh the account's tokens unless someone already replaced `seen_state` (see the module doc)."""
     async with _in_process_lock(state, account_id):
@@ -143,12 +152,12 @@ async def refresh_tokens_once(
     return outcome
 
 
-def _values(state: Any, account: Any, config: Any) -> dict[str, Any]:
+def _values(state: ConnectionsState, account: Any, config: Any) -> dict[str, Any]:
     return account_credentials(state.vault, account, auth_config_settings=config.settings if config else None)
 
 
 def _current(
-    state: Any, account: Any, config: Any, result: str = CURRENT, reason: str | None = None
+    state: ConnectionsState, account: Any, config: Any, result: str = CURRENT, reason: str | None = None
 ) -> RefreshOutcome:
     return RefreshOutcome(
         result, _values(state, account, config), account.state_encrypted, account.expires_at, reason
@@ -188,7 +197,11 @@ _RACED = object()  # the row changed between our read and our claim: read again
 
 
 async def _refresh_single_flight(
-    state: Any, account_id: str, seen_state: str | None, only_if_expiring: bool, skip_locked: bool
+    state: ConnectionsState,
+    account_id: str,
+    seen_state: str | None,
+    only_if_expiring: bool,
+    skip_locked: bool,
 ) -> tuple[RefreshOutcome, tuple[str, str] | None]:
     """Refresh, or wait out another holder's lease and read its result (see the module doc)."""
     pause = POLL_SECONDS[0]
@@ -206,7 +219,7 @@ async def _refresh_single_flight(
 
 
 def _attempt(
-    state: Any, account_id: str, seen_state: str | None, only_if_expiring: bool
+    state: ConnectionsState, account_id: str, seen_state: str | None, only_if_expiring: bool
 ) -> _Held | tuple[RefreshOutcome, tuple[str, str] | None]:
     """Claim, ask the provider, commit: in one thread call, so a cancelled caller cannot
     abandon a claimed lease or a provider's answer halfway (the thread runs to the end)."""
@@ -222,7 +235,7 @@ def _attempt(
 
 
 def _claim(
-    state: Any, account_id: str, seen_state: str | None, only_if_expiring: bool
+    state: ConnectionsState, account_id: str, seen_state: str | None, only_if_expiring: bool
 ) -> _Claim | _Held | _Done | object:
     """Read the account and, if it needs the provider, claim its lease by compare-and-set.
 
@@ -272,12 +285,13 @@ def _claim(
             )
             .execution_options(synchronize_session=False)
         )
-        if claimed.rowcount != 1:
+        # The WHERE compared state_encrypted, so a claimed row had one (NULL never compares equal).
+        if cast("CursorResult[Any]", claimed).rowcount != 1 or account.state_encrypted is None:
             return _RACED
         return _Claim(account_id, lease_id, account.state_encrypted, secrets["refresh_token"], secrets, app)
 
 
-def _ask_provider(state: Any, claim: _Claim) -> TokenSet | TokenError:
+def _ask_provider(state: ConnectionsState, claim: _Claim) -> TokenSet | TokenError:
     """The provider's answer to the refresh grant; no database transaction is open meanwhile."""
     if isinstance(claim.app, TokenError):
         return claim.app
@@ -296,7 +310,7 @@ def _ask_provider(state: Any, claim: _Claim) -> TokenSet | TokenError:
 
 
 def _commit(
-    state: Any, claim: _Claim, answer: TokenSet | TokenError
+    state: ConnectionsState, claim: _Claim, answer: TokenSet | TokenError
 ) -> tuple[RefreshOutcome, tuple[str, str] | None]:
     """Store the provider's answer if the account still holds the refresh token we sent.
 
@@ -336,7 +350,7 @@ def _commit(
         return _current(state, account, config, REFRESHED), None
 
 
-def _same_grant(state: Any, account: Any, claim: _Claim) -> bool:
+def _same_grant(state: ConnectionsState, account: Any, claim: _Claim) -> bool:
     """Whether the account still holds the refresh token the claim sent (key rotation re-seals, keeps it)."""
     if account.state_encrypted == claim.state_encrypted:
         return True
@@ -349,7 +363,7 @@ def _same_grant(state: Any, account: Any, claim: _Claim) -> bool:
 
 
 def _failed(
-    state: Any, account: Any, config: Any, exc: TokenError, now: dt.datetime
+    state: ConnectionsState, account: Any, config: Any, exc: TokenError, now: dt.datetime
 ) -> tuple[RefreshOutcome, tuple[str, str] | None]:
     limit = int(getattr(state.settings, "refresh_failure_limit", 5))
     account.refresh_failures = (account.refresh_failures or 0) + 1

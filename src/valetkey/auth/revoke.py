@@ -18,12 +18,13 @@ import httpx
 from valetkey.auth import schemes
 from valetkey.auth.oauth2_client import client_auth
 from valetkey.auth.oauth_endpoints import config_credentials, oauth_app
+from valetkey.auth.state import ConnectionsState
 from valetkey.net.egress import EgressRefused
 
 log = logging.getLogger("valetkey.auth.revoke")
 
 
-def revoke_tokens(state: Any, account: Any, config: Any, secrets: Mapping[str, Any]) -> str:
+def revoke_tokens(state: ConnectionsState, account: Any, config: Any, secrets: Mapping[str, Any]) -> str:
     """Ask the provider to revoke; returns the outcome word that was logged (for tests and callers)."""
     if account.auth_scheme != "OAUTH2":
         return _logged(account, "unsupported")
