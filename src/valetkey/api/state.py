@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the parts' modules import this one: only their names are ne
     from valetkey.catalog.registry import Catalog
     from valetkey.execution.http import UpstreamTransport
     from valetkey.execution.logs import LogWriter
+    from valetkey.execution.validation import ValidatorCache
     from valetkey.files.access import FileService
     from valetkey.vault import Vault
 
@@ -74,7 +75,7 @@ class AppState:
         default_factory=weakref.WeakValueDictionary
     )
     refresh_memo: TTLCache[str, tuple[str, RefreshOutcome]] = field(default_factory=refresh_memo)
-    validators: LRUCache[tuple[str, str], tuple[Any, Any, Any]] = field(default_factory=validator_cache)
+    validators: ValidatorCache = field(default_factory=validator_cache)  # an LRU cache
 
 
 def state_of(conn: HTTPConnection) -> AppState:

@@ -24,6 +24,7 @@ from valetkey.auth.token_use import fresh_credentials
 from valetkey.catalog.model import AuthScheme, Toolkit
 from valetkey.execution.accounts import ResolvedAccount, resolve_account
 from valetkey.execution.schemas import CustomAuthParams, CustomConnectionData
+from valetkey.execution.state import ExecutionState
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
 
@@ -46,7 +47,7 @@ NO_AUTH = "no_auth"
 
 
 async def resolve_connection(
-    state: Any,
+    state: ExecutionState,
     project_id: str,
     toolkit: Toolkit,
     *,
@@ -106,7 +107,7 @@ def _load_account(
         ) from None
 
 
-def _oauth1_consumer(state: Any, db: Any, account: ResolvedAccount) -> dict[str, Any]:
+def _oauth1_consumer(state: ExecutionState, db: Any, account: ResolvedAccount) -> dict[str, Any]:
     """The OAuth 1.0a consumer key and secret of the account's auth config (or the operator's managed app).
 
     OAuth 1.0a signs every request with the consumer secret as well as the

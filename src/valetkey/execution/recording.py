@@ -13,6 +13,7 @@ from valetkey.api.auth import ProjectContext
 from valetkey.execution.connection import Connection
 from valetkey.execution.credentials import secret_values
 from valetkey.execution.logs import scrub
+from valetkey.execution.state import ExecutionState
 from valetkey.ids import new_id
 from valetkey.store.db import utcnow
 
@@ -20,7 +21,7 @@ DONT_STORE = "dont_store_data"
 
 
 def record_execution(
-    state: Any,
+    state: ExecutionState,
     project: ProjectContext,
     *,
     kind: str,

@@ -26,6 +26,7 @@ from valetkey.execution.renewal import ConnectionRenewal, Sent, connection_renew
 from valetkey.execution.request import RequestBuildError, UpstreamRequest, build_request
 from valetkey.execution.retry import DEFAULT_RETRY, NO_RETRY
 from valetkey.execution.schemas import ExecuteBody
+from valetkey.execution.state import ExecutionState
 from valetkey.execution.validation import ValidatorCache, validate_arguments
 from valetkey.files.access import ProjectFiles
 
@@ -34,7 +35,7 @@ LATEST = ("", "latest")
 
 
 async def execute_tool(
-    state: Any, project: ProjectContext, slug: str, body: ExecuteBody, request_id: str | None
+    state: ExecutionState, project: ProjectContext, slug: str, body: ExecuteBody, request_id: str | None
 ) -> dict[str, Any]:
     started = time.perf_counter()
     resolved = state.catalog.resolve_tool(slug, None if body.version in LATEST else body.version)
@@ -104,7 +105,7 @@ def _arguments(tool: Tool, version: str, body: ExecuteBody, validators: Validato
     return arguments
 
 
-async def _run_http(state: Any, tool: Tool, arguments: dict[str, Any], connection: Connection):
+async def _run_http(state: ExecutionState, tool: Tool, arguments: dict[str, Any], connection: Connection):
     operation = tool.operation
     if operation is None:
         raise ApiError(
@@ -159,7 +160,7 @@ def _signed_request(
 
 
 async def _run_python(
-    state: Any,
+    state: ExecutionState,
     tool: Tool,
     arguments: dict[str, Any],
     user_id: str | None,
