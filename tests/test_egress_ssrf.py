@@ -130,7 +130,7 @@ def guarded(backend, toolkits_dir, upstream, sandbox, trap, request):
     state = app.app.state.valetkey
     resolver = NamedResolver("127.0.0.2", "127.0.0.3")
     state.http = UpstreamClient(timeout=5, egress=state.egress, resolver=resolver)
-    state.extras["oauth_http"] = guarded_client(state.egress, timeout=5, resolve=named_getaddrinfo)
+    state.oauth_http = guarded_client(state.egress, timeout=5, resolve=named_getaddrinfo)
     yield {
         "url": threaded.url,
         "app": app,
@@ -341,7 +341,7 @@ def test_a_redirect_from_an_allowed_host_is_not_followed(api, guarded, trap):
     assert trap[0].hits == 0, "the redirect to the trap was followed"
     assert result["data"].get("status_code") in (None, 307) or result["successful"] is False
     # The OAuth token client does not follow one either.
-    client = guarded["state"].extras["oauth_http"]
+    client = guarded["state"].oauth_http
     assert client.post(redirector.url + "/token", data={"code": "c"}).status_code == 307
     assert trap[0].hits == 0
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import sys
+import types
 from email.utils import format_datetime
 
 import aiohttp
@@ -331,9 +333,12 @@ async def test_handler_context_request_applies_base_url_and_credentials(upstream
     try:
         from valetkey.execution import handlers
 
-        handlers._LOADED["tests:ctx_handler"] = handler
-        seen = await run_handler("tests:ctx_handler", context)
+        handlers.load_handler.cache_clear()
+        sys.modules["tests_ctx_handlers"] = types.SimpleNamespace(ctx_handler=handler)  # type: ignore[assignment]
+        seen = await run_handler("tests_ctx_handlers:ctx_handler", context)
     finally:
+        sys.modules.pop("tests_ctx_handlers", None)
+        handlers.load_handler.cache_clear()
         await client.aclose()
     assert seen["path"] == "/echo/ctx/items" and seen["query"] == {"q": ["1"]} and seen["body"] == {"n": 1}
     assert seen["headers"]["x-api-key"] == "ctx-key"

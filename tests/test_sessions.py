@@ -129,6 +129,9 @@ def test_preload_exposes_app_tools(composio):
         ({"connected_accounts": {"keyed": ["ca_a", "ca_b"]}}, "only one account"),
         ({"user_id": ""}, "user_id"),
         ({"manage_connections": {"callback_url": "javascript:alert(1)"}}, "callback_url"),
+        # Nothing silently ignored: a misspelt or unknown field is named.
+        ({"toolkit": ["keyed"]}, "toolkit: is not a session setting"),
+        ({"manage_connection": False}, "manage_connection: is not a session setting"),
     ],
 )
 def test_bad_configs_fail_creation_clearly(client, body, contains):

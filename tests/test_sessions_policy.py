@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +12,7 @@ from valetkey.api.errors import BadRequest
 from valetkey.catalog.model import Tool
 from valetkey.sessions import config as cfg
 from valetkey.sessions import policy
+from valetkey.sessions.create_body import parse_create_body
 from valetkey.sessions.policy import AccountFacts, AccountRule, AuthConfigFacts
 
 T0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
@@ -28,7 +31,7 @@ def tool(slug: str, *tags: str) -> Tool:
 
 
 def session(**body) -> cfg.SessionConfig:
-    return cfg.parse_create_body({"user_id": "u", **body})
+    return parse_create_body({"user_id": "u", **body})
 
 
 def account(id: str, *, config: str = "ac_1", status: str = "ACTIVE", disabled: bool = False, age: int = 0):
@@ -200,3 +203,28 @@ def test_link_auth_config_plan_follows_the_documented_steps():
         ).action
         == "none"
     )
+
+
+# -- the create body ----------------------------------------------------------------------------
+
+CASES = json.loads((Path(__file__).parent / "support" / "session_create_cases.json").read_text())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[str(i) for i in range(len(CASES))])
+def test_create_body_shapes_and_errors_are_unchanged(case):
+    """113 bodies recorded from the hand-written parser: same config, or same message and fix."""
+    expect = case["expect"]
+    if "ok" in expect:
+        assert json.loads(json.dumps(cfg.to_json(parse_create_body(case["body"])))) == expect["ok"]
+    else:
+        with pytest.raises(BadRequest) as caught:
+            parse_create_body(case["body"])
+        assert [caught.value.message, caught.value.suggested_fix] == expect["error"][:2]
+        assert caught.value.status == 400 and caught.value.slug == "ValidationError"
+
+
+def test_unknown_create_fields_are_refused_by_name():
+    with pytest.raises(BadRequest, match=r"^toolkit: is not a session setting$"):
+        parse_create_body({"user_id": "u", "toolkit": ["github"]})
+    with pytest.raises(BadRequest, match=r"^toolkits: "):  # the first problem in field order is reported
+        parse_create_body({"user_id": "u", "toolkits": 3, "zzz": 1})

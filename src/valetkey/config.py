@@ -1,111 +1,219 @@
-"""Runtime settings, read once from the environment.
+"""Runtime settings: every ``VALETKEY_*`` variable declared once, with its default, type and meaning.
 
-Every name here is part of the operator contract in PRODUCT.md; keep them in
-step with the README.
+`Settings.from_env()` reads the environment (the server and CLI entry point); a
+bad value stops the start with a message naming the variable. `Settings(...)`
+with keyword arguments is exactly those arguments over the defaults and never
+reads the environment, so tests are not steered by the shell they run in.
+
+A field ``name`` is the variable ``VALETKEY_NAME`` unless its ``validation_alias``
+says otherwise. Every name here is part of the operator contract in PRODUCT.md;
+the README configuration table lists each one (tests/test_settings.py checks it).
+To add a setting: one field below with ``Field(default, description=...)``, and
+its README row.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+ENV_PREFIX = "VALETKEY_"
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise SystemExit(f"{name} must be an integer, got {raw!r}") from exc
+def _split(raw: Any, separator: str | None) -> Any:
+    """A variable's text as a tuple of its non-blank items; a tuple or list given in code stays itself."""
+    if isinstance(raw, str):
+        return tuple(item.strip() for item in raw.split(separator) if item.strip())
+    return raw
 
 
-def _paths(raw: str | None) -> tuple[Path, ...]:
-    if not raw:
-        return ()
-    return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip())
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        validate_default=True,
+    )
 
-
-def _upstream_overrides(raw: str | None) -> tuple[tuple[str, str], ...]:
-    """``ORIGIN=URL`` pairs separated by commas or whitespace (see `Settings.upstream_overrides`)."""
-    pairs = []
-    for item in (raw or "").replace(",", " ").split():
-        origin, sep, target = item.partition("=")
-        if (
-            not sep
-            or not origin.startswith(("http://", "https://"))
-            or not target.startswith(("http://", "https://"))
-        ):
-            raise SystemExit(f"VALETKEY_UPSTREAM_OVERRIDES: expected ORIGIN=URL, got {item!r}")
-        pairs.append((origin.rstrip("/"), target.rstrip("/")))
-    return tuple(pairs)
-
-
-@dataclass(frozen=True)
-class Settings:
-    home: Path
-    database_url: str
-    public_url: str
-    encryption_keys: str | None
-    # Requests allowed per project in one rolling window; 0 disables the limit.
-    rate_limit: int
-    rate_limit_window_seconds: int
-    # Extra toolkit definition folders, searched after the built-in catalog.
-    catalog_dirs: tuple[Path, ...] = field(default_factory=tuple)
-    log_level: str = "INFO"
-    # Upstream HTTP timeout for tool execution, in seconds.
-    upstream_timeout: float = 30.0
+    home: Path = Field(
+        Path("~/.valetkey"), description="Data folder: SQLite database, generated encryption keyring."
+    )
+    database_url: str = Field(
+        "", description="SQLAlchemy URL, e.g. postgresql://user:pass@host/db; empty: SQLite in `home`."
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="URL browsers and OAuth providers reach the server at."
+    )
+    encryption_keys: str | None = Field(
+        None, description="Keyring for secrets at rest; unset: generated into `home`."
+    )
+    rate_limit: int = Field(
+        20_000, description="Requests allowed per project in one rolling window; 0 disables the limit."
+    )
+    rate_limit_window_seconds: int = Field(
+        600, validation_alias="VALETKEY_RATE_LIMIT_WINDOW", description="The rolling window, in seconds."
+    )
+    catalog_dirs: Annotated[tuple[Path, ...], NoDecode] = Field(
+        (),
+        description=f"Extra toolkit definition folders ({os.pathsep!r}-separated), after the built-in ones.",
+    )
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING...")
+    upstream_timeout: float = Field(30.0, description="Upstream HTTP timeout for tool execution, in seconds.")
     # OAuth token refresh: how often the background job looks for tokens expiring within
     # `refresh_margin` (0 turns the job off), and after how many failed refreshes in a row
     # (network errors, 5xx) an account is marked EXPIRED.
-    refresh_interval: float = 60.0
-    refresh_margin: float = 300.0
-    refresh_failure_limit: int = 5
-    # Upstream origins rerouted for every tool call and verification request, as
-    # (origin, replacement URL) pairs: "https://hn.algolia.com" -> "http://127.0.0.1:8001/hackernews"
-    # sends https://hn.algolia.com/api/v1/search to http://127.0.0.1:8001/hackernews/api/v1/search.
+    refresh_interval: float = Field(60.0, description="Seconds between background token-refresh sweeps.")
+    refresh_margin: float = Field(
+        300.0, description="Refresh OAuth tokens expiring within this many seconds."
+    )
+    refresh_failure_limit: int = Field(
+        5, description="Consecutive transient refresh failures before an account is EXPIRED."
+    )
+    # "https://hn.algolia.com" -> "http://127.0.0.1:8001/hackernews" sends
+    # https://hn.algolia.com/api/v1/search to http://127.0.0.1:8001/hackernews/api/v1/search.
     # For sandboxes, mirrors and egress proxies; applies to all projects, so operator-only.
-    upstream_overrides: tuple[tuple[str, str], ...] = ()
-    # VALETKEY_EGRESS_ALLOW entries (host, address or CIDR, optional :port) the egress policy lets
-    # outbound calls reach although not public; parsed and checked by valetkey.net.egress.
-    egress_allow: tuple[str, ...] = ()
-    # Request bounds every route enforces before routing (api/limits.py): body bytes, the
-    # larger bound of presigned file uploads, JSON nesting depth, and seconds to send a body.
-    max_body_bytes: int = 10 * 1024 * 1024
-    max_upload_bytes: int = 100 * 1024 * 1024
-    max_json_depth: int = 64
-    body_read_timeout: float = 30.0
-    # Requests with a wrong API key allowed per client address in one rolling window (0: no limit),
-    # so keys cannot be guessed at speed; past it, answers are 429 whatever the key.
-    auth_failure_limit: int = 100
-    auth_failure_window_seconds: int = 60
+    upstream_overrides: Annotated[tuple[tuple[str, str], ...], NoDecode] = Field(
+        (),
+        description="ORIGIN=URL pairs (comma- or space-separated) rerouting every project's upstream calls.",
+    )
+    # Parsed and checked by valetkey.net.egress (a bad entry stops the start there).
+    egress_allow: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Host names, addresses or CIDRs (optional :port) outbound calls may reach although not public.",
+    )
+
+    # Request bounds every route enforces before routing (api/limits.py).
+    max_body_bytes: int = Field(
+        10 * 1024 * 1024, description="Largest request body any route accepts (larger: a 413)."
+    )
+    max_upload_bytes: int = Field(
+        100 * 1024 * 1024, description="Largest file sent to a presigned upload URL."
+    )
+    max_json_depth: int = Field(64, description="Deepest nesting of arrays and objects in a JSON body.")
+    body_read_timeout: float = Field(
+        30.0, description="Seconds a client has to send a whole request body (then a 408)."
+    )
+    # Wrong API keys are counted per client address, so key guessing is bounded.
+    auth_failure_limit: int = Field(
+        100, description="Requests with a wrong key allowed per client address in one window."
+    )
+    auth_failure_window_seconds: int = Field(
+        60, validation_alias="VALETKEY_AUTH_FAILURE_WINDOW", description="That window, in seconds."
+    )
 
     @classmethod
-    def from_env(cls) -> Settings:
-        home = Path(os.environ.get("VALETKEY_HOME") or "~/.valetkey").expanduser()
-        database_url = os.environ.get("VALETKEY_DATABASE_URL") or f"sqlite:///{home / 'valetkey.db'}"
-        return cls(
-            home=home,
-            database_url=database_url,
-            public_url=(os.environ.get("VALETKEY_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
-            encryption_keys=os.environ.get("VALETKEY_ENCRYPTION_KEYS") or None,
-            rate_limit=_int("VALETKEY_RATE_LIMIT", 20_000),
-            rate_limit_window_seconds=_int("VALETKEY_RATE_LIMIT_WINDOW", 600),
-            catalog_dirs=_paths(os.environ.get("VALETKEY_CATALOG_DIRS")),
-            log_level=(os.environ.get("VALETKEY_LOG_LEVEL") or "INFO").upper(),
-            upstream_timeout=float(os.environ.get("VALETKEY_UPSTREAM_TIMEOUT") or 30.0),
-            refresh_interval=float(os.environ.get("VALETKEY_REFRESH_INTERVAL") or 60.0),
-            refresh_margin=float(os.environ.get("VALETKEY_REFRESH_MARGIN") or 300.0),
-            refresh_failure_limit=_int("VALETKEY_REFRESH_FAILURE_LIMIT", 5),
-            upstream_overrides=_upstream_overrides(os.environ.get("VALETKEY_UPSTREAM_OVERRIDES")),
-            egress_allow=tuple(
-                e.strip() for e in (os.environ.get("VALETKEY_EGRESS_ALLOW") or "").split(",") if e.strip()
-            ),
-            max_body_bytes=_int("VALETKEY_MAX_BODY_BYTES", 10 * 1024 * 1024),
-            max_upload_bytes=_int("VALETKEY_MAX_UPLOAD_BYTES", 100 * 1024 * 1024),
-            max_json_depth=_int("VALETKEY_MAX_JSON_DEPTH", 64),
-            body_read_timeout=float(os.environ.get("VALETKEY_BODY_READ_TIMEOUT") or 30.0),
-            auth_failure_limit=_int("VALETKEY_AUTH_FAILURE_LIMIT", 100),
-            auth_failure_window_seconds=_int("VALETKEY_AUTH_FAILURE_WINDOW", 60),
-        )
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)  # the environment only through from_env()
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """The settings `environ` (default: the process environment) gives; SystemExit naming a bad variable."""
+        source = EnvSettingsSource(cls)
+        if environ is not None:
+            source.env_vars = {k.lower(): v for k, v in environ.items()}
+        # A variable set to blanks counts as unset, as it always has.
+        values = {name: value for name, value in source().items() if str(value).strip() != ""}
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            name = env_name(str(error["loc"][0])) if error["loc"] else ENV_PREFIX
+            message = error["msg"].removeprefix("Value error, ")
+            if "got" not in message:
+                message += f", got {error.get('input')!r}"
+            raise SystemExit(f"{name}: {message}") from None
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("public_url", mode="after")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("encryption_keys", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return value or None
+
+    @field_validator("log_level", mode="after")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+    @field_validator("catalog_dirs", mode="before")
+    @classmethod
+    def _catalog_dirs(cls, value: Any) -> Any:
+        return _split(value, os.pathsep)
+
+    @field_validator("catalog_dirs", mode="after")
+    @classmethod
+    def _expand_dirs(cls, value: tuple[Path, ...]) -> tuple[Path, ...]:
+        return tuple(path.expanduser() for path in value)
+
+    @field_validator("egress_allow", mode="before")
+    @classmethod
+    def _egress_allow(cls, value: Any) -> Any:
+        return _split(value, ",")
+
+    @field_validator("upstream_overrides", mode="before")
+    @classmethod
+    def _upstream_overrides(cls, value: Any) -> Any:
+        """``ORIGIN=URL`` items separated by commas or whitespace, as (origin, target) pairs."""
+        if not isinstance(value, str):
+            return value
+        pairs = []
+        for item in value.replace(",", " ").split():
+            origin, sep, target = item.partition("=")
+            if (
+                not sep
+                or not origin.startswith(("http://", "https://"))
+                or not target.startswith(("http://", "https://"))
+            ):
+                raise ValueError(f"expected ORIGIN=URL, got {item!r}")
+            pairs.append((origin.rstrip("/"), target.rstrip("/")))
+        return tuple(pairs)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_database(cls, data: Any) -> Any:
+        """No database URL: the SQLite file in `home`."""
+        if isinstance(data, dict) and not data.get("database_url"):
+            home = Path(data.get("home") or cls.model_fields["home"].default).expanduser()
+            data = {**data, "database_url": f"sqlite:///{home / 'valetkey.db'}"}
+        return data
+
+
+def env_name(field: str) -> str:
+    """The environment variable a `Settings` field (or its alias) is read from."""
+    if field.startswith(ENV_PREFIX):
+        return field
+    info = Settings.model_fields.get(field)
+    if info is not None and isinstance(info.validation_alias, str):
+        return info.validation_alias
+    return ENV_PREFIX + field.upper()
+
+
+def variables() -> dict[str, str]:
+    """Every ``VALETKEY_*`` variable `Settings` reads, with its description."""
+    return {env_name(name): info.description or "" for name, info in Settings.model_fields.items()}

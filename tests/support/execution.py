@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from valetkey.auth.models import AuthConfig, ConnectedAccount
-from valetkey.execution.credentials import vault_of
 from valetkey.ids import new_id
 from valetkey.vault import CONNECTED_ACCOUNT_STATE, AssociatedData
 
@@ -33,7 +32,7 @@ def make_account(
     sealed = None
     if secrets:
         aad = AssociatedData(CONNECTED_ACCOUNT_STATE, project_id, account_id)
-        sealed = vault_of(server.state).encrypt_json(secrets, aad=aad)
+        sealed = server.state.vault.encrypt_json(secrets, aad=aad)
     with server.state.db.session() as db:
         db.add(
             AuthConfig(

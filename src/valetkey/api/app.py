@@ -8,7 +8,9 @@ routing, so every request matches against one route table, not two.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
@@ -44,6 +46,44 @@ def feature_routers() -> list[APIRouter]:
     return [tenancy, sessions, catalog, execution, auth, files, mcp]
 
 
+def build_state(settings: Settings) -> AppState:
+    """Every part of one server, built once: nothing is created later on first use."""
+    from valetkey.api.auth import KeyCache
+    from valetkey.auth.managed import MANAGED_AUTH_FILENAME, ManagedApps
+    from valetkey.auth.oauth2_client import token_client
+    from valetkey.catalog.registry import load_catalog
+    from valetkey.execution.http import UpstreamClient, UpstreamTransport
+    from valetkey.execution.log_journal import Journal, journal_directory
+    from valetkey.execution.logs import LogWriter
+    from valetkey.execution.reroute import ReroutingClient
+    from valetkey.files.access import file_service
+    from valetkey.vault import vault_from_settings
+
+    egress = EgressPolicy.from_settings(settings)  # a bad VALETKEY_EGRESS_ALLOW stops the start here
+    http: UpstreamTransport = UpstreamClient(timeout=settings.upstream_timeout, egress=egress)
+    if settings.upstream_overrides:  # VALETKEY_UPSTREAM_OVERRIDES (execution/reroute.py)
+        http = ReroutingClient(http, settings.upstream_overrides)
+    db = Database(settings.database_url)
+    counters = DatabaseCounters(db)  # limits hold across every process on this database
+    return AppState(
+        settings=settings,
+        db=db,
+        limiter=RateLimiter(settings.rate_limit, settings.rate_limit_window_seconds, counters=counters),
+        auth_failures=RateLimiter(
+            settings.auth_failure_limit, settings.auth_failure_window_seconds, counters=counters, max_lease=1
+        ),
+        egress=egress,
+        catalog=load_catalog(settings.catalog_dirs),
+        vault=vault_from_settings(settings),
+        http=http,
+        oauth_http=token_client(egress, settings.upstream_timeout),
+        files=file_service(settings),
+        managed_apps=ManagedApps(settings.home / MANAGED_AUTH_FILENAME),
+        log_writer=LogWriter(db, Journal(journal_directory(settings.home, settings.database_url))),
+        key_cache=KeyCache(),
+    )
+
+
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
@@ -51,42 +91,25 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     if migrate:
         upgrade(settings.database_url)
 
-    from valetkey.catalog.registry import load_catalog
-    from valetkey.execution.http import UpstreamClient
     from valetkey.search import index_for
-    from valetkey.vault import vault_from_settings
 
-    db = Database(settings.database_url)
-    counters = DatabaseCounters(db)  # limits hold across every process on this database
-    state = AppState(
-        settings=settings,
-        db=db,
-        limiter=RateLimiter(settings.rate_limit, settings.rate_limit_window_seconds, counters=counters),
-        auth_failures=RateLimiter(
-            settings.auth_failure_limit, settings.auth_failure_window_seconds, counters=counters, max_lease=1
-        ),
-        catalog=load_catalog(settings.catalog_dirs),
-        vault=vault_from_settings(settings),
-        egress=EgressPolicy.from_settings(settings),  # a bad VALETKEY_EGRESS_ALLOW stops the start here
-    )
+    state = build_state(settings)
     index_for(state.catalog)  # build the search index now, not on the first search
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from valetkey.auth import refresh_job
-        from valetkey.execution.reroute import ReroutingClient
+        from valetkey.auth.oauth2_client import token_client
 
-        state.http = UpstreamClient(timeout=settings.upstream_timeout, egress=state.egress)
-        if settings.upstream_overrides:  # VALETKEY_UPSTREAM_OVERRIDES (execution/reroute.py)
-            state.http = ReroutingClient(state.http, settings.upstream_overrides)
         refresher = refresh_job.start(state)
         try:
             yield
         finally:
             await refresh_job.stop(refresher)
             await state.http.aclose()
-            if "oauth_http" in state.extras:
-                state.extras.pop("oauth_http").close()
+            state.oauth_http.close()
+            # A closed httpx client cannot reopen: a new one for a lifespan run again (tests do).
+            state.oauth_http = token_client(state.egress, settings.upstream_timeout)
             state.db.dispose()
 
     app = FastAPI(
@@ -103,7 +126,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.add_middleware(ApiVersionAlias, legacy="/api/v3/", current=API_PREFIX + "/")
 
     @app.get("/health", tags=["health"], responses=HEALTH_RESPONSES)
-    def health():
+    def health() -> Any:
         try:
             with state.db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))

@@ -13,9 +13,9 @@ key it tries, the right one included, so guessing a key is bounded.
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
+from cachetools import TTLCache
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
@@ -29,9 +29,15 @@ from valetkey.tenancy import service
 KEY_CACHE_SECONDS = 1.0
 
 
+# Resolved keys held at most: past it the least recently resolved go first.
+KEY_CACHE_SIZE = 10_000
+
+
 class KeyCache:
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[float, Any]] = {}
+    """Resolved keys (by digest) for KEY_CACHE_SECONDS; one per app (`AppState.key_cache`)."""
+
+    def __init__(self, ttl: float = KEY_CACHE_SECONDS, maxsize: int = KEY_CACHE_SIZE) -> None:
+        self._entries: TTLCache[str, Any] = TTLCache(maxsize=maxsize, ttl=ttl)
         # Lookups in flight, so a burst of requests with a just-expired key
         # makes one database query, not one each.
         self._pending: dict[str, asyncio.Future] = {}
@@ -60,18 +66,13 @@ class KeyCache:
             self._pending.pop(digest, None)
 
     def get(self, digest: str) -> Any:
-        entry = self._entries.get(digest)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
+        return self._entries.get(digest)
 
     def put(self, digest: str, value: Any) -> None:
-        if len(self._entries) > 10_000:
-            self._entries.clear()
-        self._entries[digest] = (time.monotonic() + KEY_CACHE_SECONDS, value)
+        self._entries[digest] = value
 
     def evict_project(self, project_id: str) -> None:
-        for digest, (_, value) in list(self._entries.items()):
+        for digest, value in list(self._entries.items()):
             if isinstance(value, ProjectContext) and value.project_id == project_id:
                 self._entries.pop(digest, None)
 
@@ -80,7 +81,7 @@ class KeyCache:
 
 
 def key_cache(state: AppState) -> KeyCache:
-    return state.extras.setdefault("key_cache", KeyCache())
+    return state.key_cache
 
 
 def _lookup_project(state: AppState, secret: str) -> ProjectContext | None:

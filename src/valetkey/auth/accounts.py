@@ -32,9 +32,9 @@ from valetkey.auth.credentials import (
     open_config_secrets,
     seal_account_state,
 )
-from valetkey.auth.managed import managed_apps
 from valetkey.auth.models import AuthConfig, ConnectedAccount
 from valetkey.auth.serializers import INITIATED_TTL
+from valetkey.auth.state import ConnectionsState
 from valetkey.auth.verification import verify_credentials
 from valetkey.core.errors import connected_account_not_found
 from valetkey.ids import new_id
@@ -190,7 +190,7 @@ def _check_alias(
 
 def patch_account(
     db: Session,
-    state: Any,
+    state: ConnectionsState,
     project_id: str,
     account_id: str,
     *,
@@ -243,7 +243,7 @@ class _Prepared:
     config_credentials: dict[str, Any]
 
 
-def _prepare(state: Any, project_id: str, data: InitiateInput) -> _Prepared:
+def _prepare(state: ConnectionsState, project_id: str, data: InitiateInput) -> _Prepared:
     with state.db.session() as db:
         config = get_auth_config(db, project_id, data.auth_config_id)
         if config.status != "ENABLED":
@@ -269,13 +269,13 @@ def _prepare(state: Any, project_id: str, data: InitiateInput) -> _Prepared:
         **open_config_secrets(state.vault, config),
     }
     if config.is_composio_managed and config.auth_scheme in schemes.REDIRECT_SCHEMES:
-        app = managed_apps(state).get(config.toolkit_slug)
+        app = state.managed_apps.get(config.toolkit_slug)
         credentials.update(app.credentials() if app else {})
     return _Prepared(config, toolkit, scheme, credentials)
 
 
 async def initiate_account(
-    state: Any, project_id: str, data: InitiateInput
+    state: ConnectionsState, project_id: str, data: InitiateInput
 ) -> tuple[ConnectedAccount, str | None]:
     """Create a connected account. Non-redirect schemes come back ACTIVE (or FAILED after a failed
     verification); redirect schemes come back INITIATED with the URL to send the user to."""
@@ -343,7 +343,7 @@ async def initiate_account(
 
 
 async def refresh_account(
-    state: Any, project_id: str, account_id: str, redirect_url: str | None = None
+    state: ConnectionsState, project_id: str, account_id: str, redirect_url: str | None = None
 ) -> tuple[ConnectedAccount, str | None]:
     """Non-redirect schemes: run the verification request again (ACTIVE or FAILED).
     Redirect schemes: the OAuth seam decides (token refresh or a new consent)."""
@@ -384,7 +384,7 @@ async def refresh_account(
     return await run_in_threadpool(_save), None
 
 
-async def delete_account(state: Any, project_id: str, account_id: str) -> None:
+async def delete_account(state: ConnectionsState, project_id: str, account_id: str) -> None:
     """Delete an account, first asking the provider to revoke its tokens where that is supported."""
 
     def _load():
@@ -405,7 +405,7 @@ async def delete_account(state: Any, project_id: str, account_id: str) -> None:
     await run_in_threadpool(_delete)
 
 
-async def revoke_quietly(state: Any, account: ConnectedAccount, config: AuthConfig) -> None:
+async def revoke_quietly(state: ConnectionsState, account: ConnectedAccount, config: AuthConfig) -> None:
     if account.auth_scheme not in schemes.REDIRECT_SCHEMES:
         return
     secrets = open_account_state(state.vault, account.project_id, account.id, account.state_encrypted)

@@ -24,6 +24,7 @@ from valetkey.auth.credentials import seal_account_state
 from valetkey.auth.models import AuthConfig, ConnectedAccount
 from valetkey.auth.oauth2_client import TokenError, TokenSet
 from valetkey.auth.oauth_endpoints import config_credentials, oauth_app
+from valetkey.auth.state import ConnectionsState
 from valetkey.store.db import utcnow
 from valetkey.tenancy.service import project_is_live
 
@@ -51,7 +52,7 @@ class CallbackRefused(Exception):
         super().__init__(reason)
 
 
-def complete_callback(state: Any, params: Mapping[str, str]) -> CallbackResult:
+def complete_callback(state: ConnectionsState, params: Mapping[str, str]) -> CallbackResult:
     """Run in a worker thread: consume the flow, exchange, store. Raises CallbackRefused."""
     with state.db.session() as db:
         try:
@@ -78,7 +79,7 @@ def complete_callback(state: Any, params: Mapping[str, str]) -> CallbackResult:
 
 
 def _outcome(
-    state: Any, flow: flows.ConsumedFlow, account: Any, config: Any, params: Mapping[str, str]
+    state: ConnectionsState, flow: flows.ConsumedFlow, account: Any, config: Any, params: Mapping[str, str]
 ) -> CallbackResult:
     def failed(reason: str) -> CallbackResult:
         reason = reason[:MAX_REASON]
@@ -95,7 +96,7 @@ def _outcome(
         app = oauth_app(scheme, config, config_credentials(state, config), account.data or {})
     except Exception as exc:  # ApiError from a changed catalog or config: the flow cannot finish
         return failed(f"configuration_error: {getattr(exc, 'message', None) or type(exc).__name__}")
-    http = oauth2_client.token_http(state)
+    http = state.oauth_http
     try:
         if flow.kind == "OAUTH1":
             tokens = _oauth1_tokens(http, app, flow, params)
@@ -138,7 +139,7 @@ def _oauth1_tokens(http: Any, app: Any, flow: flows.ConsumedFlow, params: Mappin
 
 
 def _finish(
-    state: Any,
+    state: ConnectionsState,
     account_id: str,
     project_id: str,
     *,

@@ -28,6 +28,7 @@ from valetkey.auth.flow_models import ConnectLink
 from valetkey.auth.models import AuthConfig, ConnectedAccount
 from valetkey.auth.oauth_endpoints import config_credentials, scopes_for
 from valetkey.auth.oauth_start import check_callback_url
+from valetkey.auth.state import ConnectionsState
 from valetkey.ids import hash_secret, new_id
 from valetkey.store.db import utcnow
 from valetkey.tenancy.models import Project
@@ -51,7 +52,7 @@ class NewLink:
 
 
 def create_link(
-    state: Any,
+    state: ConnectionsState,
     project_id: str,
     *,
     auth_config_id: str,
@@ -146,7 +147,7 @@ def branding(project: Project | None) -> dict[str, Any]:
     return {"name": project.setting("display_name") or project.name, "logo_url": project.setting("logo_url")}
 
 
-def open_link(state: Any, token: str) -> OpenLink:
+def open_link(state: ConnectionsState, token: str) -> OpenLink:
     """The link for `token` if it can still be used (runs in a worker thread)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         raise LinkUnusable("Link not found", "This connection link is not valid. Ask the app for a new one.")
@@ -208,7 +209,7 @@ def consume_link(db: Session, link_id: str) -> bool:
 
 
 def activate_with_values(
-    state: Any, link: OpenLink, checked: schemes.CheckedValues, label: str | None
+    state: ConnectionsState, link: OpenLink, checked: schemes.CheckedValues, label: str | None
 ) -> bool:
     """Consume the link and make the account ACTIVE with its sealed values, atomically. False if too late."""
     now = utcnow()

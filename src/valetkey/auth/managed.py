@@ -40,6 +40,8 @@ from typing import Any
 
 import yaml
 
+from valetkey.auth.state import ConnectionsState
+
 log = logging.getLogger("valetkey.auth")
 
 MANAGED_AUTH_FILENAME = "managed_auth.yaml"
@@ -200,16 +202,6 @@ class ManagedApps:
         return tuple(sorted(self._apps))
 
 
-def managed_apps(state: Any) -> ManagedApps:
-    """The installation's managed apps, one loader per running server."""
-    apps = state.extras.get("managed_apps")
-    if apps is None:
-        apps = state.extras.setdefault(
-            "managed_apps", ManagedApps(Path(state.settings.home) / MANAGED_AUTH_FILENAME)
-        )
-    return apps
-
-
 def managed_scheme(toolkit: Any, app: ManagedApp | None) -> str | None:
     """The scheme a managed config of `toolkit` uses, or None when the installation has no managed auth for it.
 
@@ -225,10 +217,10 @@ def managed_scheme(toolkit: Any, app: ManagedApp | None) -> str | None:
     return next((m for m in modes if m in ("OAUTH2", "OAUTH1")), None)
 
 
-def managed_schemes(state: Any, toolkit: Any) -> list[str]:
+def managed_schemes(state: ConnectionsState, toolkit: Any) -> list[str]:
     """For the toolkit endpoint's `composio_managed_auth_schemes`."""
     try:
-        scheme = managed_scheme(toolkit, managed_apps(state).get(toolkit.slug))
+        scheme = managed_scheme(toolkit, state.managed_apps.get(toolkit.slug))
     except ManagedAuthError as exc:
         log.warning("managed auth configuration error: %s", exc)
         return []

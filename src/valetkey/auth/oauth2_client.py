@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from valetkey.auth.oauth_endpoints import OAuthApp
-from valetkey.net.egress import EgressRefused
+from valetkey.net.egress import EgressPolicy, EgressRefused
 from valetkey.net.sync import guarded_client
 
 # Fields every OAuth 2.0 token response may carry, handled explicitly.
@@ -97,16 +97,13 @@ class TokenError(Exception):
         super().__init__(f"{error}: {self.description}" if self.description else error)
 
 
-def token_http(state: Any) -> httpx.Client:
-    """The process's client for token endpoints (thread-safe; proxies from the environment ignored).
+def token_client(egress: EgressPolicy, upstream_timeout: float) -> httpx.Client:
+    """A client for token endpoints (thread-safe; proxies from the environment ignored).
 
     It connects only where the server's egress policy allows, and follows no redirects.
+    The app builds one (`AppState.oauth_http`).
     """
-    client = state.extras.get("oauth_http")
-    if client is None:
-        timeout = min(float(getattr(state.settings, "upstream_timeout", 30.0)), 30.0)
-        client = state.extras.setdefault("oauth_http", guarded_client(state.egress, timeout=timeout))
-    return client
+    return guarded_client(egress, timeout=min(float(upstream_timeout), 30.0))
 
 
 def refused(exc: EgressRefused) -> TokenError:

@@ -17,7 +17,7 @@ from typing import Any
 from valetkey.api.errors import BadRequest
 from valetkey.auth import schemes
 from valetkey.auth.credentials import open_config_secrets
-from valetkey.auth.managed import managed_apps
+from valetkey.auth.state import ConnectionsState
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
 
@@ -73,14 +73,14 @@ def scopes_for(config: Any, scheme: Any, credentials: Mapping[str, Any]) -> tupl
     return tuple(scheme.default_scopes)
 
 
-def config_credentials(state: Any, config: Any) -> dict[str, Any]:
+def config_credentials(state: ConnectionsState, config: Any) -> dict[str, Any]:
     """The auth config's credentials, opened; for a managed config the operator's app, read now."""
     credentials = {
         **(config.settings or {}).get("credentials", {}),
         **open_config_secrets(state.vault, config),
     }
     if config.is_composio_managed:
-        app = managed_apps(state).get(config.toolkit_slug)
+        app = state.managed_apps.get(config.toolkit_slug)
         if app is None:
             raise BadRequest(
                 f"This installation has no managed OAuth app for {config.toolkit_slug}",

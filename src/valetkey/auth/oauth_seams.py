@@ -25,6 +25,7 @@ from valetkey.auth.oauth_endpoints import config_credentials as open_config_cred
 from valetkey.auth.oauth_endpoints import scopes_for
 from valetkey.auth.oauth_start import check_callback_url, start_flow
 from valetkey.auth.revoke import revoke_tokens
+from valetkey.auth.state import ConnectionsState
 from valetkey.store.db import utcnow
 
 log = logging.getLogger("valetkey.auth.revoke")
@@ -45,7 +46,7 @@ class RedirectStart:
 
 
 async def start_redirect_flow(
-    state: Any,
+    state: ConnectionsState,
     *,
     project_id: str,
     account_id: str,
@@ -81,7 +82,7 @@ async def start_redirect_flow(
 
 
 async def refresh_redirect_account(
-    state: Any, *, account: Any, config: Any, redirect_url: str | None
+    state: ConnectionsState, *, account: Any, config: Any, redirect_url: str | None
 ) -> str | None:
     """Refresh an OAuth account: a real token refresh when it can; otherwise a new consent.
 
@@ -118,7 +119,7 @@ async def refresh_redirect_account(
     return started.redirect_url
 
 
-def _reinitiate(state: Any, project_id: str, account_id: str) -> None:
+def _reinitiate(state: ConnectionsState, project_id: str, account_id: str) -> None:
     """Back to INITIATED for a new consent; the old tokens stay sealed until the callback replaces them."""
     with state.db.session() as db:
         db.execute(
@@ -133,7 +134,9 @@ def _reinitiate(state: Any, project_id: str, account_id: str) -> None:
         )
 
 
-async def revoke_at_provider(state: Any, *, account: Any, config: Any, secrets: Mapping[str, Any]) -> None:
+async def revoke_at_provider(
+    state: ConnectionsState, *, account: Any, config: Any, secrets: Mapping[str, Any]
+) -> None:
     """Revoke an account's tokens at the provider before it is deleted (best effort, never raises)."""
     if not secrets:
         return None

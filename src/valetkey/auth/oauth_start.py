@@ -23,6 +23,7 @@ from valetkey.api.errors import ApiError, BadRequest
 from valetkey.auth import flows, oauth1_client, oauth2_client
 from valetkey.auth.oauth2_client import TokenError
 from valetkey.auth.oauth_endpoints import oauth_app
+from valetkey.auth.state import ConnectionsState
 
 MAX_CALLBACK_URL = 2048
 
@@ -57,7 +58,7 @@ class FlowStart:
 
 
 async def start_flow(
-    state: Any,
+    state: ConnectionsState,
     *,
     project_id: str,
     account_id: str,
@@ -75,7 +76,7 @@ async def start_flow(
         callback = str(httpx.URL(redirect_uri).copy_merge_params({"state": state_value}))
         try:
             temporary = await run_in_threadpool(
-                oauth1_client.request_token, oauth2_client.token_http(state), app, callback=callback
+                oauth1_client.request_token, state.oauth_http, app, callback=callback
             )
         except TokenError as exc:
             if exc.error == "egress_refused":

@@ -45,20 +45,20 @@ import datetime as dt
 import hmac
 import logging
 import secrets as secrets_module
-import time
-import weakref
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import or_, update
+from sqlalchemy.engine import CursorResult
 from starlette.concurrency import run_in_threadpool
 
 from valetkey.auth import schemes
 from valetkey.auth.credentials import account_credentials, open_account_state, seal_account_state
 from valetkey.auth.models import AuthConfig, ConnectedAccount
-from valetkey.auth.oauth2_client import TokenError, TokenSet, refresh_tokens, token_http
+from valetkey.auth.oauth2_client import TokenError, TokenSet, refresh_tokens
 from valetkey.auth.oauth_endpoints import config_credentials, oauth_app
 from valetkey.auth.row_lock import locked_account
+from valetkey.auth.state import ConnectionsState
 from valetkey.store.db import utcnow
 
 log = logging.getLogger("valetkey.auth.refresh")
@@ -69,7 +69,6 @@ EXPIRED = "expired"  # the account is (now) EXPIRED
 FAILED = "failed"  # a transient failure; the old tokens are still stored
 UNAVAILABLE = "unavailable"  # not refreshable: no refresh token, not OAuth 2, inactive, or gone
 BUSY = "busy"  # another caller holds the account's refresh lease (background sweeps only)
-MEMO_SECONDS = 10.0
 # How long a claimed refresh is someone's: longer than the token endpoint's 30 s timeout, so a live
 # holder keeps it; a holder that died lets it lapse after this long.
 LEASE_SECONDS = 45.0
@@ -87,18 +86,18 @@ class RefreshOutcome:
     reason: str | None = None
 
 
-def margin(state: Any) -> dt.timedelta:
+def margin(state: ConnectionsState) -> dt.timedelta:
     return dt.timedelta(seconds=float(getattr(state.settings, "refresh_margin", 300.0)))
 
 
-def is_expiring(expires_at: dt.datetime | None, state: Any, now: dt.datetime | None = None) -> bool:
+def is_expiring(
+    expires_at: dt.datetime | None, state: ConnectionsState, now: dt.datetime | None = None
+) -> bool:
     return expires_at is not None and expires_at <= (now or utcnow()) + margin(state)
 
 
-def _in_process_lock(state: Any, account_id: str) -> asyncio.Lock:
-    locks = state.extras.get("refresh_locks")
-    if locks is None:
-        locks = state.extras.setdefault("refresh_locks", weakref.WeakValueDictionary())
+def _in_process_lock(state: ConnectionsState, account_id: str) -> asyncio.Lock:
+    locks = state.refresh_locks
     lock = locks.get(account_id)
     if lock is None:
         lock = asyncio.Lock()
@@ -107,17 +106,17 @@ def _in_process_lock(state: Any, account_id: str) -> asyncio.Lock:
 
 
 async def refresh_tokens_once(
-    state: Any, account_id: str, *, seen_state: str | None, only_if_expiring: bool, skip_locked: bool = False
+    state: ConnectionsState,
+    account_id: str,
+    *,
+    seen_state: str | None,
+    only_if_expiring: bool,
+    skip_locked: bool = False,
 ) -> RefreshOutcome:
     """Refresh the account's tokens unless someone already replaced `seen_state` (see the module doc)."""
     async with _in_process_lock(state, account_id):
-        memo = _memo(state).get(account_id)
-        if (
-            memo is not None
-            and seen_state is not None
-            and memo[0] == seen_state
-            and time.monotonic() - memo[2] < MEMO_SECONDS
-        ):
+        memo = state.refresh_memo.get(account_id)  # a TTL cache: entries live REFRESH_MEMO_SECONDS
+        if memo is not None and seen_state is not None and memo[0] == seen_state:
             # This process just replaced the state the caller saw: no need to queue on the database.
             return memo[1]
         outcome, _expired = await _refresh_single_flight(
@@ -128,36 +127,19 @@ async def refresh_tokens_once(
             and seen_state is not None
             and outcome.state_encrypted not in (None, seen_state)
         ):
-            memo_map = _memo(state)
-            if len(memo_map) > 1000:
-                memo_map.clear()
-            memo_map[account_id] = (
-                seen_state,
-                dataclasses.replace(outcome, result=CURRENT),
-                time.monotonic(),
-            )
+            # Per account, the sealed state this process just saw replaced and what replaced it. Only
+            # consulted by a caller holding exactly that superseded state, so it can only hand out tokens
+            # newer than the caller's; entries are short-lived so opened credentials do not linger.
+            state.refresh_memo[account_id] = (seen_state, dataclasses.replace(outcome, result=CURRENT))
     return outcome
 
 
-def _memo(state: Any) -> dict[str, tuple[str, RefreshOutcome, float]]:
-    """Per account, the sealed state this process just saw replaced, what replaced it, and when.
-
-    Only consulted by a caller holding exactly that superseded state, so it can
-    only hand out tokens newer than the caller's; entries are short-lived
-    (`MEMO_SECONDS`) so opened credentials do not linger in memory.
-    """
-    memo = state.extras.get("refresh_memo")
-    if memo is None:
-        memo = state.extras.setdefault("refresh_memo", {})
-    return memo
-
-
-def _values(state: Any, account: Any, config: Any) -> dict[str, Any]:
+def _values(state: ConnectionsState, account: Any, config: Any) -> dict[str, Any]:
     return account_credentials(state.vault, account, auth_config_settings=config.settings if config else None)
 
 
 def _current(
-    state: Any, account: Any, config: Any, result: str = CURRENT, reason: str | None = None
+    state: ConnectionsState, account: Any, config: Any, result: str = CURRENT, reason: str | None = None
 ) -> RefreshOutcome:
     return RefreshOutcome(
         result, _values(state, account, config), account.state_encrypted, account.expires_at, reason
@@ -197,7 +179,11 @@ _RACED = object()  # the row changed between our read and our claim: read again
 
 
 async def _refresh_single_flight(
-    state: Any, account_id: str, seen_state: str | None, only_if_expiring: bool, skip_locked: bool
+    state: ConnectionsState,
+    account_id: str,
+    seen_state: str | None,
+    only_if_expiring: bool,
+    skip_locked: bool,
 ) -> tuple[RefreshOutcome, tuple[str, str] | None]:
     """Refresh, or wait out another holder's lease and read its result (see the module doc)."""
     pause = POLL_SECONDS[0]
@@ -215,7 +201,7 @@ async def _refresh_single_flight(
 
 
 def _attempt(
-    state: Any, account_id: str, seen_state: str | None, only_if_expiring: bool
+    state: ConnectionsState, account_id: str, seen_state: str | None, only_if_expiring: bool
 ) -> _Held | tuple[RefreshOutcome, tuple[str, str] | None]:
     """Claim, ask the provider, commit: in one thread call, so a cancelled caller cannot
     abandon a claimed lease or a provider's answer halfway (the thread runs to the end)."""
@@ -231,7 +217,7 @@ def _attempt(
 
 
 def _claim(
-    state: Any, account_id: str, seen_state: str | None, only_if_expiring: bool
+    state: ConnectionsState, account_id: str, seen_state: str | None, only_if_expiring: bool
 ) -> _Claim | _Held | _Done | object:
     """Read the account and, if it needs the provider, claim its lease by compare-and-set.
 
@@ -281,18 +267,19 @@ def _claim(
             )
             .execution_options(synchronize_session=False)
         )
-        if claimed.rowcount != 1:
+        # The WHERE compared state_encrypted, so a claimed row had one (NULL never compares equal).
+        if cast("CursorResult[Any]", claimed).rowcount != 1 or account.state_encrypted is None:
             return _RACED
         return _Claim(account_id, lease_id, account.state_encrypted, secrets["refresh_token"], secrets, app)
 
 
-def _ask_provider(state: Any, claim: _Claim) -> TokenSet | TokenError:
+def _ask_provider(state: ConnectionsState, claim: _Claim) -> TokenSet | TokenError:
     """The provider's answer to the refresh grant; no database transaction is open meanwhile."""
     if isinstance(claim.app, TokenError):
         return claim.app
     try:
         return refresh_tokens(
-            token_http(state),
+            state.oauth_http,
             claim.app,
             refresh_token=claim.refresh_token,
             previous=claim.secrets,
@@ -305,7 +292,7 @@ def _ask_provider(state: Any, claim: _Claim) -> TokenSet | TokenError:
 
 
 def _commit(
-    state: Any, claim: _Claim, answer: TokenSet | TokenError
+    state: ConnectionsState, claim: _Claim, answer: TokenSet | TokenError
 ) -> tuple[RefreshOutcome, tuple[str, str] | None]:
     """Store the provider's answer if the account still holds the refresh token we sent.
 
@@ -345,7 +332,7 @@ def _commit(
         return _current(state, account, config, REFRESHED), None
 
 
-def _same_grant(state: Any, account: Any, claim: _Claim) -> bool:
+def _same_grant(state: ConnectionsState, account: Any, claim: _Claim) -> bool:
     """Whether the account still holds the refresh token the claim sent (key rotation re-seals, keeps it)."""
     if account.state_encrypted == claim.state_encrypted:
         return True
@@ -358,7 +345,7 @@ def _same_grant(state: Any, account: Any, claim: _Claim) -> bool:
 
 
 def _failed(
-    state: Any, account: Any, config: Any, exc: TokenError, now: dt.datetime
+    state: ConnectionsState, account: Any, config: Any, exc: TokenError, now: dt.datetime
 ) -> tuple[RefreshOutcome, tuple[str, str] | None]:
     limit = int(getattr(state.settings, "refresh_failure_limit", 5))
     account.refresh_failures = (account.refresh_failures or 0) + 1

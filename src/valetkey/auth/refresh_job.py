@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -21,13 +20,14 @@ from valetkey.auth import refresh
 from valetkey.auth.accounts import expire_stale_initiations
 from valetkey.auth.flows import purge_old_flows
 from valetkey.auth.models import ConnectedAccount
+from valetkey.auth.state import ConnectionsState
 from valetkey.store.db import utcnow
 
 log = logging.getLogger("valetkey.auth.refresh")
 BATCH = 200
 
 
-def _due(state: Any) -> list[tuple[str, str | None]]:
+def _due(state: ConnectionsState) -> list[tuple[str, str | None]]:
     """ACTIVE OAuth 2 accounts whose access token expires within the margin (oldest expiry first)."""
     with state.db.session() as db:
         rows = db.execute(
@@ -44,13 +44,13 @@ def _due(state: Any) -> list[tuple[str, str | None]]:
     return [(row.id, row.state_encrypted) for row in rows]
 
 
-def _housekeeping(state: Any) -> None:
+def _housekeeping(state: ConnectionsState) -> None:
     with state.db.session() as db:
         expire_stale_initiations(db)
         purge_old_flows(db)
 
 
-async def sweep(state: Any) -> dict[str, int]:
+async def sweep(state: ConnectionsState) -> dict[str, int]:
     """One pass; returns how many accounts ended in each outcome (for logs and tests)."""
     await run_in_threadpool(_housekeeping, state)
     counts: dict[str, int] = {}
@@ -64,7 +64,7 @@ async def sweep(state: Any) -> dict[str, int]:
     return counts
 
 
-async def run_forever(state: Any, interval: float) -> None:
+async def run_forever(state: ConnectionsState, interval: float) -> None:
     while True:
         try:
             await sweep(state)
@@ -75,7 +75,7 @@ async def run_forever(state: Any, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-def start(state: Any) -> asyncio.Task | None:
+def start(state: ConnectionsState) -> asyncio.Task | None:
     """Start the job in the running loop (None when `refresh_interval` is 0)."""
     interval = float(getattr(state.settings, "refresh_interval", 60.0))
     if interval <= 0:

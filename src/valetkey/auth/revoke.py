@@ -16,14 +16,15 @@ from typing import Any
 import httpx
 
 from valetkey.auth import schemes
-from valetkey.auth.oauth2_client import client_auth, token_http
+from valetkey.auth.oauth2_client import client_auth
 from valetkey.auth.oauth_endpoints import config_credentials, oauth_app
+from valetkey.auth.state import ConnectionsState
 from valetkey.net.egress import EgressRefused
 
 log = logging.getLogger("valetkey.auth.revoke")
 
 
-def revoke_tokens(state: Any, account: Any, config: Any, secrets: Mapping[str, Any]) -> str:
+def revoke_tokens(state: ConnectionsState, account: Any, config: Any, secrets: Mapping[str, Any]) -> str:
     """Ask the provider to revoke; returns the outcome word that was logged (for tests and callers)."""
     if account.auth_scheme != "OAUTH2":
         return _logged(account, "unsupported")
@@ -43,7 +44,7 @@ def revoke_tokens(state: Any, account: Any, config: Any, secrets: Mapping[str, A
     form = {"token": str(token), "token_type_hint": kind}
     headers = {"Accept": "application/json", **client_auth(app, form)}
     try:
-        response = token_http(state).post(app.revoke_url, data=form, headers=headers)
+        response = state.oauth_http.post(app.revoke_url, data=form, headers=headers)
     except EgressRefused as exc:
         return _logged(account, f"refused by the egress policy ({exc.reason})")
     except httpx.InvalidURL:

@@ -15,7 +15,6 @@ from valetkey.api.state import AppState, app_state
 from valetkey.api.validation import Name, QueryText, Slug, limit_query
 from valetkey.auth import configs, schemes, serializers, views
 from valetkey.auth import responses as r
-from valetkey.auth.managed import managed_apps
 from valetkey.auth.models import MANAGED
 
 router = APIRouter(tags=["auth_configs"])
@@ -123,7 +122,7 @@ def create_auth_config(
     data = configs.AuthConfigInput(**options.model_dump())
     with state.db.session() as db:
         config = configs.create_auth_config(
-            db, state.vault, managed_apps(state), project.project_id, toolkit, data
+            db, state.vault, state.managed_apps, project.project_id, toolkit, data
         )
         return serializers.auth_config_created(config)
 

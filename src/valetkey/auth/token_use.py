@@ -12,6 +12,7 @@ from typing import Any
 
 from valetkey.api.errors import ApiError
 from valetkey.auth import refresh
+from valetkey.auth.state import ConnectionsState
 
 
 def _expired_error(account_id: str, reason: str | None) -> ApiError:
@@ -23,7 +24,9 @@ def _expired_error(account_id: str, reason: str | None) -> ApiError:
     )
 
 
-async def fresh_credentials(state: Any, account: Any, values: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+async def fresh_credentials(
+    state: ConnectionsState, account: Any, values: dict[str, Any]
+) -> tuple[Any, dict[str, Any]]:
     """(account, values), refreshed when the access token expires within the margin.
 
     `account` is the executor's snapshot (a frozen dataclass); the returned
@@ -53,7 +56,7 @@ def _renewed(account: Any, outcome: refresh.RefreshOutcome) -> Any:
     return dataclasses.replace(account, **changes)
 
 
-async def renew_after_unauthorized(state: Any, connection: Any) -> Any | None:
+async def renew_after_unauthorized(state: ConnectionsState, connection: Any) -> Any | None:
     """After an upstream 401: the connection with refreshed credentials, or None when there is nothing new.
 
     The caller retries once with what this returns; a second 401 is the answer.

@@ -16,12 +16,13 @@ from valetkey.api.errors import ApiError
 from valetkey.auth import serializers
 from valetkey.auth.credentials import open_account_state, open_config_secrets
 from valetkey.auth.models import AuthConfig, ConnectedAccount
+from valetkey.auth.state import ConnectionsState
 from valetkey.vault import VaultError
 
 log = logging.getLogger("valetkey.auth")
 
 
-def catalog_toolkit(state: Any, slug: str) -> Any:
+def catalog_toolkit(state: ConnectionsState, slug: str) -> Any:
     """The toolkit, or None if the catalog no longer has it (rows outlive catalog changes)."""
     try:
         return state.catalog.toolkit(slug)
@@ -29,7 +30,7 @@ def catalog_toolkit(state: Any, slug: str) -> Any:
         return None
 
 
-def _config_secrets(state: Any, config: AuthConfig) -> dict[str, Any]:
+def _config_secrets(state: ConnectionsState, config: AuthConfig) -> dict[str, Any]:
     try:
         return open_config_secrets(state.vault, config)
     except VaultError as exc:
@@ -37,7 +38,7 @@ def _config_secrets(state: Any, config: AuthConfig) -> dict[str, Any]:
         return {}
 
 
-def _account_secrets(state: Any, account: ConnectedAccount) -> dict[str, Any]:
+def _account_secrets(state: ConnectionsState, account: ConnectedAccount) -> dict[str, Any]:
     try:
         return open_account_state(state.vault, account.project_id, account.id, account.state_encrypted)
     except VaultError as exc:
@@ -45,7 +46,7 @@ def _account_secrets(state: Any, account: ConnectedAccount) -> dict[str, Any]:
         return {}
 
 
-def auth_config_view(state: Any, config: AuthConfig, connections: int) -> dict[str, Any]:
+def auth_config_view(state: ConnectionsState, config: AuthConfig, connections: int) -> dict[str, Any]:
     toolkit = catalog_toolkit(state, config.toolkit_slug)
     scheme = toolkit.scheme(config.auth_scheme) if toolkit is not None else None
     return serializers.auth_config_out(
@@ -58,7 +59,7 @@ def auth_config_view(state: Any, config: AuthConfig, connections: int) -> dict[s
 
 
 def account_view(
-    state: Any, account: ConnectedAccount, config: AuthConfig, *, mask: bool, now: dt.datetime
+    state: ConnectionsState, account: ConnectedAccount, config: AuthConfig, *, mask: bool, now: dt.datetime
 ) -> dict[str, Any]:
     return serializers.account_out(
         account, config, secrets=_account_secrets(state, account), mask=mask, now=now
@@ -66,7 +67,12 @@ def account_view(
 
 
 def account_created_view(
-    state: Any, account: ConnectedAccount, *, redirect_url: str | None, mask: bool, now: dt.datetime
+    state: ConnectionsState,
+    account: ConnectedAccount,
+    *,
+    redirect_url: str | None,
+    mask: bool,
+    now: dt.datetime,
 ) -> dict[str, Any]:
     return serializers.account_created(
         account, secrets=_account_secrets(state, account), mask=mask, redirect_url=redirect_url, now=now

@@ -23,8 +23,8 @@ from valetkey.auth.credentials import account_credentials, config_overrides
 from valetkey.auth.token_use import fresh_credentials
 from valetkey.catalog.model import AuthScheme, Toolkit
 from valetkey.execution.accounts import ResolvedAccount, resolve_account
-from valetkey.execution.credentials import vault_of
 from valetkey.execution.schemas import CustomAuthParams, CustomConnectionData
+from valetkey.execution.state import ExecutionState
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
 
@@ -47,7 +47,7 @@ NO_AUTH = "no_auth"
 
 
 async def resolve_connection(
-    state: Any,
+    state: ExecutionState,
     project_id: str,
     toolkit: Toolkit,
     *,
@@ -96,9 +96,7 @@ def _load_account(
     if not account.state_encrypted:
         return account, {**account.data, **consumer}
     try:
-        values = account_credentials(
-            vault_of(state), account, auth_config_settings=account.auth_config_settings
-        )
+        values = account_credentials(state.vault, account, auth_config_settings=account.auth_config_settings)
         return account, {**values, **consumer}
     except Exception as exc:  # VaultError, KeyringError: a server-side problem, said plainly
         raise ApiError(
@@ -109,7 +107,7 @@ def _load_account(
         ) from None
 
 
-def _oauth1_consumer(state: Any, db: Any, account: ResolvedAccount) -> dict[str, Any]:
+def _oauth1_consumer(state: ExecutionState, db: Any, account: ResolvedAccount) -> dict[str, Any]:
     """The OAuth 1.0a consumer key and secret of the account's auth config (or the operator's managed app).
 
     OAuth 1.0a signs every request with the consumer secret as well as the

@@ -162,16 +162,6 @@ def secret_values(
     return frozenset(s for s in found if len(s) >= MIN_SECRET_LENGTH)
 
 
-def vault_of(state: Any) -> Any:
-    """The server's vault: `state.vault` once the app provides it, else built once from settings."""
-    vault = getattr(state, "vault", None) or state.extras.get("vault")
-    if vault is None:
-        from valetkey.vault import vault_from_settings
-
-        vault = state.extras["vault"] = vault_from_settings(state.settings)
-    return vault
-
-
 def _fill(template: str, values: Mapping[str, Any], mode: str) -> str:
     try:
         return template.format_map(_Strict(values))

@@ -12,6 +12,7 @@ renews the credentials once and resends, as for HTTP tools
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
@@ -22,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from valetkey.catalog.model import AuthScheme
 from valetkey.execution.credentials import apply_credentials, apply_parameters
-from valetkey.execution.http import UpstreamClient, UpstreamOutcome
+from valetkey.execution.http import UpstreamOutcome, UpstreamTransport
 from valetkey.execution.renewal import Renew, Sent, send_renewing
 from valetkey.execution.request import UpstreamRequest
 from valetkey.execution.retry import NO_RETRY, RetryPolicy
@@ -44,19 +45,16 @@ class HandlerNotFound(Exception):
     pass
 
 
-_LOADED: dict[str, Callable[..., Any]] = {}
-
-
+# Imported modules are process-wide (sys.modules) whichever app asks, so a process-wide memo is right;
+# a failed load raises and is not remembered.
+@functools.lru_cache(maxsize=4096)
 def load_handler(ref: str) -> Callable[..., Any]:
     """The function `ref` ("package.module:function") names, imported once."""
-    handler = _LOADED.get(ref)
-    if handler is None:
-        module_name, _, attr = ref.partition(":")
-        try:
-            handler = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError, ValueError) as exc:
-            raise HandlerNotFound(f"Tool handler {ref!r} cannot be loaded: {exc}") from exc
-        _LOADED[ref] = handler
+    module_name, _, attr = ref.partition(":")
+    try:
+        handler: Callable[..., Any] = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise HandlerNotFound(f"Tool handler {ref!r} cannot be loaded: {exc}") from exc
     return handler
 
 
@@ -68,7 +66,7 @@ class ToolContext:
     user_id: str | None
     connected_account_id: str | None
     base_url: str
-    http: UpstreamClient
+    http: UpstreamTransport
     scheme: AuthScheme | None = None
     credentials: Mapping[str, Any] = field(default_factory=dict, repr=False)
     parameters: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)

@@ -25,6 +25,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urlencode
 
 import aiohttp
@@ -75,6 +76,18 @@ class UpstreamOutcome:
 
 
 KEEPALIVE_SECONDS = 4.0
+
+
+class UpstreamTransport(Protocol):
+    """What execution needs of an upstream client, as httpx's transports are one method.
+
+    `UpstreamClient` (egress-guarded aiohttp) is the server's; `ReroutingClient` wraps one; tests may
+    pass any object with these two methods. `send` never raises for upstream trouble.
+    """
+
+    async def send(self, request: UpstreamRequest, retry: RetryPolicy = NO_RETRY) -> UpstreamOutcome: ...
+
+    async def aclose(self) -> None: ...
 
 
 class UpstreamClient:

@@ -29,6 +29,7 @@ from valetkey.execution.renewal import Sent, connection_renewer, send_renewing
 from valetkey.execution.request import UpstreamRequest
 from valetkey.execution.retry import DEFAULT_RETRY, NO_RETRY
 from valetkey.execution.schemas import ProxyBody
+from valetkey.execution.state import ExecutionState
 
 PROXY_TOOL = "PROXY"
 HOP_BY_HOP = frozenset(
@@ -49,7 +50,7 @@ TEXT_TYPES = ("json", "text/", "xml", "javascript", "x-www-form-urlencoded", "ht
 
 
 async def proxy_request(
-    state: Any, project: ProjectContext, body: ProxyBody, request_id: str | None
+    state: ExecutionState, project: ProjectContext, body: ProxyBody, request_id: str | None
 ) -> dict[str, Any]:
     started = time.perf_counter()
     toolkit = await _toolkit(state, project, body)
@@ -156,7 +157,7 @@ def proxy_answer(response: UpstreamResponse) -> dict[str, Any]:
     return {"data": data, "status": response.status_code, "headers": headers}
 
 
-async def _toolkit(state: Any, project: ProjectContext, body: ProxyBody):
+async def _toolkit(state: ExecutionState, project: ProjectContext, body: ProxyBody):
     if body.connected_account_id:
         slug = await run_in_threadpool(_account_toolkit, state, project.project_id, body.connected_account_id)
     elif body.custom_connection_data is not None and body.custom_connection_data.toolkit_slug:
@@ -170,7 +171,7 @@ async def _toolkit(state: Any, project: ProjectContext, body: ProxyBody):
     return state.catalog.toolkit(slug)
 
 
-def _account_toolkit(state: Any, project_id: str, account_id: str) -> str:
+def _account_toolkit(state: ExecutionState, project_id: str, account_id: str) -> str:
     from sqlalchemy import select
 
     from valetkey.auth.models import ConnectedAccount

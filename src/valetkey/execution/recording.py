@@ -1,7 +1,8 @@
 """Recording one execution or proxy call as an execution log row.
 
-The row is handed to the process's `LogWriter`, which journals it before the
-execution answers and writes it to the database in the background; the project's ``log_visibility_setting`` decides whether request
+The row is handed to the process's `LogWriter` (`state.log_writer`), which
+journals it before the execution answers and writes it to the database in the
+background; the project's ``log_visibility_setting`` decides whether request
 and response bodies are kept (``dont_store_data`` keeps only the metadata).
 """
 
@@ -12,24 +13,16 @@ from typing import Any
 from valetkey.api.auth import ProjectContext
 from valetkey.execution.connection import Connection
 from valetkey.execution.credentials import secret_values
-from valetkey.execution.log_journal import Journal, journal_directory
-from valetkey.execution.logs import LogWriter, scrub
+from valetkey.execution.logs import scrub
+from valetkey.execution.state import ExecutionState
 from valetkey.ids import new_id
 from valetkey.store.db import utcnow
 
 DONT_STORE = "dont_store_data"
 
 
-def log_writer(state: Any) -> LogWriter:
-    writer = state.extras.get("execution_log_writer")
-    if writer is None:
-        journal = Journal(journal_directory(state.settings.home, state.settings.database_url))
-        writer = state.extras["execution_log_writer"] = LogWriter(state.db, journal)
-    return writer
-
-
 def record_execution(
-    state: Any,
+    state: ExecutionState,
     project: ProjectContext,
     *,
     kind: str,
@@ -52,7 +45,7 @@ def record_execution(
         secrets = secret_values(connection.scheme, connection.values, connection.parameters)
         request, response = scrub(request, secrets), scrub(response, secrets)
     log_id = new_id("log")
-    log_writer(state).submit(
+    state.log_writer.submit(
         {
             "id": log_id,
             "project_id": project.project_id,

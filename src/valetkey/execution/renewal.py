@@ -25,6 +25,7 @@ from valetkey.auth.token_use import renew_after_unauthorized
 from valetkey.execution.connection import Connection
 from valetkey.execution.http import UpstreamOutcome
 from valetkey.execution.request import UpstreamRequest
+from valetkey.execution.state import ExecutionState
 
 C = TypeVar("C")
 Sent = tuple[UpstreamRequest, UpstreamOutcome]
@@ -46,7 +47,7 @@ async def send_renewing(
     return renewed, request, outcome
 
 
-def connection_renewer(state: Any) -> Renew[Connection]:
+def connection_renewer(state: ExecutionState) -> Renew[Connection]:
     """`renew` for a resolved connection: a single-flight refresh of its OAuth 2 account."""
 
     async def renew(connection: Connection) -> Connection | None:
@@ -65,7 +66,7 @@ class ConnectionRenewal:
     sent and refreshes again only if that is still the stored state.
     """
 
-    def __init__(self, state: Any, connection: Connection):
+    def __init__(self, state: ExecutionState, connection: Connection):
         self._renew = connection_renewer(state)
         self.connection = connection
 

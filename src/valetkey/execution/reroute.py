@@ -14,7 +14,10 @@ per-project way to move an API.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+
+from valetkey.execution.http import UpstreamOutcome, UpstreamTransport
+from valetkey.execution.request import UpstreamRequest
+from valetkey.execution.retry import NO_RETRY, RetryPolicy
 
 
 def reroute(url: str, overrides: tuple[tuple[str, str], ...]) -> str:
@@ -34,14 +37,12 @@ def reroute(url: str, overrides: tuple[tuple[str, str], ...]) -> str:
 class ReroutingClient:
     """Wraps the shared upstream client; `send` rewrites the request URL first, the rest is delegated."""
 
-    def __init__(self, client: Any, overrides: tuple[tuple[str, str], ...]):
+    def __init__(self, client: UpstreamTransport, overrides: tuple[tuple[str, str], ...]):
         self._client = client
         self.overrides = tuple(overrides)
 
-    async def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        return await self._client.send(
-            replace(request, url=reroute(request.url, self.overrides)), *args, **kwargs
-        )
+    async def send(self, request: UpstreamRequest, retry: RetryPolicy = NO_RETRY) -> UpstreamOutcome:
+        return await self._client.send(replace(request, url=reroute(request.url, self.overrides)), retry)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -26,7 +26,6 @@ from valetkey.api.validation import EpochMs, QueryText
 from valetkey.execution import responses as r
 from valetkey.execution.log_queries import full_entry, get_log, search_logs, summary
 from valetkey.execution.proxy import proxy_request
-from valetkey.execution.recording import log_writer
 from valetkey.execution.schemas import ExecuteBody, ProxyBody, inline_schema, parse_body
 from valetkey.execution.service import execute_tool
 
@@ -38,13 +37,11 @@ async def _lifespan(app):
     """Store the logs a crashed process left in the journal; write out queued ones before closing."""
     state = app.state.valetkey
     try:
-        await log_writer(state).recover()
+        await state.log_writer.recover()
     except Exception:
         log.exception("could not replay the execution log journal; it is kept for the next start")
     yield
-    writer = state.extras.get("execution_log_writer")
-    if writer is not None:
-        await writer.close()
+    await state.log_writer.close()
 
 
 router = APIRouter(lifespan=_lifespan)
@@ -111,7 +108,7 @@ async def get_execution_log(
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):
-    pending = log_writer(state).pending.get(log_id)
+    pending = state.log_writer.pending.get(log_id)
     if pending is not None and pending["project_id"] == project.project_id:
         return _Json(full_entry(pending), headers={"cache-control": "no-store"})
     row = await run_in_threadpool(_read, state, get_log, project.project_id, log_id)
@@ -147,7 +144,7 @@ async def search_execution_logs(
 ):
     body = body or LogSearchBody()
     offset = decode_cursor(body.cursor)
-    await log_writer(state).flush()
+    await state.log_writer.flush()
     rows, more = await run_in_threadpool(
         _read,
         state,

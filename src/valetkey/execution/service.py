@@ -26,20 +26,21 @@ from valetkey.execution.renewal import ConnectionRenewal, Sent, connection_renew
 from valetkey.execution.request import RequestBuildError, UpstreamRequest, build_request
 from valetkey.execution.retry import DEFAULT_RETRY, NO_RETRY
 from valetkey.execution.schemas import ExecuteBody
-from valetkey.execution.validation import validate_arguments
-from valetkey.files.access import ProjectFiles, file_service
+from valetkey.execution.state import ExecutionState
+from valetkey.execution.validation import ValidatorCache, validate_arguments
+from valetkey.files.access import ProjectFiles
 
 log = logging.getLogger("valetkey.execution")
 LATEST = ("", "latest")
 
 
 async def execute_tool(
-    state: Any, project: ProjectContext, slug: str, body: ExecuteBody, request_id: str | None
+    state: ExecutionState, project: ProjectContext, slug: str, body: ExecuteBody, request_id: str | None
 ) -> dict[str, Any]:
     started = time.perf_counter()
     resolved = state.catalog.resolve_tool(slug, None if body.version in LATEST else body.version)
     tool, toolkit, version = resolved.tool, resolved.toolkit, resolved.version
-    arguments = _arguments(tool, version, body)
+    arguments = _arguments(tool, version, body, state.validators)
     user_id = body.user_id or body.entity_id
     connection = await resolve_connection(
         state,
@@ -52,7 +53,7 @@ async def execute_tool(
         custom_auth_params=body.custom_auth_params,
     )
     if tool.handler:
-        files = ProjectFiles(file_service(state), project.project_id, toolkit.slug, tool.slug)
+        files = ProjectFiles(state.files, project.project_id, toolkit.slug, tool.slug)
         result, request_log, response_log, status = await _run_python(
             state, tool, arguments, user_id, connection, files
         )
@@ -85,7 +86,7 @@ def needs_connection(tool: Tool, toolkit: Toolkit) -> bool:
     return toolkit.scheme("NO_AUTH") is None
 
 
-def _arguments(tool: Tool, version: str, body: ExecuteBody) -> dict[str, Any]:
+def _arguments(tool: Tool, version: str, body: ExecuteBody, validators: ValidatorCache) -> dict[str, Any]:
     if body.arguments is None and body.text:
         raise BadRequest(
             "Executing a tool from natural-language `text` is not supported by this server; pass `arguments`",
@@ -93,7 +94,7 @@ def _arguments(tool: Tool, version: str, body: ExecuteBody) -> dict[str, Any]:
             suggested_fix="Pass the tool's input as `arguments` (see GET /api/v3/tools/{slug} for its schema).",
         )
     arguments = body.arguments or {}
-    problem = validate_arguments(tool, version, arguments)
+    problem = validate_arguments(tool, version, arguments, validators)
     if problem is not None:
         raise BadRequest(
             f"Invalid arguments for {tool.slug}: {problem.field}: {problem.message}",
@@ -104,7 +105,7 @@ def _arguments(tool: Tool, version: str, body: ExecuteBody) -> dict[str, Any]:
     return arguments
 
 
-async def _run_http(state: Any, tool: Tool, arguments: dict[str, Any], connection: Connection):
+async def _run_http(state: ExecutionState, tool: Tool, arguments: dict[str, Any], connection: Connection):
     operation = tool.operation
     if operation is None:
         raise ApiError(
@@ -159,7 +160,7 @@ def _signed_request(
 
 
 async def _run_python(
-    state: Any,
+    state: ExecutionState,
     tool: Tool,
     arguments: dict[str, Any],
     user_id: str | None,

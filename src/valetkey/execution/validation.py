@@ -4,11 +4,13 @@ Two validators per schema: `jsonschema_rs` (compiled Rust, about 1 µs for a
 typical tool input) answers "valid?" on every execution; the reference
 `jsonschema` implementation explains a failure, where its `best_match` and
 error details give the clearest message. Both are compiled once per
-(tool, version) and cached; a definition never changes within a version.
+(tool, version) and cached in the app's `AppState.validators` (an LRU cache: two apps
+never share one); a definition never changes within a version.
 """
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +26,14 @@ class ArgumentError:
     message: str
 
 
-def validate_arguments(tool: Tool, version: str, arguments: dict[str, Any]) -> ArgumentError | None:
-    """The most relevant problem with `arguments`, or None when they are valid."""
-    fast, explain = compiled_validators(tool, version)
+def validate_arguments(
+    tool: Tool, version: str, arguments: dict[str, Any], cache: ValidatorCache | None = None
+) -> ArgumentError | None:
+    """The most relevant problem with `arguments`, or None when they are valid.
+
+    `cache` keeps compiled validators (the app's `AppState.validators`); without one they are compiled anew.
+    """
+    fast, explain = compiled_validators(tool, version, {} if cache is None else cache)
     if fast.is_valid(arguments):
         return None
     error = exceptions.best_match(explain.iter_errors(arguments))
@@ -51,13 +58,14 @@ def describe(error: exceptions.ValidationError) -> ArgumentError:
     return ArgumentError(".".join(path) or "arguments", error.message)
 
 
-_COMPILED: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
+# (tool slug, version) -> (the schema compiled, fast checker, explaining validator).
+ValidatorCache = MutableMapping[tuple[str, str], tuple[Any, Any, Any]]
 
 
-def compiled_validators(tool: Tool, version: str) -> tuple[Any, Any]:
+def compiled_validators(tool: Tool, version: str, cache: ValidatorCache) -> tuple[Any, Any]:
     """(fast checker, explaining validator) for this tool at this version, compiled on first use."""
     key = (tool.slug, version)
-    entry = _COMPILED.get(key)
+    entry = cache.get(key)
     # The identity check covers a catalog reloaded with a changed definition.
     if entry is None or entry[0] is not tool.input_schema:
         schema = tool.input_schema or {"type": "object"}
@@ -68,5 +76,5 @@ def compiled_validators(tool: Tool, version: str) -> tuple[Any, Any]:
         except Exception:  # a construct the Rust validator rejects: use the reference one alone
             fast = explain
         entry = (tool.input_schema, fast, explain)
-        _COMPILED[key] = entry
+        cache[key] = entry
     return entry[1], entry[2]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from valetkey.config import Settings
 from valetkey.files.signing import load_or_create_key, sign
 from valetkey.files.storage import FileNotStaged, FileStorage, StoredFile
 
@@ -31,16 +32,10 @@ class FileService:
         return f"{self.public_url.rstrip('/')}{STORAGE_PATH}{sign(self.secret, action, key, ttl)}"
 
 
-def file_service(state: Any) -> FileService:
-    """The app's `FileService`, created on first use under ``VALETKEY_HOME/files``."""
-    service = state.extras.get("files")
-    if service is None:
-        root = Path(state.settings.home) / "files"
-        service = FileService(
-            FileStorage(root), load_or_create_key(root / "signing.key"), state.settings.public_url
-        )
-        state.extras["files"] = service
-    return service
+def file_service(settings: Settings) -> FileService:
+    """The installation's `FileService` under ``VALETKEY_HOME/files`` (built once, `AppState.files`)."""
+    root = Path(settings.home) / "files"
+    return FileService(FileStorage(root), load_or_create_key(root / "signing.key"), settings.public_url)
 
 
 @dataclass(frozen=True)

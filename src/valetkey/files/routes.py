@@ -18,7 +18,7 @@ from valetkey.api.errors import ApiError
 from valetkey.api.responses import Wire, documented, errors
 from valetkey.api.state import AppState, app_state
 from valetkey.api.validation import QueryText, Slug
-from valetkey.files.access import UPLOAD_TTL_SECONDS, file_service
+from valetkey.files.access import UPLOAD_TTL_SECONDS
 from valetkey.files.signing import Grant, InvalidToken, verify
 from valetkey.files.storage import ChecksumMismatch, FileNotStaged, project_of_key, safe_name
 from valetkey.tenancy.service import project_is_live
@@ -63,7 +63,7 @@ async def request_upload(
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):
-    service = file_service(state)
+    service = state.files
     key = service.storage.new_key(
         project.project_id, "requests", body.toolkit_slug, body.tool_slug, body.filename
     )
@@ -87,7 +87,7 @@ async def request_upload(
 
 def _grant(state: AppState, token: str, action: str) -> Grant:
     try:
-        return verify(file_service(state).secret, token, action)
+        return verify(state.files.secret, token, action)
     except InvalidToken:
         raise ApiError(
             "This file URL is invalid or has expired",
@@ -126,7 +126,7 @@ async def put_file(token: str, request: Request, state: AppState = Depends(app_s
     if len(data) > limit:
         raise ApiError(f"The file is larger than {limit} bytes", status=413, slug="FileTooLarge")
     try:
-        await run_in_threadpool(file_service(state).storage.put, grant.key, data)
+        await run_in_threadpool(state.files.storage.put, grant.key, data)
     except ChecksumMismatch as exc:
         raise ApiError(str(exc), status=400, slug="FileChecksumMismatch") from None
     except FileNotStaged:
@@ -142,7 +142,7 @@ async def put_file(token: str, request: Request, state: AppState = Depends(app_s
 async def get_file(token: str, state: AppState = Depends(app_state)):
     grant = await _live_grant(state, token, "get")
     try:
-        stored = await run_in_threadpool(file_service(state).storage.read, grant.key)
+        stored = await run_in_threadpool(state.files.storage.read, grant.key)
     except FileNotStaged:
         raise ApiError("The file is no longer available", status=404, slug="FileNotFound") from None
     disposition = f'attachment; filename="{safe_name(stored.name)}"'

@@ -15,14 +15,13 @@ process can serve any request (the endpoint is stateless).
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from valetkey.api.auth import ProjectContext, enforce_rate_limit, require_project
 from valetkey.api.errors import BadRequest, NotFound
+from valetkey.api.state import AppState
 from valetkey.auth.models import ConnectedAccount
 from valetkey.core.errors import connected_account_not_found
 from valetkey.mcp import configs, user_urls
@@ -38,7 +37,7 @@ def _request_id(request: Request) -> str | None:
     return request.scope.get("state", {}).get("request_id")
 
 
-async def server_with_key(request: Request, state: Any) -> ConfigToolset:
+async def server_with_key(request: Request, state: AppState) -> ConfigToolset:
     project = await require_project(request, state)
     server_id = request.path_params["server_id"]
     user_id = request.query_params.get("user_id") or None
@@ -55,7 +54,7 @@ async def server_with_key(request: Request, state: Any) -> ConfigToolset:
 
 
 def _load_server(
-    state: Any, project_id: str, server_id: str, account_id: str | None
+    state: AppState, project_id: str, server_id: str, account_id: str | None
 ) -> tuple[ServerConfig, str | None]:
     with state.db.session() as db:
         server = ServerConfig.of(configs.get_server(db, project_id, server_id))
@@ -71,7 +70,7 @@ def _load_server(
     return server, owner
 
 
-async def session_with_key(request: Request, state: Any) -> SessionToolset:
+async def session_with_key(request: Request, state: AppState) -> SessionToolset:
     from valetkey.sessions import service
 
     project = await require_project(request, state)
@@ -81,7 +80,7 @@ async def session_with_key(request: Request, state: Any) -> SessionToolset:
     return SessionToolset(context)
 
 
-async def user_token(request: Request, state: Any) -> ConfigToolset:
+async def user_token(request: Request, state: AppState) -> ConfigToolset:
     grant, project = await run_in_threadpool(_load_grant, state, request.path_params["token"])
     if grant is None or project is None:
         raise NotFound(
@@ -96,7 +95,7 @@ async def user_token(request: Request, state: Any) -> ConfigToolset:
     )
 
 
-def _load_grant(state: Any, token: str) -> tuple[user_urls.UserGrant | None, ProjectContext | None]:
+def _load_grant(state: AppState, token: str) -> tuple[user_urls.UserGrant | None, ProjectContext | None]:
     with state.db.session() as db:
         grant = user_urls.resolve(db, token)
         if grant is None:

@@ -10,12 +10,12 @@ config used to create the MCP server").
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valetkey.auth.models import AuthConfig, ConnectedAccount
+from valetkey.execution.state import ExecutionState
 
 
 def configs_for(db: Session, project_id: str, config_ids: Sequence[str], toolkit: str) -> list[str]:
@@ -79,7 +79,9 @@ def pinned_account_toolkit(db: Session, project_id: str, user_id: str, account_i
     ).first()
 
 
-def connect_hint(state: Any, project_id: str, user_id: str, config_ids: Sequence[str]) -> str | None:
+def connect_hint(
+    state: ExecutionState, project_id: str, user_id: str, config_ids: Sequence[str]
+) -> str | None:
     """A fresh Connect Link for the user on the first usable config, as a sentence; None if none works."""
     from valetkey.api.errors import ApiError
     from valetkey.auth.link import create_link

@@ -20,6 +20,7 @@ from valetkey.api.errors import ApiError
 from valetkey.catalog.model import Tool
 from valetkey.execution.schemas import ExecuteBody
 from valetkey.execution.service import execute_tool, needs_connection
+from valetkey.execution.state import ExecutionState
 from valetkey.mcp import accounts, results
 from valetkey.mcp.configs import ServerConfig, served_tools
 from valetkey.mcp.tool_defs import mcp_tool, output_schema
@@ -31,7 +32,7 @@ NO_ACCOUNT = "NoConnectedAccount"
 class ConfigToolset:
     """`server`'s tools as `user_id` (optionally pinned to one connected account) sees them."""
 
-    state: Any
+    state: ExecutionState
     project: ProjectContext
     server: ServerConfig
     user_id: str

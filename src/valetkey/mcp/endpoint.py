@@ -32,7 +32,6 @@ import valetkey
 from valetkey.mcp import access
 
 TOOLSET = "valetkey.mcp.toolset"
-MANAGER = "mcp_session_manager"
 METHODS = ["GET", "POST", "DELETE"]
 
 
@@ -81,7 +80,9 @@ class McpEndpoint:
         state = scope["app"].state.valetkey
         toolset = await self.resolve(Request(scope, receive), state)  # ApiError -> the app's error handlers
         scope.setdefault("state", {})[TOOLSET] = toolset
-        manager: StreamableHTTPSessionManager = state.extras[MANAGER]
+        manager = state.mcp_manager
+        if manager is None:
+            raise RuntimeError("the MCP session manager runs only inside the app's lifespan")
         await manager.handle_request(scope, receive, send)
 
 
@@ -120,11 +121,11 @@ async def _lifespan(app: Any):
         mcp_server(), stateless=True, json_response=True, security_settings=security
     )
     async with manager.run():
-        app.state.valetkey.extras[MANAGER] = manager
+        app.state.valetkey.mcp_manager = manager
         try:
             yield
         finally:
-            app.state.valetkey.extras.pop(MANAGER, None)
+            app.state.valetkey.mcp_manager = None
 
 
 router = APIRouter(lifespan=_lifespan)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,9 +19,10 @@ from valetkey.api.errors import BadRequest
 from valetkey.auth import link as links
 from valetkey.auth.accounts import expire_stale_initiations
 from valetkey.auth.configs import AuthConfigInput, create_auth_config, no_managed_auth
-from valetkey.auth.managed import ManagedAuthError, managed_apps, managed_scheme
+from valetkey.auth.managed import ManagedAuthError, managed_scheme
 from valetkey.auth.models import MANAGED, AuthConfig, ConnectedAccount
 from valetkey.catalog.model import Toolkit
+from valetkey.execution.state import ExecutionState
 from valetkey.sessions import policy
 from valetkey.sessions.config import SessionConfig
 
@@ -84,7 +84,7 @@ def shown_account(config: SessionConfig, toolkit: str, accounts: Sequence[UserAc
 
 
 async def choose_account(
-    state: Any, project_id: str, config: SessionConfig, toolkit: str, explicit: str | None = None
+    state: ExecutionState, project_id: str, config: SessionConfig, toolkit: str, explicit: str | None = None
 ) -> policy.AccountFacts | None:
     """The account a call of `toolkit` runs as in this session, or None when there is no usable one."""
 
@@ -101,15 +101,15 @@ async def choose_account(
 # -- new connections ----------------------------------------------------------------------------
 
 
-def _managed_available(state: Any, toolkit: Toolkit) -> bool:
+def _managed_available(state: ExecutionState, toolkit: Toolkit) -> bool:
     try:
-        return managed_scheme(toolkit, managed_apps(state).get(toolkit.slug)) not in (None, "NO_AUTH")
+        return managed_scheme(toolkit, state.managed_apps.get(toolkit.slug)) not in (None, "NO_AUTH")
     except ManagedAuthError:
         return False
 
 
 def link_auth_config(
-    state: Any, db: Session, project_id: str, config: SessionConfig, toolkit: Toolkit
+    state: ExecutionState, db: Session, project_id: str, config: SessionConfig, toolkit: Toolkit
 ) -> str:
     """The auth config a new connection of `toolkit` uses in this session, creating the managed one if needed."""
     rule = policy.account_rule(config, toolkit.slug)
@@ -138,7 +138,7 @@ def link_auth_config(
         return plan.auth_config_id
     if plan.action == "create_managed":
         created = create_auth_config(
-            db, state.vault, managed_apps(state), project_id, toolkit, AuthConfigInput(type=MANAGED)
+            db, state.vault, state.managed_apps, project_id, toolkit, AuthConfigInput(type=MANAGED)
         )
         return created.id
     raise no_managed_auth(toolkit)
@@ -153,7 +153,7 @@ class StartedLink:
 
 
 def start_link(
-    state: Any,
+    state: ExecutionState,
     project_id: str,
     config: SessionConfig,
     toolkit: Toolkit,

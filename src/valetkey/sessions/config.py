@@ -1,12 +1,9 @@
-"""A session's configuration: parsed once from the create body into frozen values.
+"""A session's configuration: frozen values, fixed when the session is created.
 
-The body follows `composio_client.types.tool_router.session_create_params`
-(what `composio.create(...)` sends). Parsing checks shapes only; whether
-toolkits, tools, auth configs and accounts exist is checked by
-`validation.py`, which needs the catalog and the database.
-
-Slugs are normalized here, once: toolkit slugs lower case, tool slugs upper
-case, so every later comparison is a plain `in`.
+`create_body.py` validates the create body (a pydantic model) into a
+`SessionConfig`; slugs are normalized there, once: toolkit slugs lower case,
+tool slugs upper case, so every later comparison is a plain `in`. `to_json` and
+`from_json` store it in the sessions table.
 """
 
 from __future__ import annotations
@@ -14,9 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
-
-from valetkey.api.errors import BadRequest
-from valetkey.api.validation import ID_MAX, USER_ID_MAX, text_problem
 
 TAGS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint", "createHint", "updateHint")
 PRELOAD_ALL = "all"
@@ -82,187 +76,9 @@ class SessionConfig:
     search_enabled: bool = True
     multi_execute_enabled: bool = True
 
-
-# -- parsing the create body --------------------------------------------------------------------
-
-
-def _invalid(field_name: str, problem: str, fix: str | None = None) -> BadRequest:
-    return BadRequest(f"{field_name}: {problem}", slug="ValidationError", suggested_fix=fix)
-
-
-def _strings(value: Any, field_name: str) -> tuple[str, ...]:
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
-        raise _invalid(field_name, "must be a list of non-empty strings")
-    for item in value:
-        _clean(item, field_name)
-    return tuple(dict.fromkeys(value))
-
-
-def _clean(value: str, field_name: str, max_length: int = ID_MAX) -> str:
-    problem = text_problem(value, max_length)
-    if problem:
-        raise _invalid(field_name, problem, "Pass printable text without NUL bytes or control characters.")
-    return value
-
-
-def _lower(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.lower() for v in values))
-
-
-def _upper(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.upper() for v in values))
-
-
-def _one_of_enable_disable(value: Mapping[str, Any], field_name: str) -> None:
-    if "enable" in value and "disable" in value:
-        raise _invalid(
-            field_name,
-            "give either 'enable' or 'disable', not both",
-            "Use {'enable': [...]} for an allowlist or {'disable': [...]} for a denylist.",
-        )
-
-
-def parse_tags(value: Any, field_name: str = "tags") -> TagFilter | None:
-    """A list (the tags to enable) or {enable, disable}; unknown tag names are refused."""
-    if value is None:
-        return None
-    if isinstance(value, list):
-        enabled, disabled = _strings(value, field_name), ()
-    elif isinstance(value, Mapping):
-        enabled = _strings(value.get("enable") or [], f"{field_name}.enable")
-        disabled = _strings(value.get("disable") or [], f"{field_name}.disable")
-    else:
-        raise _invalid(field_name, "must be a list of tags or {'enable': [...], 'disable': [...]}")
-    unknown = [t for t in (*enabled, *disabled) if t not in TAGS]
-    if unknown:
-        raise _invalid(field_name, f"unknown tag(s) {', '.join(unknown)}", f"Use any of {', '.join(TAGS)}.")
-    return TagFilter(enabled, disabled)
-
-
-def parse_toolkits(value: Any) -> ToolkitFilter:
-    if value is None:
-        return ToolkitFilter()
-    if isinstance(value, list):
-        return ToolkitFilter(enabled=_lower(_strings(value, "toolkits")))
-    if not isinstance(value, Mapping):
-        raise _invalid("toolkits", "must be a list of toolkit slugs, {'enable': [...]} or {'disable': [...]}")
-    _one_of_enable_disable(value, "toolkits")
-    if "enable" in value:
-        return ToolkitFilter(enabled=_lower(_strings(value["enable"], "toolkits.enable")))
-    return ToolkitFilter(disabled=_lower(_strings(value.get("disable") or [], "toolkits.disable")))
-
-
-def parse_tool_filter(toolkit: str, value: Any) -> ToolFilter:
-    where = f"tools.{toolkit}"
-    if isinstance(value, list):
-        return ToolFilter(enabled=_upper(_strings(value, where)))
-    if not isinstance(value, Mapping):
-        raise _invalid(where, "must be a list of tool slugs, or {'enable'|'disable'|'tags': ...}")
-    _one_of_enable_disable(value, where)
-    enabled = _upper(_strings(value["enable"], f"{where}.enable")) if "enable" in value else None
-    disabled = _upper(_strings(value.get("disable") or [], f"{where}.disable"))
-    return ToolFilter(enabled, disabled, parse_tags(value.get("tags"), f"{where}.tags"))
-
-
-def parse_tools(value: Any) -> dict[str, ToolFilter]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise _invalid("tools", "must map toolkit slugs to tool rules")
-    return {str(k).lower(): parse_tool_filter(str(k).lower(), v) for k, v in value.items()}
-
-
-def parse_auth_configs(value: Any) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping) or not all(isinstance(v, str) and v for v in value.values()):
-        raise _invalid("auth_configs", "must map toolkit slugs to auth config ids")
-    return {_clean(str(k), "auth_configs").lower(): _clean(v, f"auth_configs.{k}") for k, v in value.items()}
-
-
-def parse_connected_accounts(value: Any, *, multi_account: bool) -> dict[str, tuple[str, ...]]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise _invalid("connected_accounts", "must map toolkit slugs to connected account ids")
-    out: dict[str, tuple[str, ...]] = {}
-    for key, ids in value.items():
-        toolkit = str(key).lower()
-        ids = (ids,) if isinstance(ids, str) else _strings(ids, f"connected_accounts.{toolkit}")
-        if not ids:
-            continue
-        if len(ids) > 1 and not multi_account:
-            raise _invalid(
-                f"connected_accounts.{toolkit}",
-                "only one account per toolkit without multi_account",
-                "Pin one account, or create the session with multi_account={'enable': True}.",
-            )
-        out[toolkit] = tuple(ids)
-    return out
-
-
-def parse_manage_connections(value: Any) -> ManageConnections:
-    if value is None or isinstance(value, bool):
-        return ManageConnections(enabled=value is not False)
-    if not isinstance(value, Mapping):
-        raise _invalid("manage_connections", "must be a boolean or {'enable', 'callback_url'}")
-    callback = value.get("callback_url")
-    if callback is not None and (
-        not isinstance(callback, str) or not callback.startswith(("http://", "https://"))
-    ):
-        raise _invalid("manage_connections.callback_url", "must be an absolute http(s) URL")
-    return ManageConnections(
-        enabled=value.get("enable") is not False,
-        callback_url=callback or None,
-        wait_for_connections=bool(
-            value.get("enable_wait_for_connections") or value.get("wait_for_connections")
-        ),
-    )
-
-
-def parse_preload(value: Any) -> tuple[str, ...] | str:
-    tools = (value or {}).get("tools") if isinstance(value, Mapping) else None
-    if tools is None:
-        return ()
-    if tools == PRELOAD_ALL:
-        return PRELOAD_ALL
-    return _upper(_strings(tools, "preload.tools"))
-
-
-def parse_create_body(body: Mapping[str, Any]) -> SessionConfig:
-    """The session configuration a create body asks for; BadRequest naming the field at fault."""
-    user_id = body.get("user_id")
-    if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > 255:
-        raise _invalid("user_id", "is required: the id of the end user whose accounts the session uses")
-    _clean(user_id, "user_id", USER_ID_MAX)
-    multi_account = body.get("multi_account") if isinstance(body.get("multi_account"), Mapping) else None
-    config = SessionConfig(
-        user_id=user_id,
-        toolkits=parse_toolkits(body.get("toolkits")),
-        tools=parse_tools(body.get("tools")),
-        tags=parse_tags(body.get("tags")),
-        auth_configs=parse_auth_configs(body.get("auth_configs")),
-        connected_accounts=parse_connected_accounts(
-            body.get("connected_accounts"), multi_account=bool(multi_account and multi_account.get("enable"))
-        ),
-        manage_connections=parse_manage_connections(body.get("manage_connections")),
-        workbench=dict(body.get("workbench") or {}),
-        multi_account=dict(multi_account) if multi_account else None,
-        preload=parse_preload(body.get("preload")),
-        search_enabled=(body.get("search") or {}).get("enable") is not False,
-        multi_execute_enabled=(body.get("execute") or {}).get("enable_multi_execute") is not False,
-    )
-    if (
-        config.preload == PRELOAD_ALL
-        and config.toolkits.enabled is None
-        and not any(f.enabled for f in config.tools.values())
-    ):
-        raise _invalid(
-            "preload.tools",
-            "'all' needs a toolkit or tool allowlist",
-            "Pass toolkits=[...] or tools={toolkit: [...]} with preload={'tools': 'all'}.",
-        )
-    return config
+    @property
+    def multi_account_enabled(self) -> bool:
+        return bool(self.multi_account and self.multi_account.get("enable"))
 
 
 # -- storage ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 from valetkey.api.auth import ProjectContext
 from valetkey.api.errors import NotFound
+from valetkey.execution.state import ExecutionState
 from valetkey.ids import new_id
 from valetkey.sessions import config as session_config
 from valetkey.sessions.config import SessionConfig
@@ -36,7 +37,7 @@ class SessionRecord:
 
 @dataclass(frozen=True)
 class SessionContext:
-    state: Any
+    state: ExecutionState
     project: ProjectContext
     session: SessionRecord
     request_id: str | None = None
@@ -62,7 +63,7 @@ def session_not_found(session_id: str) -> NotFound:
     )
 
 
-def insert_session(state: Any, project_id: str, config: SessionConfig) -> SessionRecord:
+def insert_session(state: ExecutionState, project_id: str, config: SessionConfig) -> SessionRecord:
     """Store a new session (runs in a worker thread)."""
     record = SessionRecord(new_id(ID_PREFIX, 16), project_id, config, utcnow())
     with state.db.session() as db:
@@ -78,7 +79,7 @@ def insert_session(state: Any, project_id: str, config: SessionConfig) -> Sessio
     return record
 
 
-def load_session(state: Any, project_id: str, session_id: str) -> SessionRecord:
+def load_session(state: ExecutionState, project_id: str, session_id: str) -> SessionRecord:
     """The project's session `session_id`; NotFound for any other (runs in a worker thread)."""
     if not isinstance(session_id, str) or len(session_id) > 40:
         raise session_not_found(str(session_id)[:40])

@@ -13,6 +13,7 @@ from typing import Any
 from valetkey.auth.managed import managed_schemes
 from valetkey.catalog.model import Tool, Toolkit
 from valetkey.catalog.serializers import tool_item
+from valetkey.execution.state import ExecutionState
 from valetkey.sessions.config import PRELOAD_ALL, SessionConfig, TagFilter
 from valetkey.sessions.meta_tools import MetaTool, offered
 from valetkey.sessions.records import SessionRecord
@@ -104,7 +105,7 @@ def meta_tool_item(meta: MetaTool, session_id: str | None = None) -> dict[str, A
     return tool_item(tool, META_TOOLKIT, META_VERSION, (META_VERSION,))
 
 
-def toolkit_item(state: Any, status: ToolkitStatus, *, enabled: bool) -> dict[str, Any]:
+def toolkit_item(state: ExecutionState, status: ToolkitStatus, *, enabled: bool) -> dict[str, Any]:
     toolkit, account = status.toolkit, status.account
     return {
         "slug": toolkit.slug,

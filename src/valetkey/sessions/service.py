@@ -15,10 +15,12 @@ from valetkey.api.auth import ProjectContext
 from valetkey.api.errors import BadRequest
 from valetkey.catalog.search import search_toolkits
 from valetkey.catalog.service import page
+from valetkey.execution.state import ExecutionState
 from valetkey.ids import new_id
 from valetkey.sessions import policy, serializers, validation
 from valetkey.sessions.accounts import StartedLink, start_link
-from valetkey.sessions.config import PRELOAD_ALL, parse_create_body
+from valetkey.sessions.config import PRELOAD_ALL
+from valetkey.sessions.create_body import parse_create_body
 from valetkey.sessions.execution import run_tool
 from valetkey.sessions.meta_tools import find, offered
 from valetkey.sessions.meta_tools.search import search as search_tools
@@ -28,7 +30,7 @@ from valetkey.sessions.status import statuses
 PRELOAD_ALL_CAP = 1000
 
 
-async def create_session(state: Any, project_id: str, body: dict[str, Any]) -> SessionRecord:
+async def create_session(state: ExecutionState, project_id: str, body: dict[str, Any]) -> SessionRecord:
     config = parse_create_body(body)
     validation.check_catalog(state.catalog, config)
 
@@ -41,7 +43,7 @@ async def create_session(state: Any, project_id: str, body: dict[str, Any]) -> S
 
 
 async def open_session(
-    state: Any, project: ProjectContext, session_id: str, request_id: str | None = None
+    state: ExecutionState, project: ProjectContext, session_id: str, request_id: str | None = None
 ) -> SessionContext:
     record = await run_in_threadpool(load_session, state, project.project_id, session_id)
     return SessionContext(state, project, record, request_id)

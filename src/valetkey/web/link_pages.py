@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from valetkey.api.errors import ApiError
-from valetkey.api.state import state_of
+from valetkey.api.state import AppState, state_of
 from valetkey.auth import link, schemes
 from valetkey.auth.oauth_endpoints import config_credentials, oauth_app
 from valetkey.auth.oauth_start import start_flow
@@ -60,7 +60,7 @@ async def link_page(token: str, request: Request) -> Response:
     return _form_page(opened, token, values=opened.account.data.get("prefill") or {})
 
 
-def _oauth_page(state: Any, opened: link.OpenLink, token: str) -> Response:
+def _oauth_page(state: AppState, opened: link.OpenLink, token: str) -> Response:
     try:
         app = oauth_app(
             opened.scheme,

@@ -69,14 +69,15 @@ class Operation:
         expansion, in discovery documents) spans one or more whole segments.
         """
         actual = [unquote(s).replace("/", "%2F") for s in path.split("?")[0].strip("/").split("/")]
-        match = _template_regex(self.path).fullmatch("/".join(actual))
+        regex, names = _template_regex(self.path)
+        match = regex.fullmatch("/".join(actual))
         if match is None:
             return None
         values = {}
         for group, value in match.groupdict().items():
             if not value:
                 return None
-            values[_PLACEHOLDERS[self.path][group]] = value.replace("%2F", "/")
+            values[names[group]] = value.replace("%2F", "/")
         return values
 
     @property
@@ -113,12 +114,13 @@ class ApiDescription:
         return op, values
 
 
-_PLACEHOLDERS: dict[str, dict[str, str]] = {}
+# A pure function of the template, so process-wide memoization is right (templates are the catalog's: bounded).
+@functools.lru_cache(maxsize=16384)
+def _template_regex(template: str) -> tuple[re.Pattern[str], dict[str, str]]:
+    """A regex for a path template, and the placeholder each group captures.
 
-
-@functools.cache
-def _template_regex(template: str) -> re.Pattern[str]:
-    """A regex for a path template: ``{name}`` is one segment's worth, ``{+name}`` any number of them."""
+    ``{name}`` is one segment's worth, ``{+name}`` any number of them.
+    """
     names: dict[str, str] = {}
     out, position = [], 0
     for found in re.finditer(r"\{(\+?)([^}]+)\}", template.strip("/")):
@@ -128,8 +130,7 @@ def _template_regex(template: str) -> re.Pattern[str]:
         out.append(f"(?P<{group}>{'.+' if found.group(1) else '[^/]+'})")
         position = found.end()
     out.append(re.escape(template.strip("/")[position:]))
-    _PLACEHOLDERS[template] = names
-    return re.compile("".join(out))
+    return re.compile("".join(out)), names
 
 
 def read_document(path: Path | str) -> dict[str, Any]:

@@ -1,0 +1,320 @@
+"""The session-create body as a pydantic model, validated into the frozen `SessionConfig` values.
+
+The body follows `composio_client.types.tool_router.session_create_params` (what
+`composio.create(...)` sends): every top-level field the SDK may send is declared
+here, and any other is refused with a 400 naming it. Each field's validator turns
+the accepted shapes (a list, or ``{enable}``/``{disable}``...) into the value the
+session keeps, normalizing slugs once (toolkits lower case, tools upper case).
+Whether toolkits, tools, auth configs and accounts exist is checked later by
+`validation.py`, which needs the catalog and the database.
+
+A problem is raised as `invalid(field, problem, fix)` and comes out of
+`parse_create_body` as the documented ``ValidationError`` error object,
+``"<field>: <problem>"`` with the suggested fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from valetkey.api.errors import BadRequest
+from valetkey.api.validation import ID_MAX, USER_ID_MAX, text_problem
+from valetkey.sessions.config import (
+    PRELOAD_ALL,
+    TAGS,
+    ManageConnections,
+    SessionConfig,
+    TagFilter,
+    ToolFilter,
+    ToolkitFilter,
+)
+
+PROBLEM = "session_setting"  # the pydantic error type of a problem these validators found
+
+
+def invalid(field_name: str, problem: str, fix: str | None = None) -> PydanticCustomError:
+    """A problem with one field of the body; `field_name` is its dotted path as the caller wrote it."""
+    return PydanticCustomError(PROBLEM, "{problem}", {"field": field_name, "problem": problem, "fix": fix})
+
+
+def _strings(value: Any, field_name: str) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
+        raise invalid(field_name, "must be a list of non-empty strings")
+    for item in value:
+        _clean(item, field_name)
+    return tuple(dict.fromkeys(value))
+
+
+def _clean(value: str, field_name: str, max_length: int = ID_MAX) -> str:
+    """`value` unless it cannot be stored (NUL, lone surrogate, control characters, too long)."""
+    problem = text_problem(value, max_length)
+    if problem:
+        raise invalid(field_name, problem, "Pass printable text without NUL bytes or control characters.")
+    return value
+
+
+def _lower(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.lower() for v in values))
+
+
+def _upper(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.upper() for v in values))
+
+
+def _one_of_enable_disable(value: Mapping[str, Any], field_name: str) -> None:
+    if "enable" in value and "disable" in value:
+        raise invalid(
+            field_name,
+            "give either 'enable' or 'disable', not both",
+            "Use {'enable': [...]} for an allowlist or {'disable': [...]} for a denylist.",
+        )
+
+
+def tag_filter(value: Any, field_name: str = "tags") -> TagFilter | None:
+    """A list (the tags to enable) or {enable, disable}; unknown tag names are refused."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        enabled, disabled = _strings(value, field_name), ()
+    elif isinstance(value, Mapping):
+        enabled = _strings(value.get("enable") or [], f"{field_name}.enable")
+        disabled = _strings(value.get("disable") or [], f"{field_name}.disable")
+    else:
+        raise invalid(field_name, "must be a list of tags or {'enable': [...], 'disable': [...]}")
+    unknown = [t for t in (*enabled, *disabled) if t not in TAGS]
+    if unknown:
+        raise invalid(field_name, f"unknown tag(s) {', '.join(unknown)}", f"Use any of {', '.join(TAGS)}.")
+    return TagFilter(enabled, disabled)
+
+
+def tool_filter(toolkit: str, value: Any) -> ToolFilter:
+    where = f"tools.{toolkit}"
+    if isinstance(value, list):
+        return ToolFilter(enabled=_upper(_strings(value, where)))
+    if not isinstance(value, Mapping):
+        raise invalid(where, "must be a list of tool slugs, or {'enable'|'disable'|'tags': ...}")
+    _one_of_enable_disable(value, where)
+    enabled = _upper(_strings(value["enable"], f"{where}.enable")) if "enable" in value else None
+    disabled = _upper(_strings(value.get("disable") or [], f"{where}.disable"))
+    return ToolFilter(enabled, disabled, tag_filter(value.get("tags"), f"{where}.tags"))
+
+
+class SessionCreateBody(BaseModel):
+    """``POST /tool_router/session``: field order is the order problems are reported in."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    user_id: str
+    toolkits: ToolkitFilter = ToolkitFilter()
+    tools: dict[str, ToolFilter] = {}
+    tags: TagFilter | None = None
+    auth_configs: dict[str, str] = {}
+    # Read by `connected_accounts`: several pinned accounts per toolkit need {"enable": true}.
+    multi_account: dict[str, Any] | None = None
+    connected_accounts: dict[str, tuple[str, ...]] = {}
+    manage_connections: ManageConnections = ManageConnections()
+    # Echoed back as given; the workbench feature reads it.
+    workbench: dict[str, Any] = {}
+    preload: tuple[str, ...] | str = ()
+    search: bool = True  # search.enable
+    execute: bool = True  # execute.enable_multi_execute
+    # Declared by the SDK; this server does not act on them, so only their "off" values are accepted.
+    instant: Any = None
+    proxy_execute: Any = None
+    experimental: Any = None
+
+    @field_validator("user_id", mode="before")
+    @classmethod
+    def _user_id(cls, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip() or len(value) > 255:
+            raise invalid("user_id", "is required: the id of the end user whose accounts the session uses")
+        return _clean(value, "user_id", USER_ID_MAX)
+
+    @field_validator("toolkits", mode="before")
+    @classmethod
+    def _toolkits(cls, value: Any) -> ToolkitFilter:
+        if value is None:
+            return ToolkitFilter()
+        if isinstance(value, list):
+            return ToolkitFilter(enabled=_lower(_strings(value, "toolkits")))
+        if not isinstance(value, Mapping):
+            raise invalid(
+                "toolkits", "must be a list of toolkit slugs, {'enable': [...]} or {'disable': [...]}"
+            )
+        _one_of_enable_disable(value, "toolkits")
+        if "enable" in value:
+            return ToolkitFilter(enabled=_lower(_strings(value["enable"], "toolkits.enable")))
+        return ToolkitFilter(disabled=_lower(_strings(value.get("disable") or [], "toolkits.disable")))
+
+    @field_validator("tools", mode="before")
+    @classmethod
+    def _tools(cls, value: Any) -> dict[str, ToolFilter]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise invalid("tools", "must map toolkit slugs to tool rules")
+        return {str(k).lower(): tool_filter(str(k).lower(), v) for k, v in value.items()}
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any) -> TagFilter | None:
+        return tag_filter(value)
+
+    @field_validator("auth_configs", mode="before")
+    @classmethod
+    def _auth_configs(cls, value: Any) -> dict[str, str]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping) or not all(isinstance(v, str) and v for v in value.values()):
+            raise invalid("auth_configs", "must map toolkit slugs to auth config ids")
+        return {
+            _clean(str(k), "auth_configs").lower(): _clean(v, f"auth_configs.{k}") for k, v in value.items()
+        }
+
+    @field_validator("multi_account", mode="before")
+    @classmethod
+    def _multi_account(cls, value: Any) -> dict[str, Any] | None:
+        return dict(value) if isinstance(value, Mapping) and value else None
+
+    @field_validator("connected_accounts", mode="before")
+    @classmethod
+    def _connected_accounts(cls, value: Any, info: ValidationInfo) -> dict[str, tuple[str, ...]]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise invalid("connected_accounts", "must map toolkit slugs to connected account ids")
+        multi = bool((info.data.get("multi_account") or {}).get("enable"))
+        out: dict[str, tuple[str, ...]] = {}
+        for key, ids in value.items():
+            toolkit = str(key).lower()
+            ids = (ids,) if isinstance(ids, str) else _strings(ids, f"connected_accounts.{toolkit}")
+            if not ids:
+                continue
+            if len(ids) > 1 and not multi:
+                raise invalid(
+                    f"connected_accounts.{toolkit}",
+                    "only one account per toolkit without multi_account",
+                    "Pin one account, or create the session with multi_account={'enable': True}.",
+                )
+            out[toolkit] = tuple(ids)
+        return out
+
+    @field_validator("manage_connections", mode="before")
+    @classmethod
+    def _manage_connections(cls, value: Any) -> ManageConnections:
+        if value is None or isinstance(value, bool):
+            return ManageConnections(enabled=value is not False)
+        if not isinstance(value, Mapping):
+            raise invalid("manage_connections", "must be a boolean or {'enable', 'callback_url'}")
+        callback = value.get("callback_url")
+        if callback is not None and (
+            not isinstance(callback, str) or not callback.startswith(("http://", "https://"))
+        ):
+            raise invalid("manage_connections.callback_url", "must be an absolute http(s) URL")
+        return ManageConnections(
+            enabled=value.get("enable") is not False,
+            callback_url=callback or None,
+            wait_for_connections=bool(
+                value.get("enable_wait_for_connections") or value.get("wait_for_connections")
+            ),
+        )
+
+    @field_validator("instant", "proxy_execute", "experimental", mode="before")
+    @classmethod
+    def _unsupported(cls, value: Any, info: ValidationInfo) -> None:
+        off = value in (None, False, {}) or (isinstance(value, Mapping) and dict(value) == {"enable": False})
+        if not off:
+            raise invalid(
+                str(info.field_name),
+                "is not supported by this server",
+                f"Create the session without {info.field_name}.",
+            )
+        return None
+
+    @field_validator("workbench", mode="before")
+    @classmethod
+    def _workbench(cls, value: Any) -> dict[str, Any]:
+        return dict(value or {})
+
+    @field_validator("preload", mode="before")
+    @classmethod
+    def _preload(cls, value: Any) -> tuple[str, ...] | str:
+        tools = (value or {}).get("tools") if isinstance(value, Mapping) else None
+        if tools is None:
+            return ()
+        if tools == PRELOAD_ALL:
+            return PRELOAD_ALL
+        return _upper(_strings(tools, "preload.tools"))
+
+    @field_validator("search", mode="before")
+    @classmethod
+    def _search(cls, value: Any) -> bool:
+        return (value or {}).get("enable") is not False
+
+    @field_validator("execute", mode="before")
+    @classmethod
+    def _execute(cls, value: Any) -> bool:
+        return (value or {}).get("enable_multi_execute") is not False
+
+    @model_validator(mode="after")
+    def _preload_all_needs_an_allowlist(self) -> SessionCreateBody:
+        if (
+            self.preload == PRELOAD_ALL
+            and self.toolkits.enabled is None
+            and not any(f.enabled for f in self.tools.values())
+        ):
+            raise invalid(
+                "preload.tools",
+                "'all' needs a toolkit or tool allowlist",
+                "Pass toolkits=[...] or tools={toolkit: [...]} with preload={'tools': 'all'}.",
+            )
+        return self
+
+    def config(self) -> SessionConfig:
+        return SessionConfig(
+            user_id=self.user_id,
+            toolkits=self.toolkits,
+            tools=dict(self.tools),
+            tags=self.tags,
+            auth_configs=dict(self.auth_configs),
+            connected_accounts=dict(self.connected_accounts),
+            manage_connections=self.manage_connections,
+            workbench=dict(self.workbench),
+            multi_account=self.multi_account,
+            preload=self.preload,
+            search_enabled=self.search,
+            multi_execute_enabled=self.execute,
+        )
+
+
+def parse_create_body(body: Mapping[str, Any]) -> SessionConfig:
+    """The session configuration a create body asks for; BadRequest naming the field at fault."""
+    try:
+        return SessionCreateBody.model_validate(body).config()
+    except ValidationError as exc:
+        raise _bad_request(exc.errors(include_url=False)[0]) from None
+
+
+def _bad_request(error: Any) -> BadRequest:
+    if error["type"] == PROBLEM:
+        ctx = error["ctx"]
+        return BadRequest(
+            f"{ctx['field']}: {ctx['problem']}", slug="ValidationError", suggested_fix=ctx["fix"]
+        )
+    where = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return BadRequest(
+            f"{where}: is not a session setting",
+            slug="ValidationError",
+            suggested_fix=f"Pass only {', '.join(SessionCreateBody.model_fields)}.",
+        )
+    if error["type"] == "missing" and where == "user_id":
+        return BadRequest(
+            "user_id: is required: the id of the end user whose accounts the session uses",
+            slug="ValidationError",
+        )
+    return BadRequest(f"{where}: {error['msg']}", slug="ValidationError")
