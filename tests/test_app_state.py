@@ -7,7 +7,7 @@ import json
 
 from multidict import CIMultiDict
 
-from tests.execution_support import EXECUTE
+from tests.support.execution import EXECUTE
 from valetkey.api.app import create_app
 from valetkey.api.state import AppState
 from valetkey.execution.http import UpstreamOutcome, UpstreamResponse, UpstreamTransport
@@ -43,7 +43,7 @@ def test_a_fake_transport_serves_a_tool_call_over_http(server, client, monkeypat
 
 
 def test_every_part_is_built_by_the_factory_and_two_apps_share_none(tmp_path):
-    from tests.conftest import make_settings
+    from tests.support.app import make_settings
 
     states: list[AppState] = []
     for name in ("a", "b"):
