@@ -2,7 +2,7 @@
 """Extract the operations a toolkit's tools use from a published API description.
 
     python scripts/extract_spec_subset.py /work/shared/specs/github/api.github.com.json.gz \
-        --toolkit src/valetkey/catalog/toolkits/github --out tests/fidelity/specs/github \
+        --toolkit src/valetkey/toolkits/github --out tests/fidelity/specs/github \
         --name api.github.com.subset.json \
         --source "npm @octokit/openapi@23.0.2, generated/api.github.com.json" --license MIT
 

@@ -94,9 +94,9 @@ def test_migrations_match_models():
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    from valetkey.migrations.models import import_all_models
+    from valetkey.migrations.upgrade import upgrade
     from valetkey.store.db import Base, make_engine
-    from valetkey.store.migrate import upgrade
-    from valetkey.store.models import import_all_models
 
     import_all_models()
     url = f"sqlite:///{tempfile.mkdtemp()}/drift.db"

@@ -10,9 +10,9 @@ from multidict import CIMultiDict
 from tests.support.execution import EXECUTE
 from valetkey.api.app import create_app
 from valetkey.api.state import AppState
-from valetkey.execution.http import UpstreamOutcome, UpstreamResponse, UpstreamTransport
-from valetkey.execution.request import UpstreamRequest
-from valetkey.execution.retry import NO_RETRY, RetryPolicy
+from valetkey.net.request import UpstreamRequest
+from valetkey.net.retry import NO_RETRY, RetryPolicy
+from valetkey.net.upstream import UpstreamOutcome, UpstreamResponse, UpstreamTransport
 
 
 class FakeTransport:

@@ -22,7 +22,7 @@ from composio_client._models import (
 from sqlalchemy import select
 
 from tests.support.errors import assert_error
-from valetkey.auth.models import AuthConfig
+from valetkey.connections.models import AuthConfig
 
 V3 = "/api/v3"
 
@@ -355,7 +355,7 @@ def test_toolkit_endpoint_lists_auth_fields_for_the_sdk(composio):
 
 
 def test_managed_apps_from_file_and_environment(tmp_path):
-    from valetkey.auth.managed import ManagedAuthError, load_managed_apps
+    from valetkey.connections.managed import ManagedAuthError, load_managed_apps
 
     path = tmp_path / "managed_auth.yaml"
     path.write_text(

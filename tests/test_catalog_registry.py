@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from valetkey.api.errors import BadRequest, NotFound
 from valetkey.catalog.registry import load_catalog
+from valetkey.core.errors import BadRequest, NotFound
 from valetkey.search import rank_tools
 
 

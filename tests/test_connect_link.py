@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from tests.support.connect_link import bearer_config, brand
 from tests.support.oauth import V3, follow, oauth_config, query_of
-from valetkey.auth.flow_models import ConnectLink
+from valetkey.connections.flow_models import ConnectLink
 from valetkey.store.db import utcnow
 
 APP = "https://app.example.test"

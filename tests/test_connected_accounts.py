@@ -26,8 +26,8 @@ from composio_client._models import (
 from sqlalchemy import select
 
 from tests.support.errors import assert_error
-from valetkey.auth.models import ConnectedAccount
-from valetkey.ids import new_id
+from valetkey.connections.models import ConnectedAccount
+from valetkey.core.ids import new_id
 from valetkey.store.db import utcnow
 
 V3 = "/api/v3.1"

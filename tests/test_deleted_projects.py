@@ -41,7 +41,7 @@ def test_connect_link_of_a_deleted_project_is_not_found(composio, client, server
             assert response.status_code == 404, response.text
             assert "Link not found" in response.text
     with server.state.db.session() as db:
-        from valetkey.auth.models import ConnectedAccount
+        from valetkey.connections.models import ConnectedAccount
 
         statuses = {a.status for a in db.query(ConnectedAccount).filter_by(project_id=project.id)}
     assert statuses == {"INITIATED"}  # nothing was activated
@@ -109,7 +109,7 @@ def test_oauth_callback_of_a_deleted_project_is_not_found(composio, client, serv
         answer = browser.get(callback)
     assert answer.status_code == 404, answer.text
     with server.state.db.session() as db:
-        from valetkey.auth.models import ConnectedAccount
+        from valetkey.connections.models import ConnectedAccount
 
         account = db.get(ConnectedAccount, request.id)
     assert account.status != "ACTIVE"

@@ -1,4 +1,4 @@
-"""Unit tests of the edge checks (api/limits.py, api/validation.py): pure functions over bytes and text."""
+"""Unit tests of the edge checks (api/limits.py, core/validation.py): pure functions over bytes and text."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from valetkey.api.errors import BadRequest
 from valetkey.api.limits import EdgeLimits, json_depth_exceeds, lone_surrogate_path, url_problem
-from valetkey.api.validation import EpochMs, Slug, UserId, check_text, text_problem
+from valetkey.core.errors import BadRequest
+from valetkey.core.validation import EpochMs, Slug, UserId, check_text, text_problem
 
 
 def nested(depth: int, open_: str = "[", close: str = "]") -> bytes:

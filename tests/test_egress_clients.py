@@ -9,11 +9,11 @@ import threading
 import pytest
 
 from tests.support.listeners import twin_listeners
-from valetkey.execution.http import UpstreamClient
-from valetkey.execution.request import UpstreamRequest
 from valetkey.net.aio import GuardedResolver
 from valetkey.net.egress import EgressPolicy, EgressRefused, parse_allow_list
+from valetkey.net.request import UpstreamRequest
 from valetkey.net.sync import guarded_client
+from valetkey.net.upstream import UpstreamClient
 
 
 @pytest.fixture

@@ -160,7 +160,7 @@ def test_bad_entries_stop_the_start(tmp_path: Path):
 
 
 def test_the_environment_variable_is_read(monkeypatch):
-    from valetkey.config import Settings
+    from valetkey.core.settings import Settings
 
     monkeypatch.setenv("VALETKEY_EGRESS_ALLOW", "127.0.0.1:8001, 10.0.0.0/8,,ghe.internal:443")
     settings = Settings.from_env()

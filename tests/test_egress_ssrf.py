@@ -22,8 +22,8 @@ from tests.support.app import database_url_for, egress_allowed, make_settings
 from tests.support.listeners import Listener, twin_listeners
 from tests.support.oauth import SANDBOX_CLIENT, V3, query_of
 from tests.support.servers import ThreadedServer, _free_port
-from valetkey.execution.http import UpstreamClient
 from valetkey.net.sync import guarded_client
+from valetkey.net.upstream import UpstreamClient
 
 # Names only the test resolvers know: a public-looking name for loopback, and one that rebinds.
 TRAP_NAME = "trap.egress.test"

@@ -15,22 +15,23 @@ import pytest
 from multidict import CIMultiDict
 from yarl import URL
 
-from valetkey.api.errors import BadRequest
 from valetkey.catalog.model import AuthScheme, CredentialPlacement, HttpOperation, ParamBinding, Tool
-from valetkey.execution.credentials import (
+from valetkey.connections.request_auth import (
     CredentialError,
     apply_credentials,
     apply_parameters,
     basic_authorization,
     secret_names,
 )
-from valetkey.execution.http import UpstreamOutcome, UpstreamResponse, encode_body
+from valetkey.core.errors import BadRequest
 from valetkey.execution.logs import REDACTED, describe_request
 from valetkey.execution.outcome import error_message, select, tool_result
 from valetkey.execution.proxy import target_url
-from valetkey.execution.request import RequestBuildError, UpstreamRequest, build_request
-from valetkey.execution.retry import RetryPolicy, backoff_delay, parse_retry_after, retry_delay
+from valetkey.execution.request import RequestBuildError, build_request
 from valetkey.execution.validation import validate_arguments
+from valetkey.net.request import UpstreamRequest
+from valetkey.net.retry import RetryPolicy, backoff_delay, parse_retry_after, retry_delay
+from valetkey.net.upstream import UpstreamOutcome, UpstreamResponse, encode_body
 
 BASE = "https://api.example.com/v1"
 
@@ -309,8 +310,8 @@ def test_proxy_target_url_stays_on_the_toolkit_origin():
 
 async def test_handler_context_request_applies_base_url_and_credentials(upstream):
     from valetkey.execution.handlers import ToolContext, run_handler
-    from valetkey.execution.http import UpstreamClient
     from valetkey.net.egress import EgressPolicy, parse_allow_list
+    from valetkey.net.upstream import UpstreamClient
 
     client = UpstreamClient(
         timeout=5, egress=EgressPolicy(parse_allow_list(httpx.URL(upstream.url).netloc.decode()))

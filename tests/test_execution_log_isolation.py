@@ -16,7 +16,7 @@ import uuid
 import httpx
 
 from tests.support.execution import EXECUTE
-from valetkey.api.auth import ProjectContext
+from valetkey.core.context import ProjectContext
 from valetkey.execution.connection import Connection
 from valetkey.execution.recording import log_writer, record_execution
 

@@ -7,13 +7,13 @@ import datetime as dt
 
 import pytest
 
+from valetkey.core.ids import new_id
 from valetkey.execution.log_journal import Journal, decode_row, encode_row
 from valetkey.execution.log_repair import TRUNCATED, repair_columns, repair_row, storable_text
 from valetkey.execution.logs import LogWriter
 from valetkey.execution.models import ExecutionLog
-from valetkey.ids import new_id
+from valetkey.migrations.upgrade import upgrade
 from valetkey.store.db import Database, utcnow
-from valetkey.store.migrate import upgrade
 
 
 def test_storable_text_escapes_and_cuts_and_marks():

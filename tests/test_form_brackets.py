@@ -14,8 +14,8 @@ import pytest
 from tests.fidelity.checker import bracket_tree, form_object
 from valetkey.catalog.format import HttpSpec
 from valetkey.catalog.model import HttpOperation, ParamBinding
-from valetkey.execution.http import encode_body
 from valetkey.execution.request import bracket_pairs, build_request
+from valetkey.net.upstream import encode_body
 from valetkey.sandbox.apps.stripe.forms import FormError, parse_form
 
 NESTED = {

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from valetkey.api.app import create_app
-from valetkey.config import Settings
+from valetkey.core.settings import Settings
 
 INCLUDE = r"^/(api/v3\.1/|health)"
 METHODS = {"get", "put", "post", "patch", "delete"}

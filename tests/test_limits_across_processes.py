@@ -92,7 +92,7 @@ def test_a_regenerated_key_is_refused_by_the_other_process_within_a_second(two_s
 
 
 def _auth_configs(server, project_id: str) -> int:
-    from valetkey.auth.models import AuthConfig
+    from valetkey.connections.models import AuthConfig
 
     with server.state.db.session() as db:
         return db.query(AuthConfig).filter_by(project_id=project_id).count()

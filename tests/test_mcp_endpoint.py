@@ -17,7 +17,7 @@ from mcp.shared.exceptions import MCPError
 from tests.support.app import start_server
 from tests.support.execution import make_account
 from tests.support.mcp import V3, create_server, mcp_session, text_of, user_url
-from valetkey.auth.models import ConnectedAccount
+from valetkey.connections.models import ConnectedAccount
 
 
 @pytest.fixture

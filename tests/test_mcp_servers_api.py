@@ -25,7 +25,7 @@ from composio_client.types.mcp.generate_url_response import GenerateURLResponse
 
 from tests.support.execution import make_account
 from tests.support.mcp import V3, create_server
-from valetkey.auth.models import ConnectedAccount
+from valetkey.connections.models import ConnectedAccount
 
 
 def _config_of(server, account_id: str) -> str:

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from tests.support.servers import ThreadedServer
-from valetkey.auth import oauth2_client
-from valetkey.auth.oauth2_client import TokenError
-from valetkey.auth.oauth_endpoints import OAuthApp
+from valetkey.connections import oauth2_client
+from valetkey.connections.oauth2_client import TokenError
+from valetkey.connections.oauth_endpoints import OAuthApp
 from valetkey.sandbox.app import DEFAULT_OAUTH2_CLIENT, Sandbox, create_sandbox_app
 from valetkey.sandbox.oauth2 import OAuth2Provider
 from valetkey.sandbox.oauth2_types import OAuth2Config

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.support.oauth import V3, connect_oauth, oauth_config, query_of
-from valetkey.auth.credentials import account_credentials
-from valetkey.auth.flow_models import OAuthFlow
-from valetkey.auth.models import ConnectedAccount
-from valetkey.ids import hash_secret
+from valetkey.connections.credentials import account_credentials
+from valetkey.connections.flow_models import OAuthFlow
+from valetkey.connections.models import ConnectedAccount
+from valetkey.core.ids import hash_secret
 from valetkey.store.db import utcnow
 from valetkey.vault import OAUTH_FLOW_SECRET, AssociatedData
 

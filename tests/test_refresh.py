@@ -17,9 +17,9 @@ from sqlalchemy import select
 from tests.support.app import PROVIDER_PORT, database_url_for, start_server
 from tests.support.oauth import V3, connect_oauth, oauth_config
 from tests.support.sandbox import start_sandbox
-from valetkey.auth import refresh_job
-from valetkey.auth.credentials import account_credentials
-from valetkey.auth.models import ConnectedAccount
+from valetkey.connections import refresh_job
+from valetkey.connections.credentials import account_credentials
+from valetkey.connections.models import ConnectedAccount
 
 TOOL = "OAUTHDEMO_WHOAMI"
 

@@ -1,4 +1,4 @@
-"""The refresh lease and the commit's compare-and-set (`valetkey.auth.refresh`), on both databases.
+"""The refresh lease and the commit's compare-and-set (`valetkey.connections.refresh`), on both databases.
 
 The provider is called between claiming the account's lease and committing
 its answer, with no transaction open. These tests put something between the
@@ -19,9 +19,9 @@ from sqlalchemy import select, update
 from tests.support.app import database_url_for, start_server
 from tests.support.oauth import V3, connect_oauth, oauth_config
 from tests.support.sandbox import start_sandbox
-from valetkey.auth import refresh
-from valetkey.auth.credentials import account_credentials, open_account_state, seal_account_state
-from valetkey.auth.models import ConnectedAccount
+from valetkey.connections import refresh
+from valetkey.connections.credentials import account_credentials, open_account_state, seal_account_state
+from valetkey.connections.models import ConnectedAccount
 from valetkey.store.db import utcnow
 
 

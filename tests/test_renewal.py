@@ -23,8 +23,8 @@ from tests.support.oauth import V3, connect_oauth, oauth_config
 from tests.support.sandbox import start_sandbox
 from tests.support.servers import ThreadedServer
 from tests.support.toolkits import SandboxHandle, connect_account
-from valetkey.auth.credentials import account_credentials
-from valetkey.auth.models import ConnectedAccount
+from valetkey.connections.credentials import account_credentials
+from valetkey.connections.models import ConnectedAccount
 
 STALL_SECONDS = 4.0
 
@@ -229,8 +229,8 @@ def test_writes_complete_while_a_refresh_waits_on_a_stalled_provider(quiet_serve
 def _answer(status: int):
     from multidict import CIMultiDict
 
-    from valetkey.execution.http import UpstreamOutcome, UpstreamResponse
-    from valetkey.execution.request import UpstreamRequest
+    from valetkey.net.request import UpstreamRequest
+    from valetkey.net.upstream import UpstreamOutcome, UpstreamResponse
 
     response = UpstreamResponse(status, "", CIMultiDict(), b"")
     return UpstreamRequest("GET", "http://api.test/x", {}, ()), UpstreamOutcome(response, None, "", 1, 0.0)

@@ -9,8 +9,7 @@ import httpx
 import pytest
 
 from tests.support.servers import ThreadedServer
-from valetkey.sandbox import OAuth1Error, create_sandbox_app
-from valetkey.sandbox.oauth1_signature import (
+from valetkey.net.oauth1 import (
     authorization_header,
     base_string_uri,
     hmac_sha1,
@@ -21,6 +20,7 @@ from valetkey.sandbox.oauth1_signature import (
     sign_request,
     signature_base_string,
 )
+from valetkey.sandbox import OAuth1Error, create_sandbox_app
 
 CONSUMER = {"consumer_key": "sandbox-consumer", "consumer_secret": "sandbox-consumer-secret"}
 CALLBACK = "http://127.0.0.1:8765/oauth1/callback"

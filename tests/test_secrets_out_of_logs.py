@@ -167,7 +167,7 @@ def test_no_token_in_the_logs_and_secret_files_are_private(toolkits_dir, tmp_pat
 
 
 def test_redaction_keeps_routes_and_ids_but_not_tokens():
-    from valetkey.logs import redact
+    from valetkey.core.log_setup import redact
 
     token = "lnk_" + "A1b2" * 11
     assert redact(f"GET /link/{token}/continue 303") == "GET /link/[redacted]/continue 303"

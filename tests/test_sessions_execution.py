@@ -47,7 +47,7 @@ def keyed(server, project, user: str, key: str, **kw) -> str:
 
 
 def config_of(server, account_id: str) -> str:
-    from valetkey.auth.models import ConnectedAccount
+    from valetkey.connections.models import ConnectedAccount
 
     with server.state.db.session() as db:
         return db.get(ConnectedAccount, account_id).auth_config_id
@@ -98,7 +98,7 @@ def test_expired_pinned_account_is_not_replaced_by_another(client, server, proje
     pinned = keyed(server, project, "alice", "pinned-key")
     session = new_session(client, connected_accounts={"keyed": [pinned]})
     keyed(server, project, "alice", "fresh-key")
-    from valetkey.auth.models import ConnectedAccount
+    from valetkey.connections.models import ConnectedAccount
 
     with server.state.db.session() as db:
         db.get(ConnectedAccount, pinned).status = "EXPIRED"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from valetkey.api.errors import BadRequest
 from valetkey.catalog.model import Tool
+from valetkey.core.errors import BadRequest
 from valetkey.sessions import config as cfg
 from valetkey.sessions import policy
 from valetkey.sessions.create_body import parse_create_body

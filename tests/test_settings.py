@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from valetkey.config import Settings, variables
+from valetkey.core.settings import Settings, variables
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -26,7 +26,7 @@ def readme_variables() -> set[str]:
 
 def test_every_setting_is_in_the_readme_table_and_every_row_is_a_setting():
     declared = set(variables())
-    # VALETKEY_MANAGED_AUTH_<TOOLKIT>_*: per-toolkit names read by valetkey.auth.managed, not settings.
+    # VALETKEY_MANAGED_AUTH_<TOOLKIT>_*: per-toolkit names read by valetkey.connections.managed, not settings.
     documented = {name for name in readme_variables() if not name.startswith("VALETKEY_MANAGED_AUTH_")}
     assert declared - documented == set(), "settings missing from the README configuration table"
     assert documented - declared == set(), "README rows with no setting behind them"
@@ -74,7 +74,7 @@ def test_the_server_command_refuses_a_bad_variable_by_name(tmp_path):
     """At the level an operator sees: the process exits 1 with the variable's name, no traceback."""
     env = {"VALETKEY_HOME": str(tmp_path), "VALETKEY_RATE_LIMIT_WINDOW": "ten", "PATH": "/usr/bin:/bin"}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent / "src")
-    code = "from valetkey.config import Settings; Settings.from_env()"
+    code = "from valetkey.core.settings import Settings; Settings.from_env()"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "VALETKEY_RATE_LIMIT_WINDOW" in done.stderr
     assert "Traceback" not in done.stderr

@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from valetkey.catalog.format import HttpSpec, VerificationSpec
-from valetkey.execution.http import UpstreamOutcome
 from valetkey.execution.outcome import reported_failure, tool_result
+from valetkey.net.upstream import UpstreamOutcome
 
 
 def outcome(body: bytes, status: int = 200, kind: str = "application/json") -> UpstreamOutcome:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from valetkey.config import Settings
-from valetkey.execution.request import UpstreamRequest
+from valetkey.core.settings import Settings
 from valetkey.execution.reroute import ReroutingClient, reroute
+from valetkey.net.request import UpstreamRequest
 
 OVERRIDES = (
     ("https://hn.algolia.com", "http://127.0.0.1:8001/hackernews"),

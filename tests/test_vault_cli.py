@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from tests.support.app import database_url_for, make_settings
 from tests.support.vault import non_empty, read_back, seed
 from valetkey.cli.keys import app
+from valetkey.migrations.upgrade import upgrade
 from valetkey.store.db import Database
-from valetkey.store.migrate import upgrade
 from valetkey.vault import (
     AUTH_CONFIG_CREDENTIALS,
     CONNECTED_ACCOUNT_STATE,

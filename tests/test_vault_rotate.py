@@ -16,9 +16,9 @@ from sqlalchemy import select, text
 from tests.support.app import database_url_for
 from tests.support.logs import Captured
 from tests.support.vault import add_account, add_config, make_project, non_empty, read_back, seed
-from valetkey.auth.models import ConnectedAccount
+from valetkey.connections.models import ConnectedAccount
+from valetkey.migrations.upgrade import upgrade
 from valetkey.store.db import Database
-from valetkey.store.migrate import upgrade
 from valetkey.vault import (
     AUTH_CONFIG_CREDENTIALS,
     CONNECTED_ACCOUNT_STATE,

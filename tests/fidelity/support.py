@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 from tests.fidelity.checker import WireRequest, check_request
 from valetkey.catalog.apispec import ApiDescription, load_description
 from valetkey.catalog.model import Tool, Toolkit
-from valetkey.execution.request import UpstreamRequest, build_request
+from valetkey.execution.request import build_request
+from valetkey.net.request import UpstreamRequest
 
 SPECS = Path(__file__).parent / "specs"
 

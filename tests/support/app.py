@@ -19,7 +19,7 @@ import pytest
 
 from tests.support import pg
 from tests.support.servers import ThreadedServer, _free_port
-from valetkey.config import Settings
+from valetkey.core.settings import Settings
 
 # The one port per-test sandbox providers listen on (start_sandbox(port=PROVIDER_PORT)), and a
 # loopback port where nothing listens (unreachable-upstream tests).

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from valetkey.auth.models import AuthConfig, ConnectedAccount
-from valetkey.ids import new_id
+from valetkey.connections.models import AuthConfig, ConnectedAccount
+from valetkey.core.ids import new_id
 from valetkey.vault import CONNECTED_ACCOUNT_STATE, AssociatedData
 
 EXECUTE = "/api/v3.1/tools/execute/"

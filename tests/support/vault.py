@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from valetkey.auth.models import AuthConfig, ConnectedAccount
-from valetkey.ids import new_id
+from valetkey.connections.models import AuthConfig, ConnectedAccount
+from valetkey.core.ids import new_id
 from valetkey.store.db import Database
 from valetkey.tenancy import service
 from valetkey.vault import (

@@ -23,24 +23,24 @@ from valetkey.api.middleware import ApiVersionAlias, EdgeGuard, RequestContextMi
 from valetkey.api.ratelimit import RateLimiter
 from valetkey.api.responses import HEALTH_RESPONSES, tidy_openapi
 from valetkey.api.state import AppState
-from valetkey.config import Settings
-from valetkey.logs import configure_logging
+from valetkey.core.log_setup import configure_logging
+from valetkey.core.settings import Settings
+from valetkey.migrations.upgrade import upgrade
 from valetkey.net.egress import EgressPolicy
 from valetkey.store.db import Database, ensure_private_dir
-from valetkey.store.migrate import upgrade
 from valetkey.tenancy.rate_counters import DatabaseCounters
 
 API_PREFIX = "/api/v3.1"
 
 
 def feature_routers() -> list[APIRouter]:
-    from valetkey.auth.routes import router as auth
-    from valetkey.catalog.routes import router as catalog
-    from valetkey.execution.routes import router as execution
-    from valetkey.files.routes import router as files
-    from valetkey.mcp.routes import router as mcp
-    from valetkey.sessions.routes import router as sessions
-    from valetkey.tenancy.routes import router as tenancy
+    from valetkey.api.routers.catalog import router as catalog
+    from valetkey.api.routers.connections import router as auth
+    from valetkey.api.routers.execution import router as execution
+    from valetkey.api.routers.files import router as files
+    from valetkey.api.routers.mcp_servers import router as mcp
+    from valetkey.api.routers.sessions import router as sessions
+    from valetkey.api.routers.tenancy import router as tenancy
 
     # sessions before catalog and execution: it serves /tools/COMPOSIO_* and /tools/execute/COMPOSIO_*.
     return [tenancy, sessions, catalog, execution, auth, files, mcp]
@@ -49,14 +49,14 @@ def feature_routers() -> list[APIRouter]:
 def build_state(settings: Settings) -> AppState:
     """Every part of one server, built once: nothing is created later on first use."""
     from valetkey.api.auth import KeyCache
-    from valetkey.auth.managed import MANAGED_AUTH_FILENAME, ManagedApps
-    from valetkey.auth.oauth2_client import token_client
     from valetkey.catalog.registry import load_catalog
-    from valetkey.execution.http import UpstreamClient, UpstreamTransport
+    from valetkey.connections.managed import MANAGED_AUTH_FILENAME, ManagedApps
+    from valetkey.connections.oauth2_client import token_client
     from valetkey.execution.log_journal import Journal, journal_directory
     from valetkey.execution.logs import LogWriter
     from valetkey.execution.reroute import ReroutingClient
     from valetkey.files.access import file_service
+    from valetkey.net.upstream import UpstreamClient, UpstreamTransport
     from valetkey.vault import vault_from_settings
 
     egress = EgressPolicy.from_settings(settings)  # a bad VALETKEY_EGRESS_ALLOW stops the start here
@@ -98,8 +98,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from valetkey.auth import refresh_job
-        from valetkey.auth.oauth2_client import token_client
+        from valetkey.connections import refresh_job
+        from valetkey.connections.oauth2_client import token_client
 
         refresher = refresh_job.start(state)
         try:
@@ -136,8 +136,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
 
     for router in feature_routers():
         app.include_router(router, prefix=API_PREFIX)
+    from valetkey.api.routers.link_pages import router as link_pages
     from valetkey.web import log_redaction
-    from valetkey.web.link_pages import router as link_pages
 
     log_redaction.install()
 
@@ -145,7 +145,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.include_router(link_pages)
     # MCP endpoints (streamable HTTP) at the root of VALETKEY_PUBLIC_URL; the router's lifespan runs the MCP SDK's
     # session manager inside the app's, so it is included once.
-    from valetkey.mcp.endpoint import router as mcp_endpoints
+    from valetkey.api.routers.mcp_endpoint import router as mcp_endpoints
 
     app.include_router(mcp_endpoints)
     tidy_openapi(app)

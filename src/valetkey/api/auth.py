@@ -19,11 +19,11 @@ from cachetools import TTLCache
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from valetkey.api.errors import TooManyRequests, Unauthorized
 from valetkey.api.ratelimit import Decision
 from valetkey.api.state import AppState, app_state
 from valetkey.core.context import OrgContext, ProjectContext
-from valetkey.ids import hash_secret
+from valetkey.core.errors import TooManyRequests, Unauthorized
+from valetkey.core.ids import hash_secret
 from valetkey.tenancy import service
 
 KEY_CACHE_SECONDS = 1.0

@@ -27,18 +27,7 @@ from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-# Re-exported until scripts/relayer.py points their importers at valetkey.core.errors.
-from valetkey.core.errors import (  # noqa: F401
-    ApiError,
-    BadRequest,
-    Conflict,
-    Forbidden,
-    NotFound,
-    TooManyRequests,
-    Unauthorized,
-    Unprocessable,
-    ValidationError,
-)
+from valetkey.core.errors import ApiError
 
 log = logging.getLogger("valetkey.api")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from valetkey.config import Settings
+from valetkey.core.settings import Settings
 
 MiB = 1024 * 1024
 

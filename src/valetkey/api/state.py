@@ -18,7 +18,7 @@ from cachetools import LRUCache, TTLCache
 from starlette.requests import HTTPConnection
 
 from valetkey.api.ratelimit import RateLimiter
-from valetkey.config import Settings
+from valetkey.core.settings import Settings
 from valetkey.net.egress import EgressPolicy
 from valetkey.store.db import Database
 
@@ -27,18 +27,18 @@ if TYPE_CHECKING:  # the parts' modules import this one: only their names are ne
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
     from valetkey.api.auth import KeyCache
-    from valetkey.auth.managed import ManagedApps
-    from valetkey.auth.refresh import RefreshOutcome
     from valetkey.catalog.registry import Catalog
-    from valetkey.execution.http import UpstreamTransport
+    from valetkey.connections.managed import ManagedApps
+    from valetkey.connections.refresh import RefreshOutcome
     from valetkey.execution.logs import LogWriter
     from valetkey.execution.validation import ValidatorCache
     from valetkey.files.access import FileService
+    from valetkey.net.upstream import UpstreamTransport
     from valetkey.vault import Vault
 
 # Compiled argument validators kept per (tool slug, version): the catalog's tools in use, with room.
 VALIDATOR_CACHE_SIZE = 4096
-# Per account, the refresh this process just made (see `valetkey.auth.refresh`): short-lived, bounded.
+# Per account, the refresh this process just made (see `valetkey.connections.refresh`): short-lived, bounded.
 REFRESH_MEMO_SIZE = 1000
 REFRESH_MEMO_SECONDS = 10.0
 

@@ -42,7 +42,7 @@ def _builtin_origin(package: str) -> str:
 
 # The built-in toolkits: a package of YAML definitions and the Python handlers some tools name. It is
 # located, not imported: the handlers sit above execution in the layers (docs/architecture.md).
-BUILTIN_PACKAGE = "valetkey.catalog.toolkits"
+BUILTIN_PACKAGE = "valetkey.toolkits"
 BUILTIN_DIR = Path(_builtin_origin(BUILTIN_PACKAGE)).parent
 # Credential values a flow produces rather than a user types, usable in placements.
 TOKEN_FIELDS = {"OAUTH2": {"access_token", "token_type"}, "OAUTH1": {"oauth_token", "oauth_token_secret"}}

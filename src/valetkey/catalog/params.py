@@ -12,10 +12,10 @@ from collections.abc import Iterable
 
 from starlette.datastructures import QueryParams
 
-from valetkey.api.errors import BadRequest
 from valetkey.catalog.format import VERSION
 from valetkey.catalog.registry import LATEST
 from valetkey.catalog.service import VersionSelector
+from valetkey.core.errors import ValidationError
 
 BRACKETED = re.compile(r"^toolkit_versions\[([^\[\]]+)\]$")
 
@@ -31,9 +31,8 @@ def split_list(values: Iterable[str] | str | None) -> list[str]:
 
 def _check_version(value: str, param: str) -> str:
     if value != LATEST and not re.match(VERSION, value):
-        raise BadRequest(
+        raise ValidationError(
             f"{param}: {value!r} is neither 'latest' nor a version like 20250101_00",
-            slug="ValidationError",
             suggested_fix="Pass 'latest' or a version from the toolkit's meta.available_versions.",
         )
     return value

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from valetkey.api.errors import BadRequest, NotFound
 from valetkey.catalog.loader import BUILTIN_DIR, active_in, load_toolkits
 from valetkey.catalog.model import Tool, Toolkit
+from valetkey.core.errors import BadRequest, NotFound
 
 LATEST = "latest"
 

@@ -11,12 +11,12 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from valetkey.api.errors import ApiError, BadRequest
-from valetkey.api.pagination import decode_cursor, encode_cursor
 from valetkey.catalog.model import Tool, Toolkit
 from valetkey.catalog.registry import LATEST, Catalog
 from valetkey.catalog.search import search_toolkits
 from valetkey.catalog.serializers import changelog_item
+from valetkey.core.cursors import decode_cursor, encode_cursor
+from valetkey.core.errors import ApiError, BadRequest
 
 # A version selector, as the SDK sends it: "latest", one version for every
 # toolkit, or a mapping of toolkit slug to version.

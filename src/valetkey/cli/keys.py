@@ -13,7 +13,7 @@ import time
 import typer
 from rich.console import Console
 
-from valetkey.config import Settings
+from valetkey.core.settings import Settings
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -24,8 +24,8 @@ console = Console(stderr=True)
 
 
 def _database(settings: Settings):
+    from valetkey.migrations.upgrade import upgrade
     from valetkey.store.db import Database, ensure_private_dir
-    from valetkey.store.migrate import upgrade
 
     ensure_private_dir(settings.home)
     upgrade(settings.database_url)
@@ -87,7 +87,7 @@ def rotate(
     VALETKEY_ENCRYPTION_KEYS, put the new key first in the variable (on the
     servers too) before running this.
     """
-    from valetkey.store.models import import_all_models
+    from valetkey.migrations.models import import_all_models
     from valetkey.vault.keyfile import add_primary_key, keyring_path
     from valetkey.vault.keyring import KeyringError
     from valetkey.vault.rotate import rotate as rotate_rows
@@ -146,7 +146,7 @@ def rotate(
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="Print the status as JSON.")):
     """Show the keyring (ids only) and how many stored secrets each key id seals."""
-    from valetkey.store.models import import_all_models
+    from valetkey.migrations.models import import_all_models
     from valetkey.vault.keyring import KeyringError
     from valetkey.vault.rotate import inventory
     from valetkey.vault.vault import vault_from_settings

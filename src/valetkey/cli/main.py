@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from valetkey.cli import catalog, keys, sandbox
-from valetkey.config import Settings
+from valetkey.core.settings import Settings
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Valetkey: tools for AI agents, self-hosted."
@@ -26,8 +26,8 @@ console = Console(stderr=True)
 
 
 def _database(settings: Settings):
+    from valetkey.migrations.upgrade import upgrade
     from valetkey.store.db import Database, ensure_private_dir
-    from valetkey.store.migrate import upgrade
 
     ensure_private_dir(settings.home)
     upgrade(settings.database_url)
@@ -43,7 +43,7 @@ def serve(
     """Start the API server with in-process background work."""
     import uvicorn
 
-    from valetkey.logs import configure_logging
+    from valetkey.core.log_setup import configure_logging
 
     settings = Settings.from_env()
     configure_logging(settings.log_level)
@@ -75,7 +75,7 @@ def projects_create(
     as_json: bool = typer.Option(False, "--json", help="Print {id, api_key} as JSON."),
 ):
     """Create a project with an API key and print it (the key is shown once)."""
-    from valetkey.api.errors import ApiError
+    from valetkey.core.errors import ApiError
     from valetkey.tenancy import service
     from valetkey.tenancy.models import Organization
 

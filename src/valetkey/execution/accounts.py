@@ -15,9 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from valetkey.api.errors import ApiError, BadRequest
-from valetkey.auth.models import AuthConfig, ConnectedAccount
-from valetkey.core.errors import connected_account_not_found
+from valetkey.connections.models import AuthConfig, ConnectedAccount
+from valetkey.core.errors import ApiError, BadRequest, connected_account_not_found
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from valetkey.api.errors import ApiError, BadRequest
-from valetkey.auth.credentials import account_credentials, config_overrides
-from valetkey.auth.token_use import fresh_credentials
 from valetkey.catalog.model import AuthScheme, Toolkit
+from valetkey.connections.credentials import account_credentials, config_overrides
+from valetkey.connections.token_use import fresh_credentials
+from valetkey.core.errors import ApiError, BadRequest
 from valetkey.execution.accounts import ResolvedAccount, resolve_account
 from valetkey.execution.schemas import CustomAuthParams, CustomConnectionData
 from valetkey.execution.state import ExecutionState
@@ -113,8 +113,8 @@ def _oauth1_consumer(state: ExecutionState, db: Any, account: ResolvedAccount) -
     OAuth 1.0a signs every request with the consumer secret as well as the
     token secret, so execution needs the auth config's secrets too.
     """
-    from valetkey.auth.models import AuthConfig
-    from valetkey.auth.oauth_endpoints import config_credentials
+    from valetkey.connections.models import AuthConfig
+    from valetkey.connections.oauth_endpoints import config_credentials
 
     credentials = config_credentials(state, db.get(AuthConfig, account.auth_config_id))
     return {

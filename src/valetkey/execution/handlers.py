@@ -22,11 +22,11 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from valetkey.catalog.model import AuthScheme
-from valetkey.execution.credentials import apply_credentials, apply_parameters
-from valetkey.execution.http import UpstreamOutcome, UpstreamTransport
+from valetkey.connections.request_auth import apply_credentials, apply_parameters
 from valetkey.execution.renewal import Renew, Sent, send_renewing
-from valetkey.execution.request import UpstreamRequest
-from valetkey.execution.retry import NO_RETRY, RetryPolicy
+from valetkey.net.request import UpstreamRequest
+from valetkey.net.retry import NO_RETRY, RetryPolicy
+from valetkey.net.upstream import UpstreamOutcome, UpstreamTransport
 
 
 class ToolError(Exception):

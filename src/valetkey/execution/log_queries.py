@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, and_, not_, select
 from sqlalchemy.orm import Session
 
-from valetkey.api.errors import BadRequest, NotFound
+from valetkey.core.errors import NotFound, ValidationError
 from valetkey.execution.models import ExecutionLog
 
 FILTER_COLUMNS = {
@@ -110,13 +110,13 @@ def _condition(clause: dict[str, Any]):
     field, operator, value = clause.get("field"), clause.get("operator", "=="), str(clause.get("value", ""))
     if field == "status":
         if value not in ("success", "failed"):
-            raise BadRequest("The status filter takes 'success' or 'failed'", slug="ValidationError")
+            raise ValidationError("The status filter takes 'success' or 'failed'")
         wanted = value == "success"
         return ExecutionLog.successful.is_(wanted if operator in ("==", "contains") else not wanted)
     column = FILTER_COLUMNS.get(field)
     if column is None:
         supported = ", ".join(["status", *FILTER_COLUMNS])
-        raise BadRequest(f"Cannot filter logs by {field!r} (supported: {supported})", slug="ValidationError")
+        raise ValidationError(f"Cannot filter logs by {field!r} (supported: {supported})")
     if operator == "==":
         return column == value
     if operator == "!=":
@@ -126,9 +126,7 @@ def _condition(clause: dict[str, Any]):
         return column.like(pattern, escape="\\")
     if operator == "not_contains":
         return not_(and_(column.is_not(None), column.like(pattern, escape="\\")))
-    raise BadRequest(
-        f"Unknown filter operator {operator!r} (use ==, !=, contains, not_contains)", slug="ValidationError"
-    )
+    raise ValidationError(f"Unknown filter operator {operator!r} (use ==, !=, contains, not_contains)")
 
 
 def _from_epoch_ms(value: Any) -> dt.datetime | None:

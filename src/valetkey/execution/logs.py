@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from valetkey.execution.log_journal import Journal, encode_row
 from valetkey.execution.log_repair import repair_columns, repair_json_columns, repair_row
 from valetkey.execution.models import ExecutionLog
-from valetkey.execution.request import UpstreamRequest
+from valetkey.net.request import UpstreamRequest
 from valetkey.store.db import Database
 from valetkey.tenancy.models import Project
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from valetkey.execution.http import UpstreamOutcome, UpstreamResponse
+from valetkey.net.upstream import UpstreamOutcome, UpstreamResponse
 
 MAX_MESSAGE = 500
 

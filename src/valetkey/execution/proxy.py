@@ -16,20 +16,24 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from yarl import URL
 
-from valetkey.api.auth import ProjectContext
-from valetkey.api.errors import ApiError, BadRequest
-from valetkey.core.errors import connected_account_not_found
+from valetkey.connections.request_auth import (
+    CredentialError,
+    apply_credentials,
+    apply_parameters,
+    secret_names,
+)
+from valetkey.core.context import ProjectContext
+from valetkey.core.errors import ApiError, BadRequest, connected_account_not_found
 from valetkey.execution.connection import Connection, resolve_connection
-from valetkey.execution.credentials import CredentialError, apply_credentials, apply_parameters, secret_names
-from valetkey.execution.http import UpstreamResponse
 from valetkey.execution.logs import describe_request, describe_response
 from valetkey.execution.outcome import decode_body
 from valetkey.execution.recording import record_execution
 from valetkey.execution.renewal import Sent, connection_renewer, send_renewing
-from valetkey.execution.request import UpstreamRequest
-from valetkey.execution.retry import DEFAULT_RETRY, NO_RETRY
 from valetkey.execution.schemas import ProxyBody
 from valetkey.execution.state import ExecutionState
+from valetkey.net.request import UpstreamRequest
+from valetkey.net.retry import DEFAULT_RETRY, NO_RETRY
+from valetkey.net.upstream import UpstreamResponse
 
 PROXY_TOOL = "PROXY"
 HOP_BY_HOP = frozenset(
@@ -174,7 +178,7 @@ async def _toolkit(state: ExecutionState, project: ProjectContext, body: ProxyBo
 def _account_toolkit(state: ExecutionState, project_id: str, account_id: str) -> str:
     from sqlalchemy import select
 
-    from valetkey.auth.models import ConnectedAccount
+    from valetkey.connections.models import ConnectedAccount
 
     with state.db.session() as db:
         slug = db.scalar(

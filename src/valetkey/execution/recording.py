@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from valetkey.api.auth import ProjectContext
+from valetkey.connections.request_auth import secret_values
+from valetkey.core.context import ProjectContext
+from valetkey.core.ids import new_id
 from valetkey.execution.connection import Connection
-from valetkey.execution.credentials import secret_values
 from valetkey.execution.logs import scrub
 from valetkey.execution.state import ExecutionState
-from valetkey.ids import new_id
 from valetkey.store.db import utcnow
 
 DONT_STORE = "dont_store_data"

@@ -5,7 +5,7 @@ HTTP tools, the proxy and Python handler tools all send through
 
 1. build the request from the credentials and send it;
 2. on a 401, ask `renew` for newer credentials (for an OAuth 2 account,
-   `valetkey.auth.token_use.renew_after_unauthorized`: one refresh through
+   `valetkey.connections.token_use.renew_after_unauthorized`: one refresh through
    the single-flight path, shared with every concurrent caller);
 3. if there are newer ones, rebuild and send once more; the second answer is
    the answer, whatever it is. No newer credentials (not OAuth 2, a failed
@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-from valetkey.auth.token_use import renew_after_unauthorized
+from valetkey.connections.token_use import renew_after_unauthorized
 from valetkey.execution.connection import Connection
-from valetkey.execution.http import UpstreamOutcome
-from valetkey.execution.request import UpstreamRequest
 from valetkey.execution.state import ExecutionState
+from valetkey.net.request import UpstreamRequest
+from valetkey.net.upstream import UpstreamOutcome
 
 C = TypeVar("C")
 Sent = tuple[UpstreamRequest, UpstreamOutcome]

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from valetkey.catalog.model import HttpOperation, ParamBinding
-from valetkey.execution.upstream_request import BodyKind, UpstreamRequest, scalar_text
+from valetkey.net.request import BodyKind, UpstreamRequest, scalar_text
 
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\}")

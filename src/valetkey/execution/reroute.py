@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from valetkey.execution.http import UpstreamOutcome, UpstreamTransport
-from valetkey.execution.request import UpstreamRequest
-from valetkey.execution.retry import NO_RETRY, RetryPolicy
+from valetkey.net.request import UpstreamRequest
+from valetkey.net.retry import NO_RETRY, RetryPolicy
+from valetkey.net.upstream import UpstreamOutcome, UpstreamTransport
 
 
 def reroute(url: str, overrides: tuple[tuple[str, str], ...]) -> str:

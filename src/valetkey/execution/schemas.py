@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.requests import Request
 
-from valetkey.api.validation import QueryText, ResourceId, Slug, UserId
+from valetkey.core.validation import QueryText, ResourceId, Slug, UserId
 from valetkey.net.headers import is_forwardable
 
 M = TypeVar("M", bound=BaseModel)

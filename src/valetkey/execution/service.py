@@ -13,22 +13,28 @@ import logging
 import time
 from typing import Any
 
-from valetkey.api.auth import ProjectContext
-from valetkey.api.errors import ApiError, BadRequest
 from valetkey.catalog.model import Tool, Toolkit
+from valetkey.connections.request_auth import (
+    CredentialError,
+    apply_credentials,
+    apply_parameters,
+    secret_names,
+)
+from valetkey.core.context import ProjectContext
+from valetkey.core.errors import ApiError, BadRequest
 from valetkey.execution.connection import Connection, resolve_connection
-from valetkey.execution.credentials import CredentialError, apply_credentials, apply_parameters, secret_names
 from valetkey.execution.handlers import ToolContext, ToolError, run_handler
 from valetkey.execution.logs import describe_request, describe_response
 from valetkey.execution.outcome import ToolResult, as_data, decode_body, tool_result
 from valetkey.execution.recording import record_execution
 from valetkey.execution.renewal import ConnectionRenewal, Sent, connection_renewer, send_renewing
-from valetkey.execution.request import RequestBuildError, UpstreamRequest, build_request
-from valetkey.execution.retry import DEFAULT_RETRY, NO_RETRY
+from valetkey.execution.request import RequestBuildError, build_request
 from valetkey.execution.schemas import ExecuteBody
 from valetkey.execution.state import ExecutionState
 from valetkey.execution.validation import ValidatorCache, validate_arguments
 from valetkey.files.access import ProjectFiles
+from valetkey.net.request import UpstreamRequest
+from valetkey.net.retry import DEFAULT_RETRY, NO_RETRY
 
 log = logging.getLogger("valetkey.execution")
 LATEST = ("", "latest")

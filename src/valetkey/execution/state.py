@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from valetkey.auth.state import ConnectionsState
+from valetkey.connections.state import ConnectionsState
 from valetkey.execution.logs import LogWriter
 from valetkey.execution.validation import ValidatorCache
 from valetkey.files.access import FileService

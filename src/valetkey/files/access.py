@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from valetkey.config import Settings
+from valetkey.core.settings import Settings
 from valetkey.files.signing import load_or_create_key, sign
 from valetkey.files.storage import FileNotStaged, FileStorage, StoredFile
 

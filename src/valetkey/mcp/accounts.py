@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from valetkey.auth.models import AuthConfig, ConnectedAccount
+from valetkey.connections.models import AuthConfig, ConnectedAccount
 from valetkey.execution.state import ExecutionState
 
 
@@ -83,8 +83,8 @@ def connect_hint(
     state: ExecutionState, project_id: str, user_id: str, config_ids: Sequence[str]
 ) -> str | None:
     """A fresh Connect Link for the user on the first usable config, as a sentence; None if none works."""
-    from valetkey.api.errors import ApiError
-    from valetkey.auth.link import create_link
+    from valetkey.connections.link import create_link
+    from valetkey.core.errors import ApiError
 
     for config_id in config_ids:
         try:

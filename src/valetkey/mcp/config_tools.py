@@ -15,9 +15,9 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from starlette.concurrency import run_in_threadpool
 
-from valetkey.api.auth import ProjectContext
-from valetkey.api.errors import ApiError
 from valetkey.catalog.model import Tool
+from valetkey.core.context import ProjectContext
+from valetkey.core.errors import ApiError
 from valetkey.execution.schemas import ExecuteBody
 from valetkey.execution.service import execute_tool, needs_connection
 from valetkey.execution.state import ExecutionState

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from valetkey.api.errors import BadRequest, Conflict, NotFound
-from valetkey.auth.models import AuthConfig
 from valetkey.catalog.model import Tool
+from valetkey.connections.models import AuthConfig
+from valetkey.core.errors import BadRequest, Conflict, NotFound, ValidationError
 from valetkey.mcp.models import McpServer, McpUserUrl
 
 NAME = re.compile(r"^[a-zA-Z0-9- ]{4,30}$")
@@ -168,9 +168,8 @@ def served_tools(catalog: Any, config: ServerConfig) -> list[Tool]:
 def _checked_name(db: Session, project_id: str, name: str, *, exclude: str | None) -> str:
     name = name.strip()
     if not NAME.match(name):
-        raise BadRequest(
+        raise ValidationError(
             "name: 4-30 characters, letters, digits, spaces and hyphens only",
-            slug="ValidationError",
             suggested_fix="Pick a name like 'github-agent'.",
         )
     query = select(McpServer.id).where(McpServer.project_id == project_id, McpServer.name == name)
@@ -232,9 +231,8 @@ def _normalised(
             )
         found += [rows[c] for c in configs]
     if not found:
-        raise BadRequest(
+        raise ValidationError(
             "An MCP server needs at least one toolkit, tool or auth config",
-            slug="ValidationError",
             suggested_fix="Pass toolkits (e.g. ['github']) or auth_config_ids.",
         )
     return list(dict.fromkeys(found)), list(dict.fromkeys(canonical_tools)), configs

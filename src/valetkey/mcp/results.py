@@ -14,7 +14,7 @@ from typing import Any
 
 import mcp_types as types
 
-from valetkey.api.errors import ApiError
+from valetkey.core.errors import ApiError
 
 
 def _text(value: Any) -> types.TextContent:

@@ -18,7 +18,7 @@ from typing import Any
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
-from valetkey.api.errors import ApiError
+from valetkey.core.errors import ApiError
 from valetkey.mcp import results
 from valetkey.mcp.tool_defs import from_wire_item
 

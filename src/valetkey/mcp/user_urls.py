@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from valetkey.ids import hash_secret, new_id
+from valetkey.core.ids import hash_secret, new_id
 from valetkey.mcp.configs import ServerConfig
 from valetkey.mcp.models import McpServer, McpUserUrl
 from valetkey.store.db import utcnow

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from valetkey.auth.serializers import iso
+from valetkey.connections.serializers import iso
 from valetkey.mcp.models import McpServer
 
 SERVERS_PATH = "/mcp/servers/"

@@ -4,6 +4,6 @@
 and the ``VALETKEY_EGRESS_ALLOW`` allow-list); `addresses` reads and classifies
 IP addresses; `aio` and `sync` enforce the decision on the address actually
 connected to, in aiohttp and httpx; `headers` names the request headers a
-caller may never set. Sits just above `valetkey.config`, beside store and
+caller may never set. Sits just above `valetkey.core.settings`, beside store and
 vault: it imports nothing else from Valetkey.
 """

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 from urllib.parse import urlsplit
 
-from valetkey.config import Settings
+from valetkey.core.settings import Settings
 from valetkey.net.addresses import IPAddress, embedded_ipv4, ip_network, parse_address, refusal_reason
 
 VARIABLE = "VALETKEY_EGRESS_ALLOW"

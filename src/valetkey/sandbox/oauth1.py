@@ -17,13 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, overload
 
+from valetkey.net.oauth1 import hmac_sha1, parse_authorization_header, query_parameters, signature_base_string
 from valetkey.sandbox.faults import Fault, FaultQueue, Triggered
-from valetkey.sandbox.oauth1_signature import (
-    hmac_sha1,
-    parse_authorization_header,
-    query_parameters,
-    signature_base_string,
-)
 from valetkey.sandbox.oauth2_checks import add_query, constant_time_equal
 from valetkey.sandbox.oauth2_types import is_loopback_uri
 from valetkey.sandbox.stats import Counters

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from valetkey.api.errors import BadRequest
-from valetkey.auth import link as links
-from valetkey.auth.accounts import expire_stale_initiations
-from valetkey.auth.configs import AuthConfigInput, create_auth_config, no_managed_auth
-from valetkey.auth.managed import ManagedAuthError, managed_scheme
-from valetkey.auth.models import MANAGED, AuthConfig, ConnectedAccount
 from valetkey.catalog.model import Toolkit
+from valetkey.connections import link as links
+from valetkey.connections.accounts import expire_stale_initiations
+from valetkey.connections.configs import AuthConfigInput, create_auth_config, no_managed_auth
+from valetkey.connections.managed import ManagedAuthError, managed_scheme
+from valetkey.connections.models import MANAGED, AuthConfig, ConnectedAccount
+from valetkey.core.errors import BadRequest
 from valetkey.execution.state import ExecutionState
 from valetkey.sessions import policy
 from valetkey.sessions.config import SessionConfig

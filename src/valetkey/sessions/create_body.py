@@ -21,8 +21,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from valetkey.api.errors import BadRequest
-from valetkey.api.validation import ID_MAX, USER_ID_MAX, text_problem
+from valetkey.core.errors import BadRequest
+from valetkey.core.validation import ID_MAX, USER_ID_MAX, text_problem
 from valetkey.sessions.config import (
     PRELOAD_ALL,
     TAGS,

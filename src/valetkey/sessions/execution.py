@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from valetkey.api.errors import ApiError
+from valetkey.core.errors import ApiError
 from valetkey.execution.schemas import ExecuteBody
 from valetkey.execution.service import execute_tool, needs_connection
 from valetkey.sessions import policy

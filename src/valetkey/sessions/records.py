@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from valetkey.api.auth import ProjectContext
-from valetkey.api.errors import NotFound
+from valetkey.core.context import ProjectContext
+from valetkey.core.errors import NotFound
+from valetkey.core.ids import new_id
 from valetkey.execution.state import ExecutionState
-from valetkey.ids import new_id
 from valetkey.sessions import config as session_config
 from valetkey.sessions.config import SessionConfig
 from valetkey.sessions.models import ToolRouterSession

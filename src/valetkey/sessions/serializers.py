@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from valetkey.auth.managed import managed_schemes
 from valetkey.catalog.model import Tool, Toolkit
 from valetkey.catalog.serializers import tool_item
+from valetkey.connections.managed import managed_schemes
 from valetkey.execution.state import ExecutionState
 from valetkey.sessions.config import PRELOAD_ALL, SessionConfig, TagFilter
 from valetkey.sessions.meta_tools import MetaTool, offered

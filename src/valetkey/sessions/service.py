@@ -11,12 +11,12 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from valetkey.api.auth import ProjectContext
-from valetkey.api.errors import BadRequest
 from valetkey.catalog.search import search_toolkits
 from valetkey.catalog.service import page
+from valetkey.core.context import ProjectContext
+from valetkey.core.errors import BadRequest
+from valetkey.core.ids import new_id
 from valetkey.execution.state import ExecutionState
-from valetkey.ids import new_id
 from valetkey.sessions import policy, serializers, validation
 from valetkey.sessions.accounts import StartedLink, start_link
 from valetkey.sessions.config import PRELOAD_ALL

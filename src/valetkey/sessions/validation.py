@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from valetkey.api.errors import BadRequest
-from valetkey.auth.models import AuthConfig, ConnectedAccount
 from valetkey.catalog.registry import Catalog
+from valetkey.connections.models import AuthConfig, ConnectedAccount
+from valetkey.core.errors import BadRequest
 from valetkey.sessions.config import PRELOAD_ALL, SessionConfig
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from valetkey.api.errors import BadRequest, Conflict, NotFound
-from valetkey.ids import hash_secret, new_id, new_secret
+from valetkey.core.errors import Conflict, NotFound, ValidationError
+from valetkey.core.ids import hash_secret, new_id, new_secret
 from valetkey.store.db import utcnow
 from valetkey.tenancy.models import DEFAULT_PROJECT_CONFIG, Organization, OrgApiKey, Project, ProjectApiKey
 
@@ -63,9 +63,8 @@ def default_org(db: Session) -> Organization:
 
 def validate_project_name(name: str) -> None:
     if not PROJECT_NAME.match(name or ""):
-        raise BadRequest(
+        raise ValidationError(
             f"Invalid project name {name!r}",
-            slug="ValidationError",
             suggested_fix="Use 3 to 75 characters: letters, digits, '-' and '_'.",
         )
 
@@ -73,18 +72,15 @@ def validate_project_name(name: str) -> None:
 def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     unknown = set(config) - CONFIG_KEYS
     if unknown:
-        raise BadRequest(
+        raise ValidationError(
             f"Unknown project setting(s): {', '.join(sorted(unknown))}",
-            slug="ValidationError",
             suggested_fix=f"Known settings: {', '.join(sorted(CONFIG_KEYS))}.",
         )
     if "log_visibility_setting" in config and config["log_visibility_setting"] not in (
         "show_all",
         "dont_store_data",
     ):
-        raise BadRequest(
-            "log_visibility_setting must be 'show_all' or 'dont_store_data'", slug="ValidationError"
-        )
+        raise ValidationError("log_visibility_setting must be 'show_all' or 'dont_store_data'")
     return config
 
 

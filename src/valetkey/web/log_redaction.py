@@ -4,14 +4,14 @@ The OAuth callback's query carries the authorization code and our `state`
 (OAuth 1: the request token and verifier); the paths of Connect Links,
 per-user MCP URLs and signed file URLs carry their tokens. An access log
 outlives them and is read by more people than the database: uvicorn's access
-records are rewritten (`valetkey.logs.redact`) before any handler formats them.
+records are rewritten (`valetkey.core.log_setup.redact`) before any handler formats them.
 """
 
 from __future__ import annotations
 
 import logging
 
-from valetkey.logs import REDACTED, redact, redact_url
+from valetkey.core.log_setup import REDACTED, redact, redact_url
 
 __all__ = ["REDACTED", "AccessLogRedaction", "install", "redact_url"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from valetkey.api.errors import ApiError
+from valetkey.core.errors import ApiError
 from valetkey.sessions import policy
 from valetkey.sessions.accounts import start_link
 from valetkey.sessions.meta_tools.base import MetaResult, MetaTool, register

@@ -1,0 +1,220 @@
+"""HTTP routes of the catalog: toolkits and tools, as the Composio v3 API serves them.
+
+Thin on purpose: parse parameters, call `service`, wrap lists in the page
+envelope. Every route needs a project key even though the catalog is global.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from valetkey.api.auth import require_project
+from valetkey.api.responses import documented
+from valetkey.api.schemas import catalog as r
+from valetkey.api.state import AppState, app_state
+from valetkey.catalog import params, service
+from valetkey.catalog.registry import Catalog
+from valetkey.core.validation import QueryText, ResourceId, Slug, limit_query
+from valetkey.search import rank_tools
+
+router = APIRouter(dependencies=[Depends(require_project)])
+
+Limit = limit_query(maximum=service.MAX_LIMIT, description="Items per page, at most 1000.")
+
+
+def get_catalog(state: AppState = Depends(app_state)) -> Catalog:
+    return state.catalog
+
+
+def _limit(limit: float | None, default: int) -> int:
+    return int(limit) if limit is not None else default
+
+
+def _with_managed_schemes(state: AppState, toolkits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fill `composio_managed_auth_schemes` from the operator's managed OAuth apps.
+
+    The serialized toolkits are shared, precomputed dicts: copy, never mutate.
+    """
+    from valetkey.connections.managed import managed_schemes
+
+    out = []
+    for item in toolkits:
+        toolkit = state.catalog.find_toolkit(item["slug"])
+        schemes = managed_schemes(state, toolkit) if toolkit else []
+        out.append({**item, "composio_managed_auth_schemes": schemes} if schemes else item)
+    return out
+
+
+# -- toolkits ---------------------------------------------------------------
+
+
+@router.get("/toolkits", tags=["toolkits"], summary="List toolkits", responses=documented(r.ToolkitPage))
+def list_toolkits(
+    category: QueryText | None = None,
+    managed_by: Literal["composio", "all", "project"] | None = None,
+    type: Literal["native", "custom", "all"] | None = None,
+    sort_by: Literal["usage", "alphabetically"] | None = None,
+    include_deprecated: bool | None = None,
+    search: QueryText | None = None,
+    query: QueryText | None = None,
+    limit: float | None = Limit,
+    cursor: QueryText | None = None,
+    state: AppState = Depends(app_state),
+) -> dict[str, Any]:
+    items = service.list_toolkits(
+        state.catalog,
+        category=category,
+        managed_by=managed_by,
+        kind=type,
+        sort_by=sort_by,
+        search=search or query,
+    )
+    page = service.page(items, _limit(limit, service.DEFAULT_TOOLKITS_LIMIT), cursor)
+    return {**page, "items": _with_managed_schemes(state, page["items"])}
+
+
+@router.get(
+    "/toolkits/categories",
+    tags=["toolkits"],
+    summary="List toolkit categories",
+    responses=documented(r.CategoryPage),
+)
+def list_categories(catalog: Catalog = Depends(get_catalog)) -> dict[str, Any]:
+    return service.page(service.categories(catalog), service.MAX_LIMIT, None)
+
+
+@router.get(
+    "/toolkits/changelog",
+    tags=["toolkits"],
+    summary="Recent versions of every toolkit",
+    responses=documented(r.Changelog),
+)
+def get_changelog(request: Request, catalog: Catalog = Depends(get_catalog)) -> dict[str, Any]:
+    items = service.changelog(catalog)
+    return {
+        "items": items,
+        "url": str(request.url),
+        "content_type": "application/json",
+        "size": len(json.dumps(items)),
+    }
+
+
+class MultiBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    toolkits: list[Slug] | None = None
+    category: QueryText | None = None
+    managed_by: Literal["composio", "all", "project"] | None = None
+    sort_by: Literal["usage", "alphabetically"] | None = None
+    limit: float | None = Field(None, ge=1, le=service.MAX_LIMIT, allow_inf_nan=False)
+    cursor: QueryText | None = None
+
+
+@router.post(
+    "/toolkits/multi",
+    tags=["toolkits"],
+    summary="Fetch several toolkits",
+    responses=documented(r.ToolkitPage),
+)
+def multi_toolkits(body: MultiBody, state: AppState = Depends(app_state)) -> dict[str, Any]:
+    items = service.list_toolkits(
+        state.catalog,
+        slugs=body.toolkits,
+        category=body.category,
+        managed_by=body.managed_by,
+        sort_by=body.sort_by,
+    )
+    page = service.page(items, _limit(body.limit, service.DEFAULT_TOOLKITS_LIMIT), body.cursor)
+    return {**page, "items": _with_managed_schemes(state, page["items"])}
+
+
+@router.get(
+    "/toolkits/{slug}", tags=["toolkits"], summary="Get a toolkit", responses=documented(r.ToolkitDetail, 404)
+)
+def get_toolkit(
+    slug: str, version: QueryText | None = None, state: AppState = Depends(app_state)
+) -> dict[str, Any]:
+    return _with_managed_schemes(state, [service.toolkit_detail(state.catalog, slug, version)])[0]
+
+
+# -- tools ------------------------------------------------------------------
+
+
+@router.get("/tools", tags=["tools"], summary="List tools", responses=documented(r.ToolPage, 404))
+def list_tools(
+    request: Request,
+    toolkit_slug: QueryText | None = Query(
+        None, description="A toolkit slug, or several separated by commas."
+    ),
+    tool_slugs: QueryText | None = Query(
+        None, description="Comma-separated tool slugs; overrides the other filters."
+    ),
+    search: QueryText | None = None,
+    query: QueryText | None = None,
+    tags: list[QueryText] | None = Query(None),
+    scopes: list[QueryText] | None = Query(None),
+    important: Literal["true", "false"] | None = None,
+    include_deprecated: bool = True,
+    toolkit_versions: QueryText | None = Query(
+        None, description="'latest', a version, or toolkit_versions[slug]=version."
+    ),
+    auth_config_ids: list[ResourceId] | None = Query(
+        None, description="Accepted for compatibility; not used yet."
+    ),
+    limit: float | None = Limit,
+    cursor: QueryText | None = None,
+    catalog: Catalog = Depends(get_catalog),
+) -> dict[str, Any]:
+    slugs = params.split_list(tool_slugs)
+    items = service.list_tools(
+        catalog,
+        toolkit_slugs=params.split_list(toolkit_slug),
+        tool_slugs=slugs,
+        search=query or search,
+        rank=partial(rank_tools, catalog),
+        tags=params.split_list(tags),
+        scopes=params.split_list(scopes),
+        important=important == "true",
+        include_deprecated=include_deprecated,
+        versions=params.toolkit_versions(request.query_params),
+    )
+    default_limit = max(len(slugs), 1) if slugs else service.DEFAULT_TOOLS_LIMIT
+    return service.page(items, _limit(limit, default_limit), cursor)
+
+
+@router.get("/tools/enum", tags=["tools"], summary="Every tool slug", responses=documented(list[str]))
+def tool_enum(catalog: Catalog = Depends(get_catalog)) -> list[str]:
+    return service.tool_enum(catalog)
+
+
+class RequiredScopesBody(BaseModel):
+    tools: list[str] = Field(min_length=1)
+    version: str | None = None
+
+
+@router.post(
+    "/tools/scopes/required",
+    tags=["tools"],
+    summary="Scopes a set of tools needs",
+    responses=documented(r.RequiredScopes, 404),
+)
+def required_scopes(body: RequiredScopesBody, catalog: Catalog = Depends(get_catalog)) -> dict[str, Any]:
+    return service.required_scopes(catalog, body.tools, body.version)
+
+
+@router.get("/tools/{tool_slug}", tags=["tools"], summary="Get a tool", responses=documented(r.Tool, 404))
+def get_tool(
+    request: Request,
+    tool_slug: str,
+    version: str | None = None,
+    toolkit_versions: str | None = Query(
+        None, description="'latest', a version, or toolkit_versions[slug]=version."
+    ),
+    catalog: Catalog = Depends(get_catalog),
+) -> dict[str, Any]:
+    return service.tool_detail(catalog, tool_slug, version, params.toolkit_versions(request.query_params))

@@ -1,0 +1,168 @@
+"""Project management (org key) and project configuration (project key)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from valetkey.api.auth import key_cache, require_org, require_project
+from valetkey.api.responses import documented, link
+from valetkey.api.schemas import tenancy as r
+from valetkey.api.state import AppState, app_state
+from valetkey.core.context import OrgContext, ProjectContext
+from valetkey.core.cursors import decode_cursor, encode_cursor
+from valetkey.core.validation import Name, QueryText
+from valetkey.tenancy import service
+from valetkey.tenancy.models import Project
+
+router = APIRouter(tags=["projects"])
+_ID = {"nano_id": "$response.body#/id"}
+PROJECT_LINKS = {
+    "GetProject": link("GET /org/owner/project/{nano_id}", **_ID),
+    "RegenerateApiKey": link("POST /org/owner/project/{nano_id}/regenerate_api_key", **_ID),
+    "DeleteProject": link("DELETE /org/owner/project/{nano_id}", **_ID),
+}
+
+
+class ProjectConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    is_2FA_enabled: bool | None = None
+    logo_url: QueryText | None = Field(default=None, max_length=2048)
+    display_name: Name | None = Field(default=None, max_length=120)
+    mask_secret_keys_in_connected_account: bool | None = None
+    log_visibility_setting: Literal["show_all", "dont_store_data"] | None = None
+    require_mcp_api_key: bool | None = None
+
+
+class NewProject(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=3, max_length=75, pattern=r"^[a-zA-Z0-9_-]+$")
+    should_create_api_key: bool = False
+    config: ProjectConfig | None = None
+
+
+def _iso(value) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _project_out(project: Project) -> dict[str, Any]:
+    return {
+        "id": project.id,
+        "org_id": project.org_id,
+        "name": project.name,
+        "email": "",
+        "created_at": _iso(project.created_at),
+        "updated_at": _iso(project.updated_at),
+        "webhook_url": None,
+        "event_webhook_url": None,
+        "webhook_secret": None,
+        "triggers_enabled": True,
+        "last_subscribed_at": None,
+        "is_new_webhook": True,
+        "webhook_version": "V3",
+        "deleted": project.deleted,
+    }
+
+
+def _config_out(config: dict[str, Any]) -> dict[str, Any]:
+    full = {**service.DEFAULT_PROJECT_CONFIG, **config}
+    return {k: v for k, v in full.items() if v is not None}
+
+
+@router.post(
+    "/org/owner/project/new",
+    status_code=201,
+    responses=documented(r.CreatedProject, 409, status=201, links=PROJECT_LINKS),
+)
+def create_project(
+    body: NewProject, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)
+):
+    config = body.config.model_dump(exclude_none=True) if body.config else None
+    with state.db.session() as db:
+        project, key = service.create_project(
+            db, org.org_id, body.name, with_key=body.should_create_api_key, config=config
+        )
+        return {"id": project.id, "name": project.name, "api_key": key.key if key else None}
+
+
+@router.get("/org/owner/project/list", responses=documented(r.ProjectList))
+def list_projects(
+    limit: int = Query(50, ge=1, le=500),
+    cursor: QueryText | None = None,
+    org: OrgContext = Depends(require_org),
+    state: AppState = Depends(app_state),
+):
+    offset = decode_cursor(cursor)
+    with state.db.session() as db:
+        projects = service.list_projects(db, org.org_id)
+    page = projects[offset : offset + limit]
+    more = offset + limit < len(projects)
+    return {
+        "data": [_project_out(p) for p in page],
+        "next_cursor": encode_cursor(offset + limit) if more else None,
+        "total_pages": max(1, -(-len(projects) // limit)),
+        "current_page": offset // limit + 1,
+        "total_items": len(projects),
+    }
+
+
+@router.get("/org/owner/project/{nano_id}", responses=documented(r.ProjectDetail, 404))
+def get_project(nano_id: str, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)):
+    with state.db.session() as db:
+        project = service.get_project(db, org.org_id, nano_id)
+        keys = service.project_keys(db, project.id)
+        out = _project_out(project)
+        out["api_keys"] = [
+            {"id": k.id, "name": k.name, "key": k.hint, "created_at": _iso(k.created_at)} for k in keys
+        ]
+        out["config"] = _config_out(project.config or {})
+        return out
+
+
+@router.delete("/org/owner/project/{nano_id}", responses=documented(r.Deleted, 404))
+def delete_project(
+    nano_id: str, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)
+):
+    with state.db.session() as db:
+        project = service.get_project(db, org.org_id, nano_id)
+        service.delete_project(db, project)
+    key_cache(state).evict_project(nano_id)
+    return {"status": "success"}
+
+
+@router.post("/org/owner/project/{nano_id}/regenerate_api_key", responses=documented(r.RegeneratedKey, 404))
+def regenerate_api_key(
+    nano_id: str, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)
+):
+    with state.db.session() as db:
+        project = service.get_project(db, org.org_id, nano_id)
+        key = service.regenerate_key(db, project)
+    key_cache(state).evict_project(nano_id)
+    return {
+        "api_key": {"id": key.id, "name": key.name, "key": key.key, "created_at": _iso(key.created_at)},
+        "message": "API key regenerated successfully",
+    }
+
+
+@router.get("/org/project/config", responses=documented(r.ProjectConfigOut))
+def get_config(project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)):
+    with state.db.session() as db:
+        row = service.get_project(db, project.org_id, project.project_id)
+        return _config_out(row.config or {})
+
+
+@router.patch("/org/project/config", responses=documented(r.ProjectConfigOut))
+def update_config(
+    body: ProjectConfig,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+):
+    with state.db.session() as db:
+        row = service.get_project(db, project.org_id, project.project_id)
+        config = service.update_config(row, body.model_dump(exclude_unset=True))
+    key_cache(state).evict_project(project.project_id)
+    return _config_out(config)

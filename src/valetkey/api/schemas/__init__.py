@@ -1,0 +1,1 @@
+"""The response models each feature's routes declare (the API description)."""

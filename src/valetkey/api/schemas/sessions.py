@@ -1,0 +1,64 @@
+"""Response models of the session (tool router) routes, for the API description.
+
+Session execute and search are hot and loosely shaped: the routes keep
+returning their dicts and these models only document them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from valetkey.api.responses import Page, Wire
+from valetkey.api.schemas.catalog import Tool
+
+
+class SessionMcp(Wire):
+    type: str
+    url: str
+    headers: dict[str, str]
+
+
+class Session(Wire):
+    session_id: str
+    config: dict[str, Any]
+    config_version: int
+    mcp: SessionMcp
+    tool_router_tools: list[str]
+
+
+class SessionToolkit(Wire):
+    slug: str
+    name: str
+    enabled: bool
+    is_no_auth: bool
+    composio_managed_auth_schemes: list[str]
+    meta: dict[str, Any]
+    connected_account: dict[str, Any] | None
+
+
+class SessionLink(Wire):
+    connected_account_id: str
+    link_token: str
+    redirect_url: str
+
+
+class SessionExecuteResult(Wire):
+    """A tool's result; `result_type` is "completed" or "failed" (the SDK reads it for success)."""
+
+    data: Any
+    error: Any
+    log_id: str
+    result_type: str
+
+
+class SessionSearch(Wire):
+    success: bool
+    error: str | None
+    results: list[dict[str, Any]]
+    tool_schemas: Any
+    toolkit_connection_statuses: list[dict[str, Any]]
+    session: dict[str, Any]
+
+
+SessionToolPage = Page[Tool]
+SessionToolkitPage = Page[SessionToolkit]

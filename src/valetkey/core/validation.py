@@ -1,0 +1,107 @@
+"""Validated text and number types for ids, names, user ids, slugs and query parameters.
+
+Every value a client names a thing with crosses the edge through one of these
+types, so the database never sees what it cannot store: PostgreSQL rejects
+NUL bytes in text, no database (and no UTF-8 encoder) takes a lone surrogate
+such as ``"\\ud800"``, and columns are bounded (user ids are 255 characters).
+A bad value is a 400 error object naming the field, on both databases.
+
+Use the `Annotated` types in request models and query parameters, and
+`check_text` for bodies parsed by hand (sessions). `Limit`, `PageNo` and
+`EpochMs` bound numbers: finite, in range.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import Query
+from pydantic import AfterValidator, Field
+
+from valetkey.core.errors import ValidationError
+
+USER_ID_MAX = 255
+ID_MAX = 128
+NAME_MAX = 255
+SLUG_MAX = 200
+QUERY_TEXT_MAX = 2048
+# Milliseconds since the epoch up to the last moment of year 9999, which every datetime can hold.
+EPOCH_MS_MAX = 253_402_300_799_999
+
+_SLUG = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def text_problem(value: str, max_length: int) -> str | None:
+    """Why `value` cannot be stored as text, or None when it can."""
+    if len(value) > max_length:
+        return f"is longer than {max_length} characters"
+    for char in value:
+        if char == "\x00":
+            return "contains a NUL byte"
+        if "\ud800" <= char <= "\udfff":
+            return "contains a lone surrogate (not valid Unicode text)"
+        if char < " " or "\x7f" <= char <= "\x9f":
+            return "contains a control character"
+    return None
+
+
+def check_text(value: Any, field: str, *, max_length: int = NAME_MAX, required: bool = True) -> str:
+    """`value` as clean text, or a 400 naming `field` (for bodies parsed without pydantic)."""
+    if not isinstance(value, str) or (required and not value):
+        raise ValidationError(
+            f"{field} must be a non-empty string",
+            suggested_fix=f"Pass {field} as a string of 1 to {max_length} characters.",
+        )
+    problem = text_problem(value, max_length)
+    if problem:
+        raise ValidationError(
+            f"{field} {problem}",
+            suggested_fix=f"Pass {field} as printable text of at most {max_length} characters.",
+        )
+    return value
+
+
+def _text(max_length: int) -> AfterValidator:
+    def validate(value: str) -> str:
+        problem = text_problem(value, max_length)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(validate)
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError("must contain only letters, digits and underscores")
+    return value
+
+
+UserId = Annotated[str, Field(min_length=1, max_length=USER_ID_MAX), _text(USER_ID_MAX)]
+"""An end user's id as the caller chose it: 1 to 255 printable characters."""
+
+ResourceId = Annotated[str, Field(min_length=1, max_length=ID_MAX), _text(ID_MAX)]
+"""An id Valetkey made (``ca_...``, ``ac_...``, ``trs_...``) or an opaque key."""
+
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX), _text(NAME_MAX)]
+"""A display name or alias."""
+
+Slug = Annotated[str, Field(min_length=1, max_length=SLUG_MAX), AfterValidator(_slug)]
+"""A toolkit or tool slug: letters, digits and underscores (``github``, ``GITHUB_CREATE_ISSUE``)."""
+
+QueryText = Annotated[str, Field(max_length=QUERY_TEXT_MAX), _text(QUERY_TEXT_MAX)]
+"""Free text in a query parameter or filter (search words, comma-separated lists)."""
+
+EpochMs = Annotated[float, Field(ge=0, le=EPOCH_MS_MAX, allow_inf_nan=False)]
+"""A point in time in milliseconds since the epoch, finite and within datetime's range."""
+
+
+def limit_query(default: float | None = None, *, maximum: int, description: str | None = None) -> Any:
+    """A page size query parameter: finite, from 1 to `maximum` (NaN, inf, -1 and 1e400 are 400s)."""
+    return Query(default, ge=1, le=maximum, allow_inf_nan=False, description=description)
+
+
+def page_no_query(default: float | None = None) -> Any:
+    """A 1-based page number query parameter: finite, from 1 to a million."""
+    return Query(default, ge=1, le=1_000_000, allow_inf_nan=False)

@@ -1,0 +1,1 @@
+"""The whole schema: every model (`models.import_all_models`), Alembic's env and versions, `upgrade`."""

@@ -1,0 +1,10 @@
+"""Imports every feature's models so Base.metadata is complete (for Alembic)."""
+
+
+def import_all_models() -> None:
+    import valetkey.connections.flow_models
+    import valetkey.connections.models
+    import valetkey.execution.models
+    import valetkey.mcp.models
+    import valetkey.sessions.models
+    import valetkey.tenancy.models  # noqa: F401
