@@ -66,9 +66,7 @@ def test_signed_file_urls_of_a_deleted_project_are_not_found(client, server, pro
     with httpx.Client(timeout=10) as anyone:
         assert_error(anyone.put(upload_url, content=data), 404)
     # A download URL for a file the project published earlier is refused too.
-    from valetkey.files.access import file_service
-
-    files = file_service(server.state)
+    files = server.state.files
     files.storage.save(key, name="a.txt", mimetype="text/plain", data=data)
     with httpx.Client(timeout=10) as anyone:
         assert_error(anyone.get(files.url("get", key, 60)), 404)

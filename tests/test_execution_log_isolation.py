@@ -18,7 +18,7 @@ import httpx
 from tests.support.execution import EXECUTE
 from valetkey.core.context import ProjectContext
 from valetkey.execution.connection import Connection
-from valetkey.execution.recording import log_writer, record_execution
+from valetkey.execution.recording import record_execution
 
 LOGS = "/api/v3.1/logs/tool_execution"
 HOSTILE_USER_IDS = ["nul\x00byte", "x" * 300, "lone\ud800surrogate", "both\x00" + "y" * 400]
@@ -80,7 +80,7 @@ def test_hostile_rows_of_one_project_do_not_drop_anothers_logs(server, caplog):
             EXECUTE + "LOOPBACK_PY_SUM", json={"arguments": {"a": 0, "b": 0}, "user_id": user}
         )
         assert first.status_code == 200, first.text
-        loop = log_writer(server.state)._task.get_loop()
+        loop = server.state.log_writer._task.get_loop()
         hostile = asyncio.run_coroutine_threadsafe(_hostile_rows(server.state, attacker.id, 120), loop)
 
         def run(i: int) -> str:
@@ -119,7 +119,7 @@ def test_a_row_that_cannot_be_kept_is_reported_without_its_data(server, caplog):
     ghost = "proj_" + uuid.uuid4().hex  # no such project: the row breaks its foreign key
     with httpx.Client(base_url=server.url, headers={"x-api-key": victim.api_key}, timeout=30) as client:
         client.post(EXECUTE + "LOOPBACK_PY_SUM", json={"arguments": {"a": 0, "b": 0}, "user_id": user})
-        loop = log_writer(server.state)._task.get_loop()
+        loop = server.state.log_writer._task.get_loop()
         caplog.set_level("WARNING", logger="valetkey.execution")
         hostile = asyncio.run_coroutine_threadsafe(_hostile_rows(server.state, ghost, 5), loop)
         ids = [
