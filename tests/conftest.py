@@ -14,7 +14,14 @@ import httpx
 import pytest
 
 from tests.support import pg
-from tests.support.app import EGRESS_TARGETS, ProjectKeys, RunningServer, database_url_for, start_server
+from tests.support.app import (
+    EGRESS_TARGETS,
+    PROVIDER_PORT,
+    ProjectKeys,
+    RunningServer,
+    database_url_for,
+    start_server,
+)
 from tests.support.sandbox import start_sandbox
 from tests.support.servers import ThreadedServer
 from tests.support.toolkits import (
@@ -169,3 +176,24 @@ def loopback_files(monkeypatch):
 
     original = url_safety.is_blocked_ip
     monkeypatch.setattr(url_safety, "is_blocked_ip", lambda value: value != "127.0.0.1" and original(value))
+
+
+# -- the refresh tests (test_refresh*, test_renewal): a module defines `quiet_server` ---------------
+
+
+@pytest.fixture
+def provider():
+    """A fresh sandbox OAuth provider on the one port test servers may call (PROVIDER_PORT)."""
+    threaded, running = start_sandbox(port=PROVIDER_PORT)
+    yield running
+    threaded.stop()
+
+
+@pytest.fixture
+def api(quiet_server):
+    """A new project's client on the module's `quiet_server`, carrying its keys."""
+    keys = quiet_server.new_project()
+    with httpx.Client(base_url=quiet_server.url, headers={"x-api-key": keys.api_key}, timeout=60) as c:
+        c.api_key = keys.api_key
+        c.org_api_key = keys.org_api_key
+        yield c

@@ -14,9 +14,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.support.app import PROVIDER_PORT, database_url_for, start_server
+from tests.support.app import database_url_for, start_server
 from tests.support.oauth import V3, connect_oauth, oauth_config
-from tests.support.sandbox import start_sandbox
 from valetkey.connections import refresh_job
 from valetkey.connections.credentials import account_credentials
 from valetkey.connections.models import ConnectedAccount
@@ -35,21 +34,6 @@ def quiet_server(backend, toolkits_dir, request):
     )
     yield running
     threaded.stop()
-
-
-@pytest.fixture
-def provider():
-    threaded, running = start_sandbox(port=PROVIDER_PORT)  # the port test servers may call
-    yield running
-    threaded.stop()
-
-
-@pytest.fixture
-def api(quiet_server):
-    keys = quiet_server.new_project()
-    with httpx.Client(base_url=quiet_server.url, headers={"x-api-key": keys.api_key}, timeout=60) as c:
-        c.api_key = keys.api_key
-        yield c
 
 
 @pytest.fixture

@@ -12,13 +12,11 @@ import asyncio
 import datetime as dt
 import time
 
-import httpx
 import pytest
 from sqlalchemy import select, update
 
 from tests.support.app import database_url_for, start_server
-from tests.support.oauth import V3, connect_oauth, oauth_config
-from tests.support.sandbox import start_sandbox
+from tests.support.oauth import V3, connect_sandbox_account
 from valetkey.connections import refresh
 from valetkey.connections.credentials import account_credentials, open_account_state, seal_account_state
 from valetkey.connections.models import ConnectedAccount
@@ -27,43 +25,11 @@ from valetkey.store.db import utcnow
 
 @pytest.fixture(scope="module")
 def quiet_server(backend, toolkits_dir, request):
-    # Providers start per test on fresh loopback ports: any loopback port may be reached here
-    # (tests/test_egress_*.py hold the egress policy).
     threaded, running = start_server(
-        database_url_for(backend, request),
-        catalog_dirs=[toolkits_dir],
-        refresh_interval=0,
-        egress_allow=("127.0.0.1",),
+        database_url_for(backend, request), catalog_dirs=[toolkits_dir], refresh_interval=0
     )
     yield running
     threaded.stop()
-
-
-@pytest.fixture
-def provider():
-    threaded, running = start_sandbox()
-    yield running
-    threaded.stop()
-
-
-@pytest.fixture
-def api(quiet_server):
-    keys = quiet_server.new_project()
-    with httpx.Client(base_url=quiet_server.url, headers={"x-api-key": keys.api_key}, timeout=60) as c:
-        c.api_key = keys.api_key
-        yield c
-
-
-def connected(api, provider, *, lifetime: float = 3600) -> str:
-    from composio import Composio
-
-    provider.providers.oauth2.configure(access_token_lifetime=lifetime)
-    sdk = Composio(api_key=api.api_key, base_url=str(api.base_url))
-    request, _ = connect_oauth(sdk, oauth_config(api, sandbox_url=provider.url))
-    assert request.wait_for_connection(timeout=10).status == "ACTIVE"
-    provider.providers.oauth2.configure(access_token_lifetime=3600)
-    provider.providers.oauth2.stats.reset()
-    return request.id
 
 
 def row(server, account_id: str) -> ConnectedAccount:
@@ -76,7 +42,7 @@ def secrets_of(server, account: ConnectedAccount) -> dict:
 
 
 def test_a_lease_whose_holder_died_lapses_and_the_next_caller_refreshes(quiet_server, api, provider):
-    account_id = connected(api, provider, lifetime=1)
+    account_id = connect_sandbox_account(api, provider, lifetime=1)
     time.sleep(1.2)
     with quiet_server.state.db.session() as db:  # a process claimed the refresh, then died
         db.execute(
@@ -99,7 +65,7 @@ def test_a_lease_whose_holder_died_lapses_and_the_next_caller_refreshes(quiet_se
 
 
 def test_background_sweeps_skip_an_account_under_a_live_lease(quiet_server, api, provider):
-    account_id = connected(api, provider, lifetime=60)  # inside the refresh margin
+    account_id = connect_sandbox_account(api, provider, lifetime=60)  # inside the refresh margin
     before = row(quiet_server, account_id)
     with quiet_server.state.db.session() as db:
         db.execute(
@@ -128,7 +94,7 @@ def _claimed(server, account_id: str):
 
 def test_an_answer_for_a_grant_replaced_meanwhile_is_dropped(quiet_server, api, provider):
     """The user reconnected while the provider was answering: the reconnect's tokens stay."""
-    account_id = connected(api, provider)
+    account_id = connect_sandbox_account(api, provider)
     claim = _claimed(quiet_server, account_id)
     assert row(quiet_server, account_id).refresh_lease_id == claim.lease_id
     answer = refresh._ask_provider(quiet_server.state, claim)  # a rotated refresh token comes back
@@ -150,7 +116,7 @@ def test_an_answer_for_a_grant_replaced_meanwhile_is_dropped(quiet_server, api, 
 
 
 def test_a_grant_resealed_by_key_rotation_still_takes_the_answer(quiet_server, api, provider):
-    account_id = connected(api, provider)
+    account_id = connect_sandbox_account(api, provider)
     claim = _claimed(quiet_server, account_id)
     answer = refresh._ask_provider(quiet_server.state, claim)
     with (
@@ -172,7 +138,7 @@ def test_a_grant_resealed_by_key_rotation_still_takes_the_answer(quiet_server, a
 
 
 def test_a_second_claimer_sees_the_lease(quiet_server, api, provider):
-    account_id = connected(api, provider)
+    account_id = connect_sandbox_account(api, provider)
     first = _claimed(quiet_server, account_id)
     second = refresh._claim(quiet_server.state, account_id, None, False)
     assert isinstance(second, refresh._Held) and second.until > utcnow()

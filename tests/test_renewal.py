@@ -18,32 +18,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.support.app import database_url_for, start_server
-from tests.support.oauth import V3, connect_oauth, oauth_config
-from tests.support.sandbox import start_sandbox
+from tests.support.app import EGRESS_TARGETS, database_url_for, egress_allowed, start_server
+from tests.support.oauth import V3, connect_sandbox_account, oauth_config
 from tests.support.servers import ThreadedServer
 from tests.support.toolkits import SandboxHandle, connect_account
 from valetkey.connections.credentials import account_credentials
 from valetkey.connections.models import ConnectedAccount
 
 STALL_SECONDS = 4.0
-
-
-@pytest.fixture(scope="module")
-def quiet_server(backend, toolkits_dir, request):
-    """Built-in and test toolkits, background refresher off: every refresh here is caused by the test.
-
-    The emulators here start per test on fresh loopback ports, so this server may reach any loopback
-    port (these tests are about renewal; tests/test_egress_*.py hold the egress policy).
-    """
-    threaded, running = start_server(
-        database_url_for(backend, request),
-        catalog_dirs=[toolkits_dir],
-        refresh_interval=0,
-        egress_allow=("127.0.0.1",),
-    )
-    yield running
-    threaded.stop()
 
 
 @pytest.fixture(scope="module")
@@ -57,32 +39,20 @@ def apps_sandbox():
     threaded.stop()
 
 
-@pytest.fixture
-def provider():
-    threaded, running = start_sandbox()
+@pytest.fixture(scope="module")
+def quiet_server(backend, toolkits_dir, request, apps_sandbox):
+    """Built-in and test toolkits, background refresher off: every refresh here is caused by the test.
+
+    It may call the usual test targets (the `provider` port among them) and this module's apps sandbox.
+    """
+    threaded, running = start_server(
+        database_url_for(backend, request),
+        catalog_dirs=[toolkits_dir],
+        refresh_interval=0,
+        egress_allow=egress_allowed(*EGRESS_TARGETS, apps_sandbox.url),
+    )
     yield running
     threaded.stop()
-
-
-@pytest.fixture
-def api(quiet_server):
-    keys = quiet_server.new_project()
-    with httpx.Client(base_url=quiet_server.url, headers={"x-api-key": keys.api_key}, timeout=60) as c:
-        c.api_key = keys.api_key
-        c.org_api_key = keys.org_api_key
-        yield c
-
-
-def connected(api, provider, *, lifetime: float = 3600) -> str:
-    from composio import Composio
-
-    provider.providers.oauth2.configure(access_token_lifetime=lifetime)
-    sdk = Composio(api_key=api.api_key, base_url=str(api.base_url))
-    request, _ = connect_oauth(sdk, oauth_config(api, sandbox_url=provider.url))
-    assert request.wait_for_connection(timeout=10).status == "ACTIVE"
-    provider.providers.oauth2.configure(access_token_lifetime=3600)
-    provider.providers.oauth2.stats.reset()
-    return request.id
 
 
 def access_token(server, account_id: str) -> str:
@@ -142,7 +112,7 @@ def test_a_handler_tool_refused_again_after_renewal_reports_the_401(quiet_server
 
 
 def test_a_proxy_call_renews_after_a_401_and_resends_once(quiet_server, api, provider):
-    account_id = connected(api, provider)
+    account_id = connect_sandbox_account(api, provider)
     assert provider.providers.oauth2.revoke_token(access_token(quiet_server, account_id))
 
     r = api.post(
@@ -156,7 +126,7 @@ def test_a_proxy_call_renews_after_a_401_and_resends_once(quiet_server, api, pro
 
 
 def test_an_http_tool_renews_after_a_401_and_resends_once(quiet_server, api, provider):
-    account_id = connected(api, provider)
+    account_id = connect_sandbox_account(api, provider)
     provider.providers.oauth2.revoke_token(access_token(quiet_server, account_id))
 
     r = api.post(f"{V3}/tools/execute/OAUTHDEMO_WHOAMI", json={"connected_account_id": account_id})
@@ -169,8 +139,8 @@ def test_an_http_tool_renews_after_a_401_and_resends_once(quiet_server, api, pro
 
 
 def test_writes_complete_while_a_refresh_waits_on_a_stalled_provider(quiet_server, api, provider):
-    account_id = connected(api, provider, lifetime=1)
-    other_id = connected(api, provider)  # a second account whose token is fine
+    account_id = connect_sandbox_account(api, provider, lifetime=1)
+    other_id = connect_sandbox_account(api, provider)  # a second account whose token is fine
     time.sleep(1.2)  # the first account's access token has expired
     oauth2 = provider.providers.oauth2
     oauth2.fail_next("slow", 1, grant_type="refresh_token", delay_ms=int(STALL_SECONDS * 1000))

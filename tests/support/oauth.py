@@ -91,3 +91,20 @@ def connect_oauth(composio, config_id: str, *, user_id: str = "user-1", callback
     )
     hops, _ = follow(request.redirect_url, stop_at=callback_url)
     return request, hops
+
+
+def connect_sandbox_account(api, provider, *, lifetime: float = 3600) -> str:
+    """An ACTIVE OAuth 2 account at the sandbox `provider` whose first token lives `lifetime` seconds.
+
+    The provider's later tokens live an hour and its counters start at zero, so a test counts only
+    the refreshes it causes.
+    """
+    from composio import Composio
+
+    provider.providers.oauth2.configure(access_token_lifetime=lifetime)
+    sdk = Composio(api_key=api.api_key, base_url=str(api.base_url))
+    request, _ = connect_oauth(sdk, oauth_config(api, sandbox_url=provider.url))
+    assert request.wait_for_connection(timeout=10).status == "ACTIVE"
+    provider.providers.oauth2.configure(access_token_lifetime=3600)
+    provider.providers.oauth2.stats.reset()
+    return request.id
