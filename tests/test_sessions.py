@@ -132,6 +132,10 @@ def test_preload_exposes_app_tools(composio):
         # Nothing silently ignored: a misspelt or unknown field is named.
         ({"toolkit": ["keyed"]}, "toolkit: is not a session setting"),
         ({"manage_connection": False}, "manage_connection: is not a session setting"),
+        # ...and so is an option the SDK declares but this server does not act on.
+        ({"workbench": {"enable": True}}, "workbench: is not supported by this server"),
+        ({"proxy_execute": {"enable": True}}, "proxy_execute: is not supported by this server"),
+        ({"experimental": {"assistive_prompt": {"user_timezone": "UTC"}}}, "experimental: is not supported"),
     ],
 )
 def test_bad_configs_fail_creation_clearly(client, body, contains):

@@ -69,7 +69,7 @@ class SessionConfig:
     auth_configs: dict[str, str] = field(default_factory=dict)
     connected_accounts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     manage_connections: ManageConnections = ManageConnections()
-    # Echoed back as given; the workbench feature reads it.
+    # Empty until the workbench exists (create refuses a workbench setting; issue 11 builds it).
     workbench: dict[str, Any] = field(default_factory=dict)
     multi_account: dict[str, Any] | None = None
     preload: tuple[str, ...] | str = ()

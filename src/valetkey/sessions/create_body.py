@@ -117,7 +117,7 @@ class SessionCreateBody(BaseModel):
     multi_account: dict[str, Any] | None = None
     connected_accounts: dict[str, tuple[str, ...]] = {}
     manage_connections: ManageConnections = ManageConnections()
-    # Echoed back as given; the workbench feature reads it.
+    # No workbench yet: refused unless off, kept empty (the workbench feature will read it).
     workbench: dict[str, Any] = {}
     preload: tuple[str, ...] | str = ()
     search: bool = True  # search.enable
@@ -223,9 +223,10 @@ class SessionCreateBody(BaseModel):
             ),
         )
 
-    @field_validator("instant", "proxy_execute", "experimental", mode="before")
+    @field_validator("instant", "proxy_execute", "experimental", "workbench", mode="before")
     @classmethod
-    def _unsupported(cls, value: Any, info: ValidationInfo) -> None:
+    def _unsupported(cls, value: Any, info: ValidationInfo) -> Any:
+        """Options this server does not act on: only their "off" values are accepted."""
         off = value in (None, False, {}) or (isinstance(value, Mapping) and dict(value) == {"enable": False})
         if not off:
             raise invalid(
@@ -233,12 +234,7 @@ class SessionCreateBody(BaseModel):
                 "is not supported by this server",
                 f"Create the session without {info.field_name}.",
             )
-        return None
-
-    @field_validator("workbench", mode="before")
-    @classmethod
-    def _workbench(cls, value: Any) -> dict[str, Any]:
-        return dict(value or {})
+        return {} if info.field_name == "workbench" else None
 
     @field_validator("preload", mode="before")
     @classmethod
