@@ -76,7 +76,9 @@ class Journal:
 
     def __init__(self, directory: Path):
         self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # The journal root and its per-database folder are private (mkdir's mode covers only the last).
+        for folder in (directory.parent, directory):
+            folder.mkdir(exist_ok=True, mode=0o700)
         self._open: _Segment | None = None
         self._sealed: list[_Segment] = []
 
