@@ -9,9 +9,23 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
+from sqlalchemy import (
+    CursorResult,
+    DateTime,
+    Dialect,
+    Engine,
+    MetaData,
+    Result,
+    Table,
+    create_engine,
+    event,
+    make_url,
+)
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -27,18 +41,30 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class UTCDateTime(TypeDecorator):
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for Core statements (bulk INSERT, DELETE) that skip the ORM's bookkeeping.
+
+    Declarative types `__table__` as any `FromClause`; a model declared the
+    usual way (no `__table__` of its own over a join or a select) maps a `Table`.
+    """
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a plain table")
+    return table
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite drops the zone)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         return value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value
@@ -46,6 +72,18 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def affected_rows(result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an UPDATE or DELETE without RETURNING matched.
+
+    `Session.execute` is typed to return a plain `Result`, but for such a
+    statement it hands back the driver's `CursorResult`, which alone knows
+    the count; anything else is a programming error, not a zero.
+    """
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} has no row count (not an UPDATE or DELETE)")
+    return result.rowcount
 
 
 log = logging.getLogger("valetkey.store")
@@ -92,7 +130,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+        def _sqlite_pragmas(
+            dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry
+        ) -> None:  # pragma: no cover - trivial
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
