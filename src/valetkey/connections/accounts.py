@@ -37,7 +37,7 @@ from valetkey.connections.state import ConnectionsState
 from valetkey.connections.verification import verify_credentials
 from valetkey.core.errors import BadRequest, Conflict, NotFound, ValidationError, connected_account_not_found
 from valetkey.core.ids import new_id
-from valetkey.store.db import utcnow
+from valetkey.store.db import affected_rows, table_of, utcnow
 
 LIST_STATUSES = ("INITIALIZING", "INITIATED", "ACTIVE", "FAILED", "EXPIRED", "INACTIVE", "REVOKED")
 
@@ -96,7 +96,7 @@ def expire_stale_initiations(
     )
     if project_id is not None:
         query = query.where(ConnectedAccount.project_id == project_id)
-    return db.execute(query).rowcount or 0
+    return affected_rows(db.execute(query))
 
 
 def get_account(db: Session, project_id: str, account_id: str) -> tuple[ConnectedAccount, AuthConfig]:
@@ -346,7 +346,7 @@ async def refresh_account(
     """Non-redirect schemes: run the verification request again (ACTIVE or FAILED).
     Redirect schemes: the OAuth seam decides (token refresh or a new consent)."""
 
-    def _load():
+    def _load() -> tuple[ConnectedAccount, AuthConfig]:
         with state.db.session() as db:
             return get_account(db, project_id, account_id)
 
@@ -385,7 +385,7 @@ async def refresh_account(
 async def delete_account(state: ConnectionsState, project_id: str, account_id: str) -> None:
     """Delete an account, first asking the provider to revoke its tokens where that is supported."""
 
-    def _load():
+    def _load() -> tuple[ConnectedAccount, AuthConfig]:
         with state.db.session() as db:
             return get_account(db, project_id, account_id)
 
@@ -395,9 +395,9 @@ async def delete_account(state: ConnectionsState, project_id: str, account_id: s
     def _delete() -> None:
         with state.db.session() as db:
             db.execute(
-                ConnectedAccount.__table__.delete().where(
-                    ConnectedAccount.project_id == project_id, ConnectedAccount.id == account_id
-                )
+                table_of(ConnectedAccount)
+                .delete()
+                .where(ConnectedAccount.project_id == project_id, ConnectedAccount.id == account_id)
             )
 
     await run_in_threadpool(_delete)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from valetkey.connections.flow_models import OAuthFlow
 from valetkey.core.ids import hash_secret, new_id
-from valetkey.store.db import utcnow
+from valetkey.store.db import affected_rows, utcnow
 from valetkey.vault import OAUTH_FLOW_SECRET, AssociatedData, Vault
 
 # Matches the 10 minutes an INITIATED account lives.
@@ -103,12 +103,16 @@ def consume_flow(
         raise FlowRefused("This sign-in link is missing its state parameter.")
     now = now or utcnow()
     digest = hash_secret(state)
-    claimed = db.execute(
-        update(OAuthFlow)
-        .where(OAuthFlow.state_hash == digest, OAuthFlow.consumed_at.is_(None), OAuthFlow.expires_at > now)
-        .values(consumed_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = affected_rows(
+        db.execute(
+            update(OAuthFlow)
+            .where(
+                OAuthFlow.state_hash == digest, OAuthFlow.consumed_at.is_(None), OAuthFlow.expires_at > now
+            )
+            .values(consumed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     row = db.scalar(select(OAuthFlow).where(OAuthFlow.state_hash == digest))
     if row is None:
         raise FlowRefused("This sign-in request is not known to this server.")
@@ -131,4 +135,4 @@ def purge_old_flows(
 ) -> int:
     """Delete flows expired for longer than `keep` (consumed ones included)."""
     now = now or utcnow()
-    return db.execute(delete(OAuthFlow).where(OAuthFlow.expires_at < now - keep)).rowcount or 0
+    return affected_rows(db.execute(delete(OAuthFlow).where(OAuthFlow.expires_at < now - keep)))

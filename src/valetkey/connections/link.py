@@ -30,7 +30,7 @@ from valetkey.connections.oauth_start import check_callback_url
 from valetkey.connections.state import ConnectionsState
 from valetkey.core.errors import BadRequest
 from valetkey.core.ids import hash_secret, new_id
-from valetkey.store.db import utcnow
+from valetkey.store.db import affected_rows, utcnow
 from valetkey.tenancy.models import Project
 from valetkey.tenancy.service import project_is_live
 
@@ -197,15 +197,13 @@ def open_link(state: ConnectionsState, token: str) -> OpenLink:
 def consume_link(db: Session, link_id: str) -> bool:
     """Use the link up; False if someone else already did (two tabs, a double click)."""
     now = utcnow()
-    return (
-        db.execute(
-            update(ConnectLink)
-            .where(ConnectLink.id == link_id, ConnectLink.consumed_at.is_(None), ConnectLink.expires_at > now)
-            .values(consumed_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
+    claimed = db.execute(
+        update(ConnectLink)
+        .where(ConnectLink.id == link_id, ConnectLink.consumed_at.is_(None), ConnectLink.expires_at > now)
+        .values(consumed_at=now)
+        .execution_options(synchronize_session=False)
     )
+    return affected_rows(claimed) == 1
 
 
 def activate_with_values(

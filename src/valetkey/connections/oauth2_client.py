@@ -73,7 +73,8 @@ class TokenSet:
 
     @property
     def access_token(self) -> str:
-        return self.secret["access_token"]
+        token: str = self.secret["access_token"]  # a string in every TokenSet built (OAuth 2 and 1.0a)
+        return token
 
     @property
     def refresh_token(self) -> str | None:
@@ -202,12 +203,13 @@ def refresh_tokens(
 def token_set(app: OAuthApp, body: Mapping[str, Any], *, now: dt.datetime) -> TokenSet:
     """Split a token response: tokens and unknown fields sealed, declared public fields shown."""
     path = app.quirks.get("token_response_path")
-    tokens: Mapping[str, Any] = body
+    found: Any = body
     if path:
         for part in path.split("."):
-            tokens = tokens.get(part) if isinstance(tokens, Mapping) else None
-        if not isinstance(tokens, Mapping):
+            found = found.get(part) if isinstance(found, Mapping) else None
+        if not isinstance(found, Mapping):
             raise TokenError("invalid_token_response", f"the token response has no '{path}' object")
+    tokens: Mapping[str, Any] = found
     if not tokens.get("access_token"):
         raise TokenError("invalid_token_response", "the token response has no access_token")
     public_names = set(app.quirks.get("public_token_fields") or ()) - ALWAYS_SECRET

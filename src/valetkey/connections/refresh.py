@@ -46,10 +46,9 @@ import hmac
 import logging
 import secrets as secrets_module
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import or_, update
-from sqlalchemy.engine import CursorResult
 from starlette.concurrency import run_in_threadpool
 
 from valetkey.connections import schemes
@@ -59,7 +58,7 @@ from valetkey.connections.oauth2_client import TokenError, TokenSet, refresh_tok
 from valetkey.connections.oauth_endpoints import config_credentials, oauth_app
 from valetkey.connections.row_lock import locked_account
 from valetkey.connections.state import ConnectionsState
-from valetkey.store.db import utcnow
+from valetkey.store.db import affected_rows, utcnow
 
 log = logging.getLogger("valetkey.connections.refresh")
 
@@ -268,7 +267,7 @@ def _claim(
             .execution_options(synchronize_session=False)
         )
         # The WHERE compared state_encrypted, so a claimed row had one (NULL never compares equal).
-        if cast("CursorResult[Any]", claimed).rowcount != 1 or account.state_encrypted is None:
+        if affected_rows(claimed) != 1 or account.state_encrypted is None:
             return _RACED
         return _Claim(account_id, lease_id, account.state_encrypted, secrets["refresh_token"], secrets, app)
 

@@ -75,7 +75,7 @@ async def run_forever(state: ConnectionsState, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-def start(state: ConnectionsState) -> asyncio.Task | None:
+def start(state: ConnectionsState) -> asyncio.Task[None] | None:
     """Start the job in the running loop (None when `refresh_interval` is 0)."""
     interval = float(getattr(state.settings, "refresh_interval", 60.0))
     if interval <= 0:
@@ -83,7 +83,7 @@ def start(state: ConnectionsState) -> asyncio.Task | None:
     return asyncio.get_running_loop().create_task(run_forever(state, interval), name="valetkey-token-refresh")
 
 
-async def stop(task: asyncio.Task | None) -> None:
+async def stop(task: asyncio.Task[None] | None) -> None:
     if task is None:
         return
     task.cancel()

@@ -171,7 +171,7 @@ def _fill(template: str, values: Mapping[str, Any], mode: str) -> str:
         ) from None
 
 
-class _Strict(dict):
+class _Strict(dict[str, Any]):
     """format_map source that refuses missing and empty values."""
 
     def __init__(self, values: Mapping[str, Any]):

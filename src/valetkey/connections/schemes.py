@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from valetkey.catalog.model import AuthField, AuthScheme, Toolkit
@@ -39,7 +39,13 @@ class CheckedValues:
         return {**self.public, **self.secret}
 
 
-def toolkit_of(catalog: Any, slug: str) -> Toolkit:
+class ToolkitLookup(Protocol):
+    """What `toolkit_of` needs of a catalog (the `Catalog` registry, or a test's stand-in)."""
+
+    def toolkit(self, slug: str) -> Toolkit | None: ...
+
+
+def toolkit_of(catalog: ToolkitLookup, slug: str) -> Toolkit:
     """The toolkit, or a 404 naming it. Slugs are case-insensitive on the wire (GITHUB == github)."""
     slug = (slug or "").strip().lower()
     if not slug:

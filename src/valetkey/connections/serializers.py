@@ -152,7 +152,7 @@ def account_out(
     status = wire_status(account, now)
     val = state_val(account, status, secrets, mask=mask)
     scopes = (account.data or {}).get("requested_scopes")
-    out = {
+    out: dict[str, Any] = {
         "id": account.id,
         "user_id": account.user_id,
         "alias": account.alias,
