@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from valetkey.connections.models import AuthConfig, ConnectedAccount
@@ -145,7 +145,7 @@ def _none_usable(db: Session, project_id: str, toolkit: str, user_id: str) -> Ap
     return BadRequest(message, slug="NoConnectedAccount", suggested_fix=connect_fix(toolkit, user_id))
 
 
-def _query(project_id: str):
+def _query(project_id: str) -> Select[*tuple[Any, ...]]:
     """Only the columns execution uses: one indexed lookup joined to its auth config."""
     return (
         select(

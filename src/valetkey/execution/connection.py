@@ -86,7 +86,7 @@ async def resolve_connection(
 
 
 def _load_account(
-    state, project_id, toolkit_slug, account_id, user_id
+    state: ExecutionState, project_id: str, toolkit_slug: str, account_id: str | None, user_id: str | None
 ) -> tuple[ResolvedAccount, dict[str, Any]]:
     with state.db.session() as db:
         account = resolve_account(

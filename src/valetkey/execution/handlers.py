@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from valetkey.catalog.model import AuthScheme
 from valetkey.connections.request_auth import apply_credentials, apply_parameters
 from valetkey.execution.renewal import Renew, Sent, send_renewing
-from valetkey.net.request import UpstreamRequest
+from valetkey.net.request import BodyKind, UpstreamRequest
 from valetkey.net.retry import NO_RETRY, RetryPolicy
 from valetkey.net.upstream import UpstreamOutcome, UpstreamTransport
 
@@ -96,9 +96,12 @@ class ToolContext:
         if "://" in path:
             raise ToolError("context.request takes a path relative to the toolkit's base URL")
         query = tuple((k, str(v)) for k, v in (params or {}).items())
-        kind, body = (
-            ("json", json) if json is not None else ("raw", content) if content is not None else (None, None)
-        )
+        kind: BodyKind | None = None
+        body: Any = None
+        if json is not None:
+            kind, body = "json", json
+        elif content is not None:
+            kind, body = "raw", content
         url = self.base_url.rstrip("/") + "/" + path.lstrip("/")
         unsigned = apply_parameters(
             UpstreamRequest(method.upper(), url, dict(headers or {}), query, kind, body), self.parameters

@@ -53,7 +53,7 @@ def encode_row(row: dict[str, Any]) -> bytes:
 
 
 def decode_row(line: bytes) -> dict[str, Any]:
-    row = json.loads(line)
+    row: dict[str, Any] = json.loads(line)
     row["created_at"] = dt.datetime.fromisoformat(row["created_at"])
     return row
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, and_, not_, select
+from sqlalchemy import ColumnElement, and_, not_, select
 from sqlalchemy.orm import Session
 
 from valetkey.core.errors import NotFound, ValidationError
@@ -48,7 +48,7 @@ def search_logs(
     limit: int,
 ) -> tuple[list[dict[str, Any]], bool]:
     """One page, newest first, and whether another page follows."""
-    query: Select = select(ExecutionLog).where(ExecutionLog.project_id == project_id)
+    query = select(ExecutionLog).where(ExecutionLog.project_id == project_id)
     for clause in filters:
         query = query.where(_condition(clause))
     if time_range:
@@ -106,14 +106,14 @@ def summary(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _condition(clause: dict[str, Any]):
+def _condition(clause: dict[str, Any]) -> ColumnElement[bool]:
     field, operator, value = clause.get("field"), clause.get("operator", "=="), str(clause.get("value", ""))
     if field == "status":
         if value not in ("success", "failed"):
             raise ValidationError("The status filter takes 'success' or 'failed'")
         wanted = value == "success"
         return ExecutionLog.successful.is_(wanted if operator in ("==", "contains") else not wanted)
-    column = FILTER_COLUMNS.get(field)
+    column = FILTER_COLUMNS.get(field) if isinstance(field, str) else None
     if column is None:
         supported = ", ".join(["status", *FILTER_COLUMNS])
         raise ValidationError(f"Cannot filter logs by {field!r} (supported: {supported})")

@@ -24,7 +24,7 @@ from valetkey.execution.log_journal import Journal, encode_row
 from valetkey.execution.log_repair import repair_columns, repair_json_columns, repair_row
 from valetkey.execution.models import ExecutionLog
 from valetkey.net.request import UpstreamRequest
-from valetkey.store.db import Database
+from valetkey.store.db import Database, table_of
 from valetkey.tenancy.models import Project
 
 log = logging.getLogger("valetkey.execution")
@@ -86,8 +86,10 @@ def scrub(value: Any, secrets: frozenset[str]) -> Any:
 
 def _clip(value: Any) -> Any:
     """Large bodies are summarized so one huge response cannot bloat the log table."""
-    if isinstance(value, (str, bytes)) and len(value) > MAX_STORED_BODY:
-        return value[:MAX_STORED_BODY] + ("…" if isinstance(value, str) else b"")
+    if isinstance(value, str) and len(value) > MAX_STORED_BODY:
+        return value[:MAX_STORED_BODY] + "…"
+    if isinstance(value, bytes) and len(value) > MAX_STORED_BODY:
+        return value[:MAX_STORED_BODY]
     if isinstance(value, (dict, list)):
         size = len(repr(value))
         if size > MAX_STORED_BODY:
@@ -115,7 +117,7 @@ class LogWriter:
         self.pending: dict[str, dict[str, Any]] = {}
         self._queue: list[dict[str, Any]] = []
         self._wakeup = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         # One writer at a time, so flush() also waits for an in-flight batch.
         self._lock = asyncio.Lock()
         self._closing = False
@@ -285,7 +287,7 @@ class LogWriter:
 
     def _insert(self, rows: list[dict[str, Any]]) -> None:
         with self.db.session() as session:
-            session.execute(insert(ExecutionLog.__table__), rows)
+            session.execute(insert(table_of(ExecutionLog)), rows)
 
 
 # Errors that say nothing about the rows: the database is down, restarting or locked.

@@ -16,6 +16,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from yarl import URL
 
+from valetkey.catalog.model import Toolkit
 from valetkey.connections.request_auth import (
     CredentialError,
     apply_credentials,
@@ -31,7 +32,7 @@ from valetkey.execution.recording import record_execution
 from valetkey.execution.renewal import Sent, connection_renewer, send_renewing
 from valetkey.execution.schemas import ProxyBody
 from valetkey.execution.state import ExecutionState
-from valetkey.net.request import UpstreamRequest
+from valetkey.net.request import BodyKind, UpstreamRequest
 from valetkey.net.retry import DEFAULT_RETRY, NO_RETRY
 from valetkey.net.upstream import UpstreamResponse
 
@@ -161,7 +162,7 @@ def proxy_answer(response: UpstreamResponse) -> dict[str, Any]:
     return {"data": data, "status": response.status_code, "headers": headers}
 
 
-async def _toolkit(state: ExecutionState, project: ProjectContext, body: ProxyBody):
+async def _toolkit(state: ExecutionState, project: ProjectContext, body: ProxyBody) -> Toolkit:
     if body.connected_account_id:
         slug = await run_in_threadpool(_account_toolkit, state, project.project_id, body.connected_account_id)
     elif body.custom_connection_data is not None and body.custom_connection_data.toolkit_slug:
@@ -191,7 +192,7 @@ def _account_toolkit(state: ExecutionState, project_id: str, account_id: str) ->
     return slug
 
 
-def _body(body: ProxyBody) -> tuple[str | None, Any, dict[str, str]]:
+def _body(body: ProxyBody) -> tuple[BodyKind | None, Any, dict[str, str]]:
     if body.binary_body is not None:
         if body.binary_body.base64 is None:
             raise BadRequest(

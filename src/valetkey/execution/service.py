@@ -38,6 +38,8 @@ from valetkey.net.retry import DEFAULT_RETRY, NO_RETRY
 
 log = logging.getLogger("valetkey.execution")
 LATEST = ("", "latest")
+# What running a tool gives back: its result, the request and response as logged, the upstream status.
+Run = tuple[ToolResult, dict[str, Any], dict[str, Any], int | None]
 
 
 async def execute_tool(
@@ -61,7 +63,7 @@ async def execute_tool(
     if tool.handler:
         files = ProjectFiles(state.files, project.project_id, toolkit.slug, tool.slug)
         result, request_log, response_log, status = await _run_python(
-            state, tool, arguments, user_id, connection, files
+            state, tool, tool.handler, arguments, user_id, connection, files
         )
     else:
         result, request_log, response_log, status = await _run_http(state, tool, arguments, connection)
@@ -111,7 +113,9 @@ def _arguments(tool: Tool, version: str, body: ExecuteBody, validators: Validato
     return arguments
 
 
-async def _run_http(state: ExecutionState, tool: Tool, arguments: dict[str, Any], connection: Connection):
+async def _run_http(
+    state: ExecutionState, tool: Tool, arguments: dict[str, Any], connection: Connection
+) -> Run:
     operation = tool.operation
     if operation is None:
         raise ApiError(
@@ -168,11 +172,12 @@ def _signed_request(
 async def _run_python(
     state: ExecutionState,
     tool: Tool,
+    handler: str,
     arguments: dict[str, Any],
     user_id: str | None,
     connection: Connection,
     files: ProjectFiles | None = None,
-):
+) -> Run:
     context = ToolContext(
         arguments=arguments,
         user_id=user_id,
@@ -187,7 +192,7 @@ async def _run_python(
         renew=ConnectionRenewal(state, connection) if connection.account is not None else None,
     )
     try:
-        result = ToolResult(as_data(await run_handler(tool.handler, context)), None, True)
+        result = ToolResult(as_data(await run_handler(handler, context)), None, True)
     except ToolError as exc:
         result = ToolResult(exc.data, str(exc) or "The tool failed", False)
     except CredentialError as exc:
@@ -197,7 +202,7 @@ async def _run_python(
         result = ToolResult({}, f"The tool's handler failed: {type(exc).__name__}: {exc}"[:500], False)
     headers, query = secret_names(connection.scheme, connection.parameters)
     request_log = {
-        "handler": tool.handler,
+        "handler": handler,
         "arguments": arguments,
         "calls": [describe_request(request, headers, query) for request, _ in context.calls],
     }
