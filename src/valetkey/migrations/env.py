@@ -8,7 +8,10 @@ config = context.config
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # valetkey.migrations.upgrade always sets it
+        raise RuntimeError("The Alembic configuration names no sqlalchemy.url")
+    engine = make_engine(url)
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             # Several processes may start at once; let one migrate at a time.

@@ -48,7 +48,7 @@ MAX_RESPONSE_BYTES = 25 * 1024 * 1024
 class UpstreamResponse:
     status: int
     reason: str
-    headers: CIMultiDict = field(repr=False)
+    headers: CIMultiDict[str] = field(repr=False)
     content: bytes = field(repr=False)
 
     @property
