@@ -151,7 +151,8 @@ def api(guarded):
 
     with guarded["state"].db.session() as db:
         org, _ = service.create_org(db, "org-egress-" + os.urandom(4).hex())
-        _, key = service.create_project(db, org.id, "egress")
+        project = service.create_project(db, org.id, "egress")
+        key = service.create_project_key(db, project.id)
         api_key = key.key
     with httpx.Client(base_url=guarded["url"], headers={"x-api-key": api_key}, timeout=30) as c:
         yield c

@@ -134,7 +134,7 @@ def _database(tmp_path) -> tuple[Database, str]:
     db = Database(url)
     with db.session() as session:
         org, _ = service.create_org(session, "org-units")
-        project, _ = service.create_project(session, org.id, "units")
+        project = service.create_project(session, org.id, "units")
         return db, project.id
 
 

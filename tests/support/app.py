@@ -81,7 +81,8 @@ class RunningServer:
 
         with self.state.db.session() as db:
             org, org_key = service.create_org(db, "org-" + os.urandom(4).hex())
-            project, key = service.create_project(db, org.id, name or "p-" + os.urandom(4).hex())
+            project = service.create_project(db, org.id, name or "p-" + os.urandom(4).hex())
+            key = service.create_project_key(db, project.id)
             return ProjectKeys(project.id, key.key, org.id, org_key.key)
 
 

@@ -20,7 +20,7 @@ from valetkey.vault import (
 def make_project(db: Database) -> str:
     with db.session() as s:
         org, _ = service.create_org(s, "org-" + os.urandom(3).hex())
-        project, _ = service.create_project(s, org.id, "p-" + os.urandom(4).hex())
+        project = service.create_project(s, org.id, "p-" + os.urandom(4).hex())
         return project.id
 
 

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from valetkey.catalog.format import HttpSpec
-from valetkey.catalog.model import HttpOperation, ParamBinding
+from valetkey.catalog.model import HttpOperation, ParamBinding, ParamLocation
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 BODYLESS_METHODS = ("GET", "HEAD", "DELETE")
@@ -48,7 +48,7 @@ def build_operation(http: HttpSpec, input_schema: dict[str, Any]) -> HttpOperati
         if http.body_arg in http.params or http.body_arg in placeholders:
             raise ValueError(f"body_arg {http.body_arg!r} is the whole body; do not bind it elsewhere too")
 
-    default_location = "query" if http.method in BODYLESS_METHODS else "body"
+    default_location: ParamLocation = "query" if http.method in BODYLESS_METHODS else "body"
     bindings: list[ParamBinding] = []
     for arg in properties:
         if arg == http.body_arg:
@@ -130,10 +130,10 @@ def check_graphql_document(document: str, bindings: list[ParamBinding], required
             raise ValueError(f"graphql variable ${name} is non-null: bind it to a required argument")
 
 
-def _bind(arg: str, http: HttpSpec, placeholders: list[str], default_location: str) -> ParamBinding:
+def _bind(arg: str, http: HttpSpec, placeholders: list[str], default_location: ParamLocation) -> ParamBinding:
     spec = http.binding(arg)
     in_path = arg in placeholders
-    location = (spec.location if spec else None) or ("path" if in_path else default_location)
+    location: ParamLocation = (spec.location if spec else None) or ("path" if in_path else default_location)
     wire_name = (spec.name if spec else None) or ""
     if location == "path" and not in_path:
         raise ValueError(f"{arg!r} is bound to the path but {http.path} has no {{{arg}}} placeholder")

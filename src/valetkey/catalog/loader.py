@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from valetkey.catalog import checks
 from valetkey.catalog.bindings import PLACEHOLDER, build_operation
@@ -159,7 +160,7 @@ def _read_yaml(path: Path) -> Any:
         raise CatalogError(f"{path}: cannot read: {exc}") from None
 
 
-def _parse(path: Path, raw: Any, model: type, prefix: str = "") -> Any:
+def _parse(path: Path, raw: Any, model: type[BaseModel], prefix: str = "") -> Any:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -167,7 +168,7 @@ def _parse(path: Path, raw: Any, model: type, prefix: str = "") -> Any:
         raise CatalogError(f"{path}: {prefix}{problems}") from None
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: ErrorDetails) -> str:
     loc = ".".join(str(p) for p in err.get("loc", ()) if not str(p).startswith(("function-", "literal[")))
     message = err.get("msg", "invalid").removeprefix("Value error, ")
     return f"{loc}: {message}" if loc else message

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from valetkey.catalog.loader import BUILTIN_DIR, active_in, load_toolkits
 from valetkey.catalog.model import Tool, Toolkit
+from valetkey.catalog.serializers import Wire, precompute
 from valetkey.core.errors import BadRequest, NotFound
 
 LATEST = "latest"
@@ -40,8 +41,8 @@ class Catalog:
         # tool slug -> versions of its toolkit the slug exists in, oldest first.
         self._tool_versions: dict[str, tuple[str, ...]] = {}
         self._tool_toolkit: dict[str, Toolkit] = {}
-        # Ready-made wire-format items (serializers.Wire), filled by serializers.precompute.
-        self.wire = None
+        # Ready-made wire-format items, filled by serializers.precompute when the catalog loads.
+        self.wire = Wire()
         for toolkit in self.toolkits.values():
             for version in toolkit.versions:
                 tools = tuple(t for t in toolkit.tools if active_in(t, version))
@@ -146,7 +147,5 @@ def load_catalog(extra_dirs: Iterable[Path | str] = (), *, builtin: bool = True)
     """Load the built-in toolkits, then those in `extra_dirs`; CatalogError if any is broken."""
     dirs = ([BUILTIN_DIR] if builtin else []) + [Path(d) for d in extra_dirs]
     catalog = Catalog(load_toolkits(dirs))
-    from valetkey.catalog.serializers import precompute
-
     precompute(catalog)
     return catalog

@@ -11,9 +11,12 @@ read-only: they are shared between requests.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from valetkey.catalog.model import AuthField, AuthScheme, Tool, Toolkit
+
+if TYPE_CHECKING:
+    from valetkey.catalog.registry import Catalog
 
 
 @dataclass
@@ -25,7 +28,7 @@ class Wire:
     toolkit_details: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
-def precompute(catalog: Any) -> Wire:
+def precompute(catalog: Catalog) -> Wire:
     """Serialize every tool and toolkit of `catalog` at every version; stored as `catalog.wire`."""
     wire = Wire()
     for toolkit in catalog.toolkits.values():

@@ -88,7 +88,8 @@ def projects_create(
                 org_id = org
             else:
                 org_id = service.default_org(session).id
-            project, key = service.create_project(session, org_id, name)
+            project = service.create_project(session, org_id, name)
+            key = service.create_project_key(session, project.id)
     except ApiError as exc:
         console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(1) from None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +84,7 @@ class ToolContext:
         method: str,
         path: str,
         *,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
         headers: Mapping[str, str] | None = None,
         json: Any = None,
         content: bytes | str | None = None,
@@ -95,7 +95,8 @@ class ToolContext:
         """
         if "://" in path:
             raise ToolError("context.request takes a path relative to the toolkit's base URL")
-        query = tuple((k, str(v)) for k, v in (params or {}).items())
+        pairs = params.items() if isinstance(params, Mapping) else (params or ())
+        query = tuple((k, str(v)) for k, v in pairs)
         kind: BodyKind | None = None
         body: Any = None
         if json is not None:

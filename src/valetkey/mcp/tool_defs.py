@@ -16,7 +16,7 @@ import mcp_types as types
 from valetkey.catalog.model import Tool
 
 
-def annotations(tool: Tool) -> types.ToolAnnotations:
+def tool_annotations(tool: Tool) -> types.ToolAnnotations:
     read_only = "readOnlyHint" in tool.tags
     return types.ToolAnnotations(
         title=tool.name,
@@ -47,7 +47,7 @@ def mcp_tool(tool: Tool) -> types.Tool:
         description=tool.description,
         input_schema=input_schema(tool),
         output_schema=output_schema(tool),
-        annotations=annotations(tool),
+        annotations=tool_annotations(tool),
     )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from valetkey.core.ids import hash_secret, new_id
 from valetkey.mcp.configs import ServerConfig
 from valetkey.mcp.models import McpServer, McpUserUrl
-from valetkey.store.db import utcnow
+from valetkey.store.db import affected_rows, utcnow
 
 PATH = "/mcp/u/"
 TOKEN_PREFIX = "vkm_"  # noqa: S105 (not a secret)
@@ -90,7 +90,7 @@ def revoke_user(db: Session, server_id: str, user_id: str) -> int:
         )
         .values(revoked_at=utcnow())
     )
-    return result.rowcount or 0
+    return affected_rows(result)
 
 
 def instances(

@@ -18,7 +18,7 @@ holds the definitions' own words.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from valetkey.search.text import stem, terms, words
@@ -142,7 +142,7 @@ def _key(phrase: str) -> tuple[str, ...]:
 
 
 def build_alias_map(
-    synonyms: Iterable[Sequence[str]] = SYNONYMS, implies: dict[str, Sequence[str]] = IMPLIES
+    synonyms: Iterable[Sequence[str]] = SYNONYMS, implies: Mapping[str, Sequence[str]] = IMPLIES
 ) -> AliasMap:
     """Index synonym groups and one-way hints by the stems of their phrases."""
     expansions: dict[tuple[str, ...], list[str]] = {}

@@ -30,8 +30,8 @@ def rank_tools(catalog: Catalog, tools: Iterable[Tool], query: str) -> list[Tool
     if not query_weights(query):
         return tools
     index = index_for(catalog)
-    docs = [index.doc_of.get(id(tool)) for tool in tools]
-    if None in docs:
+    docs = [doc for tool in tools if (doc := index.doc_of.get(id(tool))) is not None]
+    if len(docs) < len(tools):
         # Definitions the catalog does not hold (a hand-built list): index just these.
         index = build_tool_index((tool, catalog.toolkit(tool.toolkit), True) for tool in tools)
         docs = list(range(len(tools)))

@@ -78,8 +78,9 @@ def tag_filter(value: Any, field_name: str = "tags") -> TagFilter | None:
     """A list (the tags to enable) or {enable, disable}; unknown tag names are refused."""
     if value is None:
         return None
+    disabled: tuple[str, ...] = ()
     if isinstance(value, list):
-        enabled, disabled = _strings(value, field_name), ()
+        enabled = _strings(value, field_name)
     elif isinstance(value, Mapping):
         enabled = _strings(value.get("enable") or [], f"{field_name}.enable")
         disabled = _strings(value.get("disable") or [], f"{field_name}.disable")

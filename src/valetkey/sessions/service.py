@@ -98,7 +98,7 @@ async def toolkits_page(
         chosen = search_toolkits(chosen, search)
     status_by = await statuses(ctx, chosen)
     if is_connected is not None:
-        chosen = [t for t in chosen if status_by[t.slug].has_account == is_connected]
+        chosen = [t for t in chosen if (status_by[t.slug].usable_account is not None) == is_connected]
     items = [
         serializers.toolkit_item(
             ctx.state, status_by[t.slug], enabled=policy.toolkit_allowed(ctx.config, t.slug)

@@ -27,13 +27,14 @@ class ToolkitStatus:
         return self.toolkit.no_auth
 
     @property
-    def connected(self) -> bool:
-        """Whether calls of this toolkit can run now (no-auth toolkits always can)."""
-        return self.no_auth or (self.account is not None and self.account.facts.usable)
+    def usable_account(self) -> UserAccount | None:
+        """`account` when calls can use it now, else None."""
+        return self.account if self.account is not None and self.account.facts.usable else None
 
     @property
-    def has_account(self) -> bool:
-        return self.account is not None and self.account.facts.usable
+    def connected(self) -> bool:
+        """Whether calls of this toolkit can run now (no-auth toolkits always can)."""
+        return self.no_auth or self.usable_account is not None
 
 
 def statuses_now(ctx: SessionContext, toolkits: Sequence[Toolkit]) -> dict[str, ToolkitStatus]:
@@ -55,8 +56,10 @@ def status_message(status: ToolkitStatus) -> str:
     slug = status.toolkit.slug
     if status.no_auth:
         return f"{slug} needs no connection; its tools can be executed directly."
-    if status.connected:
-        return f"{slug} is connected (account {status.account.id}); execute its tools with COMPOSIO_MULTI_EXECUTE_TOOL."
+    if (account := status.usable_account) is not None:
+        return (
+            f"{slug} is connected (account {account.id}); execute its tools with COMPOSIO_MULTI_EXECUTE_TOOL."
+        )
     return (
         f"{slug} is not connected. Call COMPOSIO_MANAGE_CONNECTIONS with toolkits=['{slug}'], give the user "
         f"the link, and continue once they confirm they connected."

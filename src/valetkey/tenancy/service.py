@@ -84,9 +84,8 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def create_project(
-    db: Session, org_id: str, name: str, *, with_key: bool = True, config: dict[str, Any] | None = None
-) -> tuple[Project, NewKey | None]:
+def create_project(db: Session, org_id: str, name: str, *, config: dict[str, Any] | None = None) -> Project:
+    """A new project with the default config under `config`; its first key is `create_project_key`."""
     validate_project_name(name)
     taken = db.scalar(
         select(Project.id).where(Project.org_id == org_id, Project.name == name, Project.deleted.is_(False))
@@ -101,7 +100,7 @@ def create_project(
     )
     db.add(project)
     db.flush()
-    return project, (create_project_key(db, project.id) if with_key else None)
+    return project
 
 
 def create_project_key(db: Session, project_id: str, name: str = "default") -> NewKey:

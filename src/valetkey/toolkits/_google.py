@@ -29,7 +29,7 @@ async def call(
     query = {k: _text(v) for k, v in (params or {}).items() if v is not None}
     outcome = await context.request(method, path, params=query, json=json, content=content, headers=headers)
     result = tool_result(outcome)
-    if not result.successful:
+    if outcome.response is None or not result.successful:
         raise ToolError(result.error or "The Google API call failed", data=result.data)
     return decode_body(outcome.response)
 
@@ -41,9 +41,9 @@ async def call_bytes(
     query = {k: _text(v) for k, v in (params or {}).items() if v is not None}
     outcome = await context.request("GET", path, params=query)
     result = tool_result(outcome)
-    if not result.successful:
-        raise ToolError(result.error or "The Google API call failed", data=result.data)
     response = outcome.response
+    if response is None or not result.successful:
+        raise ToolError(result.error or "The Google API call failed", data=result.data)
     return response.content, response.headers.get("content-type", "application/octet-stream").split(";")[
         0
     ].strip()

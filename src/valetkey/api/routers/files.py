@@ -8,6 +8,8 @@ object store's presigned URLs.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,7 +43,9 @@ class Stored(Wire):
     size: int
 
 
-DOWNLOAD = {200: {"description": "The file's bytes", "content": {"application/octet-stream": {}}}}
+DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The file's bytes", "content": {"application/octet-stream": {}}}
+}
 
 
 class UploadRequest(BaseModel):

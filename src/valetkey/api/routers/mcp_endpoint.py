@@ -36,7 +36,8 @@ METHODS = ["GET", "POST", "DELETE"]
 
 
 class Toolset(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     async def list_tools(self) -> list[types.Tool]: ...
 

@@ -20,7 +20,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from valetkey.api.auth import require_project
-from valetkey.api.responses import documented, link
+from valetkey.api.responses import documented
+from valetkey.api.responses import link as openapi_link
 from valetkey.api.schemas import sessions as r
 from valetkey.api.state import AppState, app_state
 from valetkey.catalog import params
@@ -55,7 +56,7 @@ CREATE_BODY = {
 }
 _ID = {"session_id": "$response.body#/session_id"}
 SESSION_LINKS = {
-    name: link(operation, **_ID)
+    name: openapi_link(operation, **_ID)
     for name, operation in {
         "GetSession": f"GET {PREFIX}/{{session_id}}",
         "SessionTools": f"GET {PREFIX}/{{session_id}}/tools",

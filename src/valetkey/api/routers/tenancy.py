@@ -83,9 +83,8 @@ def create_project(
 ):
     config = body.config.model_dump(exclude_none=True) if body.config else None
     with state.db.session() as db:
-        project, key = service.create_project(
-            db, org.org_id, body.name, with_key=body.should_create_api_key, config=config
-        )
+        project = service.create_project(db, org.org_id, body.name, config=config)
+        key = service.create_project_key(db, project.id) if body.should_create_api_key else None
         return {"id": project.id, "name": project.name, "api_key": key.key if key else None}
 
 

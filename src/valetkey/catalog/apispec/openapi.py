@@ -49,7 +49,7 @@ def json_schema(schema: Any, *, openapi_30: bool) -> Any:
         return [json_schema(s, openapi_30=openapi_30) for s in schema]
     if not isinstance(schema, dict) or not openapi_30:
         return schema
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in schema.items():
         if key in ("properties", "patternProperties", "definitions", "$defs") and isinstance(value, dict):
             out[key] = {k: json_schema(v, openapi_30=True) for k, v in value.items()}
@@ -109,7 +109,7 @@ def _operation(document, path, method, op, shared, openapi_30) -> Operation:
     body = op.get("requestBody") or {}
     content = body.get("content") or {}
     media = tuple(content)
-    chosen = content.get(JSON_MEDIA) or next(iter(content.values()), {})
+    chosen: dict[str, Any] = content.get(JSON_MEDIA) or next(iter(content.values()), {})
     body_schema = json_schema(chosen.get("schema"), openapi_30=openapi_30) if content else None
     docs = (op.get("externalDocs") or {}).get("url", "")
     return Operation(

@@ -59,12 +59,13 @@ async def _one(ctx: SessionContext, status: ToolkitStatus, reinitiate: bool) -> 
     slug = status.toolkit.slug
     if status.no_auth:
         return {"toolkit": slug, "status": "no_auth_required"}
-    if status.has_account and not reinitiate:
+    account = status.usable_account
+    if account is not None and not reinitiate:
         return {
             "toolkit": slug,
             "status": "active",
-            "connected_account_id": status.account.id,
-            "auth_config_id": status.account.facts.auth_config_id,
+            "connected_account_id": account.id,
+            "auth_config_id": account.facts.auth_config_id,
         }
     try:
         started = await run_in_threadpool(start_link, ctx.state, ctx.project_id, ctx.config, status.toolkit)

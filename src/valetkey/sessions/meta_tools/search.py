@@ -15,7 +15,7 @@ from valetkey.catalog.model import Tool
 from valetkey.sessions import plan, policy, tool_search
 from valetkey.sessions.meta_tools.base import MetaResult, MetaTool, register
 from valetkey.sessions.records import SessionContext
-from valetkey.sessions.status import status_message, statuses
+from valetkey.sessions.status import ToolkitStatus, status_message, statuses
 
 SLUG = "COMPOSIO_SEARCH_TOOLS"
 PRIMARY = 3
@@ -109,17 +109,17 @@ async def search(ctx: SessionContext, use_cases: list[str]) -> dict[str, Any]:
     }
 
 
-def _connection_status(status) -> dict[str, Any]:
+def _connection_status(status: ToolkitStatus) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "toolkit": status.toolkit.slug,
         "description": status.toolkit.description,
         "has_active_connection": status.connected,
         "status_message": status_message(status),
     }
-    if status.has_account:
+    if (account := status.usable_account) is not None:
         entry["connection_details"] = {
-            "connected_account_id": status.account.id,
-            "auth_config_id": status.account.facts.auth_config_id,
+            "connected_account_id": account.id,
+            "auth_config_id": account.facts.auth_config_id,
         }
     return entry
 

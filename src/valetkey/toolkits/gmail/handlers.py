@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from valetkey.execution.handlers import ToolContext, ToolError
@@ -24,27 +25,25 @@ USER = "gmail/v1/users/me"
 REPLY_HEADERS = ("Subject", "From", "To", "Cc", "Message-ID", "References", "Reply-To")
 
 
-class Query(list):
-    """Query pairs for `context.request` that may repeat a key (``labelIds=A&labelIds=B``)."""
-
-    def items(self):
-        return list(self)
-
-
 async def call(
-    context: ToolContext, method: str, path: str, *, query: list[tuple[str, Any]] = (), body: Any = None
+    context: ToolContext,
+    method: str,
+    path: str,
+    *,
+    query: Iterable[tuple[str, Any]] = (),
+    body: Any = None,
 ) -> Any:
-    """The decoded answer of a Gmail call; a failed one raises `ToolError` with its status and message."""
-    pairs = Query(
-        (k, "true" if v is True else "false" if v is False else v) for k, v in query if v is not None
-    )
+    """The decoded answer of a Gmail call; a failed one raises `ToolError` with its status and message.
+
+    `query` is pairs, so a key may repeat (``labelIds=A&labelIds=B``).
+    """
+    pairs = [(k, "true" if v is True else "false" if v is False else v) for k, v in query if v is not None]
     outcome = await context.request(method, path, params=pairs, json=body)
     result = tool_result(outcome)
-    if not result.successful:
-        error = ToolError(result.error or "The Gmail API call failed")
-        error.data = result.data
-        raise error
-    return decode_body(outcome.response) if outcome.response.content else {}
+    response = outcome.response
+    if response is None or not result.successful:
+        raise ToolError(result.error or "The Gmail API call failed", data=result.data)
+    return decode_body(response) if response.content else {}
 
 
 # -- sending -------------------------------------------------------------------

@@ -44,7 +44,7 @@ async def lookup_row(arguments: dict[str, Any], context: ToolContext) -> Any:
             wanted = headers.index(column)
         elif re.fullmatch(r"[A-Za-z]{1,3}", column):
             wanted = _column_index(column) - _column_index(
-                re.match(r"[A-Za-z]*", answer["range"].rpartition("!")[2]).group() or "A"
+                re.sub(r"[^A-Za-z].*", "", answer["range"].rpartition("!")[2]) or "A"
             )
         else:
             raise ToolError(f"No column {column!r}: headers are {headers}")
