@@ -11,6 +11,7 @@ with sessions and direct execution), so `deleted_connected_accounts` is 0.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
@@ -163,29 +164,43 @@ def create_custom_server(
         return _one(db, state, configs.create_server(db, state.catalog, project.project_id, data))
 
 
+@dataclass(frozen=True)
+class ServerListQuery:
+    """The filters and page both MCP server lists take."""
+
+    name: str | None
+    auth_config_ids: str | None
+    order_by: Literal["created_at", "updated_at"] | None
+    order_direction: Literal["asc", "desc"] | None
+    page_no: float | None
+    limit: float | None
+
+
+def server_list_query(
+    name: QueryText | None = None,
+    auth_config_ids: QueryText | None = None,
+    order_by: Literal["created_at", "updated_at"] | None = None,
+    order_direction: Literal["asc", "desc"] | None = None,
+    page_no: float | None = page_no_query(),
+    limit: float | None = limit_query(maximum=MAX_LIMIT),
+) -> ServerListQuery:
+    return ServerListQuery(name, auth_config_ids, order_by, order_direction, page_no, limit)
+
+
 def _list(
-    state: AppState,
-    project: ProjectContext,
-    *,
-    name,
-    toolkits,
-    auth_config_ids,
-    order_by,
-    order_direction,
-    page_no,
-    limit,
+    state: AppState, project: ProjectContext, query: ServerListQuery, toolkits: list[str]
 ) -> dict[str, Any]:
     with state.db.session() as db:
         rows = configs.list_servers(
             db,
             project.project_id,
-            name=name,
+            name=query.name,
             toolkits=toolkits,
-            auth_config_ids=_split(auth_config_ids),
-            order_by=order_by or "created_at",
-            descending=order_direction != "asc",
+            auth_config_ids=_split(query.auth_config_ids),
+            order_by=query.order_by or "created_at",
+            descending=query.order_direction != "asc",
         )
-        chunk, number, pages = _page(rows, page_no, limit)
+        chunk, number, pages = _page(rows, query.page_no, query.limit)
         items = _items(db, state, chunk)
     return {"items": items, "current_page": number, "total_pages": pages, "total_items": len(rows)}
 
@@ -196,27 +211,12 @@ def _list(
     responses=documented(r.McpServerPage),
 )
 def list_servers(
-    name: QueryText | None = None,
     toolkits: QueryText | None = None,
-    auth_config_ids: QueryText | None = None,
-    order_by: Literal["created_at", "updated_at"] | None = None,
-    order_direction: Literal["asc", "desc"] | None = None,
-    page_no: float | None = page_no_query(),
-    limit: float | None = limit_query(maximum=MAX_LIMIT),
+    query: ServerListQuery = Depends(server_list_query),
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):
-    return _list(
-        state,
-        project,
-        name=name,
-        toolkits=_split(toolkits),
-        auth_config_ids=auth_config_ids,
-        order_by=order_by,
-        order_direction=order_direction,
-        page_no=page_no,
-        limit=limit,
-    )
+    return _list(state, project, query, _split(toolkits))
 
 
 @router.get(
@@ -226,26 +226,11 @@ def list_servers(
 )
 def list_servers_of_app(
     app_key: Slug,
-    name: QueryText | None = None,
-    auth_config_ids: QueryText | None = None,
-    order_by: Literal["created_at", "updated_at"] | None = None,
-    order_direction: Literal["asc", "desc"] | None = None,
-    page_no: float | None = page_no_query(),
-    limit: float | None = limit_query(maximum=MAX_LIMIT),
+    query: ServerListQuery = Depends(server_list_query),
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):
-    return _list(
-        state,
-        project,
-        name=name,
-        toolkits=[app_key],
-        auth_config_ids=auth_config_ids,
-        order_by=order_by,
-        order_direction=order_direction,
-        page_no=page_no,
-        limit=limit,
-    )
+    return _list(state, project, query, [app_key])
 
 
 @router.post(
