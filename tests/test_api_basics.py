@@ -133,6 +133,73 @@ async def test_key_cache_looks_a_key_up_once_for_concurrent_requests():
     assert len(calls) == 3  # unknown keys are not cached: a key created later works at once
 
 
+async def test_a_burst_of_cache_misses_from_one_address_checks_its_wrong_key_count_once():
+    """32 requests whose key just left the cache: one blocked-address check, not 32 (a thundering herd
+    of database reads that stalled every request once a second under load)."""
+    import asyncio
+    import threading
+    from types import SimpleNamespace
+
+    from starlette.requests import Request
+
+    from valetkey.api.auth import KeyCache, _refuse_blocked_client
+    from valetkey.api.ratelimit import LocalCounters, RateLimiter
+
+    reads, gate = [], threading.Event()
+    counters = LocalCounters()
+    original = counters.count
+
+    def slow_count(key: str, window: int) -> int:
+        reads.append(key)
+        gate.wait(1)  # a database read that takes a while
+        return original(key, window)
+
+    counters.count = slow_count  # type: ignore[method-assign]
+    state = SimpleNamespace(
+        auth_failures=RateLimiter(10, 60, counters=counters, max_lease=1), key_cache=KeyCache()
+    )
+    request = Request({"type": "http", "client": ("10.1.2.3", 5000), "headers": []})
+    burst = asyncio.gather(*(_refuse_blocked_client(request, state) for _ in range(32)))  # type: ignore[arg-type]
+    await asyncio.sleep(0.05)
+    gate.set()
+    await burst
+    assert len(reads) == 2, reads  # one is_blocked: this window's count and the previous one's
+
+
+async def test_single_flight_shares_results_and_errors_and_survives_a_cancelled_leader():
+    import asyncio
+
+    from valetkey.core.single_flight import SingleFlight
+
+    flight: SingleFlight[str, int] = SingleFlight()
+    runs = []
+
+    async def work(value: int = 7) -> int:
+        runs.append(value)
+        await asyncio.sleep(0.02)
+        return value
+
+    assert await asyncio.gather(*(flight.run("k", work) for _ in range(10))) == [7] * 10
+    assert runs == [7] and not flight.in_flight("k")
+
+    async def failing() -> int:
+        runs.append(0)
+        await asyncio.sleep(0.01)
+        raise LookupError("upstream down")
+
+    results = await asyncio.gather(*(flight.run("e", failing) for _ in range(5)), return_exceptions=True)
+    assert all(isinstance(r, LookupError) for r in results) and runs.count(0) == 1
+
+    runs.clear()
+    leader = asyncio.create_task(flight.run("c", lambda: work(1)))
+    await asyncio.sleep(0.005)
+    follower = asyncio.create_task(flight.run("c", lambda: work(2)))
+    await asyncio.sleep(0.005)
+    leader.cancel()
+    assert await follower == 2  # the follower ran the work itself instead of inheriting the cancellation
+    assert runs == [1, 2]
+
+
 def test_limiters_sharing_counters_lease_but_never_exceed_the_limit():
     """Two processes' limiters over one set of counters: leases near the limit shrink to one slot."""
     from valetkey.api.ratelimit import LocalCounters, RateLimiter
@@ -179,3 +246,19 @@ def test_counter_rows_of_keys_never_seen_again_are_swept():
     now[0] += max(3 * 60, SWEEP_SECONDS)
     limiter.hit("badkey:10.0.1.1")  # a new key in a new window: the process sweeps
     assert list(counters._counts) == [("badkey:10.0.1.1", int(now[0] // 60))]
+
+
+def test_fastapi_telemetry_is_on_only_for_the_opentelemetry_signals_an_operator_configured(monkeypatch):
+    """Off by default (FastAPI would otherwise ask OpenTelemetry on every request whether a provider
+    appeared); on for a signal whose provider is set when the app is built (`opentelemetry-instrument`)."""
+    from opentelemetry import trace
+
+    from valetkey.api.app import telemetry_config
+
+    assert telemetry_config() == {"tracing": False, "metrics": False, "logs": False}
+
+    class SdkTracerProvider:  # any provider but the API's stand-in counts as configured
+        pass
+
+    monkeypatch.setattr(trace, "get_tracer_provider", SdkTracerProvider)
+    assert telemetry_config() == {"tracing": True, "metrics": False, "logs": False}

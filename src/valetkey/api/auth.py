@@ -12,7 +12,7 @@ key it tries, the right one included, so guessing a key is bounded.
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cachetools import TTLCache
@@ -24,6 +24,7 @@ from valetkey.api.state import AppState, app_state
 from valetkey.core.context import OrgContext, ProjectContext
 from valetkey.core.errors import TooManyRequests, Unauthorized
 from valetkey.core.ids import hash_secret
+from valetkey.core.single_flight import SingleFlight
 from valetkey.tenancy import service
 
 KEY_CACHE_SECONDS = 1.0
@@ -40,30 +41,22 @@ class KeyCache:
         self._entries: TTLCache[str, Any] = TTLCache(maxsize=maxsize, ttl=ttl)
         # Lookups in flight, so a burst of requests with a just-expired key
         # makes one database query, not one each.
-        self._pending: dict[str, asyncio.Future] = {}
+        self._lookups: SingleFlight[str, Any] = SingleFlight()
+        # Wrong-key checks in flight per client address (`_refuse_blocked_client`), for the same reason.
+        self.block_checks: SingleFlight[str, bool] = SingleFlight()
 
-    async def resolve(self, digest: str, lookup) -> Any:
+    async def resolve(self, digest: str, lookup: Callable[[], Awaitable[Any]]) -> Any:
         """The cached value for `digest`, else `await lookup()` once for all concurrent callers."""
         value = self.get(digest)
         if value is not None:
             return value
-        pending = self._pending.get(digest)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future = asyncio.get_running_loop().create_future()
-        self._pending[digest] = future
-        try:
-            value = await lookup()
-            if value is not None:
-                self.put(digest, value)
-            future.set_result(value)
-            return value
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: waiters re-raise it, nobody else must
-            raise
-        finally:
-            self._pending.pop(digest, None)
+        return await self._lookups.run(digest, lambda: self._look_up(digest, lookup))
+
+    async def _look_up(self, digest: str, lookup: Callable[[], Awaitable[Any]]) -> Any:
+        value = await lookup()
+        if value is not None:
+            self.put(digest, value)
+        return value
 
     def get(self, digest: str) -> Any:
         return self._entries.get(digest)
@@ -133,7 +126,10 @@ async def _refuse_blocked_client(request: Request, state: AppState) -> None:
     remembered = failures.hit_locally(key)  # leases of one slot: only a fresh refusal is remembered
     if remembered is not None and not remembered.allowed:
         raise _too_many(remembered, _GUESSING)
-    if await run_in_threadpool(failures.is_blocked, key):
+    blocked = await key_cache(state).block_checks.run(
+        key, lambda: run_in_threadpool(failures.is_blocked, key)
+    )
+    if blocked:
         decision = await run_in_threadpool(failures.hit, key)  # counts as one more attempt
         if not decision.allowed:
             raise _too_many(decision, _GUESSING)
