@@ -12,6 +12,8 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
+from tests.support.sandbox_events import flush as flush_app
+from tests.support.sandbox_events import github_signature_ok
 from tests.support.servers import ThreadedServer
 from tests.support.webhook_receiver import Received, WebhookReceiver
 
@@ -50,9 +52,9 @@ def gh(sandbox, receiver):
 
 
 def verify(request: Received, secret: str = SECRET) -> None:
-    """GitHub's documented check: sha256= + hex HMAC-SHA256 of the raw body, compared in constant time."""
-    expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(expected, request.header("x-hub-signature-256") or "")
+    """GitHub's documented check (sha256= + hex HMAC-SHA256 of the raw body), and the legacy sha1 header."""
+    assert github_signature_ok(secret, request.body, request.header("x-hub-signature-256"))
+    assert not github_signature_ok("another secret", request.body, request.header("x-hub-signature-256"))
     legacy = "sha1=" + hmac.new(secret.encode(), request.body, hashlib.sha1).hexdigest()
     assert request.header("x-hub-signature") == legacy
 
@@ -65,9 +67,7 @@ def payload(request: Received) -> dict:
 
 
 def flush(gh: httpx.Client) -> list[dict]:
-    answer = httpx.post(f"{gh.sandbox_url}/_sandbox/github/deliveries/flush", json={}, timeout=40)  # type: ignore[attr-defined]
-    assert answer.status_code == 200
-    return answer.json()["deliveries"]
+    return flush_app(gh.sandbox_url, "github")  # type: ignore[attr-defined]
 
 
 def create_hook(gh: httpx.Client, receiver: WebhookReceiver, events: list[str], **config) -> dict:

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 import httpx
 import pytest
 
+from tests.support.sandbox_events import gmail_deliver
 from tests.support.servers import ThreadedServer
 
 MODIFY = "https://www.googleapis.com/auth/gmail.modify"
@@ -39,12 +40,10 @@ def history_id(gmail: httpx.Client) -> str:
 
 def arrive(gmail: httpx.Client, subject: str, **extra) -> str:
     """A message from outside arrives in Alice's inbox (the admin seed route)."""
-    seeded = gmail.post(
-        "/_sandbox/gmail/seed",
-        json={"messages": [{"from": "dave@elsewhere.example", "subject": subject, "body": "hi", **extra}]},
+    url = str(gmail.base_url).rstrip("/")
+    return gmail_deliver(
+        url, "alice@example.com", sender="dave@elsewhere.example", subject=subject, body="hi", **extra
     )
-    assert seeded.status_code == 201
-    return seeded.json()["message_ids"][0]
 
 
 def history(gmail: httpx.Client, start: str, **params) -> httpx.Response:

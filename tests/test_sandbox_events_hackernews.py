@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.support.sandbox_events import hackernews_post
 from tests.support.servers import ThreadedServer
 
 
@@ -27,9 +28,7 @@ def hn(sandbox):
 
 
 def post(hn: httpx.Client, **item) -> dict:
-    answer = hn.post("/_sandbox/hackernews/items", json=item)
-    assert answer.status_code == 201, answer.text
-    return answer.json()
+    return hackernews_post(str(hn.base_url).rstrip("/"), item)
 
 
 def test_a_new_story_gets_maxitem_plus_one_and_heads_newstories(hn):
