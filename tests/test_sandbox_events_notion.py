@@ -97,6 +97,12 @@ def test_filter_and_sort_by_last_edited_time_finds_new_and_edited_pages(notion):
         notion, {"filter": {"timestamp": "created_time", "created_time": {"equals": "2025-01-01"}}}
     ).json()["results"]
     assert {p["id"] for p in on_day} == {*seeded, old["id"], touched["id"]}
+    recent = query(
+        notion, {"filter": {"timestamp": "last_edited_time", "last_edited_time": {"past_week": {}}}}
+    )
+    assert {p["id"] for p in recent.json()["results"]} == {fresh["id"], touched["id"]}
+    ahead = query(notion, {"filter": {"timestamp": "created_time", "created_time": {"next_week": {}}}})
+    assert ahead.json()["results"] == []
     descending = query(notion, {"sorts": [{"timestamp": "last_edited_time", "direction": "descending"}]})
     times = [p["last_edited_time"] for p in descending.json()["results"]]
     assert times == sorted(times, reverse=True)
@@ -108,6 +114,7 @@ def test_bad_timestamp_filters_and_sorts_are_400(notion):
         {"filter": {"timestamp": "last_edited_time", "last_edited_time": {"after": "yesterday"}}},
         {"filter": {"timestamp": "last_edited_time", "last_edited_time": {"around": "2025-01-01"}}},
         {"sorts": [{"timestamp": "updated_time"}]},
+        {"filter": {"timestamp": "last_edited_time", "last_edited_time": {"past_week": {"days": 3}}}},
         {"sorts": [{"timestamp": "last_edited_time", "direction": "up"}]},
     ]
     for body in bad:

@@ -23,6 +23,7 @@ failed delivery; the deliveries API shows it and redelivers on request.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import itertools
@@ -34,8 +35,10 @@ from urllib.parse import quote_plus, urlsplit
 from starlette.responses import Response
 
 from valetkey.sandbox.emulator import StateStore
+from valetkey.sandbox.emulator_http import int_param
 from valetkey.sandbox.webhooks import Deliveries, Delivery, Outcome
 
+from .events import push_payload
 from .kit import Call, GitHub, GitHubError, not_found
 from .render import repo_json, simple_user
 from .state import GitHubState, Hook, Repo, now
@@ -398,8 +401,6 @@ def routes(github: GitHub, sender: HookSender) -> list:
         hook = _hook(call, repo)
         head = repo.head()
         if hook.wants("push") and head is not None:
-            from .events import push_payload
-
             payload = push_payload(
                 call, repo, repo.default_branch, head.parents[0] if head.parents else None, head
             )
@@ -415,7 +416,7 @@ def routes(github: GitHub, sender: HookSender) -> list:
     def list_deliveries(call: Call) -> Response:
         repo = _hook_repo(call, write=False)
         items = sorted(_hook_deliveries(_hook(call, repo)), key=lambda d: -d.meta["number"])
-        per_page = min(max(int(call.query("per_page", "30") or 30), 1), 100)
+        per_page = int_param(call.request, "per_page", 30, maximum=100)
         return call.reply([delivery_json(d) for d in items[:per_page]])
 
     def _delivery(call: Call) -> Delivery:
@@ -493,6 +494,4 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
 
 
 def _iso(timestamp: float) -> str:
-    import datetime as dt
-
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

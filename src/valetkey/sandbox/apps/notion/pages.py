@@ -205,6 +205,15 @@ def _sort_key(prop: str | None, timestamp: str) -> Callable[[Page], Any]:
 
 TIMESTAMPS = ("created_time", "last_edited_time")
 DATE_CONDITIONS = ("equals", "before", "after", "on_or_before", "on_or_after", "is_empty", "is_not_empty")
+#: Relative date conditions (operand ``{}``): the window around now they stand for.
+RELATIVE = {
+    "past_week": (-7, 0),
+    "past_month": (-30, 0),
+    "past_year": (-365, 0),
+    "next_week": (0, 7),
+    "next_month": (0, 30),
+    "next_year": (0, 365),
+}
 
 
 def _instant(text: Any, where: str) -> dt.datetime:
@@ -227,9 +236,15 @@ def _timestamp_matches(filter_: dict[str, Any], page: Page) -> bool:
     if set(filter_) != {"timestamp", kind} or not isinstance(condition, dict) or len(condition) != 1:
         raise invalid(f"body.filter.{kind} should be a date condition with exactly one operator.")
     ((operator, operand),) = condition.items()
-    if operator not in DATE_CONDITIONS:
+    if operator not in DATE_CONDITIONS and operator not in RELATIVE:
         raise invalid(f"body.filter.{kind}: unsupported condition `{operator}`.")
     value = _instant(getattr(page, kind), kind)
+    if operator in RELATIVE:
+        if operand != {}:
+            raise invalid(f"body.filter.{kind}.{operator} should be an empty object.")
+        low, high = RELATIVE[operator]
+        current = dt.datetime.now(dt.UTC)
+        return current + dt.timedelta(days=low) <= value <= current + dt.timedelta(days=high)
     if operator == "is_empty":
         return False
     if operator == "is_not_empty":
