@@ -147,6 +147,8 @@ class Deliveries:
         self.user_agent = user_agent
         self._cond = threading.Condition()
         self._items: list[Delivery] = []
+        # The deliveries still pending, so the thread never scans finished ones.
+        self._pending: list[Delivery] = []
         self._busy = 0
         self._fast_forward = 0
         self._generation = 0
@@ -179,6 +181,7 @@ class Deliveries:
         )
         with self._cond:
             self._items.append(delivery)
+            self._pending.append(delivery)
             self._start()
             self._cond.notify_all()
         return delivery
@@ -230,6 +233,7 @@ class Deliveries:
         """Forget every delivery (the app's reset); attempts in flight finish unrecorded."""
         with self._cond:
             self._items.clear()
+            self._pending.clear()
             self._generation += 1
             self._cond.notify_all()
 
@@ -239,9 +243,7 @@ class Deliveries:
         if self._busy:
             return False
         now = time.time()
-        for d in self._items:
-            if d.state != "pending":
-                continue
+        for d in self._pending:
             if retries or (d.next_attempt_at is not None and d.next_attempt_at <= now) or not d.attempts:
                 return False
         return True
@@ -254,8 +256,8 @@ class Deliveries:
     def _due(self) -> tuple[Delivery | None, float]:
         """The next delivery to attempt now, or (None, seconds to wait)."""
         now, wait = time.time(), 1.0
-        for d in self._items:
-            if d.state != "pending" or d.next_attempt_at is None:
+        for d in self._pending:
+            if d.next_attempt_at is None:
                 continue
             if self._fast_forward or d.next_attempt_at <= now:
                 return d, 0.0
@@ -279,6 +281,8 @@ class Deliveries:
                     with self._cond:
                         if generation == self._generation:
                             self._record(delivery, attempt, body)
+                            if delivery.state != "pending":
+                                self._pending.remove(delivery)
                 finally:
                     with self._cond:
                         self._busy -= 1
