@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 from starlette.routing import BaseRoute
 
 from valetkey.sandbox.oauth2 import OAuth2Provider
+from valetkey.sandbox.webhooks import Deliveries
 
 S = TypeVar("S")
 
@@ -112,13 +113,18 @@ class SandboxApp:
     oauth2: OAuth2Provider | None = None
     seed: Callable[[Any, dict[str, Any]], Any] | None = None
     requests: RequestLog = field(default_factory=RequestLog)
+    #: The events it sent to registered URLs (webhooks), see `valetkey.sandbox.webhooks`.
+    deliveries: Deliveries = field(default_factory=Deliveries)
+    #: The app's own admin routes, mounted under ``/_sandbox/<slug>/`` next to the common ones.
+    admin_routes: Sequence[BaseRoute] = ()
     # Extra things to forget on reset (rate-limit windows, ...).
     on_reset: tuple[Callable[[], None], ...] = ()
 
     def reset(self) -> None:
-        """Back to the initial state with an empty request log. Tokens issued stay valid."""
+        """Back to the initial state with empty request and delivery logs. Tokens issued stay valid."""
         self.store.reset()
         self.requests.clear()
+        self.deliveries.clear()
         for hook in self.on_reset:
             hook()
 

@@ -7,6 +7,7 @@ with ``_`` are private helpers and are skipped.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import pkgutil
 
@@ -17,6 +18,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from valetkey.sandbox.admin import oauth2_admin_routes
 from valetkey.sandbox.emulator import SandboxApp, recording
 from valetkey.sandbox.http import BadRequest, error_response, read_json
+from valetkey.sandbox.webhooks import FLUSH_TIMEOUT
 
 
 def discover_apps() -> list[SandboxApp]:
@@ -46,7 +48,13 @@ def app_mount(app: SandboxApp) -> Mount:
 
 
 def app_admin_routes(app: SandboxApp) -> list[BaseRoute]:
-    """``/_sandbox/<slug>/``: ``reset``, ``seed``, ``requests``, ``tokens`` and the OAuth admin."""
+    """``/_sandbox/<slug>/``: ``reset``, ``seed``, ``requests``, ``token``, ``deliveries`` and the OAuth admin.
+
+    ``GET deliveries`` lists the events the app sent to registered URLs with every
+    attempt; ``POST deliveries/flush`` (``{"timeout"?: 30, "retries"?: true}``) waits
+    until none is in flight, running scheduled retries at once unless ``retries`` is
+    false, and answers the same list (504 when they are still running at the timeout).
+    """
 
     async def reset(request: Request) -> Response:
         app.reset()
@@ -81,11 +89,32 @@ def app_admin_routes(app: SandboxApp) -> list[BaseRoute]:
         except (BadRequest, ValueError, KeyError) as exc:
             return error_response("invalid_request", str(exc))
 
+    async def deliveries(request: Request) -> Response:
+        return JSONResponse({"deliveries": [d.to_json() for d in app.deliveries.all()]})
+
+    async def flush(request: Request) -> Response:
+        try:
+            body = await read_json(request)
+            timeout = float(body.get("timeout", FLUSH_TIMEOUT))
+            retries = body.get("retries", True)
+            if not isinstance(retries, bool):
+                raise BadRequest("retries must be a boolean")
+        except (BadRequest, ValueError, TypeError) as exc:
+            return error_response("invalid_request", str(exc))
+        try:
+            done = await asyncio.to_thread(app.deliveries.flush, timeout, retries=retries)
+        except TimeoutError as exc:
+            return error_response("timeout", str(exc), 504)
+        return JSONResponse({"deliveries": [d.to_json() for d in done]})
+
     routes: list[BaseRoute] = [
         Route("/reset", reset, methods=["POST"]),
         Route("/seed", seed, methods=["POST"]),
         Route("/requests", requests, methods=["GET"]),
         Route("/token", token, methods=["POST"]),
+        Route("/deliveries", deliveries, methods=["GET"]),
+        Route("/deliveries/flush", flush, methods=["POST"]),
+        *app.admin_routes,
     ]
     if app.oauth2 is not None:
         routes.append(Mount("/oauth2", routes=oauth2_admin_routes(app.oauth2)))

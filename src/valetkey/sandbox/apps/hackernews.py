@@ -16,7 +16,11 @@ and ``nbHits``. Errors are ``{"status", "error"}`` for 404s and
 ``{"message", "status"}`` for bad parameters, as Algolia answers. Firebase:
 ``/v0/topstories.json`` and ``/v0/beststories.json`` (arrays of ids) honour
 ``orderBy="$key"`` with ``limitToFirst``; ``/v0/item/{id}.json`` answers
-``null`` for unknown ids.
+``null`` for unknown ids; ``/v0/newstories.json`` (newest first, 500 at most),
+``askstories``, ``showstories``, ``jobstories`` and ``/v0/maxitem.json`` serve a
+poller for new posts. Someone posts with ``POST /_sandbox/hackernews/items``
+(``{"by", "title", "url"?, "text"?}`` for a story, ``{"by", "parent", "text"}``
+for a comment): it gets id ``maxitem + 1`` and heads ``newstories``.
 """
 
 from __future__ import annotations
@@ -343,13 +347,11 @@ def create_app() -> SandboxApp:
             return json_response(user)
 
     async def story_list(request: Request) -> Response:
+        kind = request.path_params["kind"]
+        if kind not in LISTS:
+            return Response("null", media_type="application/json")  # Firebase: no such path
         with store.transaction() as state:
-            stories = [i for i in state.items.values() if i.type == "story"]
-            if request.path_params["kind"] == "top":
-                stories.sort(key=lambda i: (i.front_page_rank or math.inf, -i.time))
-            else:
-                stories.sort(key=lambda i: i.points or 0, reverse=True)
-        ids = [i.id for i in stories]
+            ids = story_ids(state, kind)
         limit = request.query_params.get("limitToFirst")
         if limit is not None:
             if request.query_params.get("orderBy") != '"$key"' or not limit.isdigit():
@@ -363,6 +365,10 @@ def create_app() -> SandboxApp:
             return json_response(ids[: int(limit)])
         return json_response(ids)
 
+    async def max_item(request: Request) -> Response:
+        with store.transaction() as state:
+            return json_response(max(state.items, default=0))
+
     async def firebase_item_endpoint(request: Request) -> Response:
         with store.transaction() as state:
             item = state.items.get(_int(request.path_params["id"]))
@@ -375,8 +381,91 @@ def create_app() -> SandboxApp:
         Route("/api/v1/users/{username}", user_endpoint, methods=["GET"]),
         Route("/v0/{kind:str}stories.json", story_list, methods=["GET"]),
         Route("/v0/item/{id}.json", firebase_item_endpoint, methods=["GET"]),
+        Route("/v0/maxitem.json", max_item, methods=["GET"]),
     ]
-    return SandboxApp(SLUG, routes, store)
+    return SandboxApp(
+        SLUG, routes, store, admin_routes=[Route("/items", _post_route(store), methods=["POST"])]
+    )
+
+
+#: The Firebase story lists (``/v0/<kind>stories.json``): at most 500 ids (200 for ask, show, job).
+LISTS = {"top": 500, "best": 500, "new": 500, "ask": 200, "show": 200, "job": 200}
+
+
+def story_ids(state: HNState, kind: str) -> list[int]:
+    """The ids of a Firebase list: top by front-page rank, best by points, new newest first, ask/show/job."""
+    stories = [i for i in state.items.values() if i.type in ("story", "poll")]
+    if kind == "top":
+        stories.sort(key=lambda i: (i.front_page_rank or math.inf, -i.time))
+    elif kind == "best":
+        stories.sort(key=lambda i: i.points or 0, reverse=True)
+    elif kind == "new":
+        stories.sort(key=lambda i: i.id, reverse=True)
+    else:
+        wanted = {"ask": "ask_hn", "show": "show_hn"}.get(kind)
+        pool = [i for i in state.items.values() if i.type == "job"] if kind == "job" else stories
+        stories = sorted(
+            (i for i in pool if wanted is None or wanted in tags_of(state, i)),
+            key=lambda i: i.id,
+            reverse=True,
+        )
+    return [i.id for i in stories][: LISTS[kind]]
+
+
+def post_item(state: HNState, body: dict[str, Any]) -> Item:
+    """Someone posts on HN: a story (``title``, ``url`` or ``text``) or a comment (``parent``, ``text``).
+
+    The id is ``maxitem + 1`` and the time now, as a new submission gets; it heads ``newstories``.
+    """
+    kind = body.get("type", "comment" if "parent" in body else "story")
+    if kind not in ("story", "comment", "job", "poll"):
+        raise BadParameter(f"type must be story, comment, job or poll, not {kind!r}")
+    by = body.get("by")
+    if not isinstance(by, str) or not by:
+        raise BadParameter("by (the author's username) is required")
+    parent = body.get("parent")
+    if kind == "comment":
+        if parent not in state.items:
+            raise BadParameter("a comment needs the id of an existing parent item")
+        if not body.get("text"):
+            raise BadParameter("a comment needs text")
+    elif not body.get("title"):
+        raise BadParameter(f"a {kind} needs a title")
+    new_id = max(state.items, default=0) + 1
+    newest = max((i.time for i in state.items.values()), default=NOW)
+    root = state.items[parent].story_id or parent if parent is not None else None
+    item = Item(
+        new_id,
+        kind,
+        by,
+        max(int(dt.datetime.now(dt.UTC).timestamp()), newest + 1),
+        title=body.get("title"),
+        url=body.get("url"),
+        text=body.get("text"),
+        points=int(body.get("points", 1)) if kind != "comment" else None,
+        parent=parent,
+        story_id=root,
+    )
+    state.users.setdefault(
+        by,
+        {"username": by, "karma": 1, "about": None, "created_at": iso(item.time), "created_at_i": item.time},
+    )
+    return state.add(item)
+
+
+def _post_route(store: StateStore[HNState]) -> Any:
+    async def endpoint(request: Request) -> Response:
+        try:
+            body = json.loads(await request.body() or b"{}")
+            if not isinstance(body, dict):
+                raise BadParameter("the body must be a JSON object")
+            with store.transaction() as state:
+                item = post_item(state, body)
+                return json_response(firebase_item(item), 201)
+        except (ValueError, BadParameter) as error:
+            return json_response({"error": "invalid_request", "error_description": str(error)}, 400)
+
+    return endpoint
 
 
 def _int(raw: str) -> int:

@@ -10,6 +10,10 @@ expiry or refresh token, comma-separated scopes). A token minted with
 Starting state (`state.initial_state`): users ``octocat`` and ``hubot``;
 ``octocat/Hello-World`` (public, README.md, issue #1) and
 ``octocat/secret-plans`` (private).
+
+Webhooks (`hooks`): the repository hooks API, and signed deliveries of
+``ping``, ``issues``, ``issue_comment``, ``label``, ``push``, ``create``,
+``pull_request``, ``star`` and ``watch`` events caused through this API.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from valetkey.sandbox.emulator import SandboxApp, StateStore
 from valetkey.sandbox.oauth2 import OAuth2Provider
 from valetkey.sandbox.oauth2_routes import OAuth2Paths, oauth2_routes
 from valetkey.sandbox.oauth2_types import OAuth2Config
+from valetkey.sandbox.webhooks import Deliveries
 
-from . import git, issues, pulls, repos, social
+from . import git, hooks, issues, pulls, repos, social
 from .kit import GitHub
 from .state import initial_state, seed
 
@@ -39,7 +44,10 @@ def create_app() -> SandboxApp:
         )
     )
     store = StateStore(initial_state)
-    github = GitHub(store, provider)
+    # GitHub gives a receiver 10 s to answer and never retries (the deliveries API redelivers).
+    deliveries = Deliveries(timeout=10.0, user_agent=hooks.USER_AGENT)
+    sender = hooks.HookSender(deliveries, store)
+    github = GitHub(store, provider, emitter=sender.emit)
     routes = oauth2_routes(
         provider,
         paths=OAuth2Paths(
@@ -48,6 +56,13 @@ def create_app() -> SandboxApp:
     )
     for module in (social, repos, issues, pulls, git):
         routes += module.routes(github)
+    routes += hooks.routes(github, sender)
     return SandboxApp(
-        SLUG, routes, store, oauth2=provider, seed=seed, on_reset=(github.core.reset, github.search.reset)
+        SLUG,
+        routes,
+        store,
+        oauth2=provider,
+        seed=seed,
+        deliveries=deliveries,
+        on_reset=(github.core.reset, github.search.reset),
     )

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 from starlette.responses import Response
 
+from . import events
 from .kit import Call, GitHub, GitHubError, not_found
 from .render import commit_json, dir_json, file_json, git_commit_json
 from .state import Commit, Repo, blob_sha
@@ -91,7 +92,9 @@ def put_content(call: Call) -> Response:
         raise GitHubError(422, f"Invalid request.\n\n{path} is a directory")
     created = path not in files
     files[path] = content
+    before = repo.branches.get(branch)
     commit = call.state.commit(repo, branch, message, login, files)
+    events.push_event(call, repo, branch, before, commit)
     return call.reply(
         {
             "content": file_json(repo, path, content, branch, call.api, with_content=False),
@@ -115,6 +118,7 @@ def delete_content(call: Call) -> Response:
         raise GitHubError(409, f"{path} does not match {sha}")
     files = {p: c for p, c in head.files.items() if p != path}
     commit = call.state.commit(repo, branch, message, login, files)
+    events.push_event(call, repo, branch, head.sha, commit)
     return call.reply({"content": None, "commit": _content_commit(call, repo, commit)})
 
 
@@ -162,6 +166,19 @@ def create_ref(call: Call) -> Response:
     if sha not in repo.commits:
         raise GitHubError(422, "Object does not exist")
     repo.branches[name] = sha
+    # A new branch: GitHub sends `create` and a `push` with created=true and no new commits.
+    call.emit(
+        repo,
+        "create",
+        {
+            "ref": name,
+            "ref_type": "branch",
+            "master_branch": repo.default_branch,
+            "description": repo.description,
+            "pusher_type": "user",
+        },
+    )
+    events.push_event(call, repo, name, None, repo.commits[sha], [])
     return call.reply(
         {
             "ref": ref,

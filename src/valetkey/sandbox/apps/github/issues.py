@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from . import events
 from .kit import Call, GitHub, GitHubError, invalid, not_found
 from .render import comment_json, issue_json, label_json
 from .state import Comment, Issue, Label, Repo, now
@@ -42,6 +43,7 @@ def _apply_labels(call: Call, repo: Repo, names: list[str]) -> list[str]:
         label = repo.labels.get(name.lower())
         if label is None:
             label = repo.labels[name.lower()] = Label(call.state.next_id(), name, "ededed")
+            events.label_event(call, repo, label)
         if label.name not in kept:
             kept.append(label.name)
     return kept
@@ -131,6 +133,9 @@ def create_issue(call: Call) -> Response:
     issue.labels = _apply_labels(call, repo, _strings(call, "labels") or [])
     assignees = _strings(call, "assignees") or ([call.body["assignee"]] if call.body.get("assignee") else [])
     issue.assignees = _assignees(call, repo, assignees)
+    # GitHub sends `opened` and then one `labeled` per label the new issue carries.
+    events.issue_event(call, repo, issue, "opened")
+    events.issue_labeled(call, repo, issue, [])
     return call.reply(issue_json(call.state, repo, issue, call.api), 201)
 
 
@@ -144,13 +149,20 @@ def update_issue(call: Call) -> Response:
     issue = _issue(call, repo)
     if call.login not in (repo.owner, issue.user):
         raise GitHubError(403, "Must have admin rights to Repository.")
+    before_state, before_labels = issue.state, list(issue.labels)
+    changes: dict[str, dict[str, str | None]] = {}
     if "title" in call.body:
         title = call.text("title")
         if not title:
             raise invalid("Issue", "title")
+        if title != issue.title:
+            changes["title"] = {"from": issue.title}
         issue.title = title
     if "body" in call.body:
-        issue.body = call.text("body")
+        body = call.text("body")
+        if body != issue.body:
+            changes["body"] = {"from": issue.body}
+        issue.body = body
     state = call.body.get("state")
     if state is not None:
         if state not in ("open", "closed"):
@@ -166,6 +178,11 @@ def update_issue(call: Call) -> Response:
     if (assignees := _strings(call, "assignees")) is not None:
         issue.assignees = _assignees(call, repo, assignees)
     issue.touch()
+    if changes:
+        events.issue_event(call, repo, issue, "edited", changes=changes)
+    if issue.state != before_state:
+        events.issue_event(call, repo, issue, "closed" if issue.state == "closed" else "reopened")
+    events.issue_labeled(call, repo, issue, before_labels)
     return call.reply(issue_json(call.state, repo, issue, call.api))
 
 
@@ -186,6 +203,15 @@ def create_comment(call: Call) -> Response:
     comment = Comment(call.state.next_id(), body, login)
     issue.comments.append(comment)
     issue.touch()
+    call.emit(
+        repo,
+        "issue_comment",
+        {
+            "action": "created",
+            "issue": issue_json(call.state, repo, issue, call.api),
+            "comment": comment_json(call.state, repo, issue, comment, call.api),
+        },
+    )
     return call.reply(comment_json(call.state, repo, issue, comment, call.api), 201)
 
 
@@ -206,6 +232,7 @@ def create_label(call: Call) -> Response:
     label = repo.labels[name.lower()] = Label(
         call.state.next_id(), name, color.lower(), call.text("description")
     )
+    events.label_event(call, repo, label)
     return call.reply(label_json(label, repo, call.api), 201)
 
 
@@ -215,8 +242,10 @@ def add_labels(call: Call) -> Response:
     names = _strings(call, "labels")
     if not names:
         raise invalid("Label", "labels")
+    before = list(issue.labels)
     issue.labels = _apply_labels(call, repo, issue.labels + names)
     issue.touch()
+    events.issue_labeled(call, repo, issue, before)
     return call.reply([label_json(repo.labels[n.lower()], repo, call.api) for n in issue.labels])
 
 
@@ -226,8 +255,10 @@ def remove_label(call: Call) -> Response:
     name = call.params["name"].lower()
     if name not in (n.lower() for n in issue.labels):
         raise GitHubError(404, "Label does not exist")
+    before = list(issue.labels)
     issue.labels = [n for n in issue.labels if n.lower() != name]
     issue.touch()
+    events.issue_labeled(call, repo, issue, before)
     return call.reply([label_json(repo.labels[n.lower()], repo, call.api) for n in issue.labels])
 
 

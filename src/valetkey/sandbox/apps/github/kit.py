@@ -77,6 +77,12 @@ class Call:
     body: dict[str, Any]
     api: str
     headers: dict[str, str] = field(default_factory=dict)
+    #: Hook events this request causes, sent once it succeeds: (repository, event name, payload).
+    events: list[tuple[Repo, str, dict[str, Any]]] = field(default_factory=list)
+
+    def emit(self, repo: Repo, event: str, payload: dict[str, Any]) -> None:
+        """Queue a webhook event (``issues``, ``push``...); `repository` and `sender` are added when sent."""
+        self.events.append((repo, event, payload))
 
     @property
     def params(self) -> dict[str, str]:
@@ -134,6 +140,8 @@ class Call:
 
 
 Handler = Callable[[Call], Response]
+#: Sends a request's hook events (`hooks.HookSender.emit`).
+Emitter = Callable[[Call, Repo, str, dict[str, Any]], None]
 
 
 @dataclass
@@ -144,6 +152,7 @@ class GitHub:
     oauth2: OAuth2Provider
     core: RateLimiter = field(default_factory=lambda: RateLimiter(5000, 3600, resource="core"))
     search: RateLimiter = field(default_factory=lambda: RateLimiter(30, 60, resource="search"))
+    emitter: Emitter | None = None
 
     def route(self, method: str, path: str, handler: Handler, *, search: bool = False) -> Route:
         async def endpoint(request: Request) -> Response:
@@ -179,9 +188,13 @@ class GitHub:
                 request, state, login, grant.scopes if grant else (), body or {}, mount_root(request), headers
             )
             try:
-                return handler(call)
+                response = handler(call)
             except GitHubError as error:
                 return self._error(error, call.headers)
+            if self.emitter is not None and response.status_code < 400:
+                for repo, event, payload in call.events:
+                    self.emitter(call, repo, event, payload)
+            return response
 
     @staticmethod
     def _error(error: GitHubError, headers: dict[str, str]) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from . import events
 from .kit import Call, GitHub, GitHubError, invalid, not_found
 from .render import pull_json, review_comment_json
 from .state import Issue, PullData, Repo, ReviewComment, now
@@ -101,6 +102,7 @@ def create_pull(call: Call) -> Response:
             )
     issue = call.state.new_issue(repo, title, login, body=call.text("body"))
     issue.pull = PullData(head, base, repo.branches[head], draft=bool(call.body.get("draft", False)))
+    events.pull_event(call, repo, issue, "opened")
     return call.reply(pull_json(call.state, repo, issue, call.api), 201)
 
 
@@ -131,6 +133,8 @@ def merge_pull(call: Call) -> Response:
     pull.merged_at, pull.merged_by, pull.merge_commit_sha = now(), login, merged.sha
     issue.state, issue.closed_at = "closed", pull.merged_at
     issue.touch()
+    events.push_event(call, repo, pull.base, base.sha, merged)
+    events.pull_event(call, repo, issue, "closed")
     return call.reply({"sha": merged.sha, "merged": True, "message": "Pull Request successfully merged"})
 
 

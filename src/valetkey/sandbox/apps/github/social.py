@@ -13,6 +13,7 @@ import shlex
 
 from starlette.responses import Response
 
+from . import events
 from .kit import Call, GitHub, GitHubError, invalid, not_found
 from .render import full_user, issue_json, repo_json, simple_user
 from .state import Repo, blob_sha, now
@@ -48,13 +49,16 @@ def _starrable(call: Call) -> tuple[Repo, str]:
 
 def star(call: Call) -> Response:
     repo, login = _starrable(call)
-    repo.stargazers.setdefault(login, now())
+    if login not in repo.stargazers:
+        repo.stargazers[login] = now()
+        events.star_events(call, repo, repo.stargazers[login])
     return call.reply(None, 204)
 
 
 def unstar(call: Call) -> Response:
     repo, login = _starrable(call)
-    repo.stargazers.pop(login, None)
+    if repo.stargazers.pop(login, None) is not None:
+        events.star_events(call, repo, None)
     return call.reply(None, 204)
 
 

@@ -132,6 +132,28 @@ class Release:
 
 
 @dataclass
+class Hook:
+    """A repository webhook (``POST /repos/{owner}/{repo}/hooks``); `secret` is never rendered."""
+
+    id: int
+    url: str
+    content_type: str = "form"
+    secret: str | None = None
+    insecure_ssl: str = "0"
+    events: list[str] = field(default_factory=lambda: ["push"])
+    active: bool = True
+    created_at: str = field(default_factory=now)
+    updated_at: str = field(default_factory=now)
+    # {"code", "status", "message"} of the latest delivery, as GitHub reports it.
+    last_response: dict[str, Any] = field(
+        default_factory=lambda: {"code": None, "status": "unused", "message": None}
+    )
+
+    def wants(self, event: str) -> bool:
+        return self.active and (event in self.events or "*" in self.events)
+
+
+@dataclass
 class Repo:
     id: int
     owner: str
@@ -149,6 +171,7 @@ class Repo:
     releases: list[Release] = field(default_factory=list)
     # login -> starred_at
     stargazers: dict[str, str] = field(default_factory=dict)
+    hooks: dict[int, Hook] = field(default_factory=dict)
     created_at: str = field(default_factory=now)
     updated_at: str = field(default_factory=now)
     pushed_at: str = field(default_factory=now)

@@ -11,6 +11,12 @@ message appears in SENT with its headers, body and attachments.
 Starting state (`state.initial_state`): mailboxes for alice@example.com (the
 default user: a welcome mail from Bob with ``agenda.txt`` attached, unread,
 and a newsletter), bob@example.com and carol@example.com.
+
+History (`history`): every change to a mailbox gets a history id and a record,
+so ``users.getProfile``'s ``historyId`` and ``users.history.list`` serve the
+polling a Gmail trigger does. Mail arrives from outside with ``POST
+/_sandbox/gmail/seed`` (``{"user"?, "messages": [{"from", "to", "subject",
+"body", ...}]}``) or from another sandbox mailbox with ``messages.send``.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from __future__ import annotations
 from valetkey.sandbox.apps._google import GoogleApi, GoogleOAuth2Provider, google_oauth_routes
 from valetkey.sandbox.emulator import SandboxApp, StateStore
 
-from . import drafts, labels, messages, threads
+from . import drafts, history, labels, messages, threads
 from .state import initial_state, seed
 
 SLUG = "gmail"
@@ -29,6 +35,14 @@ def create_app() -> SandboxApp:
     store = StateStore(initial_state)
     api = GoogleApi(store, provider, "gmail.googleapis.com")
     routes = google_oauth_routes(provider)
-    for module in (messages, threads, drafts, labels):
+    for module in (messages, threads, drafts, labels, history):
         routes += module.routes(api)
-    return SandboxApp(SLUG, routes, store, oauth2=provider, seed=seed, on_reset=(api.quota.reset,))
+    return SandboxApp(
+        SLUG,
+        routes,
+        store,
+        oauth2=provider,
+        seed=seed,
+        admin_routes=history.admin_routes(store),
+        on_reset=(api.quota.reset,),
+    )

@@ -77,6 +77,7 @@ def send_draft(call: GoogleCall) -> Response:
     if not mime.recipients(mime.parse(raw)):
         box.messages[stored.id], box.drafts[draft.id] = stored, draft
         raise invalid("Recipient address required")
+    call.state.record(box, "messagesDeleted", stored)
     sent = call.state.store(
         box,
         mime.prepare_outgoing(raw, box.email),
@@ -91,7 +92,8 @@ def delete_draft(call: GoogleCall) -> Response:
     box = mailbox(call)
     draft = draft_of(box, call.params["id"])
     del box.drafts[draft.id]
-    box.messages.pop(draft.message_id, None)
+    if draft.message_id in box.messages:
+        call.state.delete(box, draft.message_id)
     return call.reply(None)
 
 

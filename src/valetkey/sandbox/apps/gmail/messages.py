@@ -70,31 +70,28 @@ def modify_message(call: GoogleCall) -> Response:
     box = mailbox(call)
     message = message_of(box, call.params["id"])
     add, remove = label_changes(box, call.body)
-    message.add(*add)
-    message.remove(*remove)
-    message.history_id = call.state.next_history()
+    call.state.relabel(box, message, add, remove)
     return call.reply(render.message(message, "minimal"))
 
 
 def trash_message(call: GoogleCall) -> Response:
-    message = message_of(mailbox(call), call.params["id"])
-    message.add("TRASH")
-    message.remove("SPAM")
-    message.history_id = call.state.next_history()
+    box = mailbox(call)
+    message = message_of(box, call.params["id"])
+    call.state.relabel(box, message, ["TRASH"], ["SPAM"])
     return call.reply(render.message(message, "minimal"))
 
 
 def untrash_message(call: GoogleCall) -> Response:
-    message = message_of(mailbox(call), call.params["id"])
-    message.remove("TRASH")
-    message.history_id = call.state.next_history()
+    box = mailbox(call)
+    message = message_of(box, call.params["id"])
+    call.state.relabel(box, message, [], ["TRASH"])
     return call.reply(render.message(message, "minimal"))
 
 
 def delete_message(call: GoogleCall) -> Response:
     box = mailbox(call)
     message_of(box, call.params["id"])
-    del box.messages[call.params["id"]]
+    call.state.delete(box, call.params["id"])
     for draft_id in [d.id for d in box.drafts.values() if d.message_id == call.params["id"]]:
         del box.drafts[draft_id]
     return call.reply(None)

@@ -72,6 +72,23 @@ class StoredMessage:
 
 
 @dataclass
+class HistoryRecord:
+    """One change to a mailbox, as ``users.history.list`` reports it.
+
+    `kind` is ``messagesAdded``, ``messagesDeleted``, ``labelsAdded`` or
+    ``labelsRemoved``; `label_ids` are the message's labels after the change
+    (what a ``labelId`` filter looks at), `changed` the labels added or removed.
+    """
+
+    id: int
+    kind: str
+    message_id: str
+    thread_id: str
+    label_ids: list[str]
+    changed: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Draft:
     id: str
     message_id: str
@@ -86,6 +103,9 @@ class Mailbox:
     )
     drafts: dict[str, Draft] = field(default_factory=dict)
     next_label: int = 1
+    history: list[HistoryRecord] = field(default_factory=list)
+    # The oldest history id ``history.list`` still answers from; older ones are 404 (expired).
+    history_floor: int = 0
 
     def newest_first(self) -> list[StoredMessage]:
         return sorted(self.messages.values(), key=lambda m: (m.internal_date, m.id), reverse=True)
@@ -129,7 +149,7 @@ class GmailState:
     def mailbox(self, email: str) -> Mailbox:
         email = email.lower()
         if email not in self.mailboxes:
-            self.mailboxes[email] = Mailbox(email)
+            self.mailboxes[email] = Mailbox(email, history_floor=self.history)
         return self.mailboxes[email]
 
     def new_id(self) -> str:
@@ -139,6 +159,48 @@ class GmailState:
     def next_history(self) -> int:
         self.history += 1
         return self.history
+
+    def record(
+        self, mailbox: Mailbox, kind: str, message: StoredMessage, changed: list[str] | tuple[str, ...] = ()
+    ) -> None:
+        """Give `message` a new history id and log the change in `mailbox`'s history."""
+        message.history_id = self.next_history()
+        mailbox.history.append(
+            HistoryRecord(
+                message.history_id,
+                kind,
+                message.id,
+                message.thread_id,
+                list(message.label_ids),
+                list(changed),
+            )
+        )
+
+    def relabel(
+        self,
+        mailbox: Mailbox,
+        message: StoredMessage,
+        add: list[str] | tuple[str, ...],
+        remove: list[str] | tuple[str, ...],
+    ) -> None:
+        """Add and remove labels, logging ``labelsAdded`` / ``labelsRemoved`` for what actually changed."""
+        added = [label for label in dict.fromkeys(add) if label not in message.label_ids]
+        removed = [
+            label for label in dict.fromkeys(remove) if label in message.label_ids and label not in added
+        ]
+        message.add(*added)
+        message.remove(*removed)
+        if added:
+            self.record(mailbox, "labelsAdded", message, added)
+        if removed:
+            self.record(mailbox, "labelsRemoved", message, removed)
+        if not added and not removed:
+            message.history_id = self.next_history()
+
+    def delete(self, mailbox: Mailbox, message_id: str) -> StoredMessage:
+        message = mailbox.messages.pop(message_id)
+        self.record(mailbox, "messagesDeleted", message)
+        return message
 
     def store(
         self,
@@ -161,6 +223,11 @@ class GmailState:
         )
         message.thread_id = mailbox.thread_for(message.parsed, thread_id) or message_id
         mailbox.messages[message_id] = message
+        mailbox.history.append(
+            HistoryRecord(
+                message.history_id, "messagesAdded", message_id, message.thread_id, list(message.label_ids)
+            )
+        )
         return message
 
     def deliver(self, sender: Mailbox, sent: StoredMessage) -> list[str]:
@@ -169,6 +236,8 @@ class GmailState:
         for address in mime.recipients(sent.parsed):
             if address == sender.email:
                 sent.add("INBOX", "UNREAD")
+                # Mail to oneself arrives with its inbox labels in the same change.
+                sender.history[-1].label_ids = list(sent.label_ids)
                 delivered.append(address)
             elif address in self.mailboxes:
                 self.store(

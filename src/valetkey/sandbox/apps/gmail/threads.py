@@ -41,17 +41,15 @@ def modify_thread(call: GoogleCall) -> Response:
     messages = thread_of(box, call.params["id"])
     add, remove = label_changes(box, call.body)
     for message in messages:
-        message.add(*add)
-        message.remove(*remove)
-        message.history_id = call.state.next_history()
+        call.state.relabel(box, message, add, remove)
     return call.reply(render.thread(messages, "minimal"))
 
 
 def _trash(call: GoogleCall, trash: bool) -> Response:
-    messages = thread_of(mailbox(call), call.params["id"])
+    box = mailbox(call)
+    messages = thread_of(box, call.params["id"])
     for message in messages:
-        message.add("TRASH") if trash else message.remove("TRASH")
-        message.history_id = call.state.next_history()
+        call.state.relabel(box, message, ["TRASH"] if trash else [], [] if trash else ["TRASH"])
     return call.reply(render.thread(messages, "minimal"))
 
 

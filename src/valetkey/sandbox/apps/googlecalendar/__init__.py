@@ -6,6 +6,12 @@ Mounted at ``{sandbox}/googlecalendar``: the API at ``/calendar/v3/...``
 see `apps._google`). Any token subject is a user whose primary calendar id is
 their email. Starting state: bob@example.com, whose primary calendar has a
 meeting on 2025-03-03 13:00-14:00 UTC (visible through free/busy).
+
+Incremental sync: the last page of ``events.list`` carries ``nextSyncToken``;
+``syncToken=`` then lists only the events changed since (cancelled ones
+included, moved-away ones as cancelled), and an unusable token is 410
+``fullSyncRequired``. ``POST /_sandbox/googlecalendar/sync/expire`` makes every
+token issued so far unusable.
 """
 
 from __future__ import annotations
@@ -24,4 +30,12 @@ def create_app() -> SandboxApp:
     store = StateStore(initial_state)
     api = GoogleApi(store, provider, "calendar-json.googleapis.com")
     routes = google_oauth_routes(provider) + calendars.routes(api) + events.routes(api)
-    return SandboxApp(SLUG, routes, store, oauth2=provider, seed=seed, on_reset=(api.quota.reset,))
+    return SandboxApp(
+        SLUG,
+        routes,
+        store,
+        oauth2=provider,
+        seed=seed,
+        admin_routes=events.admin_routes(store),
+        on_reset=(api.quota.reset,),
+    )

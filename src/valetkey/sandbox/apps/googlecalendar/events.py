@@ -6,13 +6,16 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import secrets
 from collections.abc import Callable
 from typing import Any
 
-from starlette.responses import Response
-from starlette.routing import Route
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from valetkey.sandbox.apps._google import GoogleApi, GoogleCall, GoogleError, not_found, page_slice
+from valetkey.sandbox.emulator import StateStore
 
 from .state import Calendar, CalendarState, Event, now, parse_instant, parse_moment, rfc3339
 from .timing import occurrences, parse_quick_add
@@ -167,9 +170,54 @@ def _zone_of(moment: Any) -> dict[str, str]:
     return {"timeZone": moment["timeZone"]} if isinstance(moment, dict) and moment.get("timeZone") else {}
 
 
+#: Parameters Google refuses next to a syncToken.
+NOT_WITH_SYNC = (
+    "iCalUID",
+    "orderBy",
+    "privateExtendedProperty",
+    "q",
+    "sharedExtendedProperty",
+    "timeMin",
+    "timeMax",
+    "updatedMin",
+)
+
+
+def sync_token(state: CalendarState, calendar: Calendar) -> str:
+    raw = f"{state.sync_epoch}:{state.changes}:{calendar.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _since(call: GoogleCall, calendar: Calendar, token: str) -> int:
+    """The change number a sync token stands for; 410 ``fullSyncRequired`` for one that is unusable."""
+    for name in NOT_WITH_SYNC:
+        if call.query(name) is not None:
+            raise GoogleError(
+                400, f"Sync token cannot be used with {name}.", reason="invalidParameter", location=name
+            )
+    try:
+        epoch, number, calendar_id = (
+            base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode().split(":", 2)
+        )
+        since = int(number)
+    except (ValueError, UnicodeDecodeError):
+        since, epoch, calendar_id = -1, "", ""
+    state: CalendarState = call.state
+    if since < 0 or epoch != state.sync_epoch or calendar_id != calendar.id:
+        raise GoogleError(
+            410,
+            "Sync token is no longer valid, a full sync is required.",
+            reason="fullSyncRequired",
+            domain="calendar",
+        )
+    return since
+
+
 def list_events(call: GoogleCall) -> dict[str, Any]:
     calendar = calendar_for(call)
     user = call.state.ensure_user(call.grant.subject)
+    token = call.query("syncToken")
+    since = _since(call, calendar, token) if token is not None else None
     low, high = _range_filter(call)
     single, order = call.flag("singleEvents"), call.query("orderBy")
     if order not in (None, "startTime", "updated"):
@@ -181,7 +229,10 @@ def list_events(call: GoogleCall) -> dict[str, Any]:
     events = list(calendar.events.values())
     if single:
         events = expand_recurring(events, high or (now() + dt.timedelta(days=366)))
-    if not call.flag("showDeleted"):
+    if since is not None:
+        # An incremental sync: what changed since the token, deletions included.
+        events = [e for e in events if e.change > since]
+    elif not call.flag("showDeleted"):
         events = [e for e in events if e.status != "cancelled"]
     if low is not None:
         events = [e for e in events if e.end > low]
@@ -198,7 +249,14 @@ def list_events(call: GoogleCall) -> dict[str, Any]:
         events.sort(key=lambda e: (e.start, e.id))
     elif order == "updated":
         events.sort(key=lambda e: (e.updated, e.id))
-    page, token = page_slice(events, call.query("pageToken"), call.integer("maxResults", 250, 2500))
+    items = [render(e, user) for e in events]
+    if since is not None:
+        items += [
+            {"kind": "calendar#event", "etag": f'"{change}"', "id": event_id, "status": "cancelled"}
+            for event_id, change in calendar.moved_away.items()
+            if change > since
+        ]
+    page, next_page = page_slice(items, call.query("pageToken"), call.integer("maxResults", 250, 2500))
     body = {
         "kind": "calendar#events",
         "etag": f'"{len(calendar.events)}"',
@@ -208,10 +266,13 @@ def list_events(call: GoogleCall) -> dict[str, Any]:
         "timeZone": call.query("timeZone") or calendar.time_zone,
         "accessRole": call.state.entry(user, calendar.id).role,
         "defaultReminders": [],
-        "items": [render(e, user) for e in page],
+        "items": page,
     }
-    if token:
-        body["nextPageToken"] = token
+    if next_page:
+        body["nextPageToken"] = next_page
+    else:
+        # The last page of a listing carries the token for the next incremental sync.
+        body["nextSyncToken"] = sync_token(call.state, calendar)
     return body
 
 
@@ -235,7 +296,7 @@ def insert_event(call: GoogleCall) -> dict[str, Any]:
         user,
         status=call.body.get("status") or "confirmed",
     )
-    calendar.events[event.id] = event
+    calendar.events[event.id] = call.state.touch(event)
     return render(event, user)
 
 
@@ -261,7 +322,7 @@ def quick_add(call: GoogleCall) -> dict[str, Any]:
         }
     start, end = _times(fields, calendar)
     event = Event(call.state.new_event_id(), calendar.id, fields, start, end, user)
-    calendar.events[event.id] = event
+    calendar.events[event.id] = call.state.touch(event)
     return render(event, user)
 
 
@@ -277,6 +338,7 @@ def patch_event(call: GoogleCall) -> dict[str, Any]:
         event.status = changes["status"]
     event.sequence += 1 if {"start", "end"} & set(changes) else 0
     event.updated = now()
+    call.state.touch(event)
     return render(event, call.state.ensure_user(call.grant.subject))
 
 
@@ -298,7 +360,9 @@ def move_event(call: GoogleCall) -> dict[str, Any]:
     target = state.calendars[entry.calendar_id]
     del source.events[event.id]
     event.calendar_id, event.updated = target.id, now()
-    target.events[event.id] = event
+    target.events[event.id] = state.touch(event)
+    source.moved_away[event.id] = event.change
+    target.moved_away.pop(event.id, None)
     return render(event, user)
 
 
@@ -308,6 +372,7 @@ def delete_event(call: GoogleCall) -> None:
     if event.status == "cancelled":
         raise GoogleError(410, "Resource has been deleted", reason="deleted")
     event.status, event.updated = "cancelled", now()
+    call.state.touch(event)
     return None
 
 
@@ -327,3 +392,12 @@ def routes(api: GoogleApi) -> list[Route]:
         api.route("POST", base + "/{eventId}/move", answering(move_event), scopes=WRITE),
         api.route("DELETE", base + "/{eventId}", answering(delete_event), scopes=WRITE),
     ]
+
+
+def admin_routes(store: StateStore[CalendarState]) -> list[BaseRoute]:
+    async def expire(request: Request) -> Response:
+        with store.transaction() as state:
+            state.sync_epoch = secrets.token_hex(6)
+        return JSONResponse({"expired": True})
+
+    return [Route("/sync/expire", expire, methods=["POST"])]

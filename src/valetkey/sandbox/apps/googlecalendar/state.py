@@ -50,6 +50,8 @@ class Event:
     updated: dt.datetime = field(default_factory=now)
     status: str = "confirmed"
     sequence: int = 0
+    # The calendar-wide change number of the event's last change (what sync tokens compare).
+    change: int = 0
     # Set on generated occurrences of a recurring event.
     recurring_event_id: str | None = None
 
@@ -67,6 +69,8 @@ class Calendar:
     description: str | None = None
     location: str | None = None
     events: dict[str, Event] = field(default_factory=dict)
+    # Events moved to another calendar: id -> change number; incremental syncs show them cancelled.
+    moved_away: dict[str, int] = field(default_factory=dict)
 
     @property
     def tz(self) -> dt.tzinfo:
@@ -86,6 +90,15 @@ class CalendarState:
     calendars: dict[str, Calendar] = field(default_factory=dict)
     # user email -> their calendar list, in insertion order.
     lists: dict[str, dict[str, ListEntry]] = field(default_factory=dict)
+    # Change numbers for sync tokens; tokens of another epoch (a reset, an expiry) are 410 Gone.
+    changes: int = 0
+    sync_epoch: str = field(default_factory=lambda: secrets.token_hex(6))
+
+    def touch(self, event: Event) -> Event:
+        """Record a change to `event` (created, edited, cancelled, moved in) for incremental sync."""
+        self.changes += 1
+        event.change = self.changes
+        return event
 
     def ensure_user(self, subject: str) -> str:
         email = google_email(subject)
@@ -164,7 +177,7 @@ def initial_state() -> CalendarState:
         start + dt.timedelta(hours=1),
         bob,
     )
-    calendar.events[event.id] = event
+    calendar.events[event.id] = state.touch(event)
     return state
 
 
@@ -189,6 +202,6 @@ def seed(state: CalendarState, payload: dict[str, Any]) -> dict[str, Any]:
             end,
             owner,
         )
-        calendar.events[event.id] = event
+        calendar.events[event.id] = state.touch(event)
         created.append(event.id)
     return {"events": created}

@@ -18,7 +18,7 @@ from valetkey.sandbox.apps._google import GoogleApi, GoogleCall, GoogleError, pa
 from .fields import parse_fields, select
 from .query import QueryError, compile_query
 from .render import EXPORTS, export_bytes, file_resource, user
-from .state import DriveFile, DriveState, new_id
+from .state import DriveFile, DriveState, new_id, viewers_of
 
 DRIVE = "https://www.googleapis.com/auth/drive"
 READ = (DRIVE, DRIVE + ".readonly", DRIVE + ".file", DRIVE + ".metadata.readonly", DRIVE + ".metadata")
@@ -216,6 +216,7 @@ def update_file(call: GoogleCall) -> Response:
     if changes.get("trashed") is not None:
         for child in state.descendants(file.id):
             child.trashed = bool(changes["trashed"])
+            state.touched(child)
     added = [p for p in (call.query("addParents") or "").split(",") if p]
     removed = [p for p in (call.query("removeParents") or "").split(",") if p]
     if added or removed:
@@ -232,7 +233,7 @@ def update_file(call: GoogleCall) -> Response:
                 403, "Increasing the number of parents is not allowed.", reason="cannotAddParent"
             )
         file.parents = parents
-    file.touch()
+    state.touched(file)
     return reply_fields(call, file_resource(file, state, me(call)), FILE_DEFAULT)
 
 
@@ -273,6 +274,7 @@ def delete_file(call: GoogleCall) -> Response:
         raise insufficient()
     for gone in [file, *state.descendants(file.id)]:
         state.files.pop(gone.id, None)
+        state.log(gone, removed=True, viewers=viewers_of(gone))
     return call.reply(None)
 
 

@@ -58,7 +58,7 @@ def create_permission(call: GoogleCall) -> Response:
         file.permissions.append(existing)
     else:
         existing.role = role
-    file.touch()
+    call.state.touched(file)
     return call.reply(permission(existing))
 
 

@@ -91,9 +91,47 @@ class DriveFile:
 
 
 @dataclass
+class Change:
+    """One entry of Drive's change log: a file changed (or went away) at `time`.
+
+    `viewers` are who could see the file then (None: anyone), so a user's
+    ``changes.list`` holds the files they can see, and those they lost.
+    """
+
+    number: int
+    file_id: str
+    time: dt.datetime
+    removed: bool
+    viewers: frozenset[str] | None
+
+
+@dataclass
 class DriveState:
     files: dict[str, DriveFile] = field(default_factory=dict)
     roots: dict[str, str] = field(default_factory=dict)  # user email -> root folder id
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def start_page_token(self) -> int:
+        """The number the next change will get: ``changes.getStartPageToken``."""
+        return len(self.changes) + 1
+
+    def log(self, file: DriveFile, *, removed: bool = False, viewers: frozenset[str] | None = None) -> None:
+        """Append a change of `file`; `viewers` defaults to who can see it now."""
+        if file.is_root:
+            return
+        if viewers is None and not removed:
+            viewers = viewers_of(file)
+        self.changes.append(Change(len(self.changes) + 1, file.id, now(), removed, viewers))
+
+    def touched(self, file: DriveFile) -> None:
+        """`file` was edited: a new version and a change; losing a viewer shows them a removal."""
+        before = viewers_of(file)
+        file.touch()
+        self.log(file)
+        after = viewers_of(file)
+        if before is not None and after is not None and before - after:
+            self.log(file, removed=True, viewers=frozenset(before - after))
 
     def ensure_user(self, subject: str) -> str:
         email = google_email(subject)
@@ -108,6 +146,7 @@ class DriveState:
         if not any(p.role == "owner" for p in file.permissions):
             file.permissions.insert(0, Permission(permission_id(file.owner), "user", "owner", file.owner))
         self.files[file.id] = file
+        self.log(file)
         return file
 
     def resolve(self, user: str, file_id: str) -> str:
@@ -123,6 +162,12 @@ class DriveState:
                 out.append(child)
                 pending.append(child.id)
         return out
+
+
+def viewers_of(file: DriveFile) -> frozenset[str] | None:
+    if any(p.type in ("anyone", "domain") for p in file.permissions):
+        return None
+    return frozenset(p.email for p in file.permissions if p.email) | {file.owner}
 
 
 def initial_state() -> DriveState:

@@ -19,6 +19,10 @@ answered the way Linear answers:
 
 Starting state (`state.initial_state`): users ada (admin, default login) and
 grace, teams ENG and DES with Linear's default workflow, project "Launch" and issue ENG-1.
+
+Webhooks (`webhooks`): ``webhookCreate`` / ``webhookUpdate`` / ``webhookDelete``
+and the ``webhooks`` query; issue create/update and comment create are POSTed,
+signed with ``Linear-Signature``, to the webhooks listening to them.
 """
 
 from __future__ import annotations
@@ -35,10 +39,12 @@ from valetkey.sandbox.emulator_http import RateLimiter, json_response, read_json
 from valetkey.sandbox.oauth2 import OAuth2Provider
 from valetkey.sandbox.oauth2_routes import OAuth2Paths, oauth2_routes
 from valetkey.sandbox.oauth2_types import OAuth2Config
+from valetkey.sandbox.webhooks import Deliveries
 
 from .resolvers import build
 from .state import initial_state, seed
 from .views import Ctx
+from .webhooks import TIMEOUT, USER_AGENT, LinearWebhooks
 
 SLUG = "linear"
 
@@ -85,6 +91,8 @@ def create_app() -> SandboxApp:
     )
     store = StateStore(initial_state)
     schema = build()
+    deliveries = Deliveries(timeout=TIMEOUT, user_agent=USER_AGENT)
+    hooks = LinearWebhooks(deliveries)
     limiter = RateLimiter(1500, 3600, header_prefix="X-RateLimit-Requests-", resource=None)
 
     def credential(request: Request) -> str | None:
@@ -137,6 +145,8 @@ def create_app() -> SandboxApp:
                 variable_values=variables,
                 operation_name=body.get("operationName"),
             )
+            for kind, action, data, team_id, updated_from in ctx.events:
+                hooks.emit(state, ctx.viewer, kind, action, data, team_id, updated_from)
         if result.errors and result.data is None and all(not e.path for e in result.errors):
             return json_response(_errors(result.errors, "BAD_USER_INPUT"), 400, headers)
         return json_response(result.formatted, 200, headers)
@@ -148,7 +158,9 @@ def create_app() -> SandboxApp:
         ),
     )
     routes.append(Route("/graphql", graphql_endpoint, methods=["POST"]))
-    return SandboxApp(SLUG, routes, store, oauth2=provider, seed=seed, on_reset=(limiter.reset,))
+    return SandboxApp(
+        SLUG, routes, store, oauth2=provider, seed=seed, deliveries=deliveries, on_reset=(limiter.reset,)
+    )
 
 
 def _errors(errors, code: str) -> dict:

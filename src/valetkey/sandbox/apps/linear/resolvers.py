@@ -15,7 +15,7 @@ from typing import Any
 from graphql import GraphQLSchema, build_schema
 
 from .sdl import SDL
-from .state import Comment, Issue, Project, new_id, now
+from .state import Comment, Issue, Project, Webhook, new_id, now
 from .views import (
     CommentView,
     Ctx,
@@ -25,13 +25,17 @@ from .views import (
     StateView,
     TeamView,
     UserView,
+    WebhookView,
     connection,
     issue_connection,
     linear_error,
     not_found,
     timeless_date,
 )
+from .webhooks import RESOURCE_TYPES, comment_data, issue_data, new_secret
 
+#: Nested objects of an issue's webhook data; `updatedFrom` lists the flat fields that changed.
+NESTED = frozenset({"state", "team", "labels"})
 ISSUE_FIELDS = (
     "title",
     "description",
@@ -211,6 +215,7 @@ def m_issue_create(_, info, input):
         )
     issue.number = next(team.issue_numbers)
     ctx.state.issues[issue.id] = issue
+    ctx.events.append(("Issue", "create", issue_data(ctx.state, issue), issue.team_id, None))
     return {"success": True, "issue": IssueView(ctx, issue), "lastSyncId": ctx.state.next_sync_id()}
 
 
@@ -218,6 +223,7 @@ def m_issue_update(_, info, id, input):
     ctx = _ctx(info)
     ctx.require("write")
     issue = _issue(ctx, id)
+    before = issue_data(ctx.state, issue)
     _apply_issue_input(ctx, issue, input)
     if (
         "teamId" in input
@@ -226,6 +232,11 @@ def m_issue_update(_, info, id, input):
     ):
         issue.state_id = ctx.state.default_state(issue.team_id).id
     issue.updated_at = now()
+    after = issue_data(ctx.state, issue)
+    changed = {k: before[k] for k in before if k not in NESTED and k != "updatedAt" and before[k] != after[k]}
+    if changed:
+        changed["updatedAt"] = before["updatedAt"]
+        ctx.events.append(("Issue", "update", after, issue.team_id, changed))
     return {"success": True, "issue": IssueView(ctx, issue), "lastSyncId": ctx.state.next_sync_id()}
 
 
@@ -295,7 +306,90 @@ def m_comment_create(_, info, input):
         )
     comment = Comment(input.get("id") or new_id(), issue.id, input["body"], ctx.viewer.id)
     ctx.state.comments[comment.id] = comment
+    ctx.events.append(("Comment", "create", comment_data(ctx.state, comment), issue.team_id, None))
     return {"success": True, "comment": CommentView(ctx, comment), "lastSyncId": ctx.state.next_sync_id()}
+
+
+def _webhook(ctx: Ctx, webhook_id: str) -> Webhook:
+    ctx.require("admin")
+    hook = ctx.state.webhooks.get(webhook_id)
+    if hook is None:
+        raise not_found("Webhook")
+    return hook
+
+
+def _check_webhook_input(ctx: Ctx, data: dict[str, Any]) -> None:
+    url = data.get("url")
+    if "url" in data and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+        raise linear_error("url must be a valid URL", code="INVALID_INPUT")
+    types = data.get("resourceTypes")
+    if "resourceTypes" in data:
+        if not types:
+            raise linear_error("resourceTypes must not be empty", code="INVALID_INPUT")
+        unknown = [t for t in types if t not in RESOURCE_TYPES]
+        if unknown:
+            raise linear_error(f"Invalid resource type: {unknown[0]}", code="INVALID_INPUT")
+
+
+def m_webhook_create(_, info, input):
+    ctx = _ctx(info)
+    ctx.require("admin")
+    _check_webhook_input(ctx, input)
+    team_id, everyone = input.get("teamId"), bool(input.get("allPublicTeams"))
+    if team_id is None and not everyone:
+        raise linear_error("Either teamId or allPublicTeams must be set", code="INVALID_INPUT")
+    if team_id is not None and team_id not in ctx.state.teams:
+        raise not_found("Team")
+    if input.get("id") and input["id"] in ctx.state.webhooks:
+        raise linear_error("A webhook with this id already exists", code="INVALID_INPUT")
+    hook = Webhook(
+        input.get("id") or new_id(),
+        input["url"],
+        list(dict.fromkeys(input["resourceTypes"])),
+        input.get("secret") or new_secret(),
+        ctx.viewer.id,
+        team_id,
+        everyone,
+        input.get("label"),
+        input.get("enabled", True) is not False,
+    )
+    ctx.state.webhooks[hook.id] = hook
+    return {"success": True, "webhook": WebhookView(ctx, hook), "lastSyncId": ctx.state.next_sync_id()}
+
+
+def m_webhook_update(_, info, id, input):
+    ctx = _ctx(info)
+    hook = _webhook(ctx, id)
+    _check_webhook_input(ctx, input)
+    for name, attribute in (
+        ("label", "label"),
+        ("secret", "secret"),
+        ("enabled", "enabled"),
+        ("url", "url"),
+        ("resourceTypes", "resource_types"),
+    ):
+        if input.get(name) is not None:
+            setattr(hook, attribute, input[name])
+    hook.updated_at = now()
+    return {"success": True, "webhook": WebhookView(ctx, hook), "lastSyncId": ctx.state.next_sync_id()}
+
+
+def m_webhook_delete(_, info, id):
+    ctx = _ctx(info)
+    hook = _webhook(ctx, id)
+    del ctx.state.webhooks[hook.id]
+    return {"success": True, "entityId": hook.id, "lastSyncId": ctx.state.next_sync_id()}
+
+
+def q_webhook(_, info, id):
+    ctx = _ctx(info)
+    return WebhookView(ctx, _webhook(ctx, id))
+
+
+def q_webhooks(_, info, **args):
+    ctx = _ctx(info)
+    ctx.require("admin")
+    return connection([WebhookView(ctx, h) for h in ctx.state.webhooks.values()], args)
 
 
 QUERIES = {
@@ -313,6 +407,8 @@ QUERIES = {
     "comments": q_comments,
     "workflowState": q_workflow_state,
     "workflowStates": q_workflow_states,
+    "webhook": q_webhook,
+    "webhooks": q_webhooks,
 }
 MUTATIONS = {
     "issueCreate": m_issue_create,
@@ -321,6 +417,9 @@ MUTATIONS = {
     "issueDelete": m_issue_delete,
     "projectCreate": m_project_create,
     "commentCreate": m_comment_create,
+    "webhookCreate": m_webhook_create,
+    "webhookUpdate": m_webhook_update,
+    "webhookDelete": m_webhook_delete,
 }
 
 

@@ -159,6 +159,42 @@ type Comment {
 type CommentConnection { nodes: [Comment!]! pageInfo: PageInfo! }
 
 type IssuePayload { lastSyncId: Float! issue: Issue success: Boolean! }
+
+type Webhook {
+  id: ID!
+  label: String
+  url: String
+  enabled: Boolean!
+  "The secret the payloads are signed with (Linear-Signature)."
+  secret: String
+  resourceTypes: [String!]!
+  allPublicTeams: Boolean!
+  team: Team
+  creator: User
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  archivedAt: DateTime
+}
+type WebhookConnection { nodes: [Webhook!]! pageInfo: PageInfo! }
+type WebhookPayload { lastSyncId: Float! webhook: Webhook! success: Boolean! }
+type DeletePayload { lastSyncId: Float! success: Boolean! entityId: String! }
+input WebhookCreateInput {
+  label: String
+  id: String
+  enabled: Boolean
+  secret: String
+  url: String!
+  resourceTypes: [String!]!
+  teamId: String
+  allPublicTeams: Boolean
+}
+input WebhookUpdateInput {
+  label: String
+  secret: String
+  enabled: Boolean
+  url: String
+  resourceTypes: [String!]
+}
 type IssueArchivePayload { lastSyncId: Float! success: Boolean! entity: Issue }
 type ProjectPayload { lastSyncId: Float! project: Project success: Boolean! }
 type CommentPayload { lastSyncId: Float! comment: Comment! success: Boolean! }
@@ -301,6 +337,9 @@ type Query {
   workflowState(id: String!): WorkflowState!
   workflowStates(first: Int, after: String, last: Int, before: String, filter: WorkflowStateFilter,
                  includeArchived: Boolean, orderBy: PaginationOrderBy): WorkflowStateConnection!
+  webhook(id: String!): Webhook!
+  webhooks(first: Int, after: String, last: Int, before: String,
+           includeArchived: Boolean, orderBy: PaginationOrderBy): WebhookConnection!
 }
 
 type Mutation {
@@ -312,5 +351,9 @@ type Mutation {
   issueDelete(id: String!, permanentlyDelete: Boolean): IssueArchivePayload!
   projectCreate(input: ProjectCreateInput!, connectSlackChannel: Boolean): ProjectPayload!
   commentCreate(input: CommentCreateInput!): CommentPayload!
+  "Creates a webhook (admins only)."
+  webhookCreate(input: WebhookCreateInput!): WebhookPayload!
+  webhookUpdate(id: String!, input: WebhookUpdateInput!): WebhookPayload!
+  webhookDelete(id: String!): DeletePayload!
 }
 """

@@ -129,6 +129,21 @@ class Comment:
 
 
 @dataclass
+class Webhook:
+    id: str
+    url: str
+    resource_types: list[str]
+    secret: str
+    creator_id: str
+    team_id: str | None = None
+    all_public_teams: bool = False
+    label: str | None = None
+    enabled: bool = True
+    created_at: str = field(default_factory=now)
+    updated_at: str = field(default_factory=now)
+
+
+@dataclass
 class LinearState:
     org_id: str = field(default_factory=lambda: stable_id("org"))
     org_name: str = "Acme"
@@ -138,6 +153,7 @@ class LinearState:
     projects: dict[str, Project] = field(default_factory=dict)
     issues: dict[str, Issue] = field(default_factory=dict)
     comments: dict[str, Comment] = field(default_factory=dict)
+    webhooks: dict[str, Webhook] = field(default_factory=dict)
     sync_ids: Any = field(default_factory=lambda: itertools.count(1000))
 
     def user_for(self, subject: str) -> User:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import GraphQLError
@@ -54,6 +54,8 @@ class Ctx:
     state: LinearState
     viewer: User
     scopes: tuple[str, ...]
+    #: Webhook events the request causes: (type, action, data, team id, updatedFrom), sent after it.
+    events: list[tuple[str, str, dict[str, Any], str, dict[str, Any] | None]] = field(default_factory=list)
 
     def require(self, *any_of: str) -> None:
         """Linear's scope check: `admin` and `write` imply everything they cover."""
@@ -400,6 +402,51 @@ class CommentView(View):
         return IssueView(self.ctx, issue) if issue else None
 
     parent = None
+
+
+class WebhookView(View):
+    @property
+    def label(self):
+        return self.entity.label
+
+    @property
+    def url(self):
+        return self.entity.url
+
+    @property
+    def enabled(self):
+        return self.entity.enabled
+
+    @property
+    def secret(self):
+        return self.entity.secret
+
+    @property
+    def resourceTypes(self):
+        return list(self.entity.resource_types)
+
+    @property
+    def allPublicTeams(self):
+        return self.entity.all_public_teams
+
+    @property
+    def team(self):
+        team = self.ctx.state.teams.get(self.entity.team_id or "")
+        return TeamView(self.ctx, team) if team else None
+
+    @property
+    def creator(self):
+        return user_view(self.ctx, self.entity.creator_id)
+
+    @property
+    def createdAt(self):
+        return self.entity.created_at
+
+    @property
+    def updatedAt(self):
+        return self.entity.updated_at
+
+    archivedAt = None
 
 
 def user_view(ctx: Ctx, user_id: str | None) -> UserView | None:

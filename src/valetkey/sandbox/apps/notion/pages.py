@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -202,6 +203,75 @@ def _sort_key(prop: str | None, timestamp: str) -> Callable[[Page], Any]:
     return lambda p: getattr(p, timestamp)
 
 
+TIMESTAMPS = ("created_time", "last_edited_time")
+DATE_CONDITIONS = ("equals", "before", "after", "on_or_before", "on_or_after", "is_empty", "is_not_empty")
+#: Relative date conditions (operand ``{}``): the window around now they stand for.
+RELATIVE = {
+    "past_week": (-7, 0),
+    "past_month": (-30, 0),
+    "past_year": (-365, 0),
+    "next_week": (0, 7),
+    "next_month": (0, 30),
+    "next_year": (0, 365),
+}
+
+
+def _instant(text: Any, where: str) -> dt.datetime:
+    """A filter's date operand: an ISO 8601 date or date-time (a date means its midnight UTC)."""
+    try:
+        value = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid(f"{where} should be a valid ISO 8601 date string, instead was `{text!r}`.") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _timestamp_matches(filter_: dict[str, Any], page: Page) -> bool:
+    """A timestamp filter: ``{"timestamp": "last_edited_time", "last_edited_time": {"after": ...}}``."""
+    kind = filter_["timestamp"]
+    if kind not in TIMESTAMPS:
+        raise invalid(
+            f"body.filter.timestamp should be `created_time` or `last_edited_time`, instead was `{kind}`."
+        )
+    condition = filter_.get(kind)
+    if set(filter_) != {"timestamp", kind} or not isinstance(condition, dict) or len(condition) != 1:
+        raise invalid(f"body.filter.{kind} should be a date condition with exactly one operator.")
+    ((operator, operand),) = condition.items()
+    if operator not in DATE_CONDITIONS and operator not in RELATIVE:
+        raise invalid(f"body.filter.{kind}: unsupported condition `{operator}`.")
+    value = _instant(getattr(page, kind), kind)
+    if operator in RELATIVE:
+        if operand != {}:
+            raise invalid(f"body.filter.{kind}.{operator} should be an empty object.")
+        low, high = RELATIVE[operator]
+        current = dt.datetime.now(dt.UTC)
+        return current + dt.timedelta(days=low) <= value <= current + dt.timedelta(days=high)
+    if operator == "is_empty":
+        return False
+    if operator == "is_not_empty":
+        return True
+    bound = _instant(operand, f"body.filter.{kind}.{operator}")
+    date_only = isinstance(operand, str) and "T" not in operand
+    if operator == "equals":
+        return value.date() == bound.date() if date_only else value == bound
+    return {
+        "before": value < bound,
+        "after": value > bound,
+        "on_or_before": value <= bound,
+        "on_or_after": value >= bound,
+    }[operator]
+
+
+def row_matches(filter_: dict[str, Any], page: Page) -> bool:
+    """A query filter over one row: compounds, timestamp filters, and property filters (`values.matches`)."""
+    if "and" in filter_:
+        return all(row_matches(f, page) for f in filter_["and"])
+    if "or" in filter_:
+        return any(row_matches(f, page) for f in filter_["or"])
+    if "timestamp" in filter_:
+        return _timestamp_matches(filter_, page)
+    return matches(filter_, page.properties)
+
+
 def query_data_source(call: Call) -> dict:
     source = _source(call, call.params["data_source_id"])
     rows = [
@@ -210,10 +280,14 @@ def query_data_source(call: Call) -> dict:
         if p.parent.get("data_source_id") == source.id and p.in_trash == bool(call.body.get("in_trash"))
     ]
     if call.body.get("filter"):
-        rows = [p for p in rows if matches(call.body["filter"], p.properties)]
+        rows = [p for p in rows if row_matches(call.body["filter"], p)]
     for sort in reversed(call.body.get("sorts") or []):
         if sort.get("property") and sort["property"] not in source.properties:
             raise invalid(f"Could not find sort property with name or id: {sort['property']}")
+        if not sort.get("property") and sort.get("timestamp") not in TIMESTAMPS:
+            raise invalid("body.sorts[].timestamp should be `created_time` or `last_edited_time`.")
+        if sort.get("direction", "ascending") not in ("ascending", "descending"):
+            raise invalid("body.sorts[].direction should be `ascending` or `descending`.")
         rows.sort(
             key=_sort_key(sort.get("property"), sort.get("timestamp", "created_time")),
             reverse=sort.get("direction") == "descending",

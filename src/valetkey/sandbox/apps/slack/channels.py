@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from .access import joined_channel, visible_channel
+from .events import channel_created_event
 from .kit import Call, Method, SlackError, page
 from .render import channel_json
 from .state import Channel
@@ -53,6 +54,8 @@ def create_channel(call: Call) -> dict[str, Any]:
         members=[call.user.id],
     )
     call.state.channels[channel.id] = channel
+    if not private:
+        call.events.append(channel_created_event(channel))
     return {"channel": channel_json(channel, call.user)}
 
 

@@ -49,6 +49,8 @@ class Call:
     user: User
     token_type: str  # "user" or "bot"
     scopes: tuple[str, ...]
+    #: Events API events this call causes (the inner ``event`` objects), sent once it succeeds.
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def is_bot(self) -> bool:
@@ -129,6 +131,8 @@ class Slack:
     bots: OAuth2Provider
     users: OAuth2Provider
     methods: dict[str, Method] = field(default_factory=dict)
+    #: Sends a call's events (`events.SlackEvents.emit`).
+    emitter: Callable[[SlackState, dict[str, Any]], Any] | None = None
     _windows: dict[tuple[str, str], tuple[float, int]] = field(default_factory=dict)
 
     def reset(self) -> None:
@@ -158,7 +162,11 @@ class Slack:
                 raise SlackError("not_allowed_token_type")
             with self.store.transaction() as state:
                 user = state.users[BOT_USER_ID] if token_type == "bot" else state.ensure_user(grant.subject)
-                body = method.handler(Call(state, args, user, token_type, grant.scopes))
+                call = Call(state, args, user, token_type, grant.scopes)
+                body = method.handler(call)
+                if self.emitter is not None:
+                    for event in call.events:
+                        self.emitter(state, event)
         except SlackError as error:
             return json_response(error.body(), error.status, error.headers)
         return json_response({"ok": True, **body}, 200, {"X-OAuth-Scopes": ",".join(grant.scopes)})

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from .access import message_in, readable_channel, visible_channel
+from .events import message_event, reaction_event
 from .kit import Call, Method, SlackError, bot_fields, page
 from .render import message_json, permalink
 
@@ -53,6 +54,7 @@ def post_message(call: Call) -> dict[str, Any]:
         reply_broadcast=bool(thread_ts) and call.flag("reply_broadcast"),
         **bot_fields(call),
     )
+    call.events.append(message_event(channel, message))
     return {"channel": channel.id, "ts": message.ts, "message": message_json(channel, message)}
 
 
@@ -137,6 +139,8 @@ def add_reaction(call: Call) -> dict[str, Any]:
     if call.user.id in users:
         raise SlackError("already_reacted")
     users.append(call.user.id)
+    channel = readable_channel(call, call.arg("channel", required=True))
+    call.events.append(reaction_event(channel, message, call.user.id, name))
     return {}
 
 

@@ -8,6 +8,7 @@ emulator hands out strictly increasing; a thread reply carries its parent's
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,8 @@ TEAM_DOMAIN = "valetkey-sandbox"
 BOT_USER_ID = "U0BOTVALET"
 BOT_ID = "B0BOTVALET"
 APP_ID = "A0SANDBOX1"
+#: The bot events the app's Event Subscriptions may list (`events`).
+BOT_EVENTS = ("message.channels", "message.groups", "reaction_added", "channel_created")
 
 
 @dataclass
@@ -79,12 +82,33 @@ class File:
 
 
 @dataclass
+class EventSettings:
+    """The app's Event Subscriptions: where events go and how they are signed."""
+
+    request_url: str | None = None
+    signing_secret: str = field(default_factory=lambda: secrets.token_hex(16))
+    verification_token: str = field(default_factory=lambda: secrets.token_urlsafe(18)[:24])
+    bot_events: list[str] = field(default_factory=lambda: list(BOT_EVENTS))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "request_url": self.request_url,
+            "signing_secret": self.signing_secret,
+            "verification_token": self.verification_token,
+            "app_id": APP_ID,
+            "team_id": TEAM_ID,
+            "bot_events": list(self.bot_events),
+        }
+
+
+@dataclass
 class SlackState:
     users: dict[str, User] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
     files: dict[str, File] = field(default_factory=dict)
     # Requests per token and method per minute before 429 ratelimited (Slack's tiers: 1 to 100+).
     rate_limit_per_minute: int = 100
+    events: EventSettings = field(default_factory=EventSettings)
     _last_ts: float = 0.0
     _ids: int = 100
 

@@ -6,6 +6,11 @@ the sandbox mints through its key provider (`SandboxApp.issue_token` gives
 ``sk_test_...`` keys that never expire). See `kit` for what every route does
 (401, 429, Request-Id, idempotency, form parsing) and `state.initial_state`
 for the starting account.
+
+Events (`events`): ``/v1/webhook_endpoints`` and ``/v1/events``; what the API
+causes (payments, subscriptions, invoices, Checkout Sessions: `subscriptions`)
+is recorded as events and POSTed, signed with ``Stripe-Signature``, to the
+endpoints that enable them.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from typing import Any
 from valetkey.sandbox.emulator import SandboxApp, StateStore
 from valetkey.sandbox.oauth2 import OAuth2Provider
 from valetkey.sandbox.oauth2_types import OAuth2Config
+from valetkey.sandbox.webhooks import Deliveries
 
-from . import billing, customers, payments
+from . import billing, customers, events, payments, subscriptions
 from .kit import Stripe
 from .state import StripeState, customer, initial_state, invoice
 
@@ -44,6 +50,18 @@ def create_app() -> SandboxApp:
         )
     )
     store = StateStore(initial_state)
-    stripe = Stripe(store, keys)
+    deliveries = Deliveries(timeout=10.0, user_agent=events.USER_AGENT)
+    webhooks = events.StripeWebhooks(deliveries, store)
+    stripe = Stripe(store, keys, emitter=webhooks.send_queued)
     routes = customers.routes(stripe) + payments.routes(stripe) + billing.routes(stripe)
-    return SandboxApp(SLUG, routes, store, oauth2=keys, seed=seed, on_reset=(stripe.limiter.reset,))
+    routes += subscriptions.routes(stripe) + events.routes(stripe)
+    return SandboxApp(
+        SLUG,
+        routes,
+        store,
+        oauth2=keys,
+        seed=seed,
+        deliveries=deliveries,
+        admin_routes=subscriptions.admin_routes(store, webhooks),
+        on_reset=(stripe.limiter.reset,),
+    )

@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.routing import Route
 
+from .events import record_event
 from .kit import Call, Stripe, StripeError, missing
 from .listing import created_filter, limit_of, list_answer
 from .search import compile_query
@@ -24,6 +25,7 @@ def create(call: Call) -> tuple[int, Any]:
     if payment_method is not None:
         _check_payment_method(payment_method)
         created["invoice_settings"]["default_payment_method"] = payment_method
+    record_event(call.state, "customer.created", created)
     return 200, created
 
 

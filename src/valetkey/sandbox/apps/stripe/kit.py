@@ -145,6 +145,8 @@ class Stripe:
     store: StateStore[StripeState]
     keys: OAuth2Provider
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(100, 1, resource=None))
+    #: Sends the events a request recorded (`events.StripeWebhooks.send_queued`).
+    emitter: Callable[[StripeState], None] | None = None
 
     def route(self, method: str, path: str, handler: Handler, params: Iterable[str] = ()) -> Route:
         allowed = frozenset(params) | {"expand"}
@@ -191,11 +193,19 @@ class Stripe:
                         code="parameter_unknown",
                         param=unknown[0],
                     )
+                state.request_id, state.idempotency_key = headers["Request-Id"], idempotency_key
                 status, body = handler(Call(request, state, params))
             except FormError as error:
                 status, body = 400, StripeError(400, str(error), param=error.param).body()
             except StripeError as error:
                 status, body = error.status, error.body()
+            finally:
+                state.request_id = state.idempotency_key = None
+            # Events are sent even for an error answer: a declined card still made a failed charge.
+            if self.emitter is not None:
+                self.emitter(state)
+            else:
+                state.outbox.clear()
             if idempotency_key:
                 headers["Idempotency-Key"] = idempotency_key
                 state.idempotency[idempotency_key] = (

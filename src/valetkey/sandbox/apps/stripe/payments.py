@@ -14,6 +14,7 @@ from typing import Any
 
 from starlette.routing import Route
 
+from .events import record_event
 from .kit import Call, Stripe, StripeError, missing
 from .listing import created_filter, list_answer
 from .state import Obj, StripeState, new_id
@@ -109,6 +110,7 @@ def charge_intent(state: StripeState, intent: Obj) -> Obj:
         },
     )
     intent["latest_charge"] = charge["id"]
+    record_event(state, "charge.failed" if decline else "charge.succeeded", charge)
     if decline:
         intent["status"], intent["payment_method"] = "requires_payment_method", None
         intent["last_payment_error"] = {
@@ -118,9 +120,11 @@ def charge_intent(state: StripeState, intent: Obj) -> Obj:
             "message": DECLINE_MESSAGES[decline],
             "type": "card_error",
         }
+        record_event(state, "payment_intent.payment_failed", intent)
     else:
         intent["status"], intent["amount_received"] = "succeeded", intent["amount"]
         state.available[intent["currency"]] = state.available.get(intent["currency"], 0) + intent["amount"]
+        record_event(state, "payment_intent.succeeded", intent)
     return charge
 
 
@@ -153,6 +157,7 @@ def create_intent(call: Call) -> tuple[int, Any]:
         payment_method_types=types,
         receipt_email=call.text("receipt_email"),
     )
+    record_event(call.state, "payment_intent.created", intent)
     if call.boolean("confirm"):
         if method is None:
             raise StripeError(

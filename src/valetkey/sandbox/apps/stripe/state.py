@@ -16,7 +16,19 @@ from typing import Any
 
 START = 1_760_000_000  # 2025-10-09, the emulator's first `created`
 ALPHABET = string.ascii_letters + string.digits
-RESOURCES = ("customer", "payment_intent", "charge", "refund", "invoice", "product", "price")
+RESOURCES = (
+    "customer",
+    "payment_intent",
+    "charge",
+    "refund",
+    "invoice",
+    "product",
+    "price",
+    "subscription",
+    "checkout_session",
+    "webhook_endpoint",
+    "event",
+)
 Obj = dict[str, Any]
 
 
@@ -36,6 +48,15 @@ class StripeState:
     clock: int = START
     # Requests a second per key before 429 (Stripe's live-mode budget); tests lower it.
     rate_limit: int = 100
+    # Webhook endpoint id -> its signing secret (shown once, on create).
+    secrets: dict[str, str] = field(default_factory=dict)
+    # Events recorded during the current request, with the endpoints to send each to.
+    outbox: list[tuple[str, list[str]]] = field(default_factory=list)
+    # The request being handled (an event's `request`), None outside the API (seed, admin).
+    request_id: str | None = None
+    idempotency_key: str | None = None
+    # Checkout Session id -> its line items as (price id, quantity).
+    session_items: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
     def tick(self) -> int:
         self.clock += 1
