@@ -212,7 +212,7 @@ CASES = json.loads((Path(__file__).parent / "support" / "session_create_cases.js
 
 @pytest.mark.parametrize("case", CASES, ids=[str(i) for i in range(len(CASES))])
 def test_create_body_shapes_and_errors_are_unchanged(case):
-    """113 bodies recorded from the hand-written parser: same config, or same message and fix."""
+    """113 bodies recorded from the parser (re-recorded when a refusal is added on purpose): same config, or same message and fix."""
     expect = case["expect"]
     if "ok" in expect:
         assert json.loads(json.dumps(cfg.to_json(parse_create_body(case["body"])))) == expect["ok"]

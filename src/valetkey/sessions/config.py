@@ -1,9 +1,11 @@
-"""A session's configuration: frozen values, fixed when the session is created.
+"""A session's configuration: frozen values, fixed for one config version.
 
 `create_body.py` validates the create body (a pydantic model) into a
 `SessionConfig`; slugs are normalized there, once: toolkit slugs lower case,
-tool slugs upper case, so every later comparison is a plain `in`. `to_json` and
-`from_json` store it in the sessions table.
+tool slugs upper case, so every later comparison is a plain `in`. An update
+(`update.py`) builds a whole new `SessionConfig` the same way and stores it as
+the next version; a value is never changed in place. `to_json` and
+`from_json` store it in the sessions tables.
 """
 
 from __future__ import annotations
@@ -59,6 +61,27 @@ class ManageConnections:
 
 
 @dataclass(frozen=True)
+class MultiAccount:
+    """`multi_account`: several accounts per toolkit, and how a call picks among them.
+
+    `max_accounts_per_toolkit` (2 to 10) caps the accounts a session pins and
+    the connections it starts; `require_explicit_selection` makes a call fail,
+    instead of using the newest account, while the user has several usable ones.
+    """
+
+    enable: bool = False
+    max_accounts_per_toolkit: int | None = None
+    require_explicit_selection: bool = False
+
+    @property
+    def limit(self) -> int:
+        return self.max_accounts_per_toolkit or DEFAULT_MAX_ACCOUNTS
+
+
+DEFAULT_MAX_ACCOUNTS = 5
+
+
+@dataclass(frozen=True)
 class SessionConfig:
     """Everything `composio.create(...)` fixed for the session's lifetime. Treat the dicts as read-only."""
 
@@ -71,14 +94,16 @@ class SessionConfig:
     manage_connections: ManageConnections = ManageConnections()
     # Empty until the workbench exists (create refuses a workbench setting; issue 11 builds it).
     workbench: dict[str, Any] = field(default_factory=dict)
-    multi_account: dict[str, Any] | None = None
+    multi_account: MultiAccount | None = None
     preload: tuple[str, ...] | str = ()
     search_enabled: bool = True
     multi_execute_enabled: bool = True
+    # `proxy_execute.enable`: True offers COMPOSIO_PROXY_EXECUTE; False also refuses `POST .../proxy_execute`.
+    proxy_execute: bool | None = None
 
     @property
     def multi_account_enabled(self) -> bool:
-        return bool(self.multi_account and self.multi_account.get("enable"))
+        return bool(self.multi_account and self.multi_account.enable)
 
 
 # -- storage ------------------------------------------------------------------------------------
@@ -97,6 +122,16 @@ def _tags_from(data: Mapping[str, Any] | None) -> TagFilter | None:
     return TagFilter(tuple(data["enabled"]), tuple(data["disabled"])) if data else None
 
 
+def _multi_account_from(data: Mapping[str, Any] | None) -> MultiAccount | None:
+    if not data:
+        return None
+    return MultiAccount(
+        enable=bool(data.get("enable")),
+        max_accounts_per_toolkit=data.get("max_accounts_per_toolkit"),
+        require_explicit_selection=bool(data.get("require_explicit_selection")),
+    )
+
+
 def from_json(data: Mapping[str, Any]) -> SessionConfig:
     """Inverse of `to_json`."""
     preload = data.get("preload") or ()
@@ -112,8 +147,9 @@ def from_json(data: Mapping[str, Any]) -> SessionConfig:
         connected_accounts={k: tuple(v) for k, v in (data.get("connected_accounts") or {}).items()},
         manage_connections=ManageConnections(**data["manage_connections"]),
         workbench=dict(data.get("workbench") or {}),
-        multi_account=data.get("multi_account"),
+        multi_account=_multi_account_from(data.get("multi_account")),
         preload=preload if isinstance(preload, str) else tuple(preload),
         search_enabled=data.get("search_enabled", True),
         multi_execute_enabled=data.get("multi_execute_enabled", True),
+        proxy_execute=data.get("proxy_execute"),
     )

@@ -27,6 +27,7 @@ from valetkey.sessions.config import (
     PRELOAD_ALL,
     TAGS,
     ManageConnections,
+    MultiAccount,
     SessionConfig,
     TagFilter,
     ToolFilter,
@@ -65,6 +66,33 @@ def _upper(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.upper() for v in values))
 
 
+APPROVALS_FIX = (
+    "Leave require_approval out: this server has no approval step (ToolInputRequiredError). Keep a tool "
+    "out of the session with the toolkits/tools/tags filters instead."
+)
+
+
+def only_keys(value: Mapping[str, Any], allowed: tuple[str, ...], field_name: str) -> None:
+    """Refuse any key of `value` outside `allowed`, naming it; `require_approval` gets its own reason."""
+    if "require_approval" in value and value["require_approval"] not in (None, []):
+        raise invalid(f"{field_name}.require_approval", "is not supported by this server", APPROVALS_FIX)
+    unknown = [str(k) for k in value if k not in allowed and k != "require_approval"]
+    if unknown:
+        raise invalid(
+            f"{field_name}.{unknown[0]}",
+            "is not a session setting",
+            f"Pass only {', '.join(allowed)} in {field_name}.",
+        )
+
+
+def _flag(value: Any, field_name: str, default: bool) -> bool:
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise invalid(field_name, "must be true or false")
+    return value
+
+
 def _one_of_enable_disable(value: Mapping[str, Any], field_name: str) -> None:
     if "enable" in value and "disable" in value:
         raise invalid(
@@ -78,9 +106,11 @@ def tag_filter(value: Any, field_name: str = "tags") -> TagFilter | None:
     """A list (the tags to enable) or {enable, disable}; unknown tag names are refused."""
     if value is None:
         return None
+    disabled: tuple[str, ...] = ()
     if isinstance(value, list):
-        enabled, disabled = _strings(value, field_name), ()
+        enabled = _strings(value, field_name)
     elif isinstance(value, Mapping):
+        only_keys(value, ("enable", "disable"), field_name)
         enabled = _strings(value.get("enable") or [], f"{field_name}.enable")
         disabled = _strings(value.get("disable") or [], f"{field_name}.disable")
     else:
@@ -97,6 +127,7 @@ def tool_filter(toolkit: str, value: Any) -> ToolFilter:
         return ToolFilter(enabled=_upper(_strings(value, where)))
     if not isinstance(value, Mapping):
         raise invalid(where, "must be a list of tool slugs, or {'enable'|'disable'|'tags': ...}")
+    only_keys(value, ("enable", "disable", "tags"), where)
     _one_of_enable_disable(value, where)
     enabled = _upper(_strings(value["enable"], f"{where}.enable")) if "enable" in value else None
     disabled = _upper(_strings(value.get("disable") or [], f"{where}.disable"))
@@ -114,7 +145,7 @@ class SessionCreateBody(BaseModel):
     tags: TagFilter | None = None
     auth_configs: dict[str, str] = {}
     # Read by `connected_accounts`: several pinned accounts per toolkit need {"enable": true}.
-    multi_account: dict[str, Any] | None = None
+    multi_account: MultiAccount | None = None
     connected_accounts: dict[str, tuple[str, ...]] = {}
     manage_connections: ManageConnections = ManageConnections()
     # No workbench yet: refused unless off, kept empty (the workbench feature will read it).
@@ -122,10 +153,11 @@ class SessionCreateBody(BaseModel):
     preload: tuple[str, ...] | str = ()
     search: bool = True  # search.enable
     execute: bool = True  # execute.enable_multi_execute
+    proxy_execute: bool | None = None  # proxy_execute.enable
     # Declared by the SDK; this server does not act on them, so only their "off" values are accepted.
     instant: Any = None
-    proxy_execute: Any = None
     experimental: Any = None
+    hooks: Any = None
 
     @field_validator("user_id", mode="before")
     @classmethod
@@ -145,6 +177,7 @@ class SessionCreateBody(BaseModel):
             raise invalid(
                 "toolkits", "must be a list of toolkit slugs, {'enable': [...]} or {'disable': [...]}"
             )
+        only_keys(value, ("enable", "disable"), "toolkits")
         _one_of_enable_disable(value, "toolkits")
         if "enable" in value:
             return ToolkitFilter(enabled=_lower(_strings(value["enable"], "toolkits.enable")))
@@ -177,8 +210,29 @@ class SessionCreateBody(BaseModel):
 
     @field_validator("multi_account", mode="before")
     @classmethod
-    def _multi_account(cls, value: Any) -> dict[str, Any] | None:
-        return dict(value) if isinstance(value, Mapping) and value else None
+    def _multi_account(cls, value: Any) -> MultiAccount | None:
+        if value is None or (isinstance(value, Mapping) and not value):
+            return None
+        if not isinstance(value, Mapping):
+            raise invalid(
+                "multi_account",
+                "must be {'enable', 'max_accounts_per_toolkit', 'require_explicit_selection'}",
+            )
+        only_keys(
+            value, ("enable", "max_accounts_per_toolkit", "require_explicit_selection"), "multi_account"
+        )
+        limit = value.get("max_accounts_per_toolkit")
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or not 2 <= limit <= 10
+        ):
+            raise invalid("multi_account.max_accounts_per_toolkit", "must be an integer from 2 to 10")
+        return MultiAccount(
+            enable=_flag(value.get("enable"), "multi_account.enable", False),
+            max_accounts_per_toolkit=limit,
+            require_explicit_selection=_flag(
+                value.get("require_explicit_selection"), "multi_account.require_explicit_selection", False
+            ),
+        )
 
     @field_validator("connected_accounts", mode="before")
     @classmethod
@@ -187,7 +241,8 @@ class SessionCreateBody(BaseModel):
             return {}
         if not isinstance(value, Mapping):
             raise invalid("connected_accounts", "must map toolkit slugs to connected account ids")
-        multi = bool((info.data.get("multi_account") or {}).get("enable"))
+        multi_account = info.data.get("multi_account")
+        multi = bool(multi_account and multi_account.enable)
         out: dict[str, tuple[str, ...]] = {}
         for key, ids in value.items():
             toolkit = str(key).lower()
@@ -200,6 +255,12 @@ class SessionCreateBody(BaseModel):
                     "only one account per toolkit without multi_account",
                     "Pin one account, or create the session with multi_account={'enable': True}.",
                 )
+            if multi_account is not None and len(ids) > multi_account.limit:
+                raise invalid(
+                    f"connected_accounts.{toolkit}",
+                    f"more than multi_account.max_accounts_per_toolkit ({multi_account.limit}) accounts",
+                    "Pin fewer accounts, or raise max_accounts_per_toolkit (at most 10).",
+                )
             out[toolkit] = tuple(ids)
         return out
 
@@ -210,20 +271,71 @@ class SessionCreateBody(BaseModel):
             return ManageConnections(enabled=value is not False)
         if not isinstance(value, Mapping):
             raise invalid("manage_connections", "must be a boolean or {'enable', 'callback_url'}")
+        only_keys(
+            value,
+            (
+                "enable",
+                "callback_url",
+                "enable_wait_for_connections",
+                "wait_for_connections",
+                "enable_connection_removal",
+            ),
+            "manage_connections",
+        )
+        if value.get("enable_connection_removal"):
+            raise invalid(
+                "manage_connections.enable_connection_removal",
+                "is not supported by this server: COMPOSIO_MANAGE_CONNECTIONS cannot remove accounts",
+                "Leave it out (or false); delete accounts with DELETE /api/v3/connected_accounts/{id}.",
+            )
         callback = value.get("callback_url")
         if callback is not None and (
             not isinstance(callback, str) or not callback.startswith(("http://", "https://"))
         ):
             raise invalid("manage_connections.callback_url", "must be an absolute http(s) URL")
+        wait = value.get("enable_wait_for_connections", value.get("wait_for_connections"))
         return ManageConnections(
-            enabled=value.get("enable") is not False,
+            enabled=_flag(value.get("enable"), "manage_connections.enable", True),
             callback_url=callback or None,
-            wait_for_connections=bool(
-                value.get("enable_wait_for_connections") or value.get("wait_for_connections")
-            ),
+            wait_for_connections=_flag(wait, "manage_connections.enable_wait_for_connections", False),
         )
 
-    @field_validator("instant", "proxy_execute", "experimental", "workbench", mode="before")
+    @field_validator("proxy_execute", mode="before")
+    @classmethod
+    def _proxy_execute(cls, value: Any) -> bool | None:
+        if value is None or isinstance(value, bool):
+            return value
+        if not isinstance(value, Mapping):
+            raise invalid("proxy_execute", "must be true, false or {'enable': true|false}")
+        only_keys(value, ("enable",), "proxy_execute")
+        if not isinstance(value.get("enable"), bool):
+            raise invalid("proxy_execute.enable", "is required: true or false")
+        return bool(value["enable"])
+
+    @field_validator("instant", mode="before")
+    @classmethod
+    def _instant(cls, value: Any) -> None:
+        if value not in (None, False):
+            raise invalid(
+                "instant",
+                "is not supported by this server: Composio Instant (accounts billed by Composio) does not "
+                "exist on a self-hosted installation",
+                "Leave instant out, or pass false; connect the user's own accounts instead.",
+            )
+        return None
+
+    @field_validator("hooks", mode="before")
+    @classmethod
+    def _hooks(cls, value: Any) -> None:
+        if value not in (None, []):
+            raise invalid(
+                "hooks",
+                "is not supported by this server yet: no session hook would run, so none is accepted",
+                "Create the session without hooks; guard tool calls with the toolkits/tools/tags filters.",
+            )
+        return None
+
+    @field_validator("experimental", "workbench", mode="before")
     @classmethod
     def _unsupported(cls, value: Any, info: ValidationInfo) -> Any:
         """Options this server does not act on: only their "off" values are accepted."""
@@ -239,6 +351,8 @@ class SessionCreateBody(BaseModel):
     @field_validator("preload", mode="before")
     @classmethod
     def _preload(cls, value: Any) -> tuple[str, ...] | str:
+        if isinstance(value, Mapping):
+            only_keys(value, ("tools",), "preload")
         tools = (value or {}).get("tools") if isinstance(value, Mapping) else None
         if tools is None:
             return ()
@@ -249,11 +363,15 @@ class SessionCreateBody(BaseModel):
     @field_validator("search", mode="before")
     @classmethod
     def _search(cls, value: Any) -> bool:
+        if isinstance(value, Mapping):
+            only_keys(value, ("enable",), "search")
         return (value or {}).get("enable") is not False
 
     @field_validator("execute", mode="before")
     @classmethod
     def _execute(cls, value: Any) -> bool:
+        if isinstance(value, Mapping):
+            only_keys(value, ("enable_multi_execute",), "execute")
         return (value or {}).get("enable_multi_execute") is not False
 
     @model_validator(mode="after")
@@ -284,6 +402,7 @@ class SessionCreateBody(BaseModel):
             preload=self.preload,
             search_enabled=self.search,
             multi_execute_enabled=self.execute,
+            proxy_execute=self.proxy_execute,
         )
 
 

@@ -8,6 +8,7 @@ the SDK's provider wrappers treat them like any other tool.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from valetkey.catalog.model import Tool, Toolkit
@@ -31,6 +32,10 @@ META_TOOLKIT = Toolkit(
     auth_schemes=(),
     versions=(META_VERSION,),
 )
+
+
+def timestamp(moment: dt.datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def mcp_url(public_url: str, session_id: str) -> str:
@@ -73,11 +78,23 @@ def wire_config(config: SessionConfig) -> dict[str, Any]:
             "enable_connection_removal": False,
         },
         "workbench": config.workbench or None,
-        "multi_account": config.multi_account,
+        "multi_account": _multi_account(config),
         "preload": {"tools": config.preload if config.preload == PRELOAD_ALL else list(config.preload)},
         "search": {"enable": config.search_enabled},
         "execute": {"enable_multi_execute": config.multi_execute_enabled},
         "instant": False,
+        "proxy_execute": None if config.proxy_execute is None else {"enable": config.proxy_execute},
+    }
+
+
+def _multi_account(config: SessionConfig) -> dict[str, Any] | None:
+    multi = config.multi_account
+    if multi is None:
+        return None
+    return {
+        "enable": multi.enable,
+        "max_accounts_per_toolkit": multi.max_accounts_per_toolkit,
+        "require_explicit_selection": multi.require_explicit_selection,
     }
 
 
@@ -85,7 +102,7 @@ def session_view(record: SessionRecord, public_url: str) -> dict[str, Any]:
     return {
         "session_id": record.id,
         "config": wire_config(record.config),
-        "config_version": 1,
+        "config_version": record.version,
         "mcp": {"type": "http", "url": mcp_url(public_url, record.id), "headers": {}},
         "tool_router_tools": [tool.slug for tool in offered(record.config)],
     }
@@ -120,7 +137,7 @@ def toolkit_item(state: ExecutionState, status: ToolkitStatus, *, enabled: bool)
             "id": account.id,
             "status": "INACTIVE" if account.facts.is_disabled else account.facts.status,
             "user_id": account.user_id,
-            "created_at": account.facts.created_at.isoformat().replace("+00:00", "Z"),
+            "created_at": timestamp(account.facts.created_at),
             "auth_config": {
                 "id": account.facts.auth_config_id,
                 "auth_scheme": account.auth_scheme,

@@ -53,6 +53,18 @@ CREATE_BODY = {
         }
     },
 }
+# A partial update: any create field but user_id, plus the optimistic-concurrency precondition.
+PATCH_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"expected_config_version": {"type": "integer", "minimum": 1}},
+            }
+        }
+    },
+}
 _ID = {"session_id": "$response.body#/session_id"}
 SESSION_LINKS = {
     name: link(operation, **_ID)
@@ -95,13 +107,7 @@ class _Body(BaseModel):
 async def create(
     request: Request, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
 ) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise ValidationError("The body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise ValidationError("The body must be a JSON object")
-    record = await service.create_session(state, project.project_id, body)
+    record = await service.create_session(state, project.project_id, await _json_object(request))
     return session_view(record, state.settings.public_url)
 
 
@@ -110,17 +116,50 @@ async def retrieve(ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
     return session_view(ctx.session, ctx.state.settings.public_url)
 
 
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ValidationError("The body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise ValidationError("The body must be a JSON object")
+    return body
+
+
 @router.patch(
     PREFIX + "/{session_id}",
-    summary="Sessions are immutable",
-    responses=documented(r.Session, 404, description="Never: a session's configuration is fixed (400)"),
+    summary="Update a session (a new config version)",
+    responses=documented(r.Session, 404, 409),
+    openapi_extra={"requestBody": PATCH_BODY},
 )
-async def patch(ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
-    raise BadRequest(
-        "Sessions are immutable: their configuration is fixed when they are created",
-        slug="SessionImmutable",
-        suggested_fix="Create a new session (composio.create(...)) with the configuration you need.",
-    )
+async def patch(request: Request, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
+    record = await service.update_session(ctx, await _json_object(request))
+    return session_view(record, ctx.state.settings.public_url)
+
+
+@router.delete(
+    PREFIX + "/{session_id}", summary="Delete a session", responses=documented(r.SessionDeleted, 404)
+)
+async def delete_session(
+    session_id: str,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+) -> dict[str, Any]:
+    await service.delete_session(state, project, session_id)
+    return {"session_id": session_id, "deleted": True}
+
+
+@router.get(
+    PREFIX + "/{session_id}/config_history",
+    summary="The session's config versions, newest first",
+    responses=documented(r.SessionConfigHistory, 404),
+)
+async def config_history(
+    ctx: SessionContext = Depends(_session),
+    limit: float | None = limit_query(maximum=100),
+    cursor: QueryText | None = None,
+) -> dict[str, Any]:
+    return await service.config_history(ctx, limit=int(limit or 20), cursor=cursor)
 
 
 @router.get(
