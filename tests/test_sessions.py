@@ -181,6 +181,7 @@ def test_another_projects_key_gets_404(client, server):
             ("PATCH", ""),
             ("DELETE", ""),
             ("GET", "/config_history"),
+            ("POST", "/proxy_execute"),
         ]:
             r = stranger.request(
                 method,
@@ -190,6 +191,9 @@ def test_another_projects_key_gets_404(client, server):
                     "slug": "COMPOSIO_SEARCH_TOOLS",
                     "toolkit": "keyed",
                     "queries": [{"use_case": "x"}],
+                    "toolkit_slug": "keyed",
+                    "endpoint": "/x",
+                    "method": "GET",
                 },
             )
             assert_error(r, 404, contains="not found")

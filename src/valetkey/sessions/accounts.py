@@ -93,9 +93,17 @@ async def choose_account(
             return load_user_accounts(db, project_id, config.user_id, [toolkit]).get(toolkit, [])
 
     accounts = await run_in_threadpool(_load)
-    return policy.pick_account(
-        policy.account_rule(config, toolkit), [a.facts for a in accounts], explicit=explicit
-    )
+    rule, facts = policy.account_rule(config, toolkit), [a.facts for a in accounts]
+    choices = policy.selection_needed(config, rule, facts, explicit=explicit)
+    if choices:
+        raise BadRequest(
+            f"The user has {len(choices)} active {toolkit} accounts and this session requires choosing one "
+            f"(multi_account.require_explicit_selection): {', '.join(a.id for a in choices)}",
+            slug="AccountSelectionRequired",
+            suggested_fix="Pass account=<connected account id> with the call (the `account` field of each "
+            "COMPOSIO_MULTI_EXECUTE_TOOL entry).",
+        )
+    return policy.pick_account(rule, facts, explicit=explicit)
 
 
 # -- new connections ----------------------------------------------------------------------------
@@ -169,6 +177,15 @@ def start_link(
             suggested_fix="Execute its tools directly.",
         )
     with state.db.session() as db:
+        existing = load_user_accounts(db, project_id, config.user_id, [toolkit.slug]).get(toolkit.slug, [])
+        if config.multi_account and policy.at_account_limit(config, [a.facts for a in existing]):
+            raise BadRequest(
+                f"The user already has {config.multi_account.limit} {toolkit.slug} accounts, the most this "
+                f"session allows (multi_account.max_accounts_per_toolkit)",
+                slug="AccountLimitReached",
+                suggested_fix="Use one of the existing accounts, delete one, or raise max_accounts_per_toolkit "
+                "(session.update(multi_account={'max_accounts_per_toolkit': N}), at most 10).",
+            )
         auth_config_id = link_auth_config(state, db, project_id, config, toolkit)
     created = links.create_link(
         state,

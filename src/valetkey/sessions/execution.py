@@ -51,7 +51,12 @@ async def run_tool(
         )
     account_id = None
     if needs_connection(tool, toolkit) or account:
-        chosen = await choose_account(ctx.state, ctx.project_id, ctx.config, toolkit.slug, explicit=account)
+        try:
+            chosen = await choose_account(
+                ctx.state, ctx.project_id, ctx.config, toolkit.slug, explicit=account
+            )
+        except ApiError as exc:
+            return failed(exc.message + (f" {exc.suggested_fix}" if exc.suggested_fix else ""))
         if chosen is None:
             return failed(not_connected(toolkit.slug, account))
         account_id = chosen.id

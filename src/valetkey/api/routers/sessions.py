@@ -14,7 +14,7 @@ routes would otherwise take these paths.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,11 +27,12 @@ from valetkey.catalog import params
 from valetkey.core.context import ProjectContext
 from valetkey.core.errors import BadRequest, NotFound, ValidationError
 from valetkey.core.validation import Name, QueryText, Slug, limit_query
-from valetkey.execution.schemas import ExecuteBody, parse_body
+from valetkey.execution.schemas import BinaryBody, ExecuteBody, ProxyBody, ProxyParameter, parse_body
 from valetkey.sessions import service
 from valetkey.sessions.meta_tools import find
 from valetkey.sessions.meta_tools.search import SLUG as SEARCH_SLUG
 from valetkey.sessions.meta_tools.search import parse_queries
+from valetkey.sessions.proxy import session_proxy
 from valetkey.sessions.records import SessionContext
 from valetkey.sessions.serializers import meta_tool_item, session_view
 
@@ -249,6 +250,36 @@ class ExecuteMeta(_Body):
 )
 async def execute_meta(body: ExecuteMeta, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
     return service.with_result_type(await service.execute_meta(ctx, body.slug, body.arguments or {}))
+
+
+class ProxyInSession(BaseModel):
+    """`session.proxy_execute(...)`: the account is the session's, so no account fields are accepted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    toolkit_slug: Slug = Field(min_length=1, max_length=80)
+    endpoint: str = Field(min_length=1, max_length=4096)
+    method: Literal["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
+    body: Any = None
+    binary_body: BinaryBody | None = None
+    parameters: list[ProxyParameter] = []
+
+
+@router.post(
+    PREFIX + "/{session_id}/proxy_execute",
+    summary="Proxy a request to a toolkit's API with the session's account",
+    responses=documented(r.SessionProxyResult, 404, 502, 504),
+)
+async def proxy_execute(body: ProxyInSession, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
+    request = ProxyBody(
+        endpoint=body.endpoint,
+        method=body.method,
+        body=body.body,
+        binary_body=body.binary_body,
+        parameters=body.parameters,
+    )
+    answer = await session_proxy(ctx, body.toolkit_slug, request)
+    return {**answer, "result_type": "completed"}
 
 
 class SearchBody(_Body):
