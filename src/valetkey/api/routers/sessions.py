@@ -26,7 +26,7 @@ from valetkey.api.state import AppState, app_state
 from valetkey.catalog import params
 from valetkey.core.context import ProjectContext
 from valetkey.core.errors import BadRequest, NotFound, ValidationError
-from valetkey.core.validation import Name, QueryText, Slug, limit_query
+from valetkey.core.validation import Name, QueryText, Slug, clamp_limit, limit_query
 from valetkey.execution.schemas import BinaryBody, ExecuteBody, ProxyBody, ProxyParameter, parse_body
 from valetkey.sessions import service
 from valetkey.sessions.meta_tools import find
@@ -160,7 +160,7 @@ async def config_history(
     limit: float | None = limit_query(maximum=100),
     cursor: QueryText | None = None,
 ) -> dict[str, Any]:
-    return await service.config_history(ctx, limit=int(limit or 20), cursor=cursor)
+    return await service.config_history(ctx, limit=clamp_limit(limit, maximum=100, default=20), cursor=cursor)
 
 
 @router.get(
@@ -170,10 +170,10 @@ async def config_history(
 )
 async def tools(
     ctx: SessionContext = Depends(_session),
-    limit: int = Query(500, ge=1, le=1000),
+    limit: float | None = limit_query(maximum=1000),
     cursor: QueryText | None = None,
 ) -> dict[str, Any]:
-    return service.page(service.session_tools(ctx), limit, cursor)
+    return service.page(service.session_tools(ctx), clamp_limit(limit, maximum=1000, default=500), cursor)
 
 
 @router.get(
@@ -194,7 +194,7 @@ async def toolkits(
         toolkits=params.split_list(toolkits),
         is_connected=is_connected,
         search=search,
-        limit=int(limit or 20),
+        limit=clamp_limit(limit, maximum=1000, default=20),
         cursor=cursor,
     )
 
