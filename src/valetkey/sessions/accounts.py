@@ -184,7 +184,7 @@ def start_link(
                 f"session allows (multi_account.max_accounts_per_toolkit)",
                 slug="AccountLimitReached",
                 suggested_fix="Use one of the existing accounts, delete one, or raise max_accounts_per_toolkit "
-                "(session.update(multi_account={'max_accounts_per_toolkit': N}), at most 10).",
+                '(PATCH the session with {"multi_account": {"max_accounts_per_toolkit": N}}, at most 10).',
             )
         auth_config_id = link_auth_config(state, db, project_id, config, toolkit)
     created = links.create_link(

@@ -98,7 +98,7 @@ def _one_of_enable_disable(value: Mapping[str, Any], field_name: str) -> None:
         raise invalid(
             field_name,
             "give either 'enable' or 'disable', not both",
-            "Use {'enable': [...]} for an allowlist or {'disable': [...]} for a denylist.",
+            'Use {"enable": [...]} for an allowlist or {"disable": [...]} for a denylist.',
         )
 
 
@@ -253,7 +253,7 @@ class SessionCreateBody(BaseModel):
                 raise invalid(
                     f"connected_accounts.{toolkit}",
                     "only one account per toolkit without multi_account",
-                    "Pin one account, or create the session with multi_account={'enable': True}.",
+                    'Pin one account, or create the session with "multi_account": {"enable": true}.',
                 )
             if multi_account is not None and len(ids) > multi_account.limit:
                 raise invalid(
@@ -384,7 +384,7 @@ class SessionCreateBody(BaseModel):
             raise invalid(
                 "preload.tools",
                 "'all' needs a toolkit or tool allowlist",
-                "Pass toolkits=[...] or tools={toolkit: [...]} with preload={'tools': 'all'}.",
+                'Pass "toolkits": [...] or "tools": {"<toolkit>": [...]} with "preload": {"tools": "all"}.',
             )
         return self
 

@@ -30,7 +30,7 @@ async def session_proxy(
         raise BadRequest(
             "Proxy execute is turned off in this session's configuration (proxy_execute.enable = false)",
             slug="ProxyExecuteDisabled",
-            suggested_fix="Update the session with proxy_execute=True to allow it.",
+            suggested_fix='Update the session with {"proxy_execute": {"enable": true}} to allow it.',
         )
     if request.custom_connection_data is not None or request.connected_account_id or request.user_id:
         raise BadRequest(

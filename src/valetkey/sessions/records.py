@@ -75,7 +75,7 @@ def session_not_found(session_id: str) -> NotFound:
     return NotFound(
         f"Session {session_id} not found",
         slug="SessionNotFound",
-        suggested_fix="Create one with composio.create(user_id=...) (POST /api/v3/tool_router/session).",
+        suggested_fix="Create a session with POST /api/v3/tool_router/session (the SDKs' create).",
     )
 
 
@@ -108,7 +108,7 @@ def version_conflict(session_id: str, expected: int, current: int | None = None)
     return Conflict(
         f"Session {session_id} configuration is no longer at version {expected}{now}",
         slug="SessionConfigConflict",
-        suggested_fix="Fetch the session again (composio.use(session_id)) and retry the update against its "
+        suggested_fix="Fetch the session again (GET /api/v3/tool_router/session/{id}) and retry the update against its "
         "current config_version.",
     )
 
