@@ -102,7 +102,8 @@ def _arguments(tool: Tool, version: str, body: ExecuteBody, validators: Validato
             suggested_fix="Pass the tool's input as `arguments` (see GET /api/v3/tools/{slug} for its schema).",
         )
     # A null for an optional, non-nullable argument means "not given" (see drop_null_optionals).
-    arguments = drop_null_optionals(tool.input_schema, body.arguments or {})
+    cleaned = drop_null_optionals(tool.input_schema, body.arguments or {})
+    arguments: dict[str, Any] = cleaned if isinstance(cleaned, dict) else {}
     problem = validate_arguments(tool, version, arguments, validators)
     if problem is not None:
         raise BadRequest(
