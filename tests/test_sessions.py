@@ -136,7 +136,12 @@ def test_preload_exposes_app_tools(composio):
         ({"workbench": {"enable": True}}, "workbench: is not supported by this server"),
         ({"instant": {"toolkits": {"enable": ["keyed"]}}}, "instant: is not supported by this server"),
         ({"hooks": [{"type": "before_execute", "id": "h"}]}, "hooks: is not supported by this server"),
-        ({"experimental": {"assistive_prompt": {"user_timezone": "UTC"}}}, "experimental: is not supported"),
+        (
+            {"experimental": {"assistive_prompt": {"user_timezone": "UTC"}}},
+            "experimental.assistive_prompt: is not",
+        ),
+        ({"experimental": {"custom_tools": [{"slug": "LOCAL_X"}]}}, "custom_tools[0].slug: must not start"),
+        ({"experimental": {"fast": True}}, "experimental.fast: is not a session setting"),
         # Unknown keys inside a section are named too, never dropped.
         (
             {"manage_connections": {"callbak_url": "https://x.test"}},
@@ -182,6 +187,7 @@ def test_another_projects_key_gets_404(client, server):
             ("DELETE", ""),
             ("GET", "/config_history"),
             ("POST", "/proxy_execute"),
+            ("POST", "/attach"),
         ]:
             r = stranger.request(
                 method,

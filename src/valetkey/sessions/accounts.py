@@ -142,7 +142,7 @@ def link_auth_config(
         existing=existing,
         managed_available=_managed_available(state, toolkit),
     )
-    if plan.action == "use":
+    if plan.action == "use" and plan.auth_config_id is not None:
         return plan.auth_config_id
     if plan.action == "create_managed":
         created = create_auth_config(

@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from valetkey.sessions import custom_tools
+from valetkey.sessions.custom_tools import CustomTools
+
 TAGS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint", "createHint", "updateHint")
 PRELOAD_ALL = "all"
 
@@ -100,6 +103,8 @@ class SessionConfig:
     multi_execute_enabled: bool = True
     # `proxy_execute.enable`: True offers COMPOSIO_PROXY_EXECUTE; False also refuses `POST .../proxy_execute`.
     proxy_execute: bool | None = None
+    # experimental.custom_tools / custom_toolkits: run by the SDK, named, echoed and searched here.
+    custom: CustomTools = field(default_factory=CustomTools)
 
     @property
     def multi_account_enabled(self) -> bool:
@@ -111,7 +116,9 @@ class SessionConfig:
 
 def to_json(config: SessionConfig) -> dict[str, Any]:
     """The config as plain JSON for the `tool_router_sessions.config` column."""
-    return asdict(config)
+    data = asdict(config)
+    data["custom"] = custom_tools.to_json(config.custom)
+    return data
 
 
 def _tuple(value: Any) -> tuple[str, ...] | None:
@@ -152,4 +159,5 @@ def from_json(data: Mapping[str, Any]) -> SessionConfig:
         search_enabled=data.get("search_enabled", True),
         multi_execute_enabled=data.get("multi_execute_enabled", True),
         proxy_execute=data.get("proxy_execute"),
+        custom=custom_tools.from_json(data.get("custom")),
     )

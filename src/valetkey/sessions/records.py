@@ -22,6 +22,7 @@ from valetkey.core.ids import new_id
 from valetkey.execution.state import ExecutionState
 from valetkey.sessions import config as session_config
 from valetkey.sessions.config import SessionConfig
+from valetkey.sessions.custom_tools import CustomTools
 from valetkey.sessions.models import ToolRouterSession, ToolRouterSessionConfig
 from valetkey.store.db import affected_rows, utcnow
 
@@ -57,10 +58,17 @@ class SessionContext:
     project: ProjectContext
     session: SessionRecord
     request_id: str | None = None
+    # The custom tools a request carried (the SDK sends them on every call); None: the stored ones.
+    request_custom: CustomTools | None = None
 
     @property
     def config(self) -> SessionConfig:
         return self.session.config
+
+    @property
+    def custom(self) -> CustomTools:
+        """The custom tools this request may search and name: the request's own, else the session's."""
+        return self.request_custom if self.request_custom is not None else self.session.config.custom
 
     @property
     def catalog(self) -> Any:

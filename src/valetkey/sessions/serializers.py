@@ -15,7 +15,9 @@ from valetkey.catalog.model import Tool, Toolkit
 from valetkey.catalog.serializers import tool_item
 from valetkey.connections.managed import managed_schemes
 from valetkey.execution.state import ExecutionState
+from valetkey.sessions import custom_tools
 from valetkey.sessions.config import PRELOAD_ALL, SessionConfig, TagFilter
+from valetkey.sessions.custom_tools import CustomTools
 from valetkey.sessions.meta_tools import MetaTool, offered
 from valetkey.sessions.records import SessionRecord
 from valetkey.sessions.status import ToolkitStatus
@@ -98,14 +100,19 @@ def _multi_account(config: SessionConfig) -> dict[str, Any] | None:
     }
 
 
-def session_view(record: SessionRecord, public_url: str) -> dict[str, Any]:
-    return {
+def session_view(record: SessionRecord, public_url: str, custom: CustomTools | None = None) -> dict[str, Any]:
+    """The session object; `custom` (the definitions `attach` carried) replaces the stored custom tools."""
+    view: dict[str, Any] = {
         "session_id": record.id,
         "config": wire_config(record.config),
         "config_version": record.version,
         "mcp": {"type": "http", "url": mcp_url(public_url, record.id), "headers": {}},
         "tool_router_tools": [tool.slug for tool in offered(record.config)],
     }
+    shown = record.config.custom if custom is None else custom
+    if shown:
+        view["experimental"] = custom_tools.wire(shown)
+    return view
 
 
 def meta_tool_item(meta: MetaTool, session_id: str | None = None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ another project is a 404, like one that never existed.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -21,7 +22,8 @@ from valetkey.execution.state import ExecutionState
 from valetkey.sessions import policy, records, serializers, update, validation
 from valetkey.sessions.accounts import StartedLink, start_link
 from valetkey.sessions.config import PRELOAD_ALL, SessionConfig
-from valetkey.sessions.create_body import parse_create_body
+from valetkey.sessions.create_body import parse_create_body, parse_experimental
+from valetkey.sessions.custom_tools import CustomTools
 from valetkey.sessions.execution import run_tool
 from valetkey.sessions.meta_tools import find, offered
 from valetkey.sessions.meta_tools.search import search as search_tools
@@ -102,6 +104,20 @@ async def open_session(
 ) -> SessionContext:
     record = await run_in_threadpool(load_session, state, project.project_id, session_id)
     return SessionContext(state, project, record, request_id)
+
+
+def with_request_custom_tools(ctx: SessionContext, experimental: dict[str, Any] | None) -> SessionContext:
+    """`ctx` seeing the custom tools a request carried (checked like a create body's); unchanged without any."""
+    found = parse_experimental(experimental)
+    if not found:
+        return ctx
+    validation.check_custom_tools(ctx.catalog, found)
+    return dataclasses.replace(ctx, request_custom=found)
+
+
+def without_custom_tools(ctx: SessionContext) -> SessionContext:
+    """`ctx` for a client with no SDK process to run custom tools in (MCP): they are not shown to it."""
+    return dataclasses.replace(ctx, request_custom=CustomTools())
 
 
 # -- tools and toolkits -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ conditionally on the version it was read at (`records.replace_config`).
 The PATCH contract, from the SDK's `session.update` documentation: a field
 left out keeps its value; `null` removes the stored override (back to the
 default); a value replaces it whole (`tools`, `auth_configs` and
-`connected_accounts` maps included). `manage_connections` and `multi_account`
+`connected_accounts` maps included). `manage_connections`, `multi_account` and `experimental`
 merge field by field instead, a `null` field removing only that field.
 """
 
@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from valetkey.core.errors import BadRequest
+from valetkey.sessions import custom_tools
 from valetkey.sessions.config import PRELOAD_ALL, SessionConfig, TagFilter, ToolFilter
 
 REPLACED = (
@@ -35,10 +36,9 @@ REPLACED = (
     "preload",
     "search",
     "execute",
-    "experimental",
     "hooks",
 )
-MERGED = ("manage_connections", "multi_account")
+MERGED = ("manage_connections", "multi_account", "experimental")
 PRECONDITION = "expected_config_version"
 PATCH_FIELDS = (*REPLACED, *MERGED, PRECONDITION)
 
@@ -94,6 +94,8 @@ def config_body(config: SessionConfig) -> dict[str, Any]:
     body["execute"] = {"enable_multi_execute": config.multi_execute_enabled}
     if config.proxy_execute is not None:
         body["proxy_execute"] = {"enable": config.proxy_execute}
+    if config.custom:
+        body["experimental"] = custom_tools.request_body(config.custom)
     return body
 
 

@@ -20,7 +20,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from valetkey.api.auth import require_project
-from valetkey.api.responses import documented, link
+from valetkey.api.responses import documented
+from valetkey.api.responses import link as openapi_link
 from valetkey.api.schemas import sessions as r
 from valetkey.api.state import AppState, app_state
 from valetkey.catalog import params
@@ -68,7 +69,7 @@ PATCH_BODY = {
 }
 _ID = {"session_id": "$response.body#/session_id"}
 SESSION_LINKS = {
-    name: link(operation, **_ID)
+    name: openapi_link(operation, **_ID)
     for name, operation in {
         "GetSession": f"GET {PREFIX}/{{session_id}}",
         "SessionTools": f"GET {PREFIX}/{{session_id}}/tools",
@@ -96,6 +97,24 @@ async def _session(
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class _WithCustomTools(_Body):
+    """A body the SDK sends its inline custom tools in (`experimental`), on every call that needs them."""
+
+    experimental: dict[str, Any] | None = None
+    # Answers to an approval request: this server never asks for one (no require_approval).
+    input_responses: dict[str, Any] | None = None
+    request_state: str | None = None
+
+    def custom(self, ctx: SessionContext) -> SessionContext:
+        if self.input_responses is not None or self.request_state is not None:
+            raise BadRequest(
+                "input_responses and request_state answer an approval request, and this server never asks for one",
+                slug="ValidationError",
+                suggested_fix="Leave them out.",
+            )
+        return service.with_request_custom_tools(ctx, self.experimental)
 
 
 @router.post(
@@ -222,7 +241,7 @@ async def link(body: LinkBody, ctx: SessionContext = Depends(_session)) -> dict[
     }
 
 
-class ExecuteInSession(_Body):
+class ExecuteInSession(_WithCustomTools):
     tool_slug: Slug = Field(min_length=1, max_length=200)
     arguments: dict[str, Any] | None = None
     account: Name | None = Field(None, max_length=200)
@@ -234,11 +253,12 @@ class ExecuteInSession(_Body):
     responses=documented(r.SessionExecuteResult, 404, 422, 500),
 )
 async def execute(body: ExecuteInSession, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
+    ctx = body.custom(ctx)
     result = await service.execute(ctx, body.tool_slug, body.arguments or {}, account=body.account)
     return service.with_result_type(result)
 
 
-class ExecuteMeta(_Body):
+class ExecuteMeta(_WithCustomTools):
     slug: Slug = Field(min_length=1, max_length=200)
     arguments: dict[str, Any] | None = None
 
@@ -249,6 +269,7 @@ class ExecuteMeta(_Body):
     responses=documented(r.SessionExecuteResult, 404, 422, 500),
 )
 async def execute_meta(body: ExecuteMeta, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
+    ctx = body.custom(ctx)
     return service.with_result_type(await service.execute_meta(ctx, body.slug, body.arguments or {}))
 
 
@@ -282,7 +303,7 @@ async def proxy_execute(body: ProxyInSession, ctx: SessionContext = Depends(_ses
     return {**answer, "result_type": "completed"}
 
 
-class SearchBody(_Body):
+class SearchBody(_WithCustomTools):
     queries: list[dict[str, Any]] = Field(min_length=1)
 
 
@@ -296,7 +317,22 @@ async def search(body: SearchBody, ctx: SessionContext = Depends(_session)) -> d
         use_cases = parse_queries({"queries": body.queries})
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
-    return await service.search(ctx, use_cases)
+    return await service.search(body.custom(ctx), use_cases)
+
+
+class AttachBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    experimental: dict[str, Any] | None = None
+
+
+@router.post(
+    PREFIX + "/{session_id}/attach",
+    summary="Bind SDK-local custom tools to a session (composio.use(id, custom_tools=...))",
+    responses=documented(r.Session, 404),
+)
+async def attach(body: AttachBody, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
+    ctx = service.with_request_custom_tools(ctx, body.experimental)
+    return session_view(ctx.session, ctx.state.settings.public_url, ctx.custom)
 
 
 # -- meta tools as plain tools -------------------------------------------------------------------
