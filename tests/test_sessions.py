@@ -302,3 +302,23 @@ def test_link_refuses_a_toolkit_outside_the_session(client):
         400,
         contains="not enabled",
     )
+
+
+def test_session_call_options_this_server_lacks_are_refused(composio, client):
+    session = composio.create(user_id="u-opts", toolkits=["oauthdemo", "keyed"])
+    base = f"{SESSIONS}/{session.session_id}"
+    assert_error(
+        client.post(f"{base}/search", json={"queries": [{"use_case": "x"}], "model": "gpt"}),
+        400,
+        contains="model",
+    )
+    assert (
+        client.post(
+            f"{base}/search", json={"queries": [{"use_case": "x"}], "search_strategy": "auto"}
+        ).status_code
+        == 200
+    )
+    shared = {"toolkit": "keyed", "experimental": {"account_type": "SHARED"}}
+    assert_error(client.post(f"{base}/link", json=shared), 400, contains="shared connections")
+    approval = {"tool_slug": "KEYED_WHOAMI", "arguments": {}, "request_state": "s"}
+    assert_error(client.post(f"{base}/execute", json=approval), 400, contains="approval")

@@ -196,3 +196,16 @@ def test_raw_http_proxy_is_refused_for_another_project(client, server):
             json={"toolkit_slug": "keyed", "endpoint": "/x", "method": "GET"},
         )
         assert_error(r, 404)
+
+
+def test_an_account_is_chosen_by_id_or_alias(composio, server, project):
+    from valetkey.connections.models import ConnectedAccount
+
+    work = keyed(server, project, "m4", "work-key", age_seconds=60)
+    keyed(server, project, "m4", "home-key")
+    with server.state.db.session() as db:
+        db.get(ConnectedAccount, work).alias = "work"
+    session = composio.create(user_id="m4", multi_account={"enable": True})
+    by_alias = session.execute("KEYED_WHOAMI", account="work")
+    assert by_alias.result_type == "completed" and by_alias.data["headers"]["x-api-key"] == "work-key"
+    assert session.execute("KEYED_WHOAMI", account="nope").result_type == "failed"

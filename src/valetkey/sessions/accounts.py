@@ -54,6 +54,7 @@ def load_user_accounts(
             ConnectedAccount.status,
             ConnectedAccount.is_disabled,
             ConnectedAccount.created_at,
+            ConnectedAccount.alias,
             ConnectedAccount.toolkit_slug,
             ConnectedAccount.user_id,
             AuthConfig.auth_scheme,
@@ -66,7 +67,9 @@ def load_user_accounts(
         query = query.where(ConnectedAccount.toolkit_slug.in_([t.lower() for t in toolkits]))
     out: dict[str, list[UserAccount]] = {}
     for row in db.execute(query):
-        facts = policy.AccountFacts(row.id, row.auth_config_id, row.status, row.is_disabled, row.created_at)
+        facts = policy.AccountFacts(
+            row.id, row.auth_config_id, row.status, row.is_disabled, row.created_at, row.alias
+        )
         out.setdefault(row.toolkit_slug, []).append(
             UserAccount(facts, row.toolkit_slug, row.user_id, row.auth_scheme, row.type == MANAGED)
         )

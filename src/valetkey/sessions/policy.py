@@ -68,6 +68,7 @@ class AccountFacts:
     status: str
     is_disabled: bool
     created_at: dt.datetime
+    alias: str | None = None
 
     @property
     def usable(self) -> bool:
@@ -112,9 +113,9 @@ def accounts_in_scope(rule: AccountRule, accounts: Sequence[AccountFacts]) -> li
 def pick_account(
     rule: AccountRule, accounts: Sequence[AccountFacts], *, explicit: str | None = None
 ) -> AccountFacts | None:
-    """The account a call runs as: the first usable one in scope (optionally only `explicit`), or None."""
+    """The account a call runs as: the first usable one in scope (optionally only `explicit`, an id or alias)."""
     for account in accounts_in_scope(rule, accounts):
-        if account.usable and (explicit is None or account.id == explicit):
+        if account.usable and (explicit is None or explicit in (account.id, account.alias)):
             return account
     return None
 

@@ -222,6 +222,8 @@ class LinkBody(_Body):
     toolkit: Slug = Field(min_length=1, max_length=80)
     callback_url: str | None = Field(None, max_length=2048)
     alias: Name | None = Field(None, max_length=200)
+    # SHARED connections with per-user ACLs: not built, so refused rather than dropped.
+    experimental: dict[str, Any] | None = None
 
 
 @router.post(
@@ -231,6 +233,13 @@ class LinkBody(_Body):
     responses=documented(r.SessionLink, 404, 409, status=201),
 )
 async def link(body: LinkBody, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
+    if body.experimental:
+        raise BadRequest(
+            "experimental (account_type, acl_config_for_shared): shared connections are not supported by this "
+            "server; every connection belongs to the session's user",
+            slug="ValidationError",
+            suggested_fix="Leave experimental out.",
+        )
     started = await service.link(
         ctx, body.toolkit, callback_url=body.callback_url, alias=(body.alias or "").strip() or None
     )
@@ -305,6 +314,9 @@ async def proxy_execute(body: ProxyInSession, ctx: SessionContext = Depends(_ses
 
 class SearchBody(_WithCustomTools):
     queries: list[dict[str, Any]] = Field(min_length=1)
+    # One engine serves both strategies; choosing a model for search is not possible here.
+    search_strategy: Literal["auto", "tool_search"] | None = None
+    model: str | None = None
 
 
 @router.post(
@@ -313,6 +325,12 @@ class SearchBody(_WithCustomTools):
     responses=documented(r.SessionSearch, 404),
 )
 async def search(body: SearchBody, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
+    if body.model is not None:
+        raise BadRequest(
+            "model: this server's session search does not use a language model, so none can be chosen",
+            slug="ValidationError",
+            suggested_fix="Call session.search without model.",
+        )
     try:
         use_cases = parse_queries({"queries": body.queries})
     except ValueError as exc:
