@@ -322,3 +322,24 @@ def test_session_call_options_this_server_lacks_are_refused(composio, client):
     assert_error(client.post(f"{base}/link", json=shared), 400, contains="shared connections")
     approval = {"tool_slug": "KEYED_WHOAMI", "arguments": {}, "request_state": "s"}
     assert_error(client.post(f"{base}/execute", json=approval), 400, contains="approval")
+
+
+def test_a_hook_is_refused_never_stored_and_ignored(composio):
+    """0.30's before_execute hook used to be dropped while the tool ran anyway: now creation fails."""
+    import inspect
+
+    if "hooks" not in inspect.signature(composio.create).parameters:
+        pytest.skip("this SDK version has no session hooks")
+    hook = {
+        "type": "before_execute",
+        "id": "no-email",
+        "applies_to": "all",
+        "handler": {"type": "condition_check", "condition": "Sending email", "action": "block"},
+    }
+    with pytest.raises(Exception, match="hooks: is not supported by this server"):
+        composio.create(user_id="u-hook", hooks=[hook])
+    session = composio.create(user_id="u-hook")
+    with pytest.raises(Exception, match="hooks: is not supported by this server"):
+        session.update(hooks=[hook])
+    session.update(hooks=None)  # removing hooks is no change
+    assert session.config_version == 2

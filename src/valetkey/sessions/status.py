@@ -55,7 +55,7 @@ def status_message(status: ToolkitStatus) -> str:
     slug = status.toolkit.slug
     if status.no_auth:
         return f"{slug} needs no connection; its tools can be executed directly."
-    if status.connected:
+    if status.connected and status.account is not None:
         return f"{slug} is connected (account {status.account.id}); execute its tools with COMPOSIO_MULTI_EXECUTE_TOOL."
     return (
         f"{slug} is not connected. Call COMPOSIO_MANAGE_CONNECTIONS with toolkits=['{slug}'], give the user "

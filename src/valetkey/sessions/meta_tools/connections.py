@@ -59,7 +59,7 @@ async def _one(ctx: SessionContext, status: ToolkitStatus, reinitiate: bool) -> 
     slug = status.toolkit.slug
     if status.no_auth:
         return {"toolkit": slug, "status": "no_auth_required"}
-    if status.has_account and not reinitiate:
+    if status.account is not None and status.has_account and not reinitiate:
         return {
             "toolkit": slug,
             "status": "active",
