@@ -248,7 +248,7 @@ class SessionCreateBody(BaseModel):
         out: dict[str, tuple[str, ...]] = {}
         for key, ids in value.items():
             toolkit = str(key).lower()
-            ids = (ids,) if isinstance(ids, str) else _strings(ids, f"connected_accounts.{toolkit}")
+            ids = _strings([ids] if isinstance(ids, str) else ids, f"connected_accounts.{toolkit}")
             if not ids:
                 continue
             if len(ids) > 1 and not multi:
