@@ -107,7 +107,8 @@ class _WithCustomTools(_Body):
     input_responses: dict[str, Any] | None = None
     request_state: str | None = None
 
-    def custom(self, ctx: SessionContext) -> SessionContext:
+    def bind(self, ctx: SessionContext) -> SessionContext:
+        """`ctx` seeing this request's custom tools; refuses approval answers (there is no approval step)."""
         if self.input_responses is not None or self.request_state is not None:
             raise BadRequest(
                 "input_responses and request_state answer an approval request, and this server never asks for one",
@@ -262,7 +263,7 @@ class ExecuteInSession(_WithCustomTools):
     responses=documented(r.SessionExecuteResult, 404, 422, 500),
 )
 async def execute(body: ExecuteInSession, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
-    ctx = body.custom(ctx)
+    ctx = body.bind(ctx)
     result = await service.execute(ctx, body.tool_slug, body.arguments or {}, account=body.account)
     return service.with_result_type(result)
 
@@ -278,7 +279,7 @@ class ExecuteMeta(_WithCustomTools):
     responses=documented(r.SessionExecuteResult, 404, 422, 500),
 )
 async def execute_meta(body: ExecuteMeta, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
-    ctx = body.custom(ctx)
+    ctx = body.bind(ctx)
     return service.with_result_type(await service.execute_meta(ctx, body.slug, body.arguments or {}))
 
 
@@ -335,7 +336,7 @@ async def search(body: SearchBody, ctx: SessionContext = Depends(_session)) -> d
         use_cases = parse_queries({"queries": body.queries})
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
-    return await service.search(body.custom(ctx), use_cases)
+    return await service.search(body.bind(ctx), use_cases)
 
 
 class AttachBody(BaseModel):
