@@ -19,11 +19,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
 from valetkey.core.errors import BadRequest
-from valetkey.core.validation import ID_MAX, USER_ID_MAX, text_problem
-from valetkey.sessions import custom_tools
+from valetkey.core.validation import USER_ID_MAX
+from valetkey.sessions.body_checks import PROBLEM, clean, flag, invalid, lower, only_keys, strings, upper
 from valetkey.sessions.config import (
     PRELOAD_ALL,
     TAGS,
@@ -35,64 +34,7 @@ from valetkey.sessions.config import (
     ToolkitFilter,
 )
 from valetkey.sessions.custom_tools import CustomTools
-
-PROBLEM = "session_setting"  # the pydantic error type of a problem these validators found
-
-
-def invalid(field_name: str, problem: str, fix: str | None = None) -> PydanticCustomError:
-    """A problem with one field of the body; `field_name` is its dotted path as the caller wrote it."""
-    return PydanticCustomError(PROBLEM, "{problem}", {"field": field_name, "problem": problem, "fix": fix})
-
-
-def _strings(value: Any, field_name: str) -> tuple[str, ...]:
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
-        raise invalid(field_name, "must be a list of non-empty strings")
-    for item in value:
-        _clean(item, field_name)
-    return tuple(dict.fromkeys(value))
-
-
-def _clean(value: str, field_name: str, max_length: int = ID_MAX) -> str:
-    """`value` unless it cannot be stored (NUL, lone surrogate, control characters, too long)."""
-    problem = text_problem(value, max_length)
-    if problem:
-        raise invalid(field_name, problem, "Pass printable text without NUL bytes or control characters.")
-    return value
-
-
-def _lower(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.lower() for v in values))
-
-
-def _upper(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.upper() for v in values))
-
-
-APPROVALS_FIX = (
-    "Leave require_approval out: this server has no approval step (ToolInputRequiredError). Keep a tool "
-    "out of the session with the toolkits/tools/tags filters instead."
-)
-
-
-def only_keys(value: Mapping[str, Any], allowed: tuple[str, ...], field_name: str) -> None:
-    """Refuse any key of `value` outside `allowed`, naming it; `require_approval` gets its own reason."""
-    if "require_approval" in value and value["require_approval"] not in (None, []):
-        raise invalid(f"{field_name}.require_approval", "is not supported by this server", APPROVALS_FIX)
-    unknown = [str(k) for k in value if k not in allowed and k != "require_approval"]
-    if unknown:
-        raise invalid(
-            f"{field_name}.{unknown[0]}",
-            "is not a session setting",
-            f"Pass only {', '.join(allowed)} in {field_name}.",
-        )
-
-
-def _flag(value: Any, field_name: str, default: bool) -> bool:
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise invalid(field_name, "must be true or false")
-    return value
+from valetkey.sessions.experimental import experimental_block
 
 
 def _one_of_enable_disable(value: Mapping[str, Any], field_name: str) -> None:
@@ -110,11 +52,11 @@ def tag_filter(value: Any, field_name: str = "tags") -> TagFilter | None:
         return None
     disabled: tuple[str, ...] = ()
     if isinstance(value, list):
-        enabled = _strings(value, field_name)
+        enabled = strings(value, field_name)
     elif isinstance(value, Mapping):
         only_keys(value, ("enable", "disable"), field_name)
-        enabled = _strings(value.get("enable") or [], f"{field_name}.enable")
-        disabled = _strings(value.get("disable") or [], f"{field_name}.disable")
+        enabled = strings(value.get("enable") or [], f"{field_name}.enable")
+        disabled = strings(value.get("disable") or [], f"{field_name}.disable")
     else:
         raise invalid(field_name, "must be a list of tags or {'enable': [...], 'disable': [...]}")
     unknown = [t for t in (*enabled, *disabled) if t not in TAGS]
@@ -126,13 +68,13 @@ def tag_filter(value: Any, field_name: str = "tags") -> TagFilter | None:
 def tool_filter(toolkit: str, value: Any) -> ToolFilter:
     where = f"tools.{toolkit}"
     if isinstance(value, list):
-        return ToolFilter(enabled=_upper(_strings(value, where)))
+        return ToolFilter(enabled=upper(strings(value, where)))
     if not isinstance(value, Mapping):
         raise invalid(where, "must be a list of tool slugs, or {'enable'|'disable'|'tags': ...}")
     only_keys(value, ("enable", "disable", "tags"), where)
     _one_of_enable_disable(value, where)
-    enabled = _upper(_strings(value["enable"], f"{where}.enable")) if "enable" in value else None
-    disabled = _upper(_strings(value.get("disable") or [], f"{where}.disable"))
+    enabled = upper(strings(value["enable"], f"{where}.enable")) if "enable" in value else None
+    disabled = upper(strings(value.get("disable") or [], f"{where}.disable"))
     return ToolFilter(enabled, disabled, tag_filter(value.get("tags"), f"{where}.tags"))
 
 
@@ -166,7 +108,7 @@ class SessionCreateBody(BaseModel):
     def _user_id(cls, value: Any) -> str:
         if not isinstance(value, str) or not value.strip() or len(value) > 255:
             raise invalid("user_id", "is required: the id of the end user whose accounts the session uses")
-        return _clean(value, "user_id", USER_ID_MAX)
+        return clean(value, "user_id", USER_ID_MAX)
 
     @field_validator("toolkits", mode="before")
     @classmethod
@@ -174,7 +116,7 @@ class SessionCreateBody(BaseModel):
         if value is None:
             return ToolkitFilter()
         if isinstance(value, list):
-            return ToolkitFilter(enabled=_lower(_strings(value, "toolkits")))
+            return ToolkitFilter(enabled=lower(strings(value, "toolkits")))
         if not isinstance(value, Mapping):
             raise invalid(
                 "toolkits", "must be a list of toolkit slugs, {'enable': [...]} or {'disable': [...]}"
@@ -182,8 +124,8 @@ class SessionCreateBody(BaseModel):
         only_keys(value, ("enable", "disable"), "toolkits")
         _one_of_enable_disable(value, "toolkits")
         if "enable" in value:
-            return ToolkitFilter(enabled=_lower(_strings(value["enable"], "toolkits.enable")))
-        return ToolkitFilter(disabled=_lower(_strings(value.get("disable") or [], "toolkits.disable")))
+            return ToolkitFilter(enabled=lower(strings(value["enable"], "toolkits.enable")))
+        return ToolkitFilter(disabled=lower(strings(value.get("disable") or [], "toolkits.disable")))
 
     @field_validator("tools", mode="before")
     @classmethod
@@ -207,7 +149,7 @@ class SessionCreateBody(BaseModel):
         if not isinstance(value, Mapping) or not all(isinstance(v, str) and v for v in value.values()):
             raise invalid("auth_configs", "must map toolkit slugs to auth config ids")
         return {
-            _clean(str(k), "auth_configs").lower(): _clean(v, f"auth_configs.{k}") for k, v in value.items()
+            clean(str(k), "auth_configs").lower(): clean(v, f"auth_configs.{k}") for k, v in value.items()
         }
 
     @field_validator("multi_account", mode="before")
@@ -229,9 +171,9 @@ class SessionCreateBody(BaseModel):
         ):
             raise invalid("multi_account.max_accounts_per_toolkit", "must be an integer from 2 to 10")
         return MultiAccount(
-            enable=_flag(value.get("enable"), "multi_account.enable", False),
+            enable=flag(value.get("enable"), "multi_account.enable", False),
             max_accounts_per_toolkit=limit,
-            require_explicit_selection=_flag(
+            require_explicit_selection=flag(
                 value.get("require_explicit_selection"), "multi_account.require_explicit_selection", False
             ),
         )
@@ -248,7 +190,7 @@ class SessionCreateBody(BaseModel):
         out: dict[str, tuple[str, ...]] = {}
         for key, ids in value.items():
             toolkit = str(key).lower()
-            ids = _strings([ids] if isinstance(ids, str) else ids, f"connected_accounts.{toolkit}")
+            ids = strings([ids] if isinstance(ids, str) else ids, f"connected_accounts.{toolkit}")
             if not ids:
                 continue
             if len(ids) > 1 and not multi:
@@ -297,9 +239,9 @@ class SessionCreateBody(BaseModel):
             raise invalid("manage_connections.callback_url", "must be an absolute http(s) URL")
         wait = value.get("enable_wait_for_connections", value.get("wait_for_connections"))
         return ManageConnections(
-            enabled=_flag(value.get("enable"), "manage_connections.enable", True),
+            enabled=flag(value.get("enable"), "manage_connections.enable", True),
             callback_url=callback or None,
-            wait_for_connections=_flag(wait, "manage_connections.enable_wait_for_connections", False),
+            wait_for_connections=flag(wait, "manage_connections.enable_wait_for_connections", False),
         )
 
     @field_validator("proxy_execute", mode="before")
@@ -365,7 +307,7 @@ class SessionCreateBody(BaseModel):
             return ()
         if tools == PRELOAD_ALL:
             return PRELOAD_ALL
-        return _upper(_strings(tools, "preload.tools"))
+        return upper(strings(tools, "preload.tools"))
 
     @field_validator("search", mode="before")
     @classmethod
@@ -412,56 +354,6 @@ class SessionCreateBody(BaseModel):
             proxy_execute=self.proxy_execute,
             custom=self.experimental,
         )
-
-
-EXPERIMENTAL_REFUSED = {
-    "assistive_prompt_config": "no assistive system prompt is generated by this server",
-    "assistive_prompt": "no assistive system prompt is generated by this server",
-    "no_elicitation_support_fallback": "there is no approval step (elicitation) to fall back from",
-    "permissions": "there is no approval step (elicitation) to configure",
-    "link_url_overwrite": "Connect Links are served at VALETKEY_PUBLIC_URL, set by the operator",
-    "fast_mode": "there is no fast mode",
-    "submit_feedback": "there is no COMPOSIO_SUBMIT_FEEDBACK tool",
-    "session_config_id": "there are no saved session configs",
-}
-
-
-def experimental_block(value: Any, where: str = "experimental") -> CustomTools:
-    """The custom tools of an `experimental` block; every other experimental setting is refused by name."""
-    if value is None or value == {}:
-        return CustomTools()
-    if not isinstance(value, Mapping):
-        raise invalid(where, "must be an object")
-    for key in value:
-        if key in ("custom_tools", "custom_toolkits"):
-            continue
-        reason = EXPERIMENTAL_REFUSED.get(str(key))
-        if reason is None:
-            raise invalid(
-                f"{where}.{key}", "is not a session setting", "Pass only custom_tools and custom_toolkits."
-            )
-        if value[key] is not None:
-            raise invalid(f"{where}.{key}", f"is not supported by this server: {reason}", f"Leave {key} out.")
-    try:
-        return custom_tools.parse(value, where)
-    except custom_tools.CustomToolError as exc:
-        raise invalid(
-            exc.field,
-            exc.problem,
-            "Check the custom tool definitions (slug, name, description, "
-            "input_schema with type object and properties).",
-        ) from None
-
-
-def parse_experimental(value: Any) -> CustomTools:
-    """`experimental_block` outside a create body (attach, search, execute): problems as BadRequest."""
-    try:
-        return experimental_block(value)
-    except PydanticCustomError as exc:
-        ctx = exc.context or {}
-        raise BadRequest(
-            f"{ctx.get('field')}: {ctx.get('problem')}", slug="ValidationError", suggested_fix=ctx.get("fix")
-        ) from None
 
 
 def parse_create_body(body: Mapping[str, Any]) -> SessionConfig:

@@ -22,9 +22,10 @@ from valetkey.execution.state import ExecutionState
 from valetkey.sessions import policy, records, serializers, update, validation
 from valetkey.sessions.accounts import StartedLink, start_link
 from valetkey.sessions.config import PRELOAD_ALL, SessionConfig
-from valetkey.sessions.create_body import parse_create_body, parse_experimental
+from valetkey.sessions.create_body import parse_create_body
 from valetkey.sessions.custom_tools import CustomTools
 from valetkey.sessions.execution import run_tool
+from valetkey.sessions.experimental import parse_experimental
 from valetkey.sessions.meta_tools import find, offered
 from valetkey.sessions.meta_tools.search import search as search_tools
 from valetkey.sessions.records import SessionContext, SessionRecord, insert_session, load_session
