@@ -200,3 +200,15 @@ def test_another_project_can_neither_update_nor_delete(client, server):
         assert_error(stranger.delete(f"{SESSIONS}/{session_id}"), 404)
         assert_error(stranger.get(f"{SESSIONS}/{session_id}/config_history"), 404)
     assert client.get(f"{SESSIONS}/{session_id}").json()["config_version"] == 1
+
+
+def test_malformed_lifecycle_requests_are_4xx_error_objects(client):
+    session_id = client.post(SESSIONS, json={"user_id": "u-bad-req"}).json()["session_id"]
+    base = f"{SESSIONS}/{session_id}"
+    assert_error(client.patch(base, content=b"not json", headers={"content-type": "application/json"}), 400)
+    assert_error(client.patch(base, json=["toolkits"]), 400, contains="JSON object")
+    assert_error(client.get(f"{base}/config_history", params={"cursor": "%%%"}), 400, contains="cursor")
+    assert_error(client.delete(f"{SESSIONS}/{'x' * 300}"), 404)
+    assert client.post(f"{base}/attach", json={}).status_code == 200  # nothing to bind: the session as is
+    assert_error(client.post(f"{base}/attach", json={"custom_tools": []}), 400, contains="custom_tools")
+    assert client.get(base).json()["config_version"] == 1
