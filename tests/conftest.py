@@ -38,6 +38,13 @@ TESTS = Path(__file__).parent
 TOOLKIT_TEMPLATES = TESTS / "toolkits"
 
 
+def pytest_report_header(config) -> str:
+    """Which SDK the run uses: scripts/test.sh runs the session tests on 0.29.0 and again on 0.30.0."""
+    import composio
+
+    return f"composio SDK {composio.__version__} ({Path(composio.__file__).parent})"
+
+
 @pytest.fixture(scope="session")
 def pg_admin_url():
     url = os.environ.get("VALETKEY_TEST_DATABASE_URL")

@@ -342,3 +342,21 @@ def test_every_endpoint_needs_a_project_key(anon, method, path):
         assert_error(anon.request(method, prefix + path, **kwargs), 401, contains="no authentication")
         bad = anon.request(method, prefix + path, headers={"x-api-key": "ak_wrong"}, **kwargs)
         assert_error(bad, 401, contains="invalid api key")
+
+
+def test_limits_above_the_maximum_are_clamped_not_refused(client, composio):
+    """The TypeScript SDK's tools.get(userId, {tools: [...]}) sends limit=9999: it gets the largest page."""
+    tools = client.get(f"{V}/tools", params={"toolkit_slug": "loopback", "limit": 9999})
+    assert tools.status_code == 200, tools.text
+    assert tools.json()["items"] and tools.json()["next_cursor"] is None
+    for path in ("/toolkits", "/auth_configs", "/connected_accounts", "/mcp/servers"):
+        r = client.get(f"{V}{path}", params={"limit": 9999})
+        assert r.status_code == 200, (path, r.text)
+    logs = client.post(f"{V}/logs/tool_execution", json={"limit": 5000})
+    assert logs.status_code == 200, logs.text
+    session = composio.create(user_id="clamp-user")
+    for sub in ("/tools", "/toolkits", "/config_history"):
+        r = client.get(f"{V}/tool_router/session/{session.session_id}{sub}", params={"limit": 9999})
+        assert r.status_code == 200, (sub, r.text)
+    assert_error(client.get(f"{V}/tools", params={"limit": 0}), 400, contains="limit")
+    assert_error(client.get(f"{V}/tools", params={"limit": "inf"}), 400, contains="limit")

@@ -237,7 +237,9 @@ def test_list_filters_and_cursor(client):
     assert_error(
         client.get(f"{V3}/connected_accounts", params={"statuses": "SLEEPING"}), 400, contains="SLEEPING"
     )
-    assert_error(client.get(f"{V3}/connected_accounts", params={"limit": 5000}), 400)
+    everything = client.get(f"{V3}/connected_accounts", params={"limit": 5000})  # clamped, not refused
+    assert everything.status_code == 200 and len(everything.json()["items"]) == 3
+    assert_error(client.get(f"{V3}/connected_accounts", params={"limit": 2.5}), 400, contains="limit")
 
 
 def test_sdk_list_enable_disable_refresh_delete(composio, client):

@@ -214,3 +214,67 @@ def test_authentication_comes_before_body_validation(server, client):
     error = assert_error(client.post(EXECUTE + "LOOPBACK_ECHO_GET", json={"arguments": "nope"}), 400)
     assert "arguments" in error["message"]
     assert_error(client.post(EXECUTE + "LOOPBACK_ECHO_GET", content=b"{broken"), 400)
+
+
+def test_null_for_an_optional_argument_is_treated_as_absent(client, upstream):
+    """CrewAI's text mode sends every optional argument, null when it has no value."""
+    trace = uuid.uuid4().hex
+    r = run(
+        client,
+        "LOOPBACK_ECHO_GET",
+        {"item_id": "n1", "page_size": None, "filter": None, "trace_id": trace},
+        user_id="u-null",
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["successful"] is True
+    [request] = [s for s in upstream.requests if s.headers.get("x-trace-id") == trace]
+    assert request.query == {}  # neither per_page nor filter was sent
+    # A required argument's null is still an error, naming it.
+    assert_error(run(client, "LOOPBACK_ECHO_GET", {"item_id": None}), 400, contains="item_id")
+
+
+def test_drop_null_optionals_keeps_nullable_and_required_properties():
+    from valetkey.execution.validation import drop_null_optionals
+
+    schema = {
+        "type": "object",
+        "required": ["must"],
+        "properties": {
+            "must": {"type": "integer"},
+            "maybe": {"type": "integer"},
+            "nullable": {"type": ["string", "null"]},
+            "either": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            "free": {},
+            "nested": {"type": "object", "properties": {"inner": {"type": "string"}}},
+        },
+    }
+    given = {
+        "must": None,
+        "maybe": None,
+        "nullable": None,
+        "either": None,
+        "free": None,
+        "nested": {"inner": None},
+    }
+    assert drop_null_optionals(schema, given) == {
+        "must": None,
+        "nullable": None,
+        "either": None,
+        "free": None,
+        "nested": {},
+    }
+    assert drop_null_optionals(schema, {"unknown": None}) == {
+        "unknown": None
+    }  # not declared: left to validation
+
+
+def test_a_failed_newest_account_says_why(server, client, project):
+    user = "u-" + uuid.uuid4().hex[:6]
+    account = make_account(server, project.id, user_id=user, status="FAILED")
+    from valetkey.connections.models import ConnectedAccount
+
+    with server.state.db.session() as db:
+        db.get(ConnectedAccount, account).status_reason = "The provider refused the token (HTTP 401)"
+    error = assert_error(run(client, "KEYED_WHOAMI", user_id=user), 400, contains="FAILED")
+    assert "The provider refused the token (HTTP 401)" in error["message"]
+    assert "composio." not in error["suggested_fix"]  # written for any client

@@ -1,4 +1,4 @@
-"""Sessions through the official SDK and raw HTTP: every create option, immutability, tools, toolkits, link.
+"""Sessions through the official SDK and raw HTTP: every create option, tools, toolkits, link.
 
 Wire shapes are checked by parsing answers with the generated client models
 (`composio_client.types.tool_router.*`), which is what the SDK does too.
@@ -134,8 +134,26 @@ def test_preload_exposes_app_tools(composio):
         ({"manage_connection": False}, "manage_connection: is not a session setting"),
         # ...and so is an option the SDK declares but this server does not act on.
         ({"workbench": {"enable": True}}, "workbench: is not supported by this server"),
-        ({"proxy_execute": {"enable": True}}, "proxy_execute: is not supported by this server"),
-        ({"experimental": {"assistive_prompt": {"user_timezone": "UTC"}}}, "experimental: is not supported"),
+        ({"instant": {"toolkits": {"enable": ["keyed"]}}}, "instant: is not supported by this server"),
+        ({"hooks": [{"type": "before_execute", "id": "h"}]}, "hooks: is not supported by this server"),
+        (
+            {"experimental": {"assistive_prompt": {"user_timezone": "UTC"}}},
+            "experimental.assistive_prompt: is not",
+        ),
+        ({"experimental": {"custom_tools": [{"slug": "LOCAL_X"}]}}, "custom_tools[0].slug: must not start"),
+        ({"experimental": {"fast": True}}, "experimental.fast: is not a session setting"),
+        # Unknown keys inside a section are named too, never dropped.
+        (
+            {"manage_connections": {"callbak_url": "https://x.test"}},
+            "manage_connections.callbak_url: is not a",
+        ),
+        ({"multi_account": {"enable": True, "max": 3}}, "multi_account.max: is not a session setting"),
+        ({"toolkits": {"enable": ["keyed"], "only": True}}, "toolkits.only: is not a session setting"),
+        ({"tools": {"keyed": {"enabled": ["KEYED_WHOAMI"]}}}, "tools.keyed.enabled: is not a session"),
+        ({"preload": {"tool": ["KEYED_WHOAMI"]}}, "preload.tool: is not a session setting"),
+        ({"proxy_execute": {"enabled": True}}, "proxy_execute.enabled: is not a session setting"),
+        ({"toolkits": {"require_approval": ["keyed"]}}, "toolkits.require_approval: is not supported"),
+        ({"multi_account": {"enable": True, "max_accounts_per_toolkit": 11}}, "from 2 to 10"),
     ],
 )
 def test_bad_configs_fail_creation_clearly(client, body, contains):
@@ -153,15 +171,6 @@ def test_pinned_account_must_belong_to_the_session_user(client, server, project)
     )
 
 
-def test_sessions_are_immutable(client):
-    session = create(client, toolkits=["keyed"])
-    r = client.patch(f"{SESSIONS}/{session['session_id']}", json={"toolkits": {"enable": ["loopback"]}})
-    assert_error(r, 400, contains="immutable")
-    assert client.get(f"{SESSIONS}/{session['session_id']}").json()["config"]["toolkits"] == {
-        "enabled": ["keyed"]
-    }
-
-
 def test_another_projects_key_gets_404(client, server):
     session = create(client)
     other = server.new_project()
@@ -174,6 +183,11 @@ def test_another_projects_key_gets_404(client, server):
             ("POST", "/execute_meta"),
             ("POST", "/link"),
             ("POST", "/search"),
+            ("PATCH", ""),
+            ("DELETE", ""),
+            ("GET", "/config_history"),
+            ("POST", "/proxy_execute"),
+            ("POST", "/attach"),
         ]:
             r = stranger.request(
                 method,
@@ -183,6 +197,9 @@ def test_another_projects_key_gets_404(client, server):
                     "slug": "COMPOSIO_SEARCH_TOOLS",
                     "toolkit": "keyed",
                     "queries": [{"use_case": "x"}],
+                    "toolkit_slug": "keyed",
+                    "endpoint": "/x",
+                    "method": "GET",
                 },
             )
             assert_error(r, 404, contains="not found")
@@ -285,3 +302,44 @@ def test_link_refuses_a_toolkit_outside_the_session(client):
         400,
         contains="not enabled",
     )
+
+
+def test_session_call_options_this_server_lacks_are_refused(composio, client):
+    session = composio.create(user_id="u-opts", toolkits=["oauthdemo", "keyed"])
+    base = f"{SESSIONS}/{session.session_id}"
+    assert_error(
+        client.post(f"{base}/search", json={"queries": [{"use_case": "x"}], "model": "gpt"}),
+        400,
+        contains="model",
+    )
+    assert (
+        client.post(
+            f"{base}/search", json={"queries": [{"use_case": "x"}], "search_strategy": "auto"}
+        ).status_code
+        == 200
+    )
+    shared = {"toolkit": "keyed", "experimental": {"account_type": "SHARED"}}
+    assert_error(client.post(f"{base}/link", json=shared), 400, contains="shared connections")
+    approval = {"tool_slug": "KEYED_WHOAMI", "arguments": {}, "request_state": "s"}
+    assert_error(client.post(f"{base}/execute", json=approval), 400, contains="approval")
+
+
+def test_a_hook_is_refused_never_stored_and_ignored(composio):
+    """0.30's before_execute hook used to be dropped while the tool ran anyway: now creation fails."""
+    import inspect
+
+    if "hooks" not in inspect.signature(composio.create).parameters:
+        pytest.skip("this SDK version has no session hooks")
+    hook = {
+        "type": "before_execute",
+        "id": "no-email",
+        "applies_to": "all",
+        "handler": {"type": "condition_check", "condition": "Sending email", "action": "block"},
+    }
+    with pytest.raises(Exception, match="hooks: is not supported by this server"):
+        composio.create(user_id="u-hook", hooks=[hook])
+    session = composio.create(user_id="u-hook")
+    with pytest.raises(Exception, match="hooks: is not supported by this server"):
+        session.update(hooks=[hook])
+    session.update(hooks=None)  # removing hooks is no change
+    assert session.config_version == 2

@@ -212,7 +212,7 @@ CASES = json.loads((Path(__file__).parent / "support" / "session_create_cases.js
 
 @pytest.mark.parametrize("case", CASES, ids=[str(i) for i in range(len(CASES))])
 def test_create_body_shapes_and_errors_are_unchanged(case):
-    """113 bodies recorded from the hand-written parser: same config, or same message and fix."""
+    """113 bodies recorded from the parser (re-recorded when a refusal is added on purpose): same config, or same message and fix."""
     expect = case["expect"]
     if "ok" in expect:
         assert json.loads(json.dumps(cfg.to_json(parse_create_body(case["body"])))) == expect["ok"]
@@ -228,3 +228,42 @@ def test_unknown_create_fields_are_refused_by_name():
         parse_create_body({"user_id": "u", "toolkit": ["github"]})
     with pytest.raises(BadRequest, match=r"^toolkits: "):  # the first problem in field order is reported
         parse_create_body({"user_id": "u", "toolkits": 3, "zzz": 1})
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "ok" in c["expect"]], ids=lambda c: str(c["body"])[:60])
+def test_an_update_starts_from_the_exact_body_of_the_current_config(case):
+    """`update.config_body` is the inverse of parsing, so an empty patch changes nothing."""
+    from valetkey.sessions import update
+
+    config = parse_create_body(case["body"])
+    assert parse_create_body(update.config_body(config)) == config
+    assert parse_create_body(update.apply_patch(update.config_body(config), {})) == config
+
+
+def test_patch_contract_on_the_body():
+    from valetkey.sessions import update
+
+    body = {
+        "user_id": "u",
+        "toolkits": {"enable": ["a"]},
+        "manage_connections": {
+            "enable": True,
+            "callback_url": "https://x.test",
+            "enable_wait_for_connections": True,
+        },
+    }
+    patched = update.apply_patch(
+        body, {"toolkits": None, "manage_connections": {"callback_url": None}, "tags": ["readOnlyHint"]}
+    )
+    assert patched == {
+        "user_id": "u",
+        "manage_connections": {"enable": True, "enable_wait_for_connections": True},
+        "tags": ["readOnlyHint"],
+    }
+    with pytest.raises(BadRequest, match="user_id: cannot be changed"):
+        update.apply_patch(body, {"user_id": "v"})
+    with pytest.raises(BadRequest, match="toolkitz: is not a session setting"):
+        update.apply_patch(body, {"toolkitz": []})
+    assert update.expected_version({"expected_config_version": False}) is None
+    with pytest.raises(BadRequest):
+        update.expected_version({"expected_config_version": True})

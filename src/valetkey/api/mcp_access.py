@@ -77,7 +77,8 @@ async def session_with_key(request: Request, state: AppState) -> SessionToolset:
     context = await service.open_session(
         state, project, request.path_params["session_id"], _request_id(request)
     )
-    return SessionToolset(context)
+    # Custom tools run in the SDK's process; an MCP client has none, so it is never shown them.
+    return SessionToolset(service.without_custom_tools(context))
 
 
 async def user_token(request: Request, state: AppState) -> ConfigToolset:

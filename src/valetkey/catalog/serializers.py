@@ -150,7 +150,8 @@ def toolkit_detail(toolkit: Toolkit, version: str, tools_count: int) -> dict[str
         "deprecated": {
             "toolkitId": toolkit.slug,
             "rawProxyInfoByAuthSchemes": [],
-            "getCurrentUserEndpoint": None,
+            # Typed as a string by the TypeScript SDK (null fails its transform): "" when there is none.
+            "getCurrentUserEndpoint": verification["path"] if verification else "",
         },
         "auth_config_details": [auth_config_detail(s, toolkit) for s in toolkit.auth_schemes],
         "meta": {
@@ -200,7 +201,7 @@ def _auth_field(f: AuthField) -> dict[str, Any]:
         "default": f.default,
         "is_secret": f.secret,
         "user_visible": True,
-        "legacy_template_name": None,
+        "legacy_template_name": "",  # a string in the TypeScript SDK's model
     }
 
 

@@ -260,7 +260,7 @@ def _prepare(state: ConnectionsState, project_id: str, data: InitiateInput) -> _
             raise BadRequest(
                 f"Auth config {config.id} uses the {config.auth_scheme} scheme, but the connection state says {asked}",
                 slug="AuthSchemeMismatch",
-                suggested_fix=f"Send config={{'auth_scheme': '{config.auth_scheme}', 'val': {{...}}}}.",
+                suggested_fix=f'Send "connection": {{"state": {{"authScheme": "{config.auth_scheme}", "val": {{...}}}}}}.',
             )
     credentials = {
         **(config.settings or {}).get("credentials", {}),

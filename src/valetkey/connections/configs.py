@@ -63,8 +63,9 @@ def no_managed_auth(toolkit: Toolkit) -> BadRequest:
         f"(use_composio_managed_auth) credentials for it. Create a custom auth config with your own credentials.",
         slug="DefaultAuthConfigNotFound",
         suggested_fix=(
-            f"composio.auth_configs.create(toolkit='{toolkit.slug}', options={{'type': 'use_custom_auth', "
-            f"'auth_scheme': ..., 'credentials': {{...}}}}); see toolkits.get_auth_config_creation_fields(). "
+            f'Create one with POST /api/v3/auth_configs and {{"toolkit": {{"slug": "{toolkit.slug}"}}, '
+            f'"auth_config": {{"type": "use_custom_auth", "authScheme": ..., "credentials": {{...}}}}}} '
+            f"(the fields are listed by GET /api/v3/toolkits/{toolkit.slug}). "
             f"Operators can add a managed OAuth app in $VALETKEY_HOME/managed_auth.yaml."
         ),
     )
@@ -240,7 +241,7 @@ def update_auth_config(
     if patch.type != expected:
         raise ValidationError(
             f"Auth config {config_id} is a {expected} auth config; send type '{expected}' to update it",
-            suggested_fix=f"Use options={{'type': '{expected}', ...}}.",
+            suggested_fix=f'Send {{"type": "{expected}", ...}}.',
         )
     settings = dict(config.settings or {})
     settings.update(_access_settings(patch))

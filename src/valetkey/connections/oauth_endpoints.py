@@ -55,7 +55,7 @@ def fill_placeholders(url: str, values: Mapping[str, Any]) -> str:
         if not value:
             raise ValidationError(
                 f"This OAuth app needs '{match.group(1)}' from the connection to know where to send the user",
-                suggested_fix=f"Pass config={{'val': {{'{match.group(1)}': ...}}}} when initiating.",
+                suggested_fix=f'Pass "{match.group(1)}" in the connection\'s state "val" when initiating.',
             )
         return str(value)
 

@@ -51,7 +51,7 @@ def toolkit_of(catalog: ToolkitLookup, slug: str) -> Toolkit:
     if not slug:
         raise ValidationError(
             "A toolkit slug is required",
-            suggested_fix="Pass toolkit={'slug': 'github'} (or toolkit='github' in the SDK).",
+            suggested_fix='Send "toolkit": {"slug": "github"}.',
         )
     toolkit = catalog.toolkit(slug)
     if toolkit is None:  # a catalog may answer None rather than raise

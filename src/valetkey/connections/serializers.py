@@ -96,7 +96,7 @@ def auth_config_out(
         "is_enabled_for_tool_router": bool(settings.get("is_enabled_for_tool_router", False)),
         "proxy_config": settings.get("proxy_config"),
         "shared_credentials": {},
-        "created_by": None,
+        "created_by": "",  # a string in the TypeScript SDK's model; no dashboard user creates configs here
         "created_at": iso(config.created_at),
         "last_updated_at": iso(config.updated_at),
         "deprecated_params": {"expected_input_fields": expected, "toolkit_id": config.toolkit_slug},
@@ -171,7 +171,7 @@ def account_out(
         "state": {"authScheme": account.auth_scheme, "val": val},
         "data": val,
         "params": {},
-        "test_request_endpoint": None,
+        "test_request_endpoint": "",  # a string in the TypeScript SDK's model
         "created_at": iso(account.created_at),
         "updated_at": iso(account.updated_at),
     }

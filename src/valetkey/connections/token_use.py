@@ -20,7 +20,7 @@ def _expired_error(account_id: str, reason: str | None) -> ApiError:
         f"Connected account {account_id} is EXPIRED: {reason or 'its tokens can no longer be refreshed'}",
         status=422,
         slug="ConnectedAccountExpired",
-        suggested_fix="Ask the user to connect again (composio.connected_accounts.link(...)) and retry.",
+        suggested_fix="Ask the user to connect again (a new Connect Link: POST /api/v3/connected_accounts/link) and retry.",
     )
 
 

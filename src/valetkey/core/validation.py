@@ -98,8 +98,26 @@ EpochMs = Annotated[float, Field(ge=0, le=EPOCH_MS_MAX, allow_inf_nan=False)]
 
 
 def limit_query(default: float | None = None, *, maximum: int, description: str | None = None) -> Any:
-    """A page size query parameter: finite, from 1 to `maximum` (NaN, inf, -1 and 1e400 are 400s)."""
-    return Query(default, ge=1, le=maximum, allow_inf_nan=False, description=description)
+    """A page size query parameter: finite and at least 1 (NaN, inf, 0, -1 and 1e400 are 400s).
+
+    A size above `maximum` is not an error: the route serves `maximum` items
+    (`clamp_limit`), as Composio does, so a client asking for "everything"
+    (the TypeScript SDK sends limit=9999) gets the largest page instead of a 400.
+    """
+    return Query(
+        default,
+        ge=1,
+        allow_inf_nan=False,
+        description=description or f"Items per page; more than {maximum} is served as {maximum}.",
+        json_schema_extra={"maximum": maximum},  # documented, not enforced
+    )
+
+
+def clamp_limit(value: float | None, *, maximum: int, default: int) -> int:
+    """The page size to serve: `default` when none was asked, at most `maximum`."""
+    if value is None:
+        return default
+    return max(1, min(int(value), maximum))
 
 
 def page_no_query(default: float | None = None) -> Any:

@@ -40,10 +40,9 @@ class ResolvedAccount:
 def connect_fix(toolkit: str, user_id: str | None) -> str:
     who = f"user '{user_id}'" if user_id else "the user"
     return (
-        f"Connect {who} to {toolkit} first: create an auth config for {toolkit}, then call "
-        f"composio.connected_accounts.initiate(user_id=..., auth_config_id=...) (or "
-        f"POST /api/v3/connected_accounts) and let the user finish the connection; "
-        f"or pass an existing connected_account_id."
+        f"Connect {who} to {toolkit} first: create an auth config for {toolkit} (POST /api/v3/auth_configs), "
+        f"start a connection with POST /api/v3/connected_accounts (the SDKs' connected_accounts.initiate) "
+        f"and let the user finish it; or pass an existing connected_account_id."
     )
 
 
@@ -121,6 +120,7 @@ def _none_usable(db: Session, project_id: str, toolkit: str, user_id: str) -> Ap
         select(
             ConnectedAccount.id,
             ConnectedAccount.status,
+            ConnectedAccount.status_reason,
             ConnectedAccount.is_disabled,
             AuthConfig.status.label("config_status"),
         )
@@ -141,7 +141,8 @@ def _none_usable(db: Session, project_id: str, toolkit: str, user_id: str) -> Ap
             state = "under a disabled auth config"
         else:
             state = unusable.status
-        message += f" (the latest one, {unusable.id}, is {state})"
+        reason = f": {unusable.status_reason}" if unusable.status_reason and state == unusable.status else ""
+        message += f" (the latest one, {unusable.id}, is {state}{reason})"
     return BadRequest(message, slug="NoConnectedAccount", suggested_fix=connect_fix(toolkit, user_id))
 
 

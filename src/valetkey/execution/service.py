@@ -31,7 +31,7 @@ from valetkey.execution.renewal import ConnectionRenewal, Sent, connection_renew
 from valetkey.execution.request import RequestBuildError, build_request
 from valetkey.execution.schemas import ExecuteBody
 from valetkey.execution.state import ExecutionState
-from valetkey.execution.validation import ValidatorCache, validate_arguments
+from valetkey.execution.validation import ValidatorCache, drop_null_optionals, validate_arguments
 from valetkey.files.access import ProjectFiles
 from valetkey.net.request import UpstreamRequest
 from valetkey.net.retry import DEFAULT_RETRY, NO_RETRY
@@ -101,7 +101,9 @@ def _arguments(tool: Tool, version: str, body: ExecuteBody, validators: Validato
             slug="TextInputUnsupported",
             suggested_fix="Pass the tool's input as `arguments` (see GET /api/v3/tools/{slug} for its schema).",
         )
-    arguments = body.arguments or {}
+    # A null for an optional, non-nullable argument means "not given" (see drop_null_optionals).
+    cleaned = drop_null_optionals(tool.input_schema, body.arguments or {})
+    arguments: dict[str, Any] = cleaned if isinstance(cleaned, dict) else {}
     problem = validate_arguments(tool, version, arguments, validators)
     if problem is not None:
         raise BadRequest(

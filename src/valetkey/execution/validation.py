@@ -42,6 +42,49 @@ def validate_arguments(
     return describe(error)
 
 
+def admits_null(schema: Any) -> bool:
+    """Whether a property schema accepts JSON null (`type` with "null", `nullable`, a null branch...)."""
+    if not isinstance(schema, dict) or not schema:
+        return True  # no constraint: anything, null included
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind) or schema.get("nullable") is True:
+        return True
+    if "const" in schema:
+        return schema["const"] is None
+    if "enum" in schema:
+        return None in (schema["enum"] or [])
+    for key in ("anyOf", "oneOf"):
+        if isinstance(schema.get(key), list) and any(admits_null(branch) for branch in schema[key]):
+            return True
+    if isinstance(schema.get("allOf"), list) and schema["allOf"]:
+        return all(admits_null(branch) for branch in schema["allOf"])
+    return kind is None and not any(k in schema for k in ("properties", "items", "$ref"))
+
+
+def drop_null_optionals(schema: Any, arguments: Any) -> Any:
+    """`arguments` without the `null`s given for optional properties that do not accept null.
+
+    Agents (CrewAI's text mode, many function-calling models) send every
+    optional argument, with `null` for those they have no value for. For an
+    optional property whose schema does not allow null, "null" can only mean
+    "not given", so it is treated as absent (at every object level) rather
+    than failing the call; a required property's `null` is still an error.
+    """
+    if not isinstance(schema, dict) or not isinstance(arguments, dict):
+        return arguments
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return arguments
+    required = set(schema.get("required") or ())
+    cleaned: dict[str, Any] = {}
+    for name, value in arguments.items():
+        prop = properties.get(name)
+        if value is None and name in properties and name not in required and not admits_null(prop):
+            continue
+        cleaned[name] = drop_null_optionals(prop, value)
+    return cleaned
+
+
 def describe(error: exceptions.ValidationError) -> ArgumentError:
     path = [str(p) for p in error.absolute_path]
     # For required/additionalProperties the interesting name is in the message's

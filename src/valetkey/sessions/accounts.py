@@ -54,6 +54,7 @@ def load_user_accounts(
             ConnectedAccount.status,
             ConnectedAccount.is_disabled,
             ConnectedAccount.created_at,
+            ConnectedAccount.alias,
             ConnectedAccount.toolkit_slug,
             ConnectedAccount.user_id,
             AuthConfig.auth_scheme,
@@ -66,7 +67,9 @@ def load_user_accounts(
         query = query.where(ConnectedAccount.toolkit_slug.in_([t.lower() for t in toolkits]))
     out: dict[str, list[UserAccount]] = {}
     for row in db.execute(query):
-        facts = policy.AccountFacts(row.id, row.auth_config_id, row.status, row.is_disabled, row.created_at)
+        facts = policy.AccountFacts(
+            row.id, row.auth_config_id, row.status, row.is_disabled, row.created_at, row.alias
+        )
         out.setdefault(row.toolkit_slug, []).append(
             UserAccount(facts, row.toolkit_slug, row.user_id, row.auth_scheme, row.type == MANAGED)
         )
@@ -93,9 +96,17 @@ async def choose_account(
             return load_user_accounts(db, project_id, config.user_id, [toolkit]).get(toolkit, [])
 
     accounts = await run_in_threadpool(_load)
-    return policy.pick_account(
-        policy.account_rule(config, toolkit), [a.facts for a in accounts], explicit=explicit
-    )
+    rule, facts = policy.account_rule(config, toolkit), [a.facts for a in accounts]
+    choices = policy.selection_needed(config, rule, facts, explicit=explicit)
+    if choices:
+        raise BadRequest(
+            f"The user has {len(choices)} active {toolkit} accounts and this session requires choosing one "
+            f"(multi_account.require_explicit_selection): {', '.join(a.id for a in choices)}",
+            slug="AccountSelectionRequired",
+            suggested_fix="Pass account=<connected account id> with the call (the `account` field of each "
+            "COMPOSIO_MULTI_EXECUTE_TOOL entry).",
+        )
+    return policy.pick_account(rule, facts, explicit=explicit)
 
 
 # -- new connections ----------------------------------------------------------------------------
@@ -169,6 +180,15 @@ def start_link(
             suggested_fix="Execute its tools directly.",
         )
     with state.db.session() as db:
+        existing = load_user_accounts(db, project_id, config.user_id, [toolkit.slug]).get(toolkit.slug, [])
+        if config.multi_account and policy.at_account_limit(config, [a.facts for a in existing]):
+            raise BadRequest(
+                f"The user already has {config.multi_account.limit} {toolkit.slug} accounts, the most this "
+                f"session allows (multi_account.max_accounts_per_toolkit)",
+                slug="AccountLimitReached",
+                suggested_fix="Use one of the existing accounts, delete one, or raise max_accounts_per_toolkit "
+                '(PATCH the session with {"multi_account": {"max_accounts_per_toolkit": N}}, at most 10).',
+            )
         auth_config_id = link_auth_config(state, db, project_id, config, toolkit)
     created = links.create_link(
         state,

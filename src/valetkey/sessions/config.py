@@ -1,9 +1,11 @@
-"""A session's configuration: frozen values, fixed when the session is created.
+"""A session's configuration: frozen values, fixed for one config version.
 
 `create_body.py` validates the create body (a pydantic model) into a
 `SessionConfig`; slugs are normalized there, once: toolkit slugs lower case,
-tool slugs upper case, so every later comparison is a plain `in`. `to_json` and
-`from_json` store it in the sessions table.
+tool slugs upper case, so every later comparison is a plain `in`. An update
+(`update.py`) builds a whole new `SessionConfig` the same way and stores it as
+the next version; a value is never changed in place. `to_json` and
+`from_json` store it in the sessions tables.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from valetkey.sessions import custom_tools
+from valetkey.sessions.custom_tools import CustomTools
 
 TAGS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint", "createHint", "updateHint")
 PRELOAD_ALL = "all"
@@ -59,6 +64,27 @@ class ManageConnections:
 
 
 @dataclass(frozen=True)
+class MultiAccount:
+    """`multi_account`: several accounts per toolkit, and how a call picks among them.
+
+    `max_accounts_per_toolkit` (2 to 10) caps the accounts a session pins and
+    the connections it starts; `require_explicit_selection` makes a call fail,
+    instead of using the newest account, while the user has several usable ones.
+    """
+
+    enable: bool = False
+    max_accounts_per_toolkit: int | None = None
+    require_explicit_selection: bool = False
+
+    @property
+    def limit(self) -> int:
+        return self.max_accounts_per_toolkit or DEFAULT_MAX_ACCOUNTS
+
+
+DEFAULT_MAX_ACCOUNTS = 5
+
+
+@dataclass(frozen=True)
 class SessionConfig:
     """Everything `composio.create(...)` fixed for the session's lifetime. Treat the dicts as read-only."""
 
@@ -71,14 +97,18 @@ class SessionConfig:
     manage_connections: ManageConnections = ManageConnections()
     # Empty until the workbench exists (create refuses a workbench setting; issue 11 builds it).
     workbench: dict[str, Any] = field(default_factory=dict)
-    multi_account: dict[str, Any] | None = None
+    multi_account: MultiAccount | None = None
     preload: tuple[str, ...] | str = ()
     search_enabled: bool = True
     multi_execute_enabled: bool = True
+    # `proxy_execute.enable`: True offers COMPOSIO_PROXY_EXECUTE; False also refuses `POST .../proxy_execute`.
+    proxy_execute: bool | None = None
+    # experimental.custom_tools / custom_toolkits: run by the SDK, named, echoed and searched here.
+    custom: CustomTools = field(default_factory=CustomTools)
 
     @property
     def multi_account_enabled(self) -> bool:
-        return bool(self.multi_account and self.multi_account.get("enable"))
+        return bool(self.multi_account and self.multi_account.enable)
 
 
 # -- storage ------------------------------------------------------------------------------------
@@ -86,7 +116,9 @@ class SessionConfig:
 
 def to_json(config: SessionConfig) -> dict[str, Any]:
     """The config as plain JSON for the `tool_router_sessions.config` column."""
-    return asdict(config)
+    data = asdict(config)
+    data["custom"] = custom_tools.to_json(config.custom)
+    return data
 
 
 def _tuple(value: Any) -> tuple[str, ...] | None:
@@ -95,6 +127,16 @@ def _tuple(value: Any) -> tuple[str, ...] | None:
 
 def _tags_from(data: Mapping[str, Any] | None) -> TagFilter | None:
     return TagFilter(tuple(data["enabled"]), tuple(data["disabled"])) if data else None
+
+
+def _multi_account_from(data: Mapping[str, Any] | None) -> MultiAccount | None:
+    if not data:
+        return None
+    return MultiAccount(
+        enable=bool(data.get("enable")),
+        max_accounts_per_toolkit=data.get("max_accounts_per_toolkit"),
+        require_explicit_selection=bool(data.get("require_explicit_selection")),
+    )
 
 
 def from_json(data: Mapping[str, Any]) -> SessionConfig:
@@ -112,8 +154,10 @@ def from_json(data: Mapping[str, Any]) -> SessionConfig:
         connected_accounts={k: tuple(v) for k, v in (data.get("connected_accounts") or {}).items()},
         manage_connections=ManageConnections(**data["manage_connections"]),
         workbench=dict(data.get("workbench") or {}),
-        multi_account=data.get("multi_account"),
+        multi_account=_multi_account_from(data.get("multi_account")),
         preload=preload if isinstance(preload, str) else tuple(preload),
         search_enabled=data.get("search_enabled", True),
         multi_execute_enabled=data.get("multi_execute_enabled", True),
+        proxy_execute=data.get("proxy_execute"),
+        custom=custom_tools.from_json(data.get("custom")),
     )

@@ -19,50 +19,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
 from valetkey.core.errors import BadRequest
-from valetkey.core.validation import ID_MAX, USER_ID_MAX, text_problem
+from valetkey.core.validation import USER_ID_MAX
+from valetkey.sessions.body_checks import PROBLEM, clean, flag, invalid, lower, only_keys, strings, upper
 from valetkey.sessions.config import (
     PRELOAD_ALL,
     TAGS,
     ManageConnections,
+    MultiAccount,
     SessionConfig,
     TagFilter,
     ToolFilter,
     ToolkitFilter,
 )
-
-PROBLEM = "session_setting"  # the pydantic error type of a problem these validators found
-
-
-def invalid(field_name: str, problem: str, fix: str | None = None) -> PydanticCustomError:
-    """A problem with one field of the body; `field_name` is its dotted path as the caller wrote it."""
-    return PydanticCustomError(PROBLEM, "{problem}", {"field": field_name, "problem": problem, "fix": fix})
-
-
-def _strings(value: Any, field_name: str) -> tuple[str, ...]:
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
-        raise invalid(field_name, "must be a list of non-empty strings")
-    for item in value:
-        _clean(item, field_name)
-    return tuple(dict.fromkeys(value))
-
-
-def _clean(value: str, field_name: str, max_length: int = ID_MAX) -> str:
-    """`value` unless it cannot be stored (NUL, lone surrogate, control characters, too long)."""
-    problem = text_problem(value, max_length)
-    if problem:
-        raise invalid(field_name, problem, "Pass printable text without NUL bytes or control characters.")
-    return value
-
-
-def _lower(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.lower() for v in values))
-
-
-def _upper(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.upper() for v in values))
+from valetkey.sessions.custom_tools import CustomTools
+from valetkey.sessions.experimental import experimental_block
 
 
 def _one_of_enable_disable(value: Mapping[str, Any], field_name: str) -> None:
@@ -70,7 +42,7 @@ def _one_of_enable_disable(value: Mapping[str, Any], field_name: str) -> None:
         raise invalid(
             field_name,
             "give either 'enable' or 'disable', not both",
-            "Use {'enable': [...]} for an allowlist or {'disable': [...]} for a denylist.",
+            'Use {"enable": [...]} for an allowlist or {"disable": [...]} for a denylist.',
         )
 
 
@@ -80,10 +52,11 @@ def tag_filter(value: Any, field_name: str = "tags") -> TagFilter | None:
         return None
     disabled: tuple[str, ...] = ()
     if isinstance(value, list):
-        enabled = _strings(value, field_name)
+        enabled = strings(value, field_name)
     elif isinstance(value, Mapping):
-        enabled = _strings(value.get("enable") or [], f"{field_name}.enable")
-        disabled = _strings(value.get("disable") or [], f"{field_name}.disable")
+        only_keys(value, ("enable", "disable"), field_name)
+        enabled = strings(value.get("enable") or [], f"{field_name}.enable")
+        disabled = strings(value.get("disable") or [], f"{field_name}.disable")
     else:
         raise invalid(field_name, "must be a list of tags or {'enable': [...], 'disable': [...]}")
     unknown = [t for t in (*enabled, *disabled) if t not in TAGS]
@@ -95,12 +68,13 @@ def tag_filter(value: Any, field_name: str = "tags") -> TagFilter | None:
 def tool_filter(toolkit: str, value: Any) -> ToolFilter:
     where = f"tools.{toolkit}"
     if isinstance(value, list):
-        return ToolFilter(enabled=_upper(_strings(value, where)))
+        return ToolFilter(enabled=upper(strings(value, where)))
     if not isinstance(value, Mapping):
         raise invalid(where, "must be a list of tool slugs, or {'enable'|'disable'|'tags': ...}")
+    only_keys(value, ("enable", "disable", "tags"), where)
     _one_of_enable_disable(value, where)
-    enabled = _upper(_strings(value["enable"], f"{where}.enable")) if "enable" in value else None
-    disabled = _upper(_strings(value.get("disable") or [], f"{where}.disable"))
+    enabled = upper(strings(value["enable"], f"{where}.enable")) if "enable" in value else None
+    disabled = upper(strings(value.get("disable") or [], f"{where}.disable"))
     return ToolFilter(enabled, disabled, tag_filter(value.get("tags"), f"{where}.tags"))
 
 
@@ -115,7 +89,7 @@ class SessionCreateBody(BaseModel):
     tags: TagFilter | None = None
     auth_configs: dict[str, str] = {}
     # Read by `connected_accounts`: several pinned accounts per toolkit need {"enable": true}.
-    multi_account: dict[str, Any] | None = None
+    multi_account: MultiAccount | None = None
     connected_accounts: dict[str, tuple[str, ...]] = {}
     manage_connections: ManageConnections = ManageConnections()
     # No workbench yet: refused unless off, kept empty (the workbench feature will read it).
@@ -123,17 +97,18 @@ class SessionCreateBody(BaseModel):
     preload: tuple[str, ...] | str = ()
     search: bool = True  # search.enable
     execute: bool = True  # execute.enable_multi_execute
+    proxy_execute: bool | None = None  # proxy_execute.enable
+    experimental: CustomTools = CustomTools()  # experimental.custom_tools / custom_toolkits
     # Declared by the SDK; this server does not act on them, so only their "off" values are accepted.
     instant: Any = None
-    proxy_execute: Any = None
-    experimental: Any = None
+    hooks: Any = None
 
     @field_validator("user_id", mode="before")
     @classmethod
     def _user_id(cls, value: Any) -> str:
         if not isinstance(value, str) or not value.strip() or len(value) > 255:
             raise invalid("user_id", "is required: the id of the end user whose accounts the session uses")
-        return _clean(value, "user_id", USER_ID_MAX)
+        return clean(value, "user_id", USER_ID_MAX)
 
     @field_validator("toolkits", mode="before")
     @classmethod
@@ -141,15 +116,16 @@ class SessionCreateBody(BaseModel):
         if value is None:
             return ToolkitFilter()
         if isinstance(value, list):
-            return ToolkitFilter(enabled=_lower(_strings(value, "toolkits")))
+            return ToolkitFilter(enabled=lower(strings(value, "toolkits")))
         if not isinstance(value, Mapping):
             raise invalid(
                 "toolkits", "must be a list of toolkit slugs, {'enable': [...]} or {'disable': [...]}"
             )
+        only_keys(value, ("enable", "disable"), "toolkits")
         _one_of_enable_disable(value, "toolkits")
         if "enable" in value:
-            return ToolkitFilter(enabled=_lower(_strings(value["enable"], "toolkits.enable")))
-        return ToolkitFilter(disabled=_lower(_strings(value.get("disable") or [], "toolkits.disable")))
+            return ToolkitFilter(enabled=lower(strings(value["enable"], "toolkits.enable")))
+        return ToolkitFilter(disabled=lower(strings(value.get("disable") or [], "toolkits.disable")))
 
     @field_validator("tools", mode="before")
     @classmethod
@@ -173,13 +149,34 @@ class SessionCreateBody(BaseModel):
         if not isinstance(value, Mapping) or not all(isinstance(v, str) and v for v in value.values()):
             raise invalid("auth_configs", "must map toolkit slugs to auth config ids")
         return {
-            _clean(str(k), "auth_configs").lower(): _clean(v, f"auth_configs.{k}") for k, v in value.items()
+            clean(str(k), "auth_configs").lower(): clean(v, f"auth_configs.{k}") for k, v in value.items()
         }
 
     @field_validator("multi_account", mode="before")
     @classmethod
-    def _multi_account(cls, value: Any) -> dict[str, Any] | None:
-        return dict(value) if isinstance(value, Mapping) and value else None
+    def _multi_account(cls, value: Any) -> MultiAccount | None:
+        if value is None or (isinstance(value, Mapping) and not value):
+            return None
+        if not isinstance(value, Mapping):
+            raise invalid(
+                "multi_account",
+                "must be {'enable', 'max_accounts_per_toolkit', 'require_explicit_selection'}",
+            )
+        only_keys(
+            value, ("enable", "max_accounts_per_toolkit", "require_explicit_selection"), "multi_account"
+        )
+        limit = value.get("max_accounts_per_toolkit")
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or not 2 <= limit <= 10
+        ):
+            raise invalid("multi_account.max_accounts_per_toolkit", "must be an integer from 2 to 10")
+        return MultiAccount(
+            enable=flag(value.get("enable"), "multi_account.enable", False),
+            max_accounts_per_toolkit=limit,
+            require_explicit_selection=flag(
+                value.get("require_explicit_selection"), "multi_account.require_explicit_selection", False
+            ),
+        )
 
     @field_validator("connected_accounts", mode="before")
     @classmethod
@@ -188,18 +185,25 @@ class SessionCreateBody(BaseModel):
             return {}
         if not isinstance(value, Mapping):
             raise invalid("connected_accounts", "must map toolkit slugs to connected account ids")
-        multi = bool((info.data.get("multi_account") or {}).get("enable"))
+        multi_account = info.data.get("multi_account")
+        multi = bool(multi_account and multi_account.enable)
         out: dict[str, tuple[str, ...]] = {}
         for key, ids in value.items():
             toolkit = str(key).lower()
-            ids = (ids,) if isinstance(ids, str) else _strings(ids, f"connected_accounts.{toolkit}")
+            ids = strings([ids] if isinstance(ids, str) else ids, f"connected_accounts.{toolkit}")
             if not ids:
                 continue
             if len(ids) > 1 and not multi:
                 raise invalid(
                     f"connected_accounts.{toolkit}",
                     "only one account per toolkit without multi_account",
-                    "Pin one account, or create the session with multi_account={'enable': True}.",
+                    'Pin one account, or create the session with "multi_account": {"enable": true}.',
+                )
+            if multi_account is not None and len(ids) > multi_account.limit:
+                raise invalid(
+                    f"connected_accounts.{toolkit}",
+                    f"more than multi_account.max_accounts_per_toolkit ({multi_account.limit}) accounts",
+                    "Pin fewer accounts, or raise max_accounts_per_toolkit (at most 10).",
                 )
             out[toolkit] = tuple(ids)
         return out
@@ -211,20 +215,76 @@ class SessionCreateBody(BaseModel):
             return ManageConnections(enabled=value is not False)
         if not isinstance(value, Mapping):
             raise invalid("manage_connections", "must be a boolean or {'enable', 'callback_url'}")
+        only_keys(
+            value,
+            (
+                "enable",
+                "callback_url",
+                "enable_wait_for_connections",
+                "wait_for_connections",
+                "enable_connection_removal",
+            ),
+            "manage_connections",
+        )
+        if value.get("enable_connection_removal"):
+            raise invalid(
+                "manage_connections.enable_connection_removal",
+                "is not supported by this server: COMPOSIO_MANAGE_CONNECTIONS cannot remove accounts",
+                "Leave it out (or false); delete accounts with DELETE /api/v3/connected_accounts/{id}.",
+            )
         callback = value.get("callback_url")
         if callback is not None and (
             not isinstance(callback, str) or not callback.startswith(("http://", "https://"))
         ):
             raise invalid("manage_connections.callback_url", "must be an absolute http(s) URL")
+        wait = value.get("enable_wait_for_connections", value.get("wait_for_connections"))
         return ManageConnections(
-            enabled=value.get("enable") is not False,
+            enabled=flag(value.get("enable"), "manage_connections.enable", True),
             callback_url=callback or None,
-            wait_for_connections=bool(
-                value.get("enable_wait_for_connections") or value.get("wait_for_connections")
-            ),
+            wait_for_connections=flag(wait, "manage_connections.enable_wait_for_connections", False),
         )
 
-    @field_validator("instant", "proxy_execute", "experimental", "workbench", mode="before")
+    @field_validator("proxy_execute", mode="before")
+    @classmethod
+    def _proxy_execute(cls, value: Any) -> bool | None:
+        if value is None or isinstance(value, bool):
+            return value
+        if not isinstance(value, Mapping):
+            raise invalid("proxy_execute", "must be true, false or {'enable': true|false}")
+        only_keys(value, ("enable",), "proxy_execute")
+        if not isinstance(value.get("enable"), bool):
+            raise invalid("proxy_execute.enable", "is required: true or false")
+        return bool(value["enable"])
+
+    @field_validator("instant", mode="before")
+    @classmethod
+    def _instant(cls, value: Any) -> None:
+        if value not in (None, False):
+            raise invalid(
+                "instant",
+                "is not supported by this server: Composio Instant (accounts billed by Composio) does not "
+                "exist on a self-hosted installation",
+                "Leave instant out, or pass false; connect the user's own accounts instead.",
+            )
+        return None
+
+    @field_validator("hooks", mode="before")
+    @classmethod
+    def _hooks(cls, value: Any) -> None:
+        if value not in (None, []):
+            raise invalid(
+                "hooks",
+                "is not supported by this server yet: no session hook would run, so none is accepted",
+                "Create the session without hooks; guard tool calls with the toolkits/tools/tags filters.",
+            )
+        return None
+
+    @field_validator("experimental", mode="before")
+    @classmethod
+    def _experimental(cls, value: Any) -> CustomTools:
+        return experimental_block(value)
+
+    @field_validator("workbench", mode="before")
     @classmethod
     def _unsupported(cls, value: Any, info: ValidationInfo) -> Any:
         """Options this server does not act on: only their "off" values are accepted."""
@@ -240,21 +300,27 @@ class SessionCreateBody(BaseModel):
     @field_validator("preload", mode="before")
     @classmethod
     def _preload(cls, value: Any) -> tuple[str, ...] | str:
+        if isinstance(value, Mapping):
+            only_keys(value, ("tools",), "preload")
         tools = (value or {}).get("tools") if isinstance(value, Mapping) else None
         if tools is None:
             return ()
         if tools == PRELOAD_ALL:
             return PRELOAD_ALL
-        return _upper(_strings(tools, "preload.tools"))
+        return upper(strings(tools, "preload.tools"))
 
     @field_validator("search", mode="before")
     @classmethod
     def _search(cls, value: Any) -> bool:
+        if isinstance(value, Mapping):
+            only_keys(value, ("enable",), "search")
         return (value or {}).get("enable") is not False
 
     @field_validator("execute", mode="before")
     @classmethod
     def _execute(cls, value: Any) -> bool:
+        if isinstance(value, Mapping):
+            only_keys(value, ("enable_multi_execute",), "execute")
         return (value or {}).get("enable_multi_execute") is not False
 
     @model_validator(mode="after")
@@ -267,7 +333,7 @@ class SessionCreateBody(BaseModel):
             raise invalid(
                 "preload.tools",
                 "'all' needs a toolkit or tool allowlist",
-                "Pass toolkits=[...] or tools={toolkit: [...]} with preload={'tools': 'all'}.",
+                'Pass "toolkits": [...] or "tools": {"<toolkit>": [...]} with "preload": {"tools": "all"}.',
             )
         return self
 
@@ -285,6 +351,8 @@ class SessionCreateBody(BaseModel):
             preload=self.preload,
             search_enabled=self.search,
             multi_execute_enabled=self.execute,
+            proxy_execute=self.proxy_execute,
+            custom=self.experimental,
         )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from valetkey.core.errors import ApiError
 from valetkey.execution.schemas import ExecuteBody
 from valetkey.execution.service import execute_tool, needs_connection
-from valetkey.sessions import policy
+from valetkey.sessions import custom_tools, policy
 from valetkey.sessions.accounts import choose_account
 from valetkey.sessions.records import SessionContext
 
@@ -39,6 +39,13 @@ async def run_tool(
     ctx: SessionContext, slug: str, arguments: dict[str, Any] | None, *, account: str | None = None
 ) -> dict[str, Any]:
     """`{data, error, successful, log_id}` of one app tool call in the session."""
+    if slug.upper().startswith(custom_tools.PREFIX):
+        known = ctx.custom.find(slug)
+        return failed(
+            custom_tools.runs_in_the_sdk(known.slug)
+            if known
+            else f"{slug} is not a custom tool of this session (custom tools are named LOCAL_* and run in the SDK)."
+        )
     try:
         resolved = ctx.catalog.resolve_tool(slug)
     except ApiError as exc:
@@ -51,7 +58,12 @@ async def run_tool(
         )
     account_id = None
     if needs_connection(tool, toolkit) or account:
-        chosen = await choose_account(ctx.state, ctx.project_id, ctx.config, toolkit.slug, explicit=account)
+        try:
+            chosen = await choose_account(
+                ctx.state, ctx.project_id, ctx.config, toolkit.slug, explicit=account
+            )
+        except ApiError as exc:
+            return failed(exc.message + (f" {exc.suggested_fix}" if exc.suggested_fix else ""))
         if chosen is None:
             return failed(not_connected(toolkit.slug, account))
         account_id = chosen.id

@@ -68,6 +68,7 @@ class AccountFacts:
     status: str
     is_disabled: bool
     created_at: dt.datetime
+    alias: str | None = None
 
     @property
     def usable(self) -> bool:
@@ -112,11 +113,36 @@ def accounts_in_scope(rule: AccountRule, accounts: Sequence[AccountFacts]) -> li
 def pick_account(
     rule: AccountRule, accounts: Sequence[AccountFacts], *, explicit: str | None = None
 ) -> AccountFacts | None:
-    """The account a call runs as: the first usable one in scope (optionally only `explicit`), or None."""
+    """The account a call runs as: the first usable one in scope (optionally only `explicit`, an id or alias)."""
     for account in accounts_in_scope(rule, accounts):
-        if account.usable and (explicit is None or account.id == explicit):
+        if account.usable and (explicit is None or explicit in (account.id, account.alias)):
             return account
     return None
+
+
+def selection_needed(
+    config: SessionConfig, rule: AccountRule, accounts: Sequence[AccountFacts], *, explicit: str | None = None
+) -> list[AccountFacts]:
+    """The usable accounts a call must choose among, when the session requires an explicit choice.
+
+    Empty unless `multi_account.require_explicit_selection` is on, no account
+    was named, and more than one usable account is in scope: then taking the
+    newest silently would be a guess the session asked not to make.
+    """
+    multi = config.multi_account
+    if explicit is not None or multi is None or not multi.enable or not multi.require_explicit_selection:
+        return []
+    usable = [a for a in accounts_in_scope(rule, accounts) if a.usable]
+    return usable if len(usable) > 1 else []
+
+
+def at_account_limit(config: SessionConfig, accounts: Sequence[AccountFacts]) -> bool:
+    """Whether the user already has `max_accounts_per_toolkit` live accounts, so no new one may start."""
+    multi = config.multi_account
+    if multi is None or not multi.enable:
+        return False
+    live = [a for a in accounts if not a.is_disabled and a.status in ("ACTIVE", "INITIATED", "EXPIRED")]
+    return len(live) >= multi.limit
 
 
 # -- auth configs for new connections -----------------------------------------------------------

@@ -8,13 +8,16 @@ the SDK's provider wrappers treat them like any other tool.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from valetkey.catalog.model import Tool, Toolkit
 from valetkey.catalog.serializers import tool_item
 from valetkey.connections.managed import managed_schemes
 from valetkey.execution.state import ExecutionState
+from valetkey.sessions import custom_tools
 from valetkey.sessions.config import PRELOAD_ALL, SessionConfig, TagFilter
+from valetkey.sessions.custom_tools import CustomTools
 from valetkey.sessions.meta_tools import MetaTool, offered
 from valetkey.sessions.records import SessionRecord
 from valetkey.sessions.status import ToolkitStatus
@@ -31,6 +34,10 @@ META_TOOLKIT = Toolkit(
     auth_schemes=(),
     versions=(META_VERSION,),
 )
+
+
+def timestamp(moment: dt.datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def mcp_url(public_url: str, session_id: str) -> str:
@@ -73,22 +80,39 @@ def wire_config(config: SessionConfig) -> dict[str, Any]:
             "enable_connection_removal": False,
         },
         "workbench": config.workbench or None,
-        "multi_account": config.multi_account,
+        "multi_account": _multi_account(config),
         "preload": {"tools": config.preload if config.preload == PRELOAD_ALL else list(config.preload)},
         "search": {"enable": config.search_enabled},
         "execute": {"enable_multi_execute": config.multi_execute_enabled},
         "instant": False,
+        "proxy_execute": None if config.proxy_execute is None else {"enable": config.proxy_execute},
     }
 
 
-def session_view(record: SessionRecord, public_url: str) -> dict[str, Any]:
+def _multi_account(config: SessionConfig) -> dict[str, Any] | None:
+    multi = config.multi_account
+    if multi is None:
+        return None
     return {
+        "enable": multi.enable,
+        "max_accounts_per_toolkit": multi.max_accounts_per_toolkit,
+        "require_explicit_selection": multi.require_explicit_selection,
+    }
+
+
+def session_view(record: SessionRecord, public_url: str, custom: CustomTools | None = None) -> dict[str, Any]:
+    """The session object; `custom` (the definitions `attach` carried) replaces the stored custom tools."""
+    view: dict[str, Any] = {
         "session_id": record.id,
         "config": wire_config(record.config),
-        "config_version": 1,
+        "config_version": record.version,
         "mcp": {"type": "http", "url": mcp_url(public_url, record.id), "headers": {}},
         "tool_router_tools": [tool.slug for tool in offered(record.config)],
     }
+    shown = record.config.custom if custom is None else custom
+    if shown:
+        view["experimental"] = custom_tools.wire(shown)
+    return view
 
 
 def meta_tool_item(meta: MetaTool, session_id: str | None = None) -> dict[str, Any]:
@@ -120,7 +144,7 @@ def toolkit_item(state: ExecutionState, status: ToolkitStatus, *, enabled: bool)
             "id": account.id,
             "status": "INACTIVE" if account.facts.is_disabled else account.facts.status,
             "user_id": account.user_id,
-            "created_at": account.facts.created_at.isoformat().replace("+00:00", "Z"),
+            "created_at": timestamp(account.facts.created_at),
             "auth_config": {
                 "id": account.facts.auth_config_id,
                 "auth_scheme": account.auth_scheme,

@@ -1,4 +1,4 @@
-"""Session operations behind the routes (and the MCP server): create, open, list, link, execute.
+"""Session operations behind the routes (and the MCP server): create, open, update, delete, list, link, execute.
 
 Every operation after `create_session` starts from a `SessionContext`
 (`open_session`), which is where project scoping happens: a session id of
@@ -7,6 +7,7 @@ another project is a 404, like one that never existed.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -14,14 +15,17 @@ from starlette.concurrency import run_in_threadpool
 from valetkey.catalog.search import search_toolkits
 from valetkey.catalog.service import page
 from valetkey.core.context import ProjectContext
+from valetkey.core.cursors import decode_cursor, encode_cursor
 from valetkey.core.errors import BadRequest
 from valetkey.core.ids import new_id
 from valetkey.execution.state import ExecutionState
-from valetkey.sessions import policy, serializers, validation
+from valetkey.sessions import policy, records, serializers, update, validation
 from valetkey.sessions.accounts import StartedLink, start_link
-from valetkey.sessions.config import PRELOAD_ALL
+from valetkey.sessions.config import PRELOAD_ALL, SessionConfig
 from valetkey.sessions.create_body import parse_create_body
+from valetkey.sessions.custom_tools import CustomTools
 from valetkey.sessions.execution import run_tool
+from valetkey.sessions.experimental import parse_experimental
 from valetkey.sessions.meta_tools import find, offered
 from valetkey.sessions.meta_tools.search import search as search_tools
 from valetkey.sessions.records import SessionContext, SessionRecord, insert_session, load_session
@@ -30,16 +34,70 @@ from valetkey.sessions.status import statuses
 PRELOAD_ALL_CAP = 1000
 
 
-async def create_session(state: ExecutionState, project_id: str, body: dict[str, Any]) -> SessionRecord:
+def _checked(state: ExecutionState, project_id: str, body: dict[str, Any]) -> SessionConfig:
+    """The configuration `body` asks for, checked against the catalog and the project (worker thread)."""
     config = parse_create_body(body)
     validation.check_catalog(state.catalog, config)
+    with state.db.session() as db:
+        validation.check_references(db, project_id, config)
+    return config
 
+
+async def create_session(state: ExecutionState, project_id: str, body: dict[str, Any]) -> SessionRecord:
     def _store() -> SessionRecord:
-        with state.db.session() as db:
-            validation.check_references(db, project_id, config)
-        return insert_session(state, project_id, config)
+        return insert_session(state, project_id, _checked(state, project_id, body))
 
     return await run_in_threadpool(_store)
+
+
+async def update_session(ctx: SessionContext, patch: dict[str, Any]) -> SessionRecord:
+    """The session's next config version: `patch` applied to the current one (`update.py`).
+
+    With `expected_config_version` the update applies only at that version;
+    without it, at the version just read, so a concurrent update is never
+    silently overwritten either way (409 SessionConfigConflict).
+    """
+    record = ctx.session
+    expected = update.expected_version(patch)
+    if expected is not None and expected != record.version:
+        raise records.version_conflict(record.id, expected, record.version)
+    body = update.apply_patch(update.config_body(record.config), patch)
+
+    def _store() -> SessionRecord:
+        config = _checked(ctx.state, ctx.project_id, body)
+        return records.replace_config(ctx.state, record, config, expected_version=record.version)
+
+    return await run_in_threadpool(_store)
+
+
+async def delete_session(state: ExecutionState, project: ProjectContext, session_id: str) -> None:
+    await run_in_threadpool(records.delete_session, state, project.project_id, session_id)
+
+
+async def config_history(ctx: SessionContext, *, limit: int, cursor: str | None) -> dict[str, Any]:
+    """`GET .../config_history`: the session's config versions, newest first, paged by cursor."""
+    offset = decode_cursor(cursor)
+    versions, total = await run_in_threadpool(
+        records.config_history, ctx.state, ctx.session.id, offset=offset, limit=limit
+    )
+    current = ctx.session.version
+    items = [
+        {
+            "version": v.version,
+            "config": serializers.wire_config(v.config),
+            "is_current": v.version == current,
+            "created_at": serializers.timestamp(v.superseded_at or v.created_at),
+        }
+        for v in versions
+    ]
+    next_offset = offset + len(items)
+    return {
+        "items": items,
+        "next_cursor": encode_cursor(next_offset) if next_offset < total else None,
+        "total_items": total,
+        "total_pages": max(1, -(-total // limit)),
+        "current_page": offset // limit + 1,
+    }
 
 
 async def open_session(
@@ -47,6 +105,20 @@ async def open_session(
 ) -> SessionContext:
     record = await run_in_threadpool(load_session, state, project.project_id, session_id)
     return SessionContext(state, project, record, request_id)
+
+
+def with_request_custom_tools(ctx: SessionContext, experimental: dict[str, Any] | None) -> SessionContext:
+    """`ctx` seeing the custom tools a request carried (checked like a create body's); unchanged without any."""
+    found = parse_experimental(experimental)
+    if not found:
+        return ctx
+    validation.check_custom_tools(ctx.catalog, found)
+    return dataclasses.replace(ctx, request_custom=found)
+
+
+def without_custom_tools(ctx: SessionContext) -> SessionContext:
+    """`ctx` for a client with no SDK process to run custom tools in (MCP): they are not shown to it."""
+    return dataclasses.replace(ctx, request_custom=CustomTools())
 
 
 # -- tools and toolkits -------------------------------------------------------------------------

@@ -16,15 +16,28 @@ from sqlalchemy.orm import Session
 from valetkey.catalog.registry import Catalog
 from valetkey.connections.models import AuthConfig, ConnectedAccount
 from valetkey.core.errors import BadRequest
+from valetkey.sessions import custom_tools
 from valetkey.sessions.config import PRELOAD_ALL, SessionConfig
+from valetkey.sessions.custom_tools import CustomTools
 
 
 def _bad(field: str, message: str, fix: str, slug: str = "ValidationError") -> BadRequest:
     return BadRequest(f"{field}: {message}", slug=slug, suggested_fix=fix)
 
 
+def check_custom_tools(catalog: Catalog, found: CustomTools, where: str = "experimental") -> None:
+    """Custom tools extend toolkits that exist; custom toolkits do not take a catalog toolkit's slug."""
+    try:
+        custom_tools.check_catalog(found, catalog.find_toolkit, where)
+    except custom_tools.CustomToolError as exc:
+        raise _bad(
+            exc.field, exc.problem, "List toolkits with GET /api/v3/toolkits.", "ValidationError"
+        ) from None
+
+
 def check_catalog(catalog: Catalog, config: SessionConfig) -> None:
     """Toolkit and tool slugs of the config exist (tools in their toolkit's latest version)."""
+    check_custom_tools(catalog, config.custom)
     named = [
         *(config.toolkits.enabled or ()),
         *config.toolkits.disabled,

@@ -99,9 +99,9 @@ def _bool(value: str | bool | None, name: str) -> bool | None:
 def page_limit(value: float | None, default: int = configs.DEFAULT_LIMIT) -> int:
     if value is None:
         return default
-    if value != int(value) or not 1 <= value <= configs.MAX_LIMIT:
-        raise ValidationError(f"limit must be a whole number from 1 to {configs.MAX_LIMIT}")
-    return int(value)
+    if value != int(value) or value < 1:
+        raise ValidationError("limit must be a whole number, at least 1")
+    return min(int(value), configs.MAX_LIMIT)  # more than the maximum is served as the maximum
 
 
 @router.post(

@@ -19,12 +19,12 @@ from valetkey.api.schemas import catalog as r
 from valetkey.api.state import AppState, app_state
 from valetkey.catalog import params, service
 from valetkey.catalog.registry import Catalog
-from valetkey.core.validation import QueryText, ResourceId, Slug, limit_query
+from valetkey.core.validation import QueryText, ResourceId, Slug, clamp_limit, limit_query
 from valetkey.search import rank_tools
 
 router = APIRouter(dependencies=[Depends(require_project)])
 
-Limit = limit_query(maximum=service.MAX_LIMIT, description="Items per page, at most 1000.")
+Limit = limit_query(maximum=service.MAX_LIMIT)
 
 
 def get_catalog(state: AppState = Depends(app_state)) -> Catalog:
@@ -32,7 +32,7 @@ def get_catalog(state: AppState = Depends(app_state)) -> Catalog:
 
 
 def _limit(limit: float | None, default: int) -> int:
-    return int(limit) if limit is not None else default
+    return clamp_limit(limit, maximum=service.MAX_LIMIT, default=default)
 
 
 def _with_managed_schemes(state: AppState, toolkits: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -111,7 +111,7 @@ class MultiBody(BaseModel):
     category: QueryText | None = None
     managed_by: Literal["composio", "all", "project"] | None = None
     sort_by: Literal["usage", "alphabetically"] | None = None
-    limit: float | None = Field(None, ge=1, le=service.MAX_LIMIT, allow_inf_nan=False)
+    limit: float | None = Field(None, ge=1, allow_inf_nan=False)  # above MAX_LIMIT: clamped
     cursor: QueryText | None = None
 
 

@@ -125,7 +125,7 @@ class LogFilter(BaseModel):
 
 class LogSearchBody(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
-    limit: int = Field(default=20, ge=1, le=100)
+    limit: int = Field(default=20, ge=1)  # more than 100 is served as 100
     cursor: QueryText | None = None
     filters: list[LogFilter] = []
     # {"from": ms, "to": ms} since the epoch; finite and within datetime's range.
@@ -154,7 +154,7 @@ async def search_execution_logs(
         filters=[f.model_dump() for f in body.filters],
         time_range=body.time_range,
         offset=offset,
-        limit=body.limit,
+        limit=min(body.limit, 100),
     )
     return _Json(
         {

@@ -26,7 +26,16 @@ from valetkey.api.state import AppState, app_state
 from valetkey.connections.models import ConnectedAccount
 from valetkey.core.context import ProjectContext
 from valetkey.core.errors import NotFound, ValidationError, connected_account_not_found
-from valetkey.core.validation import Name, QueryText, ResourceId, Slug, UserId, limit_query, page_no_query
+from valetkey.core.validation import (
+    Name,
+    QueryText,
+    ResourceId,
+    Slug,
+    UserId,
+    clamp_limit,
+    limit_query,
+    page_no_query,
+)
 from valetkey.mcp import configs, user_urls, wire
 from valetkey.mcp.configs import ServerConfig, ServerInput
 
@@ -107,10 +116,10 @@ def _one(db: Session, state: AppState, row: Any) -> dict[str, Any]:
 
 
 def _page(items: list[Any], page_no: float | None, limit: float | None) -> tuple[list[Any], int, int]:
-    size = int(limit or DEFAULT_LIMIT)
+    size = clamp_limit(limit, maximum=MAX_LIMIT, default=DEFAULT_LIMIT)
     number = int(page_no or 1)
-    if size < 1 or size > MAX_LIMIT or number < 1:
-        raise ValidationError(f"page_no must be >= 1 and limit between 1 and {MAX_LIMIT}")
+    if number < 1:
+        raise ValidationError("page_no must be >= 1")
     start = (number - 1) * size
     return items[start : start + size], number, max(1, math.ceil(len(items) / size))
 

@@ -14,7 +14,7 @@ routes would otherwise take these paths.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,12 +27,13 @@ from valetkey.api.state import AppState, app_state
 from valetkey.catalog import params
 from valetkey.core.context import ProjectContext
 from valetkey.core.errors import BadRequest, NotFound, ValidationError
-from valetkey.core.validation import Name, QueryText, Slug, limit_query
-from valetkey.execution.schemas import ExecuteBody, parse_body
+from valetkey.core.validation import Name, QueryText, Slug, clamp_limit, limit_query
+from valetkey.execution.schemas import BinaryBody, ExecuteBody, ProxyBody, ProxyParameter, parse_body
 from valetkey.sessions import service
 from valetkey.sessions.meta_tools import find
 from valetkey.sessions.meta_tools.search import SLUG as SEARCH_SLUG
 from valetkey.sessions.meta_tools.search import parse_queries
+from valetkey.sessions.proxy import session_proxy
 from valetkey.sessions.records import SessionContext
 from valetkey.sessions.serializers import meta_tool_item, session_view
 
@@ -50,6 +51,18 @@ CREATE_BODY = {
                     "user_id": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"}
                 },
                 "required": ["user_id"],
+            }
+        }
+    },
+}
+# A partial update: any create field but user_id, plus the optimistic-concurrency precondition.
+PATCH_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"expected_config_version": {"type": "integer", "minimum": 1}},
             }
         }
     },
@@ -86,6 +99,25 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
+class _WithCustomTools(_Body):
+    """A body the SDK sends its inline custom tools in (`experimental`), on every call that needs them."""
+
+    experimental: dict[str, Any] | None = None
+    # Answers to an approval request: this server never asks for one (no require_approval).
+    input_responses: dict[str, Any] | None = None
+    request_state: str | None = None
+
+    def bind(self, ctx: SessionContext) -> SessionContext:
+        """`ctx` seeing this request's custom tools; refuses approval answers (there is no approval step)."""
+        if self.input_responses is not None or self.request_state is not None:
+            raise BadRequest(
+                "input_responses and request_state answer an approval request, and this server never asks for one",
+                slug="ValidationError",
+                suggested_fix="Leave them out.",
+            )
+        return service.with_request_custom_tools(ctx, self.experimental)
+
+
 @router.post(
     PREFIX,
     status_code=201,
@@ -96,13 +128,7 @@ class _Body(BaseModel):
 async def create(
     request: Request, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
 ) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise ValidationError("The body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise ValidationError("The body must be a JSON object")
-    record = await service.create_session(state, project.project_id, body)
+    record = await service.create_session(state, project.project_id, await _json_object(request))
     return session_view(record, state.settings.public_url)
 
 
@@ -111,17 +137,50 @@ async def retrieve(ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
     return session_view(ctx.session, ctx.state.settings.public_url)
 
 
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ValidationError("The body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise ValidationError("The body must be a JSON object")
+    return body
+
+
 @router.patch(
     PREFIX + "/{session_id}",
-    summary="Sessions are immutable",
-    responses=documented(r.Session, 404, description="Never: a session's configuration is fixed (400)"),
+    summary="Update a session (a new config version)",
+    responses=documented(r.Session, 404, 409),
+    openapi_extra={"requestBody": PATCH_BODY},
 )
-async def patch(ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
-    raise BadRequest(
-        "Sessions are immutable: their configuration is fixed when they are created",
-        slug="SessionImmutable",
-        suggested_fix="Create a new session (composio.create(...)) with the configuration you need.",
-    )
+async def patch(request: Request, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
+    record = await service.update_session(ctx, await _json_object(request))
+    return session_view(record, ctx.state.settings.public_url)
+
+
+@router.delete(
+    PREFIX + "/{session_id}", summary="Delete a session", responses=documented(r.SessionDeleted, 404)
+)
+async def delete_session(
+    session_id: str,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+) -> dict[str, Any]:
+    await service.delete_session(state, project, session_id)
+    return {"session_id": session_id, "deleted": True}
+
+
+@router.get(
+    PREFIX + "/{session_id}/config_history",
+    summary="The session's config versions, newest first",
+    responses=documented(r.SessionConfigHistory, 404),
+)
+async def config_history(
+    ctx: SessionContext = Depends(_session),
+    limit: float | None = limit_query(maximum=100),
+    cursor: QueryText | None = None,
+) -> dict[str, Any]:
+    return await service.config_history(ctx, limit=clamp_limit(limit, maximum=100, default=20), cursor=cursor)
 
 
 @router.get(
@@ -131,10 +190,10 @@ async def patch(ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
 )
 async def tools(
     ctx: SessionContext = Depends(_session),
-    limit: int = Query(500, ge=1, le=1000),
+    limit: float | None = limit_query(maximum=1000),
     cursor: QueryText | None = None,
 ) -> dict[str, Any]:
-    return service.page(service.session_tools(ctx), limit, cursor)
+    return service.page(service.session_tools(ctx), clamp_limit(limit, maximum=1000, default=500), cursor)
 
 
 @router.get(
@@ -155,7 +214,7 @@ async def toolkits(
         toolkits=params.split_list(toolkits),
         is_connected=is_connected,
         search=search,
-        limit=int(limit or 20),
+        limit=clamp_limit(limit, maximum=1000, default=20),
         cursor=cursor,
     )
 
@@ -164,6 +223,8 @@ class LinkBody(_Body):
     toolkit: Slug = Field(min_length=1, max_length=80)
     callback_url: str | None = Field(None, max_length=2048)
     alias: Name | None = Field(None, max_length=200)
+    # SHARED connections with per-user ACLs: not built, so refused rather than dropped.
+    experimental: dict[str, Any] | None = None
 
 
 @router.post(
@@ -173,6 +234,13 @@ class LinkBody(_Body):
     responses=documented(r.SessionLink, 404, 409, status=201),
 )
 async def link(body: LinkBody, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
+    if body.experimental:
+        raise BadRequest(
+            "experimental (account_type, acl_config_for_shared): shared connections are not supported by this "
+            "server; every connection belongs to the session's user",
+            slug="ValidationError",
+            suggested_fix="Leave experimental out.",
+        )
     started = await service.link(
         ctx, body.toolkit, callback_url=body.callback_url, alias=(body.alias or "").strip() or None
     )
@@ -183,7 +251,7 @@ async def link(body: LinkBody, ctx: SessionContext = Depends(_session)) -> dict[
     }
 
 
-class ExecuteInSession(_Body):
+class ExecuteInSession(_WithCustomTools):
     tool_slug: Slug = Field(min_length=1, max_length=200)
     arguments: dict[str, Any] | None = None
     account: Name | None = Field(None, max_length=200)
@@ -195,11 +263,12 @@ class ExecuteInSession(_Body):
     responses=documented(r.SessionExecuteResult, 404, 422, 500),
 )
 async def execute(body: ExecuteInSession, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
+    ctx = body.bind(ctx)
     result = await service.execute(ctx, body.tool_slug, body.arguments or {}, account=body.account)
     return service.with_result_type(result)
 
 
-class ExecuteMeta(_Body):
+class ExecuteMeta(_WithCustomTools):
     slug: Slug = Field(min_length=1, max_length=200)
     arguments: dict[str, Any] | None = None
 
@@ -210,11 +279,45 @@ class ExecuteMeta(_Body):
     responses=documented(r.SessionExecuteResult, 404, 422, 500),
 )
 async def execute_meta(body: ExecuteMeta, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
+    ctx = body.bind(ctx)
     return service.with_result_type(await service.execute_meta(ctx, body.slug, body.arguments or {}))
 
 
-class SearchBody(_Body):
+class ProxyInSession(BaseModel):
+    """`session.proxy_execute(...)`: the account is the session's, so no account fields are accepted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    toolkit_slug: Slug = Field(min_length=1, max_length=80)
+    endpoint: str = Field(min_length=1, max_length=4096)
+    method: Literal["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
+    body: Any = None
+    binary_body: BinaryBody | None = None
+    parameters: list[ProxyParameter] = []
+
+
+@router.post(
+    PREFIX + "/{session_id}/proxy_execute",
+    summary="Proxy a request to a toolkit's API with the session's account",
+    responses=documented(r.SessionProxyResult, 404, 502, 504),
+)
+async def proxy_execute(body: ProxyInSession, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
+    request = ProxyBody(
+        endpoint=body.endpoint,
+        method=body.method,
+        body=body.body,
+        binary_body=body.binary_body,
+        parameters=body.parameters,
+    )
+    answer = await session_proxy(ctx, body.toolkit_slug, request)
+    return {**answer, "result_type": "completed"}
+
+
+class SearchBody(_WithCustomTools):
     queries: list[dict[str, Any]] = Field(min_length=1)
+    # One engine serves both strategies; choosing a model for search is not possible here.
+    search_strategy: Literal["auto", "tool_search"] | None = None
+    model: str | None = None
 
 
 @router.post(
@@ -223,11 +326,32 @@ class SearchBody(_Body):
     responses=documented(r.SessionSearch, 404),
 )
 async def search(body: SearchBody, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
+    if body.model is not None:
+        raise BadRequest(
+            "model: this server's session search does not use a language model, so none can be chosen",
+            slug="ValidationError",
+            suggested_fix="Call session.search without model.",
+        )
     try:
         use_cases = parse_queries({"queries": body.queries})
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
-    return await service.search(ctx, use_cases)
+    return await service.search(body.bind(ctx), use_cases)
+
+
+class AttachBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    experimental: dict[str, Any] | None = None
+
+
+@router.post(
+    PREFIX + "/{session_id}/attach",
+    summary="Bind SDK-local custom tools to a session (composio.use(id, custom_tools=...))",
+    responses=documented(r.Session, 404),
+)
+async def attach(body: AttachBody, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
+    ctx = service.with_request_custom_tools(ctx, body.experimental)
+    return session_view(ctx.session, ctx.state.settings.public_url, ctx.custom)
 
 
 # -- meta tools as plain tools -------------------------------------------------------------------

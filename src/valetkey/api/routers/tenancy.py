@@ -90,11 +90,12 @@ def create_project(
 
 @router.get("/org/owner/project/list", responses=documented(r.ProjectList))
 def list_projects(
-    limit: int = Query(50, ge=1, le=500),
+    limit: int = Query(50, ge=1, description="Projects per page; more than 500 is served as 500."),
     cursor: QueryText | None = None,
     org: OrgContext = Depends(require_org),
     state: AppState = Depends(app_state),
 ):
+    limit = min(limit, 500)
     offset = decode_cursor(cursor)
     with state.db.session() as db:
         projects = service.list_projects(db, org.org_id)

@@ -26,6 +26,27 @@ class Session(Wire):
     tool_router_tools: list[str]
 
 
+class SessionDeleted(Wire):
+    session_id: str
+    deleted: bool
+
+
+class SessionConfigVersion(Wire):
+    version: int
+    config: dict[str, Any]
+    is_current: bool
+    created_at: str
+
+
+class SessionProxyResult(Wire):
+    """The proxied API's answer; `result_type` is "completed"."""
+
+    data: Any
+    status: int
+    headers: dict[str, str]
+    result_type: str
+
+
 class SessionToolkit(Wire):
     slug: str
     name: str
@@ -62,3 +83,4 @@ class SessionSearch(Wire):
 
 SessionToolPage = Page[Tool]
 SessionToolkitPage = Page[SessionToolkit]
+SessionConfigHistory = Page[SessionConfigVersion]

@@ -7,8 +7,10 @@ Importing this package registers the built-in meta tools, in the order
 from valetkey.sessions.meta_tools import (  # noqa: F401  (import = register)
     connections,
     multi_execute,
+    proxy,
     search,
     tool_schemas,
+    wait,
 )
 from valetkey.sessions.meta_tools.base import REGISTRY, MetaResult, MetaTool, find, offered, register
 

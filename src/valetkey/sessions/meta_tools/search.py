@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from valetkey.catalog.model import Tool
-from valetkey.sessions import plan, policy, tool_search
+from valetkey.sessions import custom_tools, plan, policy, tool_search
 from valetkey.sessions.meta_tools.base import MetaResult, MetaTool, register
 from valetkey.sessions.records import SessionContext
 from valetkey.sessions.status import ToolkitStatus, status_message, statuses
@@ -54,14 +54,17 @@ def tool_schema(tool: Tool, *, with_output: bool = False) -> dict[str, Any]:
 
 
 async def search(ctx: SessionContext, use_cases: list[str]) -> dict[str, Any]:
-    """The whole search answer for `use_cases` in this session."""
+    """The whole search answer for `use_cases` in this session (its custom tools included)."""
     allowed = lambda tool: policy.tool_allowed(ctx.config, tool)  # noqa: E731
+    custom = ctx.custom
     found: list[tuple[str, list[Tool], list[Tool]]] = []
     for use_case in use_cases:
         hits = [
             hit.tool
             for hit in tool_search.search_tools(ctx.catalog, use_case, allowed, PRIMARY + 3 * RELATED)
         ]
+        if custom:
+            hits = tool_search.with_custom_tools(ctx.catalog, hits, custom, use_case, PRIMARY + 3 * RELATED)
         primary = hits[:PRIMARY]
         toolkits = {t.toolkit for t in primary}
         related = [t for t in hits[PRIMARY:] if t.toolkit in toolkits][:RELATED]
@@ -69,7 +72,11 @@ async def search(ctx: SessionContext, use_cases: list[str]) -> dict[str, Any]:
     toolkit_slugs = list(
         dict.fromkeys(t.toolkit for _, primary, related in found for t in (*primary, *related))
     )
-    status_by = await statuses(ctx, [ctx.catalog.toolkit(slug) for slug in toolkit_slugs])
+    known = [slug for slug in toolkit_slugs if ctx.catalog.find_toolkit(slug) is not None]
+    status_by = await statuses(ctx, [ctx.catalog.toolkit(slug) for slug in known])
+    for slug in toolkit_slugs:  # custom toolkits (and standalone custom tools): nothing to connect
+        if slug not in status_by:
+            status_by[slug] = ToolkitStatus(custom_tools.as_catalog_toolkit(custom, slug), None)
     results, schemas = [], {}
     for index, (use_case, primary, related) in enumerate(found, start=1):
         for tool in (*primary, *related):
