@@ -135,7 +135,8 @@ def _check_scopes_apply(mode: str, scopes: Sequence[str] | None, scoped: list[st
         raise unsupported_field("credentials.scopes", f"the {mode} scheme requests no OAuth scopes")
     if scoped is not None:
         raise unsupported_field(
-            f"tool_access_config.{SCOPING}", f"the {mode} scheme requests no OAuth scopes to derive from tools"
+            f"tool_access_config.{SCOPING}",
+            f"the {mode} scheme requests no OAuth scopes to derive from tools",
         )
 
 

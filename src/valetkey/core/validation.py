@@ -124,6 +124,8 @@ def is_unused(value: Any) -> bool:
     """Whether `value` means "not used": None, False, an empty string or container, or one of only those."""
     if value is None or value is False or value == "":
         return True
+    if isinstance(value, BaseModel):
+        return is_unused(value.model_dump())
     if isinstance(value, dict):
         return all(is_unused(v) for v in value.values())
     if isinstance(value, (list, tuple)):
@@ -147,7 +149,9 @@ class Unsupported:
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         return core_schema.no_info_after_validator_function(self._check, handler(source))
 
-    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
         out = handler(schema)
         out["description"] = f"Not supported by this server ({self.reason}); omit it or send it empty."
         return out
