@@ -111,12 +111,6 @@ def needs_connection(tool: Tool, toolkit: Toolkit) -> bool:
 
 
 def _arguments(tool: Tool, version: str, body: ExecuteBody, validators: ValidatorCache) -> dict[str, Any]:
-    if body.arguments is None and body.text:
-        raise BadRequest(
-            "Executing a tool from natural-language `text` is not supported by this server; pass `arguments`",
-            slug="TextInputUnsupported",
-            suggested_fix="Pass the tool's input as `arguments` (see GET /api/v3/tools/{slug} for its schema).",
-        )
     arguments = body.arguments or {}
     problem = validate_arguments(tool, version, arguments, validators)
     if problem is not None:
