@@ -68,7 +68,8 @@ def _response(
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    """The dotted field name; only the first item says where it came from (a field may be named `body`)."""
+    parts = [str(p) for p in (loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)]
     return ".".join(parts) or str(loc[0] if loc else "request")
 
 
