@@ -443,3 +443,17 @@ def test_request_bodies_are_closed_in_the_openapi_document(client):
     assert len(checked) >= 17, checked
     options = schemas["AuthConfigOptions"]["properties"]
     assert "Not supported by this server" in options["shared_credentials"]["description"]
+
+
+def test_execute_takes_credentials_from_one_place(client):
+    custom = {"authScheme": "API_KEY", "toolkitSlug": "keyed", "val": {"api_key": "k"}}
+    both = {"arguments": {}, "connected_account_id": "ca_x", "custom_connection_data": custom}
+    error = assert_error(client.post(EXECUTE + "KEYED_WHOAMI", json=both), 400, contains="send one of them")
+    assert "connected_account_id and custom_connection_data" in error["message"]
+    users = {"arguments": {}, "user_id": "a", "entity_id": "b"}
+    assert_error(client.post(EXECUTE + "KEYED_WHOAMI", json=users), 400, contains="disagree")
+    proxy = {**PROXY, "custom_connection_data": custom}
+    assert_error(client.post(f"{V31}/tools/execute/proxy", json=proxy), 400, contains="send one of them")
+    # custom_connection_data alone is honoured: its key reaches the upstream.
+    alone = client.post(EXECUTE + "KEYED_WHOAMI", json={"arguments": {}, "custom_connection_data": custom})
+    assert alone.status_code == 200 and alone.json()["successful"], alone.text

@@ -57,6 +57,25 @@ class CustomConnectionData(RequestBody):
     val: dict[str, Any] = Field(default_factory=dict)
 
 
+def _one_credential_source(
+    connected_account_id: str | None,
+    custom_connection_data: CustomConnectionData | None,
+    custom_auth_params: CustomAuthParams | None = None,
+) -> None:
+    """Credentials come from one place; the others would be silently passed over."""
+    named = [
+        name
+        for name, value in (
+            ("connected_account_id", connected_account_id),
+            ("custom_connection_data", custom_connection_data),
+            ("custom_auth_params", custom_auth_params),
+        )
+        if value is not None
+    ]
+    if len(named) > 1:
+        raise ValueError(f"{' and '.join(named)} each name the call's credentials; send one of them")
+
+
 class ExecuteBody(RequestBody):
     arguments: dict[str, Any] | None = None
     connected_account_id: ResourceId | None = None
@@ -70,6 +89,15 @@ class ExecuteBody(RequestBody):
     custom_auth_params: CustomAuthParams | None = None
     custom_connection_data: CustomConnectionData | None = None
     allow_tracing: Annotated[bool | None, Unsupported("execution tracing")] = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExecuteBody:
+        if self.user_id and self.entity_id and self.user_id != self.entity_id:
+            raise ValueError("user_id and entity_id (its deprecated spelling) disagree; send user_id")
+        _one_credential_source(
+            self.connected_account_id, self.custom_connection_data, self.custom_auth_params
+        )
+        return self
 
 
 class ProxyParameter(RequestBody):
@@ -106,6 +134,7 @@ class ProxyBody(RequestBody):
 
     @model_validator(mode="after")
     def _one_body(self) -> ProxyBody:
+        _one_credential_source(self.connected_account_id, self.custom_connection_data)
         sends_body = self.body is not None or self.binary_body is not None
         if sends_body and self.method in ("GET", "HEAD"):
             raise ValueError(f"a {self.method} request carries no body; drop body and binary_body")
