@@ -83,6 +83,11 @@ def _json(value: typing.Any) -> bytes:
     return json.dumps(value).encode()  # ensure_ascii: the surrogate travels as \ud800
 
 
+def _query_params(dependant: typing.Any) -> list[typing.Any]:
+    """The route's query parameters, with those of its sub-dependencies (ServerListQuery...)."""
+    return [*dependant.query_params, *(p for sub in dependant.dependencies for p in _query_params(sub))]
+
+
 def _body_fields(route: typing.Any) -> list[str]:
     fields: list[str] = []
     for param in route.dependant.body_params:
@@ -116,7 +121,7 @@ def hostile_cases(app) -> list[Case]:
                 cases.append(Case(method, _fill(path, {name: _url_text(value)}), field="path"))
             cases.append(Case(method, _fill(path, {name: TEXT["long"]})))
         if dependant is not None:
-            for param in dependant.query_params:
+            for param in _query_params(dependant):
                 annotation = param.field_info.annotation
                 if _is_numeric(annotation):
                     # A page size over the maximum is served as the maximum (clamped), not refused.

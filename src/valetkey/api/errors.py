@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from valetkey.core.errors import ApiError
+from valetkey.core.validation import UNSUPPORTED
 
 log = logging.getLogger("valetkey.api")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -67,19 +68,31 @@ def _response(
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    """The dotted field name; only the first item says where it came from (a field may be named `body`)."""
+    parts = [str(p) for p in (loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)]
     return ".".join(parts) or str(loc[0] if loc else "request")
 
 
+def _error_message(kind: str, field: str, msg: str) -> tuple[str, str]:
+    """(the error's own message, the sentence that leads the response) for one pydantic error."""
+    if kind == "extra_forbidden":
+        text = "is not a field of this request; this server refuses fields it would ignore"
+        return text, f"`{field}` {text}"
+    if kind == UNSUPPORTED:
+        text = f"is not supported by this server: {msg}; omit it or send it empty"
+        return text, f"`{field}` {text}"
+    return msg, f"Invalid request: {field}: {msg}"
+
+
 def _describe_validation(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-    details = []
+    details, leads = [], []
     for err in errors:
         loc = tuple(err.get("loc", ()))
-        details.append(
-            {"field": _field_path(loc), "in": loc[0] if loc else "body", "message": err.get("msg", "")}
-        )
-    first = details[0] if details else {"field": "request", "message": "invalid"}
-    message = f"Invalid request: {first['field']}: {first['message']}"
+        field = _field_path(loc)
+        text, lead = _error_message(str(err.get("type", "")), field, str(err.get("msg", "")))
+        details.append({"field": field, "in": loc[0] if loc else "body", "message": text})
+        leads.append(lead)
+    message = leads[0] if leads else "Invalid request: request: invalid"
     if len(details) > 1:
         message += f" (and {len(details) - 1} more)"
     return message, details

@@ -21,6 +21,7 @@ from valetkey.connections.managed import ManagedApps, ManagedAuthError, managed_
 from valetkey.connections.models import AUTH_CONFIG_STATUSES, CUSTOM, MANAGED, AuthConfig, ConnectedAccount
 from valetkey.core.errors import BadRequest, NotFound, ValidationError
 from valetkey.core.ids import new_id
+from valetkey.core.validation import unsupported_field
 from valetkey.vault import Vault, mask_secret
 
 MAX_LIMIT = 1000
@@ -35,10 +36,9 @@ class AuthConfigInput:
     name: str | None = None
     auth_scheme: str | None = None
     credentials: Mapping[str, Any] | None = None
+    # {"tools_available_for_execution": [...], "tools_for_connected_account_creation": [...]}
     tool_access_config: Mapping[str, Any] | None = None
-    restrict_to_following_tools: Sequence[str] | None = None
-    is_enabled_for_tool_router: bool | None = None
-    proxy_config: Mapping[str, Any] | None = None
+    restrict_to_following_tools: Sequence[str] | None = None  # deprecated spelling of the first
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,8 @@ class AuthConfigPatch:
     name: str | None = None
     credentials: Mapping[str, Any] | None = None
     scopes: Any = None
-    user_scopes: Any = None
     tool_access_config: Mapping[str, Any] | None = None
     restrict_to_following_tools: Sequence[str] | None = None
-    is_enabled_for_tool_router: bool | None = None
-    proxy_config: Mapping[str, Any] | None = None
-    proxy_config_set: bool = False
 
 
 def no_managed_auth(toolkit: Toolkit) -> BadRequest:
@@ -71,15 +67,85 @@ def no_managed_auth(toolkit: Toolkit) -> BadRequest:
     )
 
 
-def _access_settings(data: AuthConfigInput | AuthConfigPatch) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if data.tool_access_config is not None:
-        out["tool_access_config"] = dict(data.tool_access_config)
-    if data.restrict_to_following_tools is not None:
-        out["restrict_to_following_tools"] = list(data.restrict_to_following_tools)
-    if data.is_enabled_for_tool_router is not None:
-        out["is_enabled_for_tool_router"] = bool(data.is_enabled_for_tool_router)
+EXECUTABLE = "tools_available_for_execution"
+SCOPING = "tools_for_connected_account_creation"
+
+
+def allowed_tools(settings: Mapping[str, Any] | None) -> frozenset[str]:
+    """The only tools accounts of a config with these settings may execute; empty: every tool."""
+    access = (settings or {}).get("tool_access_config") or {}
+    listed = access.get(EXECUTABLE) or (settings or {}).get("restrict_to_following_tools") or ()
+    return frozenset(slug.upper() for slug in listed)
+
+
+def _known_tools(toolkit: Toolkit, slugs: Sequence[str], where: str) -> list[str]:
+    """`slugs` upper-cased, each a tool of `toolkit` (a 400 naming the first that is not)."""
+    tools = {tool.slug.upper() for tool in toolkit.tools}
+    out = []
+    for slug in slugs:
+        if slug.upper() not in tools:
+            raise ValidationError(
+                f"{where}: {slug} is not a tool of toolkit {toolkit.slug}",
+                suggested_fix=f"List the toolkit's tools with GET /api/v3/tools?toolkit_slug={toolkit.slug}.",
+            )
+        if slug.upper() not in out:
+            out.append(slug.upper())
     return out
+
+
+def _access_settings(
+    toolkit: Toolkit, data: AuthConfigInput | AuthConfigPatch, current: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str] | None]:
+    """(settings to merge, scopes the tools for account creation need, or None when none were named).
+
+    `tools_available_for_execution` (or its deprecated spelling `restrict_to_following_tools`)
+    is enforced at execution (`allowed_tools`); both spellings are kept equal.
+    """
+    access = dict(data.tool_access_config or {})
+    executable = access.get(EXECUTABLE)
+    if executable is None:
+        executable = data.restrict_to_following_tools
+    elif data.restrict_to_following_tools is not None and [s.upper() for s in executable] != [
+        s.upper() for s in data.restrict_to_following_tools
+    ]:
+        raise ValidationError(
+            f"restrict_to_following_tools and tool_access_config.{EXECUTABLE} disagree; send one of them",
+            suggested_fix=f"Send tool_access_config.{EXECUTABLE} only (the other is its deprecated spelling).",
+        )
+    merged = dict(current.get("tool_access_config") or {})
+    out: dict[str, Any] = {}
+    if executable is not None:
+        merged[EXECUTABLE] = _known_tools(toolkit, executable, f"tool_access_config.{EXECUTABLE}")
+        out["restrict_to_following_tools"] = merged[EXECUTABLE]
+    scoped: list[str] | None = None
+    if access.get(SCOPING) is not None:
+        merged[SCOPING] = _known_tools(toolkit, access[SCOPING], f"tool_access_config.{SCOPING}")
+        if merged[SCOPING]:
+            by_slug = {tool.slug.upper(): tool for tool in toolkit.tools}
+            scoped = sorted({scope for slug in merged[SCOPING] for scope in by_slug[slug].scopes})
+    if merged != (current.get("tool_access_config") or {}):
+        out["tool_access_config"] = merged
+    return out, scoped
+
+
+def _check_scopes_apply(mode: str, scopes: Sequence[str] | None, scoped: list[str] | None) -> None:
+    """Scopes mean something only to the OAuth schemes: elsewhere they would be stored and ignored."""
+    if mode in schemes.REDIRECT_SCHEMES:
+        return
+    if scopes:
+        raise unsupported_field("credentials.scopes", f"the {mode} scheme requests no OAuth scopes")
+    if scoped is not None:
+        raise unsupported_field(
+            f"tool_access_config.{SCOPING}",
+            f"the {mode} scheme requests no OAuth scopes to derive from tools",
+        )
+
+
+def _with_tool_scopes(scopes: list[str] | None, scoped: list[str] | None) -> list[str] | None:
+    """The explicit scopes plus those the named tools need (the tools' alone replace the defaults)."""
+    if scoped is None:
+        return scopes
+    return sorted({*(scopes or ()), *scoped})
 
 
 def _scopes_from(credentials: Mapping[str, Any] | None) -> tuple[list[str] | None, list[str] | None]:
@@ -94,7 +160,7 @@ def create_auth_config(
 ) -> AuthConfig:
     config_id = new_id("ac")
     scopes, user_scopes = _scopes_from(data.credentials)
-    settings: dict[str, Any] = _access_settings(data)
+    settings, scoped = _access_settings(toolkit, data, {})
     sealed: str | None = None
     if data.type == MANAGED:
         try:
@@ -133,8 +199,8 @@ def create_auth_config(
         settings["credentials"] = checked.public
         sealed = seal_config_secrets(vault, project_id, config_id, checked.secret)
         app = None
-    if data.proxy_config is not None:
-        settings["proxy_config"] = _public_proxy(data.proxy_config)
+    _check_scopes_apply(scheme.mode, scopes, scoped)
+    scopes = _with_tool_scopes(scopes, scoped)
     if scheme.mode in schemes.REDIRECT_SCHEMES:
         default = (
             list(app.scopes) if app is not None and app.scopes is not None else list(scheme.default_scopes)
@@ -142,8 +208,6 @@ def create_auth_config(
         settings["scopes"] = scopes if scopes is not None else default
         if user_scopes:
             settings["user_scopes"] = user_scopes
-    elif scopes:
-        settings["scopes"] = scopes
     label = "managed" if data.type == MANAGED else "custom"
     config = AuthConfig(
         id=config_id,
@@ -159,14 +223,6 @@ def create_auth_config(
     db.add(config)
     db.flush()
     return config
-
-
-def _public_proxy(proxy: Mapping[str, Any]) -> dict[str, Any]:
-    url = proxy.get("proxy_url")
-    if not isinstance(url, str) or not url:
-        raise ValidationError("proxy_config.proxy_url is required")
-    # The proxy's auth key is not kept: the proxy feature is not supported, and a key we cannot use is a liability.
-    return {"proxy_url": url}
 
 
 def get_auth_config(db: Session, project_id: str, config_id: str) -> AuthConfig:
@@ -244,12 +300,11 @@ def update_auth_config(
             suggested_fix=f'Send {{"type": "{expected}", ...}}.',
         )
     settings = dict(config.settings or {})
-    settings.update(_access_settings(patch))
+    access, scoped = _access_settings(toolkit, patch, settings)
+    settings.update(access)
     scopes = patch.scopes
-    user_scopes = patch.user_scopes
     if patch.credentials is not None:
         scopes = patch.credentials.get("scopes", scopes)
-        user_scopes = patch.credentials.get("user_scopes", user_scopes)
         rest = {k: v for k, v in patch.credentials.items() if k not in schemes.SCOPE_KEYS}
         if rest and config.is_composio_managed:
             raise ValidationError("A managed auth config takes only scopes in credentials")
@@ -264,12 +319,10 @@ def update_auth_config(
             schemes.check_config_credentials(scheme, all_values, require=True)
             settings["credentials"] = public
             config.credentials_encrypted = seal_config_secrets(vault, project_id, config.id, secrets)
-    if scopes is not None:
-        settings["scopes"] = schemes.parse_scopes(scopes)
-    if user_scopes is not None:
-        settings["user_scopes"] = schemes.parse_scopes(user_scopes, where="user_scopes")
-    if patch.proxy_config_set:
-        settings["proxy_config"] = _public_proxy(patch.proxy_config) if patch.proxy_config else None
+    parsed = schemes.parse_scopes(scopes) if scopes is not None else None
+    _check_scopes_apply(config.auth_scheme, parsed, scoped)
+    if parsed is not None or scoped is not None:
+        settings["scopes"] = _with_tool_scopes(parsed, scoped)
     if patch.name is not None:
         if not patch.name.strip():
             raise ValidationError("name must not be empty")

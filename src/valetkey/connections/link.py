@@ -28,8 +28,9 @@ from valetkey.connections.models import AuthConfig, ConnectedAccount
 from valetkey.connections.oauth_endpoints import config_credentials, scopes_for
 from valetkey.connections.oauth_start import check_callback_url
 from valetkey.connections.state import ConnectionsState
-from valetkey.core.errors import BadRequest
+from valetkey.core.errors import BadRequest, ValidationError
 from valetkey.core.ids import hash_secret, new_id
+from valetkey.core.validation import unsupported_field
 from valetkey.store.db import affected_rows, utcnow
 from valetkey.tenancy.models import Project
 from valetkey.tenancy.service import project_is_live
@@ -49,6 +50,29 @@ class NewLink:
     token: str = field(repr=False)
     expires_at: dt.datetime
     url: str
+
+
+def _prefill(scheme: Any, prefill: Mapping[str, Any] | None) -> dict[str, str]:
+    """`connection_data` as the form's pre-filled values: only the scheme's non-secret fields.
+
+    A secret would sit in a page's HTML and a field the form does not show would be
+    dropped, so either is a 400 naming it rather than accepted and ignored.
+    """
+    public_names = [f.name for f in scheme.account_fields if not f.secret]
+    out: dict[str, str] = {}
+    for name, value in (prefill or {}).items():
+        if value is None:
+            continue
+        if name not in public_names:
+            raise unsupported_field(
+                f"connection_data.{name}",
+                f"the hosted form pre-fills only the {scheme.mode} scheme's non-secret fields "
+                f"({', '.join(public_names) or 'none'})",
+            )
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise ValidationError(f"connection_data.{name} must be a string")
+        out[name] = str(value)
+    return out
 
 
 def create_link(
@@ -80,11 +104,7 @@ def create_link(
         data: dict[str, Any] = {}
         if scheme.mode in schemes.REDIRECT_SCHEMES:
             data["requested_scopes"] = list(scopes_for(config, scheme, config_credentials(state, config)))
-        public_names = {f.name for f in scheme.account_fields if not f.secret}
-        # Pre-filled values that are not secret show in the form; anything else is ignored.
-        data["prefill"] = {
-            k: str(v) for k, v in (prefill or {}).items() if k in public_names and isinstance(v, (str, int))
-        }
+        data["prefill"] = _prefill(scheme, prefill)
         account_id = new_id("ca")
         db.add(
             ConnectedAccount(

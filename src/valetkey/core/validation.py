@@ -9,15 +9,22 @@ A bad value is a 400 error object naming the field, on both databases.
 Use the `Annotated` types in request models and query parameters, and
 `check_text` for bodies parsed by hand (sessions). `Limit`, `PageNo` and
 `EpochMs` bound numbers: finite, in range.
+
+Request bodies derive from `RequestBody` (unknown fields are a 400) and mark
+the wire fields this server does not honour with `Unsupported`, so nothing a
+client sends is accepted and silently ignored.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from valetkey.core.errors import ValidationError
 
@@ -123,3 +130,66 @@ def clamp_limit(value: float | None, *, maximum: int, default: int) -> int:
 def page_no_query(default: float | None = None) -> Any:
     """A 1-based page number query parameter: finite, from 1 to a million."""
     return Query(default, ge=1, le=1_000_000, allow_inf_nan=False)
+
+
+# -- request bodies: no field accepted and ignored -------------------------------------------------
+
+UNSUPPORTED = "unsupported_field"
+"""The pydantic error type of a field this server does not honour (`valetkey.api.errors` words it)."""
+
+
+def is_unused(value: Any) -> bool:
+    """Whether `value` means "not used": None, False, an empty string or container, or one of only those."""
+    if value is None or value is False or value == "":
+        return True
+    if isinstance(value, BaseModel):
+        return is_unused(value.model_dump())
+    if isinstance(value, dict):
+        return all(is_unused(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return not value
+    return False
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """Marks a request field the wire format has but this server does not honour.
+
+    ``Annotated[dict[str, Any] | None, Unsupported("...")] = None``: the field is
+    declared (so the body model can forbid unknown fields), a value that means
+    "not used" (see `is_unused`, plus any of `unused`) passes, and anything else
+    is a 400 naming the field. `reason` says what the field would have done.
+    """
+
+    reason: str
+    unused: tuple[Any, ...] = ()
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        out = handler(schema)
+        out["description"] = f"Not supported by this server ({self.reason}); omit it or send it empty."
+        return out
+
+    def _check(self, value: Any) -> Any:
+        if is_unused(value) or any(value == allowed for allowed in self.unused):
+            return value
+        raise PydanticCustomError(UNSUPPORTED, "{reason}", {"reason": self.reason})
+
+
+class RequestBody(BaseModel):
+    """Base of every JSON request body: a field the model does not declare is a 400, never dropped."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def unsupported_field(field: str, reason: str, *, suggested_fix: str | None = None) -> ValidationError:
+    """The 400 for a field the server does not honour, when the check needs more than the body (a scheme)."""
+    return ValidationError(
+        f"`{field}` is not supported by this server: {reason}",
+        suggested_fix=suggested_fix or f"Omit `{field}`.",
+        extra={"errors": [{"field": field, "in": "body", "message": f"not supported: {reason}"}]},
+    )

@@ -193,12 +193,7 @@ def _account_toolkit(state: ExecutionState, project_id: str, account_id: str) ->
 
 
 def _body(body: ProxyBody) -> tuple[BodyKind | None, Any, dict[str, str]]:
-    if body.binary_body is not None:
-        if body.binary_body.base64 is None:
-            raise BadRequest(
-                "binary_body.url is not supported: the server does not fetch URLs on a caller's behalf",
-                suggested_fix="Send the bytes as binary_body.base64 instead.",
-            )
+    if body.binary_body is not None and body.binary_body.base64 is not None:  # the body model requires it
         try:
             content = base64.b64decode(body.binary_body.base64, validate=True)
             return (
@@ -208,7 +203,7 @@ def _body(body: ProxyBody) -> tuple[BodyKind | None, Any, dict[str, str]]:
             )
         except (binascii.Error, ValueError):
             raise BadRequest("binary_body.base64 is not valid base64") from None
-    if body.body is None or body.method in ("GET", "HEAD"):
+    if body.body is None:  # the body model refuses one on GET and HEAD
         return None, None, {}
     return ("raw", body.body, {}) if isinstance(body.body, str) else ("json", body.body, {})
 

@@ -1,26 +1,25 @@
 """Request bodies of the execution endpoints, as the Composio v3 API defines them.
 
 Field names and shapes follow `composio_client.types.tool_execute_params` and
-`tool_proxy_params`. Unknown fields are ignored, as the hosted API does, so a
-newer SDK sending a new optional field keeps working.
+`tool_proxy_params`. Every field the SDK can send is declared; one this server
+does not honour is marked `Unsupported`, and an unknown field is a 400 naming
+it: nothing is accepted and silently ignored. `arguments`, `custom_auth_params.body`
+and `custom_connection_data.val` are free-form by the API's design (checked
+against the tool's schema and the toolkit's auth scheme downstream).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AliasChoices, BaseModel, Field, ValidationError, model_validator
 from starlette.requests import Request
 
-from valetkey.core.validation import QueryText, ResourceId, Slug, UserId
+from valetkey.core.validation import QueryText, RequestBody, ResourceId, Slug, Unsupported, UserId
 from valetkey.net.headers import is_forwardable
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
 def _settable_header(name: str) -> None:
@@ -31,7 +30,7 @@ def _settable_header(name: str) -> None:
         )
 
 
-class AuthParameter(_Body):
+class AuthParameter(RequestBody):
     name: str
     value: str | float
     in_: Literal["query", "header"] = Field(alias="in")
@@ -43,32 +42,65 @@ class AuthParameter(_Body):
         return self
 
 
-class CustomAuthParams(_Body):
+class CustomAuthParams(RequestBody):
     base_url: str | None = None
-    body: dict[str, Any] | None = None
-    parameters: list[AuthParameter] = []
+    body: Annotated[
+        dict[str, Any] | None,
+        Unsupported("request-body credentials; pass them as parameters or use custom_connection_data"),
+    ] = None
+    parameters: list[AuthParameter] = Field(default_factory=list)
 
 
-class CustomConnectionData(_Body):
+class CustomConnectionData(RequestBody):
     auth_scheme: str = Field(alias="authScheme")
     toolkit_slug: Slug | None = Field(default=None, alias="toolkitSlug")
-    val: dict[str, Any] = {}
+    val: dict[str, Any] = Field(default_factory=dict)
 
 
-class ExecuteBody(_Body):
+def _one_credential_source(
+    connected_account_id: str | None,
+    custom_connection_data: CustomConnectionData | None,
+    custom_auth_params: CustomAuthParams | None = None,
+) -> None:
+    """Credentials come from one place; the others would be silently passed over."""
+    named = [
+        name
+        for name, value in (
+            ("connected_account_id", connected_account_id),
+            ("custom_connection_data", custom_connection_data),
+            ("custom_auth_params", custom_auth_params),
+        )
+        if value is not None
+    ]
+    if len(named) > 1:
+        raise ValueError(f"{' and '.join(named)} each name the call's credentials; send one of them")
+
+
+class ExecuteBody(RequestBody):
     arguments: dict[str, Any] | None = None
     connected_account_id: ResourceId | None = None
     user_id: UserId | None = None
     # Deprecated alias of user_id, still sent by older clients.
     entity_id: UserId | None = None
     version: QueryText | None = None
-    text: str | None = None
+    text: Annotated[
+        str | None, Unsupported("executing a tool from natural-language text; pass `arguments`")
+    ] = None
     custom_auth_params: CustomAuthParams | None = None
     custom_connection_data: CustomConnectionData | None = None
-    allow_tracing: bool | None = None
+    allow_tracing: Annotated[bool | None, Unsupported("execution tracing")] = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExecuteBody:
+        if self.user_id and self.entity_id and self.user_id != self.entity_id:
+            raise ValueError("user_id and entity_id (its deprecated spelling) disagree; send user_id")
+        _one_credential_source(
+            self.connected_account_id, self.custom_connection_data, self.custom_auth_params
+        )
+        return self
 
 
-class ProxyParameter(_Body):
+class ProxyParameter(RequestBody):
     name: str
     value: str
     type: Literal["header", "query"]
@@ -80,23 +112,37 @@ class ProxyParameter(_Body):
         return self
 
 
-class BinaryBody(_Body):
+class BinaryBody(RequestBody):
     base64: str | None = None
-    url: str | None = None
+    url: Annotated[
+        str | None, Unsupported("fetching a URL on the caller's behalf; send the bytes as base64")
+    ] = None
     content_type: str | None = Field(
         default=None, validation_alias=AliasChoices("content_type", "contentType")
     )
 
 
-class ProxyBody(_Body):
+class ProxyBody(RequestBody):
     endpoint: str = Field(min_length=1)
     method: Literal["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
     body: Any = None
     binary_body: BinaryBody | None = None
     connected_account_id: ResourceId | None = None
     user_id: UserId | None = None
-    parameters: list[ProxyParameter] = []
+    parameters: list[ProxyParameter] = Field(default_factory=list)
     custom_connection_data: CustomConnectionData | None = None
+
+    @model_validator(mode="after")
+    def _one_body(self) -> ProxyBody:
+        _one_credential_source(self.connected_account_id, self.custom_connection_data)
+        sends_body = self.body is not None or self.binary_body is not None
+        if sends_body and self.method in ("GET", "HEAD"):
+            raise ValueError(f"a {self.method} request carries no body; drop body and binary_body")
+        if self.body is not None and self.binary_body is not None:
+            raise ValueError("send body or binary_body, not both")
+        if self.binary_body is not None and self.binary_body.base64 is None:
+            raise ValueError("binary_body needs base64 (the bytes to send)")
+        return self
 
 
 async def parse_body(request: Request, model: type[M]) -> M:

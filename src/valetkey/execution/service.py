@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from valetkey.catalog.model import Tool, Toolkit
+from valetkey.connections.configs import allowed_tools
 from valetkey.connections.request_auth import (
     CredentialError,
     apply_credentials,
@@ -21,7 +22,7 @@ from valetkey.connections.request_auth import (
     secret_names,
 )
 from valetkey.core.context import ProjectContext
-from valetkey.core.errors import ApiError, BadRequest
+from valetkey.core.errors import ApiError, BadRequest, Forbidden
 from valetkey.execution.connection import Connection, resolve_connection
 from valetkey.execution.handlers import ToolContext, ToolError, run_handler
 from valetkey.execution.logs import describe_request, describe_response
@@ -60,6 +61,7 @@ async def execute_tool(
         custom_connection_data=body.custom_connection_data,
         custom_auth_params=body.custom_auth_params,
     )
+    _check_tool_allowed(tool, connection)
     if tool.handler:
         files = ProjectFiles(state.files, project.project_id, toolkit.slug, tool.slug)
         result, request_log, response_log, status = await _run_python(
@@ -87,6 +89,20 @@ async def execute_tool(
     return {"data": result.data, "error": result.error, "successful": result.successful, "log_id": log_id}
 
 
+def _check_tool_allowed(tool: Tool, connection: Connection) -> None:
+    """The account's auth config may limit the tools it runs (`tool_access_config.tools_available_for_execution`)."""
+    if connection.account is None:
+        return
+    allowed = allowed_tools(connection.account.auth_config_settings)
+    if allowed and tool.slug.upper() not in allowed:
+        raise Forbidden(
+            f"Tool {tool.slug} is not available to connected account {connection.account.id}: its auth config "
+            f"{connection.account.auth_config_id} allows only {', '.join(sorted(allowed))}",
+            slug="ToolNotAllowed",
+            suggested_fix="Add the tool to the auth config's tool_access_config.tools_available_for_execution.",
+        )
+
+
 def needs_connection(tool: Tool, toolkit: Toolkit) -> bool:
     """Whether a call must find credentials; toolkits that also offer NO_AUTH run without."""
     if tool.no_auth or toolkit.no_auth:
@@ -95,12 +111,6 @@ def needs_connection(tool: Tool, toolkit: Toolkit) -> bool:
 
 
 def _arguments(tool: Tool, version: str, body: ExecuteBody, validators: ValidatorCache) -> dict[str, Any]:
-    if body.arguments is None and body.text:
-        raise BadRequest(
-            "Executing a tool from natural-language `text` is not supported by this server; pass `arguments`",
-            slug="TextInputUnsupported",
-            suggested_fix="Pass the tool's input as `arguments` (see GET /api/v3/tools/{slug} for its schema).",
-        )
     # A null for an optional, non-nullable argument means "not given" (see drop_null_optionals).
     cleaned = drop_null_optionals(tool.input_schema, body.arguments or {})
     arguments: dict[str, Any] = cleaned if isinstance(cleaned, dict) else {}

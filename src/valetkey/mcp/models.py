@@ -44,6 +44,8 @@ class McpUserUrl(Base):
     user_id: Mapped[str] = mapped_column(String(255))
     # Set when the URL was generated for one connected account rather than a user.
     connected_account_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # managed_auth_by_composio as generated: overrides the server's managed_auth; None follows it.
+    managed_auth: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -48,8 +48,19 @@ def user_url(public_url: str, token: str) -> str:
     return public_url.rstrip("/") + PATH + token
 
 
-def mint(db: Session, server: ServerConfig, user_id: str, connected_account_id: str | None = None) -> str:
-    """A new token for `user_id` on `server`; returns the token (never stored in clear)."""
+def mint(
+    db: Session,
+    server: ServerConfig,
+    user_id: str,
+    connected_account_id: str | None = None,
+    *,
+    managed_auth: bool | None = None,
+) -> str:
+    """A new token for `user_id` on `server`; returns the token (never stored in clear).
+
+    `managed_auth` (generate's `managed_auth_by_composio`) overrides the server's setting for
+    this URL: whether a call lacking a connected account answers with a Connect Link hint.
+    """
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.add(
         McpUserUrl(
@@ -58,6 +69,7 @@ def mint(db: Session, server: ServerConfig, user_id: str, connected_account_id: 
             project_id=server.project_id,
             user_id=user_id,
             connected_account_id=connected_account_id,
+            managed_auth=managed_auth,
             token_hash=hash_secret(token),
             created_at=utcnow(),
         )
@@ -78,7 +90,10 @@ def resolve(db: Session, token: str) -> UserGrant | None:
     if row is None:
         return None
     url, server = row
-    return UserGrant(ServerConfig.of(server), url.user_id, url.connected_account_id)
+    config = ServerConfig.of(server)
+    if url.managed_auth is not None:
+        config = replace(config, managed_auth=bool(url.managed_auth))
+    return UserGrant(config, url.user_id, url.connected_account_id)
 
 
 def revoke_user(db: Session, server_id: str, user_id: str) -> int:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, ConfigDict, Field
 
 from valetkey.api.auth import require_project
 from valetkey.api.responses import body_example, documented, link
@@ -16,7 +16,7 @@ from valetkey.connections.models import MANAGED
 from valetkey.core.context import ProjectContext
 from valetkey.core.cursors import decode_cursor, encode_cursor
 from valetkey.core.errors import ValidationError
-from valetkey.core.validation import Name, QueryText, Slug, limit_query
+from valetkey.core.validation import Name, QueryText, RequestBody, Slug, Unsupported, limit_query
 
 router = APIRouter(tags=["auth_configs"])
 _ID = {"nanoid": "$response.body#/auth_config/id"}
@@ -49,40 +49,82 @@ CREATE_EXAMPLE = body_example(
 )
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+_PROXY = "an auth proxy in front of the provider; calls go straight to the provider through the egress policy"
+_SHARED = "credentials inherited by every connected account of the config"
+_ROUTER = "the tool router flag; sessions use any enabled auth config of the project"
 
 
-class ToolkitRef(_Body):
+class ToolkitRef(RequestBody):
     slug: Slug = Field(min_length=1, max_length=80)
 
 
-class AuthConfigOptions(_Body):
+class ToolAccessConfig(RequestBody):
+    tools_for_connected_account_creation: list[Slug] | None = Field(
+        None, description="Tools whose scopes become the config's OAuth scopes (OAuth schemes only)."
+    )
+    tools_available_for_execution: list[Slug] | None = Field(
+        None, description="The only tools accounts of this config may execute (empty: every tool)."
+    )
+
+
+class ProxyConfig(RequestBody):
+    proxy_url: str
+    proxy_auth_key: str | None = None
+
+
+Scopes = str | list[str] | None
+UserScopes = Annotated[
+    str | list[str] | None,
+    Unsupported("user-token scopes (Slack user_scope) are not requested by this server's OAuth flow"),
+]
+
+
+class CreateCredentials(RequestBody):
+    """`credentials`: the scheme's config fields (checked against the toolkit) plus scopes."""
+
+    model_config = ConfigDict(extra="allow")
+    scopes: Scopes = None
+    user_scopes: UserScopes = None
+
+
+class AuthConfigOptions(RequestBody):
     type: Literal["use_composio_managed_auth", "use_custom_auth"]
     name: Name | None = Field(None, max_length=200)
     auth_scheme: str | None = Field(None, validation_alias=AliasChoices("auth_scheme", "authScheme"))
-    credentials: dict[str, Any] | None = None
-    tool_access_config: dict[str, Any] | None = None
-    restrict_to_following_tools: list[str] | None = None
-    is_enabled_for_tool_router: bool | None = None
-    proxy_config: dict[str, Any] | None = None
+    credentials: CreateCredentials | None = None
+    tool_access_config: ToolAccessConfig | None = None
+    restrict_to_following_tools: list[Slug] | None = None
+    is_enabled_for_tool_router: Annotated[bool | None, Unsupported(_ROUTER)] = None
+    proxy_config: Annotated[ProxyConfig | None, Unsupported(_PROXY)] = None
+    shared_credentials: Annotated[dict[str, Any] | None, Unsupported(_SHARED)] = None
 
 
-class CreateAuthConfig(_Body):
+class CreateAuthConfig(RequestBody):
     toolkit: ToolkitRef
     auth_config: AuthConfigOptions | None = None
 
 
-class UpdateAuthConfig(_Body):
+class UpdateAuthConfig(RequestBody):
     type: Literal["custom", "default"]
     name: Name | None = Field(None, max_length=200)
-    credentials: dict[str, Any] | None = None
-    scopes: str | list[str] | None = None
-    user_scopes: str | list[str] | None = None
-    tool_access_config: dict[str, Any] | None = None
-    restrict_to_following_tools: list[str] | None = None
-    is_enabled_for_tool_router: bool | None = None
-    proxy_config: dict[str, Any] | None = None
+    credentials: CreateCredentials | None = None
+    scopes: Scopes = None
+    user_scopes: UserScopes = None
+    tool_access_config: ToolAccessConfig | None = None
+    restrict_to_following_tools: list[Slug] | None = None
+    is_enabled_for_tool_router: Annotated[bool | None, Unsupported(_ROUTER)] = None
+    proxy_config: Annotated[ProxyConfig | None, Unsupported(_PROXY)] = None
+    shared_credentials: Annotated[dict[str, Any] | None, Unsupported(_SHARED)] = None
+
+
+def _access(body: AuthConfigOptions | UpdateAuthConfig) -> dict[str, Any]:
+    """The tool access fields as `configs` takes them (unset fields left out)."""
+    out: dict[str, Any] = {}
+    if body.tool_access_config is not None:
+        out["tool_access_config"] = body.tool_access_config.model_dump(exclude_none=True)
+    if body.restrict_to_following_tools is not None:
+        out["restrict_to_following_tools"] = body.restrict_to_following_tools
+    return out
 
 
 def _bool(value: str | bool | None, name: str) -> bool | None:
@@ -117,8 +159,15 @@ def create_auth_config(
 ):
     toolkit = schemes.toolkit_of(state.catalog, body.toolkit.slug)
     options = body.auth_config or AuthConfigOptions(type=MANAGED)
-    schemes.check_egress(state.egress, options.credentials, "credentials")
-    data = configs.AuthConfigInput(**options.model_dump())
+    credentials = options.credentials.model_dump(exclude_none=True) if options.credentials else None
+    schemes.check_egress(state.egress, credentials, "credentials")
+    data = configs.AuthConfigInput(
+        type=options.type,
+        name=options.name,
+        auth_scheme=options.auth_scheme,
+        credentials=credentials,
+        **_access(options),
+    )
     with state.db.session() as db:
         config = configs.create_auth_config(
             db, state.vault, state.managed_apps, project.project_id, toolkit, data
@@ -173,12 +222,10 @@ def update_auth_config(
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):
-    fields = body.model_dump(exclude_unset=True)
-    schemes.check_egress(state.egress, body.credentials, "credentials")
+    credentials = body.credentials.model_dump(exclude_none=True) if body.credentials else None
+    schemes.check_egress(state.egress, credentials, "credentials")
     patch = configs.AuthConfigPatch(
-        **{k: v for k, v in fields.items() if k != "proxy_config"},
-        proxy_config=body.proxy_config,
-        proxy_config_set="proxy_config" in fields,
+        type=body.type, name=body.name, credentials=credentials, scopes=body.scopes, **_access(body)
     )
     with state.db.session() as db:
         existing = configs.get_auth_config(db, project.project_id, nanoid)

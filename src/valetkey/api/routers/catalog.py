@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from valetkey.api.auth import require_project
 from valetkey.api.responses import documented
@@ -19,7 +19,7 @@ from valetkey.api.schemas import catalog as r
 from valetkey.api.state import AppState, app_state
 from valetkey.catalog import params, service
 from valetkey.catalog.registry import Catalog
-from valetkey.core.validation import QueryText, ResourceId, Slug, clamp_limit, limit_query
+from valetkey.core.validation import QueryText, RequestBody, ResourceId, Slug, clamp_limit, limit_query
 from valetkey.search import rank_tools
 
 router = APIRouter(dependencies=[Depends(require_project)])
@@ -104,9 +104,7 @@ def get_changelog(request: Request, catalog: Catalog = Depends(get_catalog)) -> 
     }
 
 
-class MultiBody(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class MultiBody(RequestBody):
     toolkits: list[Slug] | None = None
     category: QueryText | None = None
     managed_by: Literal["composio", "all", "project"] | None = None
@@ -192,9 +190,9 @@ def tool_enum(catalog: Catalog = Depends(get_catalog)) -> list[str]:
     return service.tool_enum(catalog)
 
 
-class RequiredScopesBody(BaseModel):
-    tools: list[str] = Field(min_length=1)
-    version: str | None = None
+class RequiredScopesBody(RequestBody):
+    tools: list[Slug] = Field(min_length=1)
+    version: QueryText | None = None
 
 
 @router.post(

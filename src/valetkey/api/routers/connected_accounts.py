@@ -5,11 +5,11 @@ The hosted Connect Link (`POST /connected_accounts/link`) belongs to the OAuth w
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.concurrency import run_in_threadpool
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, Field, model_validator
 
 from valetkey.api.auth import require_project
 from valetkey.api.responses import Success, documented, link
@@ -20,7 +20,15 @@ from valetkey.connections import accounts, configs, serializers, views
 from valetkey.core.context import ProjectContext
 from valetkey.core.cursors import decode_cursor, encode_cursor
 from valetkey.core.errors import ValidationError
-from valetkey.core.validation import Name, QueryText, ResourceId, UserId, limit_query
+from valetkey.core.validation import (
+    Name,
+    QueryText,
+    RequestBody,
+    ResourceId,
+    Unsupported,
+    UserId,
+    limit_query,
+)
 from valetkey.store.db import utcnow
 
 router = APIRouter(tags=["connected_accounts"])
@@ -37,48 +45,86 @@ def account_links(pointer: str) -> dict[str, dict[str, Any]]:
     }
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+_SHARED = "shared connected accounts (account_type SHARED) and their access lists"
 
 
-class AuthConfigRef(_Body):
+class AuthConfigRef(RequestBody):
     id: ResourceId = Field(min_length=1, max_length=40)
 
 
-class ConnectionState(_Body):
+class ConnectionState(RequestBody):
     auth_scheme: str | None = Field(None, validation_alias=AliasChoices("auth_scheme", "authScheme"))
+    # Free-form by design: the scheme's fields, checked against the toolkit by `accounts`.
     val: dict[str, Any] = Field(default_factory=dict)
 
 
-class Connection(_Body):
+class SharedAccess(RequestBody):
+    allow_all_users: bool | None = None
+    allowed_user_ids: list[UserId] | None = None
+    not_allowed_user_ids: list[UserId] | None = None
+
+
+class Experimental(RequestBody):
+    account_type: Annotated[
+        Literal["PRIVATE", "SHARED"] | None, Unsupported(_SHARED, unused=("PRIVATE",))
+    ] = None
+    acl_config_for_shared: Annotated[SharedAccess | None, Unsupported(_SHARED)] = None
+
+
+class PatchExperimental(RequestBody):
+    acl_config_for_shared: Annotated[SharedAccess | None, Unsupported(_SHARED)] = None
+
+
+class Connection(RequestBody):
     state: ConnectionState | None = None
     data: dict[str, Any] | None = None  # deprecated spelling of state.val
     user_id: UserId = Field("default", min_length=1, max_length=255)
     alias: Name | None = Field(None, max_length=200)
     callback_url: str | None = Field(None, max_length=2048)
-    redirect_uri: str | None = Field(None, max_length=2048)
+    redirect_uri: str | None = Field(None, max_length=2048)  # deprecated spelling of callback_url
+    experimental: Experimental | None = None
+    deprecated_is_v1_rerouted: Annotated[
+        bool | None, Unsupported("rerouting v1 integrations is internal to the hosted platform")
+    ] = None
+
+    @model_validator(mode="after")
+    def _one_spelling(self) -> Connection:
+        if self.state is not None and self.data:
+            raise ValueError(
+                "send the connection's values once: state.val, or data (its deprecated spelling)"
+            )
+        if self.callback_url and self.redirect_uri and self.callback_url != self.redirect_uri:
+            raise ValueError("callback_url and redirect_uri (its deprecated spelling) disagree; send one")
+        return self
 
 
-class CreateConnectedAccount(_Body):
+class CreateConnectedAccount(RequestBody):
     auth_config: AuthConfigRef
     connection: Connection = Field(default_factory=Connection)
+    validate_credentials: Annotated[
+        bool | None, Unsupported("checking credentials with the provider before saving them")
+    ] = None
 
 
-class StatusChange(_Body):
+class StatusChange(RequestBody):
     enabled: bool
 
 
-class RefreshBody(_Body):
+class RefreshBody(RequestBody):
     redirect_url: str | None = Field(None, max_length=2048)
+    validate_credentials: Annotated[
+        bool | None, Unsupported("checking credentials with the provider on refresh")
+    ] = None
 
 
-class PatchConnection(_Body):
+class PatchConnection(RequestBody):
     state: ConnectionState
 
 
-class PatchConnectedAccount(_Body):
+class PatchConnectedAccount(RequestBody):
     alias: Name | None = Field(None, max_length=200)
     connection: PatchConnection | None = None
+    experimental: PatchExperimental | None = None
 
 
 def _masking(project: ProjectContext) -> bool:
@@ -191,9 +237,13 @@ async def refresh_connected_account(
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):
-    account, url = await accounts.refresh_account(
-        state, project.project_id, nanoid, redirect_url or (body.redirect_url if body else None)
-    )
+    in_body = body.redirect_url if body else None
+    if redirect_url and in_body and redirect_url != in_body:
+        raise ValidationError(
+            "redirect_url is in both the query and the body with different values; send it once",
+            suggested_fix="Send redirect_url in the query or in the body, not both.",
+        )
+    account, url = await accounts.refresh_account(state, project.project_id, nanoid, redirect_url or in_body)
     return {"id": account.id, "status": serializers.wire_status(account, utcnow()), "redirect_url": url}
 
 

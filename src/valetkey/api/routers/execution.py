@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from valetkey.api.auth import require_project
@@ -24,7 +24,7 @@ from valetkey.api.schemas import execution as r
 from valetkey.api.state import AppState, app_state
 from valetkey.core.context import ProjectContext
 from valetkey.core.cursors import decode_cursor, encode_cursor
-from valetkey.core.validation import EpochMs, QueryText
+from valetkey.core.validation import EpochMs, QueryText, RequestBody
 from valetkey.execution.log_queries import full_entry, get_log, search_logs, summary
 from valetkey.execution.proxy import proxy_request
 from valetkey.execution.schemas import ExecuteBody, ProxyBody, inline_schema, parse_body
@@ -116,20 +116,24 @@ async def get_execution_log(
     return _Json(full_entry(row))
 
 
-class LogFilter(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    field: QueryText
+class LogFilter(RequestBody):
+    field: QueryText  # the fields `search_logs` can filter by; it names the supported ones otherwise
     operator: QueryText = "=="
     value: QueryText
 
 
-class LogSearchBody(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+class TimeRange(RequestBody):
+    """Milliseconds since the epoch; finite and within datetime's range."""
+
+    from_: EpochMs | None = Field(None, alias="from")
+    to: EpochMs | None = None
+
+
+class LogSearchBody(RequestBody):
     limit: int = Field(default=20, ge=1)  # more than 100 is served as 100
     cursor: QueryText | None = None
-    filters: list[LogFilter] = []
-    # {"from": ms, "to": ms} since the epoch; finite and within datetime's range.
-    time_range: dict[str, EpochMs] | None = None
+    filters: list[LogFilter] = Field(default_factory=list)
+    time_range: TimeRange | None = None
 
 
 @router.post(
@@ -152,7 +156,7 @@ async def search_execution_logs(
         search_logs,
         project.project_id,
         filters=[f.model_dump() for f in body.filters],
-        time_range=body.time_range,
+        time_range=body.time_range.model_dump(by_alias=True) if body.time_range else None,
         offset=offset,
         limit=min(body.limit, 100),
     )

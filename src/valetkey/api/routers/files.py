@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from valetkey.api.auth import require_project
@@ -20,7 +20,7 @@ from valetkey.api.responses import Wire, documented, errors
 from valetkey.api.state import AppState, app_state
 from valetkey.core.context import ProjectContext
 from valetkey.core.errors import ApiError
-from valetkey.core.validation import QueryText, Slug
+from valetkey.core.validation import QueryText, RequestBody, Slug
 from valetkey.files.access import UPLOAD_TTL_SECONDS
 from valetkey.files.signing import Grant, InvalidToken, verify
 from valetkey.files.storage import ChecksumMismatch, FileNotStaged, project_of_key, safe_name
@@ -48,9 +48,7 @@ DOWNLOAD: dict[int | str, dict[str, Any]] = {
 }
 
 
-class UploadRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class UploadRequest(RequestBody):
     toolkit_slug: Slug = Field(min_length=1, max_length=100)
     tool_slug: Slug = Field(min_length=1, max_length=200)
     filename: QueryText = Field(min_length=1, max_length=500)

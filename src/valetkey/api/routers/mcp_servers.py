@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from valetkey.core.errors import NotFound, ValidationError, connected_account_no
 from valetkey.core.validation import (
     Name,
     QueryText,
+    RequestBody,
     ResourceId,
     Slug,
     UserId,
@@ -66,28 +67,30 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-
-class CreateServer(_Body):
+class CreateServer(RequestBody):
     name: Name
     auth_config_ids: list[ResourceId]
-    no_auth_apps: list[Slug] = []
-    allowed_tools: list[Slug] = []
+    no_auth_apps: list[Slug] = Field(default_factory=list)
+    allowed_tools: list[Slug] = Field(default_factory=list)
     managed_auth_via_composio: bool | None = None
 
 
-class CreateCustomServer(_Body):
+class CreateCustomServer(RequestBody):
     name: Name
-    auth_config_ids: list[ResourceId] = []
-    toolkits: list[Slug] = []
-    allowed_tools: list[Slug] = []
-    custom_tools: list[Slug] = []  # deprecated alias of allowed_tools
+    auth_config_ids: list[ResourceId] = Field(default_factory=list)
+    toolkits: list[Slug] = Field(default_factory=list)
+    allowed_tools: list[Slug] = Field(default_factory=list)
+    custom_tools: list[Slug] = Field(default_factory=list)  # deprecated alias of allowed_tools
     managed_auth_via_composio: bool | None = None
 
+    @model_validator(mode="after")
+    def _one_spelling(self) -> CreateCustomServer:
+        if self.custom_tools and self.allowed_tools and self.custom_tools != self.allowed_tools:
+            raise ValueError("allowed_tools and custom_tools (its deprecated spelling) disagree; send one")
+        return self
 
-class UpdateServer(_Body):
+
+class UpdateServer(RequestBody):
     name: Name | None = None
     toolkits: list[Slug] | None = None
     allowed_tools: list[Slug] | None = None
@@ -95,14 +98,16 @@ class UpdateServer(_Body):
     managed_auth_via_composio: bool | None = None
 
 
-class GenerateUrls(_Body):
+class GenerateUrls(RequestBody):
     mcp_server_id: ResourceId
-    user_ids: list[UserId] = []
-    connected_account_ids: list[ResourceId] = []
+    user_ids: list[UserId] = Field(default_factory=list)
+    connected_account_ids: list[ResourceId] = Field(default_factory=list)
+    # Per URL: whether a call without a connected account answers with a Connect Link hint
+    # (omitted: the server's managed_auth_via_composio).
     managed_auth_by_composio: bool | None = None
 
 
-class CreateInstance(_Body):
+class CreateInstance(RequestBody):
     user_id: UserId = Field(min_length=1, max_length=255)
 
 
@@ -256,9 +261,13 @@ def generate_urls(
     with state.db.session() as db:
         server = ServerConfig.of(configs.get_server(db, project.project_id, body.mcp_server_id))
         accounts = _accounts(db, project.project_id, body.connected_account_ids)
-        user_links = [user_urls.user_url(public, user_urls.mint(db, server, user)) for user in body.user_ids]
+        managed = body.managed_auth_by_composio
+        user_links = [
+            user_urls.user_url(public, user_urls.mint(db, server, user, managed_auth=managed))
+            for user in body.user_ids
+        ]
         account_links = [
-            user_urls.user_url(public, user_urls.mint(db, server, owner, account_id))
+            user_urls.user_url(public, user_urls.mint(db, server, owner, account_id, managed_auth=managed))
             for account_id, owner in accounts
         ]
     return {

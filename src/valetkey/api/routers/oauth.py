@@ -11,13 +11,13 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from valetkey.api.auth import require_project
 from valetkey.api.responses import documented
-from valetkey.api.routers.connected_accounts import account_links
+from valetkey.api.routers.connected_accounts import Experimental, account_links
 from valetkey.api.schemas import connections as r
 from valetkey.api.state import AppState, app_state, state_of
 from valetkey.connections import link
@@ -25,7 +25,7 @@ from valetkey.connections.callback import CallbackRefused, complete_callback
 from valetkey.connections.serializers import iso
 from valetkey.connections.views import catalog_toolkit
 from valetkey.core.context import ProjectContext
-from valetkey.core.validation import Name, ResourceId, UserId
+from valetkey.core.validation import Name, RequestBody, ResourceId, UserId
 from valetkey.web import pages
 
 log = logging.getLogger("valetkey.connections.oauth")
@@ -33,14 +33,14 @@ router = APIRouter(tags=["connected_accounts"])
 MAX_PARAM = 4096
 
 
-class LinkBody(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class LinkBody(RequestBody):
     auth_config_id: ResourceId = Field(min_length=1, max_length=40)
     user_id: UserId = Field(min_length=1, max_length=255)
     callback_url: str | None = Field(None, max_length=2048)
     alias: Name | None = Field(None, max_length=200)
+    # Values to pre-fill in the hosted form: the scheme's non-secret fields, checked by `link`.
     connection_data: dict[str, Any] | None = None
+    experimental: Experimental | None = None
 
 
 @router.post(
