@@ -209,3 +209,20 @@ def test_an_account_is_chosen_by_id_or_alias(composio, server, project):
     by_alias = session.execute("KEYED_WHOAMI", account="work")
     assert by_alias.result_type == "completed" and by_alias.data["headers"]["x-api-key"] == "work-key"
     assert session.execute("KEYED_WHOAMI", account="nope").result_type == "failed"
+
+
+def test_a_session_proxy_body_the_proxy_refuses_is_a_400_not_a_500(client, server, project, upstream):
+    """The session route rebuilds the proxy's body; the proxy's own checks (no body on GET, body or
+    binary_body) answer as body validation errors, not 500s (found by the fuzzer)."""
+    keyed(server, project, "p-bad", "kb")
+    session_id = client.post(SESSIONS, json={"user_id": "p-bad", "toolkits": ["keyed"]}).json()["session_id"]
+    url = f"{SESSIONS}/{session_id}/proxy_execute"
+    before = len(upstream.requests)
+    binary = {"base64": "aGk=", "content_type": "text/plain"}
+    for body, fragment in (
+        ({"method": "GET", "body": {"a": 1}}, "carries no body"),
+        ({"method": "POST", "body": {"a": 1}, "binary_body": binary}, "not both"),
+    ):
+        r = client.post(url, json={"toolkit_slug": "keyed", "endpoint": "/echo/x", **body})
+        assert_error(r, 400, contains=fragment)
+    assert len(upstream.requests) == before

@@ -151,10 +151,21 @@ async def parse_body(request: Request, model: type[M]) -> M:
     try:
         return model.model_validate_json(raw or b"{}")
     except ValidationError as exc:
-        errors = [
-            {**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False, include_context=False)
-        ]
-        raise RequestValidationError(errors) from None
+        raise _as_request_error(exc) from None
+
+
+def body_from(model: type[M], data: dict[str, Any]) -> M:
+    """`model` built from `data` a route assembled from its own body: errors as body validation errors."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _as_request_error(exc) from None
+
+
+def _as_request_error(exc: ValidationError) -> RequestValidationError:
+    return RequestValidationError(
+        [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False, include_context=False)]
+    )
 
 
 def inline_schema(model: type[BaseModel]) -> dict[str, Any]:

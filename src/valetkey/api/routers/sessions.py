@@ -28,7 +28,14 @@ from valetkey.catalog import params
 from valetkey.core.context import ProjectContext
 from valetkey.core.errors import BadRequest, NotFound, ValidationError
 from valetkey.core.validation import Name, QueryText, Slug, clamp_limit, limit_query
-from valetkey.execution.schemas import BinaryBody, ExecuteBody, ProxyBody, ProxyParameter, parse_body
+from valetkey.execution.schemas import (
+    BinaryBody,
+    ExecuteBody,
+    ProxyBody,
+    ProxyParameter,
+    body_from,
+    parse_body,
+)
 from valetkey.sessions import service
 from valetkey.sessions.meta_tools import find
 from valetkey.sessions.meta_tools.search import SLUG as SEARCH_SLUG
@@ -302,13 +309,8 @@ class ProxyInSession(BaseModel):
     responses=documented(r.SessionProxyResult, 404, 502, 504),
 )
 async def proxy_execute(body: ProxyInSession, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
-    request = ProxyBody(
-        endpoint=body.endpoint,
-        method=body.method,
-        body=body.body,
-        binary_body=body.binary_body,
-        parameters=body.parameters,
-    )
+    # The session's account is the one used: the rest is the proxy's own body, with its checks.
+    request = body_from(ProxyBody, body.model_dump(exclude={"toolkit_slug"}, exclude_unset=True))
     answer = await session_proxy(ctx, body.toolkit_slug, request)
     return {**answer, "result_type": "completed"}
 
