@@ -41,9 +41,10 @@ def feature_routers() -> list[APIRouter]:
     from valetkey.api.routers.mcp_servers import router as mcp
     from valetkey.api.routers.sessions import router as sessions
     from valetkey.api.routers.tenancy import router as tenancy
+    from valetkey.api.routers.webhooks import router as webhooks
 
     # sessions before catalog and execution: it serves /tools/COMPOSIO_* and /tools/execute/COMPOSIO_*.
-    return [tenancy, sessions, catalog, execution, auth, files, mcp]
+    return [tenancy, sessions, catalog, execution, auth, files, mcp, webhooks]
 
 
 def build_state(settings: Settings) -> AppState:
@@ -100,11 +101,15 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from valetkey.connections import refresh_job
         from valetkey.connections.oauth2_client import token_client
+        from valetkey.webhooks.delivery import DeliveryWorker
 
         refresher = refresh_job.start(state)
+        deliveries = DeliveryWorker(state.db, state.vault, state.egress, settings)
+        deliveries.start()
         try:
             yield
         finally:
+            await deliveries.stop()
             await refresh_job.stop(refresher)
             await state.http.aclose()
             state.oauth_http.close()
