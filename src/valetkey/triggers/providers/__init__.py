@@ -1,0 +1,27 @@
+"""The provider modules, by toolkit (`base` is the seam they implement)."""
+
+from __future__ import annotations
+
+from valetkey.catalog.model import TriggerType
+from valetkey.core.errors import ApiError
+from valetkey.triggers.providers.base import PollProvider, WebhookProvider
+from valetkey.triggers.providers.github import GitHub
+
+WEBHOOK_PROVIDERS: dict[str, WebhookProvider] = {"github": GitHub()}
+POLL_PROVIDERS: dict[str, PollProvider] = {}
+
+
+def webhook_provider(toolkit: str) -> WebhookProvider | None:
+    return WEBHOOK_PROVIDERS.get(toolkit)
+
+
+def supported(trigger: TriggerType) -> None:
+    """A 422 when the catalog lists a trigger type whose provider module does not exist (yet)."""
+    known = WEBHOOK_PROVIDERS if trigger.kind == "webhook" else POLL_PROVIDERS
+    if trigger.toolkit not in known:
+        raise ApiError(
+            f"Trigger type {trigger.slug} is listed, but this server cannot run {trigger.kind} triggers of "
+            f"{trigger.toolkit} yet",
+            status=422,
+            slug="TriggerTypeUnsupported",
+        )
