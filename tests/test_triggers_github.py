@@ -98,7 +98,7 @@ def verify(sdk, delivery, secret):
 
 
 def test_a_star_reaches_the_receiver_signed(gh_server, github, receiver, setup):
-    sdk, api, secret, account = setup
+    sdk, _api, secret, account = setup
     created = sdk.triggers.create("GITHUB_STAR_ADDED_EVENT", user_id="user-1", trigger_config=REPO)
     trigger_id = created.trigger_id
     [hook] = [h for h in github.live_hooks("octo/hello") if h.url.endswith(trigger_id)]
@@ -141,7 +141,7 @@ def test_a_star_reaches_the_receiver_signed(gh_server, github, receiver, setup):
 
 
 def test_every_github_type_shapes_its_event(gh_server, github, receiver, setup):
-    sdk, api, secret, account = setup
+    sdk, _api, secret, account = setup
     cases = {
         "GITHUB_COMMIT_EVENT": (
             "push",
@@ -235,7 +235,7 @@ def test_every_github_type_shapes_its_event(gh_server, github, receiver, setup):
 
 
 def test_disabled_triggers_deliver_nothing_and_deleted_ones_leave_github(gh_server, github, receiver, setup):
-    sdk, api, secret, account = setup
+    sdk, api, secret, _account = setup
     trigger_id = sdk.triggers.create(
         "GITHUB_STAR_ADDED_EVENT", user_id="user-1", trigger_config={"owner": "octo", "repo": "other"}
     ).trigger_id
@@ -260,7 +260,7 @@ def test_disabled_triggers_deliver_nothing_and_deleted_ones_leave_github(gh_serv
 
 
 def test_bad_ingress_is_refused_and_nothing_is_delivered(gh_server, github, receiver, setup):
-    sdk, api, secret, account = setup
+    sdk, _api, _secret, _account = setup
     trigger_id = sdk.triggers.create(
         "GITHUB_STAR_ADDED_EVENT", user_id="user-1", trigger_config=REPO
     ).trigger_id
@@ -281,7 +281,7 @@ def test_bad_ingress_is_refused_and_nothing_is_delivered(gh_server, github, rece
 
 
 def test_trigger_config_is_validated_naming_the_field(gh_server, setup):
-    sdk, api, secret, account = setup
+    sdk, api, _secret, account = setup
     missing = api.post(
         "/api/v3.1/trigger_instances/GITHUB_STAR_ADDED_EVENT/upsert",
         json={"user_id": "user-1", "trigger_config": {"owner": "octo"}},
@@ -330,7 +330,7 @@ def test_trigger_config_is_validated_naming_the_field(gh_server, setup):
 
 
 def test_subscribe_answers_with_the_alternative(setup):
-    sdk, api, secret, account = setup
+    sdk, api, _secret, _account = setup
     error = assert_error(api.get("/api/v3/internal/sdk/realtime/credentials"), 501)
     assert "set_webhook_subscription" in error["suggested_fix"]
     with pytest.raises(Exception, match="webhook"):
