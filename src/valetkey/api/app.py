@@ -109,14 +109,18 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from valetkey.connections import refresh_job
         from valetkey.connections.oauth2_client import token_client
+        from valetkey.triggers.polling import PollScheduler
         from valetkey.webhooks.delivery import DeliveryWorker
 
         refresher = refresh_job.start(state)
         deliveries = DeliveryWorker(state.db, state.vault, state.egress, settings)
         deliveries.start()
+        polls = PollScheduler(state)
+        polls.start()
         try:
             yield
         finally:
+            await polls.stop()
             await deliveries.stop()
             await refresh_job.stop(refresher)
             await state.http.aclose()

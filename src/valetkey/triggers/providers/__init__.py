@@ -6,9 +6,10 @@ from valetkey.catalog.model import TriggerType
 from valetkey.core.errors import ApiError
 from valetkey.triggers.providers.base import PollProvider, WebhookProvider
 from valetkey.triggers.providers.github import GitHub
+from valetkey.triggers.providers.gmail import Gmail
 
 WEBHOOK_PROVIDERS: dict[str, WebhookProvider] = {"github": GitHub()}
-POLL_PROVIDERS: dict[str, PollProvider] = {}
+POLL_PROVIDERS: dict[str, PollProvider] = {"gmail": Gmail()}
 
 
 def webhook_provider(toolkit: str) -> WebhookProvider | None:
