@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import or_, select, update
 
@@ -104,7 +105,7 @@ class PollScheduler:
         self.polls += 1
 
     def _record(
-        self, claimed: Claimed, result: PollResult | None, error: str | None, fresh_state: dict | None
+        self, claimed: Claimed, result: PollResult | None, error: str | None, fresh_state: dict[str, Any] | None
     ) -> None:
         now = utcnow()
         with self.state.db.write_session() as s:
