@@ -63,3 +63,7 @@ class IngressReceipt(Base):
 
 
 register_sealed_column(SealedColumn(TriggerInstance, "secret_encrypted", TRIGGER_SECRET))
+
+
+# Triggers follow their account (triggers/lifecycle.py).
+import valetkey.triggers.lifecycle  # noqa: E402, F401

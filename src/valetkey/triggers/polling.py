@@ -105,7 +105,11 @@ class PollScheduler:
         self.polls += 1
 
     def _record(
-        self, claimed: Claimed, result: PollResult | None, error: str | None, fresh_state: dict[str, Any] | None
+        self,
+        claimed: Claimed,
+        result: PollResult | None,
+        error: str | None,
+        fresh_state: dict[str, Any] | None,
     ) -> None:
         now = utcnow()
         with self.state.db.write_session() as s:
