@@ -51,14 +51,18 @@ class Receiver:
 
         return Starlette(routes=[Route("/{path:path}", hook, methods=["POST"])])
 
-    def start(self) -> Receiver:
-        self._server = ThreadedServer(self.app()).start()
+    def start(self, port: int | None = None) -> Receiver:
+        self._server = ThreadedServer(self.app(), port=port).start()
         self.url = self._server.url
         return self
 
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
+
+    def ids(self) -> list[str]:
+        with self._lock:
+            return [r.headers.get("webhook-id", "") for r in self.received]
 
     def wait_for(self, count: int, timeout: float = 15.0) -> list[Received]:
         deadline = time.monotonic() + timeout

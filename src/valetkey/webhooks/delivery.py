@@ -54,7 +54,7 @@ from valetkey.webhooks.subscriptions import disable, signing_secrets
 log = logging.getLogger("valetkey.webhooks.delivery")
 
 TIMEOUT_SECONDS = 15.0
-LEASE_SECONDS = 60.0  # well past the timeout: a lease only expires when its worker is gone
+LEASE_SECONDS = 2 * TIMEOUT_SECONDS  # past any attempt: a lease only expires when its worker is gone
 CONCURRENCY = 128
 BATCH = 200
 IDLE_SWEEP_SECONDS = 1.0
