@@ -157,8 +157,7 @@ async def delete_trigger(
 async def realtime_credentials(project: ProjectContext = Depends(require_project)) -> Any:
     raise ApiError(
         "triggers.subscribe() needs Composio's hosted Pusher channel, which a self-hosted server does not have: "
-        "receive events with a webhook subscription instead (composio.triggers.set_webhook_subscription), "
-        "or stream them locally with `valetkey triggers listen`",
+        "receive events with a webhook subscription instead (composio.triggers.set_webhook_subscription)",
         status=501,
         slug="RealtimeUnsupported",
         suggested_fix="Receive events with a webhook subscription "
@@ -170,7 +169,7 @@ async def realtime_credentials(project: ProjectContext = Depends(require_project
 
 @router.post(
     instances.INGRESS_PREFIX.removeprefix("/api/v3.1") + "/{toolkit}/{trigger_id}",
-    responses=documented(dict[str, Any], 401, 404, public=True),
+    responses=documented(dict[str, Any], 400, 401, 404, 413, public=True),
 )
 async def trigger_ingress(
     request: Request,
