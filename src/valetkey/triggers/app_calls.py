@@ -19,10 +19,14 @@ from valetkey.execution.connection import Connection, resolve_connection
 from valetkey.execution.renewal import Sent, connection_renewer, send_renewing
 from valetkey.net.request import UpstreamRequest
 from valetkey.net.upstream import UpstreamOutcome
-from valetkey.triggers.providers.base import AppCall
+from valetkey.triggers.providers.base import AppCall, Form
 from valetkey.triggers.state import TriggersState
 
-GITHUB_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+# Headers each app's API wants on every call (as its tools send them).
+HEADERS = {
+    "github": {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
+    "stripe": {"Accept": "application/json", "Stripe-Version": "2025-09-30.clover"},
+}
 
 
 def app_call(state: TriggersState, project_id: str, toolkit: Toolkit, account_id: str) -> AppCall:
@@ -30,17 +34,16 @@ def app_call(state: TriggersState, project_id: str, toolkit: Toolkit, account_id
         connection = await resolve_connection(
             state, project_id, toolkit, needs_auth=True, connected_account_id=account_id
         )
-        headers = dict(GITHUB_HEADERS) if toolkit.slug == "github" else {"Accept": "application/json"}
-        request = UpstreamRequest(
-            method,
-            connection.base_url.rstrip("/") + path,
-            headers,
-            tuple((query or {}).items()),
-            "raw" if body is not None else None,
-            json.dumps(body).encode() if body is not None else None,
-        )
-        if body is not None:
+        headers = dict(HEADERS.get(toolkit.slug, {"Accept": "application/json"}))
+        url = connection.base_url.rstrip("/") + path
+        params = tuple((query or {}).items())
+        if isinstance(body, Form):
+            request = UpstreamRequest(method, url, headers, params, "form", list(body.fields))
+        elif body is not None:
+            request = UpstreamRequest(method, url, headers, params, "raw", json.dumps(body).encode())
             request = request.with_header("Content-Type", "application/json")
+        else:
+            request = UpstreamRequest(method, url, headers, params)
 
         async def send(connection: Connection) -> Sent:
             try:

@@ -203,13 +203,19 @@ def _store(
 
 
 def _save_provider_state(
-    state: TriggersState, trigger_id: str, provider_state: dict[str, Any], poll_after: float | None
+    state: TriggersState,
+    trigger_id: str,
+    provider_state: dict[str, Any],
+    poll_after: float | None,
+    secret: str | None = None,
 ) -> None:
     with state.db.write_session() as db:
         instance = db.get(TriggerInstance, trigger_id)
         if instance is None:
             return
         instance.provider_state = provider_state
+        if secret is not None:  # the app chose the signing secret (Stripe): sealed as ours was
+            instance.secret_encrypted = state.vault.encrypt_json({"secret": secret}, aad=_aad(instance))
         if poll_after is not None:
             instance.next_poll_at = utcnow() + dt.timedelta(seconds=poll_after)
 
@@ -228,8 +234,10 @@ async def start_at_provider(
     reg = registration(state, instance, trigger, toolkit)
     if trigger.kind == "webhook":
         provider = providers.WEBHOOK_PROVIDERS[trigger.toolkit]
-        provider_state = await provider.register(reg)
-        await run_in_threadpool(_save_provider_state, state, instance.id, provider_state, None)
+        registered = await provider.register(reg)
+        await run_in_threadpool(
+            _save_provider_state, state, instance.id, registered.provider_state, None, registered.secret
+        )
     else:
         poller = providers.POLL_PROVIDERS[trigger.toolkit]
         provider_state = await poller.start(reg)

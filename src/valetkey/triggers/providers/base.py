@@ -19,8 +19,23 @@ from valetkey.core.errors import ApiError
 from valetkey.net.upstream import UpstreamOutcome
 
 # An authenticated call to the app's API as the trigger's connected account:
-# (method, path relative to the toolkit's base URL, JSON body or None, query) -> outcome.
+# (method, path relative to the toolkit's base URL, body, query) -> outcome. The body is None,
+# a JSON value, or a `Form` (sent application/x-www-form-urlencoded, as Stripe's API takes).
 AppCall = Callable[[str, str, Any, dict[str, str] | None], Awaitable[UpstreamOutcome]]
+
+
+@dataclass(frozen=True)
+class Form:
+    fields: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Registered:
+    """What a registration leaves: state to keep (plain), and the app's own signing secret, if it
+    chose one (Stripe's ``whsec_...``), which replaces the instance's and is sealed like it."""
+
+    provider_state: dict[str, Any]
+    secret: str | None = None
 
 
 class IngressRefused(ApiError):
@@ -65,7 +80,7 @@ class PollResult:
 
 
 class WebhookProvider(Protocol):
-    async def register(self, registration: Registration) -> dict[str, Any]:
+    async def register(self, registration: Registration) -> Registered:
         """Register the receiver at the app; returns the provider state to keep (a hook id)."""
         ...
 

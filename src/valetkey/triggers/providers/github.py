@@ -24,6 +24,7 @@ from valetkey.triggers.providers.base import (
     IngressRefused,
     IngressRequest,
     Parsed,
+    Registered,
     Registration,
     upstream_problem,
 )
@@ -36,7 +37,7 @@ def _repo_path(config: dict[str, Any]) -> str:
 
 
 class GitHub:
-    async def register(self, registration: Registration) -> dict[str, Any]:
+    async def register(self, registration: Registration) -> Registered:
         body = {
             "name": "web",
             "active": True,
@@ -54,7 +55,7 @@ class GitHub:
         if response is None or response.status not in (200, 201):
             raise upstream_problem(f"Creating the webhook on {path.removeprefix('/repos/')}", outcome)
         hook = json.loads(response.content)
-        return {"hook_id": hook["id"]}
+        return Registered({"hook_id": hook["id"]})
 
     async def deregister(self, registration: Registration) -> None:
         hook_id = registration.provider_state.get("hook_id")
