@@ -390,3 +390,34 @@ def test_two_workers_never_claim_one_event_and_an_expired_lease_is_taken_again(b
     assert sorted(again) == sorted(claimed[0])
     for d in dbs:
         d.dispose()
+
+
+def test_listen_streams_events_and_forwards_them_signed(hook_server, keys, sdk, receiver):
+    """`valetkey triggers listen --forward`: every event of the project, even without a subscription."""
+    import io
+
+    from rich.console import Console
+
+    from valetkey.cli.triggers import listen_events
+
+    results: list[int] = []
+    out = Console(file=io.StringIO(), width=200)
+    thread = threading.Thread(
+        target=lambda: results.append(
+            listen_events(
+                hook_server.url, keys.api_key, receiver.url + "/local", "dev-secret-123", limit=2, out=out
+            )
+        )
+    )
+    thread.start()
+    time.sleep(1.0)  # connected: the stream starts with what is created from now on
+    first = emit(hook_server, keys.id, {"n": "a"})
+    second = emit(hook_server, keys.id, {"n": "b"})
+    thread.join(timeout=20)
+    assert results == [2]
+    deliveries = receiver.wait_for(2)
+    assert [d.headers["webhook-id"] for d in deliveries] == [first, second]
+    for delivery in deliveries:
+        assert delivery.path == "/local"
+        assert verify(sdk, delivery, "dev-secret-123")["raw_payload"]["metadata"] == TRIGGER_METADATA
+    assert first in out.file.getvalue() and "composio.trigger.message" in out.file.getvalue()

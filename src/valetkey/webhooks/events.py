@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from valetkey.core.cursors import decode_cursor, encode_cursor
@@ -127,3 +128,32 @@ def replay(db: Session, project_id: str, event_id: str) -> dict[str, Any]:
     db.flush()
     wake_on_commit(db)
     return serialize_event(event)
+
+
+def events_after(
+    db: Session, project_id: str, after: tuple[dt.datetime, str] | None, limit: int = 500
+) -> list[WebhookEvent]:
+    """The project's events created after `after` ((created_at, id), None: none), oldest first."""
+    query = select(WebhookEvent).where(WebhookEvent.project_id == project_id)
+    if after is not None:
+        moment, last_id = after
+        query = query.where(
+            or_(
+                WebhookEvent.created_at > moment,
+                and_(WebhookEvent.created_at == moment, WebhookEvent.id > last_id),
+            )
+        )
+    rows = db.scalars(query.order_by(WebhookEvent.created_at, WebhookEvent.id).limit(limit)).all()
+    for row in rows:
+        db.expunge(row)
+    return list(rows)
+
+
+def newest_mark(db: Session, project_id: str) -> tuple[dt.datetime, str] | None:
+    row = db.execute(
+        select(WebhookEvent.created_at, WebhookEvent.id)
+        .where(WebhookEvent.project_id == project_id)
+        .order_by(WebhookEvent.created_at.desc(), WebhookEvent.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None

@@ -157,7 +157,8 @@ async def delete_trigger(
 async def realtime_credentials(project: ProjectContext = Depends(require_project)) -> Any:
     raise ApiError(
         "triggers.subscribe() needs Composio's hosted Pusher channel, which a self-hosted server does not have: "
-        "receive events with a webhook subscription instead (composio.triggers.set_webhook_subscription)",
+        "receive events with a webhook subscription instead (composio.triggers.set_webhook_subscription), "
+        "or watch them locally with `valetkey triggers listen [--forward URL]`",
         status=501,
         slug="RealtimeUnsupported",
         suggested_fix="Receive events with a webhook subscription "

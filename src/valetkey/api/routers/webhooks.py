@@ -8,10 +8,14 @@ window on the outbox, named after it: the events, each one's delivery attempts
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from valetkey.api.auth import require_project
@@ -22,6 +26,7 @@ from valetkey.core.context import ProjectContext
 from valetkey.core.validation import QueryText, ResourceId, limit_query
 from valetkey.webhooks import events, subscriptions
 from valetkey.webhooks.egress import webhook_policy
+from valetkey.webhooks.payloads import envelope_v3
 
 router = APIRouter(tags=["webhooks"])
 MAX_LIMIT = 100
@@ -172,6 +177,48 @@ async def list_events(
             )
 
     return await run_in_threadpool(run)
+
+
+STREAM_POLL_SECONDS = 0.25
+
+
+@router.get(
+    "/webhook_events/stream",
+    responses={
+        200: {
+            "description": "Server-sent events: each new event's V3 envelope",
+            "content": {"text/event-stream": {}},
+        }
+    },
+)
+async def stream_events(
+    request: Request,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+) -> Any:
+    """The project's events as they are created (delivered or not), for `valetkey triggers listen`."""
+
+    def read(after: Any) -> list[Any]:
+        with state.db.session() as db:
+            return events.events_after(db, project.project_id, after)
+
+    def start() -> Any:
+        with state.db.session() as db:
+            return events.newest_mark(db, project.project_id)
+
+    mark = await run_in_threadpool(start)
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal mark
+        yield b": connected\n\n"
+        while not await request.is_disconnected():
+            for event in await run_in_threadpool(read, mark):
+                mark = (event.created_at, event.id)
+                envelope = json.dumps(envelope_v3(event), separators=(",", ":"))
+                yield f"id: {event.id}\nevent: {event.type}\ndata: {envelope}\n\n".encode()
+            await asyncio.sleep(STREAM_POLL_SECONDS)
+
+    return StreamingResponse(body(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/webhook_events/{id}", responses=documented(r.Event, 404))
