@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from valetkey.core.errors import NotFound
 from valetkey.triggers import providers
+from valetkey.triggers.endpoints import data_of
 from valetkey.triggers.events import emit
 from valetkey.triggers.instances import secret_of, trigger_not_found
-from valetkey.triggers.models import IngressReceipt, TriggerInstance
+from valetkey.triggers.models import IngressReceipt, TriggerInstance, WebhookEndpoint
 from valetkey.triggers.providers.base import IngressRequest
 from valetkey.triggers.state import TriggersState
 
@@ -50,4 +52,46 @@ def ingest(state: TriggersState, toolkit: str, trigger_id: str, request: Ingress
                 answer["disabled"] = True
             return answer
     except IntegrityError:  # the same delivery id, committed by a concurrent request first
+        return {"ok": True, "duplicate": True, "delivered": 0}
+
+
+def ingest_app(
+    state: TriggersState, toolkit: str, endpoint_id: str, request: IngressRequest
+) -> dict[str, Any]:
+    """An app-level delivery (Slack's Events API) to a webhook endpoint, fanned out to the project's
+    matching triggers (a blocking call: run it in a thread)."""
+    if toolkit != "slack":
+        raise NotFound(f"No app-level ingress for {toolkit!r}", slug="IngressNotFound")
+    provider = providers.SLACK
+    try:
+        with state.db.write_session() as db:
+            endpoint = db.get(WebhookEndpoint, endpoint_id)
+            if endpoint is None or endpoint.toolkit_slug != toolkit:
+                raise NotFound(f"Webhook endpoint {endpoint_id} not found", slug="WebhookEndpointNotFound")
+            provider.verify(request, data_of(state.vault, endpoint).get("signing_secret", ""))
+            app = provider.app_event(request)
+            if not app.event:
+                return app.reply
+            delivered, duplicate = 0, False
+            candidates = db.scalars(
+                select(TriggerInstance).where(
+                    TriggerInstance.project_id == endpoint.project_id,
+                    TriggerInstance.toolkit_slug == toolkit,
+                    TriggerInstance.kind == "webhook",
+                )
+            ).all()
+            for instance in candidates:
+                trigger, _, _ = state.catalog.trigger_type(instance.trigger_slug, instance.version)
+                data = provider.match(trigger, dict(instance.config), dict(instance.provider_state), app)
+                if data is None:
+                    continue
+                if app.event_id:
+                    if db.get(IngressReceipt, (instance.id, app.event_id)) is not None:
+                        duplicate = True
+                        continue
+                    db.add(IngressReceipt(trigger_id=instance.id, delivery_id=app.event_id[:200]))
+                    db.flush()
+                delivered += len(emit(db, instance, [data]))
+            return {**app.reply, "delivered": delivered, **({"duplicate": True} if duplicate else {})}
+    except IntegrityError:
         return {"ok": True, "duplicate": True, "delivered": 0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valetkey.store.db import Base, UTCDateTime, utcnow
@@ -62,7 +62,25 @@ class IngressReceipt(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class WebhookEndpoint(Base):
+    """A toolkit's app-level ingress for one OAuth app (Slack's Events API Request URL), with the
+    app's own settings (its signing secret), sealed: the SDK's `webhooks.endpoints.*`."""
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (UniqueConstraint("project_id", "toolkit_slug", "client_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    toolkit_slug: Mapped[str] = mapped_column(String(80))
+    client_id: Mapped[str] = mapped_column(String(255))
+    data_encrypted: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+WEBHOOK_ENDPOINT_DATA = "webhook_endpoint.data"
 register_sealed_column(SealedColumn(TriggerInstance, "secret_encrypted", TRIGGER_SECRET))
+register_sealed_column(SealedColumn(WebhookEndpoint, "data_encrypted", WEBHOOK_ENDPOINT_DATA))
 
 
 # Triggers follow their account (triggers/lifecycle.py).

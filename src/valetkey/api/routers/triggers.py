@@ -21,7 +21,7 @@ from valetkey.catalog.params import split_list
 from valetkey.core.context import ProjectContext
 from valetkey.core.errors import ApiError, ValidationError
 from valetkey.core.validation import QueryText, ResourceId, UserId, limit_query
-from valetkey.triggers import ingress, instances
+from valetkey.triggers import endpoints, ingress, instances
 from valetkey.triggers.providers.base import IngressRequest
 
 router = APIRouter(tags=["triggers"])
@@ -184,3 +184,118 @@ async def trigger_ingress(
         content_type=request.headers.get("content-type", ""),
     )
     return await run_in_threadpool(ingress.ingest, state, toolkit, trigger_id, delivery)
+
+
+@router.post(
+    "/trigger_ingress/{toolkit}/apps/{endpoint_id}",
+    responses=documented(dict[str, Any], 400, 401, 404, 413, public=True),
+)
+async def app_ingress(
+    request: Request,
+    toolkit: QueryText = Path(),
+    endpoint_id: ResourceId = Path(),
+    state: AppState = Depends(app_state),
+) -> Any:
+    """An app's delivery for all its installations (Slack's Events API Request URL)."""
+    delivery = IngressRequest(
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=await request.body(),
+        content_type=request.headers.get("content-type", ""),
+    )
+    return await run_in_threadpool(ingress.ingest_app, state, toolkit, endpoint_id, delivery)
+
+
+# -- webhook endpoints (the SDK's webhooks.endpoints.*) ---------------------------------------
+
+
+class EndpointBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    toolkit_slug: QueryText = Field(min_length=1, max_length=80)
+    client_id: QueryText = Field(min_length=1, max_length=255)
+
+
+class EndpointData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    data: dict[str, str]
+
+
+@router.get("/webhook_endpoints", responses=documented(r.EndpointList))
+async def list_endpoints(
+    toolkit_slug: QueryText | None = None,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+) -> Any:
+    def run() -> dict[str, Any]:
+        with state.db.session() as db:
+            found = endpoints.list_for(db, project.project_id, toolkit_slug)
+            items = [endpoints.serialize(state.vault, state.settings.public_url, e) for e in found]
+            return {
+                "items": [
+                    {k: i[k] for k in ("id", "toolkit_slug", "client_id", "webhook_url", "created_at")}
+                    for i in items
+                ]
+            }
+
+    return await run_in_threadpool(run)
+
+
+@router.post("/webhook_endpoints", status_code=201, responses=documented(r.Endpoint, 400, status=201))
+async def create_endpoint(
+    body: EndpointBody,
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+) -> Any:
+    def run() -> dict[str, Any]:
+        with state.db.write_session() as db:
+            endpoint = endpoints.create(
+                db, state.vault, state.catalog, project.project_id, body.toolkit_slug, body.client_id
+            )
+            return endpoints.serialize(state.vault, state.settings.public_url, endpoint)
+
+    return await run_in_threadpool(run)
+
+
+@router.get("/webhook_endpoints/{nano_id}", responses=documented(r.Endpoint, 404))
+async def get_endpoint(
+    nano_id: ResourceId = Path(),
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+) -> Any:
+    def run() -> dict[str, Any]:
+        with state.db.session() as db:
+            return endpoints.serialize(
+                state.vault, state.settings.public_url, endpoints.get(db, project.project_id, nano_id)
+            )
+
+    return await run_in_threadpool(run)
+
+
+async def _set_data(state: AppState, project_id: str, nano_id: str, data: dict[str, str], merge: bool) -> Any:
+    def run() -> dict[str, Any]:
+        with state.db.write_session() as db:
+            endpoint = endpoints.set_data(db, state.vault, project_id, nano_id, data, merge=merge)
+            return endpoints.serialize(state.vault, state.settings.public_url, endpoint)
+
+    return await run_in_threadpool(run)
+
+
+@router.post("/webhook_endpoints/{nano_id}", responses=documented(r.Endpoint, 404))
+async def replace_endpoint(
+    body: EndpointData,
+    nano_id: ResourceId = Path(),
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+) -> Any:
+    return await _set_data(state, project.project_id, nano_id, body.data, merge=False)
+
+
+@router.patch("/webhook_endpoints/{nano_id}", responses=documented(r.Endpoint, 404))
+async def update_endpoint(
+    body: EndpointData,
+    nano_id: ResourceId = Path(),
+    project: ProjectContext = Depends(require_project),
+    state: AppState = Depends(app_state),
+) -> Any:
+    return await _set_data(state, project.project_id, nano_id, body.data, merge=True)

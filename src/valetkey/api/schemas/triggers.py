@@ -49,3 +49,22 @@ class ManageStatus(Wire):
 
 class Deleted(Wire):
     trigger_id: str
+
+
+class Endpoint(Wire):
+    id: str
+    toolkit_slug: str
+    client_id: str | None
+    webhook_url: str
+    data: dict[str, str] | None  # secrets masked
+    created_at: str
+
+
+class EndpointItem(Wire):
+    id: str
+    toolkit_slug: str
+    client_id: str | None
+
+
+class EndpointList(Wire):
+    items: list[EndpointItem]

@@ -7,9 +7,11 @@ from valetkey.core.errors import ApiError
 from valetkey.triggers.providers.base import PollProvider, WebhookProvider
 from valetkey.triggers.providers.github import GitHub
 from valetkey.triggers.providers.gmail import Gmail
+from valetkey.triggers.providers.slack import Slack
 from valetkey.triggers.providers.stripe import Stripe
 
-WEBHOOK_PROVIDERS: dict[str, WebhookProvider] = {"github": GitHub(), "stripe": Stripe()}
+SLACK = Slack()
+WEBHOOK_PROVIDERS: dict[str, WebhookProvider] = {"github": GitHub(), "stripe": Stripe(), "slack": SLACK}
 POLL_PROVIDERS: dict[str, PollProvider] = {"gmail": Gmail()}
 
 
