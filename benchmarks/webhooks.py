@@ -292,9 +292,11 @@ def measure_throughput(
     latency = summarize_latency(stats(receiver_port))
     os.environ.update({k: v for k, v in env.items() if k.startswith("VALETKEY_")})
     from valetkey.core.settings import Settings
+    from valetkey.migrations.models import import_all_models
     from valetkey.store.db import Database
     from valetkey.webhooks.outbox import publish
 
+    import_all_models()  # the foreign keys name every feature's tables
     settings = Settings.from_env()
     db = Database(settings.database_url)
     meta = {

@@ -223,16 +223,19 @@ class DeliveryWorker:
     # -- recording -----------------------------------------------------------------------------
 
     def record(self, results: list[Result]) -> None:
-        """Apply outcomes and log the attempts (a blocking call: run it in a thread)."""
+        """Apply outcomes and log the attempts (a blocking call: run it in a thread), in one transaction."""
         now = utcnow()
         with self.db.write_session() as s:
+            query = select(WebhookEvent).where(WebhookEvent.id.in_({r.job.event_id for r in results}))
+            if not self.db.url.startswith("sqlite"):
+                query = query.with_for_update()
+            loaded = {event.id: event for event in s.scalars(query)}
             for result in results:
-                self._apply(s, result, now)
+                self._apply(s, result, loaded.get(result.job.event_id), now)
 
-    def _apply(self, s: Session, result: Result, now: dt.datetime) -> None:
+    def _apply(self, s: Session, result: Result, event: WebhookEvent | None, now: dt.datetime) -> None:
         job, outcome = result.job, result.outcome
         status = outcome.status
-        event = s.get(WebhookEvent, job.event_id, with_for_update=not self.db.url.startswith("sqlite"))
         if status is not None and 200 <= status < 300:
             verdict = "delivered"
         elif status == 410:
