@@ -421,3 +421,36 @@ def test_listen_streams_events_and_forwards_them_signed(hook_server, keys, sdk, 
         assert delivery.path == "/local"
         assert verify(sdk, delivery, "dev-secret-123")["raw_payload"]["metadata"] == TRIGGER_METADATA
     assert first in out.file.getvalue() and "composio.trigger.message" in out.file.getvalue()
+
+
+def test_delivery_time_egress_check_refuses_a_private_address(server, project, receiver):
+    """A subscription whose URL leads to loopback (as a DNS name rebound to 127.0.0.1 would) is refused when
+    connecting, on a server without VALETKEY_WEBHOOK_ALLOW_PRIVATE: nothing reaches the receiver, the
+    attempt says why."""
+    from valetkey.webhooks.models import WebhookSubscription
+
+    state = server.state
+    with state.db.session() as db:
+        sub = WebhookSubscription(
+            id="ws_rebound" + project.id[-6:],
+            project_id=project.id,
+            webhook_url=receiver.url + "/rebound",
+            version="V3",
+            enabled_events=["composio.trigger.message"],
+        )
+        from valetkey.vault import AssociatedData
+
+        sub.secrets_encrypted = state.vault.encrypt_json(
+            {"secret": "s" * 43}, aad=AssociatedData("webhook_subscription.secret", project.id, sub.id)
+        )
+        db.add(sub)
+    event_id = emit(server, project.id, {"n": "rebound"})
+    with httpx.Client(base_url=server.url, headers={"x-api-key": project.api_key}, timeout=30) as api:
+        deadline = time.monotonic() + 10
+        attempts = []
+        while time.monotonic() < deadline and not attempts:
+            attempts = api.get(f"/api/v3.1/webhook_events/{event_id}/attempts").json()["items"]
+            time.sleep(0.1)
+    assert attempts and attempts[0]["failure"] == "refused" and attempts[0]["status_code"] is None
+    assert "loopback" in attempts[0]["response_snippet"]
+    assert receiver.received == []
