@@ -7,11 +7,17 @@ from valetkey.core.errors import ApiError
 from valetkey.triggers.providers.base import PollProvider, WebhookProvider
 from valetkey.triggers.providers.github import GitHub
 from valetkey.triggers.providers.gmail import Gmail
+from valetkey.triggers.providers.linear import Linear
 from valetkey.triggers.providers.slack import Slack
 from valetkey.triggers.providers.stripe import Stripe
 
 SLACK = Slack()
-WEBHOOK_PROVIDERS: dict[str, WebhookProvider] = {"github": GitHub(), "stripe": Stripe(), "slack": SLACK}
+WEBHOOK_PROVIDERS: dict[str, WebhookProvider] = {
+    "github": GitHub(),
+    "stripe": Stripe(),
+    "slack": SLACK,
+    "linear": Linear(),
+}
 POLL_PROVIDERS: dict[str, PollProvider] = {"gmail": Gmail()}
 
 
