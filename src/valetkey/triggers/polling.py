@@ -31,6 +31,7 @@ from valetkey.triggers.instances import poll_seconds, registration
 from valetkey.triggers.models import TriggerInstance
 from valetkey.triggers.providers.base import PollResult
 from valetkey.triggers.providers.gmail import StaleWatermark
+from valetkey.triggers.providers.google import StaleToken
 from valetkey.triggers.state import TriggersState
 
 log = logging.getLogger("valetkey.triggers.polling")
@@ -94,7 +95,7 @@ class PollScheduler:
             trigger, toolkit, _ = self.state.catalog.trigger_type(instance.trigger_slug, instance.version)
             poller = providers.POLL_PROVIDERS[trigger.toolkit]
             result = await poller.poll(registration(self.state, instance, trigger, toolkit))
-        except StaleWatermark as exc:
+        except (StaleWatermark, StaleToken) as exc:
             error, fresh_state = exc.message, exc.provider_state
         except ApiError as exc:
             error = exc.message

@@ -7,6 +7,7 @@ from valetkey.core.errors import ApiError
 from valetkey.triggers.providers.base import PollProvider, WebhookProvider
 from valetkey.triggers.providers.github import GitHub
 from valetkey.triggers.providers.gmail import Gmail
+from valetkey.triggers.providers.google import GoogleCalendar, GoogleDrive
 from valetkey.triggers.providers.linear import Linear
 from valetkey.triggers.providers.slack import Slack
 from valetkey.triggers.providers.stripe import Stripe
@@ -18,7 +19,11 @@ WEBHOOK_PROVIDERS: dict[str, WebhookProvider] = {
     "slack": SLACK,
     "linear": Linear(),
 }
-POLL_PROVIDERS: dict[str, PollProvider] = {"gmail": Gmail()}
+POLL_PROVIDERS: dict[str, PollProvider] = {
+    "gmail": Gmail(),
+    "googlecalendar": GoogleCalendar(),
+    "googledrive": GoogleDrive(),
+}
 
 
 def webhook_provider(toolkit: str) -> WebhookProvider | None:
