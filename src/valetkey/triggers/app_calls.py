@@ -26,6 +26,7 @@ from valetkey.triggers.state import TriggersState
 HEADERS = {
     "github": {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
     "stripe": {"Accept": "application/json", "Stripe-Version": "2025-09-30.clover"},
+    "notion": {"Accept": "application/json", "Notion-Version": "2025-09-03"},
 }
 
 

@@ -9,6 +9,7 @@ from valetkey.triggers.providers.github import GitHub
 from valetkey.triggers.providers.gmail import Gmail
 from valetkey.triggers.providers.google import GoogleCalendar, GoogleDrive
 from valetkey.triggers.providers.linear import Linear
+from valetkey.triggers.providers.notion import Notion
 from valetkey.triggers.providers.slack import Slack
 from valetkey.triggers.providers.stripe import Stripe
 
@@ -23,6 +24,7 @@ POLL_PROVIDERS: dict[str, PollProvider] = {
     "gmail": Gmail(),
     "googlecalendar": GoogleCalendar(),
     "googledrive": GoogleDrive(),
+    "notion": Notion(),
 }
 
 
