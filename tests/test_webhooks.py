@@ -454,3 +454,18 @@ def test_delivery_time_egress_check_refuses_a_private_address(server, project, r
     assert attempts and attempts[0]["failure"] == "refused" and attempts[0]["status_code"] is None
     assert "loopback" in attempts[0]["response_snippet"]
     assert receiver.received == []
+
+
+def test_deleting_the_subscription_fails_its_pending_events(hook_server, keys, sdk, api, receiver):
+    created = sdk.triggers.set_webhook_subscription(webhook_url=receiver.url)
+    receiver.default = 500
+    event_id = emit(hook_server, keys.id, {"n": "orphan"})
+    receiver.wait_for(1)
+    sdk.webhooks.subscriptions.delete(created["id"])
+    event = api.get(f"/api/v3.1/webhook_events/{event_id}").json()
+    assert event["status"] == "failed" and "deleted" in event["status_reason"]
+    # a new subscription does not inherit it
+    receiver.default = 200
+    sdk.triggers.set_webhook_subscription(webhook_url=receiver.url + "/new")
+    time.sleep(2.5)
+    assert all(r.path != "/new" for r in receiver.received)

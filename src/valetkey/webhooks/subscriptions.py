@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from valetkey.core.cursors import decode_cursor, encode_cursor
@@ -26,7 +27,7 @@ from valetkey.net.egress import EgressPolicy
 from valetkey.store.db import utcnow
 from valetkey.vault import AssociatedData, Vault, mask_secret
 from valetkey.webhooks.egress import check_webhook_url
-from valetkey.webhooks.models import WEBHOOK_SUBSCRIPTION_SECRET, WebhookSubscription
+from valetkey.webhooks.models import WEBHOOK_SUBSCRIPTION_SECRET, WebhookEvent, WebhookSubscription
 from valetkey.webhooks.wake import wake_on_commit
 
 ROTATION_GRACE = dt.timedelta(hours=24)
@@ -233,7 +234,14 @@ def update(
 
 
 def delete(db: Session, project_id: str, subscription_id: str) -> None:
+    """Delete the subscription; its pending events fail (a later subscription does not inherit them)."""
     db.delete(_get(db, project_id, subscription_id))
+    db.execute(
+        sql_update(WebhookEvent)
+        .where(WebhookEvent.project_id == project_id, WebhookEvent.status == "pending")
+        .values(status="failed", status_reason="the webhook subscription was deleted", next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
     db.flush()
 
 
