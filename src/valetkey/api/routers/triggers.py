@@ -20,7 +20,7 @@ from valetkey.api.state import AppState, app_state
 from valetkey.catalog.params import split_list
 from valetkey.core.context import ProjectContext
 from valetkey.core.errors import ApiError, ValidationError
-from valetkey.core.validation import QueryText, ResourceId, UserId, limit_query
+from valetkey.core.validation import QueryText, ResourceId, Slug, UserId, limit_query
 from valetkey.triggers import endpoints, ingress, instances
 from valetkey.triggers.providers.base import IngressRequest
 
@@ -211,8 +211,8 @@ async def app_ingress(
 class EndpointBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    toolkit_slug: QueryText = Field(min_length=1, max_length=80)
-    client_id: QueryText = Field(min_length=1, max_length=255)
+    toolkit_slug: Slug
+    client_id: ResourceId
 
 
 class EndpointData(BaseModel):
@@ -241,7 +241,7 @@ async def list_endpoints(
     return await run_in_threadpool(run)
 
 
-@router.post("/webhook_endpoints", status_code=201, responses=documented(r.Endpoint, 400, status=201))
+@router.post("/webhook_endpoints", status_code=201, responses=documented(r.Endpoint, 404, status=201))
 async def create_endpoint(
     body: EndpointBody,
     project: ProjectContext = Depends(require_project),

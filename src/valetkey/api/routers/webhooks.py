@@ -185,10 +185,11 @@ STREAM_POLL_SECONDS = 0.25
 @router.get(
     "/webhook_events/stream",
     responses={
+        **documented(dict[str, Any]),
         200: {
             "description": "Server-sent events: each new event's V3 envelope",
             "content": {"text/event-stream": {}},
-        }
+        },
     },
 )
 async def stream_events(
