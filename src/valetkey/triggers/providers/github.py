@@ -29,7 +29,6 @@ from valetkey.triggers.providers.base import (
     upstream_problem,
 )
 
-HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 
 
 def _repo_path(config: dict[str, Any]) -> str:
