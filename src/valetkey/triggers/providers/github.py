@@ -30,7 +30,6 @@ from valetkey.triggers.providers.base import (
 )
 
 
-
 def _repo_path(config: dict[str, Any]) -> str:
     return f"/repos/{quote(str(config['owner']), safe='')}/{quote(str(config['repo']), safe='')}"
 
