@@ -42,9 +42,11 @@ def feature_routers() -> list[APIRouter]:
     from valetkey.api.routers.mcp_servers import router as mcp
     from valetkey.api.routers.sessions import router as sessions
     from valetkey.api.routers.tenancy import router as tenancy
+    from valetkey.api.routers.triggers import router as triggers
+    from valetkey.api.routers.webhooks import router as webhooks
 
     # sessions before catalog and execution: it serves /tools/COMPOSIO_* and /tools/execute/COMPOSIO_*.
-    return [tenancy, sessions, catalog, execution, auth, files, mcp]
+    return [tenancy, sessions, catalog, execution, auth, files, mcp, webhooks, triggers]
 
 
 def build_state(settings: Settings) -> AppState:
@@ -59,11 +61,17 @@ def build_state(settings: Settings) -> AppState:
     from valetkey.files.access import file_service
     from valetkey.net.upstream import UpstreamClient, UpstreamTransport
     from valetkey.vault import vault_from_settings
+    from valetkey.webhooks.egress import webhook_policy
 
     egress = EgressPolicy.from_settings(settings)  # a bad VALETKEY_EGRESS_ALLOW stops the start here
     http: UpstreamTransport = UpstreamClient(timeout=settings.upstream_timeout, egress=egress)
+    # Provider registrations (GitHub hooks...) under the webhook egress policy (VALETKEY_WEBHOOK_ALLOW_PRIVATE).
+    trigger_http: UpstreamTransport = UpstreamClient(
+        timeout=settings.upstream_timeout, egress=webhook_policy(egress, settings)
+    )
     if settings.upstream_overrides:  # VALETKEY_UPSTREAM_OVERRIDES (execution/reroute.py)
         http = ReroutingClient(http, settings.upstream_overrides)
+        trigger_http = ReroutingClient(trigger_http, settings.upstream_overrides)
     db = Database(settings.database_url)
     counters = DatabaseCounters(db)  # limits hold across every process on this database
     return AppState(
@@ -77,6 +85,7 @@ def build_state(settings: Settings) -> AppState:
         catalog=load_catalog(settings.catalog_dirs),
         vault=vault_from_settings(settings),
         http=http,
+        trigger_http=trigger_http,
         oauth_http=token_client(egress, settings.upstream_timeout),
         files=file_service(settings),
         managed_apps=ManagedApps(settings.home / MANAGED_AUTH_FILENAME),
@@ -101,13 +110,22 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from valetkey.connections import refresh_job
         from valetkey.connections.oauth2_client import token_client
+        from valetkey.triggers.polling import PollScheduler
+        from valetkey.webhooks.delivery import DeliveryWorker
 
         refresher = refresh_job.start(state)
+        deliveries = DeliveryWorker(state.db, state.vault, state.egress, settings)
+        deliveries.start()
+        polls = PollScheduler(state)
+        polls.start()
         try:
             yield
         finally:
+            await polls.stop()
+            await deliveries.stop()
             await refresh_job.stop(refresher)
             await state.http.aclose()
+            await state.trigger_http.aclose()
             state.oauth_http.close()
             # A closed httpx client cannot reopen: a new one for a lifespan run again (tests do).
             state.oauth_http = token_client(state.egress, settings.upstream_timeout)

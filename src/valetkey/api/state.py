@@ -64,6 +64,8 @@ class AppState:
     vault: Vault  # seals credentials at rest
     # Every upstream call (tools, proxy, verification): the egress-guarded aiohttp client, maybe rerouted.
     http: UpstreamTransport
+    # Provider registrations of triggers (GitHub hooks...): the webhook egress policy, maybe rerouted.
+    trigger_http: UpstreamTransport
     # OAuth token, revocation and request-token endpoints (sync httpx: called from worker threads).
     oauth_http: httpx.Client
     files: FileService

@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import SchemaError
 
-from valetkey.catalog.format import ToolkitSpec, ToolSpec
+from valetkey.catalog.format import ToolkitSpec, ToolSpec, TriggerSpec
 from valetkey.catalog.model import BEHAVIOUR_TAGS
 
 # Tags every toolkit may use; a toolkit declares any others in its `tags:`.
@@ -90,7 +90,7 @@ def check_schema(schema: dict[str, Any], what: str) -> None:
         raise ValueError(f"{what} schema requires {missing}, which are not among its properties")
 
 
-def check_slug(tool: ToolSpec, toolkit: ToolkitSpec) -> None:
+def check_slug(tool: ToolSpec | TriggerSpec, toolkit: ToolkitSpec) -> None:
     prefix = toolkit.slug.upper() + "_"
     if not tool.slug.startswith(prefix) or tool.slug == prefix.rstrip("_"):
         raise ValueError(f"slug must start with the toolkit prefix {prefix!r} (TOOLKIT_ACTION)")
@@ -109,7 +109,7 @@ def check_tags(tool: ToolSpec, toolkit: ToolkitSpec) -> None:
         raise ValueError("a tool cannot be both readOnlyHint and destructiveHint")
 
 
-def version_window(tool: ToolSpec, toolkit: ToolkitSpec) -> tuple[str, str | None]:
+def version_window(tool: ToolSpec | TriggerSpec, toolkit: ToolkitSpec) -> tuple[str, str | None]:
     """[added_in, removed_in) with the default filled in, checked against the toolkit's versions."""
     added = tool.added_in or toolkit.versions[0]
     for key, value in (("added_in", added), ("removed_in", tool.removed_in)):

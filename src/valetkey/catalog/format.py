@@ -267,6 +267,22 @@ class ToolSpec(Spec):
         return action.replace("_", " ").capitalize()
 
 
+class TriggerSpec(Spec):
+    """One entry of `triggers.yaml`: a trigger type (docs/toolkit-format.md, docs/triggers.md)."""
+
+    slug: str = Field(pattern=TOOL_SLUG)
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    instructions: str = ""
+    kind: Literal["webhook", "poll"]
+    config: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+    payload: dict[str, Any] = Field(default_factory=lambda: {"type": "object"})
+    # What the provider module needs to know (events to register, defaults): its own keys.
+    source: dict[str, Any] = Field(default_factory=dict)
+    added_in: str | None = None
+    removed_in: str | None = None
+
+
 def check_version(version: str) -> str:
     """A toolkit version is `YYYYMMDD_NN` with a real date."""
     if not re.match(VERSION, version):

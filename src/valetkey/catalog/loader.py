@@ -30,8 +30,11 @@ from valetkey.catalog.format import (
     FieldSpec,
     ToolkitSpec,
     ToolSpec,
+    TriggerSpec,
 )
-from valetkey.catalog.model import AuthField, AuthScheme, CredentialPlacement, Tool, Toolkit
+from valetkey.catalog.model import AuthField, AuthScheme, CredentialPlacement, Tool, Toolkit, TriggerType
+
+TRIGGERS_FILE = "triggers.yaml"
 
 
 def _builtin_origin(package: str) -> str:
@@ -99,6 +102,7 @@ def load_toolkit(folder: Path) -> Toolkit:
         for index, entry in enumerate(raw):
             tools.append(_load_tool(tools_file, index, entry, spec))
     _check_unique_per_version(spec, tools, folder)
+    triggers = _load_triggers(folder / TRIGGERS_FILE, spec)
     return Toolkit(
         slug=spec.slug,
         name=spec.name,
@@ -115,7 +119,55 @@ def load_toolkit(folder: Path) -> Toolkit:
         changelog=dict(spec.changelog),
         auth_guide_url=spec.auth_guide_url,
         popularity=spec.popularity,
+        triggers=triggers,
     )
+
+
+def _load_triggers(path: Path, toolkit: ToolkitSpec) -> tuple[TriggerType, ...]:
+    """The trigger types of `triggers.yaml` (none when there is no such file), checked like tools."""
+    if not path.is_file():
+        return ()
+    raw = _read_yaml(path)
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise CatalogError(f"{path}: must be a YAML list of trigger types")
+    found: list[TriggerType] = []
+    for index, entry in enumerate(raw):
+        label = (
+            f"trigger {entry.get('slug')}"
+            if isinstance(entry, dict) and entry.get("slug")
+            else f"trigger #{index + 1}"
+        )
+        spec: TriggerSpec = _parse(path, entry, TriggerSpec, prefix=f"{label}: ")
+        try:
+            checks.check_slug(spec, toolkit)
+            checks.check_schema(spec.config, "config")
+            checks.check_schema(spec.payload, "payload")
+            added_in, removed_in = checks.version_window(spec, toolkit)
+        except ValueError as exc:
+            raise CatalogError(f"{path}: trigger {spec.slug}: {exc}") from None
+        found.append(
+            TriggerType(
+                slug=spec.slug,
+                toolkit=toolkit.slug,
+                name=spec.name,
+                description=" ".join(spec.description.split()),
+                instructions=spec.instructions.strip(),
+                kind=spec.kind,
+                config_schema=spec.config,
+                payload_schema=spec.payload,
+                source=dict(spec.source),
+                added_in=added_in,
+                removed_in=removed_in,
+            )
+        )
+    for version in toolkit.versions:
+        slugs = [t.slug for t in found if active_in(t, version)]
+        twice = sorted({slug for slug in slugs if slugs.count(slug) > 1})
+        if twice:
+            raise CatalogError(f"{path}: trigger {twice[0]}: defined twice for version {version}")
+    return tuple(found)
 
 
 def _tool_files(folder: Path) -> list[Path]:
@@ -222,7 +274,7 @@ def _check_unique_per_version(spec: ToolkitSpec, tools: list[Tool], folder: Path
             seen[tool.slug] = tool
 
 
-def active_in(tool: Tool, version: str) -> bool:
+def active_in(tool: Tool | TriggerType, version: str) -> bool:
     """Whether `tool` exists in toolkit `version` (versions sort as strings)."""
     return tool.added_in <= version and (tool.removed_in is None or version < tool.removed_in)
 

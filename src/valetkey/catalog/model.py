@@ -139,6 +139,31 @@ class Tool:
         return "idempotentHint" in self.tags or "readOnlyHint" in self.tags
 
 
+TriggerKind = Literal["webhook", "poll"]
+
+
+@dataclass(frozen=True)
+class TriggerType:
+    """An event a trigger instance listens for: pushed by the app (`webhook`) or found by polling (`poll`).
+
+    `source` is the provider module's own data (GitHub's hook events, Gmail's
+    label default...), kept as data like a scheme's `oauth`; `valetkey.triggers`
+    reads it.
+    """
+
+    slug: str
+    toolkit: str
+    name: str
+    description: str
+    instructions: str
+    kind: TriggerKind
+    config_schema: dict[str, Any]
+    payload_schema: dict[str, Any]
+    source: dict[str, Any] = field(default_factory=dict)
+    added_in: str = ""
+    removed_in: str | None = None
+
+
 @dataclass(frozen=True)
 class Toolkit:
     slug: str
@@ -163,6 +188,8 @@ class Toolkit:
     auth_guide_url: str = ""
     # Rank for sort_by=usage until real usage counts exist; higher first.
     popularity: int = 0
+    # Every trigger type across all versions (windows as tools'); Catalog.triggers_at gives one version's.
+    triggers: tuple[TriggerType, ...] = ()
 
     @property
     def latest_version(self) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from valetkey.catalog.loader import BUILTIN_DIR, active_in, load_toolkits
-from valetkey.catalog.model import Tool, Toolkit
+from valetkey.catalog.model import Tool, Toolkit, TriggerType
 from valetkey.catalog.serializers import Wire, precompute
 from valetkey.core.errors import BadRequest, NotFound
 
@@ -43,6 +43,16 @@ class Catalog:
         self._tool_toolkit: dict[str, Toolkit] = {}
         # Ready-made wire-format items, filled by serializers.precompute when the catalog loads.
         self.wire = Wire()
+        # (toolkit slug, version) -> trigger types in that version; trigger slug -> its toolkit.
+        self._triggers_at: dict[tuple[str, str], tuple[TriggerType, ...]] = {}
+        self._trigger_toolkit: dict[str, Toolkit] = {}
+        for toolkit in self.toolkits.values():
+            for version in toolkit.versions:
+                self._triggers_at[(toolkit.slug, version)] = tuple(
+                    t for t in toolkit.triggers if active_in(t, version)
+                )
+            for trigger in toolkit.triggers:
+                self._trigger_toolkit[trigger.slug] = toolkit
         for toolkit in self.toolkits.values():
             for version in toolkit.versions:
                 tools = tuple(t for t in toolkit.tools if active_in(t, version))
@@ -92,6 +102,35 @@ class Catalog:
         if isinstance(toolkit, str):
             toolkit = self.toolkit(toolkit)
         return self._tools_at[(toolkit.slug, self.resolve_version(toolkit, version))]
+
+    # -- trigger types ----------------------------------------------------
+
+    def triggers_at(self, toolkit: Toolkit | str, version: str | None = None) -> tuple[TriggerType, ...]:
+        """The trigger types of `toolkit` in `version` (default latest), in definition order."""
+        if isinstance(toolkit, str):
+            toolkit = self.toolkit(toolkit)
+        return self._triggers_at[(toolkit.slug, self.resolve_version(toolkit, version))]
+
+    def trigger_type(self, slug: str, version: str | None = None) -> tuple[TriggerType, Toolkit, str]:
+        """Trigger type `slug` (any case) as it exists in its toolkit's `version`; NotFound otherwise."""
+        toolkit = self._trigger_toolkit.get(slug.upper())
+        if toolkit is None:
+            raise NotFound(
+                f"Trigger type {slug!r} not found",
+                slug="TriggerTypeNotFound",
+                suggested_fix="List trigger types with GET /api/v3/triggers_types?toolkit_slugs=...",
+            )
+        concrete = self.resolve_version(toolkit, version)
+        for trigger in self._triggers_at[(toolkit.slug, concrete)]:
+            if trigger.slug == slug.upper():
+                return trigger, toolkit, concrete
+        raise NotFound(
+            f"Trigger type {slug.upper()} does not exist in version {concrete} of toolkit {toolkit.slug!r}",
+            slug="TriggerTypeNotFound",
+        )
+
+    def all_trigger_slugs(self) -> list[str]:
+        return sorted(self._trigger_toolkit)
 
     # -- tools ------------------------------------------------------------
 

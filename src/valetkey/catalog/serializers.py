@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from valetkey.catalog.model import AuthField, AuthScheme, Tool, Toolkit
+from valetkey.catalog.model import AuthField, AuthScheme, Tool, Toolkit, TriggerType
 
 if TYPE_CHECKING:
     from valetkey.catalog.registry import Catalog
@@ -107,7 +107,11 @@ def _meta(toolkit: Toolkit, version: str, tools_count: int) -> dict[str, Any]:
         "description": toolkit.description,
         "logo": toolkit.logo,
         "tools_count": tools_count,
-        "triggers_count": 0,
+        "triggers_count": sum(
+            1
+            for t in toolkit.triggers
+            if t.added_in <= version and (t.removed_in is None or version < t.removed_in)
+        ),
         "version": version,
     }
 
@@ -213,4 +217,20 @@ def changelog_item(toolkit: Toolkit, last: int = 10) -> dict[str, Any]:
         "name": toolkit.name,
         "display_name": toolkit.name,
         "versions": [{"version": v, "changelog": toolkit.changelog.get(v, "")} for v in versions],
+    }
+
+
+def trigger_type_item(trigger: TriggerType, toolkit: Toolkit, version: str) -> dict[str, Any]:
+    """A trigger type as GET /triggers_types and /triggers_types/{slug} answer it."""
+    return {
+        "slug": trigger.slug,
+        "name": trigger.name,
+        "description": trigger.description,
+        "instructions": trigger.instructions,
+        "type": trigger.kind,
+        "toolkit": {"slug": toolkit.slug, "name": toolkit.name, "logo": toolkit.logo},
+        "config": trigger.config_schema,
+        "payload": trigger.payload_schema,
+        "version": version,
+        "requires_webhook_endpoint_setup": False,
     }

@@ -14,7 +14,7 @@ from typing import Any
 from valetkey.catalog.model import Tool, Toolkit
 from valetkey.catalog.registry import LATEST, Catalog
 from valetkey.catalog.search import search_toolkits
-from valetkey.catalog.serializers import changelog_item
+from valetkey.catalog.serializers import changelog_item, trigger_type_item
 from valetkey.core.cursors import decode_cursor, encode_cursor
 from valetkey.core.errors import ApiError, BadRequest
 
@@ -224,3 +224,33 @@ def required_scopes(catalog: Catalog, tool_slugs: Sequence[str], version: str | 
             for r in resolved
         ],
     }
+
+
+# -- trigger types ----------------------------------------------------------
+
+
+def list_trigger_types(
+    catalog: Catalog, *, toolkit_slugs: Sequence[str] = (), versions: VersionSelector = None
+) -> list[dict[str, Any]]:
+    """Trigger types of the named toolkits (all when none), each at the version `versions` selects."""
+    toolkits = (
+        _toolkits_named(catalog, toolkit_slugs, "toolkit_slugs")
+        if toolkit_slugs
+        else sorted(catalog.toolkits.values(), key=lambda t: t.slug)
+    )
+    items = []
+    for toolkit in toolkits:
+        version = version_for(catalog, toolkit, versions)
+        items += [trigger_type_item(t, toolkit, version) for t in catalog.triggers_at(toolkit, version)]
+    return items
+
+
+def trigger_type_detail(catalog: Catalog, slug: str, versions: VersionSelector) -> dict[str, Any]:
+    trigger, toolkit, _ = catalog.trigger_type(slug)
+    version = version_for(catalog, toolkit, versions)
+    trigger, toolkit, version = catalog.trigger_type(slug, version)
+    return trigger_type_item(trigger, toolkit, version)
+
+
+def trigger_enum(catalog: Catalog) -> list[str]:
+    return sorted(t.slug for toolkit in catalog.toolkits.values() for t in catalog.triggers_at(toolkit))

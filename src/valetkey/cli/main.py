@@ -7,7 +7,7 @@ import json
 import typer
 from rich.console import Console
 
-from valetkey.cli import catalog, keys, sandbox
+from valetkey.cli import catalog, keys, sandbox, triggers, worker
 from valetkey.core.settings import Settings
 
 app = typer.Typer(
@@ -22,7 +22,9 @@ app.add_typer(orgs, name="orgs")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(keys.app, name="keys")
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(triggers.app, name="triggers")
 console = Console(stderr=True)
+worker.register(app)
 
 
 def _database(settings: Settings):

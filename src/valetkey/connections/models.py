@@ -108,3 +108,7 @@ class ConnectedAccount(Base):
 
 register_sealed_column(SealedColumn(AuthConfig, "credentials_encrypted", AUTH_CONFIG_CREDENTIALS))
 register_sealed_column(SealedColumn(ConnectedAccount, "state_encrypted", CONNECTED_ACCOUNT_STATE))
+
+
+# Status changes publish the expiry event and reach the features that follow accounts (connections/lifecycle.py).
+import valetkey.connections.lifecycle  # noqa: E402, F401

@@ -93,6 +93,20 @@ class Settings(BaseSettings):
         description="Host names, addresses or CIDRs (optional :port) outbound calls may reach although not public.",
     )
 
+    # Triggers and webhooks (valetkey.webhooks, valetkey.triggers; docs/triggers.md).
+    poll_interval: float | None = Field(
+        None,
+        description="Seconds between polls of every polling trigger, overriding each trigger's own interval.",
+    )
+    webhook_retry_schedule: Annotated[tuple[float, ...], NoDecode] = Field(
+        (0, 5, 300, 1800, 7200, 18000, 36000, 36000),
+        description="Comma-separated delays, in seconds, before each webhook delivery attempt in turn.",
+    )
+    webhook_allow_private: bool = Field(
+        False,
+        description="1: webhook URLs and provider registrations may use loopback and private addresses.",
+    )
+
     # Request bounds every route enforces before routing (api/limits.py).
     max_body_bytes: int = Field(
         10 * 1024 * 1024, description="Largest request body any route accepts (larger: a 413)."
@@ -175,6 +189,25 @@ class Settings(BaseSettings):
     @classmethod
     def _egress_allow(cls, value: Any) -> Any:
         return _split(value, ",")
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _retry_schedule(cls, value: Any) -> Any:
+        return _split(value, ",")
+
+    @field_validator("webhook_retry_schedule", mode="after")
+    @classmethod
+    def _schedule_is_sane(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if not value or any(delay < 0 for delay in value):
+            raise ValueError("expected comma-separated delays in seconds, none negative, at least one")
+        return value
+
+    @field_validator("poll_interval", mode="after")
+    @classmethod
+    def _positive_poll(cls, value: float | None) -> float | None:
+        if value is not None and value <= 0:
+            raise ValueError("expected a number of seconds above 0")
+        return value
 
     @field_validator("upstream_overrides", mode="before")
     @classmethod

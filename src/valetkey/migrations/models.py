@@ -7,4 +7,6 @@ def import_all_models() -> None:
     import valetkey.execution.models
     import valetkey.mcp.models
     import valetkey.sessions.models
-    import valetkey.tenancy.models  # noqa: F401
+    import valetkey.tenancy.models
+    import valetkey.triggers.models
+    import valetkey.webhooks.models  # noqa: F401

@@ -216,3 +216,59 @@ def get_tool(
     catalog: Catalog = Depends(get_catalog),
 ) -> dict[str, Any]:
     return service.tool_detail(catalog, tool_slug, version, params.toolkit_versions(request.query_params))
+
+
+# -- trigger types ------------------------------------------------------------
+
+
+@router.get(
+    "/triggers_types",
+    tags=["triggers"],
+    summary="List trigger types",
+    responses=documented(r.TriggerTypePage, 404),
+)
+def list_trigger_types(
+    request: Request,
+    toolkit_slugs: list[QueryText] | None = Query(
+        None, description="Toolkit slugs (repeated or comma-separated)."
+    ),
+    toolkit_versions: QueryText | None = Query(
+        None, description="'latest', a version, or toolkit_versions[slug]=version."
+    ),
+    limit: float | None = Limit,
+    cursor: QueryText | None = None,
+    catalog: Catalog = Depends(get_catalog),
+) -> dict[str, Any]:
+    items = service.list_trigger_types(
+        catalog,
+        toolkit_slugs=params.split_list(toolkit_slugs),
+        versions=params.toolkit_versions(request.query_params),
+    )
+    return service.page(items, _limit(limit, service.DEFAULT_TOOLS_LIMIT), cursor)
+
+
+@router.get(
+    "/triggers_types/list/enum",
+    tags=["triggers"],
+    summary="Every trigger type slug",
+    responses=documented(list[str]),
+)
+def trigger_type_enum(catalog: Catalog = Depends(get_catalog)) -> list[str]:
+    return service.trigger_enum(catalog)
+
+
+@router.get(
+    "/triggers_types/{slug}",
+    tags=["triggers"],
+    summary="Get a trigger type",
+    responses=documented(r.TriggerType, 404),
+)
+def get_trigger_type(
+    request: Request,
+    slug: QueryText,
+    toolkit_versions: QueryText | None = Query(
+        None, description="'latest', a version, or toolkit_versions[slug]=version."
+    ),
+    catalog: Catalog = Depends(get_catalog),
+) -> dict[str, Any]:
+    return service.trigger_type_detail(catalog, slug, params.toolkit_versions(request.query_params))

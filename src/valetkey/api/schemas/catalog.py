@@ -104,3 +104,28 @@ class RequiredScopes(Wire):
 ToolkitPage = Page[ToolkitItem]
 CategoryPage = Page[Category]
 ToolPage = Page[Tool]
+
+
+class TriggerTypeToolkit(Wire):
+    slug: str
+    name: str
+    logo: str
+
+
+class TriggerType(Wire):
+    """A trigger type (the SDK's `triggers_type_retrieve_response`)."""
+
+    slug: str
+    name: str
+    description: str
+    instructions: str
+    type: str
+    toolkit: TriggerTypeToolkit
+    config: dict[str, Any]
+    payload: dict[str, Any]
+    version: str
+    requires_webhook_endpoint_setup: bool
+
+
+class TriggerTypePage(Page[TriggerType]):
+    pass
