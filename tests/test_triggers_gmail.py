@@ -206,7 +206,7 @@ def test_two_schedulers_never_poll_one_instance_at_once(backend, gmail, poll_ser
     processes = [Process(), Process()]
     with processes[0].db.session() as db:
         org, _ = service.create_org(db, "org-polls")
-        project, _ = service.create_project(db, org.id, "p-polls")
+        project = service.create_project(db, org.id, "p-polls")
     account = make_account(
         SimpleNamespace(state=processes[0]),
         project.id,

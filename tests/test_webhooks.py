@@ -347,7 +347,7 @@ def test_two_workers_never_claim_one_event_and_an_expired_lease_is_taken_again(b
     dbs = [Database(url), Database(url)]
     with dbs[0].session() as db:
         org, _ = service.create_org(db, "org-lease")
-        project, _ = service.create_project(db, org.id, "p-lease")
+        project = service.create_project(db, org.id, "p-lease")
         subscriptions.create(
             db,
             state.vault,

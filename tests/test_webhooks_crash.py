@@ -110,7 +110,8 @@ def test_kill_9_loses_nothing_and_two_processes_never_deliver_twice(backend, git
         db = Database(url)
         with db.session() as s:
             org, _ = service.create_org(s, "org-crash")
-            _project, key = service.create_project(s, org.id, "p-crash")
+            project = service.create_project(s, org.id, "p-crash")
+            key = service.create_project_key(s, project.id)
             api_key = key.key
         db.dispose()
         base = f"http://127.0.0.1:{port}"
