@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-out = Console(soft_wrap=True)
 err = Console(stderr=True)
+PIPED_WIDTH = 200  # a table piped to a file or grep is not cut to 80 columns
+
+
+def _out() -> Console:
+    """Standard output as it is now (CliRunner and pipes swap it); a terminal's width, else wide."""
+    return Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
 
 Column = tuple[str, Callable[[dict[str, Any]], Any]]
 
@@ -25,7 +31,7 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[Column], *, title: s
         grid.add_column(name, overflow="fold")
     for row in rows:
         grid.add_row(*("" if (v := get(row)) is None else str(v) for _, get in columns))
-    out.print(grid)
+    _out().print(grid)
     if not rows:
         err.print("(none)")
 
@@ -37,7 +43,7 @@ def fields(pairs: Sequence[tuple[str, Any]]) -> None:
     grid.add_column(overflow="fold")
     for name, value in pairs:
         grid.add_row(name, "" if value is None else str(value))
-    out.print(grid)
+    _out().print(grid)
 
 
 def pick(*path: str) -> Callable[[dict[str, Any]], Any]:
