@@ -94,7 +94,7 @@ def serve(
     database(settings).dispose()
     if settings.sandbox_url:
         _check_sandbox(settings.sandbox_url)
-    output.err.print(banner(settings, host, port), highlight=False, markup=False)
+    typer.echo(banner(settings, host, port), err=True)  # plain: rich would wrap it at 80 columns in a log
     uvicorn.run(
         "valetkey.api.asgi:app",
         host=host,
