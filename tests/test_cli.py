@@ -7,7 +7,6 @@ temporary ``XDG_CONFIG_HOME``; the server is the session's real one on loopback.
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
 import sys
@@ -152,14 +151,20 @@ def _keyed_account(server, project, user_id: str = "cli-user") -> str:
     with httpx.Client(base_url=server.url, headers={"x-api-key": project.api_key}, timeout=30) as c:
         r = c.post(
             f"{V3}/auth_configs",
-            json={"toolkit": {"slug": "keyed"}, "auth_config": {"type": "use_custom_auth", "auth_scheme": "API_KEY"}},
+            json={
+                "toolkit": {"slug": "keyed"},
+                "auth_config": {"type": "use_custom_auth", "auth_scheme": "API_KEY"},
+            },
         )
         assert r.status_code == 201, r.text
         r = c.post(
             f"{V3}/connected_accounts",
             json={
                 "auth_config": {"id": r.json()["auth_config"]["id"]},
-                "connection": {"user_id": user_id, "state": {"auth_scheme": "API_KEY", "val": {"api_key": "sk-cli-secret-1234"}}},
+                "connection": {
+                    "user_id": user_id,
+                    "state": {"auth_scheme": "API_KEY", "val": {"api_key": "sk-cli-secret-1234"}},
+                },
             },
         )
         assert r.status_code == 201, r.text
@@ -186,7 +191,9 @@ def test_tools_execute_with_key_value_and_json_arguments(logged_in, server, proj
 def test_parse_arguments():
     from valetkey.cli.catalog_remote import parse_arguments
 
-    assert parse_arguments('{"a": [1]}', ["size=5", "flag=true", "title=Hello world", 'quoted="5"', "a=x"]) == {
+    assert parse_arguments(
+        '{"a": [1]}', ["size=5", "flag=true", "title=Hello world", 'quoted="5"', "a=x"]
+    ) == {
         "a": "x",
         "size": 5,
         "flag": True,
@@ -238,7 +245,17 @@ def test_logs_tail_and_follow(logged_in, server, project, upstream):
 
 def test_generate_writes_importable_stubs_that_pass_mypy(logged_in, tmp_path):
     out = tmp_path / "gen" / "vkstubs"
-    logged_in("generate", "--toolkit", "hackernews", "--toolkit", "github", "--toolkit", "keyed", "--output-dir", str(out))
+    logged_in(
+        "generate",
+        "--toolkit",
+        "hackernews",
+        "--toolkit",
+        "github",
+        "--toolkit",
+        "keyed",
+        "--output-dir",
+        str(out),
+    )
     tools = {t["slug"] for t in logged_in.json("tools", "list", "--toolkit", "github")}
     check = (
         "import vkstubs.github as g, vkstubs.hackernews as h\n"
@@ -252,7 +269,10 @@ def test_generate_writes_importable_stubs_that_pass_mypy(logged_in, tmp_path):
     assert set(json.loads(run.stdout.replace("'", '"'))) == tools
     mypy = Path(sys.executable).parent / "mypy"
     typed = subprocess.run(
-        [str(mypy), "--strict", "--no-incremental", "vkstubs", "use.py"], cwd=tmp_path / "gen", capture_output=True, text=True
+        [str(mypy), "--strict", "--no-incremental", "vkstubs", "use.py"],
+        cwd=tmp_path / "gen",
+        capture_output=True,
+        text=True,
     )
     assert typed.returncode == 0, typed.stdout
     # A missing required key is a type error: the stubs say what a tool needs.
@@ -260,7 +280,10 @@ def test_generate_writes_importable_stubs_that_pass_mypy(logged_in, tmp_path):
         "import vkstubs.github as g\nissue: g.GithubCreateIssueInput = {'owner': 'o'}\n"
     )
     typed = subprocess.run(
-        [str(mypy), "--strict", "--no-incremental", "bad.py"], cwd=tmp_path / "gen", capture_output=True, text=True
+        [str(mypy), "--strict", "--no-incremental", "bad.py"],
+        cwd=tmp_path / "gen",
+        capture_output=True,
+        text=True,
     )
     assert typed.returncode == 1 and "Missing keys" in typed.stdout, typed.stdout
 
@@ -272,4 +295,6 @@ def test_session_info_is_the_sdk_wire_format(server, project):
     from composio import Composio
 
     info = Composio(api_key=project.api_key, base_url=server.url).client.auth.session.retrieve_info()
-    assert info.project is not None and info.project.id == project.id and info.project.org_id == project.org_id
+    assert (
+        info.project is not None and info.project.id == project.id and info.project.org_id == project.org_id
+    )

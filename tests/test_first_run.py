@@ -53,8 +53,11 @@ def test_sandbox_routes_cover_every_host_of_every_toolkit():
 
 
 def test_the_sandbox_url_setting():
-    assert Settings.from_env({"VALETKEY_SANDBOX_URL": "http://127.0.0.1:8001/"}).sandbox_url == "http://127.0.0.1:8001"
-    with pytest.raises(SystemExit, match="VALETKEY_SANDBOX_URL.*http://127.0.0.1:8001"):
+    assert (
+        Settings.from_env({"VALETKEY_SANDBOX_URL": "http://127.0.0.1:8001/"}).sandbox_url
+        == "http://127.0.0.1:8001"
+    )
+    with pytest.raises(SystemExit, match=r"VALETKEY_SANDBOX_URL.*http://127\.0\.0\.1:8001"):
         Settings.from_env({"VALETKEY_SANDBOX_URL": "127.0.0.1:8001"})
 
 
@@ -64,7 +67,9 @@ def test_the_banner_says_url_data_and_next_step(tmp_path):
     assert "Valetkey listening on http://127.0.0.1:8000" in text
     assert f"data folder:  {tmp_path}" in text and f"sqlite:///{tmp_path}/valetkey.db" in text
     assert "valetkey projects create my-agent --json" in text and "public URL" not in text
-    pg = Settings(home=tmp_path, database_url="postgresql://vk:hunter2@db/vk", sandbox_url="http://127.0.0.1:8001")
+    pg = Settings(
+        home=tmp_path, database_url="postgresql://vk:hunter2@db/vk", sandbox_url="http://127.0.0.1:8001"
+    )
     text = banner(pg, "0.0.0.0", 9000)
     assert "hunter2" not in text and "postgresql://vk:***@db/vk" in text
     assert "http://127.0.0.1:8001" in text and "public URL:   http://127.0.0.1:8000" in text
@@ -100,7 +105,9 @@ def _start(args: list[str], env: dict[str, str], url: str, log: Path) -> subproc
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "valetkey", *args], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "valetkey", *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.mark.parametrize("how", ["option", "variable"])
@@ -108,7 +115,9 @@ def test_serve_with_the_sandbox_runs_hacker_news_offline(tmp_path, how):
     sandbox_port, port = _free_port(), _free_port()
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     env = _env(tmp_path)
-    procs = [_start(["sandbox", "serve", "--port", str(sandbox_port)], env, sandbox_url, tmp_path / "sandbox.log")]
+    procs = [
+        _start(["sandbox", "serve", "--port", str(sandbox_port)], env, sandbox_url, tmp_path / "sandbox.log")
+    ]
     try:
         args = ["serve", "--port", str(port)]
         if how == "option":
@@ -137,7 +146,9 @@ def test_serve_with_the_sandbox_runs_hacker_news_offline(tmp_path, how):
 
 def test_serve_refuses_several_workers_on_sqlite(tmp_path):
     result = _cli(_env(tmp_path), "serve", "--workers", "2")
-    assert result.returncode == 2 and "PostgreSQL" in result.stderr and "VALETKEY_DATABASE_URL" in result.stderr
+    assert (
+        result.returncode == 2 and "PostgreSQL" in result.stderr and "VALETKEY_DATABASE_URL" in result.stderr
+    )
 
 
 FAKE_PYTHON = """#!/usr/bin/env bash
@@ -164,15 +175,26 @@ def test_start_sh_installs_only_when_pyproject_changes(tmp_path):
     (fake / "python3").write_text(FAKE_PYTHON)
     (fake / "python3").chmod(0o755)
     log = tmp_path / "log"
-    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}", "LOG": str(log), "REAL_PYTHON": sys.executable}
+    env = {
+        **os.environ,
+        "PATH": f"{fake}:{os.environ['PATH']}",
+        "LOG": str(log),
+        "REAL_PYTHON": sys.executable,
+    }
 
     def start() -> list[str]:
         log.write_text("")
-        subprocess.run(["bash", str(repo / "scripts" / "start.sh"), "--port", "9"], env=env, check=True, timeout=60)
+        subprocess.run(
+            ["bash", str(repo / "scripts" / "start.sh"), "--port", "9"], env=env, check=True, timeout=60
+        )
         return log.read_text().splitlines()
 
     first = start()
-    assert first[0] == "venv" and any("install -q -e ." in line for line in first) and first[-1] == "serve serve --port 9"
+    assert (
+        first[0] == "venv"
+        and any("install -q -e ." in line for line in first)
+        and first[-1] == "serve serve --port 9"
+    )
     assert start() == ["serve serve --port 9"]  # nothing changed: no venv, no pip
     with (repo / "pyproject.toml").open("a") as f:
         f.write("\n# changed\n")

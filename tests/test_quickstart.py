@@ -49,7 +49,9 @@ def test_quickstart(tmp_path, monkeypatch):
         shim.chmod(0o755)
     env = _env(tmp_path, VALETKEY_PUBLIC_URL=server)
     env["PATH"] = f"{shims}:{env['PATH']}"
-    procs = [_start(["sandbox", "serve", "--port", str(sandbox_port)], env, sandbox, tmp_path / "sandbox.log")]
+    procs = [
+        _start(["sandbox", "serve", "--port", str(sandbox_port)], env, sandbox, tmp_path / "sandbox.log")
+    ]
     try:
         procs.append(
             _start(
@@ -69,8 +71,12 @@ def test_quickstart(tmp_path, monkeypatch):
         for n, (lang, code) in enumerate(blocks(text), 1):
             if lang == "bash":
                 script = f"set -euo pipefail\nsource {state}\n{code}\nexport -p > {state}\n"
-                run = subprocess.run(["bash", "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=300)
-                assert run.returncode == 0, f"block {n} failed:\n{code}\n--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
+                run = subprocess.run(
+                    ["bash", "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=300
+                )
+                assert run.returncode == 0, (
+                    f"block {n} failed:\n{code}\n--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
+                )
             else:
                 exported = subprocess.run(
                     ["bash", "-c", f"source {state}; env -0"], env=env, capture_output=True, check=True

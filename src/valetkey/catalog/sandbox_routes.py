@@ -19,7 +19,9 @@ from valetkey.catalog.model import Toolkit
 
 def api_roots(toolkit: Toolkit) -> list[str]:
     """The toolkit's API roots: its `base_url` and every tool's own `http.base_url`, without duplicates."""
-    roots = [toolkit.base_url] + [t.operation.base_url for t in toolkit.tools if t.operation and t.operation.base_url]
+    roots = [toolkit.base_url] + [
+        t.operation.base_url for t in toolkit.tools if t.operation and t.operation.base_url
+    ]
     return list(dict.fromkeys(root.rstrip("/") for root in roots if root))
 
 

@@ -13,7 +13,9 @@ app = typer.Typer(no_args_is_help=True, help="The project's connected accounts."
 
 @app.command("list")
 def accounts_list(
-    user_id: list[str] = typer.Option(None, "--user-id", "-u", help="Only this user's accounts (repeatable)."),
+    user_id: list[str] = typer.Option(
+        None, "--user-id", "-u", help="Only this user's accounts (repeatable)."
+    ),
     toolkit: list[str] = typer.Option(None, "--toolkit", "-t", help="Only this toolkit's (repeatable)."),
     status: list[str] = typer.Option(None, "--status", help="Only accounts in this status (repeatable)."),
     as_json: bool = typer.Option(False, "--json", help="Print the server's JSON."),
@@ -44,7 +46,9 @@ def accounts_list(
 
 
 @app.command("show")
-def accounts_show(account_id: str, as_json: bool = typer.Option(False, "--json", help="Print the server's JSON.")) -> None:
+def accounts_show(
+    account_id: str, as_json: bool = typer.Option(False, "--json", help="Print the server's JSON.")
+) -> None:
     """Show one connected account."""
     with connect() as remote:
         account = remote.get(f"/connected_accounts/{account_id}")

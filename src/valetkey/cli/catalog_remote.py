@@ -57,7 +57,10 @@ def toolkits_show(slug: str, as_json: bool = JSON) -> None:
             ("description", meta.get("description")),
             ("version", meta.get("version") or toolkit.get("version")),
             ("tools", meta.get("tools_count")),
-            ("auth", ", ".join(d.get("mode", "") for d in toolkit.get("auth_config_details") or []) or "none"),
+            (
+                "auth",
+                ", ".join(d.get("mode", "") for d in toolkit.get("auth_config_details") or []) or "none",
+            ),
         ]
     )
     output.err.print(f"its tools: valetkey tools list --toolkit {toolkit.get('slug')}", highlight=False)
@@ -65,7 +68,9 @@ def toolkits_show(slug: str, as_json: bool = JSON) -> None:
 
 @tools.command("list")
 def tools_list(
-    toolkit: list[str] = typer.Option(None, "--toolkit", "-t", help="Only this toolkit's tools (repeatable)."),
+    toolkit: list[str] = typer.Option(
+        None, "--toolkit", "-t", help="Only this toolkit's tools (repeatable)."
+    ),
     search: str = typer.Option(None, help="Rank tools by these words."),
     limit: int = typer.Option(None, min=1, help="At most this many tools."),
     as_json: bool = JSON,
@@ -129,14 +134,18 @@ def parse_arguments(raw_json: str | None, pairs: list[str]) -> dict[str, Any]:
         try:
             parsed = json.loads(raw_json)
         except ValueError as exc:
-            raise CliError(f"--args is not valid JSON: {exc}", """quote it for the shell: --args '{"size": 5}'""") from None
+            raise CliError(
+                f"--args is not valid JSON: {exc}", """quote it for the shell: --args '{"size": 5}'"""
+            ) from None
         if not isinstance(parsed, dict):
             raise CliError("--args must be a JSON object", """e.g. --args '{"size": 5}'""")
         arguments.update(parsed)
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise CliError(f"argument {pair!r} is not KEY=VALUE", "write each argument as key=value, e.g. size=5")
+            raise CliError(
+                f"argument {pair!r} is not KEY=VALUE", "write each argument as key=value, e.g. size=5"
+            )
         try:
             arguments[key] = json.loads(value)
         except ValueError:
@@ -147,9 +156,13 @@ def parse_arguments(raw_json: str | None, pairs: list[str]) -> dict[str, Any]:
 @tools.command("execute")
 def tools_execute(
     slug: str = typer.Argument(..., help="Tool slug, e.g. HACKERNEWS_GET_LATEST_POSTS."),
-    pairs: list[str] = typer.Argument(None, metavar="[KEY=VALUE]...", help="Arguments; values are JSON when they parse."),
+    pairs: list[str] = typer.Argument(
+        None, metavar="[KEY=VALUE]...", help="Arguments; values are JSON when they parse."
+    ),
     args: str = typer.Option(None, "--args", help="Arguments as one JSON object."),
-    user_id: str = typer.Option(None, "--user-id", "-u", help="Act for this user (their latest ACTIVE account)."),
+    user_id: str = typer.Option(
+        None, "--user-id", "-u", help="Act for this user (their latest ACTIVE account)."
+    ),
     account: str = typer.Option(None, "--account", help="Use this connected account id."),
     version: str = typer.Option("latest", help="Toolkit version to run."),
     as_json: bool = JSON,

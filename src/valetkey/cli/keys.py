@@ -89,10 +89,10 @@ def rotate(
     servers too) before running this.
     """
     from valetkey.migrations.models import import_all_models
+    from valetkey.vault.columns import sealed_columns
     from valetkey.vault.keyfile import add_primary_key, keyring_path
     from valetkey.vault.keyring import KeyringError
-    from valetkey.vault.columns import sealed_columns
-    from valetkey.vault.rotate import RotationReport
+    from valetkey.vault.rotate import ColumnReport, RotationReport
     from valetkey.vault.rotate import rotate as rotate_rows
     from valetkey.vault.vault import REFRESH_SECONDS, vault_from_settings
 
@@ -121,12 +121,12 @@ def rotate(
     try:
         import_all_models()  # every model registers its sealed columns
         columns = sealed_columns()
-        reports = []
+        reports: list[ColumnReport] = []
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("re-encrypting", total=len(columns))
-            for column in columns:  # one column at a time, so the bar moves as tables finish
-                progress.update(task, description=f"re-encrypting {column.purpose}")
-                reports.extend(rotate_rows(db, vault, columns=[column], batch_size=batch_size).columns)
+            for sealed in columns:  # one column at a time, so the bar moves as tables finish
+                progress.update(task, description=f"re-encrypting {sealed.purpose}")
+                reports.extend(rotate_rows(db, vault, columns=[sealed], batch_size=batch_size).columns)
                 progress.advance(task)
         report = RotationReport(vault.primary_kid, tuple(reports))
     finally:

@@ -34,9 +34,13 @@ def _checked_url(url: str) -> str:
 
 
 def login(
-    url: str = typer.Option(None, "--url", help=f"Server URL (asked for when missing; default {DEFAULT_URL})."),
+    url: str = typer.Option(
+        None, "--url", help=f"Server URL (asked for when missing; default {DEFAULT_URL})."
+    ),
     api_key: str = typer.Option(
-        None, "--api-key", help="Project API key (asked for, hidden, when missing); `valetkey projects create` prints one."
+        None,
+        "--api-key",
+        help="Project API key (asked for, hidden, when missing); `valetkey projects create` prints one.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print who you are now as JSON."),
 ) -> None:

@@ -20,7 +20,8 @@ def newest(remote: Remote, count: int, filters: list[dict[str, str]]) -> list[di
     cursor = None
     while len(logs) < count:
         page = remote.post(
-            "/logs/tool_execution", {"limit": min(PAGE, count - len(logs)), "cursor": cursor, "filters": filters}
+            "/logs/tool_execution",
+            {"limit": min(PAGE, count - len(logs)), "cursor": cursor, "filters": filters},
         )
         logs.extend(page.get("logs") or [])
         cursor = page.get("next_cursor")
@@ -41,12 +42,18 @@ def _line(log: dict[str, Any]) -> str:
 @app.command("tail")
 def tail(
     lines: int = typer.Option(20, "--lines", "-n", min=1, help="How many of the newest logs to print first."),
-    follow: bool = typer.Option(False, "--follow", "-f", help="Keep polling and print new logs as they come."),
+    follow: bool = typer.Option(
+        False, "--follow", "-f", help="Keep polling and print new logs as they come."
+    ),
     interval: float = typer.Option(2.0, min=0.1, help="Seconds between polls with --follow."),
-    polls: int = typer.Option(None, min=1, help="With --follow, stop after this many polls (default: until Ctrl-C)."),
+    polls: int = typer.Option(
+        None, min=1, help="With --follow, stop after this many polls (default: until Ctrl-C)."
+    ),
     tool: str = typer.Option(None, "--tool", help="Only this tool's logs."),
     failed: bool = typer.Option(False, "--failed", help="Only failed executions."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per line (the server's log summaries)."),
+    as_json: bool = typer.Option(
+        False, "--json", help="One JSON object per line (the server's log summaries)."
+    ),
 ) -> None:
     """Print the newest execution logs; with --follow, keep printing new ones."""
     import json

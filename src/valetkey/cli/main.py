@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import typer
 
-from valetkey.cli import accounts, catalog, catalog_remote, generate, keys, login, logs, projects, sandbox, serve
+from valetkey.cli import (
+    accounts,
+    catalog,
+    catalog_remote,
+    generate,
+    keys,
+    login,
+    logs,
+    projects,
+    sandbox,
+    serve,
+)
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Valetkey: tools for AI agents, self-hosted.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Valetkey: tools for AI agents, self-hosted."
+)
 
 # On this machine's database (no server needed).
 app.command()(serve.serve)

@@ -18,6 +18,7 @@ def _out() -> Console:
     """Standard output as it is now (CliRunner and pipes swap it); a terminal's width, else wide."""
     return Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
 
+
 Column = tuple[str, Callable[[dict[str, Any]], Any]]
 
 

@@ -12,7 +12,9 @@ from valetkey.cli.serve import database
 from valetkey.core.errors import ApiError
 from valetkey.core.settings import Settings
 
-projects = typer.Typer(no_args_is_help=True, help="Create and list projects (works without a running server).")
+projects = typer.Typer(
+    no_args_is_help=True, help="Create and list projects (works without a running server)."
+)
 orgs = typer.Typer(no_args_is_help=True, help="Create organizations and their org API keys.")
 
 
@@ -67,7 +69,9 @@ def projects_list(as_json: bool = typer.Option(False, "--json", help="Print as J
         with db.session() as session:
             rows = [
                 {"id": p.id, "name": p.name, "org_id": p.org_id, "created_at": p.created_at.isoformat()}
-                for p in session.scalars(select(Project).where(Project.deleted.is_(False)).order_by(Project.created_at))
+                for p in session.scalars(
+                    select(Project).where(Project.deleted.is_(False)).order_by(Project.created_at)
+                )
             ]
     finally:
         db.dispose()
@@ -78,7 +82,9 @@ def projects_list(as_json: bool = typer.Option(False, "--json", help="Print as J
 
 
 @orgs.command("create")
-def orgs_create(name: str, as_json: bool = typer.Option(False, "--json", help="Print {id, api_key} as JSON.")) -> None:
+def orgs_create(
+    name: str, as_json: bool = typer.Option(False, "--json", help="Print {id, api_key} as JSON.")
+) -> None:
     """Create an organization and an org API key (x-org-api-key) for managing projects."""
     from valetkey.tenancy import service
 

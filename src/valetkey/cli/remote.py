@@ -26,7 +26,9 @@ def server_error(response: httpx.Response) -> CliError:
     if response.status_code == 401 and not fix:
         fix = "run `valetkey login` with a current project API key"
     request_id = error.get("request_id") or response.headers.get("x-request-id")
-    suffix = f" ({response.status_code}, request {request_id})" if request_id else f" ({response.status_code})"
+    suffix = (
+        f" ({response.status_code}, request {request_id})" if request_id else f" ({response.status_code})"
+    )
     return CliError(message + suffix, str(fix) if fix else None)
 
 

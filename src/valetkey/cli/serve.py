@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -10,8 +11,11 @@ from valetkey.cli import output
 from valetkey.cli.errors import CliError
 from valetkey.core.settings import Settings
 
+if TYPE_CHECKING:
+    from valetkey.store.db import Database
 
-def database(settings: Settings):  # type: ignore[no-untyped-def]  # Database is imported late (start-up time)
+
+def database(settings: Settings) -> Database:
     from valetkey.migrations.upgrade import upgrade
     from valetkey.store.db import Database, ensure_private_dir
 
@@ -38,12 +42,18 @@ def banner(settings: Settings, host: str, port: int) -> str:
         f"data folder:  {settings.home}",
         f"database:     {_shown_database(settings.database_url)}",
         "keyring:      "
-        + ("VALETKEY_ENCRYPTION_KEYS" if settings.encryption_keys else f"{keyring_path(settings.home)} (back it up)"),
+        + (
+            "VALETKEY_ENCRYPTION_KEYS"
+            if settings.encryption_keys
+            else f"{keyring_path(settings.home)} (back it up)"
+        ),
     ]
     if settings.sandbox_url:
         lines.append(f"sandbox:      every toolkit's API calls go to {settings.sandbox_url}")
     if settings.public_url != url:
-        lines.append(f"public URL:   {settings.public_url} (VALETKEY_PUBLIC_URL; used in redirect and Connect Link URLs)")
+        lines.append(
+            f"public URL:   {settings.public_url} (VALETKEY_PUBLIC_URL; used in redirect and Connect Link URLs)"
+        )
     lines += [
         "first project: valetkey projects create my-agent --json   (prints its API key once)",
         f"then:          valetkey login --url {url}   or   export COMPOSIO_BASE_URL={url} COMPOSIO_API_KEY=ak_...",

@@ -58,7 +58,7 @@ class Module:
         if not isinstance(schema, dict) or "$ref" in schema:
             return "Any"
         nullable = schema.get("nullable") is True
-        if "enum" in schema and schema["enum"]:
+        if schema.get("enum"):
             values = [v for v in schema["enum"] if isinstance(v, (str, int, bool)) or v is None]
             if len(values) == len(schema["enum"]):
                 literals = [repr(v) for v in values if v is not None]

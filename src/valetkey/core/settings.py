@@ -166,7 +166,9 @@ class Settings(BaseSettings):
     def _sandbox_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
         if value and not value.startswith(("http://", "https://")):
-            raise ValueError(f"expected an http:// or https:// URL such as http://127.0.0.1:8001, got {value!r}")
+            raise ValueError(
+                f"expected an http:// or https:// URL such as http://127.0.0.1:8001, got {value!r}"
+            )
         return value
 
     @field_validator("log_level", mode="after")
