@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -14,20 +15,27 @@ app = typer.Typer(no_args_is_help=True, help="Tool execution logs.")
 PAGE = 100  # the server's largest page
 
 
-def newest(remote: Remote, count: int, filters: list[dict[str, str]]) -> list[dict[str, Any]]:
-    """The `count` newest logs, oldest first (the order a tail prints)."""
+def newest(
+    remote: Remote, filters: list[dict[str, Any]], *, count: int | None = None, since_ms: int | None = None
+) -> list[dict[str, Any]]:
+    """The `count` newest logs (all of them since `since_ms` when `count` is None), oldest first, as a tail prints."""
     logs: list[dict[str, Any]] = []
     cursor = None
-    while len(logs) < count:
-        page = remote.post(
-            "/logs/tool_execution",
-            {"limit": min(PAGE, count - len(logs)), "cursor": cursor, "filters": filters},
-        )
+    body: dict[str, Any] = {"filters": filters}
+    if since_ms is not None:
+        body["time_range"] = {"from": since_ms}
+    while count is None or len(logs) < count:
+        limit = PAGE if count is None else min(PAGE, count - len(logs))
+        page = remote.post("/logs/tool_execution", {**body, "limit": limit, "cursor": cursor})
         logs.extend(page.get("logs") or [])
         cursor = page.get("next_cursor")
         if not cursor:
             break
-    return sorted(logs[:count], key=lambda log: (log.get("timestamp") or "", log.get("id") or ""))
+    return sorted(logs, key=lambda log: (log.get("timestamp") or "", log.get("id") or ""))
+
+
+def _epoch_ms(timestamp: str) -> int:
+    return int(dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def _line(log: dict[str, Any]) -> str:
@@ -62,21 +70,29 @@ def tail(
     if failed:
         filters.append({"field": "status", "operator": "==", "value": "failed"})
     seen: set[str] = set()
+    # Each poll asks for everything since the newest log printed (from that millisecond on, so
+    # logs sharing it are not lost; those already printed are skipped by id).
+    since: int | None = None
 
     def show(logs: list[dict[str, Any]]) -> None:
+        nonlocal since
         for log in logs:
+            if log.get("timestamp"):
+                since = max(since or 0, _epoch_ms(str(log["timestamp"])))
             if log.get("id") in seen:
                 continue
             seen.add(str(log.get("id")))
             print(json.dumps(log) if as_json else _line(log), flush=True)
 
     with connect() as remote:
-        show(newest(remote, lines, filters))
+        show(newest(remote, filters, count=lines))
+        if since is None:
+            since = int(time.time() * 1000) - 60_000  # nothing yet: from a minute ago (clock skew)
         done = 0
         try:
             while follow and (polls is None or done < polls):
                 time.sleep(interval)
-                show(newest(remote, PAGE, filters))
+                show(newest(remote, filters, since_ms=since))
                 done += 1
         except KeyboardInterrupt:
             output.err.print("stopped")

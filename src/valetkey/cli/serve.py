@@ -16,12 +16,20 @@ if TYPE_CHECKING:
 
 
 def database(settings: Settings) -> Database:
-    from valetkey.migrations.upgrade import upgrade
+    from rich.progress import Progress
+
+    from valetkey.migrations.upgrade import pending_revisions, upgrade_to
     from valetkey.store.db import Database, ensure_private_dir
 
     ensure_private_dir(settings.home)
-    with output.err.status("bringing the database schema up to date", spinner="dots"):
-        upgrade(settings.database_url)
+    pending = pending_revisions(settings.database_url)
+    if pending:
+        with Progress(console=output.err, transient=True) as progress:
+            task = progress.add_task("migrating the database", total=len(pending))
+            for revision in pending:
+                progress.update(task, description=f"migrating the database: {revision}")
+                upgrade_to(settings.database_url, revision)
+                progress.advance(task)
     return Database(settings.database_url)
 
 
