@@ -241,6 +241,8 @@ def test_logs_tail_and_follow(logged_in, server, project, upstream):
     ids = [json.loads(line)["id"] for line in out.splitlines()]
     assert ids == [first, later[0]]
     assert logged_in("logs", "tail", "--failed").stdout.strip() == ""
+    assert logged_in("logs", "tail", "--tool", "HACKERNEWS_GET_ITEM").stdout.strip() == ""
+    assert first in logged_in("logs", "tail", "--tool", "KEYED_WHOAMI").stdout
 
 
 def test_generate_writes_importable_stubs_that_pass_mypy(logged_in, tmp_path):
@@ -313,3 +315,17 @@ def test_migrate_brings_a_fresh_database_up_to_date(tmp_path, backend, request):
     assert "up to date" in cli("migrate").output
     assert pending_revisions(url) == []
     assert cli.json("projects", "list") == []
+
+
+def test_orgs_create_and_key_on_the_servers_database(cli, server):
+    org = cli.json("orgs", "create", "cli-org")
+    assert org["id"].startswith("org_") and org["api_key"]
+    again = cli.json("orgs", "key", "--org", org["id"])
+    assert again["id"] == org["id"] and again["api_key"] != org["api_key"]
+    for key in (org["api_key"], again["api_key"]):  # both are org keys the running server accepts
+        r = httpx.get(f"{server.url}{V3}/org/owner/project/list", headers={"x-org-api-key": key}, timeout=30)
+        assert r.status_code == 200, r.text
+    project = cli.json("projects", "create", "in-cli-org", "--org", org["id"])
+    assert project["org_id"] == org["id"]
+    result = cli("orgs", "key", "--org", "org_nope", code=2)
+    assert "org_nope not found" in result.output

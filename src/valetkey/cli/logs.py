@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from typing import Any
 
@@ -64,8 +65,6 @@ def tail(
     ),
 ) -> None:
     """Print the newest execution logs; with --follow, keep printing new ones."""
-    import json
-
     filters = [{"field": "tool_slug", "operator": "==", "value": tool}] if tool else []
     if failed:
         filters.append({"field": "status", "operator": "==", "value": "failed"})
