@@ -53,6 +53,7 @@ def build_state(settings: Settings) -> AppState:
     """Every part of one server, built once: nothing is created later on first use."""
     from valetkey.api.auth import KeyCache
     from valetkey.catalog.registry import load_catalog
+    from valetkey.catalog.sandbox_routes import sandbox_routes
     from valetkey.connections.managed import MANAGED_AUTH_FILENAME, ManagedApps
     from valetkey.connections.oauth2_client import token_client
     from valetkey.execution.log_journal import Journal, journal_directory
@@ -63,6 +64,10 @@ def build_state(settings: Settings) -> AppState:
     from valetkey.vault import vault_from_settings
     from valetkey.webhooks.egress import webhook_policy
 
+    catalog = load_catalog(settings.catalog_dirs)
+    if settings.sandbox_url:  # VALETKEY_SANDBOX_URL: the operator's overrides first, then every toolkit's
+        routes = sandbox_routes(catalog.toolkits.values(), settings.sandbox_url)
+        settings = settings.model_copy(update={"upstream_overrides": settings.upstream_overrides + routes})
     egress = EgressPolicy.from_settings(settings)  # a bad VALETKEY_EGRESS_ALLOW stops the start here
     http: UpstreamTransport = UpstreamClient(timeout=settings.upstream_timeout, egress=egress)
     # Provider registrations (GitHub hooks...) under the webhook egress policy (VALETKEY_WEBHOOK_ALLOW_PRIVATE).
@@ -82,7 +87,7 @@ def build_state(settings: Settings) -> AppState:
             settings.auth_failure_limit, settings.auth_failure_window_seconds, counters=counters, max_lease=1
         ),
         egress=egress,
-        catalog=load_catalog(settings.catalog_dirs),
+        catalog=catalog,
         vault=vault_from_settings(settings),
         http=http,
         trigger_http=trigger_http,

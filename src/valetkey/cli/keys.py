@@ -12,6 +12,7 @@ import time
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 
 from valetkey.core.settings import Settings
 
@@ -88,8 +89,10 @@ def rotate(
     servers too) before running this.
     """
     from valetkey.migrations.models import import_all_models
+    from valetkey.vault.columns import sealed_columns
     from valetkey.vault.keyfile import add_primary_key, keyring_path
     from valetkey.vault.keyring import KeyringError
+    from valetkey.vault.rotate import ColumnReport, RotationReport
     from valetkey.vault.rotate import rotate as rotate_rows
     from valetkey.vault.vault import REFRESH_SECONDS, vault_from_settings
 
@@ -117,7 +120,15 @@ def rotate(
     db = _database(settings)
     try:
         import_all_models()  # every model registers its sealed columns
-        report = rotate_rows(db, vault, batch_size=batch_size)
+        columns = sealed_columns()
+        reports: list[ColumnReport] = []
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("re-encrypting", total=len(columns))
+            for sealed in columns:  # one column at a time, so the bar moves as tables finish
+                progress.update(task, description=f"re-encrypting {sealed.purpose}")
+                reports.extend(rotate_rows(db, vault, columns=[sealed], batch_size=batch_size).columns)
+                progress.advance(task)
+        report = RotationReport(vault.primary_kid, tuple(reports))
     finally:
         db.dispose()
 

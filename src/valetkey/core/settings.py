@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         (),
         description="ORIGIN=URL pairs (comma- or space-separated) rerouting every project's upstream calls.",
     )
+    # `valetkey serve --sandbox URL`: every toolkit's API roots go to `valetkey sandbox serve` at URL
+    # (catalog/sandbox_routes.py), after `upstream_overrides`; the egress policy allows it.
+    sandbox_url: str = Field(
+        "", description="URL of a running `valetkey sandbox serve` every toolkit's API calls are routed to."
+    )
     # Parsed and checked by valetkey.net.egress (a bad entry stops the start there).
     egress_allow: Annotated[tuple[str, ...], NoDecode] = Field(
         (),
@@ -169,6 +174,16 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return value or None
+
+    @field_validator("sandbox_url", mode="after")
+    @classmethod
+    def _sandbox_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(
+                f"expected an http:// or https:// URL such as http://127.0.0.1:8001, got {value!r}"
+            )
+        return value
 
     @field_validator("log_level", mode="after")
     @classmethod

@@ -20,3 +20,26 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
+
+
+def pending_revisions(database_url: str) -> list[str]:
+    """The revisions `upgrade` would apply, oldest first (empty when the schema is current)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine
+
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            heads = MigrationContext.configure(connection).get_current_heads()
+    finally:
+        engine.dispose()
+    if len(heads) > 1:  # branched history: one step, Alembic orders it
+        return ["heads"]
+    return [r.revision for r in script.iterate_revisions("heads", heads[0] if heads else "base")][::-1]
+
+
+def upgrade_to(database_url: str, revision: str) -> None:
+    """One step of `upgrade`: bring the schema up to `revision`."""
+    command.upgrade(alembic_config(database_url), revision)

@@ -15,7 +15,7 @@ from valetkey.core.context import OrgContext, ProjectContext
 from valetkey.core.cursors import decode_cursor, encode_cursor
 from valetkey.core.validation import Name, QueryText
 from valetkey.tenancy import service
-from valetkey.tenancy.models import Project
+from valetkey.tenancy.models import Organization, Project
 
 router = APIRouter(tags=["projects"])
 _ID = {"nano_id": "$response.body#/id"}
@@ -146,6 +146,27 @@ def regenerate_api_key(
         "api_key": {"id": key.id, "name": key.name, "key": key.key, "created_at": _iso(key.created_at)},
         "message": "API key regenerated successfully",
     }
+
+
+@router.get("/auth/session/info", responses=documented(r.SessionInfo))
+def session_info(project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)):
+    """Who a project key is: its project and organization (`valetkey whoami`, the SDK's `auth.session`).
+
+    A self-hosted installation has no member accounts behind a project key, so
+    `org_member` names the key's project role, and `api_key` is null: the key in
+    use is not known to the route (keys are stored hashed), and the caller has it.
+    """
+    with state.db.session() as db:
+        row = service.get_project(db, project.org_id, project.project_id)
+        org = db.get(Organization, row.org_id)
+        out = _project_out(row)
+        out |= {
+            "auto_id": 0,
+            "nano_id": row.id,
+            "org": {"id": row.org_id, "name": org.name if org else "", "plan": "self-hosted"},
+        }
+    member = {"id": project.project_id, "email": "", "name": "project API key", "role": "project"}
+    return {"project": out, "api_key": None, "org_member": {**member, "metadata": {}}}
 
 
 @router.get("/org/project/config", responses=documented(r.ProjectConfigOut))

@@ -68,3 +68,29 @@ class ProjectConfigOut(Wire):
     mask_secret_keys_in_connected_account: bool | None = None
     log_visibility_setting: str | None = None
     require_mcp_api_key: bool | None = None
+
+
+class SessionOrg(Wire):
+    id: str
+    name: str
+    plan: str
+
+
+class SessionProject(Project):
+    auto_id: int
+    nano_id: str
+    org: SessionOrg
+
+
+class SessionMember(Wire):
+    id: str
+    email: str
+    name: str
+    role: str
+    metadata: dict[str, Any]
+
+
+class SessionInfo(Wire):
+    project: SessionProject | None
+    api_key: ApiKey | None
+    org_member: SessionMember
