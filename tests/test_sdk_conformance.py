@@ -56,8 +56,6 @@ EXPECTED_GAPS = sorted(
         # The rest (issue 10, item 5).
         "GET /api/v3.1/keyring/transfer_keys",
         "GET /api/v3.1/toolkits/{toolkit_slug}/scopes/grant_context",
-        "POST /api/v3.1/connected_accounts/complete_auth",
-        "POST /api/v3.1/connected_accounts/{nanoid}/revoke",
         "POST /api/v3.1/project/usage/summary",
         "POST /api/v3.1/project/usage/{entity_type}",
         "POST /api/v3.1/toolkits/{toolkit_slug}/scopes/recommended",

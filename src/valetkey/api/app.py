@@ -35,6 +35,7 @@ API_PREFIX = "/api/v3.1"
 
 
 def feature_routers() -> list[APIRouter]:
+    from valetkey.api.routers.account_actions import router as account_actions
     from valetkey.api.routers.catalog import router as catalog
     from valetkey.api.routers.connections import router as auth
     from valetkey.api.routers.execution import router as execution
@@ -44,7 +45,8 @@ def feature_routers() -> list[APIRouter]:
     from valetkey.api.routers.tenancy import router as tenancy
 
     # sessions before catalog and execution: it serves /tools/COMPOSIO_* and /tools/execute/COMPOSIO_*.
-    return [tenancy, sessions, catalog, execution, auth, files, mcp]
+    # account_actions before auth: POST /connected_accounts/complete_auth is not an account id.
+    return [tenancy, sessions, catalog, execution, account_actions, auth, files, mcp]
 
 
 def build_state(settings: Settings) -> AppState:
