@@ -55,10 +55,8 @@ EXPECTED_GAPS = sorted(
         "POST /api/v3.1/tool_router/session/{session_id}/mounts/{mount_id}/upload_url",
         # The rest (issue 10, item 5).
         "GET /api/v3.1/keyring/transfer_keys",
-        "GET /api/v3.1/toolkits/{toolkit_slug}/scopes/grant_context",
         "POST /api/v3.1/project/usage/summary",
         "POST /api/v3.1/project/usage/{entity_type}",
-        "POST /api/v3.1/toolkits/{toolkit_slug}/scopes/recommended",
     ]
 )
 
