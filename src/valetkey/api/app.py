@@ -44,10 +44,11 @@ def feature_routers() -> list[APIRouter]:
     from valetkey.api.routers.sessions import router as sessions
     from valetkey.api.routers.tenancy import router as tenancy
     from valetkey.api.routers.toolkit_scopes import router as toolkit_scopes
+    from valetkey.api.routers.usage import router as usage
 
     # sessions before catalog and execution: it serves /tools/COMPOSIO_* and /tools/execute/COMPOSIO_*.
     # account_actions before auth: POST /connected_accounts/complete_auth is not an account id.
-    return [tenancy, sessions, catalog, toolkit_scopes, execution, account_actions, auth, files, mcp]
+    return [tenancy, sessions, catalog, toolkit_scopes, execution, account_actions, auth, files, mcp, usage]
 
 
 def build_state(settings: Settings) -> AppState:
