@@ -53,8 +53,6 @@ EXPECTED_GAPS = sorted(
         "POST /api/v3.1/tool_router/session/{session_id}/mounts/{mount_id}/delete",
         "POST /api/v3.1/tool_router/session/{session_id}/mounts/{mount_id}/download_url",
         "POST /api/v3.1/tool_router/session/{session_id}/mounts/{mount_id}/upload_url",
-        # The rest (issue 10, item 5).
-        "GET /api/v3.1/keyring/transfer_keys",
     ]
 )
 
@@ -112,6 +110,8 @@ def test_the_gaps_are_exactly_the_known_ones(sdk_path, version):
     assert result.returncode == (1 if EXPECTED_GAPS else 0)
     allowed = [e["path"] for e in report["endpoints"] if e["status"] == "allowed"]
     assert allowed == ["/api/v3/internal/sdk/realtime/auth"]
+    statuses = {f"{e['method']} {e['path']}": e["status"] for e in report["endpoints"]}
+    assert [e for e, s in statuses.items() if s == "cloud-only"] == ["GET /api/v3.1/keyring/transfer_keys"]
     callers = {f"{e['method']} {e['path']}": e["callers"] for e in report["endpoints"]}
     for endpoint, caller in KNOWN_CALLS:
         assert caller in callers[endpoint], (endpoint, callers.get(endpoint))

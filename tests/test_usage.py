@@ -6,7 +6,7 @@ import time
 
 import httpx
 import pytest
-from composio_client import BadRequestError
+from composio_client import BadRequestError, NotFoundError
 
 from tests.support.errors import assert_error
 from tests.support.execution import EXECUTE, make_account
@@ -64,8 +64,10 @@ def test_summary_and_breakdown_count_this_projects_calls(composio, client, serve
 def test_what_the_logs_cannot_answer_is_refused(composio, client):
     with pytest.raises(BadRequestError, match="do not record the session"):
         composio.experimental.usage.summary(filters={"session_id": ["trs_1"]})
-    with pytest.raises(BadRequestError, match="'sessions' is not metered"):
+    with pytest.raises(NotFoundError, match="'sessions' is not metered"):
         composio.experimental.usage.breakdown("sessions")
+    with pytest.raises(BadRequestError, match="'sessions' is not metered"):
+        composio.experimental.usage.summary(entity_types=["sessions"])
     with pytest.raises(BadRequestError, match="group_by"):
         composio.experimental.usage.breakdown("tool_calls", group_by="request")
     assert_error(

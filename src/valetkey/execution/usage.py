@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from valetkey.core.errors import ValidationError
+from valetkey.core.errors import NotFound, ValidationError
 from valetkey.execution.models import ExecutionLog
 
 ENTITY_KINDS = {"tool_calls": "tool", "proxy_calls": "proxy"}
@@ -61,7 +61,7 @@ def summary(db: Session, project_id: str, query: UsageQuery) -> dict[str, Any]:
 
 def breakdown(db: Session, project_id: str, entity_type: str, query: UsageQuery) -> dict[str, Any]:
     """One entity type's total over the window, grouped by a column (default tool_slug)."""
-    _kind(entity_type)
+    _kind(entity_type, in_path=True)
     group_name = query.group_by or "tool_slug"
     column = GROUP_COLUMNS.get(group_name)
     if column is None:
@@ -87,10 +87,12 @@ def breakdown(db: Session, project_id: str, entity_type: str, query: UsageQuery)
     }
 
 
-def _kind(entity_type: str) -> str:
+def _kind(entity_type: str, *, in_path: bool = False) -> str:
+    """The log kind an entity type counts; unknown: 404 when it names the resource (the path), else 400."""
     kind = ENTITY_KINDS.get(entity_type)
     if kind is None:
-        raise ValidationError(
+        error = NotFound if in_path else ValidationError
+        raise error(
             f"entity_type: {entity_type!r} is not metered here; the execution logs count "
             f"{', '.join(ENTITY_KINDS)}",
             suggested_fix=f"Ask for one of: {', '.join(ENTITY_KINDS)}.",

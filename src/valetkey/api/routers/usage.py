@@ -78,7 +78,7 @@ async def usage_summary(
     return await _read(state, usage.summary, project.project_id, query)
 
 
-@router.post("/project/usage/{entity_type}", responses=documented(r.UsageBreakdown))
+@router.post("/project/usage/{entity_type}", responses=documented(r.UsageBreakdown, 404))
 async def usage_breakdown(
     entity_type: str,
     body: BreakdownBody | None = None,

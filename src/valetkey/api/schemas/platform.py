@@ -76,3 +76,45 @@ class CompletedAuth(Wire):
 
     connected_account_id: str
     toolkit_slug: str
+
+
+class ListedFile(Wire):
+    toolkit_slug: str
+    tool_slug: str
+    filename: str
+    mimetype: str
+    md5: str
+
+
+class FilePage(Wire):
+    """`GET /files/list`."""
+
+    items: list[ListedFile]
+    next_cursor: str | None
+    total_items: int
+    current_page: int
+    total_pages: int
+
+
+# What Composio answers on the cloud-only routes (api/routers/cloud_only.py); Valetkey answers the error.
+
+
+class TransferKeys(Wire):
+    success: bool
+    active_kid: str
+    keys: list[dict[str, str]]
+
+
+class SessionInfo(Wire):
+    project: dict[str, object] | None
+    api_key: dict[str, object] | None
+    org_member: dict[str, object]
+
+
+class NanoId(Wire):
+    nanoid: str
+
+
+class LabsSession(Wire):
+    session_id: str
+    chat_session_mcp_url: str
