@@ -45,6 +45,7 @@ def feature_routers() -> list[APIRouter]:
     from valetkey.api.routers.mcp_servers import router as mcp
     from valetkey.api.routers.sessions import router as sessions
     from valetkey.api.routers.tenancy import router as tenancy
+    from valetkey.api.routers.tool_input import router as tool_input
     from valetkey.api.routers.toolkit_scopes import router as toolkit_scopes
     from valetkey.api.routers.usage import router as usage
 
@@ -55,6 +56,7 @@ def feature_routers() -> list[APIRouter]:
         sessions,
         catalog,
         toolkit_scopes,
+        tool_input,
         execution,
         account_actions,
         auth,

@@ -118,3 +118,10 @@ class NanoId(Wire):
 class LabsSession(Wire):
     session_id: str
     chat_session_mcp_url: str
+
+
+class ToolInput(Wire):
+    """`POST /tools/execute/{tool_slug}/input`: the arguments, or why the model's are not valid."""
+
+    arguments: dict[str, object] | None
+    error: str | None
