@@ -35,18 +35,41 @@ API_PREFIX = "/api/v3.1"
 
 
 def feature_routers() -> list[APIRouter]:
+    from valetkey.api.routers.account_actions import router as account_actions
     from valetkey.api.routers.catalog import router as catalog
+    from valetkey.api.routers.cloud_only import router as cloud_only
     from valetkey.api.routers.connections import router as auth
     from valetkey.api.routers.execution import router as execution
     from valetkey.api.routers.files import router as files
+    from valetkey.api.routers.files_list import router as files_list
     from valetkey.api.routers.mcp_servers import router as mcp
     from valetkey.api.routers.sessions import router as sessions
     from valetkey.api.routers.tenancy import router as tenancy
+    from valetkey.api.routers.tool_input import router as tool_input
+    from valetkey.api.routers.toolkit_scopes import router as toolkit_scopes
     from valetkey.api.routers.triggers import router as triggers
+    from valetkey.api.routers.usage import router as usage
     from valetkey.api.routers.webhooks import router as webhooks
 
     # sessions before catalog and execution: it serves /tools/COMPOSIO_* and /tools/execute/COMPOSIO_*.
-    return [tenancy, sessions, catalog, execution, auth, files, mcp, webhooks, triggers]
+    # account_actions before auth: POST /connected_accounts/complete_auth is not an account id.
+    return [
+        tenancy,
+        sessions,
+        catalog,
+        toolkit_scopes,
+        tool_input,
+        execution,
+        account_actions,
+        auth,
+        files_list,
+        files,
+        mcp,
+        usage,
+        webhooks,
+        triggers,
+        cloud_only,
+    ]
 
 
 def build_state(settings: Settings) -> AppState:

@@ -125,9 +125,14 @@ def install_error_handlers(app: FastAPI) -> None:
             path = request.scope.get("state", {}).get("original_path") or request.url.path
             message = f"No route for {request.method} {path}"
         headers = getattr(exc, "headers", None)
+        fix = None
+        if exc.status_code == 404:
+            fix = "Check the method and path against the API reference (GET /openapi.json lists every route)."
         if exc.status_code == 405:
-            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
-        return _response(request, exc.status_code, message, slug, headers=headers)
+            allowed = _allowed_methods(request)
+            headers = {**(headers or {}), "Allow": allowed}
+            fix = f"This path answers {allowed}."
+        return _response(request, exc.status_code, message, slug, fix, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

@@ -86,6 +86,7 @@ DESCRIPTIONS = {
     403: "Forbidden",
     404: "Not found in this project",
     409: "Conflict with the current state",
+    410: "Gone: a retired endpoint (the error says what replaced it)",
     413: "Payload too large",
     422: "Valid request that cannot be carried out (for example, a connection without usable credentials)",
     429: "Rate limit exceeded; retry after the Retry-After header",

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -97,6 +97,13 @@ class Settings(BaseSettings):
         (),
         description="Host names, addresses or CIDRs (optional :port) outbound calls may reach although not public.",
     )
+    # The operator's model (an OpenAI-compatible chat completions API): natural-language tool input
+    # (`valetkey.net.llm`). Operator-configured, so exempt from the egress policy, like the database.
+    llm_base_url: str = Field(
+        "", description="Base URL of an OpenAI-compatible API (…/v1); empty: model features answer an error."
+    )
+    llm_api_key: SecretStr | None = Field(None, description="Bearer key for that API (sent only to it).")
+    llm_model: str = Field("", description="Model name sent in each chat completions request.")
 
     # Triggers and webhooks (valetkey.webhooks, valetkey.triggers; docs/triggers.md).
     poll_interval: float | None = Field(
