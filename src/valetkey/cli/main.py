@@ -6,6 +6,7 @@ import typer
 
 from valetkey.cli import (
     accounts,
+    admin,
     catalog,
     catalog_remote,
     generate,
@@ -31,6 +32,7 @@ app.add_typer(projects.orgs, name="orgs")
 app.add_typer(keys.app, name="keys")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(admin.app, name="admin")
 worker.register(app)
 
 # Against the server `valetkey login` stored (its REST API).
