@@ -109,6 +109,12 @@ def build_state(settings: Settings) -> AppState:
         auth_failures=RateLimiter(
             settings.auth_failure_limit, settings.auth_failure_window_seconds, counters=counters, max_lease=1
         ),
+        login_failures=RateLimiter(
+            settings.dashboard_login_limit,
+            settings.dashboard_login_window_seconds,
+            counters=counters,
+            max_lease=1,
+        ),
         egress=egress,
         catalog=catalog,
         vault=vault_from_settings(settings),
@@ -191,6 +197,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
 
     # End-user pages (hosted Connect Links) live at the root of VALETKEY_PUBLIC_URL, outside the API.
     app.include_router(link_pages)
+    # The operator dashboard (server-rendered pages at /dashboard).
+    from valetkey.api.routers.dashboard_pages import dashboard_routers
+
+    for router in dashboard_routers():
+        app.include_router(router)
     # MCP endpoints (streamable HTTP) at the root of VALETKEY_PUBLIC_URL; the router's lifespan runs the MCP SDK's
     # session manager inside the app's, so it is included once.
     from valetkey.api.routers.mcp_endpoint import router as mcp_endpoints
