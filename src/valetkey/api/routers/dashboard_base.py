@@ -82,13 +82,13 @@ class DashboardRoute(APIRoute):
 _TITLES = {404: "Not found", 403: "Refused", 409: "Conflict", 429: "Too many attempts", 400: "Cannot do that"}
 
 
-async def db_call(request: Request, fn: Callable[..., T], *args: Any) -> T:
-    """`fn(db, *args)` in a database session, off the event loop."""
+async def db_call(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`fn(db, *args, **kwargs)` in a database session, off the event loop."""
     state = state_of(request)
 
     def work() -> T:
         with state.db.session() as db:
-            return fn(db, *args)
+            return fn(db, *args, **kwargs)
 
     return await run_in_threadpool(work)
 
