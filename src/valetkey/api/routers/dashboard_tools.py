@@ -191,7 +191,11 @@ async def logs_page(
 async def log_page(project_id: str, log_id: str, request: Request) -> Response:
     me = await base.signed_in(request)
     project = await base.project_for(request, me, project_id)
-    row = await base.db_call(request, get_log, project.id, log_id)
+    pending = base.state(request).log_writer.pending.get(log_id)  # queued, not yet written out
+    if pending is not None and pending["project_id"] == project.id:
+        row = pending
+    else:
+        row = await base.db_call(request, get_log, project.id, log_id)
     entry = full_entry(row)
     entry["data"] = mask_secrets(entry["data"])
     return base.page(
