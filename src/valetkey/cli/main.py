@@ -16,6 +16,7 @@ from valetkey.cli import (
     projects,
     sandbox,
     serve,
+    sessions,
     triggers,
     worker,
 )
@@ -41,6 +42,7 @@ app.add_typer(catalog_remote.toolkits, name="toolkits")
 app.add_typer(catalog_remote.tools, name="tools")
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(logs.app, name="logs")
+app.add_typer(sessions.app, name="sessions")
 app.command()(generate.generate)
 app.add_typer(triggers.app, name="triggers")
 
