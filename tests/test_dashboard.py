@@ -15,8 +15,19 @@ import pytest
 
 from tests.support.dashboard import PASSWORD, csrf_of, seed_tenant, sign_in, start_dashboard_server
 
-PAGES = ["", "/auth-configs", "/accounts", "/toolkits", "/toolkits/github", "/playground", "/logs",
-         "/sessions", "/mcp", "/triggers", "/webhooks"]
+PAGES = [
+    "",
+    "/auth-configs",
+    "/accounts",
+    "/toolkits",
+    "/toolkits/github",
+    "/playground",
+    "/logs",
+    "/sessions",
+    "/mcp",
+    "/triggers",
+    "/webhooks",
+]
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +87,11 @@ def test_over_https_the_cookie_is_secure_with_the_host_prefix(request):
 
 def test_every_page_has_a_csp_without_inline_script(browser, tenants):
     _signed_in(browser, tenants[0])
-    for path in ["/dashboard", *(f"/dashboard/projects/{tenants[0].project_id}{p}" for p in PAGES),
-                 "/dashboard/login"]:
+    for path in [
+        "/dashboard",
+        *(f"/dashboard/projects/{tenants[0].project_id}{p}" for p in PAGES),
+        "/dashboard/login",
+    ]:
         r = browser.get(path)
         assert r.status_code == 200, path
         csp = r.headers["content-security-policy"]
@@ -103,7 +117,9 @@ def test_a_new_key_is_shown_once_and_never_again(browser, tenants, dash):
 def test_revoke_and_regenerate_stop_old_keys(browser, tenants, dash):
     csrf = _signed_in(browser, tenants[0])
     base = f"/dashboard/projects/{tenants[0].project_id}"
-    key = re.search(r"(ak_[A-Za-z0-9_-]+)<", browser.post(f"{base}/keys", data={"csrf_token": csrf, "name": "x"}).text).group(1)
+    key = re.search(
+        r"(ak_[A-Za-z0-9_-]+)<", browser.post(f"{base}/keys", data={"csrf_token": csrf, "name": "x"}).text
+    ).group(1)
     again = browser.post(f"{base}/keys/regenerate", data={"csrf_token": csrf})
     fresh = re.search(r'id="new-key"[^>]*>(ak_[^<]+)<', again.text).group(1)
     api = f"{dash.url}/api/v3/auth_configs"
@@ -137,7 +153,12 @@ def test_another_orgs_pages_and_actions_are_404(browser, tenants):
         assert r.status_code == 404, path
         assert beta.project_id in r.text and "not found" in r.text
     assert browser.post(f"{other}/keys", data={"csrf_token": csrf}).status_code == 404
-    assert browser.post(f"/dashboard/orgs/{beta.org_id}/projects", data={"csrf_token": csrf, "name": "sneaky"}).status_code == 404
+    assert (
+        browser.post(
+            f"/dashboard/orgs/{beta.org_id}/projects", data={"csrf_token": csrf, "name": "sneaky"}
+        ).status_code
+        == 404
+    )
     home = browser.get("/dashboard").text
     assert alpha.project_id in home and beta.project_id not in home and beta.org_id not in home
 
@@ -167,13 +188,17 @@ def test_an_expired_session_is_refused(browser, tenants, dash):
     _signed_in(browser, tenants[0])
     with dash.state.db.session() as db:
         row = db.get(DashboardSession, hash_secret(browser.cookies["vk_dashboard"]))
-        assert row is not None and row.token_hash != browser.cookies["vk_dashboard"]  # only the hash is stored
+        assert (
+            row is not None and row.token_hash != browser.cookies["vk_dashboard"]
+        )  # only the hash is stored
         row.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     assert browser.get("/dashboard").status_code == 303
 
 
 def test_sign_in_is_rate_limited_per_address_and_email(request):
-    threaded, running = start_dashboard_server(request, dashboard_login_limit=3, dashboard_login_window_seconds=600)
+    threaded, running = start_dashboard_server(
+        request, dashboard_login_limit=3, dashboard_login_window_seconds=600
+    )
     try:
         tenant = seed_tenant(running, "limited")
         with httpx.Client(base_url=running.url, timeout=30) as c:

@@ -21,7 +21,11 @@ import pytest
 from tests.support.dashboard import PASSWORD, seed_tenant, start_dashboard_server
 from tests.test_connect_link_browser import ARGS, CHROMIUM
 
-SHOTS = Path(os.environ.get("VALETKEY_DASHBOARD_SCREENSHOTS", Path(__file__).parent.parent / "test-artifacts" / "dashboard"))
+SHOTS = Path(
+    os.environ.get(
+        "VALETKEY_DASHBOARD_SCREENSHOTS", Path(__file__).parent.parent / "test-artifacts" / "dashboard"
+    )
+)
 PHONE = {"width": 390, "height": 844}
 
 
@@ -51,12 +55,17 @@ def _context(chromium, viewport=None):
     context = chromium.new_context(viewport=viewport or {"width": 1280, "height": 900})
     errors: list[str] = []
     page = context.new_page()
+
     # A CSP violation or a script error shows up on the console: none may happen.
     # Not page errors: offline, the Connect Link page's toolkit logo from the internet cannot load, and
     # Chromium asks the link page (which declares no icon) for /favicon.ico.
     def on_console(message) -> None:
         where = message.location.get("url", "")
-        if message.type == "error" and "ERR_NAME_NOT_RESOLVED" not in message.text and not where.endswith("/favicon.ico"):
+        if (
+            message.type == "error"
+            and "ERR_NAME_NOT_RESOLVED" not in message.text
+            and not where.endswith("/favicon.ico")
+        ):
             errors.append(f"{message.text} at {where}")
 
     page.on("console", on_console)
@@ -167,11 +176,19 @@ def test_every_page_renders_on_desktop_and_phone(chromium, dash):
         try:
             _sign_in(page, dash.url, tenant.email)
             base = f"{dash.url}/dashboard/projects/{tenant.project_id}"
-            for name, path in [("overview", ""), ("auth-configs", "/auth-configs"), ("accounts", "/accounts"),
-                               ("toolkits", "/toolkits"), ("toolkit-hackernews", "/toolkits/hackernews"),
-                               ("playground", "/playground?tool=HACKERNEWS_GET_BEST_STORIES"), ("logs", "/logs"),
-                               ("sessions", "/sessions"), ("mcp", "/mcp"), ("triggers", "/triggers"),
-                               ("webhooks", "/webhooks")]:
+            for name, path in [
+                ("overview", ""),
+                ("auth-configs", "/auth-configs"),
+                ("accounts", "/accounts"),
+                ("toolkits", "/toolkits"),
+                ("toolkit-hackernews", "/toolkits/hackernews"),
+                ("playground", "/playground?tool=HACKERNEWS_GET_BEST_STORIES"),
+                ("logs", "/logs"),
+                ("sessions", "/sessions"),
+                ("mcp", "/mcp"),
+                ("triggers", "/triggers"),
+                ("webhooks", "/webhooks"),
+            ]:
                 response = page.goto(base + path)
                 assert response is not None and response.status == 200, path
                 assert page.locator("main h1").is_visible()

@@ -22,7 +22,9 @@ def list_sessions(
         query = query.where(ToolRouterSession.user_id == user_id)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.scalars(
-        query.order_by(ToolRouterSession.created_at.desc(), ToolRouterSession.id.desc()).offset(offset).limit(limit)
+        query.order_by(ToolRouterSession.created_at.desc(), ToolRouterSession.id.desc())
+        .offset(offset)
+        .limit(limit)
     ).all()
     return [
         SessionRecord(r.id, r.project_id, session_config.from_json(r.config), r.created_at, r.config_version)

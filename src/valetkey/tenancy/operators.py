@@ -80,7 +80,8 @@ def normalize_email(email: str) -> str:
     value = (email or "").strip().lower()
     if not EMAIL.match(value):
         raise ValidationError(
-            f"{email!r} is not an email address", suggested_fix="Give the operator's email, like ops@example.com."
+            f"{email!r} is not an email address",
+            suggested_fix="Give the operator's email, like ops@example.com.",
         )
     return value
 
@@ -178,7 +179,9 @@ def signed_in(db: Session, token: str, now: dt.datetime | None = None) -> Signed
     operator = db.get(Operator, row.operator_id)
     if operator is None:
         return None
-    return SignedIn(operator.id, operator.email, frozenset(operator_orgs(db, operator.id)), csrf_token_for(token))
+    return SignedIn(
+        operator.id, operator.email, frozenset(operator_orgs(db, operator.id)), csrf_token_for(token)
+    )
 
 
 def operator_orgs(db: Session, operator_id: str) -> list[str]:

@@ -36,9 +36,7 @@ def bucketize(
         if 0 <= index < buckets:
             runs[index] += 1
             errors[index] += 0 if ok else 1
-    return [
-        Bucket(start + dt.timedelta(seconds=i * seconds), runs[i], errors[i]) for i in range(buckets)
-    ]
+    return [Bucket(start + dt.timedelta(seconds=i * seconds), runs[i], errors[i]) for i in range(buckets)]
 
 
 def _nice_max(value: int) -> int:

@@ -40,7 +40,9 @@ async def static(name: str) -> Response:
 # ---- signing in and out --------------------------------------------------------------------------
 
 
-def _login_page(request: Request, *, email: str = "", error: str | None = None, status: int = 200) -> Response:
+def _login_page(
+    request: Request, *, email: str = "", error: str | None = None, status: int = 200
+) -> Response:
     token = secrets.token_urlsafe(24)
     response = pages.render(
         "login.html",
@@ -120,7 +122,9 @@ async def logout(request: Request) -> Response:
 
 
 def _orgs(db: Any, org_ids: frozenset[str]) -> list[dict[str, Any]]:
-    rows = db.scalars(select(Organization).where(Organization.id.in_(sorted(org_ids))).order_by(Organization.name))
+    rows = db.scalars(
+        select(Organization).where(Organization.id.in_(sorted(org_ids))).order_by(Organization.name)
+    )
     return [{"id": o.id, "name": o.name, "projects": service.list_projects(db, o.id)} for o in rows]
 
 
@@ -163,9 +167,7 @@ def _overview(db: Any, project_id: str) -> dict[str, Any]:
     }
 
 
-async def _project_page(
-    request: Request, me: operators.SignedIn, project: Project, **extra: Any
-) -> Response:
+async def _project_page(request: Request, me: operators.SignedIn, project: Project, **extra: Any) -> Response:
     data = await base.db_call(request, _overview, project.id)
     return base.page("project.html", me=me, title=project.name, project=project, section="", **data, **extra)
 

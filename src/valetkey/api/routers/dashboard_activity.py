@@ -25,7 +25,9 @@ from valetkey.web import dashboard as pages
 from valetkey.webhooks import events as webhook_events
 from valetkey.webhooks import subscriptions
 
-router = APIRouter(prefix="/dashboard/projects/{project_id}", include_in_schema=False, route_class=base.DashboardRoute)
+router = APIRouter(
+    prefix="/dashboard/projects/{project_id}", include_in_schema=False, route_class=base.DashboardRoute
+)
 PAGE = 50
 
 
@@ -36,16 +38,30 @@ PAGE = 50
 async def sessions_page(project_id: str, request: Request, user: str = "") -> Response:
     me = await base.signed_in(request)
     project = await base.project_for(request, me, project_id)
-    records, total = await base.db_call(request, list_sessions, project.id, user_id=user.strip()[:USER_ID_MAX] or None, limit=PAGE)
+    records, total = await base.db_call(
+        request, list_sessions, project.id, user_id=user.strip()[:USER_ID_MAX] or None, limit=PAGE
+    )
     public = base.state(request).settings.public_url
     rows = [
-        {"id": r.id, "user_id": r.user_id, "created_at": r.created_at, "version": r.version,
-         "toolkits": list(r.config.toolkits.enabled or ()), "mcp_url": mcp_url(public, r.id)}
+        {
+            "id": r.id,
+            "user_id": r.user_id,
+            "created_at": r.created_at,
+            "version": r.version,
+            "toolkits": list(r.config.toolkits.enabled or ()),
+            "mcp_url": mcp_url(public, r.id),
+        }
         for r in records
     ]
     return base.page(
-        "sessions.html", me=me, title="Sessions", project=project, section="/sessions", sessions=rows,
-        total=total, user=user,
+        "sessions.html",
+        me=me,
+        title="Sessions",
+        project=project,
+        section="/sessions",
+        sessions=rows,
+        total=total,
+        user=user,
     )
 
 
@@ -55,9 +71,15 @@ async def sessions_page(project_id: str, request: Request, user: str = "") -> Re
 def _servers(db: Any, project_id: str) -> list[dict[str, Any]]:
     servers = mcp_configs.list_servers(db, project_id)
     return [
-        {"id": s.id, "name": s.name, "toolkits": list(s.toolkits or []), "managed_auth": s.managed_auth,
-         "allowed_tools": list(s.allowed_tools or []), "created_at": s.created_at,
-         "users": user_urls.instances(db, s.id)}
+        {
+            "id": s.id,
+            "name": s.name,
+            "toolkits": list(s.toolkits or []),
+            "managed_auth": s.managed_auth,
+            "allowed_tools": list(s.allowed_tools or []),
+            "created_at": s.created_at,
+            "users": user_urls.instances(db, s.id),
+        }
         for s in servers
     ]
 
@@ -66,7 +88,9 @@ async def _mcp_page(request: Request, project_id: str, **extra: Any) -> Response
     me = await base.signed_in(request)
     project = await base.project_for(request, me, project_id)
     servers = await base.db_call(request, _servers, project.id)
-    return base.page("mcp.html", me=me, title="MCP servers", project=project, section="/mcp", servers=servers, **extra)
+    return base.page(
+        "mcp.html", me=me, title="MCP servers", project=project, section="/mcp", servers=servers, **extra
+    )
 
 
 @router.get("/mcp")
@@ -89,7 +113,9 @@ async def mint_mcp_url(project_id: str, server_id: str, request: Request) -> Res
 
     token = await base.db_call(request, mint)
     url = user_urls.user_url(base.state(request).settings.public_url, token)
-    return await _mcp_page(request, project.id, new_url={"server_id": server_id, "user_id": user_id, "url": url})
+    return await _mcp_page(
+        request, project.id, new_url={"server_id": server_id, "user_id": user_id, "url": url}
+    )
 
 
 @router.post("/mcp/{server_id}/users/revoke")
@@ -116,14 +142,27 @@ async def triggers_page(project_id: str, request: Request) -> Response:
 
     def read(db: Any) -> dict[str, Any]:
         return triggers.list_active(
-            db, project.id, trigger_ids=[], trigger_names=[], connected_account_ids=[], auth_config_ids=[],
-            user_ids=[], show_disabled=True, limit=PAGE, cursor=None,
+            db,
+            project.id,
+            trigger_ids=[],
+            trigger_names=[],
+            connected_account_ids=[],
+            auth_config_ids=[],
+            user_ids=[],
+            show_disabled=True,
+            limit=PAGE,
+            cursor=None,
         )
 
     page = await base.db_call(request, read)
     return base.page(
-        "triggers.html", me=me, title="Triggers", project=project, section="/triggers",
-        triggers=page["items"], total=page["total_items"],
+        "triggers.html",
+        me=me,
+        title="Triggers",
+        project=project,
+        section="/triggers",
+        triggers=page["items"],
+        total=page["total_items"],
     )
 
 
@@ -161,8 +200,15 @@ async def webhooks_page(project_id: str, request: Request, status: str = "", eve
     for event_row in data["events"]:
         event_row.pop("payload", None)  # the payload is the event's data: shown on the event's own line only
     return base.page(
-        "webhooks.html", me=me, title="Webhooks", project=project, section="/webhooks", status_filter=status,
-        selected=event, statuses=list(webhook_events.STATUSES), **data,
+        "webhooks.html",
+        me=me,
+        title="Webhooks",
+        project=project,
+        section="/webhooks",
+        status_filter=status,
+        selected=event,
+        statuses=list(webhook_events.STATUSES),
+        **data,
     )
 
 

@@ -71,8 +71,12 @@ class DashboardRoute(APIRoute):
                 me = getattr(request.state, "operator", None)
                 return pages.render(
                     "message.html",
-                    {"title": _TITLES.get(exc.status, "Something went wrong"), "text": exc.message,
-                     "fix": exc.suggested_fix, "me": me},
+                    {
+                        "title": _TITLES.get(exc.status, "Something went wrong"),
+                        "text": exc.message,
+                        "fix": exc.suggested_fix,
+                        "me": me,
+                    },
                     status=exc.status,
                 )
 

@@ -14,7 +14,9 @@ from valetkey.core.errors import NotFound, ValidationError
 from valetkey.store.db import utcnow
 from valetkey.web import dashboard as pages
 
-router = APIRouter(prefix="/dashboard/projects/{project_id}", include_in_schema=False, route_class=base.DashboardRoute)
+router = APIRouter(
+    prefix="/dashboard/projects/{project_id}", include_in_schema=False, route_class=base.DashboardRoute
+)
 CUSTOM = "use_custom_auth"
 PAGE = 100
 
@@ -49,8 +51,13 @@ async def auth_configs_page(project_id: str, request: Request) -> Response:
         (t for t in base.state(request).catalog.toolkits.values() if t.auth_schemes), key=lambda t: t.name
     )
     return base.page(
-        "auth_configs.html", me=me, title="Auth configs", project=project, section="/auth-configs",
-        configs=rows, toolkits=toolkits,
+        "auth_configs.html",
+        me=me,
+        title="Auth configs",
+        project=project,
+        section="/auth-configs",
+        configs=rows,
+        toolkits=toolkits,
     )
 
 
@@ -65,18 +72,32 @@ def _form_context(toolkit: Any, scheme: Any) -> dict[str, Any]:
     # The scheme's own fields, then the endpoint overrides every custom config takes.
     declared = {f.name for f in scheme.config_fields}
     extras = [
-        {"name": name, "display_name": name.replace("_", " ").capitalize(), "secret": False, "required": False,
-         "description": "Optional override of the toolkit's endpoint (self-hosted or sandbox instances)."}
+        {
+            "name": name,
+            "display_name": name.replace("_", " ").capitalize(),
+            "secret": False,
+            "required": False,
+            "description": "Optional override of the toolkit's endpoint (self-hosted or sandbox instances).",
+        }
         for name in schemes.URL_OVERRIDES
         if name not in declared and (name == "base_url" or scheme.mode in schemes.REDIRECT_SCHEMES)
     ]
     fields = [
-        {"name": f.name, "display_name": f.display_name, "secret": f.secret,
-         "required": f.required and f.default is None, "description": f.description}
+        {
+            "name": f.name,
+            "display_name": f.display_name,
+            "secret": f.secret,
+            "required": f.required and f.default is None,
+            "description": f.description,
+        }
         for f in scheme.config_fields
     ]
-    return {"toolkit": toolkit, "scheme": scheme, "fields": fields + extras,
-            "oauth": scheme.mode in schemes.REDIRECT_SCHEMES}
+    return {
+        "toolkit": toolkit,
+        "scheme": scheme,
+        "fields": fields + extras,
+        "oauth": scheme.mode in schemes.REDIRECT_SCHEMES,
+    }
 
 
 @router.get("/auth-configs/new")
@@ -86,8 +107,13 @@ async def new_auth_config(project_id: str, request: Request, toolkit: str = "", 
     kit = _toolkit(request, toolkit)
     chosen = schemes.scheme_of(kit, scheme) if scheme else schemes.default_scheme(kit)
     return base.page(
-        "auth_config_new.html", me=me, title=f"New {kit.name} auth config", project=project,
-        section="/auth-configs", values={}, **_form_context(kit, chosen),
+        "auth_config_new.html",
+        me=me,
+        title=f"New {kit.name} auth config",
+        project=project,
+        section="/auth-configs",
+        values={},
+        **_form_context(kit, chosen),
     )
 
 
@@ -113,11 +139,21 @@ async def create_auth_config(project_id: str, request: Request) -> Response:
             request, configs.create_auth_config, state.vault, state.managed_apps, project.id, kit, data
         )
     except ValidationError as exc:
-        shown = {k: v for k, v in credentials.items() if not any(f["name"] == k and f["secret"] for f in context["fields"])}
+        shown = {
+            k: v
+            for k, v in credentials.items()
+            if not any(f["name"] == k and f["secret"] for f in context["fields"])
+        }
         return base.page(
-            "auth_config_new.html", me=me, title=f"New {kit.name} auth config", project=project,
-            section="/auth-configs", values=shown, error=f"{exc.message}. {exc.suggested_fix or ''}".strip(),
-            status=400, **context,
+            "auth_config_new.html",
+            me=me,
+            title=f"New {kit.name} auth config",
+            project=project,
+            section="/auth-configs",
+            values=shown,
+            error=f"{exc.message}. {exc.suggested_fix or ''}".strip(),
+            status=400,
+            **context,
         )
     return pages.redirect(f"/dashboard/projects/{project.id}/auth-configs?created={config.id}")
 
@@ -158,9 +194,16 @@ def _accounts(db: Any, project_id: str, user: str, status: str) -> dict[str, Any
     return {
         "accounts": [
             {
-                "id": a.id, "user_id": a.user_id, "toolkit": a.toolkit_slug, "scheme": a.auth_scheme,
-                "status": wire_status(a, now), "status_reason": a.status_reason, "disabled": a.is_disabled,
-                "auth_config_id": c.id, "auth_config_name": c.name, "created_at": a.created_at,
+                "id": a.id,
+                "user_id": a.user_id,
+                "toolkit": a.toolkit_slug,
+                "scheme": a.auth_scheme,
+                "status": wire_status(a, now),
+                "status_reason": a.status_reason,
+                "disabled": a.is_disabled,
+                "auth_config_id": c.id,
+                "auth_config_name": c.name,
+                "created_at": a.created_at,
                 "label": (a.data or {}).get("account_label"),
             }
             for a, c in rows
@@ -178,9 +221,16 @@ async def _accounts_page(
     data = await base.db_call(request, _accounts, project.id, user[:255], status[:20])
     template = "accounts_table.html" if base.is_htmx(request) and not extra else "accounts.html"
     return base.page(
-        template, me=me, title="Connected accounts", project=project, section="/accounts",
-        user=user, status_filter=status, statuses=["ACTIVE", "INITIATED", "FAILED", "EXPIRED", "INACTIVE"],
-        **data, **extra,
+        template,
+        me=me,
+        title="Connected accounts",
+        project=project,
+        section="/accounts",
+        user=user,
+        status_filter=status,
+        statuses=["ACTIVE", "INITIATED", "FAILED", "EXPIRED", "INACTIVE"],
+        **data,
+        **extra,
     )
 
 
@@ -197,7 +247,12 @@ async def _new_link(request: Request, project_id: str, config_id: str, user_id: 
 
     return await run_in_threadpool(
         lambda: link.create_link(
-            state, project_id, auth_config_id=config_id, user_id=user_id, callback_url=None, alias=None,
+            state,
+            project_id,
+            auth_config_id=config_id,
+            user_id=user_id,
+            callback_url=None,
+            alias=None,
             prefill=None,
         )
     )
@@ -210,8 +265,12 @@ async def connect_link(project_id: str, request: Request) -> Response:
     project = await base.project_for(request, me, project_id)
     user_id = base.field(form, "user_id")[:255]
     made = await _new_link(request, project.id, base.field(form, "auth_config_id"), user_id)
-    return await _accounts_page(request, project.id, user=user_id, new_link={"url": made.url, "user_id": user_id,
-                                                                           "expires_at": made.expires_at})
+    return await _accounts_page(
+        request,
+        project.id,
+        user=user_id,
+        new_link={"url": made.url, "user_id": user_id, "expires_at": made.expires_at},
+    )
 
 
 @router.post("/accounts/{account_id}/{action}")
@@ -228,7 +287,9 @@ async def change_account(project_id: str, account_id: str, action: str, request:
         account, config = await base.db_call(request, accounts.get_account, project.id, account_id)
         made = await _new_link(request, project.id, config.id, account.user_id)
         return await _accounts_page(
-            request, project.id, user=account.user_id,
+            request,
+            project.id,
+            user=account.user_id,
             new_link={"url": made.url, "user_id": account.user_id, "expires_at": made.expires_at},
         )
     else:

@@ -28,7 +28,9 @@ from valetkey.tenancy.models import DEFAULT_PROJECT_CONFIG
 from valetkey.web.charts import activity_chart, bucketize
 from valetkey.web.masking import mask_secrets
 
-router = APIRouter(prefix="/dashboard/projects/{project_id}", include_in_schema=False, route_class=base.DashboardRoute)
+router = APIRouter(
+    prefix="/dashboard/projects/{project_id}", include_in_schema=False, route_class=base.DashboardRoute
+)
 WINDOWS = {"1h": (3600, 12, "%H:%M"), "24h": (86400, 24, "%H:%M"), "7d": (7 * 86400, 28, "%m-%d")}
 LOG_PAGE = 50
 
@@ -56,7 +58,12 @@ async def toolkit_page(project_id: str, slug: str, request: Request) -> Response
     toolkit = base.state(request).catalog.toolkit(slug)
     tools = sorted(toolkit.tools, key=lambda t: t.slug)
     return base.page(
-        "toolkit.html", me=me, title=toolkit.name, project=project, section="/toolkits", toolkit=toolkit,
+        "toolkit.html",
+        me=me,
+        title=toolkit.name,
+        project=project,
+        section="/toolkits",
+        toolkit=toolkit,
         tools=tools,
     )
 
@@ -69,9 +76,7 @@ def _tool_options(request: Request) -> list[str]:
 
 
 @router.get("/playground")
-async def playground_page(
-    project_id: str, request: Request, tool: str = "", user_id: str = ""
-) -> Response:
+async def playground_page(project_id: str, request: Request, tool: str = "", user_id: str = "") -> Response:
     me = await base.signed_in(request)
     project = await base.project_for(request, me, project_id)
     chosen = None
@@ -82,9 +87,19 @@ async def playground_page(
             chosen = None
     example = {name: "" for name in (chosen.input_schema.get("required") or [])} if chosen else {}
     return base.page(
-        "playground.html", me=me, title="Playground", project=project, section="/playground",
-        tools=_tool_options(request), tool=chosen, form={"tool": tool, "user_id": user_id,
-        "arguments": json.dumps(example, indent=2), "connected_account_id": ""},
+        "playground.html",
+        me=me,
+        title="Playground",
+        project=project,
+        section="/playground",
+        tools=_tool_options(request),
+        tool=chosen,
+        form={
+            "tool": tool,
+            "user_id": user_id,
+            "arguments": json.dumps(example, indent=2),
+            "connected_account_id": "",
+        },
     )
 
 
@@ -109,15 +124,26 @@ async def playground_run(project_id: str, request: Request) -> Response:
         try:
             arguments = json.loads(values["arguments"] or "{}")
         except ValueError as exc:
-            raise ApiError(f"The arguments are not JSON: {exc}", suggested_fix="Write a JSON object.") from None
+            raise ApiError(
+                f"The arguments are not JSON: {exc}", suggested_fix="Write a JSON object."
+            ) from None
         body = ExecuteBody.model_validate(
-            {"arguments": arguments, "user_id": values["user_id"] or None,
-             "connected_account_id": values["connected_account_id"] or None}
+            {
+                "arguments": arguments,
+                "user_id": values["user_id"] or None,
+                "connected_account_id": values["connected_account_id"] or None,
+            }
         )
-        caller = ProjectContext(project.id, project.org_id, {**DEFAULT_PROJECT_CONFIG, **(project.config or {})})
-        result = await execute_tool(state, caller, tool.slug, body, request.scope.get("state", {}).get("request_id"))
+        caller = ProjectContext(
+            project.id, project.org_id, {**DEFAULT_PROJECT_CONFIG, **(project.config or {})}
+        )
+        result = await execute_tool(
+            state, caller, tool.slug, body, request.scope.get("state", {}).get("request_id")
+        )
     except pydantic.ValidationError as exc:
-        context["error"] = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+        context["error"] = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()
+        )
         return _playground(me, project, tool, context, status=400)
     except ApiError as exc:
         context["error"] = f"{exc.message}. {exc.suggested_fix or ''}".strip()
@@ -127,8 +153,14 @@ async def playground_run(project_id: str, request: Request) -> Response:
     if entry is None and log_id:
         entry = await base.db_call(request, _logged, project.id, log_id)
     context["run"] = {
-        "request": mask_secrets({"tool": tool.slug, "user_id": body.user_id,
-                                 "connected_account_id": body.connected_account_id, "arguments": arguments}),
+        "request": mask_secrets(
+            {
+                "tool": tool.slug,
+                "user_id": body.user_id,
+                "connected_account_id": body.connected_account_id,
+                "arguments": arguments,
+            }
+        ),
         "upstream_request": mask_secrets((entry or {}).get("request")),
         "upstream_response": mask_secrets((entry or {}).get("response")),
         "result": mask_secrets({k: result.get(k) for k in ("successful", "error", "data")}),
@@ -139,8 +171,14 @@ async def playground_run(project_id: str, request: Request) -> Response:
 
 def _playground(me: Any, project: Any, tool: Any, context: dict[str, Any], status: int = 200) -> Response:
     return base.page(
-        "playground.html", me=me, title="Playground", project=project, section="/playground", tool=tool,
-        status=status, **context,
+        "playground.html",
+        me=me,
+        title="Playground",
+        project=project,
+        section="/playground",
+        tool=tool,
+        status=status,
+        **context,
     )
 
 
@@ -152,7 +190,12 @@ def _logs(db: Any, project_id: str, filters: list[dict[str, Any]], window: str) 
     now = utcnow()
     since = now - dt.timedelta(seconds=seconds)
     rows, more = search_logs(
-        db, project_id, filters=filters, time_range={"from": since.timestamp() * 1000}, offset=0, limit=LOG_PAGE
+        db,
+        project_id,
+        filters=filters,
+        time_range={"from": since.timestamp() * 1000},
+        offset=0,
+        limit=LOG_PAGE,
     )
     points = activity_points(db, project_id, since=since)
     buckets = bucketize(points, end=now, buckets=count, seconds=seconds // count)
@@ -182,8 +225,14 @@ async def logs_page(
     data = await base.db_call(request, _logs, project.id, filters, window)
     template = "logs_results.html" if base.is_htmx(request) else "logs.html"
     return base.page(
-        template, me=me, title="Execution logs", project=project, section="/logs",
-        filters={"tool": tool, "user": user, "status": status, "window": window}, windows=list(WINDOWS), **data,
+        template,
+        me=me,
+        title="Execution logs",
+        project=project,
+        section="/logs",
+        filters={"tool": tool, "user": user, "status": status, "window": window},
+        windows=list(WINDOWS),
+        **data,
     )
 
 

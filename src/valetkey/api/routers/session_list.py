@@ -53,4 +53,8 @@ async def list_project_sessions(
         for rec in records
     ]
     more = offset + len(items) < total
-    return {"items": items, "next_cursor": encode_cursor(offset + len(items)) if more else None, "total_items": total}
+    return {
+        "items": items,
+        "next_cursor": encode_cursor(offset + len(items)) if more else None,
+        "total_items": total,
+    }
