@@ -43,7 +43,7 @@ def _configs(db: Any, project_id: str) -> list[dict[str, Any]]:
 
 
 @router.get("/auth-configs")
-async def auth_configs_page(project_id: str, request: Request) -> Response:
+async def auth_configs_page(project_id: str, request: Request, created: str = "") -> Response:
     me = await base.signed_in(request)
     project = await base.project_for(request, me, project_id)
     rows = await base.db_call(request, _configs, project.id)
@@ -58,6 +58,7 @@ async def auth_configs_page(project_id: str, request: Request) -> Response:
         section="/auth-configs",
         configs=rows,
         toolkits=toolkits,
+        flash=next((f"Auth config “{c['name']}” created." for c in rows if created and c["id"] == created), None),
     )
 
 
