@@ -58,7 +58,9 @@ async def auth_configs_page(project_id: str, request: Request, created: str = ""
         section="/auth-configs",
         configs=rows,
         toolkits=toolkits,
-        flash=next((f"Auth config “{c['name']}” created." for c in rows if created and c["id"] == created), None),
+        flash=next(
+            (f"Auth config “{c['name']}” created." for c in rows if created and c["id"] == created), None
+        ),
     )
 
 
