@@ -16,6 +16,7 @@ import os
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support.dashboard import PASSWORD, seed_tenant, start_dashboard_server
@@ -169,8 +170,38 @@ def test_create_config_connect_run_and_find_the_log_by_clicking(chromium, dash, 
         context.close()
 
 
+def _seed(dash, tenant) -> dict[str, str]:
+    """A session, an MCP server and a webhook event (skipped: no subscription) in the tenant's project."""
+    from valetkey.webhooks.outbox import publish
+
+    with httpx.Client(
+        base_url=f"{dash.url}/api/v3.1", headers={"x-api-key": tenant.api_key}, timeout=30
+    ) as api:
+        session = api.post("/tool_router/session", json={"user_id": "seed-user"})
+        assert session.status_code == 201, session.text
+        server = api.post(
+            "/mcp/servers",
+            json={"name": "seed server", "auth_config_ids": [], "no_auth_apps": ["hackernews"]},
+        )
+        assert server.status_code in (200, 201), server.text
+    with dash.state.db.session() as db:
+        event_id = publish(
+            db,
+            project_id=tenant.project_id,
+            event_type="composio.connected_account.expired",
+            data={},
+            metadata={},
+        )
+    return {
+        "session_id": session.json()["session_id"],
+        "server_id": server.json()["id"],
+        "event_id": event_id,
+    }
+
+
 def test_every_page_renders_on_desktop_and_phone(chromium, dash):
     tenant = seed_tenant(dash, "pages")
+    seeded = _seed(dash, tenant)
     for label, viewport in (("desktop", None), ("phone", PHONE)):
         context, page, errors = _context(chromium, viewport)
         try:
@@ -196,6 +227,29 @@ def test_every_page_renders_on_desktop_and_phone(chromium, dash):
                     width = page.evaluate("document.documentElement.scrollWidth")
                     assert width <= PHONE["width"] + 1, (path, width)
                 _shot(page, f"{label}-{name}")
+            if label == "desktop":
+                page.goto(base + "/sessions")
+                assert seeded["session_id"] in page.locator("main").inner_text()
+                # A per-user MCP URL, made by clicking: shown once, then only the user is listed.
+                page.goto(base + "/mcp")
+                page.get_by_label("Make a URL for user").fill("mcp-user")
+                page.get_by_role("button", name="Make URL").click()
+                made = page.locator("#new-mcp-url").inner_text()
+                assert "/mcp/u/" in made
+                _shot(page, "desktop-mcp-new-url")
+                page.goto(base + "/mcp")
+                assert "mcp-user" in page.locator("main").inner_text() and made not in page.content()
+                # The event, its (empty) attempt log, and a replay refused with what to do about it.
+                page.goto(base + "/webhooks")
+                page.get_by_role("link", name=seeded["event_id"]).click()
+                assert page.locator("h2#attempts").is_visible()
+                page.get_by_role("button", name=f"Replay {seeded['event_id']}").click()
+                assert "no webhook subscription" in page.locator("main").inner_text()
+                assert "POST /webhook_subscriptions" in page.locator("main").inner_text()
+                assert errors == [
+                    f"Failed to load resource: the server responded with a status of 409 (Conflict) at {page.url}"
+                ]
+                errors.clear()  # that refusal was the point
             # Keyboard: the first Tab reaches the skip link, which moves focus to the content.
             page.goto(base)
             page.keyboard.press("Tab")

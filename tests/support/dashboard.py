@@ -20,6 +20,7 @@ class Tenant:
     org_id: str
     project_id: str
     email: str
+    api_key: str
 
 
 def seed_tenant(server: RunningServer, label: str) -> Tenant:
@@ -28,10 +29,10 @@ def seed_tenant(server: RunningServer, label: str) -> Tenant:
     with server.state.db.session() as db:
         org, _ = service.create_org(db, f"{label}-org")
         project = service.create_project(db, org.id, f"{label}-{os.urandom(3).hex()}")
-        service.create_project_key(db, project.id)
+        key = service.create_project_key(db, project.id)
         email = f"{label}-{os.urandom(3).hex()}@example.com"
         operators.create_operator(db, email, PASSWORD, [org.id])
-    return Tenant(org.id, project.id, email)
+    return Tenant(org.id, project.id, email, key.key)
 
 
 def start_dashboard_server(request: Any, sandbox_url: str | None = None, **overrides: Any):
