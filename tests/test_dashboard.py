@@ -232,3 +232,82 @@ def test_the_activity_chart_counts_executions_and_errors():
     assert [(b.executions, b.errors) for b in buckets] == [(0, 0), (1, 0), (2, 1)]
     svg = str(activity_chart(buckets))
     assert svg.startswith("<svg") and "2 executions" in svg and "1 errors" in svg
+
+
+def test_auth_config_and_account_actions_through_the_forms(browser, tenants, dash):
+    from valetkey.connections.models import AuthConfig, ConnectedAccount
+
+    csrf = _signed_in(browser, tenants[0])
+    base = f"/dashboard/projects/{tenants[0].project_id}"
+    form = browser.get(f"{base}/auth-configs/new", params={"toolkit": "github", "scheme": "OAUTH2"})
+    assert 'name="cred_client_id"' in form.text and 'type="password"' in form.text  # the scheme's own fields
+    refused = browser.post(
+        f"{base}/auth-configs",
+        data={
+            "csrf_token": csrf,
+            "toolkit": "github",
+            "auth_scheme": "OAUTH2",
+            "cred_client_id": "cid",
+            "cred_client_secret": "s3cret-value-xyz",
+            "cred_bogus": "x",
+        },
+    )
+    assert refused.status_code == 400 and "Unknown field(s) for the OAUTH2 scheme: bogus" in refused.text
+    made = browser.post(
+        f"{base}/auth-configs",
+        data={
+            "csrf_token": csrf,
+            "toolkit": "github",
+            "auth_scheme": "OAUTH2",
+            "name": "gh oauth",
+            "cred_client_id": "cid",
+            "cred_client_secret": "s3cret-value-xyz",
+        },
+    )
+    assert made.status_code == 303
+    config_id = made.headers["location"].split("created=")[1]
+    listing = browser.get(made.headers["location"]).text
+    assert "gh oauth" in listing and "created." in listing and "s3cret-value-xyz" not in listing
+    missing = browser.post(
+        f"{base}/auth-configs",
+        data={
+            "csrf_token": csrf,
+            "toolkit": "github",
+            "auth_scheme": "OAUTH2",
+            "cred_client_secret": "kept-out",
+        },
+    )
+    assert missing.status_code == 400 and "client_id" in missing.text and "kept-out" not in missing.text
+
+    def status() -> str:
+        with dash.state.db.session() as db:
+            return db.get(AuthConfig, config_id).status
+
+    for action, expected in (("disable", "DISABLED"), ("enable", "ENABLED")):
+        assert (
+            browser.post(f"{base}/auth-configs/{config_id}/{action}", data={"csrf_token": csrf}).status_code
+            == 303
+        )
+        assert status() == expected
+    linked = browser.post(
+        f"{base}/accounts/link", data={"csrf_token": csrf, "auth_config_id": config_id, "user_id": "u-9"}
+    )
+    link_url = re.search(r'id="new-link"[^>]*href="([^"]+)"', linked.text).group(1)
+    assert "/link/lnk_" in link_url or "/link/" in link_url
+    assert link_url not in browser.get(f"{base}/accounts").text  # shown once
+    account_id = re.search(r"/accounts/(ca_[A-Za-z0-9]+)/disable", linked.text).group(1)
+    assert browser.post(f"{base}/accounts/{account_id}/disable", data={"csrf_token": csrf}).status_code == 303
+    page = browser.get(f"{base}/accounts", params={"user": "u-9", "status": "INACTIVE"}).text
+    assert account_id in page and "Disabled through the API" in page  # the status and its reason
+    assert browser.post(f"{base}/accounts/{account_id}/delete", data={"csrf_token": csrf}).status_code == 303
+    with dash.state.db.session() as db:
+        assert db.get(ConnectedAccount, account_id) is None
+    assert (
+        browser.post(f"{base}/auth-configs/{config_id}/delete", data={"csrf_token": csrf}).status_code == 303
+    )
+    with dash.state.db.session() as db:
+        assert db.get(AuthConfig, config_id) is None
+    # Another project's config id is not found from this project.
+    assert (
+        browser.post(f"{base}/auth-configs/{config_id}/enable", data={"csrf_token": csrf}).status_code == 404
+    )

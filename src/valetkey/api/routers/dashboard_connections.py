@@ -128,6 +128,13 @@ async def create_auth_config(project_id: str, request: Request) -> Response:
     kit = _toolkit(request, base.field(form, "toolkit"))
     scheme = schemes.scheme_of(kit, base.field(form, "auth_scheme"))
     context = _form_context(kit, scheme)
+    known = {f["name"] for f in context["fields"]}
+    unknown = sorted(k[5:] for k in form if k.startswith("cred_") and k[5:] not in known)
+    if unknown:
+        raise ValidationError(
+            f"Unknown field(s) for the {scheme.mode} scheme: {', '.join(unknown)}",
+            suggested_fix=f"Accepted fields: {', '.join(sorted(known))}.",
+        )
     credentials = {f["name"]: base.field(form, "cred_" + f["name"]) for f in context["fields"]}
     credentials = {k: v for k, v in credentials.items() if v}
     scopes = base.field(form, "scopes")
