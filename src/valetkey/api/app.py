@@ -43,6 +43,7 @@ def feature_routers() -> list[APIRouter]:
     from valetkey.api.routers.files import router as files
     from valetkey.api.routers.files_list import router as files_list
     from valetkey.api.routers.mcp_servers import router as mcp
+    from valetkey.api.routers.session_list import router as session_list
     from valetkey.api.routers.sessions import router as sessions
     from valetkey.api.routers.tenancy import router as tenancy
     from valetkey.api.routers.tool_input import router as tool_input
@@ -55,6 +56,7 @@ def feature_routers() -> list[APIRouter]:
     # account_actions before auth: POST /connected_accounts/complete_auth is not an account id.
     return [
         tenancy,
+        session_list,
         sessions,
         catalog,
         toolkit_scopes,
@@ -108,6 +110,12 @@ def build_state(settings: Settings) -> AppState:
         limiter=RateLimiter(settings.rate_limit, settings.rate_limit_window_seconds, counters=counters),
         auth_failures=RateLimiter(
             settings.auth_failure_limit, settings.auth_failure_window_seconds, counters=counters, max_lease=1
+        ),
+        login_failures=RateLimiter(
+            settings.dashboard_login_limit,
+            settings.dashboard_login_window_seconds,
+            counters=counters,
+            max_lease=1,
         ),
         egress=egress,
         catalog=catalog,
@@ -191,6 +199,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
 
     # End-user pages (hosted Connect Links) live at the root of VALETKEY_PUBLIC_URL, outside the API.
     app.include_router(link_pages)
+    # The operator dashboard (server-rendered pages at /dashboard).
+    from valetkey.api.routers.dashboard_pages import dashboard_routers
+
+    for router in dashboard_routers():
+        app.include_router(router)
     # MCP endpoints (streamable HTTP) at the root of VALETKEY_PUBLIC_URL; the router's lifespan runs the MCP SDK's
     # session manager inside the app's, so it is included once.
     from valetkey.api.routers.mcp_endpoint import router as mcp_endpoints

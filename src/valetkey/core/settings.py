@@ -138,6 +138,14 @@ class Settings(BaseSettings):
         60, validation_alias="VALETKEY_AUTH_FAILURE_WINDOW", description="That window, in seconds."
     )
 
+    # Dashboard sign-ins (/dashboard/login) per client address and per email, in the shared counters.
+    dashboard_login_limit: int = Field(
+        10, description="Failed dashboard sign-ins allowed per client address (and per email) in one window."
+    )
+    dashboard_login_window_seconds: int = Field(
+        300, validation_alias="VALETKEY_DASHBOARD_LOGIN_WINDOW", description="That window, in seconds."
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

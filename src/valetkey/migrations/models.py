@@ -8,5 +8,6 @@ def import_all_models() -> None:
     import valetkey.mcp.models
     import valetkey.sessions.models
     import valetkey.tenancy.models
+    import valetkey.tenancy.operators
     import valetkey.triggers.models
     import valetkey.webhooks.models  # noqa: F401

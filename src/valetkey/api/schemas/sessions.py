@@ -84,3 +84,16 @@ class SessionSearch(Wire):
 SessionToolPage = Page[Tool]
 SessionToolkitPage = Page[SessionToolkit]
 SessionConfigHistory = Page[SessionConfigVersion]
+
+
+class ListedSession(Session):
+    user_id: str
+    created_at: str
+
+
+class SessionPage(Wire):
+    """GET /tool_router/session (a Valetkey extension: Composio has no session listing)."""
+
+    items: list[ListedSession]
+    next_cursor: str | None
+    total_items: int
