@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from valetkey.core.errors import BadRequest
-from valetkey.sessions import custom_tools
+from valetkey.sessions import custom_tools, hooks
 from valetkey.sessions.config import PRELOAD_ALL, SessionConfig, TagFilter, ToolFilter
 
 REPLACED = (
@@ -96,6 +96,8 @@ def config_body(config: SessionConfig) -> dict[str, Any]:
         body["proxy_execute"] = {"enable": config.proxy_execute}
     if config.custom:
         body["experimental"] = custom_tools.request_body(config.custom)
+    if config.hooks:
+        body["hooks"] = hooks.wire(config.hooks)
     return body
 
 
