@@ -339,7 +339,7 @@ def wire_outcome(result: Mapping[str, Any]) -> dict[str, Any]:
         "data": result["data"],
         "error": result["error"],
         "log_id": result.get("log_id") or "",
-        "result_type": "completed" if result["successful"] else "failed",
+        "result_type": "completed" if result.get("successful") else "failed",
     }
     if result.get("blocked"):
         answer.update(
