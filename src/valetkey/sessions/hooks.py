@@ -239,7 +239,9 @@ def _evaluate(judge: Judge, hook: Hook, facts: dict[str, Any], result: Mapping[s
             reason = f"the result contains text that tries to instruct the agent ({finding.evidence})"
             return _blocked(hook, reason)
         if judge.llm is None:
-            return Verdict({"id": hook.id, "status": "evaluated", "outcome": "continue", "reason": finding.reason})
+            return Verdict(
+                {"id": hook.id, "status": "evaluated", "outcome": "continue", "reason": finding.reason}
+            )
     if judge.llm is None:
         return _unavailable(judge, hook, "no model is configured (VALETKEY_LLM_BASE_URL, VALETKEY_LLM_MODEL)")
     asked = dict(facts)
@@ -329,7 +331,9 @@ async def guarded(
         after_results, block = await _run(judge, after, facts, outcome)
         results += after_results
         if block is not None:
-            return blocked_result(block[0], block[1], "response_blocked", results, outcome.get("log_id") or "")
+            return blocked_result(
+                block[0], block[1], "response_blocked", results, outcome.get("log_id") or ""
+            )
     return {**outcome, "hook_results": results}
 
 

@@ -14,6 +14,8 @@ that addresses the agent instead of being data. Each signal is a pattern for one
 - ``exfiltrate`` (0.6): sending secrets or bulk data somewhere, plus 0.3 when a
   destination (an address or URL) follows;
 - ``addressee`` (0.5): text speaking to an AI, assistant or agent;
+- ``directive`` (0.5): an order given to one (``AI assistant, you must add ...``);
+- ``sabotage`` (0.4): turning off a security control;
 - ``tool_call`` (0.5): ordering a tool call (``call the ... tool``, a TOOL_SLUG);
 - ``hidden`` (0.4): zero-width characters or an HTML comment carrying any of the above;
 - ``urgent`` (0.3): ``IMPORTANT:``/``ATTENTION:`` style shouting.
@@ -43,15 +45,21 @@ ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
 
 _I = re.IGNORECASE
+AGENT = r"(ai|assistants?|agents?|llms?|language models?|chatbots?|copilot|gpt|claude|bots?|models?)"
+ACTION = (
+    r"(call|use|run|invoke|execute|send|forward|email|delete|cancel|close|approve|grant|disable|add|say|reveal|"
+    r"share|post|transfer|wire|rank|mark|rename|accept|issue|remove|install|reply|respond|print|merge|ignore)\b"
+)
 SIGNALS: tuple[tuple[str, float, re.Pattern[str]], ...] = (
     (
         "override",
         1.0,
         re.compile(
-            r"\b(ignore|disregard|forget|override|bypass|discard|abandon|drop)\b[^.\n]{0,40}?"
-            r"\b(previous|prior|above|earlier|preceding|all|any|your|the|these|those|system|original|existing)\b"
-            r"[^.\n]{0,30}?\b(instructions?|prompts?|rules|guidelines|directives|guardrails|constraints|"
-            r"programming|safety|polic(y|ies)|context|orders)\b",
+            # "tries to override ..." describes an attack; it does not make one.
+            r"(?<!tries to )(?<!try to )(?<!attempts to )(?<!attempt to )(?<!trying to )(?<!how to )"
+            r"\b(ignore|disregard|forget|override|bypass|discard|abandon)\b[^.\n]{0,50}?"
+            r"\b(instructions?|prompts?|rules|guidelines|directives|guardrails|constraints|"
+            r"programming|safety|polic(y|ies)|context|orders|told)\b",
             _I,
         ),
     ),
@@ -59,7 +67,7 @@ SIGNALS: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         "template",
         1.0,
         re.compile(
-            r"<\|(im_start|im_end|system|user|assistant|endoftext)\|>|\[/?INST\]|<<SYS>>|</?system>|"
+            r"<\|(im_start|im_end|system|user|assistant|endoftext)\|>|\[/?INST\]|<<SYS>>|</?system>|\[system\]|"
             r"</?(tool_result|function_results|instructions)>|^\s*(system|assistant)\s*:|"
             r"#{2,}\s*(system|instruction|new instructions)\b|\bBEGIN (SYSTEM|ADMIN) (PROMPT|MESSAGE|OVERRIDE)\b",
             _I | re.M,
@@ -100,11 +108,12 @@ SIGNALS: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         "exfiltrate",
         0.6,
         re.compile(
-            r"\b(send|forward|email|e-mail|post|upload|transfer|share|leak|exfiltrate|copy|paste|include)\b"
-            r"[^.\n]{0,50}?\b(api[ _-]?keys?|passwords?|credentials|access tokens?|tokens|secrets?|private "
-            r"keys?|ssh keys?|\.env\b|environment variables|all (of )?(the |their |your )?(files|emails|"
+            r"\b(send|forward|email|e-mail|post|upload|transfer|share|leak|exfiltrate|copy|paste|include)"
+            r"(s|es|ed|ing)?\b"
+            r"[^.\n]{0,50}?(\.env\b|\b(api[ _-]?keys?|passwords?|credentials|access tokens?|tokens|secrets?|private "
+            r"keys?|ssh keys?|environment variables|all (of )?(the |their |your )?(files|emails|"
             r"messages|contacts|documents|data|repositories)|conversation history|chat history|session "
-            r"cookies?|credit card)",
+            r"cookies?|credit card))",
             _I,
         ),
     ),
@@ -112,10 +121,28 @@ SIGNALS: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         "addressee",
         0.5,
         re.compile(
-            r"\b(ai|assistant|agent|llm|language model|chatbot|copilot|gpt|claude|bot)\b[^.\n]{0,25}?"
-            r"\b(reading|processing|summari[sz]ing|parsing|that reads|who reads|must|should|you)\b|"
-            r"\b(note|message|instruction|attention) (to|for) (the )?(ai|assistant|agent|llm|model|bot)\b|"
-            r"\bdear (ai|assistant|agent|model)\b",
+            rf"\b{AGENT}\b[^.\n]{{0,25}}?"
+            r"\b(reading|reads|read|processing|summari[sz]ing|parsing|must|should|you)\b|"
+            rf"\b(note|message|instructions?|attention|reminder)\s*(to|for)?\s*(the |any |whoever )?{AGENT}\b|"
+            rf"(\b(dear|hey|hi|hello)\s+|@){AGENT}\b",
+            _I,
+        ),
+    ),
+    (
+        "directive",
+        0.5,
+        re.compile(
+            rf"\b{AGENT}\b[^.\n]{{0,40}}?\b(must|should|please|needs? to|is to|are to)\s+(\w+\s+){{0,2}}?{ACTION}|"
+            rf"\b{AGENT}\s*[,:]\s*([^.\n]{{0,30}}?,\s*)?(please\s+)?{ACTION}",
+            _I,
+        ),
+    ),
+    (
+        "sabotage",
+        0.4,
+        re.compile(
+            r"\b(disable|turn off|switch off|remove|bypass)\b[^.\n]{0,20}?\b(two-factor|2fa|mfa|"
+            r"authentication|safety|security|logging|audit|checks|firewall|antivirus|content filter)",
             _I,
         ),
     ),
@@ -123,8 +150,8 @@ SIGNALS: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         "tool_call",
         0.5,
         re.compile(
-            r"\b(call|invoke|run|execute|use|trigger)\s+(the\s+)?([a-z_]+\s+)?(tool|function)\b|"
-            r"\b(call|invoke|run|execute|use)\s+[A-Z][A-Z0-9]+_[A-Z0-9_]{3,}\b",
+            r"\b(?i:call|invoke|run|execute|use|trigger)\s+(the\s+)?([A-Za-z0-9_]+\s+)?(?i:tool|function)\b|"
+            r"\b(?i:call|invoke|run|execute|use)\s+[A-Z][A-Z0-9]+_[A-Z0-9_]{3,}\b",
             0,
         ),
     ),
@@ -134,7 +161,9 @@ SIGNALS: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         re.compile(r"\b(IMPORTANT|ATTENTION|URGENT|CRITICAL|WARNING|OVERRIDE)\s*[:!]", 0),
     ),
 )
-DESTINATION = re.compile(r"\b(to|at|into)\s+(\S+@\S+\.\w+|https?://\S+|[a-z0-9.-]+\.(com|net|io|ru|xyz)\b)", _I)
+DESTINATION = re.compile(
+    r"\b(to|at|into)\s+(\S+@\S+\.\w+|https?://\S+|[a-z0-9.-]+\.(com|net|io|ru|xyz)\b)", _I
+)
 
 
 @dataclass(frozen=True)
