@@ -123,7 +123,7 @@ def apply_patch(body: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, 
         raise _bad(
             "user_id",
             "cannot be changed: a session acts for one user",
-            "Create a new session for the other user with composio.create(user_id=...).",
+            "Create a new session for the other user (POST /api/v3/tool_router/session with their user_id).",
         )
     unknown = [str(k) for k in patch if k not in PATCH_FIELDS]
     if unknown:

@@ -350,7 +350,7 @@ class AttachBody(BaseModel):
 
 @router.post(
     PREFIX + "/{session_id}/attach",
-    summary="Bind SDK-local custom tools to a session (composio.use(id, custom_tools=...))",
+    summary="Bind SDK-local custom tools to a session (the SDK's use method with custom tools)",
     responses=documented(r.Session, 404),
 )
 async def attach(body: AttachBody, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:
