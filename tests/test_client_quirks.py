@@ -41,7 +41,13 @@ def test_tools_get_by_slugs_as_the_typescript_sdk_sends_it(client):
 
 def _strings_where_typescript_wants_strings(value, where=""):
     """(path, None) for every null at a key the TypeScript SDK's models type as a string."""
-    wanted = {"get_current_user_endpoint", "legacy_template_name", "created_by", "test_request_endpoint"}
+    wanted = {
+        "get_current_user_endpoint",
+        "get_current_user_endpoint_method",
+        "legacy_template_name",
+        "created_by",
+        "test_request_endpoint",
+    }
     found = []
     if isinstance(value, dict):
         for key, item in value.items():

@@ -150,7 +150,7 @@ def toolkit_detail(toolkit: Toolkit, version: str, tools_count: int) -> dict[str
         "base_url": toolkit.base_url or None,
         # A string in the TypeScript SDK's model (null fails its transform): "" when there is none.
         "get_current_user_endpoint": verification["path"] if verification else "",
-        "get_current_user_endpoint_method": verification["method"] if verification else None,
+        "get_current_user_endpoint_method": verification["method"] if verification else "",
         "composio_managed_auth": [],
         "deprecated": {
             "toolkitId": toolkit.slug,
