@@ -98,7 +98,8 @@ def test_a_failed_account_says_why_in_the_execute_error(client, server, project)
 
     account = make_account(server, project.id, user_id="failing", status="FAILED")
     with server.state.db.session() as db:
-        db.get(ConnectedAccount, account).status_reason = "Verification request GET /me was refused (HTTP 401)"
+        failed = db.get(ConnectedAccount, account)
+        failed.status_reason = "Verification request GET /me was refused (HTTP 401)"
     response = client.post(f"{V3}/tools/execute/KEYED_WHOAMI", json={"arguments": {}, "user_id": "failing"})
     body = response.json()
     text = str(body)
