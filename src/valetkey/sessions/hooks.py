@@ -186,7 +186,21 @@ def to_json(hooks: tuple[Hook, ...]) -> list[dict[str, Any]]:
 
 
 def from_json(data: Any) -> tuple[Hook, ...]:
-    return parse_hooks(data) if data else ()
+    """Inverse of `to_json` (stored hooks were validated when stored: they are read back as they are)."""
+    hooks = []
+    for item in data or ():
+        applies = item.get("applies_to")
+        hooks.append(
+            Hook(
+                id=item["id"],
+                type=item["type"],
+                handler=item["handler"]["type"],
+                condition=item["handler"].get("condition"),
+                name=item.get("name"),
+                toolkits=None if applies == "all" else tuple(applies["toolkits"]),
+            )
+        )
+    return tuple(hooks)
 
 
 # -- running them ----------------------------------------------------------------------------------
