@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     )
     llm_api_key: SecretStr | None = Field(None, description="Bearer key for that API (sent only to it).")
     llm_model: str = Field("", description="Model name sent in each chat completions request.")
+    hooks_fail_open: bool = Field(
+        False,
+        description="Session hooks whose model fails report 'unavailable' and let the call go on (default: block).",
+    )
 
     # Triggers and webhooks (valetkey.webhooks, valetkey.triggers; docs/triggers.md).
     poll_interval: float | None = Field(
