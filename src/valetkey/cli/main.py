@@ -15,6 +15,7 @@ from valetkey.cli import (
     projects,
     sandbox,
     serve,
+    transfer,
     triggers,
     worker,
 )
@@ -32,6 +33,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(sandbox.app, name="sandbox")
 worker.register(app)
+transfer.register(app)
 
 # Against the server `valetkey login` stored (its REST API).
 login.register(app)
