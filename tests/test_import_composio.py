@@ -281,7 +281,7 @@ def test_import_1000_accounts_crash_resume_and_run_tools(source_and_target, sand
         assert len(listed["items"]) == 5
         r = client.get(f"{V3}/auth_configs/{seeded['configs']['own']}")
         assert r.status_code == 200 and r.json()["credentials"]["client_id"] == "sandbox-client"
-        r = client.get(f"{V3}/mcp/servers/{seeded['mcp']}")
+        r = client.get(f"{V3}/mcp/{seeded['mcp']}")
         assert r.status_code == 200 and r.json()["name"] == "team-mcp"
 
     # A third run is a no-op.

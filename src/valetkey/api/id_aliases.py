@@ -30,8 +30,11 @@ from valetkey.core.ids import hash_secret
 from valetkey.tenancy.aliases import IdAlias
 from valetkey.tenancy.models import ProjectApiKey
 
-# What an id at Composio or here looks like: a short lower-case prefix, '_', a nano id.
-ID_SHAPE = re.compile(r"^[a-z]{1,10}_[A-Za-z0-9_-]{4,64}$")
+# What an id at Composio or here looks like: a short lower-case prefix, '_', a nano id; or a UUID
+# (MCP servers, and the `uuid` spellings of the others).
+ID_SHAPE = re.compile(
+    r"^(?:[a-z]{1,10}_[A-Za-z0-9_-]{4,64}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+)
 # Body keys whose subtrees are user data, never ids to rewrite.
 OPAQUE_KEYS = frozenset({"arguments", "val", "text", "trigger_config", "input", "custom_auth_params"})
 MAX_BODY = 2_000_000
