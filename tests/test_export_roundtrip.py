@@ -21,7 +21,9 @@ PASSPHRASE = "a long and honest passphrase"
 @pytest.fixture
 def two_installs(request, toolkits_dir, sandbox, backend):
     started = [
-        start_server(database_url_for(backend, request), catalog_dirs=[toolkits_dir], webhook_allow_private=True)
+        start_server(
+            database_url_for(backend, request), catalog_dirs=[toolkits_dir], webhook_allow_private=True
+        )
         for _ in range(2)
     ]
     yield started[0][1], started[1][1]
@@ -53,7 +55,10 @@ def test_export_and_import_between_installs(two_installs, sandbox, tmp_path):
         own = r.json()["auth_config"]["id"]
         r = client.post(
             f"{V3}/auth_configs",
-            json={"toolkit": {"slug": "keyed"}, "auth_config": {"type": "use_custom_auth", "auth_scheme": "API_KEY"}},
+            json={
+                "toolkit": {"slug": "keyed"},
+                "auth_config": {"type": "use_custom_auth", "auth_scheme": "API_KEY"},
+            },
         )
         keyed = r.json()["auth_config"]["id"]
         r = client.post(
@@ -65,14 +70,18 @@ def test_export_and_import_between_installs(two_installs, sandbox, tmp_path):
         r = client.post(f"{V3}/mcp/servers", json={"name": "mine", "auth_config_ids": [own]})
         assert r.status_code == 201, r.text
     issued = [
-        sandbox.providers.oauth2.issue_tokens(SANDBOX_CLIENT["client_id"], f"u-{i}", ("read",)) for i in range(3)
+        sandbox.providers.oauth2.issue_tokens(SANDBOX_CLIENT["client_id"], f"u-{i}", ("read",))
+        for i in range(3)
     ]
     oauth_ids = seed_accounts(
         first,
         project.id,
         own,
         [
-            {"user_id": f"u-{i}", "secrets": {k: t[k] for k in ("access_token", "refresh_token", "token_type")}}
+            {
+                "user_id": f"u-{i}",
+                "secrets": {k: t[k] for k in ("access_token", "refresh_token", "token_type")},
+            }
             for i, t in enumerate(issued)
         ],
     )
@@ -87,7 +96,9 @@ def test_export_and_import_between_installs(two_installs, sandbox, tmp_path):
         assert token.encode() not in blob
 
     target = second.new_project()
-    env2 = cli_env(second, VALETKEY_EXPORT_PASSPHRASE="not the passphrase", VALETKEY_WEBHOOK_ALLOW_PRIVATE="1")
+    env2 = cli_env(
+        second, VALETKEY_EXPORT_PASSPHRASE="not the passphrase", VALETKEY_WEBHOOK_ALLOW_PRIVATE="1"
+    )
     refused = valetkey("import", "file", str(out_file), "--project", target.id, env=env2)
     refused.communicate(timeout=300)
     assert refused.returncode == 2
@@ -95,7 +106,9 @@ def test_export_and_import_between_installs(two_installs, sandbox, tmp_path):
 
     env2["VALETKEY_EXPORT_PASSPHRASE"] = PASSPHRASE
     report = tmp_path / "report.json"
-    _done(valetkey("import", "file", str(out_file), "--project", target.id, "--report", str(report), env=env2))
+    _done(
+        valetkey("import", "file", str(out_file), "--project", target.id, "--report", str(report), env=env2)
+    )
     result = json.loads(report.read_text())
     assert result["summary"]["connected_accounts"] == {"migrated": 4}, result
     assert result["summary"]["auth_configs"] == {"migrated": 2}
@@ -109,7 +122,8 @@ def test_export_and_import_between_installs(two_installs, sandbox, tmp_path):
     with httpx.Client(base_url=second.url, headers={"x-api-key": target.api_key}, timeout=30) as client:
         for i, old_id in enumerate(oauth_ids):
             r = client.post(
-                "/api/v3.1/tools/execute/OAUTHDEMO_WHOAMI", json={"connected_account_id": old_id, "arguments": {}}
+                "/api/v3.1/tools/execute/OAUTHDEMO_WHOAMI",
+                json={"connected_account_id": old_id, "arguments": {}},
             )
             assert r.status_code == 200 and r.json()["successful"], r.text
             assert r.json()["data"]["sub"] == f"u-{i}"

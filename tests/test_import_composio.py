@@ -109,7 +109,10 @@ def _seed(source, sandbox, *, masked: bool, scale: int = 1) -> dict:
             project.id,
             own,
             [
-                {"user_id": f"refused-{i}", "secrets": {"access_token": f"old-{i}", "refresh_token": f"gone-{i}"}}
+                {
+                    "user_id": f"refused-{i}",
+                    "secrets": {"access_token": f"old-{i}", "refresh_token": f"gone-{i}"},
+                }
                 for i in range(20 if scale >= 10 else 2)
             ],
         ),
@@ -228,9 +231,7 @@ def test_import_1000_accounts_crash_resume_and_run_tools(source_and_target, sand
     assert per_user == []
 
     accounts = report["accounts"]
-    by_source = {
-        item["source_id"]: (bucket, item) for bucket, items in accounts.items() for item in items
-    }
+    by_source = {item["source_id"]: (bucket, item) for bucket, items in accounts.items() for item in items}
     assert accounts["pending"] == []
     for source_id in groups["own"] + groups["bearer"]:
         assert by_source[source_id][0] == "migrated", by_source[source_id]

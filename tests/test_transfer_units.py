@@ -12,7 +12,9 @@ from valetkey.transfer.source import SourceClient, SourceError, retry_after_seco
 
 
 def _client(handler, slept: list[float]) -> SourceClient:
-    return SourceClient("http://source.test", "key", sleep=slept.append, transport=httpx.MockTransport(handler))
+    return SourceClient(
+        "http://source.test", "key", sleep=slept.append, transport=httpx.MockTransport(handler)
+    )
 
 
 def test_pages_follow_cursors_and_wait_out_rate_limits():

@@ -19,8 +19,8 @@ from sqlalchemy import text
 
 import valetkey
 from valetkey.api.errors import install_error_handlers
-from valetkey.api.limits import edge_limits
 from valetkey.api.id_aliases import IdAliases
+from valetkey.api.limits import edge_limits
 from valetkey.api.middleware import ApiVersionAlias, EdgeGuard, RequestContextMiddleware
 from valetkey.api.ratelimit import RateLimiter
 from valetkey.api.responses import HEALTH_RESPONSES, tidy_openapi

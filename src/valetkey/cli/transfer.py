@@ -31,7 +31,7 @@ from valetkey.core.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="Import a project (from Composio, or a Valetkey export file).")
 
-PASSPHRASE_ENV = "VALETKEY_EXPORT_PASSPHRASE"
+PASSPHRASE_ENV = "VALETKEY_EXPORT_PASSPHRASE"  # noqa: S105 (a variable name, not a secret)
 
 
 def load_secrets(path: Path | None) -> dict[str, dict[str, str]]:

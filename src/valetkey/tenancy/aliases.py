@@ -27,9 +27,7 @@ KINDS = ("connected_account", "auth_config", "trigger", "mcp_server")
 class IdAlias(Base):
     __tablename__ = "id_aliases"
 
-    project_id: Mapped[str] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
-    )
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     alias: Mapped[str] = mapped_column(String(200), primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[str] = mapped_column(String(40), index=True)

@@ -29,9 +29,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valetkey.connections import schemes
-from valetkey.connections.configs import CUSTOM, MANAGED, AuthConfigInput, create_auth_config
+from valetkey.connections.configs import AuthConfigInput, create_auth_config
 from valetkey.connections.credentials import seal_account_state
-from valetkey.connections.models import ConnectedAccount
+from valetkey.connections.models import CUSTOM, MANAGED, ConnectedAccount
 from valetkey.core.errors import ApiError
 from valetkey.core.ids import new_id
 from valetkey.mcp import configs as mcp_configs
@@ -271,7 +271,9 @@ class Importer:
         tool_access = {k: v for k, v in tool_access.items() if v}
         credentials: dict[str, Any] = {}
         if managed:
-            credentials = {k: v for k, v in (wire.get("credentials") or {}).items() if k in schemes.SCOPE_KEYS}
+            credentials = {
+                k: v for k, v in (wire.get("credentials") or {}).items() if k in schemes.SCOPE_KEYS
+            }
         else:
             try:
                 scheme = schemes.scheme_of(toolkit, schemes.normalize_mode(mode, where="auth_scheme"))
@@ -481,7 +483,7 @@ class Importer:
             elif scheme.mode not in schemes.REDIRECT_SCHEMES and not isinstance(value, str):
                 public[name] = value
             else:
-                secret[name] = value if isinstance(value, str) else value
+                secret[name] = value
         return public, secret
 
     def settle(self, item: Item, outcome: str, reason: str | None) -> None:
@@ -525,7 +527,7 @@ class Importer:
                     item.outcome = MIGRATED
                     if wire.get("status") == "disabled" or wire.get("disabledAt"):
                         await trigger_instances.set_status(
-                            self.state, self.project_id, item.target_id, "disable"
+                            self.state, self.project_id, item.target_id, "disable", None
                         )
                 except ApiError as exc:
                     item.reason = exc.message
@@ -633,4 +635,3 @@ async def run_import(
     await run_in_threadpool(importer.import_webhooks, snapshot.webhook_subscriptions)
     await run_in_threadpool(importer.import_mcp_servers, snapshot.mcp_servers)
     return importer.report
-
