@@ -129,6 +129,11 @@ def test_export_and_import_between_installs(two_installs, sandbox, tmp_path):
             assert r.json()["data"]["sub"] == f"u-{i}"
         r = client.get(f"{V3}/auth_configs/{own}")
         assert r.status_code == 200 and r.json()["id"] != own
+    # An alias belongs to its project: another project on the same install does not see it.
+    other = second.new_project()
+    with httpx.Client(base_url=second.url, headers={"x-api-key": other.api_key}, timeout=30) as client:
+        assert client.get(f"{V3}/connected_accounts/{oauth_ids[0]}").status_code == 404
+        assert client.get(f"{V3}/auth_configs/{own}").status_code == 404
 
 
 def test_secrets_file_in_yaml_or_json_and_bad_ones(tmp_path):
