@@ -6,8 +6,9 @@ source id (``ca_...``, ``ac_...``, a trigger's or MCP server's id) as an alias
 the id-shaped tokens a request carries (path segments, query values, JSON body
 strings) and, when some are aliases in the calling project, rewrites them to
 the ids they stand for. So every endpoint, the SDK's calls, sessions and MCP
-accept the old ids with no per-route code, and a request without id-shaped
-tokens costs one regular expression per token.
+accept the old ids with no per-route code. A request without id-shaped
+tokens costs one regular expression per token; one with them, a single
+indexed query (none at all on an installation that never imported).
 
 Tool arguments and connection values (`arguments`, `val`, `text`, `trigger_config`)
 are the user's data, never rewritten. MCP URLs (which carry no API key) resolve
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -38,6 +40,7 @@ ID_SHAPE = re.compile(
 # Body keys whose subtrees are user data, never ids to rewrite.
 OPAQUE_KEYS = frozenset({"arguments", "val", "text", "trigger_config", "input", "custom_auth_params"})
 MAX_BODY = 2_000_000
+NONE_RECHECK = 5.0
 
 
 def _walk(value: Any, found: set[str]) -> None:
@@ -74,12 +77,21 @@ class IdAliases:
     def __init__(self, app: ASGIApp, prefixes: tuple[str, ...] = ("/api/", "/mcp/servers/", "/v3/mcp/")):
         self.app = app
         self.prefixes = prefixes
+        # An installation that never imported has no aliases: it asks again every NONE_RECHECK seconds
+        # (so an import run meanwhile is seen that soon), and costs nothing per request until then.
+        self._none_until = 0.0
 
     def _lookup(self, scope: Scope, tokens: Iterable[str]) -> dict[str, str]:
         state = scope["app"].state.valetkey
         wanted = sorted(set(tokens))
         key = _header(scope, b"x-api-key")
         with state.db.session() as db:
+            if time.monotonic() < self._none_until:
+                return {}
+            if self._none_until >= 0 and db.scalar(select(IdAlias.alias).limit(1)) is None:
+                self._none_until = time.monotonic() + NONE_RECHECK
+                return {}
+            self._none_until = -1.0  # aliases exist: look every time from now on
             if key:
                 rows = db.execute(
                     select(IdAlias.alias, IdAlias.target_id)
