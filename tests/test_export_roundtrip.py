@@ -8,7 +8,8 @@ import httpx
 import pytest
 import yaml
 
-from tests.support.app import database_url_for, start_server
+from tests.support.app import EGRESS_TARGETS, database_url_for, egress_allowed, start_server
+from tests.support.fake_gmail import FakeGmail
 from tests.support.migration import cli_env, count, seed_accounts, valetkey
 from tests.support.oauth import SANDBOX_CLIENT
 from valetkey.connections.models import ConnectedAccount
@@ -19,10 +20,20 @@ PASSPHRASE = "a long and honest passphrase"
 
 
 @pytest.fixture
-def two_installs(request, toolkits_dir, sandbox, backend):
+def gmail():
+    fake = FakeGmail().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def two_installs(request, toolkits_dir, sandbox, backend, gmail):
     started = [
         start_server(
-            database_url_for(backend, request), catalog_dirs=[toolkits_dir], webhook_allow_private=True
+            database_url_for(backend, request),
+            catalog_dirs=[toolkits_dir],
+            webhook_allow_private=True,
+            egress_allow=egress_allowed(*EGRESS_TARGETS, gmail.url),
         )
         for _ in range(2)
     ]
@@ -37,7 +48,7 @@ def _done(process) -> tuple[str, str]:
     return out, err
 
 
-def test_export_and_import_between_installs(two_installs, sandbox, tmp_path):
+def test_export_and_import_between_installs(two_installs, sandbox, gmail, tmp_path):
     first, second = two_installs
     project = first.new_project()
     with httpx.Client(base_url=first.url, headers={"x-api-key": project.api_key}, timeout=30) as client:
@@ -69,6 +80,25 @@ def test_export_and_import_between_installs(two_installs, sandbox, tmp_path):
         secret = r.json()["secret"]
         r = client.post(f"{V3}/mcp/servers", json={"name": "mine", "auth_config_ids": [own]})
         assert r.status_code == 201, r.text
+        gmail_credentials = {
+            **SANDBOX_CLIENT,
+            "authorization_url": f"{sandbox.url}/oauth2/authorize",
+            "token_url": f"{sandbox.url}/oauth2/token",
+            "base_url": gmail.url,
+        }
+        r = client.post(
+            f"{V3}/auth_configs",
+            json={
+                "toolkit": {"slug": "gmail"},
+                "auth_config": {
+                    "type": "use_custom_auth",
+                    "auth_scheme": "OAUTH2",
+                    "credentials": gmail_credentials,
+                },
+            },
+        )
+        assert r.status_code == 201, r.text
+        gmail_config = r.json()["auth_config"]["id"]
     issued = [
         sandbox.providers.oauth2.issue_tokens(SANDBOX_CLIENT["client_id"], f"u-{i}", ("read",))
         for i in range(3)
@@ -86,6 +116,20 @@ def test_export_and_import_between_installs(two_installs, sandbox, tmp_path):
         ],
     )
     seed_accounts(first, project.id, keyed, [{"user_id": "k", "secrets": {"api_key": "k-1234567890abcdef"}}])
+    mail_token = sandbox.providers.oauth2.issue_tokens(SANDBOX_CLIENT["client_id"], "mailer", ("read",))
+    [mail_account] = seed_accounts(
+        first,
+        project.id,
+        gmail_config,
+        [{"user_id": "mailer", "secrets": {k: mail_token[k] for k in ("access_token", "refresh_token")}}],
+    )
+    with httpx.Client(base_url=first.url, headers={"x-api-key": project.api_key}, timeout=30) as client:
+        r = client.post(
+            f"{V3}/trigger_instances/GMAIL_NEW_GMAIL_MESSAGE/upsert",
+            json={"connected_account_id": mail_account, "trigger_config": {}},
+        )
+        assert r.status_code == 200, r.text
+        trigger_id = r.json()["trigger_id"]
 
     out_file = tmp_path / "project.vkx"
     env = cli_env(first, VALETKEY_EXPORT_PASSPHRASE=PASSPHRASE)
@@ -110,8 +154,9 @@ def test_export_and_import_between_installs(two_installs, sandbox, tmp_path):
         valetkey("import", "file", str(out_file), "--project", target.id, "--report", str(report), env=env2)
     )
     result = json.loads(report.read_text())
-    assert result["summary"]["connected_accounts"] == {"migrated": 4}, result
-    assert result["summary"]["auth_configs"] == {"migrated": 2}
+    assert result["summary"]["connected_accounts"] == {"migrated": 5}, result
+    assert result["summary"]["auth_configs"] == {"migrated": 3}
+    assert result["summary"]["trigger_instances"] == {"migrated": 1}
     assert result["summary"]["webhook_subscriptions"] == {"migrated": 1}
     assert result["summary"]["mcp_servers"] == {"migrated": 1}
     assert result["warnings"] == []  # the client secret and the webhook secret came along
@@ -129,6 +174,15 @@ def test_export_and_import_between_installs(two_installs, sandbox, tmp_path):
             assert r.json()["data"]["sub"] == f"u-{i}"
         r = client.get(f"{V3}/auth_configs/{own}")
         assert r.status_code == 200 and r.json()["id"] != own
+        # The trigger's and its account's source ids both work as query filters.
+        r = client.get(
+            f"{V3}/trigger_instances/active",
+            params={"trigger_ids": trigger_id, "connected_account_ids": mail_account},
+        )
+        assert r.status_code == 200, r.text
+        [instance] = r.json()["items"]
+        assert instance["id"] != trigger_id and instance["trigger_name"] == "GMAIL_NEW_GMAIL_MESSAGE"
+        assert instance["user_id"] == "mailer"
     # An alias belongs to its project: another project on the same install does not see it.
     other = second.new_project()
     with httpx.Client(base_url=second.url, headers={"x-api-key": other.api_key}, timeout=30) as client:
