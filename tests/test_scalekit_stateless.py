@@ -1,4 +1,5 @@
-"""Scalekit's spelling of tool names (`keyed_whoami`) resolves wherever Composio's (`KEYED_WHOAMI`) does."""
+"""Scalekit's stateless model, natively: its tool names (`keyed_whoami`) resolve wherever Composio's
+(`KEYED_WHOAMI`) do, and every account reports Scalekit's status beside Composio's."""
 
 from __future__ import annotations
 
@@ -41,3 +42,24 @@ def test_lower_case_tool_names_resolve_everywhere(server, project, client, upstr
     )
     assert r.status_code == 201, r.text
     assert r.json()["auth_config"]["restrict_to_following_tools"] == ["KEYED_WHOAMI"]
+
+
+def test_scalekit_statuses_beside_composio(server, project, client):
+    active = make_account(server, project.id, secrets={"api_key": "sk-status-1234567890"}, user_id="s")
+    failed = make_account(server, project.id, status="FAILED", user_id="s")
+    expired = make_account(server, project.id, status="EXPIRED", user_id="s")
+    pending = make_account(server, project.id, status="INITIATED", user_id="s")
+
+    def statuses(account_id: str) -> tuple[str, str]:
+        body = client.get(f"{V3}/connected_accounts/{account_id}").json()
+        return body["status"], body["scalekit_status"]
+
+    assert statuses(active) == ("ACTIVE", "ACTIVE")
+    assert statuses(failed) == ("FAILED", "ERROR")
+    assert statuses(expired) == ("EXPIRED", "EXPIRED")
+    assert statuses(pending) == ("INITIATED", "PENDING")
+    r = client.patch(f"{V3}/connected_accounts/{active}/status", json={"enabled": False})
+    assert r.status_code == 200, r.text
+    assert statuses(active) == ("INACTIVE", "REVOKED")
+    listed = client.get(f"{V3}/connected_accounts", params={"user_ids": "s"}).json()["items"]
+    assert {a["scalekit_status"] for a in listed} == {"REVOKED", "ERROR", "EXPIRED", "PENDING"}
