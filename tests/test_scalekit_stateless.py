@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.support.execution import EXECUTE, make_account
 
 V3 = "/api/v3"
@@ -63,3 +65,58 @@ def test_scalekit_statuses_beside_composio(server, project, client):
     assert statuses(active) == ("INACTIVE", "REVOKED")
     listed = client.get(f"{V3}/connected_accounts", params={"user_ids": "s"}).json()["items"]
     assert {a["scalekit_status"] for a in listed} == {"REVOKED", "ERROR", "EXPIRED", "PENDING"}
+
+
+def _keyed_config(client, name: str | None) -> tuple[int, dict]:
+    body = {"type": "use_custom_auth", "auth_scheme": "API_KEY"}
+    if name:
+        body["name"] = name
+    r = client.post(f"{V3}/auth_configs", json={"toolkit": {"slug": "keyed"}, "auth_config": body})
+    return r.status_code, r.json()
+
+
+def _connect(client, config_id: str, user_id: str, key: str) -> str:
+    r = client.post(
+        f"{V3}/connected_accounts",
+        json={
+            "auth_config": {"id": config_id},
+            "connection": {"user_id": user_id, "state": {"auth_scheme": "API_KEY", "val": {"api_key": key}}},
+        },
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def test_identifier_and_connection_name_pick_the_account(server, project, client, upstream):
+    status, a = _keyed_config(client, "keyed-a")
+    assert status == 201
+    status, b = _keyed_config(client, "keyed-b")
+    assert status == 201
+    status, error = _keyed_config(client, "keyed-a")
+    assert status == 409 and error["error"]["slug"] == "AuthConfigNameExists"
+    # Default names never collide: the second gets a suffix.
+    first, second = _keyed_config(client, None)[1], _keyed_config(client, None)[1]
+    names = {
+        client.get(f"{V3}/auth_configs/{c['auth_config']['id']}").json()["name"] for c in (first, second)
+    }
+    assert len(names) == 2
+    r = client.patch(
+        f"{V3}/auth_configs/{b['auth_config']['id']}", json={"type": "custom", "name": "keyed-a"}
+    )
+    assert r.status_code == 409, r.text
+
+    _connect(client, a["auth_config"]["id"], "sam", "sk-sam-on-a-1234567890")
+    _connect(client, b["auth_config"]["id"], "sam", "sk-sam-on-b-1234567890")
+    for name, key in (("keyed-a", "sk-sam-on-a-1234567890"), ("keyed-b", "sk-sam-on-b-1234567890")):
+        r = client.post(
+            EXECUTE + "keyed_whoami",
+            json={"identifier": "sam", "connection_name": name, "arguments": {}},
+        )
+        assert r.status_code == 200 and r.json()["successful"], r.text
+        assert key in json.dumps(r.json()["data"])
+    r = client.post(
+        EXECUTE + "KEYED_WHOAMI", json={"identifier": "sam", "connection_name": "nope", "arguments": {}}
+    )
+    assert r.status_code == 404 and r.json()["error"]["slug"] == "AuthConfigNotFound"
+    r = client.post(EXECUTE + "KEYED_WHOAMI", json={"identifier": "sam", "user_id": "other", "arguments": {}})
+    assert r.status_code == 400

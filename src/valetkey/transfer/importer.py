@@ -254,7 +254,7 @@ class Importer:
                     missing.append(spec.name)
         return credentials, missing
 
-    def _one_config(self, wire: Mapping[str, Any]) -> Item:
+    def _one_config(self, wire: Mapping[str, Any], retried: bool = False) -> Item:
         source_id = str(wire.get("id") or "")
         slug = str((wire.get("toolkit") or {}).get("slug") or "")
         managed = bool(wire.get("is_composio_managed")) or wire.get("type") == "default"
@@ -311,6 +311,14 @@ class Importer:
                 set_alias(db, self.project_id, source_id, "auth_config", config.id)
                 _record(db, self.project_id, self.source, item)
         except ApiError as exc:
+            if exc.slug == "AuthConfigNameExists" and data.name and not retried:
+                # The source allows two configs one name; here a name is a connection_name.
+                self.report.warnings.append(
+                    f"auth config {source_id}: another config is named {data.name!r}; "
+                    f"imported as {data.name + ' (' + source_id + ')'!r}"
+                )
+                wire = {**wire, "name": f"{data.name} ({source_id})"}
+                return self._one_config(wire, retried=True)
             item.outcome, item.reason = FAILED, exc.message
             return self._save_config(item, managed, mode)
         self.configs[source_id] = _Config(item.target_id, managed, config.auth_scheme, None)
