@@ -11,8 +11,9 @@ tokens costs one regular expression per token; one with them, a single
 indexed query (none at all on an installation that never imported).
 
 Tool arguments and connection values (`arguments`, `val`, `text`, `trigger_config`)
-are the user's data, never rewritten. MCP URLs (which carry no API key) resolve
-an MCP server alias when exactly one project has it.
+are the user's data, never rewritten, and only bodies sent with a project key
+are read. MCP URLs (which carry no API key) resolve an MCP server alias in
+their path when exactly one project has it.
 """
 
 from __future__ import annotations
@@ -123,7 +124,10 @@ class IdAliases:
         body: bytes | None = None
         document: Any = None
         content_type = _header(scope, b"content-type") or ""
-        if scope.get("method") in ("POST", "PUT", "PATCH") and "json" in content_type:
+        # Bodies only of calls made with a project key: a signed provider webhook (ingress) or an
+        # MCP URL's JSON-RPC is passed on byte for byte.
+        keyed = _header(scope, b"x-api-key") is not None
+        if keyed and scope.get("method") in ("POST", "PUT", "PATCH") and "json" in content_type:
             body, complete = await _read_body(receive)
             if not complete:  # too large or cut short: passed on as it came, left to the edge guard
                 await self.app(scope, _replay(body, receive, more=True), send)
