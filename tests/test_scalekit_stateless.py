@@ -120,3 +120,25 @@ def test_identifier_and_connection_name_pick_the_account(server, project, client
     assert r.status_code == 404 and r.json()["error"]["slug"] == "AuthConfigNotFound"
     r = client.post(EXECUTE + "KEYED_WHOAMI", json={"identifier": "sam", "user_id": "other", "arguments": {}})
     assert r.status_code == 400
+
+
+def test_proxy_with_identifier_and_connection_name(server, project, client, upstream):
+    status, config = _keyed_config(client, "keyed-proxy")
+    assert status == 201
+    _connect(client, config["auth_config"]["id"], "pat", "sk-pat-proxy-1234567890")
+    r = client.post(
+        f"{V3}/tools/execute/proxy",
+        json={
+            "endpoint": "/echo/proxied",
+            "method": "GET",
+            "identifier": "pat",
+            "connection_name": "keyed-proxy",
+        },
+    )
+    assert r.status_code == 200, r.text
+    assert "sk-pat-proxy-1234567890" in json.dumps(r.json()["data"])
+    r = client.post(
+        f"{V3}/tools/execute/proxy",
+        json={"endpoint": "/echo/proxied", "method": "GET", "connection_name": "keyed-proxy"},
+    )
+    assert r.status_code == 400, r.text

@@ -141,10 +141,19 @@ class ProxyBody(RequestBody):
     user_id: UserId | None = None
     parameters: list[ProxyParameter] = Field(default_factory=list)
     custom_connection_data: CustomConnectionData | None = None
+    # Scalekit's `actions.request`: the user (`identifier`) and the connection (an auth config's name).
+    identifier: UserId | None = None
+    connection_name: QueryText | None = None
 
     @model_validator(mode="after")
     def _one_body(self) -> ProxyBody:
-        _one_credential_source(self.connected_account_id, self.custom_connection_data)
+        if self.user_id and self.identifier and self.user_id != self.identifier:
+            raise ValueError("user_id and identifier name the same user and disagree; send one")
+        if self.connection_name and not (self.user_id or self.identifier):
+            raise ValueError("connection_name needs identifier (the user whose connection it is)")
+        _one_credential_source(
+            self.connected_account_id, self.custom_connection_data, None, self.connection_name
+        )
         sends_body = self.body is not None or self.binary_body is not None
         if sends_body and self.method in ("GET", "HEAD"):
             raise ValueError(f"a {self.method} request carries no body; drop body and binary_body")
