@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 import valetkey
 from valetkey.api.errors import install_error_handlers
+from valetkey.api.id_aliases import IdAliases
 from valetkey.api.limits import edge_limits
 from valetkey.api.middleware import ApiVersionAlias, EdgeGuard, RequestContextMiddleware
 from valetkey.api.ratelimit import RateLimiter
@@ -176,6 +177,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     )
     app.state.valetkey = state
     install_error_handlers(app)
+    # Innermost: source ids of imported resources become their ids here, for every route.
+    app.add_middleware(IdAliases)
     # Innermost of the three: the guard's answers carry the request id, and it sees /api/v3.1 paths.
     app.add_middleware(EdgeGuard, limits=edge_limits(settings, API_PREFIX))
     app.add_middleware(RequestContextMiddleware)

@@ -17,6 +17,7 @@ from valetkey.cli import (
     sandbox,
     serve,
     sessions,
+    transfer,
     triggers,
     worker,
 )
@@ -35,6 +36,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(admin.app, name="admin")
 worker.register(app)
+transfer.register(app)
 
 # Against the server `valetkey login` stored (its REST API).
 login.register(app)
