@@ -111,7 +111,12 @@ class IdAliases:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith(self.prefixes):
+        if (
+            scope["type"] != "http"
+            or not path.startswith(self.prefixes)
+            or time.monotonic() < self._none_until
+        ):
+            # Not an API path, or no alias exists (checked at most every NONE_RECHECK seconds): nothing to read.
             await self.app(scope, receive, send)
             return
         found = {part for part in path.split("/") if ID_SHAPE.match(part)}
