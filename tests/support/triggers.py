@@ -126,12 +126,20 @@ class TriggerAccount:
 
 
 def connect_for_triggers(
-    sandbox: SandboxHandle, server: RunningServer, slug: str, receiver: Receiver, **options: Any
+    sandbox: SandboxHandle,
+    server: RunningServer,
+    slug: str,
+    receiver: Receiver,
+    *,
+    enabled_events: list[str] | None = None,
+    **options: Any,
 ) -> TriggerAccount:
-    """A fresh project subscribed to `receiver` and an ACTIVE account of `slug` on its emulator."""
+    """A fresh project subscribed to `receiver` (`enabled_events`: the SDK's default when None) and an
+    ACTIVE account of `slug` on its emulator; `options` go to `connect_account`."""
     connection = connect_account(sandbox, server, slug, options.pop("scheme", None), **options)
-    secret = connection.composio.triggers.set_webhook_subscription(webhook_url=receiver.url + "/events")[
-        "secret"
-    ]
+    extra = {"enabled_events": enabled_events} if enabled_events is not None else {}
+    secret = connection.composio.triggers.set_webhook_subscription(
+        webhook_url=receiver.url + "/events", **extra
+    )["secret"]
     api = httpx.Client(base_url=server.url, headers={"x-api-key": connection.project.api_key}, timeout=30)
     return TriggerAccount(connection, receiver, secret, api)
