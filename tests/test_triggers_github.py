@@ -93,7 +93,7 @@ def by_slug(github: TriggerAccount, raws: list[dict]) -> dict[str, list[dict]]:
 
 def test_every_github_type_fires_from_the_emulator(gh_server, emulators, github, repo_api, receiver):
     ids = {slug: github.create(slug, CONFIG) for slug in TYPES}
-    for slug, trigger_id in ids.items():
+    for trigger_id in ids.values():
         hook = hook_of(repo_api, trigger_id)
         assert hook["config"]["url"] == f"{gh_server.url}/api/v3.1/trigger_ingress/github/{trigger_id}"
         assert hook["config"]["content_type"] == "json" and hook["config"]["secret"] == "********"
