@@ -114,6 +114,14 @@ class Settings(BaseSettings):
         (0, 5, 300, 1800, 7200, 18000, 36000, 36000),
         description="Comma-separated delays, in seconds, before each webhook delivery attempt in turn.",
     )
+    webhook_retention_days: float = Field(
+        30.0,
+        gt=0,
+        description="Days delivered, skipped and failed webhook events and every delivery attempt are kept.",
+    )
+    webhook_purge_interval: float = Field(
+        3600.0, gt=0, description="Seconds between the delivery worker's purges of what is past the retention."
+    )
     webhook_allow_private: bool = Field(
         False,
         description="1: webhook URLs and provider registrations may use loopback and private addresses.",
