@@ -23,6 +23,7 @@ from tests.support.triggers import TriggerAccount, connect_for_triggers, start_t
 
 OWNER, REPO = "octocat", "Hello-World"
 CONFIG = {"owner": OWNER, "repo": REPO}
+INGRESS_LIMIT = 40  # requests per minute at each trigger's ingress URL (VALETKEY_INGRESS_RATE_LIMIT)
 TYPES = (
     "GITHUB_COMMIT_EVENT",
     "GITHUB_ISSUE_ADDED_EVENT",
@@ -34,7 +35,7 @@ TYPES = (
 
 @pytest.fixture(scope="module")
 def gh_server(backend, emulators, request):
-    threaded, running = start_trigger_server(backend, request, emulators)
+    threaded, running = start_trigger_server(backend, request, emulators, ingress_rate_limit=INGRESS_LIMIT)
     yield running
     threaded.stop()
 
@@ -251,6 +252,47 @@ def test_bad_ingress_is_refused_and_nothing_is_delivered(gh_server, emulators, g
     huge = json.dumps({"padding": "x" * (11 * 1024 * 1024)}).encode()
     assert_error(httpx.post(url, **_signed(secret, huge)), 413)
     github.nothing_more(0)
+
+
+def test_deleting_the_account_or_the_project_removes_the_hooks_at_github(
+    gh_server, emulators, repo_api, receiver
+):
+    first = connect_for_triggers(emulators, gh_server, "github", receiver, user_id="leaver")
+    star_id = first.create("GITHUB_STAR_ADDED_EVENT", CONFIG)
+    issue_id = first.create("GITHUB_ISSUE_ADDED_EVENT", CONFIG)
+    hook_ids = {hook_of(repo_api, star_id)["id"], hook_of(repo_api, issue_id)["id"]}
+    first.sdk.connected_accounts.delete(first.account_id)
+    assert hook_ids.isdisjoint(h["id"] for h in hooks(repo_api))  # both removed at GitHub
+    assert first.sdk.triggers.list_active(trigger_ids=[star_id, issue_id], show_disabled=True).items == []
+    first.api.close()
+
+    second = connect_for_triggers(emulators, gh_server, "github", receiver, user_id="owner", reset=False)
+    kept = second.create("GITHUB_STAR_ADDED_EVENT", CONFIG)
+    hook = hook_of(repo_api, kept)
+    project = second.connection.project
+    with httpx.Client(
+        base_url=gh_server.url, headers={"x-org-api-key": project.org_api_key}, timeout=30
+    ) as org:
+        assert org.delete(f"/api/v3/org/owner/project/{project.id}").status_code == 200
+    assert hook["id"] not in [h["id"] for h in hooks(repo_api)]
+    star_as(emulators, "after-project-delete")
+    flush(emulators.url, "github")
+    second.nothing_more(0)
+    second.api.close()
+
+
+def test_the_ingress_is_rate_limited_per_trigger_url(gh_server, github):
+    trigger_id = github.create("GITHUB_STAR_ADDED_EVENT", CONFIG)
+    url = f"{gh_server.url}/api/v3.1/trigger_ingress/github/{trigger_id}"
+    forged = _signed("forged", b"{}")
+    answers = [httpx.post(url, **forged).status_code for _ in range(INGRESS_LIMIT + 5)]
+    assert 401 in answers and answers[-1] == 429
+    limited = httpx.post(url, **forged)
+    error = assert_error(limited, 429)
+    assert "ingress" in error["message"].lower() and int(limited.headers["retry-after"]) > 0
+    # Another trigger's URL has its own budget.
+    other = url.rsplit("/", 1)[0] + "/ti_someotherone"
+    assert_error(httpx.post(other, **forged), 404)
 
 
 def test_trigger_config_is_validated_naming_the_field(gh_server, github):

@@ -72,6 +72,8 @@ class AppState:
     managed_apps: ManagedApps
     log_writer: LogWriter
     key_cache: KeyCache
+    # Requests per trigger (or app endpoint) at the public ingress (VALETKEY_INGRESS_RATE_LIMIT); None: none.
+    ingress_limiter: RateLimiter | None = None
     # Set while the MCP router's lifespan runs the MCP SDK's session manager.
     mcp_manager: StreamableHTTPSessionManager | None = None
     # Per-account locks so one refresh per account runs in this process; dropped when nobody holds one.

@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     rate_limit_window_seconds: int = Field(
         600, validation_alias="VALETKEY_RATE_LIMIT_WINDOW", description="The rolling window, in seconds."
     )
+    ingress_rate_limit: int = Field(
+        600,
+        ge=0,
+        description="Requests each trigger's (or app endpoint's) ingress URL accepts per window; 0: no limit.",
+    )
+    ingress_rate_limit_window_seconds: int = Field(
+        60, gt=0, validation_alias="VALETKEY_INGRESS_RATE_LIMIT_WINDOW", description="Its window, in seconds."
+    )
     catalog_dirs: Annotated[tuple[Path, ...], NoDecode] = Field(
         (),
         description=f"Extra toolkit definition folders ({os.pathsep!r}-separated), after the built-in ones.",
@@ -120,7 +128,9 @@ class Settings(BaseSettings):
         description="Days delivered, skipped and failed webhook events and every delivery attempt are kept.",
     )
     webhook_purge_interval: float = Field(
-        3600.0, gt=0, description="Seconds between the delivery worker's purges of what is past the retention."
+        3600.0,
+        gt=0,
+        description="Seconds between the delivery worker's purges of what is past the retention.",
     )
     webhook_allow_private: bool = Field(
         False,
