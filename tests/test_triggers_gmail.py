@@ -1,7 +1,10 @@
-"""Gmail polling triggers: the watermark taken at create, labelIds and query, the scheduler's leases.
+"""Gmail polling triggers through the official SDK, against the sandbox's Gmail emulator.
 
-The sandbox's Gmail emulator has no history API yet (another branch adds it), so the
-mailbox is `tests.support.fake_gmail`, answering as the Gmail API documents.
+Mail arrives in the emulator's mailbox (``/_sandbox/gmail/seed``, as mail from
+outside would) and shows up in its history; the poller takes the mailbox's
+``historyId`` when the trigger is created and follows ``users.history.list``
+from there. Also: labelIds and query, an expired history id, and the
+scheduler's leases (two schedulers never poll one instance at once).
 """
 
 from __future__ import annotations
@@ -11,32 +14,22 @@ import itertools
 import time
 
 import httpx
-import jsonschema
 import pytest
-from composio import Composio
 
-from tests.support.app import database_url_for, start_server
+from tests.support.app import database_url_for
 from tests.support.errors import assert_error
 from tests.support.execution import make_account
-from tests.support.fake_gmail import FakeGmail
 from tests.support.receiver import Receiver
+from tests.support.sandbox_events import gmail_deliver
+from tests.support.toolkits import _default_subject
+from tests.support.triggers import connect_for_triggers, start_trigger_server, wait_until
+
+SLUG = "GMAIL_NEW_GMAIL_MESSAGE"
 
 
 @pytest.fixture(scope="module")
-def gmail():
-    fake = FakeGmail().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
-def poll_server(backend, request):
-    threaded, running = start_server(
-        database_url_for(backend, request),
-        webhook_allow_private=True,
-        webhook_retry_schedule=(0, 1, 1),
-        poll_interval=0.5,
-    )
+def poll_server(backend, emulators, request):
+    threaded, running = start_trigger_server(backend, request, emulators)
     yield running
     threaded.stop()
 
@@ -49,136 +42,107 @@ def receiver():
 
 
 @pytest.fixture
-def mailbox(poll_server, gmail, receiver):
-    keys = poll_server.new_project()
-    sdk = Composio(api_key=keys.api_key, base_url=poll_server.url)
-    secret = sdk.triggers.set_webhook_subscription(webhook_url=receiver.url)["secret"]
-    account = make_account(
-        poll_server,
-        keys.id,
-        toolkit="gmail",
-        scheme="OAUTH2",
-        user_id="mail-user",
-        secrets={"access_token": "ya29.fake", "base_url": gmail.url},
+def mailbox(poll_server, emulators, receiver):
+    account = connect_for_triggers(emulators, poll_server, "gmail", receiver, user_id="mail-user")
+    account.address = _default_subject(emulators.emulator("gmail"))  # type: ignore[attr-defined]
+    yield account
+    account.api.close()
+
+
+def arrive(emulators, mailbox, sender: str, subject: str, body: str = "", **extra) -> str:
+    return gmail_deliver(emulators.url, mailbox.address, sender=sender, subject=subject, body=body, **extra)
+
+
+def ids_of(raws: list[dict]) -> list[str]:
+    return sorted(raw["data"]["message_id"] for raw in raws)
+
+
+def test_only_mail_after_the_trigger_is_delivered_once(emulators, receiver, mailbox):
+    arrive(emulators, mailbox, "old@example.com", "already here")
+    trigger_id = mailbox.create(SLUG, {"interval": 1})
+    [item] = mailbox.sdk.triggers.list_active(trigger_ids=[trigger_id]).items
+    polled = item.model_dump()["health"]["last_poll_at"]
+    wait_until(
+        lambda: (
+            mailbox.sdk.triggers.list_active(trigger_ids=[trigger_id])
+            .items[0]
+            .model_dump()["health"]["last_poll_at"]
+            != polled
+        ),
+        what="a poll",
     )
-    api = httpx.Client(base_url=poll_server.url, headers={"x-api-key": keys.api_key}, timeout=30)
-    yield sdk, api, secret, account
-    api.close()
-
-
-def verify(sdk, delivery, secret):
-    return sdk.triggers.verify_webhook(
-        id=delivery.headers["webhook-id"],
-        payload=delivery.body,
-        signature=delivery.headers["webhook-signature"],
-        timestamp=delivery.headers["webhook-timestamp"],
-        secret=secret,
-    )["raw_payload"]
-
-
-def test_only_mail_after_the_trigger_is_delivered_once(gmail, receiver, mailbox):
-    sdk, _api, secret, account = mailbox
-    gmail.receive("old@example.com", "already here")
-    trigger_id = sdk.triggers.create(
-        "GMAIL_NEW_GMAIL_MESSAGE", user_id="mail-user", trigger_config={"interval": 1}
-    ).trigger_id
-    time.sleep(1.5)
     assert receiver.received == []  # mail already in the mailbox is never delivered
-    first = gmail.receive("alice@example.com", "Hello", "first body")
-    gmail.receive("bob@example.com", "Sent", labels=["SENT"])  # not in INBOX
-    second = gmail.receive("carol@example.com", "Again", "second body")
-    third = gmail.receive("dave@example.com", "Third")  # three INBOX mails: two history pages
-    deliveries = receiver.wait_for(3)
-    time.sleep(1.5)
-    assert len(receiver.received) == 3  # across polls nothing is repeated
-    payloads = sorted((verify(sdk, d, secret) for d in deliveries), key=lambda p: p["data"]["message_id"])
-    assert [p["data"]["message_id"] for p in payloads] == [first.id, second.id, third.id]  # in any order
-    data = payloads[0]["data"]
-    assert (
-        data["sender"] == "alice@example.com"
-        and data["subject"] == "Hello"
-        and data["message_text"] == "first body"
-    )
-    jsonschema.validate(data, sdk.triggers.get_type("GMAIL_NEW_GMAIL_MESSAGE").payload)
-    meta = payloads[0]["metadata"]
-    assert (
-        meta["trigger_id"] == trigger_id
-        and meta["connected_account_id"] == account
-        and meta["user_id"] == "mail-user"
-    )
-    [item] = sdk.triggers.list_active(trigger_ids=[trigger_id]).items
+    first = arrive(emulators, mailbox, "alice@example.com", "Hello", "first body")
+    arrive(emulators, mailbox, "bob@example.com", "Sent", labels=["SENT"])  # not in INBOX
+    second = arrive(emulators, mailbox, "carol@example.com", "Again", "second body")
+    third = arrive(emulators, mailbox, "dave@example.com", "Third")
+    raws = mailbox.events(3)
+    mailbox.nothing_more(3)  # across polls nothing is repeated
+    assert ids_of(raws) == sorted([first, second, third])
+    data = {raw["data"]["message_id"]: mailbox.check(raw, SLUG, trigger_id) for raw in raws}[first]
+    assert "alice@example.com" in data["sender"] and data["subject"] == "Hello"
+    assert data["message_text"].strip() == "first body"
+    [item] = mailbox.sdk.triggers.list_active(trigger_ids=[trigger_id]).items
     health = item.model_dump()["health"]
     assert health["last_poll_at"] and health["next_poll_at"] and health["last_event_at"]
     assert health["consecutive_errors"] == 0
 
 
 @pytest.mark.parametrize("labels", ["SENT", ["SENT"], ["SENT", "IMPORTANT"]])
-def test_label_ids_as_a_string_or_a_list(gmail, receiver, mailbox, labels):
-    sdk, _api, secret, _account = mailbox
-    sdk.triggers.create("GMAIL_NEW_GMAIL_MESSAGE", user_id="mail-user", trigger_config={"labelIds": labels})
-    gmail.receive("x@example.com", "inbox only")
-    both = gmail.receive("y@example.com", "sent and important", labels=["SENT", "IMPORTANT"])
-    [delivery] = receiver.wait_for(1)
-    time.sleep(1.2)
-    assert len(receiver.received) == 1 and verify(sdk, delivery, secret)["data"]["message_id"] == both.id
+def test_label_ids_as_a_string_or_a_list(emulators, receiver, mailbox, labels):
+    trigger_id = mailbox.create(SLUG, {"labelIds": labels})
+    arrive(emulators, mailbox, "x@example.com", "inbox only")
+    both = arrive(emulators, mailbox, "y@example.com", "sent and important", labels=["SENT", "IMPORTANT"])
+    [raw] = mailbox.events(1)
+    mailbox.nothing_more(1)
+    assert mailbox.check(raw, SLUG, trigger_id)["message_id"] == both
 
 
-def test_query_narrows_the_messages(gmail, receiver, mailbox):
-    sdk, _api, secret, _account = mailbox
-    sdk.triggers.create("GMAIL_NEW_GMAIL_MESSAGE", user_id="mail-user", trigger_config={"query": "from:boss"})
-    gmail.receive("someone@example.com", "ignored")
-    wanted = gmail.receive("boss@example.com", "wanted")
-    [delivery] = receiver.wait_for(1)
-    time.sleep(1.2)
-    assert len(receiver.received) == 1 and verify(sdk, delivery, secret)["data"]["message_id"] == wanted.id
+def test_query_narrows_the_messages(emulators, receiver, mailbox):
+    trigger_id = mailbox.create(SLUG, {"query": "from:boss@example.com"})
+    arrive(emulators, mailbox, "someone@example.com", "ignored")
+    wanted = arrive(emulators, mailbox, "boss@example.com", "wanted")
+    [raw] = mailbox.events(1)
+    mailbox.nothing_more(1)
+    assert mailbox.check(raw, SLUG, trigger_id)["message_id"] == wanted
 
 
-def test_a_disabled_poller_skips_what_arrived_meanwhile(gmail, receiver, mailbox):
-    sdk, _api, secret, _account = mailbox
-    trigger_id = sdk.triggers.create(
-        "GMAIL_NEW_GMAIL_MESSAGE", user_id="mail-user", trigger_config={}
-    ).trigger_id
-    sdk.triggers.disable(trigger_id)
-    gmail.receive("during@example.com", "while disabled")
-    time.sleep(1.2)
-    sdk.triggers.enable(trigger_id)
-    after = gmail.receive("after@example.com", "after")
-    [delivery] = receiver.wait_for(1)
-    time.sleep(1.2)
-    assert len(receiver.received) == 1 and verify(sdk, delivery, secret)["data"]["message_id"] == after.id
+def test_a_disabled_poller_skips_what_arrived_meanwhile(emulators, receiver, mailbox):
+    trigger_id = mailbox.create(SLUG)
+    mailbox.sdk.triggers.disable(trigger_id)
+    arrive(emulators, mailbox, "during@example.com", "while disabled")
+    mailbox.nothing_more(0, settle=0.6)
+    mailbox.sdk.triggers.enable(trigger_id)
+    after = arrive(emulators, mailbox, "after@example.com", "after")
+    [raw] = mailbox.events(1)
+    mailbox.nothing_more(1)
+    assert mailbox.check(raw, SLUG, trigger_id)["message_id"] == after
 
 
-def test_bad_config_and_a_lost_watermark(gmail, receiver, mailbox, poll_server):
-    sdk, api, secret, _account = mailbox
-    bad = api.post(
-        "/api/v3.1/trigger_instances/GMAIL_NEW_GMAIL_MESSAGE/upsert",
-        json={"user_id": "mail-user", "trigger_config": {"labelIds": []}},
-    )
+def test_bad_config_and_an_expired_history_id(emulators, receiver, mailbox):
+    upsert = f"/api/v3.1/trigger_instances/{SLUG}/upsert"
+    bad = mailbox.api.post(upsert, json={"user_id": "mail-user", "trigger_config": {"labelIds": []}})
     assert_error(bad, 400, contains="trigger_config.labelIds")
-    bad = api.post(
-        "/api/v3.1/trigger_instances/GMAIL_NEW_GMAIL_MESSAGE/upsert",
-        json={"user_id": "mail-user", "trigger_config": {"interval": 0}},
-    )
+    bad = mailbox.api.post(upsert, json={"user_id": "mail-user", "trigger_config": {"interval": 0}})
     assert_error(bad, 400, contains="trigger_config.interval")
-    trigger_id = sdk.triggers.create(
-        "GMAIL_NEW_GMAIL_MESSAGE", user_id="mail-user", trigger_config={"query": "from:z"}
-    ).trigger_id
-    gmail.oldest_kept = gmail.history + 1  # Gmail forgot the history the watermark points into
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        [item] = sdk.triggers.list_active(trigger_ids=[trigger_id]).items
+    trigger_id = mailbox.create(SLUG, {"query": "from:z@example.com"})
+    # Gmail forgets the history the watermark points into (404 notFound, as after a week).
+
+    expired = httpx.post(f"{emulators.url}/_sandbox/gmail/history/expire", json={"user": mailbox.address})
+    assert expired.status_code == 200
+
+    def errored():
+        [item] = mailbox.sdk.triggers.list_active(trigger_ids=[trigger_id]).items
         health = item.model_dump()["health"]
-        if health["consecutive_errors"]:
-            break
-        time.sleep(0.1)
-    assert "no longer has history" in health["last_error"]
-    gmail.oldest_kept = 0
-    wanted = gmail.receive("z@example.com", "after recovery")
-    [delivery] = receiver.wait_for(1)
-    assert verify(sdk, delivery, secret)["data"]["message_id"] == wanted.id
+        return health if health["consecutive_errors"] else None
+
+    assert "no longer has history" in wait_until(errored, what="the poll error")["last_error"]
+    wanted = arrive(emulators, mailbox, "z@example.com", "after recovery")
+    [raw] = mailbox.events(1)
+    assert mailbox.check(raw, SLUG, trigger_id)["message_id"] == wanted
 
 
-def test_two_schedulers_never_poll_one_instance_at_once(backend, gmail, poll_server, request):
+def test_two_schedulers_never_poll_one_instance_at_once(backend, emulators, poll_server, request):
     """Two schedulers (two engines and clients, as two processes) on a database no server polls:
     every poll of an instance is timed, and no two of them overlap."""
     from types import SimpleNamespace
@@ -204,6 +168,10 @@ def test_two_schedulers_never_poll_one_instance_at_once(backend, gmail, poll_ser
             return getattr(base, name)
 
     processes = [Process(), Process()]
+    emulator = emulators.emulator("gmail")
+    token = emulator.issue_token(
+        _default_subject(emulator), ("https://www.googleapis.com/auth/gmail.readonly",)
+    )
     with processes[0].db.session() as db:
         org, _ = service.create_org(db, "org-polls")
         project = service.create_project(db, org.id, "p-polls")
@@ -213,13 +181,14 @@ def test_two_schedulers_never_poll_one_instance_at_once(backend, gmail, poll_ser
         toolkit="gmail",
         scheme="OAUTH2",
         user_id="u",
-        secrets={"access_token": "ya29.fake", "base_url": gmail.url},
+        secrets={"access_token": token, "base_url": f"{emulators.url}/gmail"},
     )
     spans: dict[str, list[tuple[float, float]]] = {}
 
     class Timed(PollScheduler):
         async def poll(self, claimed):
             started = time.monotonic()
+            await asyncio.sleep(0.2)  # a slow mailbox: the lease must outlast the poll
             await super().poll(claimed)
             spans.setdefault(claimed.instance.id, []).append((started, time.monotonic()))
 
@@ -244,15 +213,13 @@ def test_two_schedulers_never_poll_one_instance_at_once(backend, gmail, poll_ser
             await p.trigger_http.aclose()
         return ids
 
-    gmail.delay = 0.2
     try:
         ids = asyncio.run(race())
     finally:
-        gmail.delay = 0.0
         for p in processes:
             p.db.dispose()
     assert set(spans) == set(ids)
     for trigger_id, polls in spans.items():
         polls.sort()
-        assert len(polls) >= 2, (trigger_id, polls)  # polled again and again (VALETKEY_POLL_INTERVAL=0.5)
+        assert len(polls) >= 2, (trigger_id, polls)  # polled again and again (VALETKEY_POLL_INTERVAL)
         assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(polls)), polls

@@ -4,37 +4,21 @@ disabled with connection_expired), reconnecting resumes them."""
 from __future__ import annotations
 
 import json
-import time
 
-import httpx
 import pytest
-from composio import Composio
 
-from tests.support.app import EGRESS_TARGETS, database_url_for, egress_allowed, start_server
-from tests.support.fake_gmail import FakeGmail
-from tests.support.oauth import SANDBOX_CLIENT, connect_oauth, follow
+from tests.support.oauth import follow
 from tests.support.receiver import Receiver
+from tests.support.sandbox_events import gmail_deliver
+from tests.support.toolkits import _default_subject
+from tests.support.triggers import connect_for_triggers, start_trigger_server, wait_until
 
 V3 = "/api/v3"
 
 
 @pytest.fixture(scope="module")
-def gmail():
-    fake = FakeGmail().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
-def life_server(backend, gmail, request):
-    threaded, running = start_server(
-        database_url_for(backend, request),
-        webhook_allow_private=True,
-        webhook_retry_schedule=(0, 1, 1),
-        poll_interval=0.5,
-        refresh_interval=0,
-        egress_allow=egress_allowed(*EGRESS_TARGETS, gmail.url),
-    )
+def life_server(backend, emulators, request):
+    threaded, running = start_trigger_server(backend, request, emulators, refresh_interval=0)
     yield running
     threaded.stop()
 
@@ -46,43 +30,42 @@ def receiver():
     r.stop()
 
 
+@pytest.fixture
+def gmail(emulators):
+    emulator = emulators.emulator("gmail")
+    emulator.reset()
+    lifetime = emulator.oauth2.config.access_token_lifetime
+    yield emulator
+    emulator.oauth2.configure(access_token_lifetime=lifetime)
+
+
 def test_an_expired_account_disables_its_triggers_and_reconnecting_resumes_them(
-    life_server, gmail, receiver, provider
+    life_server, emulators, gmail, receiver
 ):
-    keys = life_server.new_project()
-    sdk = Composio(api_key=keys.api_key, base_url=life_server.url)
-    api = httpx.Client(base_url=life_server.url, headers={"x-api-key": keys.api_key}, timeout=30)
-    secret = sdk.triggers.set_webhook_subscription(
-        webhook_url=receiver.url,
+    gmail.oauth2.configure(access_token_lifetime=1)
+    lee = connect_for_triggers(
+        emulators,
+        life_server,
+        "gmail",
+        receiver,
+        user_id="lee",
+        reset=False,
         enabled_events=[
             "composio.trigger.message",
             "composio.connected_account.expired",
             "composio.trigger.disabled",
         ],
-    )["secret"]
-    credentials = {
-        **SANDBOX_CLIENT,
-        "authorization_url": f"{provider.url}/oauth2/authorize",
-        "token_url": f"{provider.url}/oauth2/token",
-        "base_url": gmail.url,
-    }
-    config = api.post(
-        f"{V3}/auth_configs",
-        json={
-            "toolkit": {"slug": "gmail"},
-            "auth_config": {"type": "use_custom_auth", "auth_scheme": "OAUTH2", "credentials": credentials},
-        },
     )
-    assert config.status_code == 201, config.text
-    config_id = config.json()["auth_config"]["id"]
-    provider.providers.oauth2.configure(access_token_lifetime=1)
-    connection, _ = connect_oauth(sdk, config_id, user_id="lee")
-    account_id = connection.wait_for_connection(timeout=10).id
+    sdk, api, account_id = lee.sdk, lee.api, lee.account_id
+    config_id = lee.connection.auth_config_id
+    keys = lee.connection.project
+    secret = lee.secret
     trigger_id = sdk.triggers.create("GMAIL_NEW_GMAIL_MESSAGE", user_id="lee", trigger_config={}).trigger_id
-    provider.providers.oauth2.configure(access_token_lifetime=3600)
+    gmail.oauth2.configure(access_token_lifetime=3600)
+    address = _default_subject(gmail)
 
     # The token expires; the next poll's refresh is refused with invalid_grant.
-    provider.providers.oauth2.fail_next("invalid_grant", 1, grant_type="refresh_token")
+    gmail.oauth2.fail_next("invalid_grant", 1, grant_type="refresh_token")
     deliveries = receiver.wait_for(2, timeout=20)
     payloads = {}
     for d in deliveries:
@@ -109,9 +92,8 @@ def test_an_expired_account_disables_its_triggers_and_reconnecting_resumes_them(
     assert shown.model_dump()["disabled_reason"] == "connection_expired"
     assert sdk.triggers.list_active(trigger_ids=[trigger_id]).items == []
 
-    gmail.receive("while@example.com", "while expired")
-    time.sleep(1.2)
-    assert len(receiver.received) == 2
+    gmail_deliver(emulators.url, address, sender="while@example.com", subject="while expired")
+    lee.nothing_more(2)
 
     # Reconnect: the account is ACTIVE again and its trigger resumes, from a fresh watermark.
     r = api.post(
@@ -123,11 +105,16 @@ def test_an_expired_account_disables_its_triggers_and_reconnecting_resumes_them(
     assert api.get(f"{V3}/connected_accounts/{account_id}").json()["status"] == "ACTIVE"
     [resumed] = sdk.triggers.list_active(trigger_ids=[trigger_id]).items
     assert resumed.model_dump()["status"] == "enabled"
-    time.sleep(1.5)  # the first poll after resuming takes the watermark
-    fresh = gmail.receive("after@example.com", "after reconnecting")
+    polled = resumed.model_dump()["health"]["last_poll_at"]
+
+    def polled_again():  # the first poll after resuming takes the watermark
+        [item] = sdk.triggers.list_active(trigger_ids=[trigger_id]).items
+        return item.model_dump()["health"]["last_poll_at"] != polled
+
+    wait_until(polled_again, what="a poll after resuming")
+    fresh = gmail_deliver(emulators.url, address, sender="after@example.com", subject="after reconnecting")
     third = receiver.wait_for(3, timeout=20)[2]
     body = json.loads(third.body)
-    assert body["type"] == "composio.trigger.message" and body["data"]["message_id"] == fresh.id
-    time.sleep(1.0)
-    assert len(receiver.received) == 3  # the mail of the expired time was never delivered
+    assert body["type"] == "composio.trigger.message" and body["data"]["message_id"] == fresh
+    lee.nothing_more(3)  # the mail of the expired time was never delivered
     api.close()

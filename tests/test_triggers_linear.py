@@ -1,6 +1,11 @@
-"""Linear triggers through the official SDK: webhookCreate with the trigger's secret, Linear-Signature
-and its one-minute webhookTimestamp window, Linear-Delivery dedup, webhookDelete on delete. The GraphQL
-API is a loopback stand-in until the sandbox's Linear emulator creates webhooks."""
+"""Linear triggers through the official SDK, against the sandbox's Linear emulator.
+
+Each trigger creates a webhook through the emulator's GraphQL API (``webhookCreate``,
+on one team or all public teams, with the trigger's secret); issues and comments
+made in the emulator arrive signed (``Linear-Signature``, ``webhookTimestamp``);
+deleting the trigger runs ``webhookDelete``. A replayed delivery (same
+``Linear-Delivery``), a forged signature and a stale timestamp are sent by hand.
+"""
 
 from __future__ import annotations
 
@@ -8,163 +13,128 @@ import hashlib
 import hmac
 import json
 import time
-import uuid
 
 import httpx
-import jsonschema
 import pytest
-from composio import Composio
-from starlette.applications import Starlette
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-from tests.support.app import EGRESS_TARGETS, database_url_for, egress_allowed, start_server
 from tests.support.errors import assert_error
 from tests.support.receiver import Receiver
-from tests.support.servers import ThreadedServer
+from tests.support.sandbox_events import flush
+from tests.support.toolkits import _default_subject
+from tests.support.triggers import connect_for_triggers, start_trigger_server
 
-
-class FakeLinear:
-    def __init__(self):
-        self.webhooks: dict[str, dict] = {}
-        self.deleted: list[str] = []
-
-        async def graphql(request):
-            body = await request.json()
-            query = body["query"]
-            if "webhookCreate" in query:
-                hook_id = str(uuid.uuid4())
-                self.webhooks[hook_id] = body["variables"]["input"]
-                return JSONResponse(
-                    {
-                        "data": {
-                            "webhookCreate": {"success": True, "webhook": {"id": hook_id, "enabled": True}}
-                        }
-                    }
-                )
-            if "webhookDelete" in query:
-                self.deleted.append(body["variables"]["id"])
-                return JSONResponse({"data": {"webhookDelete": {"success": True}}})
-            return JSONResponse({"data": {"viewer": {"id": "u1", "name": "Lin"}}})
-
-        self.server = ThreadedServer(Starlette(routes=[Route("/graphql", graphql, methods=["POST"])])).start()
-        self.url = self.server.url
-
-    def send(
-        self, hook: dict, body: dict, *, secret: str | None = None, delivery: str | None = None
-    ) -> httpx.Response:
-        raw = json.dumps(body).encode()
-        signature = hmac.new((secret or hook["secret"]).encode(), raw, hashlib.sha256).hexdigest()
-        return httpx.post(
-            hook["url"],
-            content=raw,
-            timeout=30,
-            headers={
-                "Content-Type": "application/json",
-                "Linear-Signature": signature,
-                "Linear-Delivery": delivery or str(uuid.uuid4()),
-                "Linear-Event": body["type"],
-            },
-        )
+SCOPES = ["read", "write", "admin"]
 
 
 @pytest.fixture(scope="module")
-def linear():
-    fake = FakeLinear()
-    yield fake
-    fake.server.stop()
-
-
-@pytest.fixture(scope="module")
-def linear_server(backend, linear, request):
-    threaded, running = start_server(
-        database_url_for(backend, request),
-        webhook_allow_private=True,
-        webhook_retry_schedule=(0, 1, 1),
-        egress_allow=egress_allowed(*EGRESS_TARGETS, linear.url),
-    )
+def linear_server(backend, emulators, request):
+    threaded, running = start_trigger_server(backend, request, emulators)
     yield running
     threaded.stop()
 
 
-def event(kind: str, action: str, data: dict, *, at: float | None = None) -> dict:
+@pytest.fixture
+def receiver():
+    r = Receiver().start()
+    yield r
+    r.stop()
+
+
+def signed(secret: str, body: dict, delivery: str) -> dict:
+    raw = json.dumps(body).encode()
     return {
-        "action": action,
-        "type": kind,
-        "data": data,
-        "url": "https://linear.app/acme/issue/ENG-1",
-        "createdAt": "2026-12-03T08:00:00.000Z",
-        "webhookTimestamp": int((at or time.time()) * 1000),
-        "updatedFrom": {"title": "old"} if action == "update" else None,
+        "content": raw,
+        "headers": {
+            "Content-Type": "application/json",
+            "Linear-Signature": hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest(),
+            "Linear-Delivery": delivery,
+            "Linear-Event": body["type"],
+        },
+        "timeout": 20,
     }
 
 
-def test_linear_events_end_to_end(linear_server, linear):
-    receiver = Receiver().start()
-    keys = linear_server.new_project()
-    sdk = Composio(api_key=keys.api_key, base_url=linear_server.url)
-    secret = sdk.triggers.set_webhook_subscription(webhook_url=receiver.url)["secret"]
-    api = httpx.Client(base_url=linear_server.url, headers={"x-api-key": keys.api_key}, timeout=30)
-    config = api.post(
-        "/api/v3.1/auth_configs",
-        json={
-            "toolkit": {"slug": "linear"},
-            "auth_config": {
-                "type": "use_custom_auth",
-                "auth_scheme": "API_KEY",
-                "credentials": {"base_url": linear.url},
-            },
-        },
-    )
-    assert config.status_code == 201, config.text
-    account = sdk.connected_accounts.initiate(
-        "lin",
-        config.json()["auth_config"]["id"],
-        config={"auth_scheme": "API_KEY", "val": {"api_key": "lin_api_fake"}},
-    )
-    assert sdk.connected_accounts.wait_for_connection(account.id, timeout=10).status == "ACTIVE"
-    try:
-        created = sdk.triggers.create(
-            "LINEAR_ISSUE_CREATED_TRIGGER", user_id="lin", trigger_config={"team_id": "team-1"}
-        ).trigger_id
-        updated = sdk.triggers.create(
-            "LINEAR_ISSUE_UPDATED_TRIGGER", user_id="lin", trigger_config={}
-        ).trigger_id
-        comments = sdk.triggers.create(
-            "LINEAR_COMMENT_EVENT_TRIGGER", user_id="lin", trigger_config={}
-        ).trigger_id
-        hooks = {h["url"].rsplit("/", 1)[1]: h for h in linear.webhooks.values()}
-        assert hooks[created]["teamId"] == "team-1" and hooks[created]["resourceTypes"] == ["Issue"]
-        assert hooks[updated]["allPublicTeams"] is True and len(hooks[created]["secret"]) >= 40
+def test_linear_events_from_the_emulator_end_to_end(linear_server, emulators, receiver):
+    lin = connect_for_triggers(emulators, linear_server, "linear", receiver, user_id="lin", scopes=SCOPES)
+    emulator = emulators.emulator("linear")
+    token = emulator.issue_token(_default_subject(emulator), tuple(SCOPES))
+    client = httpx.Client(base_url=emulators.url, headers={"Authorization": f"Bearer {token}"}, timeout=20)
 
-        issue = {"id": "i1", "identifier": "ENG-1", "title": "Broken"}
-        assert linear.send(hooks[created], event("Issue", "create", issue)).json()["delivered"] == 1
-        assert linear.send(hooks[created], event("Issue", "update", issue)).json()["delivered"] == 0
-        assert linear.send(hooks[updated], event("Issue", "update", issue)).json()["delivered"] == 1
-        comment = event("Comment", "create", {"id": "c1", "body": "+1"})
-        assert linear.send(hooks[comments], comment, delivery="dlv-1").json()["delivered"] == 1
-        assert linear.send(hooks[comments], comment, delivery="dlv-1").json()["duplicate"] is True
-        assert_error(linear.send(hooks[comments], comment, secret="forged"), 401)
-        assert_error(
-            linear.send(hooks[comments], event("Comment", "create", {"id": "c2"}, at=time.time() - 120)),
-            401,
-            contains="replay",
-        )
+    def gql(query: str, **variables) -> dict:
+        answer = client.post("/linear/graphql", json={"query": query, "variables": variables})
+        assert answer.status_code == 200 and not answer.json().get("errors"), answer.text
+        return answer.json()["data"]
 
-        deliveries = receiver.wait_for(3)
-        time.sleep(1.0)
-        assert len(receiver.received) == 3
-        for d in deliveries:
-            raw = sdk.triggers.verify_webhook(
-                id=d.headers["webhook-id"],
-                payload=d.body,
-                signature=d.headers["webhook-signature"],
-                timestamp=d.headers["webhook-timestamp"],
-                secret=secret,
-            )["raw_payload"]
-            jsonschema.validate(raw["data"], sdk.triggers.get_type(raw["metadata"]["trigger_slug"]).payload)
-        sdk.triggers.delete(created)
-        assert linear.deleted[-1] == next(k for k, h in linear.webhooks.items() if h["url"].endswith(created))
-    finally:
-        api.close()
-        receiver.stop()
+    teams = {t["key"]: t["id"] for t in gql("{ teams { nodes { id key } } }")["teams"]["nodes"]}
+    created = lin.create("LINEAR_ISSUE_CREATED_TRIGGER", {"team_id": teams["ENG"]})
+    updated = lin.create("LINEAR_ISSUE_UPDATED_TRIGGER")
+    comments = lin.create("LINEAR_COMMENT_EVENT_TRIGGER")
+    hooks = {
+        h["url"].rsplit("/", 1)[1]: h
+        for h in gql("{ webhooks { nodes { id url enabled resourceTypes allPublicTeams team { id } } } }")[
+            "webhooks"
+        ]["nodes"]
+    }
+    assert hooks[created]["team"]["id"] == teams["ENG"] and hooks[created]["resourceTypes"] == ["Issue"]
+    assert hooks[updated]["allPublicTeams"] is True and hooks[comments]["resourceTypes"] == ["Comment"]
+    assert all(h["enabled"] for h in hooks.values())
+
+    issue = gql(
+        'mutation($t: String!) { issueCreate(input: {teamId: $t, title: "Crash"}) { issue { id identifier } } }',
+        t=teams["ENG"],
+    )["issueCreate"]["issue"]
+    gql(
+        'mutation($id: String!) { issueUpdate(id: $id, input: {title: "Crash on start"}) { success } }',
+        id=issue["id"],
+    )
+    gql(
+        'mutation($id: String!) { commentCreate(input: {issueId: $id, body: "On it"}) { success } }',
+        id=issue["id"],
+    )
+    sent = flush(emulators.url, "linear")
+    assert sent and all(d["state"] == "succeeded" for d in sent), sent
+
+    raws = lin.events(3)
+    lin.nothing_more(3)
+    by_trigger = {raw["metadata"]["trigger_id"]: raw for raw in raws}
+    new = lin.check(by_trigger[created], "LINEAR_ISSUE_CREATED_TRIGGER", created)
+    changed = lin.check(by_trigger[updated], "LINEAR_ISSUE_UPDATED_TRIGGER", updated)
+    said = lin.check(by_trigger[comments], "LINEAR_COMMENT_EVENT_TRIGGER", comments)
+    assert issue["id"] in json.dumps(new) and "Crash on start" in json.dumps(changed)
+    assert "On it" in json.dumps(said)
+
+    # Linear's retry of a delivery already received: acknowledged, not delivered twice.
+    hook_id = hooks[comments]["id"]
+    secret = next(h.secret for h in emulator.store.state.webhooks.values() if h.id == hook_id)
+    body = {
+        "action": "create",
+        "type": "Comment",
+        "data": {"id": "c-by-hand", "body": "+1", "issueId": issue["id"]},
+        "url": "https://linear.app/acme/issue/ENG-1",
+        "createdAt": "2026-12-03T08:00:00.000Z",
+        "webhookTimestamp": int(time.time() * 1000),
+    }
+    url = hooks[comments]["url"]
+    assert httpx.post(url, **signed(secret, body, "dlv-1")).json()["delivered"] == 1
+    assert httpx.post(url, **signed(secret, body, "dlv-1")).json()["duplicate"] is True
+    assert_error(httpx.post(url, **signed("forged", body, "dlv-2")), 401)
+    stale = {**body, "webhookTimestamp": int((time.time() - 120) * 1000)}
+    assert_error(httpx.post(url, **signed(secret, stale, "dlv-3")), 401, contains="replay")
+    lin.events(4)
+    lin.nothing_more(4)
+
+    # Disabled: comments made meanwhile are never delivered.
+    lin.sdk.triggers.disable(comments)
+    gql(
+        'mutation($id: String!) { commentCreate(input: {issueId: $id, body: "quiet"}) { success } }',
+        id=issue["id"],
+    )
+    flush(emulators.url, "linear")
+    lin.nothing_more(4)
+
+    # Deleting the trigger deletes its webhook at Linear.
+    lin.sdk.triggers.delete(created)
+    left = gql("{ webhooks { nodes { id } } }")["webhooks"]["nodes"]
+    assert hooks[created]["id"] not in [h["id"] for h in left] and len(left) == 2
+    client.close()
+    lin.api.close()

@@ -1,6 +1,11 @@
-"""Slack triggers through the official SDK: the app's webhook endpoint, the url_verification handshake,
-X-Slack-Signature v0 with its 5-minute window, fan-out by workspace and channel, retries deduplicated.
-The workspace is `_FakeSlack` (auth.test) until the sandbox's Slack emulator posts Events API callbacks."""
+"""Slack triggers through the official SDK, against the sandbox's Slack emulator.
+
+The project's Slack webhook endpoint is the emulator app's Request URL: saving it
+runs Slack's signed ``url_verification`` handshake against Valetkey; messages,
+reactions and new channels made in the emulator arrive as signed ``event_callback``s,
+fanned out to the matching triggers by workspace and channel. Forged, stale and
+retried requests are sent by hand (Slack's algorithm, ``tests.support.sandbox_events``).
+"""
 
 from __future__ import annotations
 
@@ -11,39 +16,18 @@ import time
 
 import httpx
 import pytest
-from composio import Composio
-from starlette.applications import Starlette
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-from tests.support.app import EGRESS_TARGETS, database_url_for, egress_allowed, start_server
 from tests.support.errors import assert_error
 from tests.support.receiver import Receiver
-from tests.support.servers import ThreadedServer
+from tests.support.sandbox_events import flush, slack_post_as, slack_subscribe
+from tests.support.triggers import connect_for_triggers, start_trigger_server
 
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-
-
-@pytest.fixture(scope="module")
-def slack():
-    async def auth_test(request):
-        return JSONResponse({"ok": True, "team_id": "T1", "user_id": "U1", "team": "Acme"})
-
-    server = ThreadedServer(
-        Starlette(routes=[Route("/auth.test", auth_test, methods=["GET", "POST"])])
-    ).start()
-    yield server
-    server.stop()
+GENERAL = "C01GENERAL"
 
 
 @pytest.fixture(scope="module")
-def slack_server(backend, slack, request):
-    threaded, running = start_server(
-        database_url_for(backend, request),
-        webhook_allow_private=True,
-        webhook_retry_schedule=(0, 1, 1),
-        egress_allow=egress_allowed(*EGRESS_TARGETS, slack.url),
-    )
+def slack_server(backend, emulators, request):
+    threaded, running = start_trigger_server(backend, request, emulators)
     yield running
     threaded.stop()
 
@@ -55,9 +39,7 @@ def receiver():
     r.stop()
 
 
-def signed(
-    body: dict, *, secret: str = SIGNING_SECRET, at: int | None = None, retry: int | None = None
-) -> dict:
+def signed(body: dict, secret: str, *, at: int | None = None, retry: int | None = None) -> dict:
     raw = json.dumps(body).encode()
     stamp = str(int(time.time()) if at is None else at)
     signature = "v0=" + hmac.new(secret.encode(), f"v0:{stamp}:".encode() + raw, hashlib.sha256).hexdigest()
@@ -72,128 +54,106 @@ def signed(
     return {"content": raw, "headers": headers}
 
 
-def callback(event: dict, event_id: str, team: str = "T1") -> dict:
-    return {
-        "type": "event_callback",
-        "team_id": team,
-        "api_app_id": "A123",
-        "event_id": event_id,
-        "event_time": int(time.time()),
-        "event": event,
-    }
-
-
-def test_slack_events_fan_out_to_matching_triggers(slack_server, slack, receiver):
-    keys = slack_server.new_project()
-    sdk = Composio(api_key=keys.api_key, base_url=slack_server.url)
-    secret = sdk.triggers.set_webhook_subscription(webhook_url=receiver.url)["secret"]
-    api = httpx.Client(base_url=slack_server.url, headers={"x-api-key": keys.api_key}, timeout=30)
-    config = api.post(
-        "/api/v3.1/auth_configs",
-        json={
-            "toolkit": {"slug": "slack"},
-            "auth_config": {
-                "type": "use_custom_auth",
-                "auth_scheme": "BEARER_TOKEN",
-                "credentials": {"base_url": slack.url},
-            },
-        },
-    )
-    assert config.status_code == 201, config.text
-    account = sdk.connected_accounts.initiate(
-        "sam",
-        config.json()["auth_config"]["id"],
-        config={"auth_scheme": "BEARER_TOKEN", "val": {"token": "xoxb-fake"}},
-    )
-    assert sdk.connected_accounts.wait_for_connection(account.id, timeout=10).status == "ACTIVE"
-
-    endpoint = sdk.webhooks.endpoints.create(toolkit_slug="slack", client_id="A123").root
+def test_slack_events_from_the_emulator_fan_out_to_matching_triggers(slack_server, emulators, receiver):
+    slack = connect_for_triggers(emulators, slack_server, "slack", receiver, user_id="sam")
+    sdk, api = slack.sdk, slack.api
+    settings = httpx.get(f"{emulators.url}/_sandbox/slack/events", timeout=20).json()
+    endpoint = sdk.webhooks.endpoints.create(toolkit_slug="slack", client_id=settings["app_id"]).root
     url = endpoint.webhook_url
     assert url == f"{slack_server.url}/api/v3.1/trigger_ingress/slack/apps/{endpoint.id}"
-    assert sdk.webhooks.endpoints.create(toolkit_slug="slack", client_id="A123").root.id == endpoint.id
-    assert_error(
-        httpx.post(url, **signed({"type": "url_verification", "challenge": "c"})), 401
-    )  # no secret yet
-    updated = sdk.webhooks.endpoints.update(endpoint.id, data={"signing_secret": SIGNING_SECRET})
-    assert updated.data["signing_secret"] != SIGNING_SECRET  # answered masked
+    assert (
+        sdk.webhooks.endpoints.create(toolkit_slug="slack", client_id=settings["app_id"]).root.id
+        == endpoint.id
+    )
+    # No signing secret yet: Slack's handshake is refused, and the emulator keeps no Request URL.
+    refused = httpx.put(f"{emulators.url}/_sandbox/slack/events", json={"request_url": url}, timeout=20)
+    assert refused.status_code == 400 and refused.json()["error"] == "url_verification_failed"
+    updated = sdk.webhooks.endpoints.update(endpoint.id, data={"signing_secret": settings["signing_secret"]})
+    assert updated.data["signing_secret"] != settings["signing_secret"]  # answered masked
     assert [e.id for e in sdk.webhooks.endpoints.list(toolkit_slug="slack").items] == [endpoint.id]
     assert_error(api.patch(f"/api/v3.1/webhook_endpoints/{endpoint.id}", json={"data": {"colour": "x"}}), 400)
     assert_error(
         api.post("/api/v3.1/webhook_endpoints", json={"toolkit_slug": "github", "client_id": "x"}), 400
     )
+    # Saving the Request URL in Slack runs the signed url_verification handshake against Valetkey.
+    assert slack_subscribe(emulators.url, url)["request_url"] == url
 
-    handshake = httpx.post(
-        url,
-        **signed(
-            {"type": "url_verification", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
-        ),
+    message = slack.create("SLACK_RECEIVE_MESSAGE", {"channel": GENERAL})
+    reaction = slack.create("SLACK_REACTION_ADDED")
+    created = slack.create("SLACK_CHANNEL_CREATED")
+
+    token = emulators.emulator("slack").issue_token(
+        "valetbot", ("chat:write", "reactions:write", "channels:manage", "channels:read")
     )
-    assert handshake.status_code == 200 and handshake.json()["challenge"].startswith("3eZbrw")
 
-    message = sdk.triggers.create(
-        "SLACK_RECEIVE_MESSAGE", user_id="sam", trigger_config={"channel": "C1"}
-    ).trigger_id
-    reaction = sdk.triggers.create("SLACK_REACTION_ADDED", user_id="sam", trigger_config={}).trigger_id
-    created = sdk.triggers.create("SLACK_CHANNEL_CREATED", user_id="sam", trigger_config={}).trigger_id
+    def call(method: str, **args) -> dict:
+        answer = httpx.post(
+            f"{emulators.url}/slack/api/{method}",
+            data=args,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=20,
+        ).json()
+        assert answer["ok"], answer
+        return answer
 
-    hello = callback({"type": "message", "channel": "C1", "user": "U2", "text": "hello", "ts": "1.1"}, "Ev1")
-    assert httpx.post(url, **signed(hello)).json()["delivered"] == 1
-    assert httpx.post(url, **signed(hello, retry=1)).json()["duplicate"] is True  # Slack's retry
-    elsewhere = callback({"type": "message", "channel": "C2", "user": "U2", "text": "x", "ts": "1.2"}, "Ev2")
-    assert httpx.post(url, **signed(elsewhere)).json()["delivered"] == 0
-    other_team = callback(
-        {"type": "message", "channel": "C1", "user": "U9", "text": "x", "ts": "1.3"}, "Ev3", team="T9"
-    )
-    assert httpx.post(url, **signed(other_team)).json()["delivered"] == 0
-    edited = callback({"type": "message", "subtype": "message_changed", "channel": "C1", "ts": "1.4"}, "Ev4")
-    assert httpx.post(url, **signed(edited)).json()["delivered"] == 0
-    thumbs = callback(
-        {
-            "type": "reaction_added",
-            "user": "U2",
-            "reaction": "thumbsup",
-            "item": {"type": "message", "channel": "C2", "ts": "1.1"},
-            "event_ts": "1.5",
+    typed = slack_post_as(emulators.url, "general", "bob", "hello")
+    call("reactions.add", channel=GENERAL, timestamp=typed["ts"], name="thumbsup")
+    launch = call("conversations.create", name="launch")["channel"]
+    # A message elsewhere (the new channel) is not the message trigger's (channel C01GENERAL).
+    call("chat.postMessage", channel=launch["id"], text="elsewhere")
+    deliveries = flush(emulators.url, "slack")
+    callbacks = [d for d in deliveries if d["event"].startswith("event_callback")]
+    assert len(callbacks) == 4 and all(d["state"] == "succeeded" for d in callbacks), callbacks
+
+    raws = slack.events(3)
+    slack.nothing_more(3)
+    by_trigger = {raw["metadata"]["trigger_id"]: raw for raw in raws}
+    said = slack.check(by_trigger[message], "SLACK_RECEIVE_MESSAGE", message)
+    assert said["text"] == "hello" and said["channel"] == GENERAL and said["team_id"] == settings["team_id"]
+    assert said["user"] == "U02BOB0000" and said["event_id"] == typed["event_id"]
+    reacted = slack.check(by_trigger[reaction], "SLACK_REACTION_ADDED", reaction)
+    assert reacted["reaction"] == "thumbsup" and reacted["item_ts"] == typed["ts"]
+    channel = slack.check(by_trigger[created], "SLACK_CHANNEL_CREATED", created)["channel"]
+    assert channel["id"] == launch["id"] and channel["name"] == "launch"
+
+    # Slack's retry of an event already received (same event_id): acknowledged, not delivered twice.
+    secret = settings["signing_secret"]
+    again = {
+        "type": "event_callback",
+        "team_id": settings["team_id"],
+        "api_app_id": settings["app_id"],
+        "event_id": typed["event_id"],
+        "event_time": int(time.time()),
+        "event": {
+            "type": "message",
+            "channel": GENERAL,
+            "user": "U02BOB0000",
+            "text": "hello",
+            "ts": typed["ts"],
         },
-        "Ev5",
-    )
-    assert httpx.post(url, **signed(thumbs)).json()["delivered"] == 1
-    new_channel = callback(
-        {"type": "channel_created", "channel": {"id": "C7", "name": "launch", "creator": "U2", "created": 1}},
-        "Ev6",
-    )
-    assert httpx.post(url, **signed(new_channel)).json()["delivered"] == 1
+    }
+    assert httpx.post(url, **signed(again, secret, retry=1)).json()["duplicate"] is True
+    other_team = {**again, "event_id": "EvOTHER", "team_id": "T9NOTOURS"}
+    assert httpx.post(url, **signed(other_team, secret)).json()["delivered"] == 0
+    edited = {**again, "event_id": "EvEDIT", "event": {**again["event"], "subtype": "message_changed"}}
+    assert httpx.post(url, **signed(edited, secret)).json()["delivered"] == 0
+    # Forged, stale and misaddressed requests are refused.
+    fresh = {**again, "event_id": "EvFRESH"}
+    assert_error(httpx.post(url, **signed(fresh, "wrong")), 401)
+    assert_error(httpx.post(url, **signed(fresh, secret, at=int(time.time()) - 600)), 401, contains="replay")
+    assert_error(httpx.post(url.rsplit("/", 1)[0] + "/we_nosuch", **signed(fresh, secret)), 404)
+    slack.nothing_more(3)
 
-    assert_error(httpx.post(url, **signed(hello, secret="wrong")), 401)
-    assert_error(
-        httpx.post(url, **signed(callback(hello["event"], "Ev7"), at=int(time.time()) - 600)),
-        401,
-        contains="replay",
-    )
-    assert_error(httpx.post(url.rsplit("/", 1)[0] + "/we_nosuch", **signed(hello)), 404)
-
-    deliveries = receiver.wait_for(3)
-    time.sleep(1.0)
-    assert len(receiver.received) == 3
-    by_trigger = {}
-    for d in deliveries:
-        raw = sdk.triggers.verify_webhook(
-            id=d.headers["webhook-id"],
-            payload=d.body,
-            signature=d.headers["webhook-signature"],
-            timestamp=d.headers["webhook-timestamp"],
-            secret=secret,
-        )["raw_payload"]
-        by_trigger[raw["metadata"]["trigger_id"]] = raw["data"]
-    assert by_trigger[message]["text"] == "hello" and by_trigger[message]["team_id"] == "T1"
-    assert by_trigger[reaction]["reaction"] == "thumbsup"
-    assert by_trigger[created]["channel"]["name"] == "launch"
-    import jsonschema
-
-    for trigger_id, slug in (
-        (message, "SLACK_RECEIVE_MESSAGE"),
-        (reaction, "SLACK_REACTION_ADDED"),
-        (created, "SLACK_CHANNEL_CREATED"),
-    ):
-        jsonschema.validate(by_trigger[trigger_id], sdk.triggers.get_type(slug).payload)
+    # A disabled trigger delivers nothing, then or later.
+    sdk.triggers.disable(message)
+    slack_post_as(emulators.url, "general", "bob", "while disabled")
+    flush(emulators.url, "slack")
+    slack.nothing_more(3)
+    sdk.triggers.enable(message)
+    slack_post_as(emulators.url, "general", "bob", "back")
+    flush(emulators.url, "slack")
+    [*_, back] = slack.events(4)
+    assert slack.check(back, "SLACK_RECEIVE_MESSAGE", message)["text"] == "back"
+    slack.nothing_more(4)
+    slack_subscribe(emulators.url, None)
     api.close()

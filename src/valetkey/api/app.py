@@ -128,6 +128,9 @@ def build_state(settings: Settings) -> AppState:
         managed_apps=ManagedApps(settings.home / MANAGED_AUTH_FILENAME),
         log_writer=LogWriter(db, Journal(journal_directory(settings.home, settings.database_url))),
         key_cache=KeyCache(),
+        ingress_limiter=RateLimiter(
+            settings.ingress_rate_limit, settings.ingress_rate_limit_window_seconds, counters=counters
+        ),
     )
 
 

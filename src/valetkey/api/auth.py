@@ -105,6 +105,19 @@ async def enforce_rate_limit(request: Request, state: AppState, key: str) -> Non
         raise _too_many(decision)
 
 
+async def enforce_ingress_limit(request: Request, state: AppState, key: str) -> None:
+    """Count a public ingress request against its trigger's (or app endpoint's) own limit, shared across
+    processes like the project limit: a flood at one URL is refused before it costs a lookup."""
+    limiter = state.ingress_limiter
+    if limiter is None or not limiter.enabled:
+        return
+    decision = limiter.hit_locally(key)
+    if decision is None:
+        decision = await run_in_threadpool(limiter.hit, key)
+    if not decision.allowed:
+        raise _too_many(decision, "Ingress rate limit exceeded for this trigger URL")
+
+
 def _too_many(decision: Decision, what: str = "Rate limit exceeded") -> TooManyRequests:
     return TooManyRequests(
         f"{what}. Limit: {decision.limit} requests per {decision.window_seconds} seconds",

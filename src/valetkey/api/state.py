@@ -74,6 +74,8 @@ class AppState:
     key_cache: KeyCache
     # Failed dashboard sign-ins per client address and per email (api.routers.dashboard).
     login_failures: RateLimiter
+    # Requests per trigger (or app endpoint) at the public ingress (VALETKEY_INGRESS_RATE_LIMIT); None: none.
+    ingress_limiter: RateLimiter | None = None
     # Set while the MCP router's lifespan runs the MCP SDK's session manager.
     mcp_manager: StreamableHTTPSessionManager | None = None
     # Per-account locks so one refresh per account runs in this process; dropped when nobody holds one.

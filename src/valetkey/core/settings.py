@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     rate_limit_window_seconds: int = Field(
         600, validation_alias="VALETKEY_RATE_LIMIT_WINDOW", description="The rolling window, in seconds."
     )
+    ingress_rate_limit: int = Field(
+        600,
+        ge=0,
+        description="Requests each trigger's (or app endpoint's) ingress URL accepts per window; 0: no limit.",
+    )
+    ingress_rate_limit_window_seconds: int = Field(
+        60, gt=0, validation_alias="VALETKEY_INGRESS_RATE_LIMIT_WINDOW", description="Its window, in seconds."
+    )
     catalog_dirs: Annotated[tuple[Path, ...], NoDecode] = Field(
         (),
         description=f"Extra toolkit definition folders ({os.pathsep!r}-separated), after the built-in ones.",
@@ -117,6 +125,16 @@ class Settings(BaseSettings):
     webhook_retry_schedule: Annotated[tuple[float, ...], NoDecode] = Field(
         (0, 5, 300, 1800, 7200, 18000, 36000, 36000),
         description="Comma-separated delays, in seconds, before each webhook delivery attempt in turn.",
+    )
+    webhook_retention_days: float = Field(
+        30.0,
+        gt=0,
+        description="Days delivered, skipped and failed webhook events and every delivery attempt are kept.",
+    )
+    webhook_purge_interval: float = Field(
+        3600.0,
+        gt=0,
+        description="Seconds between the delivery worker's purges of what is past the retention.",
     )
     webhook_allow_private: bool = Field(
         False,

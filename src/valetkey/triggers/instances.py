@@ -387,3 +387,29 @@ async def delete(state: TriggersState, project_id: str, trigger_id: str) -> None
                     raise  # the app failed: keep the instance, so deleting again retries the removal
                 log.warning("trigger %s deleted without removing its hook: %s", instance.id, exc.message)
     await run_in_threadpool(_drop, state, instance.id)
+
+
+async def delete_all(state: TriggersState, project_id: str, *, account_id: str | None = None) -> int:
+    """Delete the project's trigger instances (only `account_id`'s when given), each removed at its
+    provider first, as `delete` does; how many went.
+
+    Called before the account or the project itself goes, while the account can still call the
+    app. A provider that cannot remove a hook now never will be asked again (the credentials
+    go), so the failure is logged and the instance dropped anyway.
+    """
+
+    def ids() -> list[str]:
+        with state.db.session() as db:
+            query = select(TriggerInstance.id).where(TriggerInstance.project_id == project_id)
+            if account_id is not None:
+                query = query.where(TriggerInstance.connected_account_id == account_id)
+            return list(db.scalars(query))
+
+    found = await run_in_threadpool(ids)
+    for trigger_id in found:
+        try:
+            await delete(state, project_id, trigger_id)
+        except ApiError as exc:
+            log.warning("trigger %s deleted without removing it at the app: %s", trigger_id, exc.message)
+            await run_in_threadpool(_drop, state, trigger_id)
+    return len(found)

@@ -45,7 +45,7 @@ from valetkey.net.retry import parse_retry_after
 from valetkey.net.upstream import UpstreamClient, UpstreamOutcome, UpstreamTransport
 from valetkey.store.db import Database, utcnow
 from valetkey.vault import Vault
-from valetkey.webhooks import outbox, wake
+from valetkey.webhooks import outbox, retention, wake
 from valetkey.webhooks.egress import webhook_policy
 from valetkey.webhooks.models import WebhookAttempt, WebhookEvent, WebhookSubscription
 from valetkey.webhooks.payloads import body_of, headers
@@ -368,6 +368,20 @@ class DeliveryWorker:
             self._forget(results)
             self._wake.set()  # slots are free again
 
+    async def _purge_loop(self) -> None:
+        """Retention (`valetkey.webhooks.retention`): a purge now, then every purge interval."""
+        keep = dt.timedelta(days=self.settings.webhook_retention_days)
+        while True:
+            try:
+                purged = await asyncio.to_thread(retention.purge, self.db, keep)
+                if purged.events or purged.attempts:
+                    log.info("purged %d webhook events and %d attempts", purged.events, purged.attempts)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("purging old webhook events failed")
+            await asyncio.sleep(self.settings.webhook_purge_interval)
+
     def _wake_threadsafe(self) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():
@@ -379,6 +393,7 @@ class DeliveryWorker:
         self._tasks = [
             self._loop.create_task(self._claim_loop(), name="valetkey-webhook-claims"),
             self._loop.create_task(self._record_loop(), name="valetkey-webhook-records"),
+            self._loop.create_task(self._purge_loop(), name="valetkey-webhook-retention"),
         ]
 
     async def stop(self) -> None:

@@ -30,6 +30,7 @@ from valetkey.core.validation import (
     limit_query,
 )
 from valetkey.store.db import utcnow
+from valetkey.triggers import instances
 
 router = APIRouter(tags=["connected_accounts"])
 
@@ -276,5 +277,7 @@ async def patch_connected_account(
 async def delete_connected_account(
     nanoid: str, project: ProjectContext = Depends(require_project), state: AppState = Depends(app_state)
 ):
+    # Its triggers first, while the account can still remove their hooks at the app.
+    await instances.delete_all(state, project.project_id, account_id=nanoid)
     await accounts.delete_account(state, project.project_id, nanoid)
     return {"success": True}

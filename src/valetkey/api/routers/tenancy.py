@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from valetkey.api.auth import key_cache, require_org, require_project
@@ -16,6 +17,7 @@ from valetkey.core.cursors import decode_cursor, encode_cursor
 from valetkey.core.validation import Name, QueryText
 from valetkey.tenancy import service
 from valetkey.tenancy.models import Organization, Project
+from valetkey.triggers import instances
 
 router = APIRouter(tags=["projects"])
 _ID = {"nano_id": "$response.body#/id"}
@@ -124,12 +126,22 @@ def get_project(nano_id: str, org: OrgContext = Depends(require_org), state: App
 
 
 @router.delete("/org/owner/project/{nano_id}", responses=documented(r.Deleted, 404))
-def delete_project(
+async def delete_project(
     nano_id: str, org: OrgContext = Depends(require_org), state: AppState = Depends(app_state)
 ):
-    with state.db.session() as db:
-        project = service.get_project(db, org.org_id, nano_id)
-        service.delete_project(db, project)
+    def _project_id() -> str:
+        with state.db.session() as db:
+            return service.get_project(db, org.org_id, nano_id).id  # 404 for another org's
+
+    project_id = await run_in_threadpool(_project_id)
+    # Its triggers first: their hooks are removed at the apps while the accounts can still call them.
+    await instances.delete_all(state, project_id)
+
+    def _delete() -> None:
+        with state.db.session() as db:
+            service.delete_project(db, service.get_project(db, org.org_id, nano_id))
+
+    await run_in_threadpool(_delete)
     key_cache(state).evict_project(nano_id)
     return {"status": "success"}
 

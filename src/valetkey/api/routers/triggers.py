@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from valetkey.api.auth import require_project
+from valetkey.api.auth import enforce_ingress_limit, require_project
 from valetkey.api.responses import documented
 from valetkey.api.schemas import triggers as r
 from valetkey.api.state import AppState, app_state
@@ -170,7 +170,7 @@ async def realtime_credentials(project: ProjectContext = Depends(require_project
 
 @router.post(
     instances.INGRESS_PREFIX.removeprefix("/api/v3.1") + "/{toolkit}/{trigger_id}",
-    responses=documented(dict[str, Any], 400, 401, 404, 413, public=True),
+    responses=documented(dict[str, Any], 400, 401, 404, 413, 429, public=True),
 )
 async def trigger_ingress(
     request: Request,
@@ -178,6 +178,7 @@ async def trigger_ingress(
     trigger_id: ResourceId = Path(),
     state: AppState = Depends(app_state),
 ) -> Any:
+    await enforce_ingress_limit(request, state, f"ingress:{toolkit}:{trigger_id}")
     delivery = IngressRequest(
         headers={k.lower(): v for k, v in request.headers.items()},
         body=await request.body(),
@@ -188,7 +189,7 @@ async def trigger_ingress(
 
 @router.post(
     "/trigger_ingress/{toolkit}/apps/{endpoint_id}",
-    responses=documented(dict[str, Any], 400, 401, 404, 413, public=True),
+    responses=documented(dict[str, Any], 400, 401, 404, 413, 429, public=True),
 )
 async def app_ingress(
     request: Request,
@@ -197,6 +198,7 @@ async def app_ingress(
     state: AppState = Depends(app_state),
 ) -> Any:
     """An app's delivery for all its installations (Slack's Events API Request URL)."""
+    await enforce_ingress_limit(request, state, f"ingress:{toolkit}:apps:{endpoint_id}")
     delivery = IngressRequest(
         headers={k.lower(): v for k, v in request.headers.items()},
         body=await request.body(),
