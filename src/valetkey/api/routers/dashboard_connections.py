@@ -12,6 +12,7 @@ from valetkey.connections import accounts, configs, link, schemes
 from valetkey.connections.models import MANAGED
 from valetkey.core.errors import NotFound, ValidationError
 from valetkey.store.db import utcnow
+from valetkey.triggers import instances as triggers
 from valetkey.web import dashboard as pages
 
 router = APIRouter(
@@ -292,6 +293,8 @@ async def change_account(project_id: str, account_id: str, action: str, request:
     if action in ("enable", "disable"):
         await base.db_call(request, accounts.set_account_enabled, project.id, account_id, action == "enable")
     elif action == "delete":
+        # As DELETE /connected_accounts/{id}: its triggers first, while the account can still remove their hooks.
+        await triggers.delete_all(state, project.id, account_id=account_id)
         await accounts.delete_account(state, project.id, account_id)
     elif action == "reconnect":
         account, config = await base.db_call(request, accounts.get_account, project.id, account_id)
