@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, or_, select
 
-from valetkey.store.db import Database, utcnow
+from valetkey.store.db import Database, affected_rows, utcnow
 from valetkey.webhooks.models import WebhookAttempt, WebhookEvent
 
 BATCH = 500
@@ -51,7 +51,9 @@ def purge(db: Database, retention: dt.timedelta, *, now: dt.datetime | None = No
     while ids := _ids(db, select(WebhookEvent.id).where(finished).limit(BATCH)):
         with db.session() as s:
             # Attempts newer than the cutoff of an event that goes (a late replay's): they go with it.
-            attempts += s.execute(delete(WebhookAttempt).where(WebhookAttempt.event_id.in_(ids))).rowcount
+            attempts += affected_rows(
+                s.execute(delete(WebhookAttempt).where(WebhookAttempt.event_id.in_(ids)))
+            )
             s.execute(delete(WebhookEvent).where(WebhookEvent.id.in_(ids)))
         events += len(ids)
     return Purged(events, attempts)
