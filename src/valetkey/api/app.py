@@ -43,6 +43,7 @@ def feature_routers() -> list[APIRouter]:
     from valetkey.api.routers.files import router as files
     from valetkey.api.routers.files_list import router as files_list
     from valetkey.api.routers.mcp_servers import router as mcp
+    from valetkey.api.routers.session_files import router as session_files
     from valetkey.api.routers.sessions import router as sessions
     from valetkey.api.routers.tenancy import router as tenancy
     from valetkey.api.routers.tool_input import router as tool_input
@@ -56,6 +57,7 @@ def feature_routers() -> list[APIRouter]:
     return [
         tenancy,
         sessions,
+        session_files,
         catalog,
         toolkit_scopes,
         tool_input,

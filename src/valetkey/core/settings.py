@@ -126,6 +126,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         100 * 1024 * 1024, description="Largest file sent to a presigned upload URL."
     )
+    # Session files (`session.experimental.files`, the workbench's /mnt/files; files/session_files.py).
+    session_file_max_bytes: int = Field(
+        100 * 1024 * 1024, gt=0, description="Largest single file in a session's files."
+    )
+    session_files_max_bytes: int = Field(
+        1024 * 1024 * 1024, gt=0, description="Most bytes one session's files may take in all."
+    )
     max_json_depth: int = Field(64, description="Deepest nesting of arrays and objects in a JSON body.")
     body_read_timeout: float = Field(
         30.0, description="Seconds a client has to send a whole request body (then a 408)."

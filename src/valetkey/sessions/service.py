@@ -19,7 +19,7 @@ from valetkey.core.cursors import decode_cursor, encode_cursor
 from valetkey.core.errors import BadRequest
 from valetkey.core.ids import new_id
 from valetkey.execution.state import ExecutionState
-from valetkey.sessions import policy, records, serializers, update, validation
+from valetkey.sessions import files, policy, records, serializers, update, validation
 from valetkey.sessions.accounts import StartedLink, start_link
 from valetkey.sessions.config import PRELOAD_ALL, SessionConfig
 from valetkey.sessions.create_body import parse_create_body
@@ -72,6 +72,7 @@ async def update_session(ctx: SessionContext, patch: dict[str, Any]) -> SessionR
 
 async def delete_session(state: ExecutionState, project: ProjectContext, session_id: str) -> None:
     await run_in_threadpool(records.delete_session, state, project.project_id, session_id)
+    await run_in_threadpool(files.remove_session_files, state, project.project_id, session_id)
 
 
 async def config_history(ctx: SessionContext, *, limit: int, cursor: str | None) -> dict[str, Any]:
