@@ -185,6 +185,14 @@ def loopback_files(monkeypatch):
     monkeypatch.setattr(url_safety, "is_blocked_ip", lambda value: value != "127.0.0.1" and original(value))
 
 
+@pytest.fixture(scope="session")
+def workbench_venv() -> Path:
+    """The workbench sandbox's venv (`valetkey workbench setup`), built once and cached between runs."""
+    from tests.support.workbench import cached_venv
+
+    return cached_venv()
+
+
 # -- the refresh tests (test_refresh*, test_renewal): a module defines `quiet_server` ---------------
 
 

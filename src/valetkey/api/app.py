@@ -151,6 +151,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         try:
             yield
         finally:
+            from valetkey.sessions.workbench.pool import stop_all as stop_workbenches
+
+            await stop_workbenches(state)
             await polls.stop()
             await deliveries.stop()
             await refresh_job.stop(refresher)

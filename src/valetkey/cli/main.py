@@ -17,6 +17,7 @@ from valetkey.cli import (
     serve,
     triggers,
     worker,
+    workbench,
 )
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.add_typer(projects.orgs, name="orgs")
 app.add_typer(keys.app, name="keys")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(workbench.app, name="workbench")
 worker.register(app)
 
 # Against the server `valetkey login` stored (its REST API).

@@ -29,6 +29,7 @@ from valetkey.sessions.experimental import parse_experimental
 from valetkey.sessions.meta_tools import find, offered
 from valetkey.sessions.meta_tools.search import search as search_tools
 from valetkey.sessions.records import SessionContext, SessionRecord, insert_session, load_session
+from valetkey.sessions.workbench.pool import stop_session
 from valetkey.sessions.status import statuses
 
 PRELOAD_ALL_CAP = 1000
@@ -72,6 +73,7 @@ async def update_session(ctx: SessionContext, patch: dict[str, Any]) -> SessionR
 
 async def delete_session(state: ExecutionState, project: ProjectContext, session_id: str) -> None:
     await run_in_threadpool(records.delete_session, state, project.project_id, session_id)
+    await stop_session(state, session_id)
     await run_in_threadpool(files.remove_session_files, state, project.project_id, session_id)
 
 
