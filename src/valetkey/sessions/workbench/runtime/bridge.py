@@ -134,7 +134,9 @@ class Kernel:
             notice = "The Python kernel had stopped and was restarted: variables from earlier calls are gone."
         out = self._run(code, timeout)
         if out.get("crashed"):
-            code_ = self.manager.kernel.poll() if self.manager and self.manager.kernel else None
+            provisioner = getattr(self.manager, "provisioner", None)
+            process = getattr(provisioner, "process", None)
+            code_ = process.poll() if process is not None else None
             self.restart()
             out["error"] = out["error"] or {
                 "name": "KernelDied",
