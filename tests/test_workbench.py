@@ -16,38 +16,16 @@ import json
 import httpx
 import pytest
 
-from tests.support.app import database_url_for, start_server
 from tests.support.errors import assert_error
 from tests.support.oauth import V3
-from tests.support.toolkits import connect_account, sandbox_overrides
-from tests.support.workbench import call, needs_sandbox
+from tests.support.workbench import call, github, needs_sandbox, wb_server, workbench_session  # noqa: F401
 
 pytestmark = needs_sandbox
 SESSIONS = f"{V3}/tool_router/session"
 MCP_HEADERS = {"accept": "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18"}
 
 
-@pytest.fixture(scope="module")
-def wb_server(request, emulators, workbench_venv):
-    threaded, running = start_server(
-        database_url_for("sqlite", request),
-        upstream_overrides=sandbox_overrides(emulators.url),
-        workbench_venv=workbench_venv,
-        workbench_call_timeout=30,
-    )
-    yield running
-    threaded.stop()
-
-
-@pytest.fixture
-def github(emulators, wb_server):
-    return connect_account(emulators, wb_server, "github", scopes=["repo", "read:user"])
-
-
-def _session(github, **workbench):
-    return github.composio.create(
-        user_id=github.user_id, toolkits=["github"], workbench={"enable": True, **workbench}
-    )
+_session = workbench_session
 
 
 def test_the_agent_sequence_through_the_sdk(github, loopback_files):

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.app import database_url_for, start_server
+from tests.support.toolkits import connect_account, sandbox_overrides
 from valetkey.sessions.workbench.setup import REQUIREMENTS, is_ready, setup_venv
 
 needs_sandbox = pytest.mark.skipif(
@@ -33,3 +35,31 @@ def cached_venv() -> Path:
 def call(session, code: str, **arguments):
     """COMPOSIO_REMOTE_WORKBENCH through the SDK."""
     return session.execute_meta("COMPOSIO_REMOTE_WORKBENCH", arguments={"code_to_execute": code, **arguments})
+
+
+@pytest.fixture(scope="module")
+def wb_server(request, emulators, workbench_venv):
+    """A server with the built-in catalog on the emulators and the workbench (small file limits)."""
+    threaded, running = start_server(
+        database_url_for("sqlite", request),
+        upstream_overrides=sandbox_overrides(emulators.url),
+        workbench_venv=workbench_venv,
+        workbench_call_timeout=30,
+        session_file_max_bytes=4 * 1024 * 1024,
+        session_files_max_bytes=10 * 1024 * 1024,
+    )
+    yield running
+    threaded.stop()
+
+
+@pytest.fixture
+def github(emulators, wb_server):
+    """A project with octocat's GitHub account on the emulator."""
+    return connect_account(emulators, wb_server, "github", scopes=["repo", "read:user"])
+
+
+def workbench_session(github, **workbench):
+    """A session of `github`'s user with the GitHub toolkit only and the workbench on."""
+    return github.composio.create(
+        user_id=github.user_id, toolkits=["github"], workbench={"enable": True, **workbench}
+    )

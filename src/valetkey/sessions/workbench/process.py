@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from valetkey.sessions.workbench import sandbox, seccomp
+from valetkey.sessions.workbench import cgroups, sandbox, seccomp
 
 log = logging.getLogger("valetkey.workbench")
 
@@ -61,6 +61,7 @@ class Workbench:
     _connected: asyncio.Future[tuple[asyncio.StreamReader, asyncio.StreamWriter]] | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _stderr: bytearray = field(default_factory=bytearray)
+    _pids_group: Path | None = None
 
     @property
     def running(self) -> bool:
@@ -91,6 +92,7 @@ class Workbench:
             )
         else:
             fd = seccomp.program_fd()
+            self._pids_group = cgroups.create(self.layout.run.name, self.layout.size.processes)
             try:
                 self.process = await asyncio.create_subprocess_exec(
                     *sandbox.argv(self.layout, fd),
@@ -98,7 +100,7 @@ class Workbench:
                     stderr=asyncio.subprocess.PIPE,
                     stdin=asyncio.subprocess.DEVNULL,
                     pass_fds=(fd,),
-                    preexec_fn=sandbox.limiter(self.layout.size, self.layout.max_file_bytes),
+                    preexec_fn=sandbox.limiter(self.layout.size, self.layout.max_file_bytes, self._pids_group),
                     start_new_session=True,
                     env={},
                     cwd="/",
@@ -192,6 +194,11 @@ class Workbench:
         for server in self._servers:
             server.close()
         self._servers = []
+        for _ in range(100):
+            if cgroups.remove(self._pids_group):
+                break
+            await asyncio.sleep(0.05)
+        self._pids_group = None
         shutil.rmtree(self.layout.run, ignore_errors=True)
 
 

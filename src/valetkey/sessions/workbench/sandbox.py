@@ -28,7 +28,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from valetkey.sessions.workbench import seccomp
+from valetkey.sessions.workbench import cgroups, seccomp
 
 log = logging.getLogger("valetkey.workbench")
 
@@ -156,6 +156,7 @@ def argv(layout: Layout, seccomp_fd: int) -> list[str]:
         "--ro-bind", str(RUNTIME), RUNTIME_IN_SANDBOX,
         "--ro-bind", str(layout.run), RUN_IN_SANDBOX,
         "--bind", str(layout.files), FILES_IN_SANDBOX,
+        "--remount-ro", "/",
         "--chdir", FILES_IN_SANDBOX,
         "--seccomp", str(seccomp_fd),
     ]  # fmt: skip
@@ -170,7 +171,7 @@ def write_identity(run: Path) -> None:
     (run / "group").write_text(f"workbench:x:{SANDBOX_UID}:\n")
 
 
-def limiter(size: Size, max_file_bytes: int):
+def limiter(size: Size, max_file_bytes: int, pids_group: Path | None = None):
     """A preexec function setting the sandbox's rlimits (inherited through bwrap by everything inside)."""
     cpu = CPU_SECONDS_PER_VCPU * size.vcpus
     address_space = size.memory_bytes + ADDRESS_SPACE_ALLOWANCE
@@ -182,6 +183,8 @@ def limiter(size: Size, max_file_bytes: int):
         resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))
         resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if pids_group is not None:
+            cgroups.join(pids_group)
 
     return apply
 
