@@ -10,6 +10,10 @@ python3 -m venv .venv
 # The session tests once more on the newer SDK: pyproject pins composio 0.29.0 for the whole suite, and
 # 0.30.0 (same composio-client) sends sessions differently (hooks, proxy results), so both must pass.
 .venv/bin/python -m pip install -q --no-deps --target .sdk/composio-0.30.0 composio==0.30.0
+# The workbench sandbox's venv (pinned; about 2 minutes the first time), cached under ~/.cache/valetkey-workbench
+# between runs; the workbench tests' session fixture builds it too, so a failure here only warns.
+.venv/bin/python -c "from tests.support.workbench import cached_venv; print('workbench venv:', cached_venv())" \
+  || echo "warning: could not build the workbench venv; the workbench tests will try again" >&2
 .venv/bin/python -m pytest -q "$@"
 PYTHONPATH=.sdk/composio-0.30.0 exec .venv/bin/python -m pytest -q \
   tests/test_sessions.py tests/test_sessions_lifecycle.py tests/test_sessions_proxy.py \

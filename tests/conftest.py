@@ -33,6 +33,7 @@ from tests.support.toolkits import (
     tool_runs,
 )
 from tests.support.upstream import Upstream
+from tests.support.workbench import wb_github, wb_server  # noqa: F401  (fixtures of the workbench tests)
 
 TESTS = Path(__file__).parent
 TOOLKIT_TEMPLATES = TESTS / "toolkits"

@@ -14,11 +14,10 @@ import io
 import json
 
 import httpx
-import pytest
 
 from tests.support.errors import assert_error
 from tests.support.oauth import V3
-from tests.support.workbench import call, github, needs_sandbox, wb_server, workbench_session  # noqa: F401
+from tests.support.workbench import call, needs_sandbox, workbench_session
 
 pytestmark = needs_sandbox
 SESSIONS = f"{V3}/tool_router/session"
@@ -28,8 +27,8 @@ MCP_HEADERS = {"accept": "application/json, text/event-stream", "mcp-protocol-ve
 _session = workbench_session
 
 
-def test_the_agent_sequence_through_the_sdk(github, loopback_files):
-    session = _session(github)
+def test_the_agent_sequence_through_the_sdk(wb_github, loopback_files):
+    session = _session(wb_github)
     offered = json.dumps(session.tools(), default=str)
     assert "COMPOSIO_REMOTE_WORKBENCH" in offered and "COMPOSIO_REMOTE_BASH_TOOL" in offered
     found = session.search(query="create a github issue")
@@ -57,9 +56,11 @@ link["downloadUrl"]
     url = json.loads(data["results"].replace("'", '"'))
     rows = list(csv.DictReader(io.StringIO(httpx.get(url).text)))
     assert sorted((r["label"], r["count"]) for r in rows) == [("even", "10"), ("odd", "10")]
-    assert len(github.state.repo("octocat", "Hello-World").issues) >= 20
+    assert len(wb_github.state.repo("octocat", "Hello-World").issues) >= 20
 
-    second = session.execute_meta("COMPOSIO_REMOTE_WORKBENCH", arguments={"code_to_execute": "len(frame), int(summary['count'].sum())"})
+    second = session.execute_meta(
+        "COMPOSIO_REMOTE_WORKBENCH", arguments={"code_to_execute": "len(frame), int(summary['count'].sum())"}
+    )
     assert second.error is None and second.data["results"] == "(20, 20)"
     bash = session.execute_meta("COMPOSIO_REMOTE_BASH_TOOL", arguments={"command": "ls /mnt/files"})
     assert bash.error is None and bash.data["stdout"].split() == ["issues_by_label.csv"]
@@ -69,10 +70,14 @@ link["downloadUrl"]
     assert [item.mount_relative_path for item in listed.items] == ["issues_by_label.csv"]
 
 
-def test_the_meta_tools_are_offered_only_with_the_workbench(github, wb_server):
-    with httpx.Client(base_url=wb_server.url, headers={"x-api-key": github.project.api_key}, timeout=60) as c:
+def test_the_meta_tools_are_offered_only_with_the_workbench(wb_github, wb_server):
+    with httpx.Client(
+        base_url=wb_server.url, headers={"x-api-key": wb_github.project.api_key}, timeout=60
+    ) as c:
         off = c.post(SESSIONS, json={"user_id": "u"}).json()
-        on = c.post(SESSIONS, json={"user_id": "u", "workbench": {"enable": True, "sandbox_size": "medium"}}).json()
+        on = c.post(
+            SESSIONS, json={"user_id": "u", "workbench": {"enable": True, "sandbox_size": "medium"}}
+        ).json()
         assert on["config"]["workbench"] == {
             "enable": True,
             "sandbox_size": "medium",
@@ -99,54 +104,78 @@ def test_the_meta_tools_are_offered_only_with_the_workbench(github, wb_server):
         assert_error(
             c.post(
                 SESSIONS,
-                json={"user_id": "u", "proxy_execute": {"enable": False}, "workbench": {"enable": True, "enable_proxy_execution": True}},
+                json={
+                    "user_id": "u",
+                    "proxy_execute": {"enable": False},
+                    "workbench": {"enable": True, "enable_proxy_execution": True},
+                },
             ),
             400,
             contains="enable_proxy_execution",
         )
 
 
-def test_multi_execute_runs_the_workbench_too(github, wb_server):
-    session = _session(github)
+def test_multi_execute_runs_the_workbench_too(wb_github, wb_server):
+    session = _session(wb_github)
     result = session.execute_meta(
         "COMPOSIO_MULTI_EXECUTE_TOOL",
         arguments={
             "tools": [
-                {"tool_slug": "COMPOSIO_REMOTE_BASH_TOOL", "arguments": {"command": "echo hi > /mnt/files/m.txt; cat m.txt"}},
+                {
+                    "tool_slug": "COMPOSIO_REMOTE_BASH_TOOL",
+                    "arguments": {"command": "echo hi > /mnt/files/m.txt; cat m.txt"},
+                },
             ]
         },
     )
     assert "hi" in json.dumps(result.data)
 
 
-def test_mcp_client_runs_the_workbench(github, wb_server):
-    session = _session(github)
+def test_mcp_client_runs_the_workbench(wb_github, wb_server):
+    session = _session(wb_github)
     url, headers = session.mcp.url, {**MCP_HEADERS, **session.mcp.headers}
 
     def rpc(method, params=None, id_=1):
-        response = httpx.post(url, json={"jsonrpc": "2.0", "id": id_, "method": method, "params": params or {}}, headers=headers, timeout=120)
+        response = httpx.post(
+            url,
+            json={"jsonrpc": "2.0", "id": id_, "method": method, "params": params or {}},
+            headers=headers,
+            timeout=120,
+        )
         assert response.status_code == 200, response.text
         text = response.text
         if text.startswith("event:") or "data:" in text[:20]:
             text = next(line[5:] for line in text.splitlines() if line.startswith("data:"))
         return json.loads(text)
 
-    rpc("initialize", {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})
+    rpc(
+        "initialize",
+        {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+    )
     names = {t["name"] for t in rpc("tools/list")["result"]["tools"]}
     assert {"COMPOSIO_REMOTE_WORKBENCH", "COMPOSIO_REMOTE_BASH_TOOL"} <= names
     answer = rpc(
         "tools/call",
-        {"name": "COMPOSIO_REMOTE_WORKBENCH", "arguments": {"code_to_execute": "data, error = run_composio_tool('GITHUB_CREATE_ISSUE', {'owner': 'octocat', 'repo': 'Hello-World', 'title': 'via mcp'})\nnumber = data['number']\nerror"}},
+        {
+            "name": "COMPOSIO_REMOTE_WORKBENCH",
+            "arguments": {
+                "code_to_execute": "data, error = run_composio_tool('GITHUB_CREATE_ISSUE', {'owner': 'octocat', 'repo': 'Hello-World', 'title': 'via mcp'})\nnumber = data['number']\nerror"
+            },
+        },
     )
     assert "error" not in answer, answer
-    again = rpc("tools/call", {"name": "COMPOSIO_REMOTE_WORKBENCH", "arguments": {"code_to_execute": "number > 0"}}, 2)
+    again = rpc(
+        "tools/call", {"name": "COMPOSIO_REMOTE_WORKBENCH", "arguments": {"code_to_execute": "number > 0"}}, 2
+    )
     assert "True" in json.dumps(again["result"])
-    listed = rpc("tools/call", {"name": "COMPOSIO_REMOTE_BASH_TOOL", "arguments": {"command": "ls -a /mnt/files"}}, 3)
+    listed = rpc(
+        "tools/call", {"name": "COMPOSIO_REMOTE_BASH_TOOL", "arguments": {"command": "ls -a /mnt/files"}}, 3
+    )
     assert "exit_code" in json.dumps(listed["result"])
 
 
-def test_errors_timeouts_and_crashes_are_told_plainly(github, wb_server):
-    session = _session(github)
+def test_errors_timeouts_and_crashes_are_told_plainly(wb_github, wb_server):
+    session = _session(wb_github)
     broken = call(session, "{}['missing_key']")
     assert broken.data["error"] == "KeyError: 'missing_key'" and "KeyError" in broken.data["traceback"]
     assert broken.error.startswith("KeyError")
@@ -165,15 +194,18 @@ def test_errors_timeouts_and_crashes_are_told_plainly(github, wb_server):
     assert "time limit" in slow.error
 
 
-def test_helpers_obey_the_session_and_the_operator(github, wb_server):
-    session = _session(github, enable_proxy_execution=False)
+def test_helpers_obey_the_session_and_the_operator(wb_github, wb_server):
+    session = _session(wb_github, enable_proxy_execution=False)
     proxied = call(session, "proxy_execute('GET', '/user', 'github')")
     assert "turned off" in proxied.data["results"]
     no_llm = call(session, "invoke_llm('hello')")
     assert "VALETKEY_LLM_BASE_URL" in no_llm.data["results"]
     no_search = call(session, "web_search('valetkey')")
     assert "VALETKEY_WEB_SEARCH_URL" in no_search.data["results"]
-    flexible = call(session, "d = FlexDict({'api_key': 1, 'Nested': {'user-name': 'x'}}); (d['apiKey'], d.get('API_KEY'), 'apiKey' in d)")
+    flexible = call(
+        session,
+        "d = FlexDict({'api_key': 1, 'Nested': {'user-name': 'x'}}); (d['apiKey'], d.get('API_KEY'), 'apiKey' in d)",
+    )
     assert flexible.data["results"] == "(1, 1, True)"
     extracted = call(
         session,
@@ -184,12 +216,19 @@ def test_helpers_obey_the_session_and_the_operator(github, wb_server):
     assert "a,2" in extracted.data["results"] and "x,y" in extracted.data["results"]
 
 
-def test_each_call_is_an_execution_log_entry(github, wb_server):
-    session = _session(github)
-    call(session, "data, error = run_composio_tool('GITHUB_GET_A_REPOSITORY', {'owner': 'octocat', 'repo': 'Hello-World'})")
-    with httpx.Client(base_url=wb_server.url, headers={"x-api-key": github.project.api_key}, timeout=30) as c:
+def test_each_call_is_an_execution_log_entry(wb_github, wb_server):
+    session = _session(wb_github)
+    call(
+        session,
+        "data, error = run_composio_tool('GITHUB_GET_A_REPOSITORY', {'owner': 'octocat', 'repo': 'Hello-World'})",
+    )
+    with httpx.Client(
+        base_url=wb_server.url, headers={"x-api-key": wb_github.project.api_key}, timeout=30
+    ) as c:
         rows = c.post(f"{V3}/logs/tool_execution", json={"limit": 50}).json()["logs"]
-        assert "GITHUB_GET_A_REPOSITORY" in {r["tool_slug"] for r in rows}  # the helper's own call, logged too
+        assert "GITHUB_GET_A_REPOSITORY" in {
+            r["tool_slug"] for r in rows
+        }  # the helper's own call, logged too
         entry = next(r for r in rows if r["tool_slug"] == "COMPOSIO_REMOTE_WORKBENCH")
         detail = c.get(f"{V3}/logs/tool_execution/{entry['id']}").json()
     text = json.dumps(detail)

@@ -13,21 +13,21 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.workbench import call, github, needs_sandbox, wb_server, workbench_session  # noqa: F401
+from tests.support.workbench import call, needs_sandbox, workbench_session
 
 pytestmark = needs_sandbox
 HELLO = {"owner": "octocat", "repo": "Hello-World"}
 
 
 @pytest.fixture
-def attempt(github):
-    session = workbench_session(github)
+def attempt(wb_github):
+    session = workbench_session(wb_github)
 
     def run(code: str, **arguments):
         outcome: dict = {}
         worker = threading.Thread(target=lambda: outcome.update(result=call(session, code, **arguments)))
         worker.start()
-        normal = github.execute("GITHUB_GET_A_REPOSITORY", HELLO)  # the server keeps answering meanwhile
+        normal = wb_github.execute("GITHUB_GET_A_REPOSITORY", HELLO)  # the server keeps answering meanwhile
         worker.join(120)
         assert normal["successful"] is True, normal
         return outcome["result"]
@@ -41,9 +41,15 @@ def _port(url: str) -> int:
 
 
 def test_no_tcp_to_the_server_the_emulator_or_the_internet(attempt, wb_server, emulators):
-    for host, port in [("127.0.0.1", _port(wb_server.url)), ("127.0.0.1", _port(emulators.url)), ("1.1.1.1", 80)]:
+    for host, port in [
+        ("127.0.0.1", _port(wb_server.url)),
+        ("127.0.0.1", _port(emulators.url)),
+        ("1.1.1.1", 80),
+    ]:
         result = attempt(f"import socket\nsocket.create_connection(({host!r}, {port}), timeout=3)")
-        assert result.data["error"].split(":")[0] in ("ConnectionRefusedError", "OSError", "TimeoutError"), result.data
+        assert result.data["error"].split(":")[0] in ("ConnectionRefusedError", "OSError", "TimeoutError"), (
+            result.data
+        )
     interfaces = attempt("import socket\n[name for _, name in socket.if_nameindex()]")
     assert interfaces.data["results"] == "['lo']"
 
@@ -53,7 +59,7 @@ def test_no_dns(attempt):
     assert result.data["error"].startswith("gaierror"), result.data
 
 
-def test_nothing_of_the_server_is_visible(attempt, wb_server, github):
+def test_nothing_of_the_server_is_visible(attempt, wb_server, wb_github):
     home = str(wb_server.settings.home)
     result = attempt(
         "import os\n"
@@ -64,20 +70,19 @@ def test_nothing_of_the_server_is_visible(attempt, wb_server, github):
     assert seen.startswith("(False,False,False,")
     assert "VALETKEY" not in seen and "COMPOSIO" not in seen
     environ = attempt("open('/proc/1/environ').read()")
-    assert "VALETKEY" not in str(environ.data) and github.project.api_key not in str(environ.data)
+    assert "VALETKEY" not in str(environ.data) and wb_github.project.api_key not in str(environ.data)
     server = attempt(f"open('/proc/{os.getpid()}/environ').read()")
     assert server.data["error"] and server.data["error"].startswith(("FileNotFoundError", "PermissionError"))
     processes = attempt("import os\nsorted(int(p) for p in os.listdir('/proc') if p.isdigit())")
     assert max(eval(processes.data["results"])) < 100  # a PID namespace of its own
 
 
-def test_another_sessions_files_are_out_of_reach(attempt, github, wb_server):
-    other = workbench_session(github)
+def test_another_sessions_files_are_out_of_reach(attempt, wb_github, wb_server):
+    other = workbench_session(wb_github)
     call(other, "open('/mnt/files/secret.txt', 'w').write('theirs')")
     root = wb_server.settings.home / "files" / "sessions"
     result = attempt(
-        "import os\n"
-        f"(os.listdir('/mnt'), os.listdir('/mnt/files'), os.path.exists({str(root)!r}))"
+        f"import os\n(os.listdir('/mnt'), os.listdir('/mnt/files'), os.path.exists({str(root)!r}))"
     )
     assert result.data["results"] == "(['files'], [], False)"
 
@@ -86,8 +91,15 @@ def test_nothing_outside_mnt_files_is_writable(attempt):
     for path in ("/usr/evil", "/opt/workbench/venv/evil.py", "/opt/workbench/runtime/workbench_helpers.py",
                  "/run/workbench/capability", "/etc/passwd", "/evil"):  # fmt: skip
         result = attempt(f"open({path!r}, 'w').write('x')")
-        assert result.data["error"].startswith(("OSError", "PermissionError", "FileNotFoundError")), (path, result.data)
-        assert "Read-only" in result.data["error"] or "Permission" in result.data["error"] or "No such" in result.data["error"]
+        assert result.data["error"].startswith(("OSError", "PermissionError", "FileNotFoundError")), (
+            path,
+            result.data,
+        )
+        assert (
+            "Read-only" in result.data["error"]
+            or "Permission" in result.data["error"]
+            or "No such" in result.data["error"]
+        )
 
 
 def test_ptrace_and_namespaces_are_denied(attempt):
@@ -125,7 +137,7 @@ def test_filling_the_disk_is_bounded(attempt):
     )
     assert "over the session's limit" in many.error
     files = attempt.session.experimental.files
-    with pytest.raises(Exception, match="(?i)may hold|quota|413"):
+    with pytest.raises(Exception, match=r"(?i)may hold|quota|413"):
         files.upload(b"more", remote_path="more.txt", mimetype="text/plain")
 
 
@@ -135,7 +147,9 @@ def test_an_infinite_loop_is_interrupted(attempt):
 
 
 def test_helpers_only_do_what_the_session_may(attempt, wb_server):
-    result = attempt("run_composio_tool('GMAIL_SEND_EMAIL', {'recipient_email': 'a@example.com', 'body': 'x'})")
+    result = attempt(
+        "run_composio_tool('GMAIL_SEND_EMAIL', {'recipient_email': 'a@example.com', 'body': 'x'})"
+    )
     assert "not enabled in this session" in result.data["results"]
     forged = attempt(
         "import json, socket\ns = socket.socket(socket.AF_UNIX)\ns.connect('/run/workbench/broker.sock')\n"

@@ -53,13 +53,13 @@ def wb_server(request, emulators, workbench_venv):
 
 
 @pytest.fixture
-def github(emulators, wb_server):
+def wb_github(emulators, wb_server):
     """A project with octocat's GitHub account on the emulator."""
     return connect_account(emulators, wb_server, "github", scopes=["repo", "read:user"])
 
 
-def workbench_session(github, **workbench):
+def workbench_session(connection, **workbench):
     """A session of `github`'s user with the GitHub toolkit only and the workbench on."""
-    return github.composio.create(
-        user_id=github.user_id, toolkits=["github"], workbench={"enable": True, **workbench}
+    return connection.composio.create(
+        user_id=connection.user_id, toolkits=["github"], workbench={"enable": True, **workbench}
     )

@@ -16,8 +16,8 @@ from valetkey.cli import (
     sandbox,
     serve,
     triggers,
-    worker,
     workbench,
+    worker,
 )
 
 app = typer.Typer(

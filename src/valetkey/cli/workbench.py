@@ -20,11 +20,15 @@ def setup(
     from valetkey.sessions.workbench.setup import setup_venv
 
     settings = Settings.from_env()
-    result = setup_venv(settings.workbench_venv_path, settings.workbench_python, force=force, log=console.print)
+    result = setup_venv(
+        settings.workbench_venv_path, settings.workbench_python, force=force, log=console.print
+    )
     verb = "Built" if result.rebuilt else "Already up to date:"
     console.print(f"{verb} {result.venv} ({result.seconds:.1f} s)")
     if settings.workbench_unsafe_no_sandbox:
-        console.print("[bold red]VALETKEY_WORKBENCH_UNSAFE_NO_SANDBOX=1: workbench code will run unsandboxed.[/]")
+        console.print(
+            "[bold red]VALETKEY_WORKBENCH_UNSAFE_NO_SANDBOX=1: workbench code will run unsandboxed.[/]"
+        )
         return
     try:
         sandbox.check_available()

@@ -135,13 +135,16 @@ class Settings(BaseSettings):
     )
     # The workbench (sessions/workbench; docs/workbench.md).
     workbench_venv: Path | None = Field(
-        None, description="The sandbox's Python venv (`valetkey workbench setup`); unset: `home`/workbench/venv."
+        None,
+        description="The sandbox's Python venv (`valetkey workbench setup`); unset: `home`/workbench/venv.",
     )
     workbench_python: str = Field(
-        "/usr/bin/python3", description="Interpreter `valetkey workbench setup` builds the venv with (under /usr)."
+        "/usr/bin/python3",
+        description="Interpreter `valetkey workbench setup` builds the venv with (under /usr).",
     )
     workbench_unsafe_no_sandbox: bool = Field(
-        False, description="1: run workbench code WITHOUT the sandbox (development only; logged at every start)."
+        False,
+        description="1: run workbench code WITHOUT the sandbox (development only; logged at every start).",
     )
     workbench_call_timeout: float = Field(
         120.0, gt=0, description="Longest a workbench call may run, in seconds (a call may ask for less)."
@@ -153,7 +156,8 @@ class Settings(BaseSettings):
         16, ge=1, description="Most sandboxes running at once; past it the least recently used is stopped."
     )
     web_search_url: str = Field(
-        "", description="SearXNG-compatible search URL (…/search) for the workbench's web_search; empty: none."
+        "",
+        description="SearXNG-compatible search URL (…/search) for the workbench's web_search; empty: none.",
     )
     max_json_depth: int = Field(64, description="Deepest nesting of arrays and objects in a JSON body.")
     body_read_timeout: float = Field(

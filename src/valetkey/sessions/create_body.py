@@ -91,7 +91,13 @@ def workbench_settings(value: Any) -> dict[str, Any]:
         raise invalid("workbench", "must be an object such as {'enable': true, 'sandbox_size': 'standard'}")
     only_keys(
         value,
-        ("enable", "sandbox_size", "enable_proxy_execution", "enable_tool_execution", "auto_offload_threshold"),
+        (
+            "enable",
+            "sandbox_size",
+            "enable_proxy_execution",
+            "enable_tool_execution",
+            "auto_offload_threshold",
+        ),
         "workbench",
     )
     if value.get("auto_offload_threshold") is not None:
@@ -110,8 +116,12 @@ def workbench_settings(value: Any) -> dict[str, Any]:
         "enable": True,
         "sandbox_size": size,
         # None: follows proxy_execute (on unless the session turns proxy execution off).
-        "enable_proxy_execution": None if proxy is None else flag(proxy, "workbench.enable_proxy_execution", True),
-        "enable_tool_execution": flag(value.get("enable_tool_execution"), "workbench.enable_tool_execution", True),
+        "enable_proxy_execution": None
+        if proxy is None
+        else flag(proxy, "workbench.enable_proxy_execution", True),
+        "enable_tool_execution": flag(
+            value.get("enable_tool_execution"), "workbench.enable_tool_execution", True
+        ),
     }
 
 

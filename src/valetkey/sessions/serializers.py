@@ -165,4 +165,3 @@ def workbench_view(config: SessionConfig) -> dict[str, Any]:
         "proxy_execution_enabled": config.workbench_proxy_enabled,
         "tool_execution_enabled": bool(settings.get("enable_tool_execution", True)),
     }
-

@@ -29,8 +29,8 @@ from valetkey.sessions.experimental import parse_experimental
 from valetkey.sessions.meta_tools import find, offered
 from valetkey.sessions.meta_tools.search import search as search_tools
 from valetkey.sessions.records import SessionContext, SessionRecord, insert_session, load_session
-from valetkey.sessions.workbench.pool import stop_session
 from valetkey.sessions.status import statuses
+from valetkey.sessions.workbench.pool import stop_session
 
 PRELOAD_ALL_CAP = 1000
 

@@ -35,6 +35,7 @@ def _calls(arguments: dict[str, Any]) -> list[dict[str, Any]]:
             raise ValueError(f"tools[{index}].arguments must be an object")
     return tools
 
+
 # Meta tools a multi-execute may include: the workbench's (other meta tools are called directly).
 SANDBOX_TOOLS = ("COMPOSIO_REMOTE_WORKBENCH", "COMPOSIO_REMOTE_BASH_TOOL")
 

@@ -48,13 +48,15 @@ def _snapshot(ctx: SessionContext) -> dict[str, tuple[int, float]]:
     return {entry.path: (entry.size, entry.modified) for entry in files.entries()}
 
 
-async def _run(ctx: SessionContext, tool: str, request: dict[str, Any], timeout: float, text: str) -> tuple[dict[str, Any], str | None, Workbench | None]:
+async def _run(
+    ctx: SessionContext, tool: str, request: dict[str, Any], limit: float, text: str
+) -> tuple[dict[str, Any], str | None, Workbench | None]:
     before = await run_in_threadpool(_snapshot, ctx)
     started = time.monotonic()
     workbench: Workbench | None = None
     try:
         workbench = await pool(ctx.state).sandbox_for(ctx)
-        answer = await workbench.call(request, timeout)
+        answer = await workbench.call(request, limit)
         failure = None
     except WorkbenchError as exc:
         answer, failure = {}, str(exc)
@@ -73,11 +75,26 @@ async def _run(ctx: SessionContext, tool: str, request: dict[str, Any], timeout:
     return answer, failure, workbench
 
 
-def _log(ctx: SessionContext, tool: str, text: str, answer: dict[str, Any], failure: str | None, workbench: Workbench | None) -> None:
+def _log(
+    ctx: SessionContext,
+    tool: str,
+    text: str,
+    answer: dict[str, Any],
+    failure: str | None,
+    workbench: Workbench | None,
+) -> None:
     calls = workbench.helper_calls if workbench else []
     problem = answer.get("error") if isinstance(answer.get("error"), dict) else None
     error = failure or (f"{problem.get('name')}: {problem.get('value')}" if problem else None)
-    state = "timeout" if answer.get("timed_out") else "crashed" if answer.get("restarted") else "error" if error else "ok"
+    state = (
+        "timeout"
+        if answer.get("timed_out")
+        else "crashed"
+        if answer.get("restarted")
+        else "error"
+        if error
+        else "ok"
+    )
     if tool == BASH and not failure and answer.get("exit_code") not in (0, None):
         state, error = "error", f"exit status {answer.get('exit_code')}"
     ctx.state.log_writer.submit(
@@ -104,7 +121,12 @@ def _log(ctx: SessionContext, tool: str, text: str, answer: dict[str, Any], fail
             "response": {
                 "exit_state": state,
                 "helper_calls": [
-                    {"helper": c.helper, "tool": c.tool, "successful": c.successful, "duration_ms": round(c.duration_ms, 1)}
+                    {
+                        "helper": c.helper,
+                        "tool": c.tool,
+                        "successful": c.successful,
+                        "duration_ms": round(c.duration_ms, 1),
+                    }
                     for c in calls
                 ],
                 "files_written": answer.get("files_written", []),
@@ -182,7 +204,11 @@ TIMEOUT = {
 OUTPUT_COMMON = {
     "stdout": {"type": "string"},
     "stderr": {"type": "string"},
-    "files_written": {"type": "array", "items": {"type": "string"}, "description": "Files created or changed under /mnt/files."},
+    "files_written": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Files created or changed under /mnt/files.",
+    },
     "sandbox_mount_prefix": {"type": "string"},
     "execution_time_ms": {"type": "number"},
 }
@@ -201,7 +227,10 @@ register(
             "installed. Files in /mnt/files are the session's files (they persist); there is no network access."
         ),
         properties={
-            "code_to_execute": {"type": "string", "description": "The Python code; the last expression's value is returned."},
+            "code_to_execute": {
+                "type": "string",
+                "description": "The Python code; the last expression's value is returned.",
+            },
             "thought": {"type": "string", "description": "What the code is for (not executed)."},
             "timeout": TIMEOUT,
         },
@@ -217,7 +246,10 @@ register(
                 "display": {"type": "array", "items": {"type": "string"}},
                 "error": {"type": ["string", "null"], "description": "The exception, e.g. 'KeyError: 1'."},
                 "traceback": {"type": ["string", "null"]},
-                "kernel_restarted": {"type": "boolean", "description": "True when earlier variables are gone."},
+                "kernel_restarted": {
+                    "type": "boolean",
+                    "description": "True when earlier variables are gone.",
+                },
             },
         },
     )
@@ -239,6 +271,9 @@ register(
         run=run_bash,
         offered=_enabled,
         tags=("openWorldHint",),
-        output_schema={"type": "object", "properties": {**OUTPUT_COMMON, "exit_code": {"type": ["integer", "null"]}}},
+        output_schema={
+            "type": "object",
+            "properties": {**OUTPUT_COMMON, "exit_code": {"type": ["integer", "null"]}},
+        },
     )
 )

@@ -46,7 +46,9 @@ async def run_composio_tool(ctx: SessionContext, arguments: dict[str, Any]) -> d
     if slug.upper().startswith("COMPOSIO_"):
         return _answer(error=f"{slug} is a meta tool; run_composio_tool runs app tools.")
     result = await run_tool(ctx, slug, tool_arguments)
-    return _answer(result.get("data"), result.get("error") or (None if result.get("successful") else "failed"))
+    return _answer(
+        result.get("data"), result.get("error") or (None if result.get("successful") else "failed")
+    )
 
 
 async def proxy_execute(ctx: SessionContext, arguments: dict[str, Any]) -> dict[str, Any]:

@@ -100,7 +100,9 @@ class Workbench:
                     stderr=asyncio.subprocess.PIPE,
                     stdin=asyncio.subprocess.DEVNULL,
                     pass_fds=(fd,),
-                    preexec_fn=sandbox.limiter(self.layout.size, self.layout.max_file_bytes, self._pids_group),
+                    preexec_fn=sandbox.limiter(
+                        self.layout.size, self.layout.max_file_bytes, self._pids_group
+                    ),
                     start_new_session=True,
                     env={},
                     cwd="/",
@@ -109,7 +111,8 @@ class Workbench:
                 os.close(fd)
         stderr_task = asyncio.ensure_future(self._drain_stderr())
         exited = asyncio.ensure_future(self.process.wait())
-        done, _ = await asyncio.wait({self._connected, exited}, timeout=START_TIMEOUT, return_when="FIRST_COMPLETED")
+        waiting: set[asyncio.Future[Any]] = {self._connected, exited}
+        done, _ = await asyncio.wait(waiting, timeout=START_TIMEOUT, return_when="FIRST_COMPLETED")
         if self._connected in done:
             self.control = self._connected.result()
             ready = await asyncio.wait_for(self.control[0].readline(), 60)
@@ -158,7 +161,7 @@ class Workbench:
             await writer.drain()
             writer.close()
 
-    async def call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+    async def call(self, request: dict[str, Any], limit: float) -> dict[str, Any]:
         """One request to the bridge; WorkbenchError (and a stopped sandbox) when it does not answer in time."""
         async with self._lock:
             self.last_used = time.monotonic()
@@ -166,10 +169,10 @@ class Workbench:
             if not self.running or self.control is None:
                 raise WorkbenchError("The workbench sandbox is not running.")
             reader, writer = self.control
-            writer.write(json.dumps({**request, "timeout": timeout}).encode() + b"\n")
+            writer.write(json.dumps({**request, "timeout": limit}).encode() + b"\n")
             try:
                 await writer.drain()
-                line = await asyncio.wait_for(reader.readline(), timeout + GRACE_SECONDS)
+                line = await asyncio.wait_for(reader.readline(), limit + GRACE_SECONDS)
             except (TimeoutError, ConnectionError, asyncio.LimitOverrunError, ValueError):
                 line = b""
             self.last_used = time.monotonic()

@@ -78,7 +78,9 @@ class Layout:
     size: Size
 
 
-def environment(size: Size, *, run: str = RUN_IN_SANDBOX, files: str = FILES_IN_SANDBOX, venv: str = VENV_IN_SANDBOX) -> dict[str, str]:
+def environment(
+    size: Size, *, run: str = RUN_IN_SANDBOX, files: str = FILES_IN_SANDBOX, venv: str = VENV_IN_SANDBOX
+) -> dict[str, str]:
     """The sandbox's whole environment: nothing of the server's."""
     threads = str(size.vcpus)
     return {

@@ -96,7 +96,9 @@ def _library() -> ctypes.CDLL:
     try:
         lib = ctypes.CDLL(name, use_errno=True)
     except OSError as exc:
-        raise SeccompUnavailable(f"libseccomp is not installed ({exc}); apt-get install libseccomp2") from None
+        raise SeccompUnavailable(
+            f"libseccomp is not installed ({exc}); apt-get install libseccomp2"
+        ) from None
     lib.seccomp_init.restype = ctypes.c_void_p
     lib.seccomp_init.argtypes = [ctypes.c_uint32]
     lib.seccomp_release.argtypes = [ctypes.c_void_p]

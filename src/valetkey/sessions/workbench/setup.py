@@ -29,7 +29,11 @@ class SetupResult:
 
 def is_ready(venv: Path) -> bool:
     stamp = venv / STAMP
-    return (venv / "bin" / "python").exists() and stamp.is_file() and stamp.read_text() == REQUIREMENTS.read_text()
+    return (
+        (venv / "bin" / "python").exists()
+        and stamp.is_file()
+        and stamp.read_text() == REQUIREMENTS.read_text()
+    )
 
 
 def setup_venv(venv: Path, python: str, *, force: bool = False, log=print) -> SetupResult:
@@ -44,9 +48,20 @@ def setup_venv(venv: Path, python: str, *, force: bool = False, log=print) -> Se
     staging.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     log(f"Creating the workbench venv with {python} ...")
     subprocess.run([python, "-m", "venv", str(staging)], check=True)
-    log("Installing the pinned requirements (pandas, numpy, matplotlib, Pillow, reportlab, ipykernel, ...) ...")
+    log(
+        "Installing the pinned requirements (pandas, numpy, matplotlib, Pillow, reportlab, ipykernel, ...) ..."
+    )
     subprocess.run(
-        [str(staging / "bin" / "python"), "-m", "pip", "install", "-q", "--no-input", "-r", str(REQUIREMENTS)],
+        [
+            str(staging / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-input",
+            "-r",
+            str(REQUIREMENTS),
+        ],
         check=True,
     )
     (staging / STAMP).write_text(REQUIREMENTS.read_text())

@@ -151,7 +151,9 @@ class Kernel:
         if out.get("timed_out"):
             message = f"The code ran past its time limit of {timeout:g} s and was interrupted"
             if out.get("restarted"):
-                message += "; the kernel did not stop, so it was restarted (variables from earlier calls are gone)"
+                message += (
+                    "; the kernel did not stop, so it was restarted (variables from earlier calls are gone)"
+                )
             out["error"] = {"name": "TimeoutError", "value": message + ".", "traceback": ""}
         if notice:
             out["notice"] = notice

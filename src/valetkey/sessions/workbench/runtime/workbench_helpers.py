@@ -61,7 +61,9 @@ class FlexDict(dict):
     def __contains__(self, key: object) -> bool:
         if dict.__contains__(self, key):
             return True
-        return isinstance(key, str) and any(isinstance(k, str) and _norm(k) == _norm(key) for k in self.keys())
+        return isinstance(key, str) and any(
+            isinstance(k, str) and _norm(k) == _norm(key) for k in self.keys()
+        )
 
 
 def _flex(value: Any) -> Any:
@@ -75,7 +77,9 @@ def _flex(value: Any) -> Any:
 def _call(helper: str, **arguments: Any) -> tuple[Any, Any]:
     with open(CAPABILITY) as file:
         capability = file.read().strip()
-    request = json.dumps({"capability": capability, "helper": helper, "arguments": arguments}).encode() + b"\n"
+    request = (
+        json.dumps({"capability": capability, "helper": helper, "arguments": arguments}).encode() + b"\n"
+    )
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
         conn.connect(BROKER)
         conn.sendall(request)
@@ -108,7 +112,12 @@ def proxy_execute(
     if _ignored:
         return None, f"proxy_execute() got unexpected arguments: {', '.join(sorted(_ignored))}"
     return _call(
-        "proxy_execute", method=method, endpoint=endpoint, toolkit=toolkit, body=body, parameters=parameters or []
+        "proxy_execute",
+        method=method,
+        endpoint=endpoint,
+        toolkit=toolkit,
+        body=body,
+        parameters=parameters or [],
     )
 
 
