@@ -85,7 +85,7 @@ def rss_bytes(workbench: Workbench) -> int:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def measure(venv: Path, calls: int, concurrent: int) -> dict:
