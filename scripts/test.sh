@@ -17,4 +17,5 @@ python3 -m venv .venv
 .venv/bin/python -m pytest -q "$@"
 PYTHONPATH=.sdk/composio-0.30.0 exec .venv/bin/python -m pytest -q \
   tests/test_sessions.py tests/test_sessions_lifecycle.py tests/test_sessions_proxy.py \
-  tests/test_sessions_custom_tools.py tests/test_sessions_execution.py tests/test_mcp_sessions.py
+  tests/test_sessions_custom_tools.py tests/test_sessions_execution.py tests/test_mcp_sessions.py \
+  tests/test_session_files.py tests/test_workbench.py

@@ -4,6 +4,7 @@ the unsafe switch, logged at every start."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 
 import httpx
@@ -147,5 +148,35 @@ def test_a_missing_venv_names_the_setup_command(request, tmp_path):
     try:
         result = _run(running, "1")
         assert "valetkey workbench setup" in result["error"]
+    finally:
+        threaded.stop()
+
+
+def test_idle_sandboxes_stop_files_stay_and_the_next_call_says_so(request, workbench_venv):
+    threaded, running = _server(request, workbench_venv, workbench_idle_timeout=1)
+    try:
+        keys = running.new_project()
+        with httpx.Client(base_url=running.url, headers={"x-api-key": keys.api_key}, timeout=120) as c:
+            session_id = c.post(SESSIONS, json={"user_id": "u", "workbench": {"enable": True}}).json()[
+                "session_id"
+            ]
+
+            def run(code: str) -> dict:
+                body = {"slug": "COMPOSIO_REMOTE_WORKBENCH", "arguments": {"code_to_execute": code}}
+                return c.post(f"{SESSIONS}/{session_id}/execute_meta", json=body).json()
+
+            assert run("x = 1\nopen('/mnt/files/kept.txt', 'w').write('kept')")["error"] is None
+            pool = running.state._workbench_pool
+            for _ in range(200):  # the reaper runs every idle/4 s
+                if session_id not in pool.sandboxes:
+                    break
+                threading.Event().wait(0.1)
+            assert session_id not in pool.sandboxes
+            after = run("open('/mnt/files/kept.txt').read()")
+            assert after["data"]["results"] == "'kept'"
+            assert "idle" in after["data"]["notice"] and after["data"]["kernel_restarted"] is True
+            assert "NameError" in run("x")["error"]
+            assert c.delete(f"{SESSIONS}/{session_id}").status_code == 200
+            assert session_id not in pool.sandboxes  # deleting the session stops its sandbox
     finally:
         threaded.stop()

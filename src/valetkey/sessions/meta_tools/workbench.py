@@ -54,12 +54,18 @@ async def _run(
     before = await run_in_threadpool(_snapshot, ctx)
     started = time.monotonic()
     workbench: Workbench | None = None
+    sandboxes = pool(ctx.state)
     try:
-        workbench = await pool(ctx.state).sandbox_for(ctx)
+        workbench = await sandboxes.sandbox_for(ctx)
+        notice = sandboxes.take_notice(ctx.session.id)
         answer = await workbench.call(request, limit)
+        if notice and not answer.get("notice"):
+            answer["notice"] = notice
         failure = None
     except WorkbenchError as exc:
         answer, failure = {}, str(exc)
+        if workbench is not None:  # it started, then stopped answering (and was stopped)
+            sandboxes.notices[ctx.session.id] = "The session's sandbox stopped answering"
     after = await run_in_threadpool(_snapshot, ctx)
     written = sorted(path for path, stamp in after.items() if before.get(path) != stamp)
     answer["files_written"] = [f"{SANDBOX_MOUNT_PREFIX}/{path}" for path in written]
@@ -183,6 +189,7 @@ async def run_bash(ctx: SessionContext, arguments: dict[str, Any]) -> MetaResult
         "stdout": answer.get("stdout", ""),
         "stderr": answer.get("stderr", ""),
         "exit_code": answer.get("exit_code"),
+        **({"notice": answer["notice"]} if answer.get("notice") else {}),
         "files_written": answer["files_written"],
         "sandbox_mount_prefix": SANDBOX_MOUNT_PREFIX,
         "execution_time_ms": answer["execution_time_ms"],

@@ -34,6 +34,8 @@ class Pool:
         self.sandboxes: dict[str, tuple[Workbench, str]] = {}
         self._starting: dict[str, asyncio.Lock] = {}
         self._reaper: asyncio.Task[None] | None = None
+        # Why a session's previous sandbox went, told on the first call of the next one.
+        self.notices: dict[str, str] = {}
 
     async def sandbox_for(self, ctx: SessionContext) -> Workbench:
         size_name = str(ctx.config.workbench.get("sandbox_size") or "standard")
@@ -44,7 +46,8 @@ class Pool:
                 workbench, size = found
                 if workbench.running and size == size_name:
                     return workbench
-                await self.stop(ctx.session.id)  # stopped, crashed, or resized (files persist)
+                reason = "was resized" if workbench.running else "had stopped"
+                await self.stop(ctx.session.id, notice=f"The session's sandbox {reason}")
             await self._make_room()
             workbench = await self._start(ctx, size_name)
             self.sandboxes[ctx.session.id] = (workbench, size_name)
@@ -91,7 +94,7 @@ class Pool:
         limit = self.state.settings.workbench_max_sandboxes
         while len(self.sandboxes) >= limit:
             oldest = min(self.sandboxes, key=lambda key: self.sandboxes[key][0].last_used)
-            await self.stop(oldest)
+            await self.stop(oldest, notice="The session's sandbox was stopped to make room for others")
 
     def _ensure_reaper(self) -> None:
         if self._reaper is None or self._reaper.done():
@@ -105,12 +108,21 @@ class Pool:
             for key, (workbench, _) in list(self.sandboxes.items()):
                 if now - workbench.last_used > idle and not workbench._lock.locked():
                     log.info("stopping the idle workbench of session %s", key)
-                    await self.stop(key)
+                    await self.stop(key, notice=f"The session's sandbox was stopped after {idle:g} s idle")
 
-    async def stop(self, session_id: str) -> None:
+    async def stop(self, session_id: str, notice: str | None = None) -> None:
         found = self.sandboxes.pop(session_id, None)
         if found is not None:
             await found[0].stop()
+            if notice:
+                self.notices[session_id] = notice
+
+    def take_notice(self, session_id: str) -> str | None:
+        """Why the session's previous sandbox went (once), for the first call of the new one."""
+        notice = self.notices.pop(session_id, None)
+        if notice is None:
+            return None
+        return f"{notice} and a fresh one started: variables from earlier calls are gone; /mnt/files is kept."
 
     async def stop_all(self) -> None:
         for key in list(self.sandboxes):
