@@ -214,6 +214,16 @@ def test_helpers_obey_the_session_and_the_operator(wb_github, wb_server):
         "(smart_file_extract('/mnt/files/t.xlsx')[0], smart_file_extract('/mnt/files/t.csv')[0])",
     )
     assert "a,2" in extracted.data["results"] and "x,y" in extracted.data["results"]
+    documents = call(
+        session,
+        "from reportlab.pdfgen import canvas\n"
+        "pdf = canvas.Canvas('/mnt/files/r.pdf'); pdf.drawString(72, 720, 'Quarterly report'); pdf.save()\n"
+        "import docx\nd = docx.Document(); d.add_paragraph('Meeting notes'); d.save('/mnt/files/n.docx')\n"
+        "(smart_file_extract('/mnt/files/r.pdf'), smart_file_extract('/mnt/files/n.docx'), "
+        "smart_file_extract('/mnt/files/missing.pdf')[1] is not None)",
+    )
+    assert "Quarterly report" in documents.data["results"] and "Meeting notes" in documents.data["results"]
+    assert documents.data["results"].rstrip(")").endswith("True")
 
 
 def test_each_call_is_an_execution_log_entry(wb_github, wb_server):
