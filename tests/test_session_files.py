@@ -117,6 +117,8 @@ def test_a_symlink_planted_in_the_mount_is_not_followed(small, small_server, tmp
     mount = _mount(small_server, small.keys.id, session_id)
     os.symlink(secret, mount / "leak.txt")  # what sandboxed code could do inside /mnt/files
     os.symlink(tmp_path, mount / "dir")
+    os.mkfifo(mount / "pipe")  # opening it would block a server that did not guard against it
+    assert_error(small.post(f"{base}/download_url", json={"mount_relative_path": "pipe"}), 404)
     assert_error(small.post(f"{base}/download_url", json={"mount_relative_path": "leak.txt"}), 404)
     assert_error(small.post(f"{base}/download_url", json={"mount_relative_path": "dir/outside.txt"}), 400)
     put = small.post(f"{base}/upload_url", json={"mount_relative_path": "dir/new.txt"}).json()["upload_url"]
@@ -195,3 +197,20 @@ def test_a_deleted_sessions_files_and_urls_are_gone(client, server, project):
     assert_error(httpx.put(put_url, content=b"again"), 404)  # an outstanding URL cannot bring it back
     assert not mount.parent.exists()
     assert_error(client.get(f"{base}/items"), 404)
+
+
+def test_reading_a_fifo_or_a_link_never_blocks_or_escapes(tmp_path):
+    from valetkey.core.errors import NotFound
+    from valetkey.files.session_files import Limits, SessionFiles
+
+    files = SessionFiles(tmp_path, "proj_1", "trs_1", Limits(100, 1000))
+    mount = files.ensure()
+    os.mkfifo(mount / "pipe")
+    (tmp_path / "secret").write_text("x")
+    os.symlink(tmp_path / "secret", mount / "link")
+    for name in ("pipe", "link"):
+        with pytest.raises(NotFound):
+            files.read(name)
+    files.write("ok/a.txt", b"abc", "text/plain")
+    assert files.read("ok/a.txt").mimetype == "text/plain"
+    assert [e.path for e in files.entries()] == ["ok/a.txt"]

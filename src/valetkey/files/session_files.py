@@ -159,7 +159,8 @@ class SessionFiles:
         *parents, name = path.split("/")
         with self._directory(parents, create=False, missing=path) as dir_fd:
             try:
-                fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+                # O_NONBLOCK: a FIFO the sandbox made must not block the server (it is refused just below).
+                fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
             except OSError as exc:
                 raise file_not_found(path) from exc
             with os.fdopen(fd, "rb") as file:

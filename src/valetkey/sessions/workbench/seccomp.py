@@ -26,6 +26,7 @@ DENIED = (
     "process_vm_readv",
     "process_vm_writev",
     "kcmp",
+    "pidfd_getfd",
     "keyctl",
     "add_key",
     "request_key",
