@@ -1,8 +1,9 @@
 """Runs INSIDE the sandbox (the sandbox venv's Python): one Jupyter kernel, driven over a Unix socket.
 
-Started by bubblewrap as the sandbox's only program. It starts an ipykernel with
-jupyter_client (ZeroMQ over ``ipc://`` sockets in the sandbox's private /tmp: the
-seccomp filter allows no other socket family), imports the helpers into it, and
+Started by bubblewrap as the sandbox's only program. It starts an ipykernel at once
+(ZeroMQ over ``ipc://`` sockets in the sandbox's private /tmp), drives it with
+jupyter_client's blocking client (imported while the kernel boots: that overlap is
+most of the cold start saved), imports the helpers into it, and
 serves the server's requests, one JSON object per line, over the connection it opens to
 ``/run/workbench/control.sock`` (the server listens; it never connects to a path the
 sandbox could have replaced):
@@ -23,14 +24,13 @@ import json
 import os
 import queue
 import re
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-
-from jupyter_client.manager import KernelManager
 
 RUN = os.environ.get("WORKBENCH_RUN", "/run/workbench")
 FILES = os.environ.get("WORKBENCH_FILES", "/mnt/files")
@@ -48,40 +48,69 @@ STARTUP = (
 
 class Kernel:
     def __init__(self) -> None:
-        self.manager: KernelManager | None = None
+        self.process: subprocess.Popen | None = None
         self.client = None
         self.restarts = 0
 
-    def start(self) -> None:
+    def _spawn(self) -> str:
         folder = tempfile.mkdtemp(prefix="kernel-")
-        manager = KernelManager(transport="ipc", ip=folder + "/k")
-        manager.kernel_cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-        manager.connection_file = folder + "/connection.json"
-        manager.start_kernel(cwd=FILES, env=dict(os.environ))
-        client = manager.client()
+        connection = {
+            "transport": "ipc",
+            "ip": folder + "/k",
+            "shell_port": 1,
+            "iopub_port": 2,
+            "stdin_port": 3,
+            "control_port": 4,
+            "hb_port": 5,
+            "key": secrets.token_hex(32),
+            "signature_scheme": "hmac-sha256",
+            "kernel_name": "python3",
+        }
+        path = folder + "/connection.json"
+        with open(path, "w") as file:
+            json.dump(connection, file)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ipykernel_launcher", "-f", path],
+            cwd=FILES,
+            env=dict(os.environ),
+            stdin=subprocess.DEVNULL,
+        )
+        return path
+
+    def start(self) -> None:
+        path = self._spawn()
+        from jupyter_client.blocking import BlockingKernelClient
+
+        client = BlockingKernelClient(connection_file=path)
+        client.load_connection_file()
         client.start_channels()
         client.wait_for_ready(timeout=60)
-        self.manager, self.client = manager, client
+        self.client = client
         self._run(STARTUP, 60)
 
     def alive(self) -> bool:
-        return self.manager is not None and self.manager.is_alive()
+        return self.process is not None and self.process.poll() is None
+
+    def interrupt(self) -> None:
+        if self.alive() and self.process is not None:
+            os.kill(self.process.pid, signal.SIGINT)
 
     def restart(self) -> None:
         self.restarts += 1
         try:
             if self.client is not None:
                 self.client.stop_channels()
-            if self.manager is not None:
-                self.manager.shutdown_kernel(now=True)
+            if self.process is not None and self.process.poll() is None:
+                self.process.kill()
+                self.process.wait(10)
         except Exception:
             pass
-        self.manager = self.client = None
+        self.process = self.client = None
         self.start()
 
     def _run(self, code: str, timeout: float) -> dict:
         client = self.client
-        assert client is not None and self.manager is not None
+        assert client is not None
         msg_id = client.execute(code, store_history=True, allow_stdin=False)
         out: dict = {"stdout": "", "stderr": "", "result": None, "display": [], "error": None}
         deadline = time.monotonic() + timeout
@@ -89,7 +118,7 @@ class Kernel:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0 and not interrupted:
-                self.manager.interrupt_kernel()
+                self.interrupt()
                 interrupted = True
                 deadline = time.monotonic() + 5
                 continue
@@ -97,7 +126,7 @@ class Kernel:
                 out["timed_out"] = True
                 out["restart_needed"] = True
                 return out
-            if not self.manager.is_alive():
+            if not self.alive():
                 out["crashed"] = True
                 return out
             try:
@@ -134,9 +163,7 @@ class Kernel:
             notice = "The Python kernel had stopped and was restarted: variables from earlier calls are gone."
         out = self._run(code, timeout)
         if out.get("crashed"):
-            provisioner = getattr(self.manager, "provisioner", None)
-            process = getattr(provisioner, "process", None)
-            code_ = process.poll() if process is not None else None
+            code_ = self.process.poll() if self.process is not None else None
             self.restart()
             out["error"] = out["error"] or {
                 "name": "KernelDied",
