@@ -14,6 +14,7 @@ import io
 import json
 
 import httpx
+import pytest
 
 from tests.support.errors import assert_error
 from tests.support.oauth import V3
@@ -243,3 +244,18 @@ def test_each_call_is_an_execution_log_entry(wb_github, wb_server):
         detail = c.get(f"{V3}/logs/tool_execution/{entry['id']}").json()
     text = json.dumps(detail)
     assert "code_sha256" in text and "run_composio_tool" in text and "GITHUB_GET_A_REPOSITORY" in text
+
+
+@pytest.mark.parametrize(("size", "memory_gib"), [("standard", 1), ("large", 4)])
+def test_sandbox_sizes_map_to_limits(wb_github, size, memory_gib):
+    session = _session(wb_github, sandbox_size=size)
+    limits = call(
+        session,
+        "import os, resource\n(resource.getrlimit(resource.RLIMIT_AS)[0] // 1024**3, "
+        "os.environ['OMP_NUM_THREADS'])",
+    )
+    memory, threads = eval(limits.data["results"])
+    assert memory == memory_gib + 1  # the tier's memory plus the allowance for mappings
+    assert threads == {"standard": "1", "large": "4"}[size]
+    tmp = call(session, "import os\nst = os.statvfs('/tmp'); st.f_blocks * st.f_frsize // 1024**2")
+    assert int(tmp.data["results"]) == {"standard": 256, "large": 1024}[size]
