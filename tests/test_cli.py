@@ -329,3 +329,93 @@ def test_orgs_create_and_key_on_the_servers_database(cli, server):
     assert project["org_id"] == org["id"]
     result = cli("orgs", "key", "--org", "org_nope", code=2)
     assert "org_nope not found" in result.output
+
+
+def test_admin_create_reads_the_password_and_the_operator_signs_in(cli, server, project):
+    from tests.support.dashboard import sign_in
+
+    email = f"ops-{time.time_ns()}@example.com"
+    made = json.loads(
+        cli(
+            "admin",
+            "create",
+            email,
+            "--org",
+            project.org_id,
+            "--password-stdin",
+            "--json",
+            input="a long enough passphrase\n",
+        ).stdout
+    )
+    assert made["email"] == email and made["org_ids"] == [project.org_id] and made["id"].startswith("op_")
+    with httpx.Client(base_url=server.url, timeout=30) as browser:
+        assert sign_in(browser, email, "a long enough passphrase").status_code == 303
+        assert project.id in browser.get("/dashboard").text
+    # Prompted without echo (twice), the usual way.
+    other = f"ops2-{time.time_ns()}@example.com"
+    prompted = cli(
+        "admin",
+        "create",
+        other,
+        "--org",
+        project.org_id,
+        input="another good passphrase\nanother good passphrase\n",
+    )
+    assert "another good passphrase" not in prompted.output and "/dashboard" in prompted.output
+    # Each error says what was wrong and how to fix it.
+    mismatch = cli(
+        "admin", "create", f"x{time.time_ns()}@example.com", input="one passphrase here\ntwo\n", code=1
+    )
+    assert "the two passwords differ" in mismatch.output and "fix:" in mismatch.output
+    short = cli(
+        "admin", "create", f"y{time.time_ns()}@example.com", "--password-stdin", input="short\n", code=1
+    )
+    assert "too short" in short.output and "at least 12 characters" in short.output
+    taken = cli("admin", "create", email, "--password-stdin", input="a long enough passphrase\n", code=1)
+    assert "already exists" in taken.output
+    no_org = cli(
+        "admin",
+        "create",
+        f"z{time.time_ns()}@example.com",
+        "--org",
+        "org_nope",
+        "--password-stdin",
+        input="a long enough passphrase\n",
+        code=1,
+    )
+    assert "org_nope not found" in no_org.output and "valetkey orgs create" in no_org.output
+    empty = cli("admin", "create", f"w{time.time_ns()}@example.com", "--password-stdin", input="\n", code=2)
+    assert "no password on standard input" in empty.output
+    bad = cli(
+        "admin", "create", "not-an-email", "--password-stdin", input="a long enough passphrase\n", code=1
+    )
+    assert "is not an email address" in bad.output
+
+
+def test_sessions_list_with_and_without_json(logged_in, server, project):
+    headers = {"x-api-key": project.api_key}
+    made = []
+    for user in ("ses-a", "ses-b", "ses-a"):
+        r = httpx.post(
+            f"{server.url}{V3}/tool_router/session", json={"user_id": user}, headers=headers, timeout=30
+        )
+        assert r.status_code == 201, r.text
+        made.append(r.json()["session_id"])
+    items = logged_in.json("sessions", "list")
+    assert [i["session_id"] for i in items] == made[::-1]  # newest first
+    assert items[0]["user_id"] == "ses-a" and items[0]["mcp"]["url"].endswith(made[2])
+    only_a = logged_in.json("sessions", "list", "--user-id", "ses-a")
+    assert {i["session_id"] for i in only_a} == {made[0], made[2]}
+    assert len(logged_in.json("sessions", "list", "--limit", "1")) == 1
+    table = logged_in("sessions", "list").stdout
+    assert all(session_id in table for session_id in made) and "ses-b" in table
+    # The REST listing pages with a cursor, and belongs to the calling project only.
+    page = httpx.get(
+        f"{server.url}{V3}/tool_router/session", params={"limit": 2}, headers=headers, timeout=30
+    ).json()
+    assert len(page["items"]) == 2 and page["total_items"] == 3 and page["next_cursor"]
+    other = server.new_project()
+    theirs = httpx.get(
+        f"{server.url}{V3}/tool_router/session", headers={"x-api-key": other.api_key}, timeout=30
+    )
+    assert theirs.json()["items"] == []

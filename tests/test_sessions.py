@@ -139,7 +139,7 @@ def test_preload_exposes_app_tools(composio):
         ),
         ({"workbench": {"enable": True, "sandbox_size": "huge"}}, "workbench.sandbox_size: must be one of"),
         ({"instant": {"toolkits": {"enable": ["keyed"]}}}, "instant: is not supported by this server"),
-        ({"hooks": [{"type": "before_execute", "id": "h"}]}, "hooks: is not supported by this server"),
+        ({"hooks": [{"type": "before_execute", "id": "h"}]}, "hooks[0].handler: is required"),
         (
             {"experimental": {"assistive_prompt": {"user_timezone": "UTC"}}},
             "experimental.assistive_prompt: is not",
@@ -328,8 +328,8 @@ def test_session_call_options_this_server_lacks_are_refused(composio, client):
     assert_error(client.post(f"{base}/execute", json=approval), 400, contains="approval")
 
 
-def test_a_hook_is_refused_never_stored_and_ignored(composio):
-    """0.30's before_execute hook used to be dropped while the tool ran anyway: now creation fails."""
+def test_a_condition_hook_without_a_model_is_refused_never_stored_and_ignored(composio):
+    """A condition_check hook needs the operator's model; without one, creating or updating says what to set."""
     import inspect
 
     if "hooks" not in inspect.signature(composio.create).parameters:
@@ -340,10 +340,10 @@ def test_a_hook_is_refused_never_stored_and_ignored(composio):
         "applies_to": "all",
         "handler": {"type": "condition_check", "condition": "Sending email", "action": "block"},
     }
-    with pytest.raises(Exception, match="hooks: is not supported by this server"):
+    with pytest.raises(Exception, match="VALETKEY_LLM_BASE_URL"):
         composio.create(user_id="u-hook", hooks=[hook])
     session = composio.create(user_id="u-hook")
-    with pytest.raises(Exception, match="hooks: is not supported by this server"):
+    with pytest.raises(Exception, match="has none configured"):
         session.update(hooks=[hook])
     session.update(hooks=None)  # removing hooks is no change
     assert session.config_version == 2

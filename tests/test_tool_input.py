@@ -7,46 +7,22 @@ is asked and answers what the test queues.
 from __future__ import annotations
 
 import json
-from collections import deque
 
 import pytest
 from composio import Composio
 from composio_client import BadRequestError
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from tests.support.app import database_url_for, start_server
 from tests.support.errors import assert_error
-from tests.support.servers import ThreadedServer
+from tests.support.fake_model import running_fake_model
 
 V3 = "/api/v3.1"
 
 
-class FakeModel:
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.headers: list[dict] = []
-        self.answers: deque = deque()
-
-    async def completions(self, request: Request) -> JSONResponse:
-        self.requests.append(await request.json())
-        self.headers.append(dict(request.headers))
-        status, content = self.answers.popleft()
-        return JSONResponse({"choices": [{"message": {"role": "assistant", "content": content}}]}, status)
-
-
 @pytest.fixture(scope="module")
 def model():
-    fake = FakeModel()
-    threaded = ThreadedServer(
-        Starlette(routes=[Route("/v1/chat/completions", fake.completions, methods=["POST"])])
-    )
-    threaded.start()
-    fake.url = threaded.url
-    yield fake
-    threaded.stop()
+    with running_fake_model() as fake:
+        yield fake
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 import valetkey
 from valetkey.api.errors import install_error_handlers
+from valetkey.api.id_aliases import IdAliases
 from valetkey.api.limits import edge_limits
 from valetkey.api.middleware import ApiVersionAlias, EdgeGuard, RequestContextMiddleware
 from valetkey.api.ratelimit import RateLimiter
@@ -44,6 +45,7 @@ def feature_routers() -> list[APIRouter]:
     from valetkey.api.routers.files_list import router as files_list
     from valetkey.api.routers.mcp_servers import router as mcp
     from valetkey.api.routers.session_files import router as session_files
+    from valetkey.api.routers.session_list import router as session_list
     from valetkey.api.routers.sessions import router as sessions
     from valetkey.api.routers.tenancy import router as tenancy
     from valetkey.api.routers.tool_input import router as tool_input
@@ -56,6 +58,7 @@ def feature_routers() -> list[APIRouter]:
     # account_actions before auth: POST /connected_accounts/complete_auth is not an account id.
     return [
         tenancy,
+        session_list,
         sessions,
         session_files,
         catalog,
@@ -110,6 +113,12 @@ def build_state(settings: Settings) -> AppState:
         limiter=RateLimiter(settings.rate_limit, settings.rate_limit_window_seconds, counters=counters),
         auth_failures=RateLimiter(
             settings.auth_failure_limit, settings.auth_failure_window_seconds, counters=counters, max_lease=1
+        ),
+        login_failures=RateLimiter(
+            settings.dashboard_login_limit,
+            settings.dashboard_login_window_seconds,
+            counters=counters,
+            max_lease=1,
         ),
         egress=egress,
         catalog=catalog,
@@ -173,6 +182,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     )
     app.state.valetkey = state
     install_error_handlers(app)
+    # Innermost: source ids of imported resources become their ids here, for every route.
+    app.add_middleware(IdAliases)
     # Innermost of the three: the guard's answers carry the request id, and it sees /api/v3.1 paths.
     app.add_middleware(EdgeGuard, limits=edge_limits(settings, API_PREFIX))
     app.add_middleware(RequestContextMiddleware)
@@ -196,6 +207,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
 
     # End-user pages (hosted Connect Links) live at the root of VALETKEY_PUBLIC_URL, outside the API.
     app.include_router(link_pages)
+    # The operator dashboard (server-rendered pages at /dashboard).
+    from valetkey.api.routers.dashboard_pages import dashboard_routers
+
+    for router in dashboard_routers():
+        app.include_router(router)
     # MCP endpoints (streamable HTTP) at the root of VALETKEY_PUBLIC_URL; the router's lifespan runs the MCP SDK's
     # session manager inside the app's, so it is included once.
     from valetkey.api.routers.mcp_endpoint import router as mcp_endpoints

@@ -72,6 +72,8 @@ class AppState:
     managed_apps: ManagedApps
     log_writer: LogWriter
     key_cache: KeyCache
+    # Failed dashboard sign-ins per client address and per email (api.routers.dashboard).
+    login_failures: RateLimiter
     # Set while the MCP router's lifespan runs the MCP SDK's session manager.
     mcp_manager: StreamableHTTPSessionManager | None = None
     # Per-account locks so one refresh per account runs in this process; dropped when nobody holds one.

@@ -138,8 +138,8 @@ class Catalog:
         """The catalog's spelling of a tool slug given in any case, or None."""
         if slug in self._tool_versions:
             return slug
-        upper = slug.upper()
-        return upper if upper in self._tool_versions else None
+        folded = case_folded_slug(slug)
+        return folded if folded in self._tool_versions else None
 
     def toolkit_of_tool(self, slug: str) -> Toolkit:
         canonical = self.canonical_tool_slug(slug)
@@ -180,6 +180,12 @@ class Catalog:
             slug="ToolNotFound",
             suggested_fix="Tool slugs look like GITHUB_CREATE_ISSUE; list them with GET /api/v3/tools?toolkit_slug=...",
         )
+
+
+def case_folded_slug(slug: str) -> str:
+    """The lookup seam's case rule: Scalekit's lower-case tool names (`gmail_fetch_mails`) and any
+    mixed spelling are Composio's upper-case slugs (`GMAIL_FETCH_MAILS`)."""
+    return slug.upper()
 
 
 def load_catalog(extra_dirs: Iterable[Path | str] = (), *, builtin: bool = True) -> Catalog:

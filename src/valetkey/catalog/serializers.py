@@ -148,8 +148,9 @@ def toolkit_detail(toolkit: Toolkit, version: str, tools_count: int) -> dict[str
         **_base(toolkit),
         "enabled": True,
         "base_url": toolkit.base_url or None,
-        "get_current_user_endpoint": verification["path"] if verification else None,
-        "get_current_user_endpoint_method": verification["method"] if verification else None,
+        # A string in the TypeScript SDK's model (null fails its transform): "" when there is none.
+        "get_current_user_endpoint": verification["path"] if verification else "",
+        "get_current_user_endpoint_method": verification["method"] if verification else "",
         "composio_managed_auth": [],
         "deprecated": {
             "toolkitId": toolkit.slug,

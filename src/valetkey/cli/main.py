@@ -6,6 +6,7 @@ import typer
 
 from valetkey.cli import (
     accounts,
+    admin,
     catalog,
     catalog_remote,
     generate,
@@ -15,6 +16,8 @@ from valetkey.cli import (
     projects,
     sandbox,
     serve,
+    sessions,
+    transfer,
     triggers,
     workbench,
     worker,
@@ -33,7 +36,9 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(workbench.app, name="workbench")
+app.add_typer(admin.app, name="admin")
 worker.register(app)
+transfer.register(app)
 
 # Against the server `valetkey login` stored (its REST API).
 login.register(app)
@@ -41,6 +46,7 @@ app.add_typer(catalog_remote.toolkits, name="toolkits")
 app.add_typer(catalog_remote.tools, name="tools")
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(logs.app, name="logs")
+app.add_typer(sessions.app, name="sessions")
 app.command()(generate.generate)
 app.add_typer(triggers.app, name="triggers")
 

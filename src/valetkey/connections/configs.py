@@ -19,7 +19,7 @@ from valetkey.connections import schemes
 from valetkey.connections.credentials import open_config_secrets, seal_config_secrets
 from valetkey.connections.managed import ManagedApps, ManagedAuthError, managed_scheme
 from valetkey.connections.models import AUTH_CONFIG_STATUSES, CUSTOM, MANAGED, AuthConfig, ConnectedAccount
-from valetkey.core.errors import BadRequest, NotFound, ValidationError
+from valetkey.core.errors import BadRequest, Conflict, NotFound, ValidationError
 from valetkey.core.ids import new_id
 from valetkey.core.validation import unsupported_field
 from valetkey.vault import Vault, mask_secret
@@ -213,7 +213,9 @@ def create_auth_config(
         id=config_id,
         project_id=project_id,
         toolkit_slug=toolkit.slug,
-        name=(data.name or f"{toolkit.name} {label} {mode}").strip()[:200],
+        name=unique_name(
+            db, project_id, data.name or f"{toolkit.name} {label} {mode}", explicit=bool(data.name)
+        ),
         type=data.type,
         auth_scheme=mode,
         status="ENABLED",
@@ -222,6 +224,48 @@ def create_auth_config(
     )
     db.add(config)
     db.flush()
+    return config
+
+
+def name_taken(name: str) -> Conflict:
+    return Conflict(
+        f"An auth config named {name!r} already exists in this project",
+        slug="AuthConfigNameExists",
+        suggested_fix="Names are unique within a project (a name is a connection_name): choose another one.",
+    )
+
+
+def unique_name(
+    db: Session, project_id: str, name: str, *, explicit: bool, exclude: str | None = None
+) -> str:
+    """An auth config's name, unique within its project: a name given twice is refused (it names
+    the connection in `connection_name`); a default name gets the first free " 2", " 3"... suffix."""
+    name = name.strip()[:200]
+    query = select(AuthConfig.name).where(AuthConfig.project_id == project_id)
+    if exclude:
+        query = query.where(AuthConfig.id != exclude)
+    taken = set(db.scalars(query))
+    if name not in taken:
+        return name
+    if explicit:
+        raise name_taken(name)
+    n = 2
+    while f"{name} {n}"[:200] in taken:
+        n += 1
+    return f"{name} {n}"[:200]
+
+
+def config_by_name(db: Session, project_id: str, name: str) -> AuthConfig:
+    """The auth config a `connection_name` names (Scalekit's word for an auth config)."""
+    config = db.scalars(
+        select(AuthConfig).where(AuthConfig.project_id == project_id, AuthConfig.name == name)
+    ).first()
+    if config is None:
+        raise NotFound(
+            f"No auth config named {name!r} (connection_name) in this project",
+            slug="AuthConfigNotFound",
+            suggested_fix="List auth configs with GET /api/v3/auth_configs; connection_name is an auth config's name.",
+        )
     return config
 
 
@@ -326,7 +370,7 @@ def update_auth_config(
     if patch.name is not None:
         if not patch.name.strip():
             raise ValidationError("name must not be empty")
-        config.name = patch.name.strip()[:200]
+        config.name = unique_name(db, project_id, patch.name, explicit=True, exclude=config.id)
     config.settings = settings
     db.flush()
     return config

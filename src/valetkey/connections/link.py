@@ -27,6 +27,7 @@ from valetkey.connections.flow_models import ConnectLink
 from valetkey.connections.models import AuthConfig, ConnectedAccount
 from valetkey.connections.oauth_endpoints import config_credentials, scopes_for
 from valetkey.connections.oauth_start import check_callback_url
+from valetkey.connections.serializers import INITIATED_TTL
 from valetkey.connections.state import ConnectionsState
 from valetkey.core.errors import BadRequest, ValidationError
 from valetkey.core.ids import hash_secret, new_id
@@ -84,8 +85,15 @@ def create_link(
     callback_url: str | None,
     alias: str | None,
     prefill: Mapping[str, Any] | None,
+    ttl: dt.timedelta = LINK_TTL,
 ) -> NewLink:
-    """Create the INITIATED account and its link (runs in a worker thread)."""
+    """Create the INITIATED account and its link (runs in a worker thread).
+
+    `ttl` is how long the link works: longer than LINK_TTL for links sent by
+    email (`valetkey import links`). An INITIATED account expires
+    INITIATED_TTL after `status_changed_at`, so a longer link sets that point
+    `ttl` ahead: the account waits exactly as long as its link.
+    """
     callback_url = check_callback_url(callback_url)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
@@ -115,7 +123,7 @@ def create_link(
                 auth_config_id=config.id,
                 auth_scheme=scheme.mode,
                 status="INITIATED",
-                status_changed_at=now,
+                status_changed_at=now + max(ttl - INITIATED_TTL, dt.timedelta(0)),
                 alias=alias or None,
                 data=data,
                 created_at=now,
@@ -130,11 +138,11 @@ def create_link(
                 project_id=project_id,
                 account_id=account_id,
                 callback_url=callback_url,
-                expires_at=now + LINK_TTL,
+                expires_at=now + ttl,
                 created_at=now,
             )
         )
-    return NewLink(account_id, token, now + LINK_TTL, link_url(state.settings.public_url, token))
+    return NewLink(account_id, token, now + ttl, link_url(state.settings.public_url, token))
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,24 @@ def masked(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: mask_secret(v) if isinstance(v, str) else "REDACTED" for k, v in values.items()}
 
 
+# Scalekit's account statuses beside Composio's (`scalekit_status` on every account): Scalekit has
+# no disabled state, and a disabled account is as unusable as a revoked one until it is enabled.
+SCALEKIT_STATUSES = {
+    "INITIALIZING": "PENDING",
+    "INITIATED": "PENDING",
+    "ACTIVE": "ACTIVE",
+    "EXPIRED": "EXPIRED",
+    "FAILED": "ERROR",
+    "INACTIVE": "REVOKED",
+    "REVOKED": "REVOKED",
+}
+
+
+def scalekit_status(status: str) -> str:
+    """Scalekit's name (PENDING, ACTIVE, EXPIRED, REVOKED, ERROR) for a Composio status."""
+    return SCALEKIT_STATUSES.get(status, "ERROR")
+
+
 def wire_status(account: ConnectedAccount, now: dt.datetime) -> str:
     """The status a reader sees: an INITIATED connection older than 10 minutes reads as EXPIRED."""
     if account.status == "INITIATED" and account.status_changed_at + INITIATED_TTL <= now:
@@ -158,6 +176,7 @@ def account_out(
         "alias": account.alias,
         "word_id": None,
         "status": status,
+        "scalekit_status": scalekit_status(status),
         "status_reason": account.status_reason,
         "is_disabled": account.is_disabled,
         "toolkit": {"slug": account.toolkit_slug},
@@ -197,6 +216,7 @@ def account_created(
         "id": account.id,
         "connectionData": {"authScheme": account.auth_scheme, "val": val},
         "status": status,
+        "scalekit_status": scalekit_status(status),
         "redirect_url": redirect_url,
         "redirect_uri": redirect_url,
         "status_reason": account.status_reason,

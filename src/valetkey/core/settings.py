@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     )
     llm_api_key: SecretStr | None = Field(None, description="Bearer key for that API (sent only to it).")
     llm_model: str = Field("", description="Model name sent in each chat completions request.")
+    hooks_fail_open: bool = Field(
+        False,
+        description="Session hooks whose model fails report 'unavailable' and let the call go on (default: block).",
+    )
 
     # Triggers and webhooks (valetkey.webhooks, valetkey.triggers; docs/triggers.md).
     poll_interval: float | None = Field(
@@ -169,6 +173,14 @@ class Settings(BaseSettings):
     )
     auth_failure_window_seconds: int = Field(
         60, validation_alias="VALETKEY_AUTH_FAILURE_WINDOW", description="That window, in seconds."
+    )
+
+    # Dashboard sign-ins (/dashboard/login) per client address and per email, in the shared counters.
+    dashboard_login_limit: int = Field(
+        10, description="Failed dashboard sign-ins allowed per client address (and per email) in one window."
+    )
+    dashboard_login_window_seconds: int = Field(
+        300, validation_alias="VALETKEY_DASHBOARD_LOGIN_WINDOW", description="That window, in seconds."
     )
 
     @classmethod

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from valetkey.connections.configs import config_by_name
 from valetkey.connections.models import AuthConfig, ConnectedAccount
 from valetkey.core.errors import ApiError, BadRequest, connected_account_not_found
 
@@ -47,7 +48,13 @@ def connect_fix(toolkit: str, user_id: str | None) -> str:
 
 
 def resolve_account(
-    db: Session, project_id: str, toolkit: str, *, connected_account_id: str | None, user_id: str | None
+    db: Session,
+    project_id: str,
+    toolkit: str,
+    *,
+    connected_account_id: str | None,
+    user_id: str | None,
+    connection_name: str | None = None,
 ) -> ResolvedAccount:
     if connected_account_id:
         return _explicit(db, project_id, toolkit, connected_account_id)
@@ -56,9 +63,18 @@ def resolve_account(
             f"A user_id or connected_account_id is required: tools of {toolkit} act on behalf of a connected user",
             suggested_fix="Pass user_id (the id of your end user) or connected_account_id.",
         )
+    query = _query(project_id)
+    if connection_name is not None:
+        config = config_by_name(db, project_id, connection_name)
+        if config.toolkit_slug != toolkit:
+            raise BadRequest(
+                f"Connection {connection_name!r} is an auth config of {config.toolkit_slug}, "
+                f"but this tool belongs to {toolkit}",
+                suggested_fix=f"Name a connection (auth config) of {toolkit}.",
+            )
+        query = query.where(ConnectedAccount.auth_config_id == config.id)
     row = db.execute(
-        _query(project_id)
-        .where(
+        query.where(
             ConnectedAccount.user_id == user_id,
             ConnectedAccount.toolkit_slug == toolkit,
             ConnectedAccount.status == "ACTIVE",

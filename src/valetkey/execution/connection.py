@@ -56,6 +56,7 @@ async def resolve_connection(
     user_id: str | None = None,
     custom_connection_data: CustomConnectionData | None = None,
     custom_auth_params: CustomAuthParams | None = None,
+    connection_name: str | None = None,
 ) -> Connection:
     if custom_connection_data is not None:
         return _from_custom_data(toolkit, custom_connection_data)
@@ -67,7 +68,7 @@ async def resolve_connection(
     if not needs_auth and not connected_account_id:
         return Connection(NO_AUTH, base_url_for(toolkit))
     account, values = await run_in_threadpool(
-        _load_account, state, project_id, toolkit.slug, connected_account_id, user_id
+        _load_account, state, project_id, toolkit.slug, connected_account_id, user_id, connection_name
     )
     # OAuth 2 tokens expiring within the margin are refreshed before the call (single flight).
     account, values = await fresh_credentials(state, account, values)
@@ -86,11 +87,21 @@ async def resolve_connection(
 
 
 def _load_account(
-    state: ExecutionState, project_id: str, toolkit_slug: str, account_id: str | None, user_id: str | None
+    state: ExecutionState,
+    project_id: str,
+    toolkit_slug: str,
+    account_id: str | None,
+    user_id: str | None,
+    connection_name: str | None = None,
 ) -> tuple[ResolvedAccount, dict[str, Any]]:
     with state.db.session() as db:
         account = resolve_account(
-            db, project_id, toolkit_slug, connected_account_id=account_id, user_id=user_id
+            db,
+            project_id,
+            toolkit_slug,
+            connected_account_id=account_id,
+            user_id=user_id,
+            connection_name=connection_name,
         )
         consumer = _oauth1_consumer(state, db, account) if account.auth_scheme == "OAUTH1" else {}
     if not account.state_encrypted:

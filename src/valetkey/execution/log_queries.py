@@ -133,3 +133,16 @@ def _from_epoch_ms(value: Any) -> dt.datetime | None:
     if value is None:
         return None
     return dt.datetime.fromtimestamp(float(value) / 1000, tz=dt.UTC)
+
+
+def activity_points(
+    db: Session, project_id: str, *, since: dt.datetime, limit: int = 100_000
+) -> list[tuple[dt.datetime, bool]]:
+    """(created_at, successful) of the project's executions since `since`, oldest first (for charts)."""
+    query = (
+        select(ExecutionLog.created_at, ExecutionLog.successful)
+        .where(ExecutionLog.project_id == project_id, ExecutionLog.created_at >= since)
+        .order_by(ExecutionLog.created_at)
+        .limit(limit)
+    )
+    return [(at, bool(ok)) for at, ok in db.execute(query)]

@@ -65,8 +65,9 @@ async def proxy_request(
         toolkit,
         needs_auth=True,
         connected_account_id=body.connected_account_id,
-        user_id=body.user_id,
+        user_id=body.user_id or body.identifier,
         custom_connection_data=body.custom_connection_data,
+        connection_name=body.connection_name,
     )
     url = URL(target_url(connection.base_url, body.endpoint), encoded=True)
     kind, content, headers = _body(body)
@@ -165,6 +166,8 @@ def proxy_answer(response: UpstreamResponse) -> dict[str, Any]:
 async def _toolkit(state: ExecutionState, project: ProjectContext, body: ProxyBody) -> Toolkit:
     if body.connected_account_id:
         slug = await run_in_threadpool(_account_toolkit, state, project.project_id, body.connected_account_id)
+    elif body.connection_name:
+        slug = await run_in_threadpool(_named_toolkit, state, project.project_id, body.connection_name)
     elif body.custom_connection_data is not None and body.custom_connection_data.toolkit_slug:
         slug = body.custom_connection_data.toolkit_slug
     else:
@@ -174,6 +177,13 @@ async def _toolkit(state: ExecutionState, project: ProjectContext, body: ProxyBo
             suggested_fix="Pass the connected_account_id of the user's account for the toolkit you want to call.",
         )
     return state.catalog.toolkit(slug)
+
+
+def _named_toolkit(state: ExecutionState, project_id: str, connection_name: str) -> str:
+    from valetkey.connections.configs import config_by_name
+
+    with state.db.session() as db:
+        return config_by_name(db, project_id, connection_name).toolkit_slug
 
 
 def _account_toolkit(state: ExecutionState, project_id: str, account_id: str) -> str:

@@ -61,12 +61,14 @@ def _one_credential_source(
     connected_account_id: str | None,
     custom_connection_data: CustomConnectionData | None,
     custom_auth_params: CustomAuthParams | None = None,
+    connection_name: str | None = None,
 ) -> None:
     """Credentials come from one place; the others would be silently passed over."""
     named = [
         name
         for name, value in (
             ("connected_account_id", connected_account_id),
+            ("connection_name", connection_name),
             ("custom_connection_data", custom_connection_data),
             ("custom_auth_params", custom_auth_params),
         )
@@ -89,13 +91,21 @@ class ExecuteBody(RequestBody):
     custom_auth_params: CustomAuthParams | None = None
     custom_connection_data: CustomConnectionData | None = None
     allow_tracing: Annotated[bool | None, Unsupported("execution tracing")] = None
+    # Scalekit's stateless spelling: `identifier` is the user id, `connection_name` an auth config's
+    # name (unique within a project); the user's ACTIVE account on that auth config is used.
+    identifier: UserId | None = None
+    connection_name: QueryText | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ExecuteBody:
-        if self.user_id and self.entity_id and self.user_id != self.entity_id:
-            raise ValueError("user_id and entity_id (its deprecated spelling) disagree; send user_id")
+        given = {v for v in (self.user_id, self.entity_id, self.identifier) if v}
+        if len(given) > 1:
+            raise ValueError("user_id, entity_id and identifier name the same user and disagree; send one")
         _one_credential_source(
-            self.connected_account_id, self.custom_connection_data, self.custom_auth_params
+            self.connected_account_id,
+            self.custom_connection_data,
+            self.custom_auth_params,
+            self.connection_name,
         )
         return self
 
@@ -131,10 +141,19 @@ class ProxyBody(RequestBody):
     user_id: UserId | None = None
     parameters: list[ProxyParameter] = Field(default_factory=list)
     custom_connection_data: CustomConnectionData | None = None
+    # Scalekit's `actions.request`: the user (`identifier`) and the connection (an auth config's name).
+    identifier: UserId | None = None
+    connection_name: QueryText | None = None
 
     @model_validator(mode="after")
     def _one_body(self) -> ProxyBody:
-        _one_credential_source(self.connected_account_id, self.custom_connection_data)
+        if self.user_id and self.identifier and self.user_id != self.identifier:
+            raise ValueError("user_id and identifier name the same user and disagree; send one")
+        if self.connection_name and not (self.user_id or self.identifier):
+            raise ValueError("connection_name needs identifier (the user whose connection it is)")
+        _one_credential_source(
+            self.connected_account_id, self.custom_connection_data, None, self.connection_name
+        )
         sends_body = self.body is not None or self.binary_body is not None
         if sends_body and self.method in ("GET", "HEAD"):
             raise ValueError(f"a {self.method} request carries no body; drop body and binary_body")

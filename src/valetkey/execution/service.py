@@ -50,14 +50,15 @@ async def execute_tool(
     resolved = state.catalog.resolve_tool(slug, None if body.version in LATEST else body.version)
     tool, toolkit, version = resolved.tool, resolved.toolkit, resolved.version
     arguments = _arguments(tool, version, body, state.validators)
-    user_id = body.user_id or body.entity_id
+    user_id = body.user_id or body.entity_id or body.identifier
     connection = await resolve_connection(
         state,
         project.project_id,
         toolkit,
-        needs_auth=needs_connection(tool, toolkit),
+        needs_auth=needs_connection(tool, toolkit) or body.connection_name is not None,
         connected_account_id=body.connected_account_id,
         user_id=user_id,
+        connection_name=body.connection_name,
         custom_connection_data=body.custom_connection_data,
         custom_auth_params=body.custom_auth_params,
     )

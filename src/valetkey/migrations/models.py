@@ -7,6 +7,9 @@ def import_all_models() -> None:
     import valetkey.execution.models
     import valetkey.mcp.models
     import valetkey.sessions.models
+    import valetkey.tenancy.aliases
     import valetkey.tenancy.models
+    import valetkey.tenancy.operators
+    import valetkey.transfer.models
     import valetkey.triggers.models
     import valetkey.webhooks.models  # noqa: F401

@@ -14,6 +14,16 @@ from typing import Any
 
 import httpx
 
+from valetkey.core.settings import Settings
+
+
+def llm_config(settings: Settings) -> LlmConfig | None:
+    """The operator's model, or None when VALETKEY_LLM_BASE_URL or VALETKEY_LLM_MODEL is unset."""
+    if not settings.llm_base_url or not settings.llm_model:
+        return None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return LlmConfig(settings.llm_base_url, settings.llm_model, key, timeout=settings.upstream_timeout)
+
 
 class LlmError(Exception):
     """The model could not be reached, refused, or answered something other than the JSON asked for."""

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from valetkey.sessions import custom_tools
+from valetkey.sessions import custom_tools, hooks
 from valetkey.sessions.custom_tools import CustomTools
+from valetkey.sessions.hooks import Hook
 
 TAGS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint", "createHint", "updateHint")
 PRELOAD_ALL = "all"
@@ -105,6 +106,8 @@ class SessionConfig:
     proxy_execute: bool | None = None
     # experimental.custom_tools / custom_toolkits: run by the SDK, named, echoed and searched here.
     custom: CustomTools = field(default_factory=CustomTools)
+    # SDK 0.30 `hooks`: checks run on every app tool call of the session (`hooks.guarded`).
+    hooks: tuple[Hook, ...] = ()
 
     @property
     def workbench_proxy_enabled(self) -> bool:
@@ -123,6 +126,7 @@ def to_json(config: SessionConfig) -> dict[str, Any]:
     """The config as plain JSON for the `tool_router_sessions.config` column."""
     data = asdict(config)
     data["custom"] = custom_tools.to_json(config.custom)
+    data["hooks"] = hooks.to_json(config.hooks)
     return data
 
 
@@ -165,4 +169,5 @@ def from_json(data: Mapping[str, Any]) -> SessionConfig:
         multi_execute_enabled=data.get("multi_execute_enabled", True),
         proxy_execute=data.get("proxy_execute"),
         custom=custom_tools.from_json(data.get("custom")),
+        hooks=hooks.from_json(data.get("hooks")),
     )

@@ -35,6 +35,7 @@ from valetkey.sessions.config import (
 )
 from valetkey.sessions.custom_tools import CustomTools
 from valetkey.sessions.experimental import experimental_block
+from valetkey.sessions.hooks import Hook, parse_hooks
 
 
 def _one_of_enable_disable(value: Mapping[str, Any], field_name: str) -> None:
@@ -147,9 +148,9 @@ class SessionCreateBody(BaseModel):
     execute: bool = True  # execute.enable_multi_execute
     proxy_execute: bool | None = None  # proxy_execute.enable
     experimental: CustomTools = CustomTools()  # experimental.custom_tools / custom_toolkits
-    # Declared by the SDK; this server does not act on them, so only their "off" values are accepted.
+    # Declared by the SDK; this server does not act on it, so only its "off" value is accepted.
     instant: Any = None
-    hooks: Any = None
+    hooks: tuple[Hook, ...] = ()  # SDK 0.30 session hooks (`hooks.py`)
 
     @field_validator("user_id", mode="before")
     @classmethod
@@ -328,14 +329,8 @@ class SessionCreateBody(BaseModel):
 
     @field_validator("hooks", mode="before")
     @classmethod
-    def _hooks(cls, value: Any) -> None:
-        if value not in (None, []):
-            raise invalid(
-                "hooks",
-                "is not supported by this server yet: no session hook would run, so none is accepted",
-                "Create the session without hooks; guard tool calls with the toolkits/tools/tags filters.",
-            )
-        return None
+    def _hooks(cls, value: Any) -> tuple[Hook, ...]:
+        return parse_hooks(value)
 
     @field_validator("experimental", mode="before")
     @classmethod
@@ -403,6 +398,7 @@ class SessionCreateBody(BaseModel):
             multi_execute_enabled=self.execute,
             proxy_execute=self.proxy_execute,
             custom=self.experimental,
+            hooks=self.hooks,
         )
 
 

@@ -378,5 +378,6 @@ def as_catalog_toolkit(found: CustomTools, slug: str) -> Toolkit:
 def runs_in_the_sdk(slug: str) -> str:
     return (
         f"{slug} is a custom tool: it runs in the application's SDK process, not on the server. Execute it "
-        f"with session.execute('{slug}') or through the SDK's provider tools (which run it locally)."
+        f"with the SDK session's execute method (tool slug {slug}) or through the SDK's provider tools (which "
+        f"run it locally)."
     )

@@ -13,7 +13,7 @@ from typing import Any
 from valetkey.core.errors import ApiError
 from valetkey.execution.schemas import ExecuteBody
 from valetkey.execution.service import execute_tool, needs_connection
-from valetkey.sessions import custom_tools, policy
+from valetkey.sessions import custom_tools, hooks, policy
 from valetkey.sessions.accounts import choose_account
 from valetkey.sessions.records import SessionContext
 
@@ -38,7 +38,11 @@ def not_connected(toolkit: str, explicit: str | None = None) -> str:
 async def run_tool(
     ctx: SessionContext, slug: str, arguments: dict[str, Any] | None, *, account: str | None = None
 ) -> dict[str, Any]:
-    """`{data, error, successful, log_id}` of one app tool call in the session."""
+    """`{data, error, successful, log_id}` of one app tool call in the session, under its hooks.
+
+    With hooks that apply, the answer also has `hook_results`, and `blocked` when one blocked the call
+    (`hooks.guarded`); the session's filter is checked before any hook runs.
+    """
     if slug.upper().startswith(custom_tools.PREFIX):
         known = ctx.custom.find(slug)
         return failed(
@@ -56,6 +60,19 @@ async def run_tool(
             f"{tool.slug} is not enabled in this session. Search with COMPOSIO_SEARCH_TOOLS for tools "
             f"this session offers."
         )
+    return await hooks.guarded(
+        ctx.config.hooks,
+        hooks.judge_for(ctx.state.settings),
+        tool_slug=tool.slug,
+        toolkit=toolkit.slug,
+        arguments=arguments or {},
+        call=lambda: _run_app_tool(ctx, tool, toolkit, arguments, account),
+    )
+
+
+async def _run_app_tool(
+    ctx: SessionContext, tool: Any, toolkit: Any, arguments: dict[str, Any] | None, account: str | None
+) -> dict[str, Any]:
     account_id = None
     if needs_connection(tool, toolkit) or account:
         try:

@@ -16,7 +16,7 @@ from typing import Any
 from valetkey.core.errors import BadRequest
 from valetkey.execution.proxy import proxy_request
 from valetkey.execution.schemas import ProxyBody
-from valetkey.sessions import policy
+from valetkey.sessions import hooks, policy
 from valetkey.sessions.accounts import choose_account
 from valetkey.sessions.execution import not_connected
 from valetkey.sessions.records import SessionContext
@@ -25,7 +25,11 @@ from valetkey.sessions.records import SessionContext
 async def session_proxy(
     ctx: SessionContext, toolkit_slug: str, request: ProxyBody, *, account: str | None = None
 ) -> dict[str, Any]:
-    """`{data, status, headers}` of the proxied call; BadRequest when the session may not make it."""
+    """`{data, status, headers}` of the proxied call; BadRequest when the session may not make it.
+
+    The session's hooks apply to it as to a tool call (slug `PROXY_EXECUTE`, the request as arguments): the
+    answer then has `hook_results`, and is `{data: {}, blocked: {...}, hook_results}` when a hook blocked.
+    """
     if ctx.config.proxy_execute is False:
         raise BadRequest(
             "Proxy execute is turned off in this session's configuration (proxy_execute.enable = false)",
@@ -56,4 +60,23 @@ async def session_proxy(
     if chosen is None:
         raise BadRequest(not_connected(toolkit.slug, account), slug="ConnectedAccountNotFound")
     body = request.model_copy(update={"connected_account_id": chosen.id})
-    return await proxy_request(ctx.state, ctx.project, body, ctx.request_id)
+
+    async def send() -> dict[str, Any]:
+        answer = await proxy_request(ctx.state, ctx.project, body, ctx.request_id)
+        return {**answer, "successful": True, "error": None}
+
+    outcome = await hooks.guarded(
+        ctx.config.hooks,
+        hooks.judge_for(ctx.state.settings),
+        tool_slug=PROXY_SLUG,
+        toolkit=toolkit.slug,
+        arguments=request.model_dump(include={"endpoint", "method", "body", "parameters"}, mode="json"),
+        call=send,
+    )
+    outcome.pop("successful", None)
+    if not outcome.get("blocked"):
+        outcome.pop("error", None)
+    return outcome
+
+
+PROXY_SLUG = "PROXY_EXECUTE"

@@ -15,7 +15,7 @@ from valetkey.catalog.model import Tool, Toolkit
 from valetkey.catalog.serializers import tool_item
 from valetkey.connections.managed import managed_schemes
 from valetkey.execution.state import ExecutionState
-from valetkey.sessions import custom_tools
+from valetkey.sessions import custom_tools, hooks
 from valetkey.sessions.config import PRELOAD_ALL, SessionConfig, TagFilter
 from valetkey.sessions.custom_tools import CustomTools
 from valetkey.sessions.meta_tools import MetaTool, offered
@@ -86,6 +86,7 @@ def wire_config(config: SessionConfig) -> dict[str, Any]:
         "execute": {"enable_multi_execute": config.multi_execute_enabled},
         "instant": False,
         "proxy_execute": None if config.proxy_execute is None else {"enable": config.proxy_execute},
+        "hooks": hooks.wire(config.hooks) or None,
     }
 
 

@@ -19,7 +19,8 @@ from valetkey.core.cursors import decode_cursor, encode_cursor
 from valetkey.core.errors import BadRequest
 from valetkey.core.ids import new_id
 from valetkey.execution.state import ExecutionState
-from valetkey.sessions import files, policy, records, serializers, update, validation
+from valetkey.net.llm import llm_config
+from valetkey.sessions import files, hooks, policy, records, serializers, update, validation
 from valetkey.sessions.accounts import StartedLink, start_link
 from valetkey.sessions.config import PRELOAD_ALL, SessionConfig
 from valetkey.sessions.create_body import parse_create_body
@@ -38,6 +39,14 @@ PRELOAD_ALL_CAP = 1000
 def _checked(state: ExecutionState, project_id: str, body: dict[str, Any]) -> SessionConfig:
     """The configuration `body` asks for, checked against the catalog and the project (worker thread)."""
     config = parse_create_body(body)
+    if hooks.needs_model(config.hooks) and llm_config(state.settings) is None:
+        raise BadRequest(
+            "hooks: a condition_check hook is judged by the operator's model, and this server has none configured "
+            "(set VALETKEY_LLM_BASE_URL and VALETKEY_LLM_MODEL)",
+            slug="ValidationError",
+            suggested_fix="The operator sets VALETKEY_LLM_BASE_URL and VALETKEY_LLM_MODEL (and VALETKEY_LLM_API_KEY) "
+            "to an OpenAI-compatible chat completions API; prompt_injection_check hooks need no model.",
+        )
     validation.check_catalog(state.catalog, config)
     with state.db.session() as db:
         validation.check_references(db, project_id, config)
@@ -244,10 +253,5 @@ async def search(ctx: SessionContext, use_cases: list[str]) -> dict[str, Any]:
 
 
 def with_result_type(result: dict[str, Any]) -> dict[str, Any]:
-    """The session execute answer: the result plus `result_type`, which the SDK reads for success."""
-    return {
-        "data": result["data"],
-        "error": result["error"],
-        "log_id": result.get("log_id") or "",
-        "result_type": "completed" if result["successful"] else "failed",
-    }
+    """The session execute answer: the result plus `result_type` (completed, failed or blocked by a hook)."""
+    return hooks.wire_outcome(result)

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from valetkey.core.errors import BadRequest
-from valetkey.sessions import custom_tools
+from valetkey.sessions import custom_tools, hooks
 from valetkey.sessions.config import PRELOAD_ALL, SessionConfig, TagFilter, ToolFilter
 
 REPLACED = (
@@ -96,6 +96,8 @@ def config_body(config: SessionConfig) -> dict[str, Any]:
         body["proxy_execute"] = {"enable": config.proxy_execute}
     if config.custom:
         body["experimental"] = custom_tools.request_body(config.custom)
+    if config.hooks:
+        body["hooks"] = hooks.wire(config.hooks)
     return body
 
 
@@ -121,7 +123,7 @@ def apply_patch(body: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, 
         raise _bad(
             "user_id",
             "cannot be changed: a session acts for one user",
-            "Create a new session for the other user with composio.create(user_id=...).",
+            "Create a new session for the other user (POST /api/v3/tool_router/session with their user_id).",
         )
     unknown = [str(k) for k in patch if k not in PATCH_FIELDS]
     if unknown:

@@ -161,7 +161,9 @@ def create(
     webhook_url: str,
     enabled_events: list[str],
     version: str = "V3",
+    secret: str | None = None,
 ) -> dict[str, Any]:
+    """`secret` keeps a signing secret from elsewhere (a project restored by `valetkey import`)."""
     _check_version(version)
     events = _check_events(enabled_events, version)
     check_webhook_url(webhook_url, policy, settings)
@@ -178,7 +180,7 @@ def create(
         version=version,
         enabled_events=events,
     )
-    sub.secrets_encrypted = vault.encrypt_json({"secret": _new_secret()}, aad=_aad(sub))
+    sub.secrets_encrypted = vault.encrypt_json({"secret": secret or _new_secret()}, aad=_aad(sub))
     db.add(sub)
     db.flush()
     return serialize(vault, sub, reveal=True)

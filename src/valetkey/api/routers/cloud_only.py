@@ -68,6 +68,5 @@ def labs_tool_router_session() -> None:
         "The labs tool router session endpoint is retired",
         status=410,
         slug="LegacyEndpoint",
-        suggested_fix="Create sessions with POST /api/v3/tool_router/session (composio.create(user_id=...) "
-        "in the SDK).",
+        suggested_fix="Create sessions with POST /api/v3/tool_router/session (the SDK's create method).",
     )

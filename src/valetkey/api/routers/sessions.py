@@ -36,7 +36,7 @@ from valetkey.execution.schemas import (
     body_from,
     parse_body,
 )
-from valetkey.sessions import service
+from valetkey.sessions import hooks, service
 from valetkey.sessions.meta_tools import find
 from valetkey.sessions.meta_tools.search import SLUG as SEARCH_SLUG
 from valetkey.sessions.meta_tools.search import parse_queries
@@ -312,6 +312,8 @@ async def proxy_execute(body: ProxyInSession, ctx: SessionContext = Depends(_ses
     # The session's account is the one used: the rest is the proxy's own body, with its checks.
     request = body_from(ProxyBody, body.model_dump(exclude={"toolkit_slug"}, exclude_unset=True))
     answer = await session_proxy(ctx, body.toolkit_slug, request)
+    if answer.get("blocked"):  # a session hook blocked it: no request was sent (or its answer is withheld)
+        return hooks.wire_outcome(answer) | {"data": None}
     return {**answer, "result_type": "completed"}
 
 
@@ -348,7 +350,7 @@ class AttachBody(BaseModel):
 
 @router.post(
     PREFIX + "/{session_id}/attach",
-    summary="Bind SDK-local custom tools to a session (composio.use(id, custom_tools=...))",
+    summary="Bind SDK-local custom tools to a session (the SDK's use method with custom tools)",
     responses=documented(r.Session, 404),
 )
 async def attach(body: AttachBody, ctx: SessionContext = Depends(_session)) -> dict[str, Any]:

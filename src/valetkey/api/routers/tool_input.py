@@ -10,10 +10,9 @@ from valetkey.api.auth import require_project
 from valetkey.api.responses import documented
 from valetkey.api.schemas import platform as r
 from valetkey.api.state import AppState, app_state
-from valetkey.core.settings import Settings
 from valetkey.core.validation import QueryText
 from valetkey.execution.nl_input import arguments_from_text
-from valetkey.net.llm import LlmConfig
+from valetkey.net.llm import llm_config
 
 router = APIRouter(tags=["tools"], dependencies=[Depends(require_project)])
 TEXT_MAX = 20_000
@@ -26,14 +25,6 @@ class ToolInputBody(BaseModel):
     custom_description: str | None = Field(None, max_length=TEXT_MAX)
     system_prompt: str | None = Field(None, max_length=TEXT_MAX)
     version: QueryText | None = None
-
-
-def llm_config(settings: Settings) -> LlmConfig | None:
-    """The operator's model, or None when VALETKEY_LLM_BASE_URL or VALETKEY_LLM_MODEL is unset."""
-    if not settings.llm_base_url or not settings.llm_model:
-        return None
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    return LlmConfig(settings.llm_base_url, settings.llm_model, key, timeout=settings.upstream_timeout)
 
 
 @router.post("/tools/execute/{tool_slug}/input", responses=documented(r.ToolInput, 404, 502))

@@ -161,9 +161,9 @@ async def realtime_credentials(project: ProjectContext = Depends(require_project
         "or watch them locally with `valetkey triggers listen [--forward URL]`",
         status=501,
         slug="RealtimeUnsupported",
-        suggested_fix="Receive events with a webhook subscription "
-        "(composio.triggers.set_webhook_subscription(webhook_url=...)) and verify them with "
-        "composio.triggers.verify_webhook(...); locally, point it at an http://127.0.0.1 receiver with "
+        suggested_fix="Receive events with a webhook subscription (POST /api/v3/webhook_subscriptions with "
+        "a webhook_url; the SDK's set-webhook-subscription method) and verify each delivery's signature "
+        "with the subscription's secret; locally, point it at an http://127.0.0.1 receiver with "
         "VALETKEY_WEBHOOK_ALLOW_PRIVATE=1.",
     )
 

@@ -43,8 +43,8 @@ class ToolkitItem(Wire):
 class ToolkitDetail(ToolkitItem):
     enabled: bool
     base_url: str | None
-    get_current_user_endpoint: str | None
-    get_current_user_endpoint_method: str | None
+    get_current_user_endpoint: str  # "" when the toolkit has no verification request
+    get_current_user_endpoint_method: str
     composio_managed_auth: list[Any]
     auth_config_details: list[dict[str, Any]]
 

@@ -77,6 +77,7 @@ class ConnectedAccount(Wire):
     user_id: str
     alias: str | None
     status: str
+    scalekit_status: str  # PENDING, ACTIVE, EXPIRED, REVOKED or ERROR (Scalekit's names for `status`)
     status_reason: str | None
     is_disabled: bool
     toolkit: dict[str, Any]
@@ -92,6 +93,7 @@ class CreatedConnectedAccount(Wire):
     id: str
     connectionData: AccountState
     status: str
+    scalekit_status: str
     redirect_url: str | None
     redirect_uri: str | None
     status_reason: str | None

@@ -38,13 +38,25 @@ class SessionConfigVersion(Wire):
     created_at: str
 
 
+class HookBlock(Wire):
+    """Why a session hook blocked a call (docs/sessions.md, "Hooks")."""
+
+    type: str  # request_blocked | response_blocked
+    hook_id: str
+    message: str
+
+
 class SessionProxyResult(Wire):
-    """The proxied API's answer; `result_type` is "completed"."""
+    """The proxied API's answer; `result_type` is "completed", or "blocked" by a session hook (no status)."""
 
     data: Any
-    status: int
-    headers: dict[str, str]
+    status: int | None = None
+    headers: dict[str, str] | None = None
     result_type: str
+    hook_results: list[dict[str, Any]] | None = None
+    reason: HookBlock | None = None
+    block_reason: HookBlock | None = None
+    message: str | None = None
 
 
 class SessionToolkit(Wire):
@@ -64,12 +76,16 @@ class SessionLink(Wire):
 
 
 class SessionExecuteResult(Wire):
-    """A tool's result; `result_type` is "completed" or "failed" (the SDK reads it for success)."""
+    """A tool's result; `result_type` is "completed", "failed" or "blocked" (by a session hook)."""
 
     data: Any
     error: Any
     log_id: str
     result_type: str
+    hook_results: list[dict[str, Any]] | None = None  # one per session hook that ran
+    reason: HookBlock | None = None  # blocked: what the Python SDK reads as block_reason
+    block_reason: HookBlock | None = None
+    message: str | None = None  # blocked: the hook's message (also in `error`)
 
 
 class SessionSearch(Wire):
@@ -84,3 +100,16 @@ class SessionSearch(Wire):
 SessionToolPage = Page[Tool]
 SessionToolkitPage = Page[SessionToolkit]
 SessionConfigHistory = Page[SessionConfigVersion]
+
+
+class ListedSession(Session):
+    user_id: str
+    created_at: str
+
+
+class SessionPage(Wire):
+    """GET /tool_router/session (a Valetkey extension: Composio has no session listing)."""
+
+    items: list[ListedSession]
+    next_cursor: str | None
+    total_items: int

@@ -61,6 +61,11 @@ async def execute_all(ctx: SessionContext, calls: list[dict[str, Any]]) -> MetaR
         if not result["successful"]:
             entry["response"]["error"] = result["error"] or "The tool failed"
             entry["error"] = entry["response"]["error"]
+        if result.get("blocked"):  # a session hook blocked this call (`hooks.guarded`)
+            entry["result_type"] = "blocked"
+            entry["block_reason"] = result["blocked"]
+        if result.get("hook_results") is not None:
+            entry["hook_results"] = result["hook_results"]
         return entry
 
     results = await asyncio.gather(*(one(i, call) for i, call in enumerate(calls)))

@@ -43,6 +43,8 @@ async def run(ctx: SessionContext, arguments: dict[str, Any]) -> MetaResult:
         answer = await session_proxy(ctx, toolkit, request, account=account)
     except ApiError as exc:
         return MetaResult({}, exc.message + (f" {exc.suggested_fix}" if exc.suggested_fix else ""))
+    if answer.get("blocked"):
+        return MetaResult({}, answer["blocked"]["message"])
     status = answer["status"]
     return MetaResult(answer, None if status < 400 else f"The API answered {status}")
 

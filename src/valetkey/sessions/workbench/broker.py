@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from starlette.concurrency import run_in_threadpool
 
-from valetkey.net.llm import LlmConfig, LlmError, chat_json
+from valetkey.net.llm import LlmError, chat_json, llm_config
 from valetkey.sessions.execution import run_tool
 from valetkey.sessions.files import download_url_for, session_files
 from valetkey.sessions.meta_tools import proxy as proxy_tool
@@ -82,21 +82,13 @@ async def upload_local_file(ctx: SessionContext, arguments: dict[str, Any]) -> d
     return _answer({**grant, "s3url": grant["download_url"]})
 
 
-def llm_config(ctx: SessionContext) -> LlmConfig | None:
-    settings = ctx.state.settings
-    if not settings.llm_base_url or not settings.llm_model:
-        return None
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    return LlmConfig(settings.llm_base_url, settings.llm_model, key, timeout=settings.upstream_timeout)
-
-
 async def invoke_llm(ctx: SessionContext, arguments: dict[str, Any]) -> dict[str, Any]:
     prompt = arguments.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         return _answer(error="invoke_llm(prompt): the prompt is a non-empty string")
     if len(prompt) > MAX_PROMPT_CHARS:
         return _answer(error=f"invoke_llm: the prompt is longer than {MAX_PROMPT_CHARS} characters")
-    config = llm_config(ctx)
+    config = llm_config(ctx.state.settings)
     if config is None:
         return _answer(
             error="invoke_llm needs a model and this server has none configured (the operator sets "

@@ -75,7 +75,8 @@ class Slack:
         if not secret:
             raise IngressRefused(
                 "This Slack webhook endpoint has no signing_secret yet",
-                suggested_fix="Set it: composio.webhooks.endpoints.update(id, data={'signing_secret': ...}).",
+                suggested_fix="Set it: PATCH /api/v3/webhook_endpoints/{id} with "
+                '{"data": {"signing_secret": "..."}} (the SDK\'s webhook endpoint update method).',
             )
         stamp = request.headers.get("x-slack-request-timestamp", "")
         given = request.headers.get("x-slack-signature", "")
