@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -43,8 +44,12 @@ async def broker(helper: str, arguments: dict) -> dict:
     return {"data": None, "error": None}
 
 
+CREATED: list[Path] = []
+
+
 def new_workbench(venv: Path) -> Workbench:
-    files = Path(tempfile.mkdtemp(prefix="vkwb-bench-")) / "mount"
+    CREATED.append(Path(tempfile.mkdtemp(prefix="vkwb-bench-")))
+    files = CREATED[-1] / "mount"
     layout = sandbox.Layout(venv, files, new_run_dir(), 100 * 1024 * 1024, sandbox.SIZES["standard"])
     return Workbench(layout, broker)
 
@@ -136,6 +141,8 @@ async def measure(venv: Path, calls: int, concurrent: int) -> dict:
         await asyncio.gather(*(one(w) for w in many))
     figures["concurrent_call_ms"] = {"p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99)}
     await asyncio.gather(*(w.stop() for w in many))
+    for made in CREATED:
+        shutil.rmtree(made, ignore_errors=True)
     return figures
 
 
