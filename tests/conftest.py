@@ -33,6 +33,7 @@ from tests.support.toolkits import (
     tool_runs,
 )
 from tests.support.upstream import Upstream
+from tests.support.workbench import wb_github, wb_server  # noqa: F401  (fixtures of the workbench tests)
 
 TESTS = Path(__file__).parent
 TOOLKIT_TEMPLATES = TESTS / "toolkits"
@@ -183,6 +184,14 @@ def loopback_files(monkeypatch):
 
     original = url_safety.is_blocked_ip
     monkeypatch.setattr(url_safety, "is_blocked_ip", lambda value: value != "127.0.0.1" and original(value))
+
+
+@pytest.fixture(scope="session")
+def workbench_venv() -> Path:
+    """The workbench sandbox's venv (`valetkey workbench setup`), built once and cached between runs."""
+    from tests.support.workbench import cached_venv
+
+    return cached_venv()
 
 
 # -- the refresh tests (test_refresh*, test_renewal): a module defines `quiet_server` ---------------

@@ -35,6 +35,8 @@ PUBLIC = {
     ("get", "/health"),
     ("get", "/api/v3.1/files/storage/{token}"),
     ("put", "/api/v3.1/files/storage/{token}"),
+    ("get", "/api/v3.1/files/storage/session/{token}"),
+    ("put", "/api/v3.1/files/storage/session/{token}"),
 }
 # Error statuses that do not answer the error object, on purpose.
 NOT_ERROR_OBJECT = {("get", "/health", "503")}  # probes read {"status": "unavailable", "database": "down"}

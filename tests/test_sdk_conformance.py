@@ -27,11 +27,6 @@ EXPECTED_GAPS = sorted(
         "DELETE /api/v3.1/custom/toolkits/{slug}",
         "POST /api/v3.1/custom/toolkits/sync",
         "POST /api/v3.1/custom/toolkits/upsert",
-        # Session files (issue 10, item 4).
-        "GET /api/v3.1/tool_router/session/{session_id}/mounts/{mount_id}/items",
-        "POST /api/v3.1/tool_router/session/{session_id}/mounts/{mount_id}/delete",
-        "POST /api/v3.1/tool_router/session/{session_id}/mounts/{mount_id}/download_url",
-        "POST /api/v3.1/tool_router/session/{session_id}/mounts/{mount_id}/upload_url",
     ]
 )
 

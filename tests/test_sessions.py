@@ -133,7 +133,11 @@ def test_preload_exposes_app_tools(composio):
         ({"toolkit": ["keyed"]}, "toolkit: is not a session setting"),
         ({"manage_connection": False}, "manage_connection: is not a session setting"),
         # ...and so is an option the SDK declares but this server does not act on.
-        ({"workbench": {"enable": True}}, "workbench: is not supported by this server"),
+        (
+            {"workbench": {"enable": True, "auto_offload_threshold": 20000}},
+            "workbench.auto_offload_threshold: is not supported by this server",
+        ),
+        ({"workbench": {"enable": True, "sandbox_size": "huge"}}, "workbench.sandbox_size: must be one of"),
         ({"instant": {"toolkits": {"enable": ["keyed"]}}}, "instant: is not supported by this server"),
         ({"hooks": [{"type": "before_execute", "id": "h"}]}, "hooks[0].handler: is required"),
         (

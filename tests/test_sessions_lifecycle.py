@@ -148,7 +148,10 @@ def test_patch_answers_the_sdks_patch_shape(client):
         ({"tools": {"keyed": ["GITHUB_CREATE_ISSUE"]}}, "not tools of keyed"),
         ({"connected_accounts": {"keyed": "ca_missing"}}, "not found"),
         ({"expected_config_version": 0}, "expected_config_version: must be a positive integer"),
-        ({"workbench": {"enable": True}}, "workbench: is not supported"),
+        (
+            {"workbench": {"enable": True, "auto_offload_threshold": 1}},
+            "auto_offload_threshold: is not supported",
+        ),
         ({"instant": {"toolkits": {"enable": ["keyed"]}}}, "instant: is not supported"),
         ({"manage_connections": {"enable_connection_removal": True}}, "enable_connection_removal"),
         ({"tags": {"require_approval": ["destructiveHint"]}}, "tags.require_approval: is not supported"),

@@ -44,6 +44,7 @@ def feature_routers() -> list[APIRouter]:
     from valetkey.api.routers.files import router as files
     from valetkey.api.routers.files_list import router as files_list
     from valetkey.api.routers.mcp_servers import router as mcp
+    from valetkey.api.routers.session_files import router as session_files
     from valetkey.api.routers.session_list import router as session_list
     from valetkey.api.routers.sessions import router as sessions
     from valetkey.api.routers.tenancy import router as tenancy
@@ -59,6 +60,7 @@ def feature_routers() -> list[APIRouter]:
         tenancy,
         session_list,
         sessions,
+        session_files,
         catalog,
         toolkit_scopes,
         tool_input,
@@ -161,6 +163,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         try:
             yield
         finally:
+            from valetkey.sessions.workbench.pool import stop_all as stop_workbenches
+
+            await stop_workbenches(state)
             await polls.stop()
             await deliveries.stop()
             await refresh_job.stop(refresher)

@@ -19,6 +19,7 @@ from valetkey.cli import (
     sessions,
     transfer,
     triggers,
+    workbench,
     worker,
 )
 
@@ -34,6 +35,7 @@ app.add_typer(projects.orgs, name="orgs")
 app.add_typer(keys.app, name="keys")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(workbench.app, name="workbench")
 app.add_typer(admin.app, name="admin")
 worker.register(app)
 transfer.register(app)

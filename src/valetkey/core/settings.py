@@ -148,6 +148,39 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         100 * 1024 * 1024, description="Largest file sent to a presigned upload URL."
     )
+    # Session files (`session.experimental.files`, the workbench's /mnt/files; files/session_files.py).
+    session_file_max_bytes: int = Field(
+        100 * 1024 * 1024, gt=0, description="Largest single file in a session's files."
+    )
+    session_files_max_bytes: int = Field(
+        1024 * 1024 * 1024, gt=0, description="Most bytes one session's files may take in all."
+    )
+    # The workbench (sessions/workbench; docs/workbench.md).
+    workbench_venv: Path | None = Field(
+        None,
+        description="The sandbox's Python venv (`valetkey workbench setup`); unset: `home`/workbench/venv.",
+    )
+    workbench_python: str = Field(
+        "/usr/bin/python3",
+        description="Interpreter `valetkey workbench setup` builds the venv with (under /usr).",
+    )
+    workbench_unsafe_no_sandbox: bool = Field(
+        False,
+        description="1: run workbench code WITHOUT the sandbox (development only; logged at every start).",
+    )
+    workbench_call_timeout: float = Field(
+        120.0, gt=0, description="Longest a workbench call may run, in seconds (a call may ask for less)."
+    )
+    workbench_idle_timeout: float = Field(
+        900.0, gt=0, description="Seconds after its last call an idle session's sandbox is stopped."
+    )
+    workbench_max_sandboxes: int = Field(
+        16, ge=1, description="Most sandboxes running at once; past it the least recently used is stopped."
+    )
+    web_search_url: str = Field(
+        "",
+        description="SearXNG-compatible search URL (…/search) for the workbench's web_search; empty: none.",
+    )
     max_json_depth: int = Field(64, description="Deepest nesting of arrays and objects in a JSON body.")
     body_read_timeout: float = Field(
         30.0, description="Seconds a client has to send a whole request body (then a 408)."
@@ -201,6 +234,10 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @property
+    def workbench_venv_path(self) -> Path:
+        return (self.workbench_venv or self.home / "workbench" / "venv").expanduser()
 
     @field_validator("public_url", mode="after")
     @classmethod

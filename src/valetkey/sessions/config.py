@@ -96,7 +96,7 @@ class SessionConfig:
     auth_configs: dict[str, str] = field(default_factory=dict)
     connected_accounts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     manage_connections: ManageConnections = ManageConnections()
-    # Empty until the workbench exists (create refuses a workbench setting; issue 11 builds it).
+    # {} when off; else enable, sandbox_size, enable_proxy_execution, enable_tool_execution (create_body).
     workbench: dict[str, Any] = field(default_factory=dict)
     multi_account: MultiAccount | None = None
     preload: tuple[str, ...] | str = ()
@@ -108,6 +108,11 @@ class SessionConfig:
     custom: CustomTools = field(default_factory=CustomTools)
     # SDK 0.30 `hooks`: checks run on every app tool call of the session (`hooks.guarded`).
     hooks: tuple[Hook, ...] = ()
+
+    @property
+    def workbench_proxy_enabled(self) -> bool:
+        """Proxy execution inside the workbench: off when the session or its workbench turns it off."""
+        return self.proxy_execute is not False and self.workbench.get("enable_proxy_execution") is not False
 
     @property
     def multi_account_enabled(self) -> bool:

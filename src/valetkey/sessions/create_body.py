@@ -79,6 +79,53 @@ def tool_filter(toolkit: str, value: Any) -> ToolFilter:
     return ToolFilter(enabled, disabled, tag_filter(value.get("tags"), f"{where}.tags"))
 
 
+SANDBOX_SIZES = ("standard", "medium", "large", "xlarge")
+
+
+def workbench_settings(value: Any) -> dict[str, Any]:
+    """The `workbench` (or `sandbox`) block as stored: {} when off, else every setting with its default."""
+    if value in (None, False, {}):
+        return {}
+    if value is True:
+        value = {"enable": True}
+    if not isinstance(value, Mapping):
+        raise invalid("workbench", "must be an object such as {'enable': true, 'sandbox_size': 'standard'}")
+    only_keys(
+        value,
+        (
+            "enable",
+            "sandbox_size",
+            "enable_proxy_execution",
+            "enable_tool_execution",
+            "auto_offload_threshold",
+        ),
+        "workbench",
+    )
+    if value.get("auto_offload_threshold") is not None:
+        raise invalid(
+            "workbench.auto_offload_threshold",
+            "is not supported by this server (workbench results are never offloaded)",
+            "Leave it out.",
+        )
+    if not flag(value.get("enable"), "workbench.enable", True):
+        return {}
+    size = value.get("sandbox_size") or "standard"
+    if size not in SANDBOX_SIZES:
+        raise invalid("workbench.sandbox_size", f"must be one of {', '.join(SANDBOX_SIZES)}")
+    proxy = value.get("enable_proxy_execution")
+    return {
+        "enable": True,
+        "sandbox_size": size,
+        # None: follows proxy_execute (on unless the session turns proxy execution off).
+        "enable_proxy_execution": None
+        if proxy is None
+        else flag(proxy, "workbench.enable_proxy_execution", True),
+        "enable_tool_execution": flag(
+            value.get("enable_tool_execution"), "workbench.enable_tool_execution", True
+        ),
+    }
+
+
 class SessionCreateBody(BaseModel):
     """``POST /tool_router/session``: field order is the order problems are reported in."""
 
@@ -93,7 +140,8 @@ class SessionCreateBody(BaseModel):
     multi_account: MultiAccount | None = None
     connected_accounts: dict[str, tuple[str, ...]] = {}
     manage_connections: ManageConnections = ManageConnections()
-    # No workbench yet: refused unless off, kept empty (the workbench feature will read it).
+    # The workbench (sessions/workbench): {} when off; else enable, sandbox_size, enable_proxy_execution,
+    # enable_tool_execution (`workbench_settings`).
     workbench: dict[str, Any] = {}
     preload: tuple[str, ...] | str = ()
     search: bool = True  # search.enable
@@ -245,6 +293,16 @@ class SessionCreateBody(BaseModel):
             wait_for_connections=flag(wait, "manage_connections.enable_wait_for_connections", False),
         )
 
+    @model_validator(mode="after")
+    def _workbench_proxy(self) -> SessionCreateBody:
+        if self.proxy_execute is False and self.workbench.get("enable_proxy_execution") is True:
+            raise invalid(
+                "workbench.enable_proxy_execution",
+                "cannot be true while proxy_execute.enable is false",
+                "Leave workbench.enable_proxy_execution out, or enable proxy_execute.",
+            )
+        return self
+
     @field_validator("proxy_execute", mode="before")
     @classmethod
     def _proxy_execute(cls, value: Any) -> bool | None:
@@ -281,16 +339,8 @@ class SessionCreateBody(BaseModel):
 
     @field_validator("workbench", mode="before")
     @classmethod
-    def _unsupported(cls, value: Any, info: ValidationInfo) -> Any:
-        """Options this server does not act on: only their "off" values are accepted."""
-        off = value in (None, False, {}) or (isinstance(value, Mapping) and dict(value) == {"enable": False})
-        if not off:
-            raise invalid(
-                str(info.field_name),
-                "is not supported by this server",
-                f"Create the session without {info.field_name}.",
-            )
-        return {} if info.field_name == "workbench" else None
+    def _workbench(cls, value: Any) -> dict[str, Any]:
+        return workbench_settings(value)
 
     @field_validator("preload", mode="before")
     @classmethod

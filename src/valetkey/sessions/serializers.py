@@ -79,7 +79,7 @@ def wire_config(config: SessionConfig) -> dict[str, Any]:
             "enable_wait_for_connections": manage.wait_for_connections,
             "enable_connection_removal": False,
         },
-        "workbench": config.workbench or None,
+        "workbench": workbench_view(config),
         "multi_account": _multi_account(config),
         "preload": {"tools": config.preload if config.preload == PRELOAD_ALL else list(config.preload)},
         "search": {"enable": config.search_enabled},
@@ -152,4 +152,17 @@ def toolkit_item(state: ExecutionState, status: ToolkitStatus, *, enabled: bool)
                 "is_composio_managed": account.is_managed,
             },
         },
+    }
+
+
+def workbench_view(config: SessionConfig) -> dict[str, Any]:
+    """The session's workbench as the SDK's `ConfigWorkbench` reads it."""
+    settings = config.workbench
+    if not settings.get("enable"):
+        return {"enable": False}
+    return {
+        "enable": True,
+        "sandbox_size": settings.get("sandbox_size", "standard"),
+        "proxy_execution_enabled": config.workbench_proxy_enabled,
+        "tool_execution_enabled": bool(settings.get("enable_tool_execution", True)),
     }

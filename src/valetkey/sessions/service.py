@@ -20,7 +20,7 @@ from valetkey.core.errors import BadRequest
 from valetkey.core.ids import new_id
 from valetkey.execution.state import ExecutionState
 from valetkey.net.llm import llm_config
-from valetkey.sessions import hooks, policy, records, serializers, update, validation
+from valetkey.sessions import files, hooks, policy, records, serializers, update, validation
 from valetkey.sessions.accounts import StartedLink, start_link
 from valetkey.sessions.config import PRELOAD_ALL, SessionConfig
 from valetkey.sessions.create_body import parse_create_body
@@ -31,6 +31,7 @@ from valetkey.sessions.meta_tools import find, offered
 from valetkey.sessions.meta_tools.search import search as search_tools
 from valetkey.sessions.records import SessionContext, SessionRecord, insert_session, load_session
 from valetkey.sessions.status import statuses
+from valetkey.sessions.workbench.pool import stop_session
 
 PRELOAD_ALL_CAP = 1000
 
@@ -81,6 +82,8 @@ async def update_session(ctx: SessionContext, patch: dict[str, Any]) -> SessionR
 
 async def delete_session(state: ExecutionState, project: ProjectContext, session_id: str) -> None:
     await run_in_threadpool(records.delete_session, state, project.project_id, session_id)
+    await stop_session(state, session_id)
+    await run_in_threadpool(files.remove_session_files, state, project.project_id, session_id)
 
 
 async def config_history(ctx: SessionContext, *, limit: int, cursor: str | None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from valetkey.sessions.meta_tools import (  # noqa: F401  (import = register)
     search,
     tool_schemas,
     wait,
+    workbench,
 )
 from valetkey.sessions.meta_tools.base import REGISTRY, MetaResult, MetaTool, find, offered, register
 

@@ -12,7 +12,7 @@ import asyncio
 from typing import Any
 
 from valetkey.sessions.execution import run_tool
-from valetkey.sessions.meta_tools.base import MetaResult, MetaTool, register
+from valetkey.sessions.meta_tools.base import MetaResult, MetaTool, find, register
 from valetkey.sessions.records import SessionContext
 
 SLUG = "COMPOSIO_MULTI_EXECUTE_TOOL"
@@ -36,13 +36,22 @@ def _calls(arguments: dict[str, Any]) -> list[dict[str, Any]]:
     return tools
 
 
+# Meta tools a multi-execute may include: the workbench's (other meta tools are called directly).
+SANDBOX_TOOLS = ("COMPOSIO_REMOTE_WORKBENCH", "COMPOSIO_REMOTE_BASH_TOOL")
+
+
 async def execute_all(ctx: SessionContext, calls: list[dict[str, Any]]) -> MetaResult:
     bound = asyncio.Semaphore(PARALLEL)
 
     async def one(index: int, call: dict[str, Any]) -> dict[str, Any]:
         async with bound:
             account = call.get("account") if isinstance(call.get("account"), str) else None
-            result = await run_tool(ctx, call["tool_slug"], call.get("arguments") or {}, account=account)
+            meta = find(call["tool_slug"])
+            if meta is not None and meta.slug in SANDBOX_TOOLS and meta.offered(ctx.config):
+                ran = await meta.run(ctx, call.get("arguments") or {})  # the workbench: one sandbox, in turn
+                result = {"successful": ran.successful, "data": ran.data, "error": ran.error, "log_id": ""}
+            else:
+                result = await run_tool(ctx, call["tool_slug"], call.get("arguments") or {}, account=account)
         entry: dict[str, Any] = {
             "index": index,
             "tool_slug": call["tool_slug"],
