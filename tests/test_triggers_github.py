@@ -335,6 +335,6 @@ def test_trigger_config_is_validated_naming_the_field(gh_server, github):
 
 def test_subscribe_answers_with_the_alternative(github):
     error = assert_error(github.api.get("/api/v3/internal/sdk/realtime/credentials"), 501)
-    assert "set_webhook_subscription" in error["suggested_fix"]
+    assert "POST /api/v3/webhook_subscriptions" in error["suggested_fix"]
     with pytest.raises(Exception, match="webhook"):
         github.sdk.triggers.subscribe(timeout=2)
