@@ -9,10 +9,11 @@ import pytest
 import yaml
 
 from tests.support.app import EGRESS_TARGETS, database_url_for, egress_allowed, start_server
-from tests.support.fake_gmail import FakeGmail
 from tests.support.migration import cli_env, count, seed_accounts, valetkey
 from tests.support.oauth import SANDBOX_CLIENT
+from tests.support.toolkits import SANDBOX_CLIENT_SECRET, _default_subject
 from valetkey.connections.models import ConnectedAccount
+from valetkey.sandbox.emulator import SANDBOX_CLIENT_ID
 from valetkey.webhooks import subscriptions
 
 V3 = "/api/v3"
@@ -20,10 +21,24 @@ PASSPHRASE = "a long and honest passphrase"
 
 
 @pytest.fixture
-def gmail():
-    fake = FakeGmail().start()
-    yield fake
-    fake.stop()
+def gmail(emulators):
+    """The sandbox's Gmail emulator: its OAuth endpoints and base URL, and tokens it issued for its mailbox."""
+    emulator = emulators.emulator("gmail")
+    scopes = ("https://www.googleapis.com/auth/gmail.readonly",)
+
+    class Gmail:
+        url = emulators.url
+        tokens = emulator.oauth2.issue_tokens(SANDBOX_CLIENT_ID, _default_subject(emulator), scopes)
+
+        @staticmethod
+        def credentials(catalog) -> dict:
+            return {
+                "client_id": SANDBOX_CLIENT_ID,
+                "client_secret": SANDBOX_CLIENT_SECRET,
+                **emulators.endpoints(catalog.toolkit("gmail")),
+            }
+
+    return Gmail()
 
 
 @pytest.fixture
@@ -80,12 +95,7 @@ def test_export_and_import_between_installs(two_installs, sandbox, gmail, tmp_pa
         secret = r.json()["secret"]
         r = client.post(f"{V3}/mcp/servers", json={"name": "mine", "auth_config_ids": [own]})
         assert r.status_code == 201, r.text
-        gmail_credentials = {
-            **SANDBOX_CLIENT,
-            "authorization_url": f"{sandbox.url}/oauth2/authorize",
-            "token_url": f"{sandbox.url}/oauth2/token",
-            "base_url": gmail.url,
-        }
+        gmail_credentials = gmail.credentials(first.state.catalog)
         r = client.post(
             f"{V3}/auth_configs",
             json={
@@ -116,12 +126,11 @@ def test_export_and_import_between_installs(two_installs, sandbox, gmail, tmp_pa
         ],
     )
     seed_accounts(first, project.id, keyed, [{"user_id": "k", "secrets": {"api_key": "k-1234567890abcdef"}}])
-    mail_token = sandbox.providers.oauth2.issue_tokens(SANDBOX_CLIENT["client_id"], "mailer", ("read",))
     [mail_account] = seed_accounts(
         first,
         project.id,
         gmail_config,
-        [{"user_id": "mailer", "secrets": {k: mail_token[k] for k in ("access_token", "refresh_token")}}],
+        [{"user_id": "mailer", "secrets": {k: gmail.tokens[k] for k in ("access_token", "refresh_token")}}],
     )
     with httpx.Client(base_url=first.url, headers={"x-api-key": project.api_key}, timeout=30) as client:
         r = client.post(
