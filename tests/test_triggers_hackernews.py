@@ -154,7 +154,8 @@ def test_a_toolkit_that_needs_an_account_still_requires_one(hn_server, emulators
     assert refused.status_code == 400, refused.text
     assert refused.json()["error"]["slug"] == "NoConnectedAccount"
     unknown = hana.api.post(
-        f"/api/v3/trigger_instances/{SLUG}/upsert", json={"user_id": "hana", "trigger_config": {"list": "jobs"}}
+        f"/api/v3/trigger_instances/{SLUG}/upsert",
+        json={"user_id": "hana", "trigger_config": {"list": "jobs"}},
     )
     assert unknown.status_code == 400 and unknown.json()["error"]["field"] == "trigger_config.list"
     assert hana.api.get("/api/v3/trigger_instances/active").json()["items"] == []

@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -197,7 +197,9 @@ def _store(
         same_listener = (
             TriggerInstance.connected_account_id == listener.account_id
             if listener.account_id is not None
-            else TriggerInstance.connected_account_id.is_(None) & (TriggerInstance.user_id == listener.user_id)
+            else and_(
+                TriggerInstance.connected_account_id.is_(None), TriggerInstance.user_id == listener.user_id
+            )
         )
         for existing in db.scalars(
             select(TriggerInstance).where(
