@@ -160,3 +160,94 @@ def test_a_toolkit_that_needs_an_account_still_requires_one(hn_server, emulators
     assert unknown.status_code == 400 and unknown.json()["error"]["field"] == "trigger_config.list"
     assert hana.api.get("/api/v3/trigger_instances/active").json()["items"] == []
     hana.api.close()
+
+
+# -- the provider's bookkeeping, on a fake Firebase --------------------------------------------
+
+
+def _firebase(items: dict[int, object], lists: dict[str, list[int]], calls: list[str]):
+    """An `AppCall` answering Firebase paths from `items` and `lists`; records the paths."""
+    import json as _json
+
+    from multidict import CIMultiDict
+
+    from valetkey.net.upstream import UpstreamOutcome, UpstreamResponse
+
+    async def call(method: str, url: str, body, query) -> UpstreamOutcome:
+        path = url.removeprefix("https://hacker-news.firebaseio.com/v0")
+        calls.append(path)
+        if path == "/maxitem.json":
+            answer: object = max(items)
+        elif path.endswith("stories.json"):
+            answer = lists[path[1 : -len("stories.json")]]
+        else:
+            answer = items.get(int(path.removeprefix("/item/").removesuffix(".json")))
+        response = UpstreamResponse(200, "OK", CIMultiDict(), _json.dumps(answer).encode())
+        return UpstreamOutcome(response, None, "", 1, 1.0)
+
+    return call
+
+
+def _registration(call, state: dict, config: dict | None = None):
+    from types import SimpleNamespace
+
+    from valetkey.triggers.providers.base import Registration
+
+    trigger = SimpleNamespace(source={"base_url": "https://hacker-news.firebaseio.com/v0"})
+    return Registration(trigger, "ti_x", config or {}, "", "", call, state)  # type: ignore[arg-type]
+
+
+def _story(i: int, **extra) -> dict:
+    return {"id": i, "type": "story", "by": "ada", "time": 1_760_000_000 + i, "title": f"#{i}", **extra}
+
+
+async def test_the_poller_delivers_each_post_once_and_retries_items_not_served_yet():
+    from valetkey.triggers.providers.hackernews import HackerNews
+
+    items: dict[int, object] = {1: _story(1), 2: _story(2)}
+    lists = {"new": [2, 1], "top": [1, 2]}
+    calls: list[str] = []
+    poller = HackerNews()
+    call = _firebase(items, lists, calls)
+    state = await poller.start(_registration(call, {}))
+    assert state == {"since_id": 2, "seen": []}
+
+    items.update({3: _story(3), 4: None, 5: _story(5, dead=True), 6: _story(6, type="comment")})
+    lists["new"] = [6, 5, 4, 3, 2, 1]
+    result = await poller.poll(_registration(call, state))
+    assert [e["id"] for e in result.events] == [3]  # 4 not served yet, 5 dead, 6 not a post
+    assert result.provider_state == {"since_id": 2, "seen": [3, 5, 6]}
+
+    items[4] = _story(4, url="https://example.com/4", score=7)
+    again = await poller.poll(_registration(call, result.provider_state))
+    [four] = again.events
+    assert four["id"] == 4 and four["url"] == "https://example.com/4" and four["score"] == 7
+    calls.clear()
+    assert (await poller.poll(_registration(call, again.provider_state))).events == []
+    assert calls == ["/newstories.json"]  # nothing new: no item is fetched
+
+    # Another list, the same rule: only posts above the watermark, each once.
+    top = await poller.poll(_registration(call, {"since_id": 2, "seen": []}, {"list": "top"}))
+    assert [e["id"] for e in top.events] == []  # the top list holds only 1 and 2
+    lists["top"] = [4, 1, 3]
+    top = await poller.poll(_registration(call, top.provider_state, {"list": "top"}))
+    assert [e["id"] for e in top.events] == [3, 4]
+
+
+async def test_the_poller_forgets_old_ids_by_raising_its_watermark(monkeypatch):
+    from valetkey.triggers.providers import hackernews
+
+    monkeypatch.setattr(hackernews, "MAX_SEEN", 3)
+    monkeypatch.setattr(hackernews, "MAX_ITEMS", 2)
+    items: dict[int, object] = {i: _story(i) for i in range(1, 11)}
+    lists = {"new": list(range(10, 0, -1))}
+    call = _firebase(items, lists, [])
+    poller = hackernews.HackerNews()
+    first = await poller.poll(_registration(call, {"since_id": 4, "seen": []}))
+    assert [e["id"] for e in first.events] == [5, 6]  # oldest first, MAX_ITEMS a poll
+    second = await poller.poll(_registration(call, first.provider_state))
+    assert [e["id"] for e in second.events] == [7, 8]
+    assert second.provider_state == {"since_id": 5, "seen": [6, 7, 8]}
+    third = await poller.poll(_registration(call, second.provider_state))
+    assert [e["id"] for e in third.events] == [9, 10]
+    assert (await poller.poll(_registration(call, third.provider_state))).events == []
