@@ -25,4 +25,5 @@ PYTHONPATH=.sdk/composio-0.30.0 exec .venv/bin/python -m pytest -q \
   tests/test_trigger_types.py tests/test_triggers_github.py tests/test_triggers_slack.py \
   tests/test_triggers_stripe.py tests/test_triggers_linear.py tests/test_triggers_gmail.py \
   tests/test_triggers_google.py tests/test_triggers_notion.py tests/test_triggers_lifecycle.py \
+  tests/test_triggers_hackernews.py \
   tests/test_webhooks.py tests/test_webhooks_retention.py

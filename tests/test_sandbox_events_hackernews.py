@@ -69,3 +69,19 @@ def test_bad_posts_and_unknown_lists(hn):
     )
     assert hn.post("/_sandbox/hackernews/items", content=b"[1]").status_code == 400
     assert hn.get("/hackernews/v0/nostories.json").json() is None
+
+
+def test_armed_faults_fail_the_next_calls_to_one_endpoint(hn):
+    armed = hn.post(
+        "/_sandbox/hackernews/faults",
+        json={"kind": "server_error", "endpoint": "topstories", "status": 502, "count": 2},
+    )
+    assert armed.status_code == 201, armed.text
+    assert hn.get("/hackernews/v0/newstories.json").status_code == 200  # another endpoint: untouched
+    assert [hn.get("/hackernews/v0/topstories.json").status_code for _ in range(3)] == [502, 502, 200]
+    refused = hn.post("/_sandbox/hackernews/faults", json={"kind": "server_error", "endpoint": "nope"})
+    assert refused.status_code == 400
+    hn.post("/_sandbox/hackernews/faults", json={"kind": "server_error", "endpoint": "item"})
+    assert hn.get("/_sandbox/hackernews/faults").json()["faults"][0]["endpoint"] == "item"
+    assert hn.delete("/_sandbox/hackernews/faults").status_code == 204
+    assert hn.get("/hackernews/v0/item/8863.json").status_code == 200

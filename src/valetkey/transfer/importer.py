@@ -517,7 +517,9 @@ class Importer:
             item = Item("trigger", source_id, FAILED, toolkit=slug)
             account_source = str(wire.get("connected_account_id") or wire.get("connectedAccountId") or "")
             account_id = self.accounts.get(account_source)
-            if account_id is None and not self.dry_run:
+            # No account: a NO_AUTH toolkit's trigger (Hacker News), which listens as its user.
+            owner = None if account_source else str(wire.get("user_id") or "") or None
+            if account_id is None and owner is None and not self.dry_run:
                 item.reason = f"its connected account {account_source} was not imported"
             elif self.dry_run:
                 item.outcome, item.reason = MIGRATED, "would be created"
@@ -527,7 +529,7 @@ class Importer:
                         self.state,
                         self.project_id,
                         slug,
-                        user_id=None,
+                        user_id=owner,
                         connected_account_id=account_id,
                         trigger_config=dict(wire.get("trigger_config") or wire.get("triggerConfig") or {}),
                         version=wire.get("version") or None,

@@ -30,13 +30,16 @@ HEADERS = {
 }
 
 
-def app_call(state: TriggersState, project_id: str, toolkit: Toolkit, account_id: str) -> AppCall:
+def app_call(state: TriggersState, project_id: str, toolkit: Toolkit, account_id: str | None) -> AppCall:
+    """Calls as `account_id`, or with no credentials when it is None (a NO_AUTH toolkit's trigger)."""
+
     async def call(method: str, path: str, body: Any, query: dict[str, str] | None) -> UpstreamOutcome:
         connection = await resolve_connection(
-            state, project_id, toolkit, needs_auth=True, connected_account_id=account_id
+            state, project_id, toolkit, needs_auth=account_id is not None, connected_account_id=account_id
         )
         headers = dict(HEADERS.get(toolkit.slug, {"Accept": "application/json"}))
-        url = connection.base_url.rstrip("/") + path
+        # An https URL is a second host of the app (Hacker News' Firebase API), as a tool's `http.base_url`.
+        url = path if path.startswith("https://") else connection.base_url.rstrip("/") + path
         params = tuple((query or {}).items())
         if isinstance(body, Form):
             request = UpstreamRequest(method, url, headers, params, "form", list(body.fields))

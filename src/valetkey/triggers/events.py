@@ -18,8 +18,8 @@ def metadata_of(instance: TriggerInstance) -> dict[str, Any]:
         "log_id": new_id("log", 16),
         "trigger_slug": instance.trigger_slug,
         "trigger_id": instance.id,
-        "connected_account_id": instance.connected_account_id,
-        "auth_config_id": instance.auth_config_id,
+        "connected_account_id": instance.connected_account_id or "",  # "": a NO_AUTH toolkit's trigger
+        "auth_config_id": instance.auth_config_id or "",
         "user_id": instance.user_id,
     }
 
@@ -54,7 +54,7 @@ def disabled(db: Session, instance: TriggerInstance, reason: str) -> str:
         data={
             "trigger_id": instance.id,
             "trigger_slug": instance.trigger_slug,
-            "connected_account_id": instance.connected_account_id,
+            "connected_account_id": instance.connected_account_id or "",
             "disabled_reason": reason,
         },
         metadata={k: v for k, v in metadata_of(instance).items()},

@@ -2,7 +2,8 @@
 
 Upsert resolves the account (an explicit `connected_account_id` that must belong
 to `user_id` when both are given, else the user's newest ACTIVE account for the
-toolkit), checks the config against the type's schema, stores the instance and
+toolkit; a trigger of a NO_AUTH toolkit such as Hacker News needs no account and
+belongs to `user_id`), checks the config against the type's schema, stores the instance and
 only then registers it at the provider, so the provider's immediate test
 delivery (GitHub's ``ping``) finds it; a failed registration removes it again.
 An instance with the same type, account and config is the same instance.
@@ -13,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -88,13 +90,15 @@ def iso(value: dt.datetime | None) -> str | None:
 
 def serialize(instance: TriggerInstance) -> dict[str, Any]:
     updated, created = iso(instance.updated_at), iso(instance.created_at)
+    # No account (a NO_AUTH toolkit's trigger): "", as the SDK's models require strings.
+    account_id, auth_config_id = instance.connected_account_id or "", instance.auth_config_id or ""
     disabled_at = iso(instance.disabled_at) if instance.status == "disabled" else None
     return {
         "id": instance.id,
         "uuid": instance.id,
-        "connected_account_id": instance.connected_account_id,
-        "connected_account_uuid": instance.connected_account_id,
-        "auth_config_id": instance.auth_config_id,
+        "connected_account_id": account_id,
+        "connected_account_uuid": account_id,
+        "auth_config_id": auth_config_id,
         "trigger_name": instance.trigger_slug,
         "user_id": instance.user_id,
         "trigger_data": None,
@@ -116,7 +120,7 @@ def serialize(instance: TriggerInstance) -> dict[str, Any]:
             "disabled_reason": instance.disabled_reason,
         },
         # The SDK's models still require the camelCase spellings.
-        "connectedAccountId": instance.connected_account_id,
+        "connectedAccountId": account_id,
         "triggerName": instance.trigger_slug,
         "updatedAt": updated,
         "triggerConfig": dict(instance.config),
@@ -150,28 +154,58 @@ def _instance(db: Session, project_id: str, trigger_id: str) -> TriggerInstance:
     return instance
 
 
+@dataclass(frozen=True)
+class Listener:
+    """Who a trigger listens as: a connected account, or (NO_AUTH toolkits) only a user id."""
+
+    user_id: str
+    account_id: str | None = None
+    auth_config_id: str | None = None
+
+
+def _listener(
+    db: Session,
+    project_id: str,
+    toolkit: Toolkit,
+    user_id: str | None,
+    connected_account_id: str | None,
+) -> Listener:
+    if toolkit.no_auth and not connected_account_id and user_id:
+        return Listener(user_id)
+    account = resolve_account(
+        db, project_id, toolkit.slug, connected_account_id=connected_account_id, user_id=user_id
+    )
+    if connected_account_id and user_id and account.user_id != user_id:
+        raise connected_account_not_found(
+            connected_account_id, suggested_fix=f"Pass a connected account of user '{user_id}'."
+        )
+    return Listener(account.user_id, account.id, account.auth_config_id)
+
+
 def _store(
     state: TriggersState,
     project_id: str,
     trigger: TriggerType,
+    toolkit: Toolkit,
     version: str,
     config: dict[str, Any],
     user_id: str | None,
     connected_account_id: str | None,
 ) -> tuple[TriggerInstance, bool]:
     with state.db.write_session() as db:
-        account = resolve_account(
-            db, project_id, trigger.toolkit, connected_account_id=connected_account_id, user_id=user_id
-        )
-        if connected_account_id and user_id and account.user_id != user_id:
-            raise connected_account_not_found(
-                connected_account_id, suggested_fix=f"Pass a connected account of user '{user_id}'."
+        listener = _listener(db, project_id, toolkit, user_id, connected_account_id)
+        same_listener = (
+            TriggerInstance.connected_account_id == listener.account_id
+            if listener.account_id is not None
+            else and_(
+                TriggerInstance.connected_account_id.is_(None), TriggerInstance.user_id == listener.user_id
             )
+        )
         for existing in db.scalars(
             select(TriggerInstance).where(
                 TriggerInstance.project_id == project_id,
                 TriggerInstance.trigger_slug == trigger.slug,
-                TriggerInstance.connected_account_id == account.id,
+                same_listener,
             )
         ):
             if existing.config == config:
@@ -184,9 +218,9 @@ def _store(
             toolkit_slug=trigger.toolkit,
             kind=trigger.kind,
             version=version,
-            connected_account_id=account.id,
-            auth_config_id=account.auth_config_id,
-            user_id=account.user_id,
+            connected_account_id=listener.account_id,
+            auth_config_id=listener.auth_config_id,
+            user_id=listener.user_id,
             config=config,
             status="enabled",
             provider_state={},
@@ -264,7 +298,7 @@ async def upsert(
             suggested_fix="The trigger listens as a connected account.",
         )
     instance, created = await run_in_threadpool(
-        _store, state, project_id, trigger, concrete, config, user_id, connected_account_id
+        _store, state, project_id, trigger, toolkit, concrete, config, user_id, connected_account_id
     )
     if created:
         try:
@@ -343,8 +377,11 @@ async def set_status(
                 return None
             if instance.status == "enabled":
                 return None
-            account = db.get(ConnectedAccount, instance.connected_account_id)
-            if account is None or account.status != "ACTIVE" or account.is_disabled:
+            account_id = instance.connected_account_id
+            account = db.get(ConnectedAccount, account_id) if account_id is not None else None
+            if account_id is not None and (
+                account is None or account.status != "ACTIVE" or account.is_disabled
+            ):
                 raise Conflict(
                     f"Trigger {trigger_id} cannot be enabled: connected account {instance.connected_account_id} "
                     f"is {'disabled' if account is not None and account.is_disabled else (account.status if account else 'gone')}",

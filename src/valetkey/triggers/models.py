@@ -24,10 +24,11 @@ class TriggerInstance(Base):
     toolkit_slug: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(10))  # webhook | poll
     version: Mapped[str] = mapped_column(String(20))
-    connected_account_id: Mapped[str] = mapped_column(
-        ForeignKey("connected_accounts.id", ondelete="CASCADE"), index=True
+    # None for a trigger of a NO_AUTH toolkit (Hacker News): it listens as nobody.
+    connected_account_id: Mapped[str | None] = mapped_column(
+        ForeignKey("connected_accounts.id", ondelete="CASCADE"), index=True, nullable=True
     )
-    auth_config_id: Mapped[str] = mapped_column(String(40), index=True)
+    auth_config_id: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)
     user_id: Mapped[str] = mapped_column(String(255))
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # enabled | disabled; disabled_reason: "manual", "connection_expired", ...

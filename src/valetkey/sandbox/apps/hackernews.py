@@ -21,10 +21,14 @@ and ``nbHits``. Errors are ``{"status", "error"}`` for 404s and
 poller for new posts. Someone posts with ``POST /_sandbox/hackernews/items``
 (``{"by", "title", "url"?, "text"?}`` for a story, ``{"by", "parent", "text"}``
 for a comment): it gets id ``maxitem + 1`` and heads ``newstories``.
+``/_sandbox/hackernews/faults`` arms failures of the Firebase endpoints
+(``{"kind": "server_error", "endpoint": "newstories", "status": 503, "count": 1}``;
+endpoints ``<list>stories``, ``item``, ``maxitem``; ``slow`` with ``delay_ms``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import math
@@ -36,8 +40,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from valetkey.sandbox.admin import fault_routes
 from valetkey.sandbox.emulator import SandboxApp, StateStore
 from valetkey.sandbox.emulator_http import json_response
+from valetkey.sandbox.faults import FaultQueue
 
 SLUG = "hackernews"
 NOW = 1_760_000_000  # a fixed "now" (Oct 2025) so ages and orders are reproducible
@@ -319,6 +325,16 @@ def firebase_item(item: Item) -> dict[str, Any]:
 
 def create_app() -> SandboxApp:
     store = StateStore(initial_state)
+    faults = FaultQueue()
+
+    async def faulted(endpoint: str) -> Response | None:
+        """The armed fault's answer for a call to `endpoint`, after its delay; None: answer normally."""
+        triggered = faults.take(endpoint)
+        if triggered.delay_ms:
+            await asyncio.sleep(triggered.delay_ms / 1000)
+        if triggered.failure is None:
+            return None
+        return json_response({"error": "Service Unavailable"}, triggered.failure.status)
 
     def algolia_error(status: int, message: str) -> Response:
         return json_response({"message": message, "status": status}, status)
@@ -350,6 +366,8 @@ def create_app() -> SandboxApp:
         kind = request.path_params["kind"]
         if kind not in LISTS:
             return Response("null", media_type="application/json")  # Firebase: no such path
+        if (failed := await faulted(f"{kind}stories")) is not None:
+            return failed
         with store.transaction() as state:
             ids = story_ids(state, kind)
         limit = request.query_params.get("limitToFirst")
@@ -366,10 +384,14 @@ def create_app() -> SandboxApp:
         return json_response(ids)
 
     async def max_item(request: Request) -> Response:
+        if (failed := await faulted("maxitem")) is not None:
+            return failed
         with store.transaction() as state:
             return json_response(max(state.items, default=0))
 
     async def firebase_item_endpoint(request: Request) -> Response:
+        if (failed := await faulted("item")) is not None:
+            return failed
         with store.transaction() as state:
             item = state.items.get(_int(request.path_params["id"]))
             return Response(json.dumps(firebase_item(item) if item else None), media_type="application/json")
@@ -383,8 +405,16 @@ def create_app() -> SandboxApp:
         Route("/v0/item/{id}.json", firebase_item_endpoint, methods=["GET"]),
         Route("/v0/maxitem.json", max_item, methods=["GET"]),
     ]
+    endpoints = (*(f"{kind}stories" for kind in LISTS), "item", "maxitem")
     return SandboxApp(
-        SLUG, routes, store, admin_routes=[Route("/items", _post_route(store), methods=["POST"])]
+        SLUG,
+        routes,
+        store,
+        admin_routes=[
+            Route("/items", _post_route(store), methods=["POST"]),
+            *fault_routes(faults, endpoints, lambda kind: "newstories"),
+        ],
+        on_reset=(faults.clear,),
     )
 
 

@@ -8,6 +8,7 @@ from valetkey.triggers.providers.base import PollProvider, WebhookProvider
 from valetkey.triggers.providers.github import GitHub
 from valetkey.triggers.providers.gmail import Gmail
 from valetkey.triggers.providers.google import GoogleCalendar, GoogleDrive
+from valetkey.triggers.providers.hackernews import HackerNews
 from valetkey.triggers.providers.linear import Linear
 from valetkey.triggers.providers.notion import Notion
 from valetkey.triggers.providers.slack import Slack
@@ -25,6 +26,7 @@ POLL_PROVIDERS: dict[str, PollProvider] = {
     "googlecalendar": GoogleCalendar(),
     "googledrive": GoogleDrive(),
     "notion": Notion(),
+    "hackernews": HackerNews(),
 }
 
 

@@ -19,7 +19,8 @@ from valetkey.core.errors import ApiError
 from valetkey.net.upstream import UpstreamOutcome
 
 # An authenticated call to the app's API as the trigger's connected account:
-# (method, path relative to the toolkit's base URL, body, query) -> outcome. The body is None,
+# (method, path relative to the toolkit's base URL or an https URL of the app's second host, body,
+# query) -> outcome. The body is None,
 # a JSON value, or a `Form` (sent application/x-www-form-urlencoded, as Stripe's API takes).
 AppCall = Callable[[str, str, Any, dict[str, str] | None], Awaitable[UpstreamOutcome]]
 
