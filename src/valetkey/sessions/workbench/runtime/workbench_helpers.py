@@ -206,7 +206,7 @@ def pip_main(arguments: list[str]) -> int:
     """The sandbox's ``pip`` command: ``install`` goes to the broker; anything else is the venv's pip."""
     if arguments[:1] == ["install"]:
         return _pip_install(arguments[1:])
-    os.execv(sys.executable, [sys.executable, "-m", "pip", *arguments])
+    os.execv(sys.executable, [sys.executable, "-m", "pip", *arguments])  # noqa: S606 (no shell: argv as given)
     return 1  # not reached
 
 
