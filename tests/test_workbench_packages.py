@@ -217,9 +217,12 @@ def test_an_install_imports_at_once_and_in_later_calls_and_is_logged(client, pkg
     later = client.python(session, "import vktab, sys\nvktab.__file__")
     assert later["results"] == "'/opt/workbench/packages/vktab/__init__.py'"
     # `pip install` in bash is the same brokered install (runtime/bin/pip), and python in bash sees it
-    shell = client.bash(session, "pip install -q vkpair && python -c 'import vkpair; print(vkpair.VERSION)'")
+    shell = client.bash(session, "pip install vkpair && python -c 'import vkpair; print(vkpair.VERSION)'")
     assert shell["exit_code"] == 0, shell
     assert shell["stdout"].split()[-1] == "1.0" and "Successfully installed vkpair-1.0" in shell["stdout"]
+    assert str(pkg_server.settings.workbench_package_find_links) not in shell["stdout"]  # no server paths
+    assert "<find-links>" in shell["stdout"]
+    assert client.bash(session, "pip install -q vkpair")["stdout"] == ""
     # `%pip install` in the kernel too, and refusals reach the caller
     magic = client.python(session, "%pip install vktab==2.0")
     assert "vktab 2.0 is outside the versions this server allows" in magic["stderr"]

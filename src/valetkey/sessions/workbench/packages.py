@@ -247,6 +247,8 @@ def install(settings: Settings, target: Path, requested: Any) -> dict[str, Any]:
     wanted = checked_requirements(requested, allowed)
     source = source_arguments(settings)
     python = settings.workbench_venv_path / "bin" / "python"
+    # The install runs inside a workbench call, so it gets no longer than a call may run.
+    limit = min(settings.workbench_package_timeout, settings.workbench_call_timeout)
     target.mkdir(parents=True, exist_ok=True, mode=0o755)
     with _locks_guard:
         lock = _locks.setdefault(target, threading.Lock())
@@ -267,7 +269,7 @@ def install(settings: Settings, target: Path, requested: Any) -> dict[str, Any]:
                     capture_output=True,
                     text=True,
                     errors="replace",
-                    timeout=settings.workbench_package_timeout,
+                    timeout=limit,
                     env=_environment(str(work)),
                     cwd=str(work),
                     stdin=subprocess.DEVNULL,
@@ -276,10 +278,10 @@ def install(settings: Settings, target: Path, requested: Any) -> dict[str, Any]:
             except subprocess.TimeoutExpired as exc:
                 output = _text(exc.stdout) + _text(exc.stderr)
                 raise PackageRefused(
-                    f"pip ran past the install time limit of {settings.workbench_package_timeout:g} s and was "
-                    f"stopped; nothing was installed.\n{_tail(output)}"
+                    f"pip ran past the install time limit of {limit:g} s and was stopped; nothing was "
+                    f"installed.\n{_hide(_tail(output), work, settings)}"
                 ) from None
-            output = _tail(done.stdout + done.stderr)
+            output = _hide(_tail(done.stdout + done.stderr), work, settings)
             if done.returncode != 0:
                 raise PackageRefused(
                     f"pip could not install {', '.join(wanted)}; nothing was installed.\n{output}"
@@ -306,6 +308,14 @@ def install(settings: Settings, target: Path, requested: Any) -> dict[str, Any]:
             }
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _hide(output: str, work: Path, settings: Settings) -> str:
+    """pip's output for the sandbox, without the server's paths."""
+    output = output.replace(str(work / "target"), "/opt/workbench/packages").replace(str(work), "<pip>")
+    if settings.workbench_package_find_links is not None:
+        output = output.replace(str(settings.workbench_package_find_links), "<find-links>")
+    return output
 
 
 def _text(value: str | bytes | None) -> str:

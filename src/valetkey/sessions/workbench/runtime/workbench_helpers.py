@@ -196,9 +196,7 @@ def _pip_install(arguments: list[str]) -> int:
         print(error, file=sys.stderr)
         return 1
     if not quiet:
-        print(data.get("output", "").rstrip())
-    names = ", ".join(f"{d['name']}-{d['version']}" for d in data.get("installed", []))
-    print(f"Successfully installed {names}" if names else "Nothing to install.")
+        print(data.get("output", "").rstrip())  # pip's own, ending "Successfully installed ..."
     return 0
 
 
