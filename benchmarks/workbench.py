@@ -11,7 +11,9 @@ tests' cache, ~/.cache/valetkey-workbench/venv-<pins hash>; built when missing).
 - warm call: one ``1 + 1`` round trip to a running kernel, p50 and p99 (goal ≤ 50 ms);
 - memory: the resident set of every process of one idle sandbox (from its pids cgroup, or its
   process tree);
-- concurrent: N sandboxes started together, then one call on each at once.
+- concurrent: N sandboxes started together, then one call on each at once;
+- package install: `install_packages` of one small allow-listed wheel from a local
+  find-links folder (pip run by the server with the sandbox venv's Python), median of 5.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ import statistics
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from valetkey.sessions.workbench import sandbox  # noqa: E402
+from valetkey.core.settings import Settings  # noqa: E402
+from valetkey.sessions.workbench import packages, sandbox  # noqa: E402
 from valetkey.sessions.workbench.process import Workbench, new_run_dir  # noqa: E402
 from valetkey.sessions.workbench.setup import REQUIREMENTS, is_ready, setup_venv  # noqa: E402
 
@@ -50,7 +54,14 @@ CREATED: list[Path] = []
 def new_workbench(venv: Path) -> Workbench:
     CREATED.append(Path(tempfile.mkdtemp(prefix="vkwb-bench-")))
     files = CREATED[-1] / "mount"
-    layout = sandbox.Layout(venv, files, new_run_dir(), 100 * 1024 * 1024, sandbox.SIZES["standard"])
+    layout = sandbox.Layout(
+        venv=venv,
+        files=files,
+        run=new_run_dir(),
+        packages=CREATED[-1] / "packages",
+        max_file_bytes=100 * 1024 * 1024,
+        size=sandbox.SIZES["standard"],
+    )
     return Workbench(layout, broker)
 
 
@@ -91,6 +102,39 @@ def rss_bytes(workbench: Workbench) -> int:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def package_install_s(venv: Path) -> float:
+    """Median seconds of one brokered install (the server's side: checks, pip, dist-info checks, move)."""
+    root = Path(tempfile.mkdtemp(prefix="vkwb-bench-pkgs-"))
+    CREATED.append(root)
+    wheels = root / "wheels"
+    wheels.mkdir()
+    with zipfile.ZipFile(wheels / "vkbench-1.0-py3-none-any.whl", "w") as archive:
+        archive.writestr("vkbench/__init__.py", "VALUE = 1\n")
+        archive.writestr(
+            "vkbench-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: vkbench\nVersion: 1.0\n"
+        )
+        archive.writestr(
+            "vkbench-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
+        archive.writestr(
+            "vkbench-1.0.dist-info/RECORD",
+            "vkbench/__init__.py,,\nvkbench-1.0.dist-info/METADATA,,\nvkbench-1.0.dist-info/WHEEL,,\n"
+            "vkbench-1.0.dist-info/RECORD,,\n",
+        )
+    settings = Settings(
+        home=root,
+        workbench_venv=venv,
+        workbench_packages_allow="vkbench==1.0",
+        workbench_package_find_links=wheels,
+    )
+    times = []
+    for attempt in range(5):
+        started = time.perf_counter()
+        packages.install(settings, root / f"target-{attempt}", ["vkbench"])
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 async def measure(venv: Path, calls: int, concurrent: int) -> dict:
@@ -141,6 +185,7 @@ async def measure(venv: Path, calls: int, concurrent: int) -> dict:
         await asyncio.gather(*(one(w) for w in many))
     figures["concurrent_call_ms"] = {"p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99)}
     await asyncio.gather(*(w.stop() for w in many))
+    figures["package_install_s"] = package_install_s(venv)
     for made in CREATED:
         shutil.rmtree(made, ignore_errors=True)
     return figures

@@ -89,6 +89,7 @@ def test_another_sessions_files_are_out_of_reach(attempt, wb_github, wb_server):
 
 def test_nothing_outside_mnt_files_is_writable(attempt):
     for path in ("/usr/evil", "/opt/workbench/venv/evil.py", "/opt/workbench/runtime/workbench_helpers.py",
+                 "/opt/workbench/packages/evil.py", "/opt/workbench/runtime/bin/pip",
                  "/run/workbench/capability", "/etc/passwd", "/evil"):  # fmt: skip
         result = attempt(f"open({path!r}, 'w').write('x')")
         assert result.data["error"].startswith(("OSError", "PermissionError", "FileNotFoundError")), (

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -177,6 +177,26 @@ class Settings(BaseSettings):
     workbench_max_sandboxes: int = Field(
         16, ge=1, description="Most sandboxes running at once; past it the least recently used is stopped."
     )
+    # Workbench package installs (sessions/workbench/packages.py): only allow-listed, only wheels, outside the sandbox.
+    workbench_packages_allow: str = Field(
+        "",
+        description="Comma-separated requirement specifiers the workbench may install (`tabulate==0.9.0,"
+        "python-dateutil>=2.8`), dependencies included; empty: no installs.",
+    )
+    workbench_package_index: str = Field(
+        "",
+        description="The package index URL (PEP 503 simple API) workbench installs use; operator-configured.",
+    )
+    workbench_package_find_links: Path | None = Field(
+        None,
+        description="A local folder of wheels workbench installs use instead of an index (`--no-index`).",
+    )
+    workbench_package_timeout: float = Field(
+        120.0, gt=0, description="Longest one workbench package install (pip) may run, in seconds."
+    )
+    workbench_packages_max_bytes: int = Field(
+        512 * 1024 * 1024, gt=0, description="Most bytes one session's installed packages may take."
+    )
     web_search_url: str = Field(
         "",
         description="SearXNG-compatible search URL (…/search) for the workbench's web_search; empty: none.",
@@ -296,6 +316,32 @@ class Settings(BaseSettings):
     def _positive_poll(cls, value: float | None) -> float | None:
         if value is not None and value <= 0:
             raise ValueError("expected a number of seconds above 0")
+        return value
+
+    @field_validator("workbench_packages_allow", mode="after")
+    @classmethod
+    def _package_allow_list(cls, value: str) -> str:
+        """Every item a requirement specifier (a name and an optional version specifier, no URL or marker)."""
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                requirement = Requirement(item)
+            except InvalidRequirement:
+                raise ValueError(
+                    f"expected requirement specifiers like tabulate==0.9.0, got {item!r}"
+                ) from None
+            if requirement.url or requirement.marker or requirement.extras:
+                raise ValueError(f"expected a name and a version specifier only, got {item!r}")
+        return value
+
+    @field_validator("workbench_package_find_links", mode="after")
+    @classmethod
+    def _one_package_source(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is not None and info.data.get("workbench_package_index"):
+            raise ValueError(
+                "set VALETKEY_WORKBENCH_PACKAGE_INDEX or VALETKEY_WORKBENCH_PACKAGE_FIND_LINKS, not both"
+            )
         return value
 
     @field_validator("upstream_overrides", mode="before")

@@ -31,6 +31,7 @@ from valetkey.sessions.meta_tools import find, offered
 from valetkey.sessions.meta_tools.search import search as search_tools
 from valetkey.sessions.records import SessionContext, SessionRecord, insert_session, load_session
 from valetkey.sessions.status import statuses
+from valetkey.sessions.workbench import packages
 from valetkey.sessions.workbench.pool import stop_session
 
 PRELOAD_ALL_CAP = 1000
@@ -84,6 +85,7 @@ async def delete_session(state: ExecutionState, project: ProjectContext, session
     await run_in_threadpool(records.delete_session, state, project.project_id, session_id)
     await stop_session(state, session_id)
     await run_in_threadpool(files.remove_session_files, state, project.project_id, session_id)
+    await run_in_threadpool(packages.remove, state.settings, project.project_id, session_id)
 
 
 async def config_history(ctx: SessionContext, *, limit: int, cursor: str | None) -> dict[str, Any]:

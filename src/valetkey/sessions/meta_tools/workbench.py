@@ -132,6 +132,7 @@ def _log(
                         "tool": c.tool,
                         "successful": c.successful,
                         "duration_ms": round(c.duration_ms, 1),
+                        **({"packages": c.packages} if c.packages is not None else {}),
                     }
                     for c in calls
                 ],
@@ -230,8 +231,9 @@ register(
             "helpers: run_composio_tool(slug, arguments) -> (data, error); proxy_execute(method, endpoint, "
             "toolkit, body=None, parameters=None) -> (data, error); upload_local_file(path) -> {download_url, ...}; "
             "invoke_llm(prompt) -> (text, error); web_search(query) -> (results, error); "
-            "smart_file_extract(path) -> (text, error). pandas, numpy, matplotlib, Pillow and reportlab are "
-            "installed. Files in /mnt/files are the session's files (they persist); there is no network access."
+            'smart_file_extract(path) -> (text, error); install_packages(["name==version"]) -> (data, error) '
+            "(also %pip install): packages the server allow-lists only. pandas, numpy, matplotlib, Pillow and "
+            "reportlab are installed. Files in /mnt/files are the session's files (they persist); there is no network access."
         ),
         properties={
             "code_to_execute": {

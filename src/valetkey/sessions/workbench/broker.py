@@ -21,6 +21,7 @@ from valetkey.sessions.execution import run_tool
 from valetkey.sessions.files import download_url_for, session_files
 from valetkey.sessions.meta_tools import proxy as proxy_tool
 from valetkey.sessions.records import SessionContext
+from valetkey.sessions.workbench import packages
 
 LLM_SCHEMA = {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}
 MAX_PROMPT_CHARS = 200_000
@@ -132,10 +133,23 @@ async def web_search(ctx: SessionContext, arguments: dict[str, Any]) -> dict[str
     )
 
 
+async def install_packages(ctx: SessionContext, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Allow-listed wheels into the session's packages folder, by pip outside the sandbox (packages.py)."""
+    target = packages.folder(ctx.state.settings, ctx.project_id, ctx.session.id)
+    try:
+        result = await run_in_threadpool(
+            packages.install, ctx.state.settings, target, arguments.get("requirements")
+        )
+    except packages.PackageRefused as exc:
+        return _answer(error=str(exc))
+    return _answer(result)
+
+
 HELPERS = {
     "run_composio_tool": run_composio_tool,
     "proxy_execute": proxy_execute,
     "upload_local_file": upload_local_file,
     "invoke_llm": invoke_llm,
     "web_search": web_search,
+    "install_packages": install_packages,
 }

@@ -21,7 +21,7 @@ from valetkey.core.context import ProjectContext
 from valetkey.execution.state import ExecutionState
 from valetkey.sessions.files import session_files
 from valetkey.sessions.records import SessionContext, load_session
-from valetkey.sessions.workbench import broker, sandbox, setup
+from valetkey.sessions.workbench import broker, packages, sandbox, setup
 from valetkey.sessions.workbench.process import Workbench, WorkbenchError, new_run_dir
 
 log = logging.getLogger("valetkey.workbench")
@@ -73,6 +73,7 @@ class Pool:
             venv=venv,
             files=mount,
             run=new_run_dir(),
+            packages=packages.folder(settings, ctx.project_id, ctx.session.id),
             max_file_bytes=settings.session_file_max_bytes,
             size=sandbox.SIZES[size_name],
         )

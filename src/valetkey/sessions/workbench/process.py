@@ -45,6 +45,7 @@ class HelperCall:
     duration_ms: float
     successful: bool
     tool: str | None = None
+    packages: list[str] | None = None  # install_packages: the requirements asked for
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Workbench:
         run = self.layout.run
         run.mkdir(mode=0o755, exist_ok=True)
         self.layout.files.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.layout.packages.mkdir(parents=True, exist_ok=True, mode=0o755)
         sandbox.write_identity(run)
         (run / "capability").write_text(self.capability)
         os.chmod(run / "capability", 0o644)  # the sandbox's uid maps to the server's: readable inside only
@@ -141,6 +143,7 @@ class Workbench:
     async def _on_helper(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         started = time.monotonic()
         helper, tool, answer = "?", None, {"data": None, "error": "malformed helper request"}
+        requested: list[str] | None = None
         try:
             request = json.loads(await reader.readline())
             helper = str(request.get("helper"))
@@ -149,12 +152,17 @@ class Workbench:
                 answer = {"data": None, "error": "The helper's capability is not this session's."}
             else:
                 tool = arguments.get("slug") if helper == "run_composio_tool" else None
+                asked = arguments.get("requirements")
+                if helper == "install_packages" and isinstance(asked, list):
+                    requested = [str(item)[:200] for item in asked[:32]]
                 answer = await self.broker(helper, arguments)
         except Exception as exc:  # an answer always goes back; the kernel must not hang
             log.exception("workbench helper %s failed", helper)
             answer = {"data": None, "error": f"The helper failed on the server: {type(exc).__name__}"}
         self.helper_calls.append(
-            HelperCall(helper, (time.monotonic() - started) * 1000, answer.get("error") is None, tool)
+            HelperCall(
+                helper, (time.monotonic() - started) * 1000, answer.get("error") is None, tool, requested
+            )
         )
         with contextlib.suppress(Exception):
             writer.write(json.dumps(answer, default=str).encode() + b"\n")

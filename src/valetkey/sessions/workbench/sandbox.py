@@ -7,6 +7,7 @@ Deny by default, enforced outside the sandbox (docs/workbench.md has the threat 
   it making namespaces of its own;
 - a filesystem of read-only ``/usr`` (system libraries, bash, coreutils), the sandbox venv
   read-only at ``/opt/workbench/venv``, the helpers read-only at ``/opt/workbench/runtime``,
+  the session's installed packages read-only at ``/opt/workbench/packages`` (on PYTHONPATH),
   a size-limited private ``/tmp``, a fresh ``/proc`` (only the sandbox's processes) and
   ``/dev``; the session's own files at ``/mnt/files`` (the only writable host folder);
   ``/run/workbench`` read-only, holding the two Unix sockets the server listens on (the
@@ -35,6 +36,7 @@ log = logging.getLogger("valetkey.workbench")
 RUNTIME = Path(__file__).with_name("runtime")
 VENV_IN_SANDBOX = "/opt/workbench/venv"
 RUNTIME_IN_SANDBOX = "/opt/workbench/runtime"
+PACKAGES_IN_SANDBOX = "/opt/workbench/packages"
 RUN_IN_SANDBOX = "/run/workbench"
 FILES_IN_SANDBOX = "/mnt/files"
 SANDBOX_UID = 1000
@@ -74,17 +76,26 @@ class Layout:
     venv: Path  # the sandbox venv on the host
     files: Path  # the session's mount folder on the host (-> /mnt/files)
     run: Path  # the session's run folder on the host (-> /run/workbench, read-only)
+    packages: Path  # the session's installed packages on the host (-> /opt/workbench/packages, read-only)
     max_file_bytes: int
     size: Size
 
 
 def environment(
-    size: Size, *, run: str = RUN_IN_SANDBOX, files: str = FILES_IN_SANDBOX, venv: str = VENV_IN_SANDBOX
+    size: Size,
+    *,
+    run: str = RUN_IN_SANDBOX,
+    files: str = FILES_IN_SANDBOX,
+    venv: str = VENV_IN_SANDBOX,
+    runtime: str = RUNTIME_IN_SANDBOX,
+    packages: str = PACKAGES_IN_SANDBOX,
 ) -> dict[str, str]:
     """The sandbox's whole environment: nothing of the server's."""
     threads = str(size.vcpus)
     return {
-        "PATH": f"{venv}/bin:/usr/local/bin:/usr/bin:/bin",
+        # runtime/bin first: its `pip` sends `pip install` to the broker (install_packages).
+        "PATH": f"{runtime}/bin:{venv}/bin:/usr/local/bin:/usr/bin:/bin",
+        "PYTHONPATH": packages,
         "HOME": "/tmp",
         "USER": "workbench",
         "LANG": "C.UTF-8",
@@ -102,6 +113,7 @@ def environment(
         "MKL_NUM_THREADS": threads,
         "WORKBENCH_RUN": run,
         "WORKBENCH_FILES": files,
+        "WORKBENCH_PACKAGES": packages,
     }
 
 
@@ -156,6 +168,7 @@ def argv(layout: Layout, seccomp_fd: int) -> list[str]:
         "--size", str(layout.size.tmp_bytes), "--tmpfs", "/tmp",
         "--ro-bind", str(layout.venv), VENV_IN_SANDBOX,
         "--ro-bind", str(RUNTIME), RUNTIME_IN_SANDBOX,
+        "--ro-bind", str(layout.packages), PACKAGES_IN_SANDBOX,
         "--ro-bind", str(layout.run), RUN_IN_SANDBOX,
         "--bind", str(layout.files), FILES_IN_SANDBOX,
         "--remount-ro", "/",
@@ -197,7 +210,14 @@ def unsafe_command(layout: Layout) -> tuple[list[str], dict[str, str]]:
         "WORKBENCH RUNNING WITHOUT A SANDBOX (VALETKEY_WORKBENCH_UNSAFE_NO_SANDBOX=1): code an agent sends runs "
         "as the server's user with the server's network and files. Never do this in production."
     )
-    env = environment(layout.size, run=str(layout.run), files=str(layout.files), venv=str(layout.venv))
+    env = environment(
+        layout.size,
+        run=str(layout.run),
+        files=str(layout.files),
+        venv=str(layout.venv),
+        runtime=str(RUNTIME),
+        packages=str(layout.packages),
+    )
     env["HOME"] = str(layout.run)
     return [str(layout.venv / "bin" / "python"), str(RUNTIME / "bridge.py")], env
 

@@ -14,15 +14,19 @@ describe.
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
+import sys
 from typing import Any
 
 __all__ = [
     "FlexDict",
+    "install_packages",
     "invoke_llm",
     "proxy_execute",
     "run_composio_tool",
@@ -35,6 +39,11 @@ RUN = os.environ.get("WORKBENCH_RUN", "/run/workbench")
 BROKER = RUN + "/broker.sock"
 CAPABILITY = RUN + "/capability"
 MOUNT = os.environ.get("WORKBENCH_FILES", "/mnt/files")
+PACKAGES = os.environ.get("WORKBENCH_PACKAGES", "/opt/workbench/packages")
+PIP_USAGE = (
+    "pip in the workbench installs only the packages this server allow-lists, through the server: "
+    "pip install [-q] [-U] NAME[==VERSION] ... (other pip options are not accepted)"
+)
 
 
 def _norm(key: str) -> str:
@@ -152,6 +161,70 @@ def web_search(query: str) -> tuple[Any, Any]:
     return _call("web_search", query=query)
 
 
+def install_packages(requirements: list[str] | str, *more: str) -> tuple[Any, Any]:
+    """Install allow-listed packages (the server runs pip, outside the sandbox): ``({installed, output}, error)``.
+
+    They are importable at once (the session's packages folder is on sys.path) and in later calls.
+    """
+    asked = [requirements] if isinstance(requirements, str) else list(requirements)
+    data, error = _call("install_packages", requirements=[*asked, *more])
+    if error is None:
+        if PACKAGES not in sys.path:
+            sys.path.insert(0, PACKAGES)
+        importlib.invalidate_caches()
+    return data, error
+
+
+def _pip_install(arguments: list[str]) -> int:
+    """``pip install ...`` (the shim and ``%pip``): the brokered install; its output printed, 0 or 1."""
+    quiet, requirements = False, []
+    for argument in arguments:
+        if argument in ("-q", "--quiet"):
+            quiet = True
+        elif argument in ("-U", "--upgrade"):
+            continue  # an install always takes the newest version the allow-list and the request permit
+        elif argument.startswith("-"):
+            print(f"pip: {argument} is not accepted here. {PIP_USAGE}", file=sys.stderr)
+            return 2
+        else:
+            requirements.append(argument)
+    if not requirements:
+        print(PIP_USAGE, file=sys.stderr)
+        return 2
+    data, error = install_packages(requirements)
+    if error is not None:
+        print(error, file=sys.stderr)
+        return 1
+    if not quiet:
+        print(data.get("output", "").rstrip())  # pip's own, ending "Successfully installed ..."
+    return 0
+
+
+def pip_main(arguments: list[str]) -> int:
+    """The sandbox's ``pip`` command: ``install`` goes to the broker; anything else is the venv's pip."""
+    if arguments[:1] == ["install"]:
+        return _pip_install(arguments[1:])
+    os.execv(sys.executable, [sys.executable, "-m", "pip", *arguments])  # noqa: S606 (no shell: argv as given)
+    return 1  # not reached
+
+
+def _register_pip_magic() -> None:
+    """``%pip install ...`` in the kernel: the brokered install instead of IPython's (which runs pip here)."""
+    ipython = sys.modules.get("IPython")  # imported in a kernel; the pip shim does not pay for it
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return
+
+    def pip(line: str) -> None:
+        arguments = shlex.split(line)
+        if arguments[:1] != ["install"]:
+            print(f"%pip {arguments[0] if arguments else ''}: only install is brokered here. {PIP_USAGE}")
+            return
+        _pip_install(arguments[1:])
+
+    shell.register_magic_function(pip, "line", "pip")
+
+
 def smart_file_extract(path: str) -> tuple[Any, Any]:
     """Text of a PDF, DOCX, XLSX, CSV or text file, read here in the sandbox: ``(text, error)``."""
     lower = path.lower()
@@ -181,3 +254,6 @@ def smart_file_extract(path: str) -> tuple[Any, Any]:
             return file.read(), None
     except Exception as exc:
         return None, f"{type(exc).__name__}: {exc}"
+
+
+_register_pip_magic()
