@@ -134,3 +134,12 @@ def test_wrong_keys_are_limited_per_address_across_processes(two_servers):
             blocked = c.get(f"{V3}/org/project/config")
             assert_error(blocked, 429, contains="invalid api keys")
             assert 1 <= int(blocked.headers["Retry-After"]) <= 60
+
+
+def test_a_key_longer_than_the_column_is_stored_as_its_digest():
+    from valetkey.tenancy.rate_counters import KEY_MAX, stored_key
+
+    assert stored_key("project:p1") == "project:p1"
+    long = "ingress:" + "x" * 300
+    assert len(stored_key(long)) <= KEY_MAX and stored_key(long) == stored_key(long)
+    assert stored_key(long) != stored_key(long + "y")

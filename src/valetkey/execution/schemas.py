@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AliasChoices, BaseModel, Field, ValidationError, model_validator
 from starlette.requests import Request
 
-from valetkey.core.validation import QueryText, RequestBody, ResourceId, Slug, Unsupported, UserId
+from valetkey.core.validation import Name, QueryText, RequestBody, ResourceId, Slug, Unsupported, UserId
 from valetkey.net.headers import is_forwardable
 
 M = TypeVar("M", bound=BaseModel)
@@ -94,7 +94,7 @@ class ExecuteBody(RequestBody):
     # Scalekit's stateless spelling: `identifier` is the user id, `connection_name` an auth config's
     # name (unique within a project); the user's ACTIVE account on that auth config is used.
     identifier: UserId | None = None
-    connection_name: QueryText | None = None
+    connection_name: Name | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ExecuteBody:
@@ -143,7 +143,7 @@ class ProxyBody(RequestBody):
     custom_connection_data: CustomConnectionData | None = None
     # Scalekit's `actions.request`: the user (`identifier`) and the connection (an auth config's name).
     identifier: UserId | None = None
-    connection_name: QueryText | None = None
+    connection_name: Name | None = None
 
     @model_validator(mode="after")
     def _one_body(self) -> ProxyBody:

@@ -94,6 +94,8 @@ def config_body(config: SessionConfig) -> dict[str, Any]:
     body["execute"] = {"enable_multi_execute": config.multi_execute_enabled}
     if config.proxy_execute is not None:
         body["proxy_execute"] = {"enable": config.proxy_execute}
+    if config.workbench:  # an unset setting (None: follows the session) is left out, as it came
+        body["workbench"] = {k: v for k, v in config.workbench.items() if v is not None}
     if config.custom:
         body["experimental"] = custom_tools.request_body(config.custom)
     if config.hooks:

@@ -8,11 +8,23 @@ last slot. The limiter (`valetkey.api.ratelimit`) decides how much to take.
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from valetkey.store.db import Database
 from valetkey.tenancy.models import RateLimitCounter
+
+KEY_MAX = 120  # the column's width
+
+
+def stored_key(key: str) -> str:
+    """The row key for a limiter key: itself, or its digest when it is longer than the column (a
+    caller-chosen part, such as an ingress URL's token or a sign-in email, can be any length)."""
+    if len(key) <= KEY_MAX:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class DatabaseCounters:
@@ -25,7 +37,7 @@ class DatabaseCounters:
     def take(self, key: str, window: int, amount: int, cap: int, expires_at: int) -> int | None:
         """Add `amount` to the window's count if the sum stays <= `cap`: the new count, else None."""
         upsert = self._insert(RateLimitCounter).values(
-            key=key, window=window, count=amount, expires_at=expires_at
+            key=stored_key(key), window=window, count=amount, expires_at=expires_at
         )
         statement = upsert.on_conflict_do_update(
             index_elements=[RateLimitCounter.key, RateLimitCounter.window],
@@ -39,7 +51,7 @@ class DatabaseCounters:
         with self.db.session() as session:
             value = session.scalar(
                 select(RateLimitCounter.count).where(
-                    RateLimitCounter.key == key, RateLimitCounter.window == window
+                    RateLimitCounter.key == stored_key(key), RateLimitCounter.window == window
                 )
             )
         return value or 0

@@ -149,7 +149,7 @@ def page_limit(value: float | None, default: int = configs.DEFAULT_LIMIT) -> int
 @router.post(
     "/auth_configs",
     status_code=201,
-    responses=documented(r.CreatedAuthConfig, 404, status=201, links=CONFIG_LINKS),
+    responses=documented(r.CreatedAuthConfig, 404, 409, status=201, links=CONFIG_LINKS),
     openapi_extra=CREATE_EXAMPLE,
 )
 def create_auth_config(
@@ -215,7 +215,7 @@ def get_auth_config(
     return views.auth_config_view(state, config, count)
 
 
-@router.patch("/auth_configs/{nanoid}", responses=documented(r.AuthConfigChanged, 404))
+@router.patch("/auth_configs/{nanoid}", responses=documented(r.AuthConfigChanged, 404, 409))
 def update_auth_config(
     nanoid: str,
     body: UpdateAuthConfig,
