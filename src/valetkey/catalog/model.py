@@ -133,6 +133,8 @@ class Tool:
     removed_in: str | None = None
     deprecated: bool = False
     human_description: str | None = None
+    # Other slugs resolving to this tool (Composio's spelling of the same operation).
+    aliases: tuple[str, ...] = ()
 
     @property
     def idempotent(self) -> bool:

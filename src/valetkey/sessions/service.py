@@ -38,6 +38,7 @@ def _checked(state: ExecutionState, project_id: str, body: dict[str, Any]) -> Se
     """The configuration `body` asks for, checked against the catalog and the project (worker thread)."""
     config = parse_create_body(body)
     validation.check_catalog(state.catalog, config)
+    config = validation.canonical_slugs(state.catalog, config)
     with state.db.session() as db:
         validation.check_references(db, project_id, config)
     return config
