@@ -6,7 +6,7 @@ slug under `aliases:`. The catalog resolves an alias wherever a slug is
 accepted (execute, get, tool lists, sessions, MCP servers, search). The
 report test prints, per built-in toolkit, how many of the slugs Composio
 lists for it (`../shared/reference/composio-names/tools.txt`, vendored as
-`tests/fixtures/composio_tool_slugs.txt`) resolve here.
+`src/valetkey/catalog/imports/composio_tool_slugs.txt`) resolve here.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ import httpx
 import pytest
 import yaml
 
+from valetkey.catalog.imports.names import COMPOSIO_SLUGS_FILE
 from valetkey.catalog.loader import CatalogError, load_toolkits
 from valetkey.catalog.registry import Catalog, load_catalog
 
 V3 = "/api/v3.1"
-COMPOSIO_SLUGS = Path(__file__).parent / "fixtures" / "composio_tool_slugs.txt"
+COMPOSIO_SLUGS = COMPOSIO_SLUGS_FILE
 
 # How many of Composio's listed slugs resolve, per built-in toolkit: (resolving, listed).
 # A drop is a regression; a rise means updating the figure (and the docs table).

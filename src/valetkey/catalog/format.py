@@ -154,6 +154,10 @@ class ToolkitSpec(Spec):
     tags: list[str] = Field(default_factory=list)
     # Rank for sort_by=usage until real usage counts exist; higher first.
     popularity: int = 0
+    # gold: hand-curated with a stateful emulator; silver: imported from a published description
+    # (import.yaml) and run against the generic emulator; directory: imported on demand; custom:
+    # an operator's own (docs/importing.md).
+    tier: Literal["gold", "silver", "directory", "custom"] = "custom"
 
     @field_validator("categories")
     @classmethod

@@ -141,6 +141,7 @@ def load_toolkit(folder: Path) -> Toolkit:
         auth_guide_url=spec.auth_guide_url,
         popularity=spec.popularity,
         triggers=triggers,
+        tier=spec.tier,
     )
 
 
@@ -231,6 +232,11 @@ def _read_yaml(path: Path) -> Any:
         raise CatalogError(f"{path}: invalid YAML: {exc}") from None
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read: {exc}") from None
+
+
+def read_definition(path: Path) -> Any:
+    """A definition-format YAML file (versions such as 20250101_00 stay strings); CatalogError if unreadable."""
+    return _read_yaml(path)
 
 
 def _parse(path: Path, raw: Any, model: type[BaseModel], prefix: str = "") -> Any:

@@ -192,6 +192,8 @@ class Toolkit:
     popularity: int = 0
     # Every trigger type across all versions (windows as tools'); Catalog.triggers_at gives one version's.
     triggers: tuple[TriggerType, ...] = ()
+    # gold | silver | directory | custom (see format.ToolkitSpec.tier).
+    tier: str = "custom"
 
     @property
     def latest_version(self) -> str:
