@@ -46,7 +46,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from valetkey.catalog.apispec.openapi import json_schema, resolve
+from valetkey.catalog.apispec.openapi import json_schema
+from valetkey.catalog.apispec.openapi import resolve as _full_resolve
 from valetkey.sandbox.emulator import SandboxApp, StateStore
 from valetkey.sandbox.emulator_http import json_response
 from valetkey.sandbox.oauth2 import OAuth2Provider
@@ -55,6 +56,14 @@ from valetkey.sandbox.oauth2_types import OAuth2Config
 
 METHODS = ("get", "put", "post", "delete", "patch", "head")
 MAX_DEPTH = 5
+
+
+MAX_REFS = 10
+
+
+def resolve(document: dict[str, Any], node: Any) -> Any:
+    """A node with its `$ref`s expanded, at most MAX_REFS deep (shared schemas grow exponentially)."""
+    return _full_resolve(document, node, max_refs=MAX_REFS)
 
 
 def error(status: int, code: str, message: str, problems: list[str] | None = None) -> Response:
@@ -112,8 +121,16 @@ class Operation:
 class GenericEmulator:
     """The request checks and answers of one imported toolkit (see the module docstring)."""
 
-    def __init__(self, document: dict[str, Any], base_path: str, provider: OAuth2Provider):
+    def __init__(
+        self,
+        document: dict[str, Any],
+        base_path: str,
+        provider: OAuth2Provider,
+        fallback: list[dict[str, Any]] | None = None,
+    ):
         self.document = document
+        # Credential placements of the toolkit, for operations the description gives no security.
+        self.fallback = fallback or []
         self.base_path = base_path.rstrip("/")
         self.provider = provider
         openapi_30 = str(document.get("openapi", "")).startswith("3.0")
@@ -169,7 +186,8 @@ class GenericEmulator:
 
     def authorized(self, op: Operation, request: Request, query: list[tuple[str, str]]) -> bool:
         if not op.security:
-            return True
+            # The description says nothing (Microsoft Graph): the toolkit's own placements decide.
+            return not self.fallback or any(self._placed(p, request, query) for p in self.fallback)
         for requirement in op.security:
             if not requirement:
                 return True
@@ -201,6 +219,22 @@ class GenericEmulator:
             if where == "query":
                 return self.valid(next((v for k, v in query if k == key), ""))
         return False
+
+    def _placed(self, placement: dict[str, Any], request: Request, query: list[tuple[str, str]]) -> bool:
+        where, name = placement.get("in", "header"), str(placement.get("name", "Authorization"))
+        value = (
+            request.headers.get(name, "")
+            if where == "header"
+            else next((v for k, v in query if k == name), "")
+        )
+        if name.lower() == "authorization":
+            kind, _, value = value.partition(" ")
+            if kind.lower() == "basic":
+                try:
+                    value = base64.b64decode(value.strip()).decode().partition(":")[2]
+                except (ValueError, UnicodeDecodeError):
+                    return False
+        return self.valid(value.strip())
 
     def valid(self, token: str) -> bool:
         return bool(token) and self.provider.validate_access_token(token) is not None
@@ -444,7 +478,14 @@ def create_generic_app(folder: Path) -> SandboxApp:
     slug = toolkit["slug"]
     provider = OAuth2Provider(OAuth2Config(default_subject="sandbox-user"))
     base_path = urlsplit(str(toolkit.get("base_url", "")).replace("{", "").replace("}", "")).path
-    emulator = GenericEmulator(document, base_path, provider)
+    fallback: list[dict[str, Any]] = []
+    for scheme in toolkit.get("auth_schemes") or []:
+        mode = scheme.get("mode")
+        if mode in ("OAUTH2", "BEARER_TOKEN", "BASIC"):
+            fallback += scheme.get("placements") or [{"in": "header", "name": "Authorization"}]
+        elif mode == "API_KEY":
+            fallback += scheme.get("placements") or []
+    emulator = GenericEmulator(document, base_path, provider, fallback)
     routes: list[Any] = []
     oauth = next(
         (s.get("oauth") for s in toolkit.get("auth_schemes") or [] if s.get("mode") == "OAUTH2"), None

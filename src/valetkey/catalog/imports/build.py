@@ -21,9 +21,18 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from valetkey.catalog.apispec.openapi import json_schema, resolve
+from valetkey.catalog.apispec.openapi import json_schema
+from valetkey.catalog.apispec.openapi import resolve as _full_resolve
 from valetkey.catalog.imports.config import ImportConfig, ToolOverride
-from valetkey.catalog.imports.schemas import clean_text, input_schema_of, merge_all_of, output_schema_of
+from valetkey.catalog.imports.schemas import (
+    MAX_DEPTH,
+    MAX_OUTPUT_DEPTH,
+    bounded,
+    clean_text,
+    input_schema_of,
+    merge_all_of,
+    output_schema_of,
+)
 from valetkey.catalog.imports.swagger import is_swagger, to_openapi3
 
 METHODS = ("get", "put", "post", "delete", "patch", "head")
@@ -169,6 +178,8 @@ def build_toolkit(
     report = ImportReport()
     base_url, variables = _server(document, config)
     schemes, scheme_of = _auth_schemes(document, variables)
+    if config.auth_schemes is not None:
+        schemes = [dict(s) for s in config.auth_schemes]
     tools: list[dict[str, Any]] = []
     keys: list[str] = []
     taken: set[str] = set()
@@ -190,6 +201,11 @@ def build_toolkit(
         except _Skip as skip:
             report.skipped.append(Skipped(key, str(skip)))
             continue
+        except (KeyError, IndexError, TypeError, RecursionError) as exc:
+            report.skipped.append(
+                Skipped(key, f"the description is broken here ({type(exc).__name__}: {exc})")
+            )
+            continue
         _choose_slug(tool, op, override, prefix, composio, taken)
         if tool["slug"] in composio or any(a in composio for a in tool.get("aliases", ())):
             report.composio_slugs += 1
@@ -197,6 +213,16 @@ def build_toolkit(
         keys.append(key)
     toolkit = _toolkit(config, base_url, schemes, tools)
     return ImportResult(toolkit, tools, keys, report)
+
+
+# `$ref`s deep enough for MAX_DEPTH objects with allOf inheritance chains in between.
+MAX_REFS = 8
+# How deep a subset keeps components: the generic emulator resolves up to 10 `$ref`s.
+SUBSET_REFS = 11
+
+
+def resolve(document: dict[str, Any], node: Any) -> Any:
+    return _full_resolve(document, node, max_refs=MAX_REFS)
 
 
 class _Skip(Exception):
@@ -212,6 +238,8 @@ def _server(document: dict[str, Any], config: ImportConfig) -> tuple[str, dict[s
     server = next((s for s in servers if str(s.get("url", "")).startswith("https://")), servers[0])
     url = config.toolkit.base_url or str(server.get("url", ""))
     variables = {k: v for k, v in (server.get("variables") or {}).items() if "{" + k + "}" in url}
+    if url.startswith("http://") and urlsplit(url).hostname not in ("localhost", "127.0.0.1"):
+        url = "https://" + url[len("http://") :]  # public APIs answer on https; egress needs it
     if not url.startswith(("https://", "http://")):
         origin = (document.get("info", {}).get("x-origin") or [{}])[0].get("url", "")
         host = urlsplit(origin)
@@ -401,7 +429,11 @@ def _tool(
 
     def add(wire: str, where: str, schema: Any, description: str, is_required: bool) -> None:
         nonlocal template, paged
-        converted = input_schema_of(json_schema(schema, openapi_30=openapi_30) if schema else None)
+        converted = (
+            bounded(input_schema_of, json_schema(schema, openapi_30=openapi_30), MAX_DEPTH)
+            if schema
+            else None
+        )
         if converted is None:
             if is_required:
                 raise _Skip(f"required {where} argument {wire!r} has a schema no tool can express")
@@ -437,7 +469,8 @@ def _tool(
             continue
         schema = raw.get("schema")
         if schema is None and raw.get("content"):
-            schema = next(iter(raw["content"].values()), {}).get("schema")
+            first: dict[str, Any] = next(iter(raw["content"].values()), {})
+            schema = first.get("schema")
         add(
             wire,
             where,
@@ -533,7 +566,11 @@ def _output(op: dict[str, Any], openapi_30: bool, document: dict[str, Any]) -> d
     content = (resolve(document, responses[code]) or {}).get("content") or {}
     media = next((m for m in content if "json" in m), None)
     schema = content[media].get("schema") if media else None
-    converted = output_schema_of(json_schema(schema, openapi_30=openapi_30)) if schema else {}
+    converted = (
+        (bounded(output_schema_of, json_schema(schema, openapi_30=openapi_30), MAX_OUTPUT_DEPTH) or {})
+        if schema
+        else {}
+    )
     if converted.get("type") == "object" or ("properties" in converted and "type" not in converted):
         return {**converted, "type": "object"}
     if not converted:
@@ -663,20 +700,28 @@ def subset(document: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     out["paths"] = paths
     components = document.get("components") or {}
     reached: dict[str, dict[str, Any]] = {}
-    pending = _refs(paths) | _refs(components.get("securitySchemes") or {})
-    while pending:
-        ref = pending.pop()
-        parts = ref[2:].split("/")
-        if len(parts) != 3 or parts[0] != "components":
-            continue
-        kind, name = parts[1], parts[2].replace("~1", "/").replace("~0", "~")
-        if name in reached.get(kind, {}):
-            continue
-        target = (components.get(kind) or {}).get(name)
-        if target is None:
-            continue
-        reached.setdefault(kind, {})[name] = target
-        pending |= _refs(target)
+    # Breadth first, as deep as anything resolves (SUBSET_REFS `$ref`s): deeper components are
+    # never looked up by the importer or the emulator, so they stay out.
+    depth_of: dict[str, int] = {}
+    frontier = _refs(paths) | _refs(components.get("securitySchemes") or {})
+    for depth in range(SUBSET_REFS):
+        following: set[str] = set()
+        for ref in frontier:
+            if ref in depth_of:
+                continue
+            depth_of[ref] = depth
+            parts = ref[2:].split("/")
+            if len(parts) != 3 or parts[0] != "components":
+                continue
+            kind, name = parts[1], parts[2].replace("~1", "/").replace("~0", "~")
+            target = (components.get(kind) or {}).get(name)
+            if target is None:
+                continue
+            reached.setdefault(kind, {})[name] = target
+            following |= _refs(target)
+        frontier = following - set(depth_of)
+        if not frontier:
+            break
     if components.get("securitySchemes"):
         reached["securitySchemes"] = components["securitySchemes"]
     if reached:

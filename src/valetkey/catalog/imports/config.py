@@ -79,4 +79,7 @@ class ImportConfig(Spec):
     include: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
     max_tools: int = Field(60, ge=1, le=500)
+    # auth_schemes of toolkit.yaml, when the description declares none or wrong ones (Microsoft
+    # Graph's has none); in the definition format, checked when the toolkit loads.
+    auth_schemes: list[dict[str, Any]] | None = None
     tools: dict[str, ToolOverride] = Field(default_factory=dict)

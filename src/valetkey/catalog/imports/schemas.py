@@ -28,6 +28,7 @@ cleaned of keys that are not JSON Schema).
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -36,6 +37,8 @@ from valetkey.catalog.checks import SCHEMA_KEYWORDS
 MAX_DEPTH = 4
 MAX_OUTPUT_DEPTH = 3
 MAX_DESCRIPTION = 300
+# Characters of JSON one argument's (or one output's) schema may take before nesting is cut.
+BUDGET = 12_000
 SCALARS = ("string", "integer", "number", "boolean")
 GEMINI_FORMATS = {"string": {"date-time"}, "number": {"float", "double"}, "integer": {"int32", "int64"}}
 _TAG = re.compile(r"<[^>]+>")
@@ -95,7 +98,7 @@ def _single_type(schema: dict[str, Any]) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-def _combined(schema: dict[str, Any], depth: int) -> dict[str, Any] | None:
+def _combined(schema: dict[str, Any], depth: int, max_depth: int = MAX_DEPTH) -> dict[str, Any] | None:
     """A `oneOf`/`anyOf` schema as one strict- and Gemini-safe schema, or None."""
     key = "oneOf" if "oneOf" in schema else "anyOf"
     branches = [
@@ -108,17 +111,17 @@ def _combined(schema: dict[str, Any], depth: int) -> dict[str, Any] | None:
     if not branches:
         return None
     if len(branches) == 1:
-        return input_schema_of({**branches[0], **rest}, depth)
+        return input_schema_of({**branches[0], **rest}, depth, max_depth)
     kinds = [_single_type(b) for b in branches]
     if all(k == "object" for k in kinds):
         properties: dict[str, Any] = {}
         for branch in branches:
             for name, sub in (branch.get("properties") or {}).items():
                 properties.setdefault(name, sub)
-        return input_schema_of({**rest, "type": "object", "properties": properties}, depth)
+        return input_schema_of({**rest, "type": "object", "properties": properties}, depth, max_depth)
     converted = []
     for branch in branches:
-        sub = input_schema_of(branch, depth)
+        sub = input_schema_of(branch, depth, max_depth)
         if sub is None or sub.get("type") in ("object", None):
             continue
         sub.pop("description", None)
@@ -136,17 +139,17 @@ def _described(schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": text} if text else {}
 
 
-def input_schema_of(schema: Any, depth: int = 0) -> dict[str, Any] | None:
+def input_schema_of(schema: Any, depth: int = 0, max_depth: int = MAX_DEPTH) -> dict[str, Any] | None:
     """An argument schema every provider accepts, or None when it cannot be expressed (see module doc)."""
     if not isinstance(schema, dict) or not schema:
         return None
     schema = merge_all_of(schema)
     if ("oneOf" in schema or "anyOf" in schema) and "properties" not in schema:
-        return _combined(schema, depth)
+        return _combined(schema, depth, max_depth)
     kind = _single_type(schema)
     out: dict[str, Any] = {}
     if kind == "object":
-        if depth >= MAX_DEPTH:
+        if depth >= max_depth:
             return None
         properties = {}
         declared = schema.get("properties") or {}
@@ -158,7 +161,7 @@ def input_schema_of(schema: Any, depth: int = 0) -> dict[str, Any] | None:
                 continue
             if isinstance(sub, dict) and sub.get("readOnly") is True:
                 continue
-            converted = input_schema_of(sub, depth + 1)
+            converted = input_schema_of(sub, depth + 1, max_depth)
             if converted is None and name in wanted:
                 return None  # a required field no tool schema can express: the object cannot be sent
             if converted is not None:
@@ -175,7 +178,7 @@ def input_schema_of(schema: Any, depth: int = 0) -> dict[str, Any] | None:
         if required:
             out["required"] = required
     elif kind == "array":
-        items = input_schema_of(schema.get("items"), depth)
+        items = input_schema_of(schema.get("items"), depth, max_depth)
         if items is None:
             return None
         out = {"type": "array", "items": items}
@@ -208,6 +211,18 @@ def input_schema_of(schema: Any, depth: int = 0) -> dict[str, Any] | None:
     if text:
         out["description"] = text
     return out
+
+
+def bounded(convert: Any, schema: Any, max_depth: int, budget: int = BUDGET) -> Any:
+    """`convert(schema, 0, depth)` at the deepest nesting (up to `max_depth`) whose result stays
+    within `budget` characters of JSON: a description's big objects (DocuSign's envelope) are cut
+    shallower rather than shipped as megabytes of schema."""
+    result = None
+    for depth in range(max_depth, 0, -1):
+        result = convert(schema, 0, depth)
+        if result is None or len(json.dumps(result)) <= budget:
+            return result
+    return result
 
 
 def _fits(value: Any, kind: str) -> bool:
@@ -251,12 +266,12 @@ _OUTPUT_KEYS = frozenset(SCHEMA_KEYWORDS) - {
 _BOUNDS = ("minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems")
 
 
-def output_schema_of(schema: Any, depth: int = 0) -> dict[str, Any]:
+def output_schema_of(schema: Any, depth: int = 0, max_depth: int = MAX_OUTPUT_DEPTH) -> dict[str, Any]:
     """A response schema kept close to the description: cleaned, `allOf` merged, bounded in depth."""
     if not isinstance(schema, dict):
         return {}
     schema = merge_all_of(schema)
-    if depth >= MAX_OUTPUT_DEPTH:
+    if depth >= max_depth:
         kind = _single_type(schema)
         return {"type": kind} if kind and kind != "null" else {}
     out: dict[str, Any] = {}
@@ -264,11 +279,11 @@ def output_schema_of(schema: Any, depth: int = 0) -> dict[str, Any]:
         if key not in _OUTPUT_KEYS:
             continue
         if key == "properties" and isinstance(value, dict):
-            out[key] = {str(k): output_schema_of(v, depth + 1) for k, v in value.items()}
+            out[key] = {str(k): output_schema_of(v, depth + 1, max_depth) for k, v in value.items()}
         elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
-            out[key] = output_schema_of(value, depth + 1)
+            out[key] = output_schema_of(value, depth + 1, max_depth)
         elif key in ("anyOf", "oneOf") and isinstance(value, list):
-            out[key] = [output_schema_of(v, depth + 1) for v in value if isinstance(v, dict)]
+            out[key] = [output_schema_of(v, depth + 1, max_depth) for v in value if isinstance(v, dict)]
         elif key == "description" and depth <= 1:
             text = clean_text(value, 200)
             if text:

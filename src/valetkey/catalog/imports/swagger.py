@@ -127,7 +127,7 @@ def _refs_moved(node: Any) -> Any:
 def _parameter(raw: dict[str, Any]) -> dict[str, Any]:
     if "$ref" in raw:
         return raw
-    out = {k: raw[k] for k in ("name", "in", "description", "required") if k in raw}
+    out: dict[str, Any] = {k: raw[k] for k in ("name", "in", "description", "required") if k in raw}
     schema = {k: raw[k] for k in _PARAM_SCHEMA_KEYS if k in raw}
     if raw.get("type") == "file":
         schema = {"type": "string", "format": "binary"}
