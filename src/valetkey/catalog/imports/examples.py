@@ -8,7 +8,30 @@ objects with all their properties).
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+# Strings tried, in order, against an argument's `pattern`.
+CANDIDATES = (
+    "example",
+    "abcdef1234567",
+    "0123456789",
+    "1",
+    "a",
+    "A",
+    "ABC",
+    "2025-01-01",
+    "2025-01-01T00:00:00Z",
+    "00000000-0000-4000-8000-000000000000",
+    "user@example.com",
+    "https://example.com/",
+    "+15555550100",
+    "#ffffff",
+    "en-US",
+    "en",
+    "US",
+    "USD",
+)
 
 
 def example_arguments(schema: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +62,8 @@ def example_value(schema: Any, depth: int = 0) -> Any:
         return True
     if schema.get("format") == "date-time":
         return "2025-01-01T00:00:00Z"
+    if isinstance(schema.get("pattern"), str):
+        return next((c for c in CANDIDATES if re.search(schema["pattern"], c)), "example")
     minimum = int(schema.get("minLength") or 0)
     text = "example"
     if schema.get("maxLength") is not None:

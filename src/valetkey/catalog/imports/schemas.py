@@ -17,8 +17,8 @@ rewrite), Anthropic and Gemini. Everything is already `$ref`-resolved
   that *requires* one is not imported;
 - type lists become their first non-null type; formats and `enum` survive
   only where Gemini takes them (`date-time` on strings, `int32`/`int64`,
-  `float`/`double`; `enum` only on strings); `pattern` is dropped (a
-  description's regex dialect is not always Python's or ECMA's);
+  `float`/`double`; `enum` only on strings); `pattern` is kept when it
+  compiles and uses only the common regex core (no lookarounds, named groups, `\\p`);
 - nesting is cut at `MAX_DEPTH` objects: deeper objects are dropped.
 
 `output_schema_of` is laxer: outputs are documentation and validation, not
@@ -195,6 +195,9 @@ def input_schema_of(schema: Any, depth: int = 0, max_depth: int = MAX_DEPTH) -> 
         values = [v for v in schema.get("enum") or [] if v is not None]
         if values and kind == "string" and all(isinstance(v, str) for v in values):
             out["enum"] = values
+        pattern = schema.get("pattern")
+        if kind == "string" and isinstance(pattern, str) and "enum" not in out and _portable_regex(pattern):
+            out["pattern"] = pattern
         for key in ("minimum", "maximum") if kind in ("integer", "number") else ("minLength", "maxLength"):
             value = schema.get(key)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -223,6 +226,17 @@ def bounded(convert: Any, schema: Any, max_depth: int, budget: int = BUDGET) -> 
         if result is None or len(json.dumps(result)) <= budget:
             return result
     return result
+
+
+def _portable_regex(pattern: str) -> bool:
+    """A pattern Python compiles and that uses no syntax outside the ECMA/Python/RE2 common core."""
+    if len(pattern) > 200 or re.search(r"\(\?[<!=P]|\\[pPkAZz]", pattern):
+        return False
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
 
 
 def _fits(value: Any, kind: str) -> bool:
