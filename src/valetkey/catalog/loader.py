@@ -203,7 +203,7 @@ def _tool_files(folder: Path) -> list[Path]:
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _DefinitionLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _DefinitionLoader(_BaseLoader):
     """YAML 1.1 reads 20250101_00 as the integer 2025010100; versions must stay strings.
 
     This loader drops the underscore-digit forms of ints and floats, so
