@@ -322,6 +322,8 @@ class GenericEmulator:
         content = response.get("content") or {}
         media = next((m for m in content if "json" in m), None)
         status = int(code) if str(code).isdigit() else 200
+        if status == 204:
+            return json_response(None, 204)
         if media is None:
             return json_response(None, 204) if status == 204 or not content else json_response({}, status)
         schema = op.schema(content[media].get("schema") or {})

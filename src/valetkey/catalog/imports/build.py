@@ -561,8 +561,8 @@ def _generated_description(wire: str, where: str) -> str:
 def _output(op: dict[str, Any], openapi_30: bool, document: dict[str, Any]) -> dict[str, Any]:
     responses = op.get("responses") or {}
     code = next((c for c in sorted(responses) if str(c).startswith("2")), None)
-    if code is None:
-        return {"type": "object"}
+    if code is None or str(code) == "204":
+        return {"type": "object"}  # 204 No Content: nothing to describe
     content = (resolve(document, responses[code]) or {}).get("content") or {}
     media = next((m for m in content if "json" in m), None)
     schema = content[media].get("schema") if media else None

@@ -297,7 +297,9 @@ def output_schema_of(schema: Any, depth: int = 0, max_depth: int = MAX_OUTPUT_DE
         elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
             out[key] = output_schema_of(value, depth + 1, max_depth)
         elif key in ("anyOf", "oneOf") and isinstance(value, list):
-            out[key] = [output_schema_of(v, depth + 1, max_depth) for v in value if isinstance(v, dict)]
+            # anyOf, not oneOf: an output schema documents and checks shapes, and cut-down
+            # branches often overlap (a file and a folder both have `id` and `type`).
+            out["anyOf"] = [output_schema_of(v, depth + 1, max_depth) for v in value if isinstance(v, dict)]
         elif key == "description" and depth <= 1:
             text = clean_text(value, 200)
             if text:
