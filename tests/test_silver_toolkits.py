@@ -34,21 +34,9 @@ from valetkey.catalog.model import Toolkit
 
 FOLDERS = imported_folders(BUILTIN_DIR)
 TOOLKITS = {folder.name: load_toolkit(folder) for folder in FOLDERS}
-# Tools that do not pass yet (first cut of the importer: see the report in docs/catalog.md): each is
-# a known gap, listed so a regression elsewhere still fails; remove a line when its tool passes.
-KNOWN_FAILURES = set((Path(__file__).parent / "silver_known_failures.txt").read_text().split())
-TOOLS = [
-    pytest.param(
-        slug,
-        tool.slug,
-        id=tool.slug,
-        marks=[pytest.mark.xfail(reason="known gap of the generic import", strict=False)]
-        if tool.slug in KNOWN_FAILURES
-        else [],
-    )
-    for slug, toolkit in TOOLKITS.items()
-    for tool in toolkit.tools
-]
+# Every shipped tool runs end to end: a tool that does not is hidden in its import.yaml
+# (`hide: true`, with the reason), never listed here as an expected failure.
+TOOLS = [pytest.param(slug, tool.slug, id=tool.slug) for slug, toolkit in TOOLKITS.items() for tool in toolkit.tools]
 
 
 def test_there_are_silver_toolkits():
