@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -154,6 +154,10 @@ class ToolkitSpec(Spec):
     tags: list[str] = Field(default_factory=list)
     # Rank for sort_by=usage until real usage counts exist; higher first.
     popularity: int = 0
+    # gold: hand-curated with a stateful emulator; silver: imported from a published description
+    # (import.yaml) and run against the generic emulator; directory: imported on demand; custom:
+    # an operator's own (docs/importing.md).
+    tier: Literal["gold", "silver", "directory", "custom"] = "custom"
 
     @field_validator("categories")
     @classmethod
@@ -240,6 +244,9 @@ class ToolSpec(Spec):
     """One entry of `tools.yaml`."""
 
     slug: str = Field(pattern=TOOL_SLUG)
+    # Other slugs that resolve to this tool everywhere a slug is accepted: Composio's slug for
+    # the same operation when it differs from ours (`SLACK_SENDS_A_MESSAGE_TO_A_SLACK_CHANNEL`).
+    aliases: list[Annotated[str, Field(pattern=TOOL_SLUG)]] = Field(default_factory=list)
     name: str | None = None
     description: str = Field(min_length=1)
     human_description: str | None = None

@@ -77,6 +77,8 @@ def find_toolkit_dirs(root: Path) -> list[Path]:
 def load_toolkits(dirs: Iterable[Path]) -> list[Toolkit]:
     """Load every toolkit under `dirs`, in order; a slug defined twice is an error."""
     toolkits: dict[str, Toolkit] = {}
+    # Every tool slug and alias claimed so far -> who claims it, for the message of a clash.
+    claimed: dict[str, str] = {}
     for root in dirs:
         for folder in find_toolkit_dirs(Path(root)):
             toolkit = load_toolkit(folder)
@@ -84,8 +86,23 @@ def load_toolkits(dirs: Iterable[Path]) -> list[Toolkit]:
                 raise CatalogError(
                     f"{toolkit.source}: toolkit {toolkit.slug!r} is already defined in {toolkits[toolkit.slug].source}"
                 )
+            _claim(toolkit, claimed)
             toolkits[toolkit.slug] = toolkit
     return list(toolkits.values())
+
+
+def _claim(toolkit: Toolkit, claimed: dict[str, str]) -> None:
+    """Record `toolkit`'s slugs and aliases in `claimed`; CatalogError when another toolkit has one."""
+    own = {tool.slug: f"a tool of {toolkit.slug}" for tool in toolkit.tools}
+    clash = sorted(set(own) & set(claimed))
+    if clash:
+        raise CatalogError(f"{toolkit.source}: tool {clash[0]} is already {claimed[clash[0]]}")
+    try:
+        aliases = checks.check_aliases(toolkit.slug, toolkit.tools, claimed)
+    except ValueError as exc:
+        raise CatalogError(f"{toolkit.source}: {exc}") from None
+    claimed.update(own)
+    claimed.update({alias: f"an alias of {slug}" for alias, slug in aliases.items()})
 
 
 def load_toolkit(folder: Path) -> Toolkit:
@@ -102,6 +119,10 @@ def load_toolkit(folder: Path) -> Toolkit:
         for index, entry in enumerate(raw):
             tools.append(_load_tool(tools_file, index, entry, spec))
     _check_unique_per_version(spec, tools, folder)
+    try:
+        checks.check_aliases(spec.slug, tools, {})
+    except ValueError as exc:
+        raise CatalogError(f"{toolkit_file}: {exc}") from None
     triggers = _load_triggers(folder / TRIGGERS_FILE, spec)
     return Toolkit(
         slug=spec.slug,
@@ -120,6 +141,7 @@ def load_toolkit(folder: Path) -> Toolkit:
         auth_guide_url=spec.auth_guide_url,
         popularity=spec.popularity,
         triggers=triggers,
+        tier=spec.tier,
     )
 
 
@@ -177,7 +199,11 @@ def _tool_files(folder: Path) -> list[Path]:
     return files
 
 
-class _DefinitionLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (ten times faster on the imported toolkits' big files).
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _DefinitionLoader(_BaseLoader):
     """YAML 1.1 reads 20250101_00 as the integer 2025010100; versions must stay strings.
 
     This loader drops the underscore-digit forms of ints and floats, so
@@ -210,6 +236,11 @@ def _read_yaml(path: Path) -> Any:
         raise CatalogError(f"{path}: invalid YAML: {exc}") from None
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read: {exc}") from None
+
+
+def read_definition(path: Path) -> Any:
+    """A definition-format YAML file (versions such as 20250101_00 stay strings); CatalogError if unreadable."""
+    return _read_yaml(path)
 
 
 def _parse(path: Path, raw: Any, model: type[BaseModel], prefix: str = "") -> Any:
@@ -256,6 +287,7 @@ def _load_tool(path: Path, index: int, raw: Any, toolkit: ToolkitSpec) -> Tool:
         removed_in=removed_in,
         deprecated=spec.deprecated,
         human_description=spec.human_description,
+        aliases=tuple(spec.aliases),
     )
 
 

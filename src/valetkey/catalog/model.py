@@ -133,6 +133,8 @@ class Tool:
     removed_in: str | None = None
     deprecated: bool = False
     human_description: str | None = None
+    # Other slugs resolving to this tool (Composio's spelling of the same operation).
+    aliases: tuple[str, ...] = ()
 
     @property
     def idempotent(self) -> bool:
@@ -190,6 +192,8 @@ class Toolkit:
     popularity: int = 0
     # Every trigger type across all versions (windows as tools'); Catalog.triggers_at gives one version's.
     triggers: tuple[TriggerType, ...] = ()
+    # gold | silver | directory | custom (see format.ToolkitSpec.tier).
+    tier: str = "custom"
 
     @property
     def latest_version(self) -> str:

@@ -41,6 +41,13 @@ class Catalog:
         # tool slug -> versions of its toolkit the slug exists in, oldest first.
         self._tool_versions: dict[str, tuple[str, ...]] = {}
         self._tool_toolkit: dict[str, Toolkit] = {}
+        # alias -> the slug it stands for (Composio's spelling of one of our tools).
+        self._aliases: dict[str, str] = {
+            alias: tool.slug
+            for toolkit in self.toolkits.values()
+            for tool in toolkit.tools
+            for alias in tool.aliases
+        }
         # Ready-made wire-format items, filled by serializers.precompute when the catalog loads.
         self.wire = Wire()
         # (toolkit slug, version) -> trigger types in that version; trigger slug -> its toolkit.
@@ -135,11 +142,17 @@ class Catalog:
     # -- tools ------------------------------------------------------------
 
     def canonical_tool_slug(self, slug: str) -> str | None:
-        """The catalog's spelling of a tool slug given in any case, or None."""
+        """The catalog's spelling of a tool slug (or of an alias of one) given in any case, or None."""
         if slug in self._tool_versions:
             return slug
-        folded = case_folded_slug(slug)
-        return folded if folded in self._tool_versions else None
+        upper = case_folded_slug(slug)
+        if upper in self._tool_versions:
+            return upper
+        return self._aliases.get(upper)
+
+    def aliases(self) -> dict[str, str]:
+        """Every alias and the tool slug it resolves to."""
+        return dict(self._aliases)
 
     def toolkit_of_tool(self, slug: str) -> Toolkit:
         canonical = self.canonical_tool_slug(slug)

@@ -107,6 +107,26 @@ def top(
         window *= 4
 
 
+def _slug_first(
+    index: ToolIndex,
+    query: str,
+    ranked: list[tuple[int, float]],
+    mask: np.ndarray | None,
+    admits: Admits | None,
+) -> list[tuple[int, float]]:
+    """`ranked` with the tool the query names exactly (by slug or alias) first, when there is one."""
+    exact = [
+        doc
+        for doc in index.named.get(query.strip().upper(), ())
+        if (mask is None or mask[doc]) and (admits is None or admits(doc))
+    ]
+    if not exact:
+        return ranked
+    best = max((value for _, value in ranked), default=1.0)
+    rest = [(doc, value) for doc, value in ranked if doc not in exact]
+    return [(doc, best) for doc in exact] + rest
+
+
 def search(
     index: ToolIndex,
     query: str,
@@ -135,4 +155,5 @@ def search(
             if (mask is None or mask[doc]) and (admits is None or admits(doc))
         ]
         ranked = reciprocal_rank_fusion([lexical, meaning])[:limit]
+    ranked = _slug_first(index, query, ranked, mask, admits)[:limit]
     return [Hit(index.tools[doc], index.toolkits[doc], value, doc) for doc, value in ranked]

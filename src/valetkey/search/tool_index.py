@@ -17,6 +17,7 @@ of the catalog (a catalog never changes once loaded).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import weakref
 from collections.abc import Iterable, Mapping
@@ -72,6 +73,9 @@ class ToolIndex:
     read_only: np.ndarray
     # Query term -> numbers of the toolkits it names ("github", "calendar", "hacker").
     toolkit_terms: Mapping[str, tuple[int, ...]]
+    # Tool slug or alias (Composio's slug for one of ours) -> its documents: a query that is
+    # exactly a slug finds that tool first.
+    named: Mapping[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
 
 
 def tool_fields(tool: Tool, toolkit: Toolkit) -> list[list[str]]:
@@ -121,7 +125,16 @@ def build_tool_index(entries: Iterable[tuple[Tool, Toolkit, bool]]) -> ToolIndex
         prior=_frozen((IMPORTANT_PRIOR if "important" in tool.tags else 1.0 for tool in tools), np.float64),
         read_only=_frozen(("readOnlyHint" in tool.tags for tool in tools), bool),
         toolkit_terms=naming_terms(distinct),
+        named=_named(tools),
     )
+
+
+def _named(tools: Iterable[Tool]) -> dict[str, tuple[int, ...]]:
+    named: dict[str, list[int]] = {}
+    for number, tool in enumerate(tools):
+        for slug in (tool.slug, *tool.aliases):
+            named.setdefault(slug, []).append(number)
+    return {slug: tuple(numbers) for slug, numbers in named.items()}
 
 
 def catalog_entries(catalog: Catalog) -> list[tuple[Tool, Toolkit, bool]]:

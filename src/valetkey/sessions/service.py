@@ -49,6 +49,7 @@ def _checked(state: ExecutionState, project_id: str, body: dict[str, Any]) -> Se
             "to an OpenAI-compatible chat completions API; prompt_injection_check hooks need no model.",
         )
     validation.check_catalog(state.catalog, config)
+    config = validation.canonical_slugs(state.catalog, config)
     with state.db.session() as db:
         validation.check_references(db, project_id, config)
     return config

@@ -8,6 +8,7 @@ only; an id of another project reads as unknown.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -55,7 +56,11 @@ def check_catalog(catalog: Catalog, config: SessionConfig) -> None:
         )
     for toolkit, rules in config.tools.items():
         known = {tool.slug for tool in catalog.tools_at(toolkit)}
-        wrong = [s for s in (*(rules.enabled or ()), *rules.disabled) if s not in known]
+        wrong = [
+            s
+            for s in (*(rules.enabled or ()), *rules.disabled)
+            if catalog.canonical_tool_slug(s) not in known
+        ]
         if wrong:
             raise _bad(
                 f"tools.{toolkit}",
@@ -72,6 +77,29 @@ def check_catalog(catalog: Catalog, config: SessionConfig) -> None:
                 "Use tool slugs from GET /api/v3/tools.",
                 "ToolNotFound",
             )
+
+
+def canonical_slugs(catalog: Catalog, config: SessionConfig) -> SessionConfig:
+    """`config` with every tool slug in the catalog's spelling: an alias (Composio's slug) becomes ours.
+
+    Call after `check_catalog`, which made sure each one resolves.
+    """
+
+    def spelled(slugs: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(catalog.canonical_tool_slug(s) or s for s in slugs))
+
+    tools = {
+        toolkit: replace(
+            rules,
+            enabled=None if rules.enabled is None else spelled(rules.enabled),
+            disabled=spelled(rules.disabled),
+        )
+        for toolkit, rules in config.tools.items()
+    }
+    preload = config.preload if config.preload == PRELOAD_ALL else spelled(tuple(config.preload))
+    if tools == config.tools and preload == config.preload:
+        return config
+    return replace(config, tools=tools, preload=preload)
 
 
 def check_references(db: Session, project_id: str, config: SessionConfig) -> None:

@@ -17,21 +17,27 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 JSON_MEDIA = "application/json"
 
 
-def resolve(document: dict[str, Any], node: Any, seen: tuple[str, ...] = ()) -> Any:
-    """`node` with every local `$ref` replaced by its target; a cycle becomes ``{}`` (anything)."""
+def resolve(
+    document: dict[str, Any], node: Any, seen: tuple[str, ...] = (), max_refs: int | None = None
+) -> Any:
+    """`node` with every local `$ref` replaced by its target; a cycle becomes ``{}`` (anything).
+
+    `max_refs` bounds how many `$ref`s deep the expansion goes (deeper ones become ``{}``):
+    descriptions whose schemas share a lot (Microsoft Graph) grow exponentially otherwise.
+    """
     if isinstance(node, list):
-        return [resolve(document, item, seen) for item in node]
+        return [resolve(document, item, seen, max_refs) for item in node]
     if not isinstance(node, dict):
         return node
     ref = node.get("$ref")
     if isinstance(ref, str):
-        if ref in seen:
+        if ref in seen or (max_refs is not None and len(seen) >= max_refs):
             return {}
         target = lookup(document, ref)
         siblings = {k: v for k, v in node.items() if k != "$ref"}
-        resolved = resolve(document, target, (*seen, ref))
-        return {**resolved, **resolve(document, siblings, seen)} if siblings else resolved
-    return {key: resolve(document, value, seen) for key, value in node.items()}
+        resolved = resolve(document, target, (*seen, ref), max_refs)
+        return {**resolved, **resolve(document, siblings, seen, max_refs)} if siblings else resolved
+    return {key: resolve(document, value, seen, max_refs) for key, value in node.items()}
 
 
 def lookup(document: dict[str, Any], ref: str) -> Any:
@@ -39,7 +45,8 @@ def lookup(document: dict[str, Any], ref: str) -> Any:
         raise ValueError(f"only local $refs are supported, got {ref!r}")
     node: Any = document
     for part in ref[2:].split("/"):
-        node = node[part.replace("~1", "/").replace("~0", "~")]
+        key = part.replace("~1", "/").replace("~0", "~")
+        node = node[int(key)] if isinstance(node, list) and key.isdigit() else node[key]
     return node
 
 

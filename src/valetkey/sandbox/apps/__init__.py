@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 import pkgutil
+from collections.abc import Sequence
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -21,8 +23,12 @@ from valetkey.sandbox.http import BadRequest, error_response, read_json
 from valetkey.sandbox.webhooks import FLUSH_TIMEOUT
 
 
-def discover_apps() -> list[SandboxApp]:
-    """A fresh `SandboxApp` from every emulator module, in slug order."""
+def discover_apps(catalog_dirs: Sequence[Path] = ()) -> list[SandboxApp]:
+    """A fresh `SandboxApp` from every emulator module, in slug order, then a generic emulator
+    (`valetkey.sandbox.generic`) for every imported toolkit, built-in or in `catalog_dirs`."""
+    from valetkey.catalog.loader import BUILTIN_DIR
+    from valetkey.sandbox.generic import imported_apps
+
     apps = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
@@ -32,6 +38,8 @@ def discover_apps() -> list[SandboxApp]:
         if factory is None:
             raise RuntimeError(f"sandbox app module {module.__name__} has no create_app()")
         apps.append(factory())
+    for root in (BUILTIN_DIR, *catalog_dirs):
+        apps += imported_apps(Path(root))
     slugs = [a.slug for a in apps]
     if len(slugs) != len(set(slugs)):
         raise RuntimeError(f"two sandbox apps share a slug: {slugs}")
