@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import uuid
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,7 +35,11 @@ FOLDERS = imported_folders(BUILTIN_DIR)
 TOOLKITS = {folder.name: load_toolkit(folder) for folder in FOLDERS}
 # Every shipped tool runs end to end: a tool that does not is hidden in its import.yaml
 # (`hide: true`, with the reason), never listed here as an expected failure.
-TOOLS = [pytest.param(slug, tool.slug, id=tool.slug) for slug, toolkit in TOOLKITS.items() for tool in toolkit.tools]
+TOOLS = [
+    pytest.param(slug, tool.slug, id=tool.slug)
+    for slug, toolkit in TOOLKITS.items()
+    for tool in toolkit.tools
+]
 
 
 def test_there_are_silver_toolkits():
