@@ -469,3 +469,40 @@ def test_deleting_the_subscription_fails_its_pending_events(hook_server, keys, s
     sdk.triggers.set_webhook_subscription(webhook_url=receiver.url + "/new")
     time.sleep(2.5)
     assert all(r.path != "/new" for r in receiver.received)
+
+
+def test_the_listen_command_streams_and_forwards_until_interrupted(hook_server, keys, sdk, receiver):
+    """The `valetkey triggers listen` command itself, as a process: it reports each event and forwards it
+    signed with --secret; Ctrl-C (SIGINT) ends it cleanly."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "valetkey", "triggers", "listen", "--server", hook_server.url]
+    command += ["--api-key", keys.api_key, "--forward", receiver.url + "/cmd", "--secret", "dev-secret-456"]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"},
+    )
+    try:
+        emitted: list[str] = []
+        deadline = time.monotonic() + 60
+        # The stream carries what is created once it is connected: emit until one arrives forwarded.
+        while not [r for r in receiver.received if r.path == "/cmd"]:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no event forwarded by the listen command"
+            emitted.append(emit(hook_server, keys.id, {"n": len(emitted)}))
+            time.sleep(0.5)
+        delivery = next(r for r in receiver.received if r.path == "/cmd")
+        assert delivery.headers["webhook-id"] in emitted
+        assert verify(sdk, delivery, "dev-secret-456")["raw_payload"]["metadata"] == TRIGGER_METADATA
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    # The event lines go to standard error, as every status line of the command does.
+    assert delivery.headers["webhook-id"] in err and f"-> {receiver.url}/cmd 200" in err, (out, err)
