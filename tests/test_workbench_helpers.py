@@ -180,3 +180,31 @@ def test_idle_sandboxes_stop_files_stay_and_the_next_call_says_so(request, workb
             assert session_id not in pool.sandboxes  # deleting the session stops its sandbox
     finally:
         threaded.stop()
+
+
+@needs_sandbox
+def test_the_setup_command_finds_a_built_venv_up_to_date_and_checks_the_sandbox(workbench_venv, tmp_path):
+    """`valetkey workbench setup` as an operator runs it: on a venv that matches the pins it rebuilds
+    nothing, then says whether the sandbox can start on this host."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "VALETKEY_HOME": str(tmp_path),
+        "VALETKEY_WORKBENCH_VENV": str(workbench_venv),
+        "VALETKEY_WORKBENCH_PYTHON": "/usr/bin/python3",
+        "COLUMNS": "200",
+    }
+    env.pop("VALETKEY_WORKBENCH_UNSAFE_NO_SANDBOX", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "valetkey", "workbench", "setup"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"Already up to date: {workbench_venv}" in done.stderr
+    assert "The sandbox (bubblewrap, namespaces, seccomp) is available." in done.stderr
