@@ -49,7 +49,24 @@ def test_sandbox_routes_cover_every_host_of_every_toolkit():
     for url, expected in cases.items():
         assert reroute(url, routes) == expected, url
     toolkits = {t.slug for t in load_toolkits([BUILTIN_DIR])}
-    assert {target.split("/")[3] for _, target in routes} == toolkits  # every toolkit has a route
+    routed = {target.split("/")[3] for _, target in routes}
+    # Every toolkit has a route, but those sharing another's base URL (below) cannot have one yet.
+    assert routed == toolkits - SHARED_BASE_URL
+
+
+# Microsoft Graph's silver toolkits share https://graph.microsoft.com/v1.0; routes go by base URL, so
+# only microsoft_teams is routed to the sandbox and calls of these two reach its generic emulator.
+SHARED_BASE_URL = {"outlook", "one_drive"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: toolkits that share a base URL (Microsoft Graph's) get one sandbox route; "
+    "routing by operation path is issue 12's work; strict, so this mark goes once it is fixed",
+)
+def test_toolkits_sharing_a_base_url_each_reach_their_own_emulator():
+    routes = sandbox_routes(load_toolkits([BUILTIN_DIR]), "http://127.0.0.1:8001/")
+    assert SHARED_BASE_URL <= {target.split("/")[3] for _, target in routes}
 
 
 def test_the_sandbox_url_setting():
