@@ -63,7 +63,20 @@ async def _execute_many(targets: list[tuple[str, str]], account_id: str) -> list
         return await asyncio.gather(*(one(http, url, key) for url, key in targets))
 
 
-def test_fifty_concurrent_executions_on_an_expired_token_refresh_once(server, project, provider):
+@pytest.fixture
+def quiet_server(backend, toolkits_dir, request):
+    """A server without the background refresh sweep: on a slow machine the sweep could renew the
+    1-second token before the executions do, and the test would count no refresh."""
+    threaded, running = start_server(
+        database_url_for(backend, request), catalog_dirs=[toolkits_dir], refresh_interval=0
+    )
+    yield running
+    threaded.stop()
+
+
+def test_fifty_concurrent_executions_on_an_expired_token_refresh_once(quiet_server, provider):
+    server = quiet_server
+    project = server.new_project()
     account_id = expired_account(server.url, project.api_key, provider)
     started = time.perf_counter()
     results = asyncio.run(_execute_many([(server.url, project.api_key)] * CONCURRENCY, account_id))
