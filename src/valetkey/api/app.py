@@ -92,7 +92,7 @@ def build_state(settings: Settings) -> AppState:
     from valetkey.vault import vault_from_settings
     from valetkey.webhooks.egress import webhook_policy
 
-    catalog = load_catalog(settings.catalog_dirs)
+    catalog = load_catalog(settings.catalog_dirs, cache_dir=settings.catalog_cache)
     if settings.sandbox_url:  # VALETKEY_SANDBOX_URL: the operator's overrides first, then every toolkit's
         routes = sandbox_routes(catalog.toolkits.values(), settings.sandbox_url)
         settings = settings.model_copy(update={"upstream_overrides": settings.upstream_overrides + routes})

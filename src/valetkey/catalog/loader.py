@@ -33,6 +33,7 @@ from valetkey.catalog.format import (
     TriggerSpec,
 )
 from valetkey.catalog.model import AuthField, AuthScheme, CredentialPlacement, Tool, Toolkit, TriggerType
+from valetkey.catalog.parse_cache import ParseCache
 
 TRIGGERS_FILE = "triggers.yaml"
 
@@ -74,14 +75,17 @@ def find_toolkit_dirs(root: Path) -> list[Path]:
     return found
 
 
-def load_toolkits(dirs: Iterable[Path]) -> list[Toolkit]:
+NO_CACHE = ParseCache(None)
+
+
+def load_toolkits(dirs: Iterable[Path], cache: ParseCache = NO_CACHE) -> list[Toolkit]:
     """Load every toolkit under `dirs`, in order; a slug defined twice is an error."""
     toolkits: dict[str, Toolkit] = {}
     # Every tool slug and alias claimed so far -> who claims it, for the message of a clash.
     claimed: dict[str, str] = {}
     for root in dirs:
         for folder in find_toolkit_dirs(Path(root)):
-            toolkit = load_toolkit(folder)
+            toolkit = load_toolkit(folder, cache)
             if toolkit.slug in toolkits:
                 raise CatalogError(
                     f"{toolkit.source}: toolkit {toolkit.slug!r} is already defined in {toolkits[toolkit.slug].source}"
@@ -105,13 +109,13 @@ def _claim(toolkit: Toolkit, claimed: dict[str, str]) -> None:
     claimed.update({alias: f"an alias of {slug}" for alias, slug in aliases.items()})
 
 
-def load_toolkit(folder: Path) -> Toolkit:
+def load_toolkit(folder: Path, cache: ParseCache = NO_CACHE) -> Toolkit:
     """Load and check one toolkit folder."""
     toolkit_file = folder / TOOLKIT_FILE
-    spec = _parse(toolkit_file, _read_yaml(toolkit_file), ToolkitSpec)
+    spec = _parse(toolkit_file, _read_yaml(toolkit_file, cache), ToolkitSpec)
     tools: list[Tool] = []
     for tools_file in _tool_files(folder):
-        raw = _read_yaml(tools_file)
+        raw = _read_yaml(tools_file, cache)
         if raw is None:
             continue
         if not isinstance(raw, list):
@@ -123,7 +127,7 @@ def load_toolkit(folder: Path) -> Toolkit:
         checks.check_aliases(spec.slug, tools, {})
     except ValueError as exc:
         raise CatalogError(f"{toolkit_file}: {exc}") from None
-    triggers = _load_triggers(folder / TRIGGERS_FILE, spec)
+    triggers = _load_triggers(folder / TRIGGERS_FILE, spec, cache)
     return Toolkit(
         slug=spec.slug,
         name=spec.name,
@@ -145,11 +149,11 @@ def load_toolkit(folder: Path) -> Toolkit:
     )
 
 
-def _load_triggers(path: Path, toolkit: ToolkitSpec) -> tuple[TriggerType, ...]:
+def _load_triggers(path: Path, toolkit: ToolkitSpec, cache: ParseCache) -> tuple[TriggerType, ...]:
     """The trigger types of `triggers.yaml` (none when there is no such file), checked like tools."""
     if not path.is_file():
         return ()
-    raw = _read_yaml(path)
+    raw = _read_yaml(path, cache)
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -229,13 +233,17 @@ _DefinitionLoader.add_implicit_resolver(
 )
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_yaml(path: Path, cache: ParseCache = NO_CACHE) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_DefinitionLoader)  # noqa: S506 (a SafeLoader subclass)
+        return cache.load(path.read_text(encoding="utf-8"), _parse_yaml)
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path}: invalid YAML: {exc}") from None
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read: {exc}") from None
+
+
+def _parse_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_DefinitionLoader)  # noqa: S506 (a SafeLoader subclass)
 
 
 def read_definition(path: Path) -> Any:

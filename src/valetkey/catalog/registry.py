@@ -13,6 +13,7 @@ from pathlib import Path
 
 from valetkey.catalog.loader import BUILTIN_DIR, active_in, load_toolkits
 from valetkey.catalog.model import Tool, Toolkit, TriggerType
+from valetkey.catalog.parse_cache import ParseCache
 from valetkey.catalog.serializers import Wire, precompute
 from valetkey.core.errors import BadRequest, NotFound
 
@@ -201,9 +202,14 @@ def case_folded_slug(slug: str) -> str:
     return slug.upper()
 
 
-def load_catalog(extra_dirs: Iterable[Path | str] = (), *, builtin: bool = True) -> Catalog:
-    """Load the built-in toolkits, then those in `extra_dirs`; CatalogError if any is broken."""
+def load_catalog(
+    extra_dirs: Iterable[Path | str] = (), *, builtin: bool = True, cache_dir: Path | None = None
+) -> Catalog:
+    """Load the built-in toolkits, then those in `extra_dirs`; CatalogError if any is broken.
+
+    `cache_dir` keeps large files' parses between loads (catalog/parse_cache.py).
+    """
     dirs = ([BUILTIN_DIR] if builtin else []) + [Path(d) for d in extra_dirs]
-    catalog = Catalog(load_toolkits(dirs))
+    catalog = Catalog(load_toolkits(dirs, ParseCache(cache_dir)))
     precompute(catalog)
     return catalog

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
         (),
         description=f"Extra toolkit definition folders ({os.pathsep!r}-separated), after the built-in ones.",
     )
+    catalog_cache: Path | None = Field(
+        Path("~/.cache/valetkey/catalog"),
+        description="Cache of parsed toolkit definitions (content-addressed, safe to delete); empty: none.",
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING...")
     upstream_timeout: float = Field(30.0, description="Upstream HTTP timeout for tool execution, in seconds.")
     # OAuth token refresh: how often the background job looks for tokens expiring within
@@ -288,6 +292,16 @@ class Settings(BaseSettings):
     @classmethod
     def _catalog_dirs(cls, value: Any) -> Any:
         return _split(value, os.pathsep)
+
+    @field_validator("catalog_cache", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return value or None
+
+    @field_validator("catalog_cache", mode="after")
+    @classmethod
+    def _expand_cache(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value else None
 
     @field_validator("catalog_dirs", mode="after")
     @classmethod
