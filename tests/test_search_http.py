@@ -13,14 +13,22 @@ def slugs(client, **params) -> list[str]:
     return [item["slug"] for item in response.json()["items"]]
 
 
+def test_a_direct_message_finds_a_tool_that_sends_one_first(client):
+    # Two toolkits send direct messages (Slack, and X/Twitter's DM conversations); either answers, and a
+    # tool that reads release notes must not (the mislabelled Clubhouse "shortcut" toolkit once did).
+    found = slugs(client, search="DM alice the release notes")
+    assert found[0] in {"SLACK_SEND_MESSAGE", "TWITTER_SEND_A_NEW_MESSAGE_TO_A_DM_CONVERSATION",
+                        "TWITTER_SEND_A_NEW_MESSAGE_TO_A_USER"}  # fmt: skip
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="known regression since the silver catalog landed: SHORTCUT_GETS_RELEASE_NOTES outranks "
-    "SLACK_SEND_MESSAGE on its two literal words despite the write intent (issue 15, item 5: search "
-    "on the bigger catalog); strict, so it fails once fixed and this mark must go",
+    reason="known weakness of the mixed catalog: LISTENNOTES_SUBMIT_A_PODCAST_TO_LISTEN_NOTES_DATABASE "
+    "comes second on the shared word 'notes' and Slack's sender falls below the top 3 (issue 15, item 5); "
+    "strict, so it fails once fixed and this mark must go",
 )
-def test_a_direct_message_finds_slack_first(client):
-    assert slugs(client, search="DM alice the release notes")[0] == "SLACK_SEND_MESSAGE"
+def test_slacks_sender_is_among_the_first_three_for_a_dm(client):
+    assert "SLACK_SEND_MESSAGE" in slugs(client, search="DM alice the release notes")[:3]
 
 
 def test_agent_phrasing_finds_the_right_tool_first(client):
