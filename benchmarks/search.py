@@ -40,6 +40,7 @@ from valetkey.search import ToolIndex, build_tool_index, search
 from valetkey.search.tool_index import catalog_entries
 
 QUERIES = Path(__file__).resolve().parent / "search_queries.yaml"
+TASKS = Path(__file__).resolve().parent / "search_tasks.yaml"
 DEPTH = 10
 # Searches go through a session-style predicate, as COMPOSIO_SEARCH_TOOLS does.
 ALLOW_ALL = lambda doc: True  # noqa: E731
@@ -62,6 +63,23 @@ class Quality:
 
 
 @dataclass(frozen=True)
+class Task:
+    text: str
+    steps: tuple[frozenset[str], ...]
+    silver: bool  # a step answered only by imported (silver) toolkits' tools
+
+
+@dataclass(frozen=True)
+class TaskQuality:
+    tasks: int
+    recall_at_1: float  # every step answered by the first result (one-step tasks only can be)
+    recall_at_5: float  # every step answered within the first 5
+    recall_at_10: float
+    step_recall_at_5: float  # the mean fraction of a task's steps answered within the first 5
+    mrr: float  # the mean over steps of 1/rank (0 past 10)
+
+
+@dataclass(frozen=True)
 class Latency:
     tools: int
     build_ms: float
@@ -78,6 +96,62 @@ def load_queries(path: Path = QUERIES, catalog: Catalog | None = None) -> list[Q
         if unknown:
             raise ValueError(f"{path.name}: unknown tool slugs {', '.join(unknown)}")
     return queries
+
+
+def load_tasks(catalog: Catalog, path: Path = TASKS) -> list[Task]:
+    """The untouched task set; ValueError naming any tool slug the catalog does not have."""
+    tasks = []
+    unknown: set[str] = set()
+    for entry in yaml.safe_load(path.read_text()):
+        steps = tuple(frozenset(step) for step in entry["steps"])
+        canonical = [catalog.canonical_tool_slug(slug) for step in steps for slug in step]
+        unknown |= {slug for step in steps for slug in step if catalog.canonical_tool_slug(slug) is None}
+        silver = any(catalog.toolkit_of_tool(slug).tier != "gold" for slug in canonical if slug is not None)
+        tasks.append(Task(entry["task"], steps, silver))
+    if unknown:
+        raise ValueError(f"{path.name}: unknown tool slugs {', '.join(sorted(unknown))}")
+    return tasks
+
+
+def task_quality(index: ToolIndex, catalog: Catalog, tasks: list[Task]) -> TaskQuality:
+    """How well one search per task finds the tools of every step."""
+    found = {1: 0.0, 5: 0.0, 10: 0.0}
+    step_at5 = rr = 0.0
+    steps_total = 0
+    for task in tasks:
+        slugs = [
+            hit.tool.slug
+            for hit in search(index, task.text, limit=DEPTH, mask=index.latest, admits=ALLOW_ALL)
+        ]
+        ranks = []
+        for step in task.steps:
+            answers = {catalog.canonical_tool_slug(slug) for slug in step}
+            ranks.append(next((i for i, slug in enumerate(slugs, start=1) if slug in answers), None))
+        for k in found:
+            found[k] += all(rank is not None and rank <= k for rank in ranks)
+        step_at5 += sum(rank is not None and rank <= 5 for rank in ranks) / len(ranks)
+        rr += sum(1 / rank for rank in ranks if rank)
+        steps_total += len(ranks)
+    n = len(tasks) or 1
+    return TaskQuality(
+        len(tasks),
+        round(found[1] / n, 3),
+        round(found[5] / n, 3),
+        round(found[10] / n, 3),
+        round(step_at5 / n, 3),
+        round(rr / (steps_total or 1), 3),
+    )
+
+
+def task_breakdown(index: ToolIndex, catalog: Catalog, tasks: list[Task]) -> dict[str, dict]:
+    """The task set's figures, whole and by kind."""
+    kinds = {
+        "all": tasks,
+        "one tool, gold": [t for t in tasks if len(t.steps) == 1 and not t.silver],
+        "one tool, silver": [t for t in tasks if len(t.steps) == 1 and t.silver],
+        "two or three tools": [t for t in tasks if len(t.steps) > 1],
+    }
+    return {kind: asdict(task_quality(index, catalog, chosen)) for kind, chosen in kinds.items()}
 
 
 def quality(index: ToolIndex, queries: list[Query]) -> Quality:
@@ -126,11 +200,13 @@ def timed_build(entries) -> tuple[ToolIndex, float]:
 def run(size: int, rounds: int) -> dict:
     catalog = load_catalog()
     queries = load_queries(catalog=catalog)
+    tasks = load_tasks(catalog)
     real, real_ms = timed_build(catalog_entries(catalog))
     big, big_ms = timed_build(synthetic_entries(catalog, size))
     return {
         "catalog": {"toolkits": len(catalog.toolkits), "tools": int(real.latest.sum())},
         "quality": asdict(quality(real, queries)),
+        "tasks": task_breakdown(real, catalog, tasks),
         "latency": asdict(latency(real, queries, rounds, real_ms)),
         "scale": {
             "quality": asdict(quality(big, queries)),
@@ -149,6 +225,12 @@ def report(result: dict, misses: bool) -> str:
         f"MRR {q['mrr']:.3f}",
         f"  latency  p50 {lat['p50_ms']:.3f} ms  p99 {lat['p99_ms']:.3f} ms  ({lat['searches']} searches; "
         f"index built in {lat['build_ms']:.0f} ms)",
+        "Untouched task set (search_tasks.yaml: one search per task, every step's tool wanted):",
+        *(
+            f"  {kind:<19} {t['tasks']:>3} tasks  recall@1 {t['recall_at_1']:.3f}  @5 {t['recall_at_5']:.3f}  "
+            f"@10 {t['recall_at_10']:.3f}  steps@5 {t['step_recall_at_5']:.3f}  MRR {t['mrr']:.3f}"
+            for kind, t in result["tasks"].items()
+        ),
         f"At {slat['tools']} tools (real + synthetic):",
         f"  recall@1 {sq['recall_at_1']:.3f}  recall@5 {sq['recall_at_5']:.3f}  MRR {sq['mrr']:.3f}",
         f"  latency  p50 {slat['p50_ms']:.3f} ms  p99 {slat['p99_ms']:.3f} ms  ({slat['searches']} searches; "

@@ -30,6 +30,7 @@ from valetkey.search.aliases import query_weights
 from valetkey.search.bm25 import score
 from valetkey.search.fusion import Ranker, reciprocal_rank_fusion
 from valetkey.search.intent import query_intent
+from valetkey.search.steps import split_steps
 from valetkey.search.tool_index import ToolIndex
 
 # Extra score factor for tools of a toolkit the query names.
@@ -144,6 +145,26 @@ def search(
     """
     if limit <= 0:
         return []
+    steps = split_steps(query)
+    rankings = [_search_one(index, part, limit, mask, admits, semantic) for part in steps]
+    if len(steps) > 1:  # each step's ranking, then the whole query's, one place each in turn
+        rankings.append(_search_one(index, query, limit, mask, admits, semantic))
+    merged: dict[int, Hit] = {}
+    for place in range(limit):
+        for ranking in rankings:
+            if place < len(ranking):
+                merged.setdefault(ranking[place].doc, ranking[place])
+    return list(merged.values())[:limit]
+
+
+def _search_one(
+    index: ToolIndex,
+    query: str,
+    limit: int,
+    mask: np.ndarray | None,
+    admits: Admits | None,
+    semantic: Ranker | None,
+) -> list[Hit]:
     scores = lexical_scores(index, query)
     if semantic is None:
         ranked = [(doc, float(scores[doc])) for doc in top(scores, limit, mask, admits)]
