@@ -123,7 +123,10 @@ def test_errors_carry_the_servers_error_object(vk, github):
         vk.get_authorization_link("u", "a-name", auth_config_id=github.auth_config_id)
     assert "auth_config_id and connection_name" in caught.value.message
 
-    with Valetkey("vk_not_a_key", github.server.url) as stranger, pytest.raises(AuthenticationError) as caught:
+    with (
+        Valetkey("vk_not_a_key", github.server.url) as stranger,
+        pytest.raises(AuthenticationError) as caught,
+    ):
         stranger.list_toolkits()
     assert caught.value.status == 401
 
@@ -244,7 +247,12 @@ def test_a_models_tool_calls_are_executed_and_answered_in_kind(vk, github):
     assert answer["type"] == "function_call_output" and answer["call_id"] == "fc_1"
     assert "octocat" in github.state.repo("octocat", "Hello-World").stargazers
 
-    anthropic_call = {"type": "tool_use", "id": "toolu_1", "name": "GITHUB_GET_A_USER", "input": {"username": "nobody-here"}}
+    anthropic_call = {
+        "type": "tool_use",
+        "id": "toolu_1",
+        "name": "GITHUB_GET_A_USER",
+        "input": {"username": "nobody-here"},
+    }
     answer = vk.handle_tool_call(anthropic_call, **who)
     assert answer["type"] == "tool_result" and answer["tool_use_id"] == "toolu_1" and answer["is_error"]
 
@@ -290,7 +298,9 @@ def test_sessions_and_the_per_user_mcp_url(vk, github):
     with pytest.raises(NotFoundError):
         vk.get_session(session.id)
 
-    server = vk.create_mcp_server("client-mcp", auth_config_ids=[github.auth_config_id], allowed_tools=[ME.lower()])
+    server = vk.create_mcp_server(
+        "client-mcp", auth_config_ids=[github.auth_config_id], allowed_tools=[ME.lower()]
+    )
     url = vk.mcp_url(server["id"], github.user_id)
 
     async def over_mcp() -> str:
