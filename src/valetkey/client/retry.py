@@ -52,7 +52,8 @@ class RetryPolicy:
         hinted = retry_after_seconds(retry_after)
         if hinted is not None:
             return hinted if hinted <= self.max_wait else None
-        return min(self.max_wait, self.backoff * (2**attempt) * (0.5 + random.random() / 2))  # noqa: S311 - jitter
+        jitter = 0.5 + random.random() / 2  # noqa: S311 - jitter, not a secret
+        return float(min(self.max_wait, self.backoff * 2.0**attempt * jitter))
 
 
 NO_RETRIES = RetryPolicy(max_retries=0)
