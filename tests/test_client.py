@@ -97,6 +97,17 @@ def test_stateless_calls_by_identifier_and_connection_name(vk, github):
     assert pending.user_id == "new-user" and pending.auth_config_id == github.auth_config_id
     assert pending.scalekit_status == "PENDING"
 
+    # A new user with a token: created ACTIVE (the server verified it against the emulator), then found again.
+    scheme = github.server.state.catalog.toolkit("github").scheme("BEARER_TOKEN")
+    field = next(f.name for f in scheme.account_fields if f.secret)
+    token = github.emulator.issue_token("hubot", ("repo", "read:user"))
+    created = vk.get_or_create_connected_account("hubot-user", name, credentials={field: token})
+    assert created.status == "ACTIVE" and created.user_id == "hubot-user" and created.id != github.account_id
+    assert vk.get_or_create_connected_account("hubot-user", name).id == created.id
+    ran = vk.execute_tool(ME, identifier="hubot-user", connection_name=name)
+    assert ran.data["login"] == "hubot"
+    vk.delete_connected_account(created.id)
+
     listed = vk.list_connected_accounts(identifier=github.user_id)
     assert [a.id for a in listed] == [github.account_id]
     vk.delete_connected_account(link.connected_account_id)
