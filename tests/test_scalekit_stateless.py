@@ -142,3 +142,118 @@ def test_proxy_with_identifier_and_connection_name(server, project, client, upst
         json={"endpoint": "/echo/proxied", "method": "GET", "connection_name": "keyed-proxy"},
     )
     assert r.status_code == 400, r.text
+
+
+SESSIONS = f"{V3}/tool_router/session"
+
+
+def test_sessions_take_identifier_and_connection_name(server, project, client, upstream):
+    status, a = _keyed_config(client, "sess-a")
+    assert status == 201
+    status, b = _keyed_config(client, "sess-b")
+    assert status == 201
+    a_id, b_id = a["auth_config"]["id"], b["auth_config"]["id"]
+    on_a = _connect(client, a_id, "kim", "sk-kim-on-a-1234567890")
+    _connect(client, b_id, "kim", "sk-kim-on-b-1234567890")
+
+    r = client.post(SESSIONS, json={"identifier": "kim", "connection_name": "sess-a", "toolkits": ["keyed"]})
+    assert r.status_code == 201, r.text
+    session = r.json()
+    assert session["config"]["user_id"] == "kim"
+    assert session["config"]["connected_accounts"] == {"keyed": [on_a]}
+    assert session["config"]["auth_configs"] == {"keyed": a_id}
+    # The lower-case slug runs in the session, on the named connection's account.
+    r = client.post(f"{SESSIONS}/{session['session_id']}/execute", json={"tool_slug": "keyed_whoami"})
+    assert r.status_code == 200 and r.json()["error"] is None, r.text
+    assert "sk-kim-on-a-1234567890" in json.dumps(r.json()["data"])
+
+    # No account yet on the named config: the session connects new accounts there.
+    r = client.post(SESSIONS, json={"user_id": "newbie", "connection_name": ["sess-b"]})
+    assert r.status_code == 201, r.text
+    assert r.json()["config"]["auth_configs"] == {"keyed": b_id}
+    assert r.json()["config"].get("connected_accounts") in ({}, None)
+
+    ambiguous = [
+        ({"identifier": "kim", "user_id": "other"}, ["identifier", "user_id"]),
+        ({"user_id": "kim", "connection_name": ["sess-a", "sess-b"]}, ["sess-a", "sess-b"]),
+        (
+            {"user_id": "kim", "connection_name": "sess-a", "auth_configs": {"keyed": b_id}},
+            ["auth_configs.keyed"],
+        ),
+        (
+            {"user_id": "kim", "connection_name": "sess-a", "connected_accounts": {"keyed": on_a}},
+            ["connected_accounts.keyed"],
+        ),
+    ]
+    for body, named in ambiguous:
+        r = client.post(SESSIONS, json=body)
+        assert r.status_code == 400, (body, r.text)
+        message = r.json()["error"]["message"]
+        assert all(n in message for n in named), (body, message)
+    r = client.post(SESSIONS, json={"user_id": "kim", "connection_name": "nope"})
+    assert r.status_code == 404 and r.json()["error"]["slug"] == "AuthConfigNotFound", r.text
+
+
+def test_connect_links_take_identifier_and_connection_name(server, project, client):
+    status, config = _keyed_config(client, "link-by-name")
+    assert status == 201
+    r = client.post(
+        f"{V3}/connected_accounts/link", json={"identifier": "lee", "connection_name": "link-by-name"}
+    )
+    assert r.status_code == 201, r.text
+    account = client.get(f"{V3}/connected_accounts/{r.json()['connected_account_id']}").json()
+    assert account["user_id"] == "lee" and account["auth_config"]["id"] == config["auth_config"]["id"]
+
+    config_id = config["auth_config"]["id"]
+    for body, named in (
+        (
+            {"user_id": "lee", "auth_config_id": config_id, "connection_name": "link-by-name"},
+            "connection_name",
+        ),
+        ({"user_id": "lee", "identifier": "other", "auth_config_id": config_id}, "identifier"),
+        ({"user_id": "lee"}, "auth_config_id"),
+        ({"connection_name": "link-by-name"}, "user_id"),
+    ):
+        r = client.post(f"{V3}/connected_accounts/link", json=body)
+        assert r.status_code == 400, (body, r.text)
+        assert named in r.json()["error"]["message"], r.text
+    r = client.post(f"{V3}/connected_accounts/link", json={"identifier": "lee", "connection_name": "nope"})
+    assert r.status_code == 404 and r.json()["error"]["slug"] == "AuthConfigNotFound"
+
+
+async def test_lower_case_slugs_reach_sessions_and_mcp(server, project, client, upstream):
+    from tests.support.mcp import create_server, mcp_session, text_of, user_url
+
+    status, config = _keyed_config(client, "mcp-lower")
+    assert status == 201
+    _connect(client, config["auth_config"]["id"], "max", "sk-max-mcp-1234567890")
+    r = client.post(
+        SESSIONS,
+        json={"user_id": "max", "tools": {"keyed": ["keyed_whoami"]}, "preload": {"tools": ["keyed_whoami"]}},
+    )
+    assert r.status_code == 201, r.text
+    session = r.json()
+    r = client.post(
+        f"{SESSIONS}/{session['session_id']}/execute_meta",
+        json={
+            "slug": "COMPOSIO_MULTI_EXECUTE_TOOL",
+            "arguments": {"tools": [{"tool_slug": "keyed_whoami", "arguments": {}}]},
+        },
+    )
+    assert r.status_code == 200 and "sk-max-mcp-1234567890" in json.dumps(r.json()["data"]), r.text
+
+    made = create_server(
+        client, "lower-mcp", auth_config_ids=[config["auth_config"]["id"]], allowed_tools=["keyed_whoami"]
+    )
+    url = user_url(client, made["id"], "max")
+    async with mcp_session(url) as mcp:
+        assert [t.name for t in (await mcp.list_tools()).tools] == ["KEYED_WHOAMI"]
+        assert "sk-max-mcp-1234567890" in text_of(await mcp.call_tool("keyed_whoami", {}))
+    headers = {**session["mcp"]["headers"], "x-api-key": project.api_key}
+    async with mcp_session(session["mcp"]["url"], headers) as mcp:
+        listed = await mcp.call_tool(
+            "COMPOSIO_MULTI_EXECUTE_TOOL", {"tools": [{"tool_slug": "keyed_whoami", "arguments": {}}]}
+        )
+        assert "sk-max-mcp-1234567890" in text_of(listed)
+        assert "KEYED_WHOAMI" in [t.name for t in (await mcp.list_tools()).tools]
+        assert "sk-max-mcp-1234567890" in text_of(await mcp.call_tool("keyed_whoami", {}))

@@ -108,6 +108,9 @@ class SessionConfig:
     custom: CustomTools = field(default_factory=CustomTools)
     # SDK 0.30 `hooks`: checks run on every app tool call of the session (`hooks.guarded`).
     hooks: tuple[Hook, ...] = ()
+    # Auth config names from the create body, before `validation.resolve_connection_names` turns them
+    # into `auth_configs` and `connected_accounts` pins; never stored (always () in a stored config).
+    connection_names: tuple[str, ...] = ()
 
     @property
     def workbench_proxy_enabled(self) -> bool:
@@ -125,6 +128,7 @@ class SessionConfig:
 def to_json(config: SessionConfig) -> dict[str, Any]:
     """The config as plain JSON for the `tool_router_sessions.config` column."""
     data = asdict(config)
+    del data["connection_names"]  # resolved before a config is stored
     data["custom"] = custom_tools.to_json(config.custom)
     data["hooks"] = hooks.to_json(config.hooks)
     return data

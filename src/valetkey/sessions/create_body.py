@@ -132,6 +132,10 @@ class SessionCreateBody(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     user_id: str
+    # Scalekit's stateless spelling: `identifier` is the user id; `connection_name` one auth config name
+    # or a list of them, each pinning the user's account on that auth config (`validation.resolve_connection_names`).
+    identifier: str | None = None
+    connection_name: tuple[str, ...] = ()
     toolkits: ToolkitFilter = ToolkitFilter()
     tools: dict[str, ToolFilter] = {}
     tags: TagFilter | None = None
@@ -151,6 +155,28 @@ class SessionCreateBody(BaseModel):
     # Declared by the SDK; this server does not act on it, so only its "off" value is accepted.
     instant: Any = None
     hooks: tuple[Hook, ...] = ()  # SDK 0.30 session hooks (`hooks.py`)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _identifier(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping) or value.get("identifier") is None:
+            return value
+        identifier, user_id = value["identifier"], value.get("user_id")
+        if user_id is not None and user_id != identifier:
+            raise invalid(
+                "identifier",
+                "names the session's user, and user_id names another one",
+                "Send user_id or identifier (the same id), not two different ones.",
+            )
+        return {**value, "user_id": identifier}
+
+    @field_validator("connection_name", mode="before")
+    @classmethod
+    def _connection_name(cls, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        names = strings([value] if isinstance(value, str) else value, "connection_name")
+        return tuple(clean(n, "connection_name", 200) for n in names)
 
     @field_validator("user_id", mode="before")
     @classmethod
@@ -385,6 +411,7 @@ class SessionCreateBody(BaseModel):
     def config(self) -> SessionConfig:
         return SessionConfig(
             user_id=self.user_id,
+            connection_names=self.connection_name,
             toolkits=self.toolkits,
             tools=dict(self.tools),
             tags=self.tags,

@@ -51,6 +51,7 @@ def _checked(state: ExecutionState, project_id: str, body: dict[str, Any]) -> Se
     validation.check_catalog(state.catalog, config)
     config = validation.canonical_slugs(state.catalog, config)
     with state.db.session() as db:
+        config = validation.resolve_connection_names(db, project_id, config)
         validation.check_references(db, project_id, config)
     return config
 

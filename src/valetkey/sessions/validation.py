@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valetkey.catalog.registry import Catalog
+from valetkey.connections.configs import config_by_name
 from valetkey.connections.models import AuthConfig, ConnectedAccount
 from valetkey.core.errors import BadRequest
 from valetkey.sessions import custom_tools
@@ -100,6 +101,60 @@ def canonical_slugs(catalog: Catalog, config: SessionConfig) -> SessionConfig:
     if tools == config.tools and preload == config.preload:
         return config
     return replace(config, tools=tools, preload=preload)
+
+
+def resolve_connection_names(db: Session, project_id: str, config: SessionConfig) -> SessionConfig:
+    """`connection_name` (auth config names) as the pins they stand for.
+
+    Each name's auth config becomes the session's auth config for its toolkit, and the user's
+    newest ACTIVE enabled account on it is pinned (with none, the session connects new accounts
+    on that auth config). A name whose toolkit `auth_configs` or `connected_accounts` already
+    settles, or two names of one toolkit, are ambiguous: a 400 naming both.
+    """
+    if not config.connection_names:
+        return config
+    auth_configs = dict(config.auth_configs)
+    pinned = dict(config.connected_accounts)
+    named: dict[str, str] = {}
+    for name in config.connection_names:
+        found = config_by_name(db, project_id, name)
+        toolkit = found.toolkit_slug
+        where = f"connection_name {name!r}"
+        if toolkit in named:
+            raise _bad(
+                where,
+                f"and connection_name {named[toolkit]!r} both name an auth config of {toolkit}",
+                "Name one connection per toolkit.",
+            )
+        if toolkit in auth_configs and auth_configs[toolkit] != found.id:
+            raise _bad(
+                where,
+                f"and auth_configs.{toolkit} ({auth_configs[toolkit]}) both choose the auth config of {toolkit}",
+                "Send connection_name or auth_configs for a toolkit, not both.",
+            )
+        if toolkit in pinned:
+            raise _bad(
+                where,
+                f"and connected_accounts.{toolkit} both choose the account of {toolkit}",
+                "Send connection_name or connected_accounts for a toolkit, not both.",
+            )
+        named[toolkit] = name
+        auth_configs[toolkit] = found.id
+        account = db.scalars(
+            select(ConnectedAccount.id)
+            .where(
+                ConnectedAccount.project_id == project_id,
+                ConnectedAccount.auth_config_id == found.id,
+                ConnectedAccount.user_id == config.user_id,
+                ConnectedAccount.status == "ACTIVE",
+                ConnectedAccount.is_disabled.is_(False),
+            )
+            .order_by(ConnectedAccount.created_at.desc(), ConnectedAccount.id.desc())
+            .limit(1)
+        ).first()
+        if account is not None:
+            pinned[toolkit] = (account,)
+    return replace(config, auth_configs=auth_configs, connected_accounts=pinned, connection_names=())
 
 
 def check_references(db: Session, project_id: str, config: SessionConfig) -> None:
