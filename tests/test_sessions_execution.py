@@ -309,3 +309,26 @@ def test_meta_tools_through_tools_execute(composio, client, server, project):
 def test_meta_tools_explain_bad_arguments(client, slug):
     result = meta(client, new_session(client), slug, {})
     assert result["result_type"] == "failed" and result["error"]
+
+
+def test_search_plans_a_task_of_several_steps_one_tool_each(client):
+    session = new_session(client, toolkits=["keyed", "loopback"])
+    task = "check who am i on keyed, then create an item in loopback"
+    result = meta(client, session, "COMPOSIO_SEARCH_TOOLS", {"queries": [{"use_case": task}]})
+    found = result["data"]["results"][0]
+    assert found["primary_tool_slugs"][:2] == ["KEYED_WHOAMI", "LOOPBACK_CREATE_ITEM"]
+    plan = found["recommended_plan_steps"]
+    assert "This use case has 2 steps; run them in order." in plan
+    assert any(s.startswith("Step 1, check who am i on keyed: ") and "KEYED_WHOAMI" in s for s in plan), plan
+    assert any(
+        s.startswith("Step 2, create an item in loopback: ") and "LOOPBACK_CREATE_ITEM" in s for s in plan
+    )
+
+
+def test_search_says_so_when_a_task_has_more_steps_than_primary_tools(client):
+    session = new_session(client, toolkits=["keyed", "loopback"])
+    task = "check who am i on keyed, create an item, update the item, read the flaky item and delete it"
+    result = meta(client, session, "COMPOSIO_SEARCH_TOOLS", {"queries": [{"use_case": task}]})
+    plan = result["data"]["results"][0]["recommended_plan_steps"]
+    [advice] = [s for s in plan if "more than one search answers" in s]
+    assert advice.startswith("This use case has 5 steps") and "{'use_case': 'update the item'}" in advice

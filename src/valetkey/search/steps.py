@@ -33,11 +33,20 @@ def _opens_with_a_cue(clause: str) -> bool:
     return bool(found) and (found[0] in READ_CUES or found[0] in WRITE_CUES)
 
 
+def clauses(query: str) -> list[str]:
+    """The steps `query` asks for, however many: `[query]` unless it joins clauses that each act.
+
+    The later clauses must open with a cue word and every clause must have two words or more.
+    """
+    found = [c for c in _JOINS.split(query.strip()) if c and c.strip()]
+    if len(found) < 2:
+        return [query]
+    if any(len(words(c)) < 2 for c in found) or not all(_opens_with_a_cue(c) for c in found[1:]):
+        return [query]
+    return found
+
+
 def split_steps(query: str) -> list[str]:
-    """The steps of `query`: `[query]` unless it joins two or three clauses, the later ones opening with a cue."""
-    clauses = [c for c in _JOINS.split(query.strip()) if c and c.strip()]
-    if not 2 <= len(clauses) <= MAX_STEPS:
-        return [query]
-    if any(len(words(c)) < 2 for c in clauses) or not all(_opens_with_a_cue(c) for c in clauses[1:]):
-        return [query]
-    return clauses
+    """The steps of `query` to search apart: its `clauses`, or `[query]` past `MAX_STEPS` of them."""
+    found = clauses(query)
+    return found if len(found) <= MAX_STEPS else [query]

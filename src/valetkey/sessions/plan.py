@@ -31,9 +31,23 @@ def required_inputs(tool: Tool) -> list[str]:
     return [str(name) for name in tool.input_schema.get("required", [])]
 
 
+def _call(tool: Tool) -> str:
+    needs = required_inputs(tool)
+    return f"Call COMPOSIO_MULTI_EXECUTE_TOOL with tool_slug {tool.slug}" + (
+        f" and arguments {', '.join(needs)} (required)." if needs else "."
+    )
+
+
 def plan_steps(
-    primary: Sequence[Tool], related: Sequence[Tool], statuses: Mapping[str, ToolkitStatus]
+    primary: Sequence[Tool],
+    related: Sequence[Tool],
+    statuses: Mapping[str, ToolkitStatus],
+    task_steps: Sequence[str] = (),
+    step_tools: Sequence[Tool | None] = (),
+    max_steps: int = 3,
 ) -> list[str]:
+    """The plan of one use case; `task_steps` are its clauses when it asks for several things
+    (`search.steps.clauses`), `step_tools` the best tool of each (when there are at most `max_steps`)."""
     steps: list[str] = []
     missing = [
         slug
@@ -48,13 +62,21 @@ def plan_steps(
     lookups = [t.slug for t in related if any(w in t.slug.split("_") for w in LOOKUP_WORDS)][:2]
     if lookups:
         steps.append(f"If an id or name is unknown, look it up first with {' or '.join(lookups)}.")
-    if primary:
-        main = primary[0]
-        needs = required_inputs(main)
+    if len(task_steps) > max_steps:
+        queries = ", ".join(f"{{'use_case': {part!r}}}" for part in task_steps)
         steps.append(
-            f"Call COMPOSIO_MULTI_EXECUTE_TOOL with tool_slug {main.slug}"
-            + (f" and arguments {', '.join(needs)} (required)." if needs else ".")
+            f"This use case has {len(task_steps)} steps, more than one search answers ({max_steps} primary "
+            f"tools): call COMPOSIO_SEARCH_TOOLS again with one use case per step, queries=[{queries}]."
         )
+    elif len(task_steps) > 1:
+        steps.append(f"This use case has {len(task_steps)} steps; run them in order.")
+        for number, (part, tool) in enumerate(zip(task_steps, step_tools, strict=True), start=1):
+            steps.append(
+                f"Step {number}, {part}: "
+                + (_call(tool) if tool is not None else "no tool in this session matches; ask the user.")
+            )
+    elif primary:
+        steps.append(_call(primary[0]))
     steps.append(
         "Read each result's `successful` and `error`; fix the arguments and retry only the failed calls."
     )

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from valetkey.catalog.model import Tool
+from valetkey.search.steps import clauses
 from valetkey.sessions import custom_tools, plan, policy, tool_search
 from valetkey.sessions.meta_tools.base import MetaResult, MetaTool, register
 from valetkey.sessions.records import SessionContext
@@ -58,6 +59,7 @@ async def search(ctx: SessionContext, use_cases: list[str]) -> dict[str, Any]:
     allowed = lambda tool: policy.tool_allowed(ctx.config, tool)  # noqa: E731
     custom = ctx.custom
     found: list[tuple[str, list[Tool], list[Tool]]] = []
+    steps_of: dict[str, tuple[list[str], list[Tool | None]]] = {}
     for use_case in use_cases:
         hits = [
             hit.tool
@@ -65,9 +67,19 @@ async def search(ctx: SessionContext, use_cases: list[str]) -> dict[str, Any]:
         ]
         if custom:
             hits = tool_search.with_custom_tools(ctx.catalog, hits, custom, use_case, PRIMARY + 3 * RELATED)
-        primary = hits[:PRIMARY]
+        parts = clauses(use_case)
+        step_tools: list[Tool | None] = []
+        if 1 < len(parts) <= PRIMARY:  # a task of several steps: each step's best tool is a primary one
+            for part in parts:
+                best = [hit.tool for hit in tool_search.search_tools(ctx.catalog, part, allowed, 1)]
+                if custom:
+                    best = tool_search.with_custom_tools(ctx.catalog, best, custom, part, 1)
+                step_tools.append(best[0] if best else None)
+        steps_of[use_case] = (parts, step_tools)
+        ranked = list({t.slug: t for t in [*(t for t in step_tools if t is not None), *hits]}.values())
+        primary = ranked[:PRIMARY]
         toolkits = {t.toolkit for t in primary}
-        related = [t for t in hits[PRIMARY:] if t.toolkit in toolkits][:RELATED]
+        related = [t for t in ranked[PRIMARY:] if t.toolkit in toolkits][:RELATED]
         found.append((use_case, primary, related))
     toolkit_slugs = list(
         dict.fromkeys(t.toolkit for _, primary, related in found for t in (*primary, *related))
@@ -88,7 +100,9 @@ async def search(ctx: SessionContext, use_cases: list[str]) -> dict[str, Any]:
                 "primary_tool_slugs": [t.slug for t in primary],
                 "related_tool_slugs": [t.slug for t in related],
                 "toolkits": list(dict.fromkeys(t.toolkit for t in primary)),
-                "recommended_plan_steps": plan.plan_steps(primary, related, status_by),
+                "recommended_plan_steps": plan.plan_steps(
+                    primary, related, status_by, *steps_of[use_case], max_steps=PRIMARY
+                ),
                 "known_pitfalls": plan.pitfalls(primary),
                 "difficulty": plan.difficulty(primary, status_by),
                 "execution_guidance": (
