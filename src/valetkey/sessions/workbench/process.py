@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from valetkey.sessions.workbench import cgroups, sandbox, seccomp
+from valetkey.sessions.workbench import cgroups, disk, sandbox, seccomp
 
 log = logging.getLogger("valetkey.workbench")
 
@@ -53,6 +53,7 @@ class Workbench:
     layout: sandbox.Layout
     broker: Broker
     unsafe: bool = False
+    files_quota: int | None = None  # a hard /mnt/files bound of this many bytes (disk.py), or None
     process: asyncio.subprocess.Process | None = None
     control: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
     capability: str = field(default_factory=lambda: secrets.token_urlsafe(32))
@@ -63,6 +64,7 @@ class Workbench:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _stderr: bytearray = field(default_factory=bytearray)
     _pids_group: Path | None = None
+    _volume: disk.Volume | None = None
 
     @property
     def running(self) -> bool:
@@ -76,6 +78,12 @@ class Workbench:
         sandbox.write_identity(run)
         (run / "capability").write_text(self.capability)
         os.chmod(run / "capability", 0o644)  # the sandbox's uid maps to the server's: readable inside only
+        if self.files_quota is not None:
+            try:
+                self._volume = await asyncio.to_thread(disk.attach, self.layout.files, self.files_quota)
+            except disk.DiskUnavailable as exc:
+                await self.stop()
+                raise WorkbenchError(f"The workbench could not bound /mnt/files: {exc}") from None
         loop = asyncio.get_running_loop()
         self._connected = loop.create_future()
         self._servers = [
@@ -210,6 +218,12 @@ class Workbench:
                 break
             await asyncio.sleep(0.05)
         self._pids_group = None
+        volume, self._volume = self._volume, None
+        if volume is not None:
+            try:
+                await asyncio.to_thread(disk.detach, volume)
+            except Exception:  # the files stay in the image; the next start's disk.recover copies them out
+                log.exception("could not copy the session's files out of %s", volume.image)
         shutil.rmtree(self.layout.run, ignore_errors=True)
 
 
