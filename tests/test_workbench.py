@@ -259,3 +259,27 @@ def test_sandbox_sizes_map_to_limits(wb_github, size, memory_gib):
     assert threads == {"standard": "1", "large": "4"}[size]
     tmp = call(session, "import os\nst = os.statvfs('/tmp'); st.f_blocks * st.f_frsize // 1024**2")
     assert int(tmp.data["results"]) == {"standard": 256, "large": 1024}[size]
+
+
+def test_processes_and_vcpus_are_cgroup_bounds_where_the_controllers_are(wb_github, wb_server):
+    """pids.max holds the tier's processes and a CFS quota its vCPUs (cgroups.py); skipped where neither exists."""
+    session = _session(wb_github, sandbox_size="standard")
+    assert call(session, "1 + 1").data["results"] == "2"
+    workbench, _ = wb_server.state._workbench_pool.sandboxes[session.session_id]
+    groups = workbench._groups
+    if groups is None or not (groups.pids or groups.cpu):
+        pytest.skip("no writable pids or cpu cgroup controller here: RLIMIT_NPROC and RLIMIT_CPU only")
+    files = {path.name: path for group in groups.paths for path in group.iterdir()}
+    if groups.pids:
+        assert files["pids.max"].read_text().strip() == "64"
+    if not groups.cpu:
+        pytest.skip("no writable cpu cgroup controller here: vCPU is CPU time and thread hints only")
+    if "cpu.max" in files:
+        assert files["cpu.max"].read_text().split() == ["100000", "100000"]
+    else:
+        assert files["cpu.cfs_quota_us"].read_text().strip() == "100000"
+        assert files["cpu.cfs_period_us"].read_text().strip() == "100000"
+    # The bounds hold the whole sandbox: bwrap, the bridge and the kernel are in every group.
+    members = [set((group / "cgroup.procs").read_text().split()) for group in groups.paths]
+    assert all(found == members[0] for found in members), members
+    assert str(workbench.process.pid) in members[0] and len(members[0]) >= 3, members

@@ -63,7 +63,7 @@ class Workbench:
     _connected: asyncio.Future[tuple[asyncio.StreamReader, asyncio.StreamWriter]] | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _stderr: bytearray = field(default_factory=bytearray)
-    _pids_group: Path | None = None
+    _groups: cgroups.Groups | None = None
     _volume: disk.Volume | None = None
 
     @property
@@ -102,7 +102,9 @@ class Workbench:
             )
         else:
             fd = seccomp.program_fd()
-            self._pids_group = cgroups.create(self.layout.run.name, self.layout.size.processes)
+            self._groups = cgroups.create(
+                self.layout.run.name, self.layout.size.processes, self.layout.size.vcpus
+            )
             try:
                 self.process = await asyncio.create_subprocess_exec(
                     *sandbox.argv(self.layout, fd),
@@ -111,7 +113,7 @@ class Workbench:
                     stdin=asyncio.subprocess.DEVNULL,
                     pass_fds=(fd,),
                     preexec_fn=sandbox.limiter(
-                        self.layout.size, self.layout.max_file_bytes, self._pids_group
+                        self.layout.size, self.layout.max_file_bytes, self._groups
                     ),
                     start_new_session=True,
                     env={},
@@ -214,10 +216,10 @@ class Workbench:
             server.close()
         self._servers = []
         for _ in range(100):
-            if cgroups.remove(self._pids_group):
+            if cgroups.remove(self._groups):
                 break
             await asyncio.sleep(0.05)
-        self._pids_group = None
+        self._groups = None
         volume, self._volume = self._volume, None
         if volume is not None:
             try:
