@@ -66,10 +66,19 @@ def image_size(quota: int) -> int:
     return quota + inodes(quota) * 256 + quota // 50 + 2 * MiB
 
 
+def _argv(command: tuple[str, ...]) -> list[str]:
+    return [shutil.which(command[0]) or command[0], *command[1:]]
+
+
 def _run(*command: str) -> None:
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(_argv(command), capture_output=True, text=True, timeout=60, check=False)
     if done.returncode != 0:
         raise DiskUnavailable(f"{command[0]} failed: {(done.stderr or done.stdout).strip()[:300]}")
+
+
+def _quiet(*command: str) -> None:
+    """A clean-up step whose failure changes nothing (the next recover sees what is left)."""
+    subprocess.run(_argv(command), capture_output=True, check=False, timeout=60)
 
 
 @functools.cache
@@ -90,7 +99,7 @@ def unavailable() -> str | None:
         return f"mounting a loop image failed ({exc})"
     finally:
         with contextlib.suppress(Exception):
-            subprocess.run(["umount", str(probe / "mount")], capture_output=True, check=False, timeout=30)
+            _quiet("umount", str(probe / "mount"))
         shutil.rmtree(probe, ignore_errors=True)
     return None
 
@@ -149,10 +158,10 @@ def _attach(mount: Path, quota: int) -> Volume:
             # The folder's files, and those the API wrote while this ran (newer ones in the image kept).
             _copy_tree(lower, mount, keep_existing=True)
         finally:
-            subprocess.run(["umount", str(lower)], capture_output=True, check=False, timeout=60)
+            _quiet("umount", str(lower))
     except BaseException:
         if os.path.ismount(mount):
-            subprocess.run(["umount", str(mount)], capture_output=True, check=False, timeout=60)
+            _quiet("umount", str(mount))
         image.unlink(missing_ok=True)
         raise
     finally:

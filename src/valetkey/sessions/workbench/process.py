@@ -112,9 +112,7 @@ class Workbench:
                     stderr=asyncio.subprocess.PIPE,
                     stdin=asyncio.subprocess.DEVNULL,
                     pass_fds=(fd,),
-                    preexec_fn=sandbox.limiter(
-                        self.layout.size, self.layout.max_file_bytes, self._groups
-                    ),
+                    preexec_fn=sandbox.limiter(self.layout.size, self.layout.max_file_bytes, self._groups),
                     start_new_session=True,
                     env={},
                     cwd="/",

@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import zmq
 
@@ -81,7 +81,7 @@ class Wire:
             "msg_type": msg_type,
             "username": "workbench",
             "session": self.session,
-            "date": datetime.now(timezone.utc).isoformat(),
+            "date": datetime.now(UTC).isoformat(),
             "version": PROTOCOL,
         }
         parts = [json.dumps(part).encode() for part in (header, {}, {}, content)]
@@ -154,7 +154,8 @@ class Kernel:
         while True:  # ready: a kernel_info reply on shell, and IOPub delivering (its subscription is made)
             if not self.alive():
                 wire.close()
-                raise RuntimeError(f"the Python kernel exited at start (status {self.process.poll()})")
+                status = self.process.poll() if self.process is not None else None
+                raise RuntimeError(f"the Python kernel exited at start (status {status})")
             if time.monotonic() > deadline:
                 wire.close()
                 raise RuntimeError(f"the Python kernel did not answer within {timeout:g} s")
