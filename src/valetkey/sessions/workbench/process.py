@@ -81,9 +81,11 @@ class Workbench:
         if self.files_quota is not None:
             try:
                 self._volume = await asyncio.to_thread(disk.attach, self.layout.files, self.files_quota)
-            except disk.DiskUnavailable as exc:
+            except (disk.DiskUnavailable, OSError) as exc:  # OSError: the folder's files do not fit the quota
                 await self.stop()
-                raise WorkbenchError(f"The workbench could not bound /mnt/files: {exc}") from None
+                raise WorkbenchError(
+                    f"The workbench could not put /mnt/files on its size-limited disk: {exc}"
+                ) from None
         loop = asyncio.get_running_loop()
         self._connected = loop.create_future()
         self._servers = [
