@@ -70,3 +70,25 @@ def test_an_image_left_unmounted_is_read_back(tmp_path):
     disk.recover(mount)
     assert (mount / "only-in-image.txt").read_text() == "here"
     assert not volume.image.exists()
+
+
+def test_sparse_files_and_hard_links_do_not_grow_on_the_way_out(tmp_path):
+    """Copying the image back must not turn a bounded image into an unbounded copy on the host's disk."""
+    mount = tmp_path / "mount"
+    volume = disk.attach(mount, 4 * MiB)
+    with open(mount / "sparse.bin", "wb") as file:
+        file.truncate(1024 * MiB)  # 1 GiB apparent, no blocks
+        file.seek(512 * MiB)
+        file.write(b"data")
+    (mount / "real.bin").write_bytes(b"r" * MiB)
+    for index in range(200):  # 200 names for one 1 MiB file
+        os.link(mount / "real.bin", mount / f"link{index}.bin")
+    disk.detach(volume)
+    sparse = (mount / "sparse.bin").stat()
+    assert sparse.st_size == 1024 * MiB and sparse.st_blocks * 512 <= 1 * MiB
+    with open(mount / "sparse.bin", "rb") as file:
+        file.seek(512 * MiB)
+        assert file.read(4) == b"data"
+    real = (mount / "real.bin").stat()
+    assert real.st_nlink == 201 and (mount / "link199.bin").stat().st_ino == real.st_ino
+    assert (mount / "link7.bin").read_bytes() == b"r" * MiB

@@ -33,6 +33,7 @@ from pathlib import Path
 log = logging.getLogger("valetkey.workbench")
 MiB = 1024**2
 IMAGE = "mount.img"
+CHUNK = 1024 * 1024
 _LOCKS: dict[Path, threading.Lock] = {}
 _LOCKS_LOCK = threading.Lock()
 
@@ -104,8 +105,42 @@ def unavailable() -> str | None:
     return None
 
 
+def _copy_file(origin: Path, copy: Path) -> None:
+    """A regular file with its holes kept: a sparse file the sandbox made must not grow on the host's disk."""
+    source = os.open(origin, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        target = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            size, offset = os.fstat(source).st_size, 0
+            while offset < size:
+                try:
+                    start = os.lseek(source, offset, os.SEEK_DATA)
+                except OSError:  # ENXIO: only a hole is left
+                    break
+                end = os.lseek(source, start, os.SEEK_HOLE)
+                while start < end:
+                    chunk = os.pread(source, min(CHUNK, end - start), start)
+                    if not chunk:
+                        break
+                    os.pwrite(target, chunk, start)
+                    start += len(chunk)
+                offset = end
+            os.ftruncate(target, size)
+        finally:
+            os.close(target)
+    finally:
+        os.close(source)
+    shutil.copystat(origin, copy, follow_symlinks=False)
+
+
 def _copy_tree(source: Path, target: Path, *, keep_existing: bool = False) -> None:
-    """Files, folders and symlinks (as links, never followed) of `source` into `target`; nothing else."""
+    """Files, folders and symlinks (as links, never followed) of `source` into `target`; nothing else.
+
+    A file's holes stay holes and hard links stay links (one copy per inode), so the copy takes no
+    more of the host's disk than the image held: neither sparse files nor thousands of links to one
+    file turn a bounded image into an unbounded copy.
+    """
+    copied: dict[tuple[int, int], Path] = {}
     for directory, dirs, files, _ in os.fwalk(source, follow_symlinks=False):
         rel = os.path.relpath(directory, source)
         into = target if rel == "." else target / rel
@@ -119,7 +154,12 @@ def _copy_tree(source: Path, target: Path, *, keep_existing: bool = False) -> No
                 with contextlib.suppress(FileExistsError):
                     os.symlink(os.readlink(origin), copy)
             elif stat.S_ISREG(info.st_mode):
-                shutil.copy2(origin, copy, follow_symlinks=False)
+                first = copied.get((info.st_dev, info.st_ino))
+                if first is not None:
+                    os.link(first, copy)
+                else:
+                    _copy_file(origin, copy)
+                    copied[(info.st_dev, info.st_ino)] = copy
             elif stat.S_ISDIR(info.st_mode):
                 copy.mkdir(mode=stat.S_IMODE(info.st_mode) | 0o700, exist_ok=True)
 
