@@ -17,24 +17,16 @@ import httpx
 import pytest
 
 from tests.support.errors import assert_error
+from tests.support.mcp import mcp_session, text_of
 from tests.support.oauth import V3
 from tests.support.workbench import call, needs_sandbox, workbench_session
 
 pytestmark = needs_sandbox
 SESSIONS = f"{V3}/tool_router/session"
-MCP_HEADERS = {"accept": "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18"}
 
 
 _session = workbench_session
-
-
-def test_the_agent_sequence_through_the_sdk(wb_github, loopback_files):
-    session = _session(wb_github)
-    offered = json.dumps(session.tools(), default=str)
-    assert "COMPOSIO_REMOTE_WORKBENCH" in offered and "COMPOSIO_REMOTE_BASH_TOOL" in offered
-    found = session.search(query="create a github issue")
-    assert found is not None
-    code = """
+AGENT_CODE = """
 import pandas as pd
 created = []
 for i in range(20):
@@ -49,6 +41,15 @@ link = upload_local_file("/mnt/files/issues_by_label.csv")
 print(len(created))
 link["downloadUrl"]
 """
+
+
+def test_the_agent_sequence_through_the_sdk(wb_github, loopback_files):
+    session = _session(wb_github)
+    offered = json.dumps(session.tools(), default=str)
+    assert "COMPOSIO_REMOTE_WORKBENCH" in offered and "COMPOSIO_REMOTE_BASH_TOOL" in offered
+    found = session.search(query="create a github issue")
+    assert found is not None
+    code = AGENT_CODE
     first = session.execute_meta("COMPOSIO_REMOTE_WORKBENCH", arguments={"code_to_execute": code})
     assert first.error is None, first.data
     data = first.data
@@ -132,47 +133,42 @@ def test_multi_execute_runs_the_workbench_too(wb_github, wb_server):
     assert "hi" in json.dumps(result.data)
 
 
-def test_mcp_client_runs_the_workbench(wb_github, wb_server):
+async def test_the_agent_sequence_through_the_official_mcp_client(wb_github, wb_server):
+    """The same sequence as an MCP host runs it: the `mcp` package's client over streamable HTTP."""
     session = _session(wb_github)
-    url, headers = session.mcp.url, {**MCP_HEADERS, **session.mcp.headers}
-
-    def rpc(method, params=None, id_=1):
-        response = httpx.post(
-            url,
-            json={"jsonrpc": "2.0", "id": id_, "method": method, "params": params or {}},
-            headers=headers,
-            timeout=120,
+    before = len(wb_github.state.repo("octocat", "Hello-World").issues)
+    async with mcp_session(session.mcp.url, session.mcp.headers) as mcp:
+        names = {tool.name for tool in (await mcp.list_tools()).tools}
+        assert {"COMPOSIO_SEARCH_TOOLS", "COMPOSIO_REMOTE_WORKBENCH", "COMPOSIO_REMOTE_BASH_TOOL"} <= names
+        found = await mcp.call_tool(
+            "COMPOSIO_SEARCH_TOOLS", {"queries": [{"use_case": "create a github issue"}]}
         )
-        assert response.status_code == 200, response.text
-        text = response.text
-        if text.startswith("event:") or "data:" in text[:20]:
-            text = next(line[5:] for line in text.splitlines() if line.startswith("data:"))
-        return json.loads(text)
+        assert found.is_error is False and "GITHUB_CREATE_ISSUE" in text_of(found) + json.dumps(
+            found.structured_content
+        )
+        first = await mcp.call_tool("COMPOSIO_REMOTE_WORKBENCH", {"code_to_execute": AGENT_CODE})
+        second = await mcp.call_tool(
+            "COMPOSIO_REMOTE_WORKBENCH", {"code_to_execute": "len(frame), int(summary['count'].sum())"}
+        )
+        listed = await mcp.call_tool("COMPOSIO_REMOTE_BASH_TOOL", {"command": "ls /mnt/files"})
+    assert first.is_error is False, text_of(first)
+    data = _data(first)
+    assert data["stdout"].strip() == "20" and data["files_written"] == ["/mnt/files/issues_by_label.csv"]
+    url = json.loads(data["results"].replace("'", '"'))
+    async with httpx.AsyncClient() as client:
+        rows = list(csv.DictReader(io.StringIO((await client.get(url)).text)))
+    assert sorted((r["label"], r["count"]) for r in rows) == [("even", "10"), ("odd", "10")]
+    assert len(wb_github.state.repo("octocat", "Hello-World").issues) == before + 20
+    assert second.is_error is False and _data(second)["results"] == "(20, 20)"
+    assert listed.is_error is False and _data(listed)["stdout"].split() == ["issues_by_label.csv"]
 
-    rpc(
-        "initialize",
-        {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
-    )
-    names = {t["name"] for t in rpc("tools/list")["result"]["tools"]}
-    assert {"COMPOSIO_REMOTE_WORKBENCH", "COMPOSIO_REMOTE_BASH_TOOL"} <= names
-    answer = rpc(
-        "tools/call",
-        {
-            "name": "COMPOSIO_REMOTE_WORKBENCH",
-            "arguments": {
-                "code_to_execute": "data, error = run_composio_tool('GITHUB_CREATE_ISSUE', {'owner': 'octocat', 'repo': 'Hello-World', 'title': 'via mcp'})\nnumber = data['number']\nerror"
-            },
-        },
-    )
-    assert "error" not in answer, answer
-    again = rpc(
-        "tools/call", {"name": "COMPOSIO_REMOTE_WORKBENCH", "arguments": {"code_to_execute": "number > 0"}}, 2
-    )
-    assert "True" in json.dumps(again["result"])
-    listed = rpc(
-        "tools/call", {"name": "COMPOSIO_REMOTE_BASH_TOOL", "arguments": {"command": "ls -a /mnt/files"}}, 3
-    )
-    assert "exit_code" in json.dumps(listed["result"])
+
+def _data(result) -> dict:
+    """The workbench's output from an MCP tool result (structured content, else the JSON text)."""
+    content = result.structured_content
+    if not content:
+        content = json.loads(result.content[0].text)
+    return content.get("data", content) if "stdout" not in content else content
 
 
 def test_errors_timeouts_and_crashes_are_told_plainly(wb_github, wb_server):
@@ -259,3 +255,27 @@ def test_sandbox_sizes_map_to_limits(wb_github, size, memory_gib):
     assert threads == {"standard": "1", "large": "4"}[size]
     tmp = call(session, "import os\nst = os.statvfs('/tmp'); st.f_blocks * st.f_frsize // 1024**2")
     assert int(tmp.data["results"]) == {"standard": 256, "large": 1024}[size]
+
+
+def test_processes_and_vcpus_are_cgroup_bounds_where_the_controllers_are(wb_github, wb_server):
+    """pids.max holds the tier's processes and a CFS quota its vCPUs (cgroups.py); skipped where neither exists."""
+    session = _session(wb_github, sandbox_size="standard")
+    assert call(session, "1 + 1").data["results"] == "2"
+    workbench, _ = wb_server.state._workbench_pool.sandboxes[session.session_id]
+    groups = workbench._groups
+    if groups is None or not (groups.pids or groups.cpu):
+        pytest.skip("no writable pids or cpu cgroup controller here: RLIMIT_NPROC and RLIMIT_CPU only")
+    files = {path.name: path for group in groups.paths for path in group.iterdir()}
+    if groups.pids:
+        assert files["pids.max"].read_text().strip() == "64"
+    if not groups.cpu:
+        pytest.skip("no writable cpu cgroup controller here: vCPU is CPU time and thread hints only")
+    if "cpu.max" in files:
+        assert files["cpu.max"].read_text().split() == ["100000", "100000"]
+    else:
+        assert files["cpu.cfs_quota_us"].read_text().strip() == "100000"
+        assert files["cpu.cfs_period_us"].read_text().strip() == "100000"
+    # The bounds hold the whole sandbox: bwrap, the bridge and the kernel are in every group.
+    members = [set((group / "cgroup.procs").read_text().split()) for group in groups.paths]
+    assert all(found == members[0] for found in members), members
+    assert str(workbench.process.pid) in members[0] and len(members[0]) >= 3, members

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
@@ -177,6 +177,11 @@ class Settings(BaseSettings):
     )
     workbench_idle_timeout: float = Field(
         900.0, gt=0, description="Seconds after its last call an idle session's sandbox is stopped."
+    )
+    workbench_files_quota: Literal["auto", "hard", "soft"] = Field(
+        "auto",
+        description="How /mnt/files is bounded: `hard` on a size-limited image (root, loop devices), `soft` measured "
+        "after each call, `auto` hard where possible.",
     )
     workbench_max_sandboxes: int = Field(
         16, ge=1, description="Most sandboxes running at once; past it the least recently used is stopped."

@@ -21,7 +21,7 @@ from valetkey.core.context import ProjectContext
 from valetkey.execution.state import ExecutionState
 from valetkey.sessions.files import session_files
 from valetkey.sessions.records import SessionContext, load_session
-from valetkey.sessions.workbench import broker, packages, sandbox, setup
+from valetkey.sessions.workbench import broker, disk, packages, sandbox, setup
 from valetkey.sessions.workbench.process import Workbench, WorkbenchError, new_run_dir
 
 log = logging.getLogger("valetkey.workbench")
@@ -36,6 +36,7 @@ class Pool:
         self._reaper: asyncio.Task[None] | None = None
         # Why a session's previous sandbox went, told on the first call of the next one.
         self.notices: dict[str, str] = {}
+        self._warned_soft = False
 
     async def sandbox_for(self, ctx: SessionContext) -> Workbench:
         size_name = str(ctx.config.workbench.get("sandbox_size") or "standard")
@@ -82,9 +83,31 @@ class Pool:
         async def helper(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
             return await broker.handle(await self._fresh(project, session_id), name, arguments)
 
-        workbench = Workbench(layout, helper, unsafe=unsafe)
+        workbench = Workbench(layout, helper, unsafe=unsafe, files_quota=await self._files_quota())
         await workbench.start()
         return workbench
+
+    async def _files_quota(self) -> int | None:
+        """The hard /mnt/files bound (disk.py) where the operator's mode and this host allow it."""
+        settings = self.state.settings
+        if settings.workbench_files_quota == "soft":
+            return None
+        reason = await run_in_threadpool(disk.unavailable)
+        if reason is None:
+            return settings.session_files_max_bytes
+        if settings.workbench_files_quota == "hard":
+            raise WorkbenchError(
+                f"The workbench cannot bound /mnt/files on this server ({reason}) and "
+                "VALETKEY_WORKBENCH_FILES_QUOTA=hard: run the server as root with loop devices, or set it to soft."
+            )
+        if not self._warned_soft:
+            self._warned_soft = True
+            log.warning(
+                "workbench /mnt/files quota is soft (measured after each call): %s. "
+                "VALETKEY_WORKBENCH_FILES_QUOTA=hard refuses instead (docs/workbench.md).",
+                reason,
+            )
+        return None
 
     async def _fresh(self, project: ProjectContext, session_id: str) -> SessionContext:
         """The session as it is now (its policy may have been updated since the sandbox started)."""

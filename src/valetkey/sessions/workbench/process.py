@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from valetkey.sessions.workbench import cgroups, sandbox, seccomp
+from valetkey.sessions.workbench import cgroups, disk, sandbox, seccomp
 
 log = logging.getLogger("valetkey.workbench")
 
@@ -53,6 +53,7 @@ class Workbench:
     layout: sandbox.Layout
     broker: Broker
     unsafe: bool = False
+    files_quota: int | None = None  # a hard /mnt/files bound of this many bytes (disk.py), or None
     process: asyncio.subprocess.Process | None = None
     control: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
     capability: str = field(default_factory=lambda: secrets.token_urlsafe(32))
@@ -62,7 +63,8 @@ class Workbench:
     _connected: asyncio.Future[tuple[asyncio.StreamReader, asyncio.StreamWriter]] | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _stderr: bytearray = field(default_factory=bytearray)
-    _pids_group: Path | None = None
+    _groups: cgroups.Groups | None = None
+    _volume: disk.Volume | None = None
 
     @property
     def running(self) -> bool:
@@ -76,6 +78,14 @@ class Workbench:
         sandbox.write_identity(run)
         (run / "capability").write_text(self.capability)
         os.chmod(run / "capability", 0o644)  # the sandbox's uid maps to the server's: readable inside only
+        if self.files_quota is not None:
+            try:
+                self._volume = await asyncio.to_thread(disk.attach, self.layout.files, self.files_quota)
+            except (disk.DiskUnavailable, OSError) as exc:  # OSError: the folder's files do not fit the quota
+                await self.stop()
+                raise WorkbenchError(
+                    f"The workbench could not put /mnt/files on its size-limited disk: {exc}"
+                ) from None
         loop = asyncio.get_running_loop()
         self._connected = loop.create_future()
         self._servers = [
@@ -94,7 +104,9 @@ class Workbench:
             )
         else:
             fd = seccomp.program_fd()
-            self._pids_group = cgroups.create(self.layout.run.name, self.layout.size.processes)
+            self._groups = cgroups.create(
+                self.layout.run.name, self.layout.size.processes, self.layout.size.vcpus
+            )
             try:
                 self.process = await asyncio.create_subprocess_exec(
                     *sandbox.argv(self.layout, fd),
@@ -102,9 +114,7 @@ class Workbench:
                     stderr=asyncio.subprocess.PIPE,
                     stdin=asyncio.subprocess.DEVNULL,
                     pass_fds=(fd,),
-                    preexec_fn=sandbox.limiter(
-                        self.layout.size, self.layout.max_file_bytes, self._pids_group
-                    ),
+                    preexec_fn=sandbox.limiter(self.layout.size, self.layout.max_file_bytes, self._groups),
                     start_new_session=True,
                     env={},
                     cwd="/",
@@ -206,10 +216,16 @@ class Workbench:
             server.close()
         self._servers = []
         for _ in range(100):
-            if cgroups.remove(self._pids_group):
+            if cgroups.remove(self._groups):
                 break
             await asyncio.sleep(0.05)
-        self._pids_group = None
+        self._groups = None
+        volume, self._volume = self._volume, None
+        if volume is not None:
+            try:
+                await asyncio.to_thread(disk.detach, volume)
+            except Exception:  # the files stay in the image; the next start's disk.recover copies them out
+                log.exception("could not copy the session's files out of %s", volume.image)
         shutil.rmtree(self.layout.run, ignore_errors=True)
 
 

@@ -186,7 +186,7 @@ def write_identity(run: Path) -> None:
     (run / "group").write_text(f"workbench:x:{SANDBOX_UID}:\n")
 
 
-def limiter(size: Size, max_file_bytes: int, pids_group: Path | None = None):
+def limiter(size: Size, max_file_bytes: int, groups: cgroups.Groups | None = None):
     """A preexec function setting the sandbox's rlimits (inherited through bwrap by everything inside)."""
     cpu = CPU_SECONDS_PER_VCPU * size.vcpus
     address_space = size.memory_bytes + ADDRESS_SPACE_ALLOWANCE
@@ -198,8 +198,8 @@ def limiter(size: Size, max_file_bytes: int, pids_group: Path | None = None):
         resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))
         resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if pids_group is not None:
-            cgroups.join(pids_group)
+        if groups is not None:
+            cgroups.join(groups)
 
     return apply
 

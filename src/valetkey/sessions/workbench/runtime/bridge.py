@@ -1,10 +1,12 @@
 """Runs INSIDE the sandbox (the sandbox venv's Python): one Jupyter kernel, driven over a Unix socket.
 
 Started by bubblewrap as the sandbox's only program. It starts an ipykernel at once
-(ZeroMQ over ``ipc://`` sockets in the sandbox's private /tmp), drives it with
-jupyter_client's blocking client (imported while the kernel boots: that overlap is
-most of the cold start saved), imports the helpers into it, and
-serves the server's requests, one JSON object per line, over the connection it opens to
+(`kernel.py`: ZeroMQ over ``ipc://`` sockets in the sandbox's private /tmp) and drives
+it with a small client of its own (`Wire`: the Jupyter messaging protocol's shell and
+IOPub channels, HMAC-signed, over pyzmq; jupyter_client's blocking client costs a
+tenth of a second of imports, four threads and a once-a-second heartbeat per sandbox,
+none of which a kernel in the same sandbox needs), and serves the server's requests,
+one JSON object per line, over the connection it opens to
 ``/run/workbench/control.sock`` (the server listens; it never connects to a path the
 sandbox could have replaced):
 
@@ -20,9 +22,10 @@ kills the whole sandbox when this program stops answering.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
-import queue
 import re
 import secrets
 import signal
@@ -31,6 +34,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from datetime import UTC, datetime
+
+import zmq
 
 RUN = os.environ.get("WORKBENCH_RUN", "/run/workbench")
 FILES = os.environ.get("WORKBENCH_FILES", "/mnt/files")
@@ -38,22 +45,85 @@ SOCKET = RUN + "/control.sock"
 RUNTIME = os.path.dirname(os.path.abspath(__file__))
 MAX_OUTPUT = 256 * 1024
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-STARTUP = (
-    "import sys as _sys\n"
-    f"_sys.path.insert(0, {RUNTIME!r})\n"
-    "from workbench_helpers import *  # noqa\n"
-    "del _sys\n"
-)
+DELIMITER = b"<IDS|MSG>"
+PROTOCOL = "5.3"
+
+
+class Wire:
+    """The client half of the Jupyter messaging protocol (v5.3): shell requests out, replies and IOPub in."""
+
+    def __init__(self, endpoint: str, key: bytes) -> None:
+        self.key = key
+        self.session = uuid.uuid4().hex
+        self.context = zmq.Context()
+        self.shell = self.context.socket(zmq.DEALER)
+        self.iopub = self.context.socket(zmq.SUB)
+        for sock in (self.shell, self.iopub):
+            sock.linger = 0
+            sock.setsockopt(zmq.RECONNECT_IVL, 10)  # the kernel binds a moment after it starts: retry soon
+        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
+        self.shell.connect(endpoint + "-1")
+        self.iopub.connect(endpoint + "-2")
+
+    def close(self) -> None:
+        self.context.destroy(linger=0)
+
+    def _sign(self, parts: list[bytes]) -> bytes:
+        mac = hmac.new(self.key, digestmod=hashlib.sha256)
+        for part in parts:
+            mac.update(part)
+        return mac.hexdigest().encode()
+
+    def send(self, msg_type: str, content: dict) -> str:
+        msg_id = uuid.uuid4().hex
+        header = {
+            "msg_id": msg_id,
+            "msg_type": msg_type,
+            "username": "workbench",
+            "session": self.session,
+            "date": datetime.now(UTC).isoformat(),
+            "version": PROTOCOL,
+        }
+        parts = [json.dumps(part).encode() for part in (header, {}, {}, content)]
+        self.shell.send_multipart([DELIMITER, self._sign(parts), *parts])
+        return msg_id
+
+    def _parse(self, frames: list[bytes]) -> dict | None:
+        try:
+            at = frames.index(DELIMITER)
+        except ValueError:
+            return None
+        signature, parts = frames[at + 1], frames[at + 2 : at + 6]
+        if len(parts) != 4 or not hmac.compare_digest(signature, self._sign(parts)):
+            return None
+        header, parent, _metadata, content = (json.loads(part) for part in parts)
+        return {"msg_type": header.get("msg_type"), "parent_id": parent.get("msg_id"), "content": content}
+
+    def receive(self, sock: zmq.Socket, timeout: float) -> dict | None:
+        """The next valid message on `sock` within `timeout` seconds, or None."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining < 0 or not sock.poll(max(0, int(remaining * 1000))):
+                return None
+            message = self._parse(sock.recv_multipart())
+            if message is not None:
+                return message
+
+    def drain(self, sock: zmq.Socket) -> None:
+        while sock.poll(0):
+            sock.recv_multipart()
 
 
 class Kernel:
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
-        self.client = None
+        self.wire: Wire | None = None
         self.restarts = 0
 
-    def _spawn(self) -> str:
+    def _spawn(self) -> tuple[str, bytes]:
         folder = tempfile.mkdtemp(prefix="kernel-")
+        key = secrets.token_hex(32)
         connection = {
             "transport": "ipc",
             "ip": folder + "/k",
@@ -62,7 +132,7 @@ class Kernel:
             "stdin_port": 3,
             "control_port": 4,
             "hb_port": 5,
-            "key": secrets.token_hex(32),
+            "key": key,
             "signature_scheme": "hmac-sha256",
             "kernel_name": "python3",
         }
@@ -70,23 +140,33 @@ class Kernel:
         with open(path, "w") as file:
             json.dump(connection, file)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ipykernel_launcher", "-f", path],
+            [sys.executable, os.path.join(RUNTIME, "kernel.py"), path],
             cwd=FILES,
             env=dict(os.environ),
             stdin=subprocess.DEVNULL,
         )
-        return path
+        return f"ipc://{folder}/k", key.encode()
 
-    def start(self) -> None:
-        path = self._spawn()
-        from jupyter_client.blocking import BlockingKernelClient
-
-        client = BlockingKernelClient(connection_file=path)
-        client.load_connection_file()
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
-        self.client = client
-        self._run(STARTUP, 60)
+    def start(self, timeout: float = 60) -> None:
+        endpoint, key = self._spawn()
+        wire = Wire(endpoint, key)
+        deadline = time.monotonic() + timeout
+        while True:  # ready: a kernel_info reply on shell, and IOPub delivering (its subscription is made)
+            if not self.alive():
+                wire.close()
+                status = self.process.poll() if self.process is not None else None
+                raise RuntimeError(f"the Python kernel exited at start (status {status})")
+            if time.monotonic() > deadline:
+                wire.close()
+                raise RuntimeError(f"the Python kernel did not answer within {timeout:g} s")
+            wire.send("kernel_info_request", {})
+            reply = wire.receive(wire.shell, 1.0)
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                if wire.receive(wire.iopub, 0.2) is not None:
+                    break
+        wire.drain(wire.shell)
+        wire.drain(wire.iopub)
+        self.wire = wire
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -98,20 +178,25 @@ class Kernel:
     def restart(self) -> None:
         self.restarts += 1
         try:
-            if self.client is not None:
-                self.client.stop_channels()
+            if self.wire is not None:
+                self.wire.close()
             if self.process is not None and self.process.poll() is None:
                 self.process.kill()
                 self.process.wait(10)
         except Exception:
             pass
-        self.process = self.client = None
+        self.process, self.wire = None, None
         self.start()
 
     def _run(self, code: str, timeout: float) -> dict:
-        client = self.client
-        assert client is not None
-        msg_id = client.execute(code, store_history=True, allow_stdin=False)
+        wire = self.wire
+        assert wire is not None
+        wire.drain(wire.shell)  # earlier replies (the content is on IOPub)
+        msg_id = wire.send(
+            "execute_request",
+            {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+             "allow_stdin": False, "stop_on_error": True},
+        )  # fmt: skip
         out: dict = {"stdout": "", "stderr": "", "result": None, "display": [], "error": None}
         deadline = time.monotonic() + timeout
         interrupted = False
@@ -129,11 +214,8 @@ class Kernel:
             if not self.alive():
                 out["crashed"] = True
                 return out
-            try:
-                msg = client.get_iopub_msg(timeout=min(max(remaining, 0.01), 0.5))
-            except queue.Empty:
-                continue
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+            msg = wire.receive(wire.iopub, min(max(remaining, 0.01), 0.5))
+            if msg is None or msg["parent_id"] != msg_id:
                 continue
             kind, content = msg["msg_type"], msg["content"]
             if kind == "stream":
