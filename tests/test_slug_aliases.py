@@ -37,6 +37,7 @@ EXPECTED_RESOLVING = {
     "notion": (17, 19),
     "slack": (25, 186),
     "stripe": (11, 19),
+    "trello": (80, 341),
 }
 
 
