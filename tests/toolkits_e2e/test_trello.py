@@ -19,7 +19,7 @@ import pytest
 
 from tests.support.toolkits import ToolkitConnection, tool_runs
 from valetkey.sandbox.apps.trello import issue_token
-from valetkey.sandbox.apps.trello.state import SANDBOX_KEY
+from valetkey.sandbox.apps.trello.state import SANDBOX_KEY, SANDBOX_SECRET
 
 V3 = "/api/v3.1"
 
@@ -58,6 +58,63 @@ def trello_account(
     assert account.status == "ACTIVE", account
     connection = ToolkitConnection(
         composio, user_id, initiated.id, config_id, "API_KEY", "trello", emulator, server, project
+    )
+    connection.executed = tool_runs(request.config).executed(str(request.path), "trello")
+    return connection
+
+
+def oauth1_account(sandbox, server, request, *, member: str = "ada") -> ToolkitConnection:
+    """The OAuth 1.0a scheme end to end: request token, Trello's authorize page, Valetkey's callback, access token."""
+    from composio import Composio
+
+    emulator = sandbox.emulator("trello")
+    emulator.reset()
+    project = server.new_project()
+    composio = Composio(api_key=project.api_key, base_url=server.url)
+    user_id = "user-" + uuid.uuid4().hex[:8]
+    root = f"{sandbox.url}/trello/1"
+    credentials = {
+        "base_url": root,
+        "consumer_key": SANDBOX_KEY,
+        "consumer_secret": SANDBOX_SECRET,
+        "request_token_url": f"{root}/OAuthGetRequestToken",
+        "authorization_url": f"{root}/OAuthAuthorizeToken",
+        "access_token_url": f"{root}/OAuthGetAccessToken",
+    }
+    with httpx.Client(base_url=server.url, headers={"x-api-key": project.api_key}, timeout=30) as client:
+        created = client.post(
+            f"{V3}/auth_configs",
+            json={
+                "toolkit": {"slug": "trello"},
+                "auth_config": {
+                    "type": "use_custom_auth",
+                    "auth_scheme": "OAUTH1",
+                    "credentials": credentials,
+                },
+            },
+        )
+        assert created.status_code == 201, created.text
+    config_id = created.json()["auth_config"]["id"]
+    initiated = composio.connected_accounts.initiate(user_id, config_id)
+    url = httpx.URL(initiated.redirect_url)
+    assert url.path == "/trello/1/OAuthAuthorizeToken"
+    assert (url.params["scope"], url.params["expiration"], url.params["name"]) == (
+        "read,write",
+        "never",
+        "Valetkey",
+    )
+    url = url.copy_merge_params({"sandbox_user": member})
+    with httpx.Client(timeout=30, follow_redirects=False) as browser:
+        for _ in range(10):
+            response = browser.get(url)
+            if not response.is_redirect:
+                break
+            url = response.next_request.url
+        assert response.status_code < 400, response.text
+    account = composio.connected_accounts.wait_for_connection(initiated.id, timeout=10)
+    assert account.status == "ACTIVE", account
+    connection = ToolkitConnection(
+        composio, user_id, initiated.id, config_id, "OAUTH1", "trello", emulator, server, project
     )
     connection.executed = tool_runs(request.config).executed(str(request.path), "trello")
     return connection
@@ -516,3 +573,16 @@ def test_a_wrong_token_does_not_connect(sandbox, toolkit_server):
         composio.connected_accounts.wait_for_connection(request.id, timeout=5)
     verification = sandbox.emulator("trello").requests.all()[-1]
     assert verification.path == "/1/members/me" and ("token", "ATTAnope") in verification.query
+
+
+def test_oauth1_account_signs_every_request(sandbox, toolkit_server, request):
+    grace = oauth1_account(sandbox, toolkit_server, request, member="grace")
+    assert grace.ok("TRELLO_GET_MEMBERS_BY_ID_MEMBER", {"idMember": "me"})["username"] == "grace"
+    todo = next(i for i in grace.state.lists.values() if i.name == "To Do")
+    card = grace.ok("TRELLO_ADD_CARDS", {"idList": todo.id, "name": "Signed"})
+    assert grace.state.cards[card["id"]].name == "Signed"
+    sent = grace.emulator.requests.all()[-1]
+    assert sent.header("authorization").startswith("OAuth ") and "oauth_signature=" in sent.header(
+        "authorization"
+    )
+    assert not {name for name, _ in sent.query} & {"key", "token"}

@@ -8,7 +8,12 @@ oauth_token="..."``, as Trello takes them. Tokens carry Trello's scopes
 ``unauthorized permission requested``. Errors are Trello's plain-text bodies
 (see `kit`). ``/1/authorize`` is Trello's token authorization page: it
 redirects to ``return_url`` with ``#token=...`` for the member named by
-``sandbox_user`` (default ``ada``).
+``sandbox_user`` (default ``ada``). OAuth 1.0a, as Trello offers it for
+applications acting for many members: ``/1/OAuthGetRequestToken``,
+``/1/OAuthAuthorizeToken`` (with Trello's ``scope``, ``expiration`` and
+``name``) and ``/1/OAuthGetAccessToken``; requests signed with the access
+token (HMAC-SHA1) act for the member who approved, with the approved scopes.
+The sandbox application is consumer ``SANDBOX_KEY`` / ``SANDBOX_SECRET``.
 
 Admin: ``POST /_sandbox/trello/tokens`` with ``{"member", "scopes"?}`` answers
 ``{"key", "token"}``; in process, ``issue_token(app, member, scopes)``.
@@ -30,10 +35,12 @@ from starlette.routing import Route
 
 from valetkey.sandbox.emulator import SandboxApp, StateStore
 from valetkey.sandbox.emulator_http import json_response, read_json_body
+from valetkey.sandbox.oauth1 import OAuth1Config, OAuth1Consumer, OAuth1Error, OAuth1Provider
+from valetkey.sandbox.oauth1_routes import OAuth1Paths, oauth1_routes
 
 from . import boards, cards
 from .kit import Trello
-from .state import SANDBOX_KEY, TrelloState, initial_state, seed
+from .state import SANDBOX_KEY, SANDBOX_SECRET, TrelloState, initial_state, seed
 
 SLUG = "trello"
 SCOPES = ("read", "write", "account")
@@ -47,7 +54,38 @@ def issue_token(app: SandboxApp, member: str = "ada", scopes: tuple[str, ...] = 
 
 def create_app() -> SandboxApp:
     store: StateStore[TrelloState] = StateStore(initial_state)
-    trello = Trello(store)
+    oauth1 = OAuth1Provider(OAuth1Config(default_subject="ada"))
+    oauth1.register_consumer(OAuth1Consumer(SANDBOX_KEY, SANDBOX_SECRET, allow_loopback_callbacks=True))
+    trello = Trello(store, oauth1)
+    signed = oauth1_routes(
+        oauth1,
+        prefix="/1",
+        paths=OAuth1Paths(
+            request_token="/OAuthGetRequestToken",
+            authorize=None,
+            access_token="/OAuthGetAccessToken",
+            userinfo=None,
+        ),
+    )
+
+    async def authorize_token(request: Request) -> Response:
+        """Trello's OAuth 1.0a approval page: ``scope`` (read, write, account) and ``expiration`` are Trello's own."""
+        params = dict(request.query_params)
+        scopes = [s for s in params.pop("scope", "read").split(",") if s]
+        if not scopes or not set(scopes) <= set(SCOPES):
+            return PlainTextResponse("invalid scope", 400)
+        if params.pop("expiration", "30days") not in ("1hour", "1day", "30days", "never"):
+            return PlainTextResponse("invalid expiration", 400)
+        params.pop("name", None)
+        # The provider keeps one subject per grant: the member and the scopes they approved.
+        params["sandbox_user"] = f"{params.get('sandbox_user', 'ada')}:{','.join(scopes)}"
+        try:
+            outcome = oauth1.authorization_request(params)
+        except OAuth1Error as error:
+            return PlainTextResponse(error.description, error.status)
+        if isinstance(outcome, dict):
+            return json_response(outcome)
+        return RedirectResponse(outcome, 302)
 
     async def authorize(request: Request) -> Response:
         params = request.query_params
@@ -85,6 +123,8 @@ def create_app() -> SandboxApp:
 
     routes = [
         Route("/1/authorize", authorize, methods=["GET"]),
+        Route("/1/OAuthAuthorizeToken", authorize_token, methods=["GET"]),
+        *signed,
         *boards.routes(trello),
         *cards.routes(trello),
     ]

@@ -26,6 +26,8 @@ from starlette.routing import Route
 
 from valetkey.sandbox.emulator import StateStore
 from valetkey.sandbox.emulator_http import json_response
+from valetkey.sandbox.oauth1 import OAuth1Error, OAuth1Provider
+from valetkey.sandbox.oauth1_routes import signed_url
 
 from .state import (
     Action,
@@ -216,8 +218,8 @@ Handler = Callable[[Call], Any]
 class Trello:
     """Routes with Trello's credential check, argument parsing and plain-text errors."""
 
-    def __init__(self, store: StateStore[TrelloState]):
-        self.store = store
+    def __init__(self, store: StateStore[TrelloState], oauth1: OAuth1Provider):
+        self.store, self.oauth1 = store, oauth1
 
     def route(self, method: str, path: str, handler: Handler, *, write: bool = False) -> Route:
         async def endpoint(request: Request) -> Response:
@@ -225,8 +227,11 @@ class Trello:
             if not ok:
                 return PlainTextResponse("invalid JSON", 400)
             try:
+                signed = await self._signed_grant(request, args)
                 with self.store.transaction() as state:
-                    member, token = _authenticate(request, state, args)
+                    member, token = (
+                        signed_member(state, signed) if signed else _authenticate(request, state, args)
+                    )
                     if write and "write" not in token.scopes:
                         raise denied()
                     result = handler(Call(request, state, member, token, args))
@@ -237,6 +242,32 @@ class Trello:
             return json_response(result)
 
         return Route("/1" + path, endpoint, methods=[method])
+
+    async def _signed_grant(self, request: Request, args: dict[str, Any]) -> tuple[str, str] | None:
+        """(consumer key, subject) of an OAuth 1.0a-signed request; None when it is not signed."""
+        header = request.headers.get("authorization", "")
+        if "oauth_signature=" not in header:
+            return None
+        form: list[tuple[str, str]] = []
+        if "application/x-www-form-urlencoded" in request.headers.get("content-type", ""):
+            form = parse_qsl((await request.body()).decode(), keep_blank_values=True)
+        try:
+            grant = self.oauth1.validate_request(request.method, signed_url(request), header, form)
+        except OAuth1Error as error:
+            raise TrelloError(401, "invalid token") from error
+        for name in [k for k in args if k.startswith("oauth_")]:
+            del args[name]
+        return grant.consumer_key, grant.subject
+
+
+def signed_member(state: TrelloState, signed: tuple[str, str]) -> tuple[Member, Token]:
+    """The member an OAuth 1.0a token acts for: its subject is ``username:scope,scope``."""
+    key, subject = signed
+    username, _, scopes = subject.partition(":")
+    member = state.member_by_name(username)
+    if member is None or key not in state.keys:
+        raise TrelloError(401, "invalid token")
+    return member, Token(key, member.id, tuple(s for s in scopes.split(",") if s) or ("read",))
 
 
 def _authenticate(request: Request, state: TrelloState, args: dict[str, Any]) -> tuple[Member, Token]:

@@ -24,6 +24,7 @@ from typing import Any
 LABEL_COLORS = ("green", "yellow", "orange", "red", "purple", "blue")
 ALL_COLORS = (*LABEL_COLORS, "sky", "lime", "pink", "black")
 SANDBOX_KEY = "5a4db0c1d2e3f405a4db0c1d2e3f4050"  # the sandbox application's API key
+SANDBOX_SECRET = "sandbox-trello-secret-0123456789abcdef0123456789abcdef"  # its OAuth 1.0a secret
 
 
 def now() -> str:
