@@ -27,7 +27,7 @@ from .kit import (
 )
 from .state import ALL_COLORS, Card, CheckItem, Checklist, TrelloList, add_card, add_list, is_id, new_id, now
 
-DELETED = {"limits": {}}
+DELETED: dict[str, Any] = {"limits": {}}
 
 
 def card_ref(card: Card) -> dict[str, Any]:
