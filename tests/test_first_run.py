@@ -43,6 +43,7 @@ def test_sandbox_routes_cover_every_host_of_every_toolkit():
         "https://api.github.com/user": f"{sandbox}/github/user",
         "https://slack.com/api/chat.postMessage": f"{sandbox}/slack/api/chat.postMessage",
         "https://api.notion.com/v1/pages": f"{sandbox}/notion/v1/pages",
+        "https://api.trello.com/1/members/me": f"{sandbox}/trello/1/members/me",
         "https://gmail.googleapis.com/gmail/v1/users/me/messages": f"{sandbox}/gmail/gmail/v1/users/me/messages",
         "https://evil.test/api": "https://evil.test/api",
     }

@@ -37,6 +37,7 @@ EXPECTED_RESOLVING = {
     "notion": (17, 19),
     "slack": (25, 186),
     "stripe": (11, 19),
+    "trello": (80, 341),
 }
 
 
@@ -69,7 +70,8 @@ def test_composio_slug_resolution_per_toolkit(capsys):
             )
     assert {slug: table[slug] for slug in EXPECTED_RESOLVING} == EXPECTED_RESOLVING
     silver = [t.slug for t in catalog.toolkits.values() if t.tier == "silver"]
-    assert sum(table[s][0] for s in silver) >= 350, "imported toolkits answer to Composio's slugs"
+    # 351 before trello went gold (its 39 silver slugs now count under gold: 80 of 341).
+    assert sum(table[s][0] for s in silver) >= 310, "imported toolkits answer to Composio's slugs"
 
 
 def test_every_builtin_alias_is_a_listed_composio_slug_of_a_live_tool():

@@ -23,6 +23,9 @@ REDIRECT_SCHEMES = ("OAUTH2", "OAUTH1")
 # Auth-config credentials every scheme accepts besides its own config fields.
 URL_OVERRIDES = ("base_url", "authorization_url", "token_url")
 PUBLIC_CONFIG_EXTRAS = (*URL_OVERRIDES, "oauth_redirect_uri")
+# Endpoint overrides only one scheme has: OAuth 1.0a's request-token and access-token URLs
+# (`oauth_endpoints.oauth_app` reads them; without them an OAUTH1 config could not leave the defaults).
+SCHEME_URL_OVERRIDES = {"OAUTH1": ("request_token_url", "access_token_url")}
 SCOPE_KEYS = ("scopes", "user_scopes")
 MAX_VALUES = 50
 MAX_VALUE_LENGTH = 16_384
@@ -152,7 +155,8 @@ def check_config_credentials(
     where = "credentials"
     raw = {k: v for k, v in (raw or {}).items() if k not in SCOPE_KEYS and v is not None}
     declared = {f.name: f for f in scheme.config_fields}
-    accepted = [*declared, *PUBLIC_CONFIG_EXTRAS]
+    own_urls = SCHEME_URL_OVERRIDES.get(scheme.mode, ())
+    accepted = [*declared, *PUBLIC_CONFIG_EXTRAS, *own_urls]
     if len(raw) > MAX_VALUES:
         raise ValidationError(f"Too many credential fields (at most {MAX_VALUES})")
     checked = CheckedValues()
@@ -163,7 +167,7 @@ def check_config_credentials(
                 suggested_fix=f"Accepted fields: {', '.join(accepted)}.",
             )
         text = _string(name, value, where)
-        if name in URL_OVERRIDES:
+        if name in URL_OVERRIDES or name in own_urls:
             _check_url(name, text, where)
         spec = declared.get(name)
         (checked.secret if spec is not None and spec.secret else checked.public)[name] = text

@@ -14,6 +14,7 @@ from tests.fidelity.profiles import (
     notion,
     slack,
     stripe,
+    trello,
 )
 
 ALL: tuple[Fidelity, ...] = tuple(
@@ -29,5 +30,6 @@ ALL: tuple[Fidelity, ...] = tuple(
         notion,
         slack,
         stripe,
+        trello,
     )
 )
