@@ -43,6 +43,23 @@ def tool_message(tool: Tool) -> pb.Tool:
     return pb.Tool(id=tool.slug, provider=tool.toolkit.lower(), definition=definition, tags=list(tool.tags))
 
 
+def _integral(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
+
+
+def struct_values(struct: struct_pb2.Struct) -> dict[str, Any]:
+    """A `google.protobuf.Struct` as JSON values. Struct has one number type (double), so the SDK's
+    `{"max_results": 5}` arrives as 5.0: whole numbers become integers again (5.0 and 5 are the
+    same JSON number; an `integer` parameter refuses 5.0)."""
+    return _integral(json_format.MessageToDict(struct))
+
+
 def _page(request: Any) -> tuple[int, int]:
     size = request.page_size or DEFAULT_PAGE_SIZE
     if size > MAX_PAGE_SIZE:
@@ -115,7 +132,7 @@ class Tools(Servicer, pb_grpc.ToolServiceServicer):
                 await unsupported(context, "agent_run_id", "Scalekit's agent run grouping of logs")
             if not request.tool_name:
                 raise ValidationError("tool_name is required")
-            arguments = json_format.MessageToDict(request.params) if request.HasField("params") else {}
+            arguments = struct_values(request.params) if request.HasField("params") else {}
             body = ExecuteBody(
                 arguments=arguments,
                 identifier=request.identifier or None,
