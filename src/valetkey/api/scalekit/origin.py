@@ -143,6 +143,14 @@ class ScalekitOrigin:
         return os.path.join(self._dir, "grpc.sock")
 
     async def start(self) -> None:
+        try:
+            import grpc  # noqa: F401
+            import scalekit.v1  # noqa: F401
+        except ImportError as exc:
+            raise RuntimeError(
+                f"VALETKEY_SCALEKIT_LISTEN needs the Scalekit SDK's messages and grpcio ({exc}): "
+                "pip install 'valetkey[scalekit]'"
+            ) from None
         import grpc
         import uvicorn
         from scalekit.v1.connected_accounts import connected_accounts_pb2_grpc
