@@ -124,8 +124,12 @@ def main() -> None:
         via_socket = tools_pb2_grpc.ToolServiceStub(direct).ListScopedTools
         figures = {
             "token_ms": _median_ms(token, max(args.rounds // 4, 10)),
-            "grpc_front_ms": _median_ms(lambda: via_front(request, metadata=metadata, timeout=10), args.rounds),
-            "grpc_direct_ms": _median_ms(lambda: via_socket(request, metadata=metadata, timeout=10), args.rounds),
+            "grpc_front_ms": _median_ms(
+                lambda: via_front(request, metadata=metadata, timeout=10), args.rounds
+            ),
+            "grpc_direct_ms": _median_ms(
+                lambda: via_socket(request, metadata=metadata, timeout=10), args.rounds
+            ),
             "rounds": args.rounds,
             "cpus": os.cpu_count(),
         }

@@ -151,7 +151,9 @@ def stack(tmp_path_factory):
         VALETKEY_TLS_CERT=str(tls.cert),
         VALETKEY_TLS_KEY=str(tls.key),
     )
-    server = _start(["serve", "--port", str(port), "--sandbox", emulators.url], env, f"{url}/health", tmp / "serve.log")
+    server = _start(
+        ["serve", "--port", str(port), "--sandbox", emulators.url], env, f"{url}/health", tmp / "serve.log"
+    )
     gmail = emulators.emulator("gmail")
     user = gmail.oauth2.config.default_subject if gmail.oauth2 else "sandbox-user"
     try:
@@ -199,7 +201,9 @@ def test_the_migration_guide_runs_unchanged(stack):
         timeout=30,
     )
     assert listed.status_code in (200, 400), listed.text  # 400: the MCP session must be initialized first
-    assert listed.status_code == 200 or "initialize" in listed.text.lower() or "session" in listed.text.lower()
+    assert (
+        listed.status_code == 200 or "initialize" in listed.text.lower() or "session" in listed.text.lower()
+    )
 
 
 # -- credentials, isolation, errors --------------------------------------------------------------
@@ -214,7 +218,9 @@ def _grpc_channel(stack: Stack, token: str | None):
 
     credentials = grpc.ssl_channel_credentials(root_certificates=stack.tls.ca.read_bytes())
     if token:
-        credentials = grpc.composite_channel_credentials(credentials, grpc.access_token_call_credentials(token))
+        credentials = grpc.composite_channel_credentials(
+            credentials, grpc.access_token_call_credentials(token)
+        )
     return grpc.secure_channel(stack.env_url.removeprefix("https://"), credentials)
 
 
@@ -224,7 +230,9 @@ def test_bad_and_revoked_client_credentials_are_refused(stack):
     other = stack.credentials(project_id)
     assert other["client_id"] != pair["client_id"] and other["client_secret"] != pair["client_secret"]
 
-    wrong = _token(stack, grant_type="client_credentials", client_id=pair["client_id"], client_secret="vks_wrong")
+    wrong = _token(
+        stack, grant_type="client_credentials", client_id=pair["client_id"], client_secret="vks_wrong"
+    )
     assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client", wrong.text
     assert _token(stack, grant_type="password", client_id="x", client_secret="y").status_code == 400
     extra = _token(stack, grant_type="client_credentials", audience="x", **pair)
@@ -288,7 +296,9 @@ def test_calls_without_a_token_and_unhonoured_fields_are_refused(stack):
     from scalekit.v1.tools import tools_pb2, tools_pb2_grpc
 
     project_id, _ = stack.project("errors")
-    access = _token(stack, grant_type="client_credentials", **stack.credentials(project_id)).json()["access_token"]
+    access = _token(stack, grant_type="client_credentials", **stack.credentials(project_id)).json()[
+        "access_token"
+    ]
     for token in (None, "vkat_forged"):
         with _grpc_channel(stack, token) as channel:
             with pytest.raises(grpc.RpcError) as caught:
@@ -314,7 +324,9 @@ def test_calls_without_a_token_and_unhonoured_fields_are_refused(stack):
             )
         assert caught.value.code() == grpc.StatusCode.NOT_FOUND, caught.value.details()
         with pytest.raises(grpc.RpcError) as caught:
-            stub.ExecuteTool(tools_pb2.ExecuteToolRequest(tool_name="no_such_tool_at_all", identifier="u"), timeout=20)
+            stub.ExecuteTool(
+                tools_pb2.ExecuteToolRequest(tool_name="no_such_tool_at_all", identifier="u"), timeout=20
+            )
         assert caught.value.code() == grpc.StatusCode.NOT_FOUND, caught.value.details()
 
 

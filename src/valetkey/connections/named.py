@@ -27,7 +27,12 @@ from valetkey.store.db import affected_rows, utcnow
 
 
 def find_account(
-    db: Session, project_id: str, *, connection_name: str | None, identifier: str | None, account_id: str | None
+    db: Session,
+    project_id: str,
+    *,
+    connection_name: str | None,
+    identifier: str | None,
+    account_id: str | None,
 ) -> tuple[ConnectedAccount, AuthConfig]:
     """The account an id names, or the user's account on the named auth config (ACTIVE first, then
     the most recently changed); NotFound otherwise. Another project's accounts never match."""
@@ -60,7 +65,9 @@ def find_account(
             f"No connected account for {identifier!r} on connection {connection_name!r}",
             slug="ConnectedAccountNotFound",
         )
-    accounts.sort(key=lambda a: (a.status == "ACTIVE" and not a.is_disabled, a.updated_at, a.id), reverse=True)
+    accounts.sort(
+        key=lambda a: (a.status == "ACTIVE" and not a.is_disabled, a.updated_at, a.id), reverse=True
+    )
     return accounts[0], config
 
 

@@ -103,7 +103,8 @@ class Settings(BaseSettings):
     # The Scalekit SDK's origin (valetkey.api.scalekit): its token endpoint, proxy and gRPC services on
     # one TLS listener, opened by the server when set.
     scalekit_listen: str = Field(
-        "", description="HOST:PORT where the Scalekit-compatible TLS origin listens (token endpoint and gRPC)."
+        "",
+        description="HOST:PORT where the Scalekit-compatible TLS origin listens (token endpoint and gRPC).",
     )
     tls_cert: Path | None = Field(None, description="PEM certificate (chain) of the Scalekit origin.")
     tls_key: Path | None = Field(None, description="PEM private key of the Scalekit origin.")

@@ -26,7 +26,7 @@ from valetkey.tenancy.models import ClientAccessToken, ClientCredential, Project
 
 # How long an access token works; the SDK fetches a new one when a call answers UNAUTHENTICATED.
 ACCESS_TOKEN_TTL = dt.timedelta(minutes=30)
-TOKEN_PREFIX = "vkat_"
+TOKEN_PREFIX = "vkat_"  # noqa: S105 (a prefix, not a secret)
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,11 @@ def grant(db: Session, client_id: str, client_secret: str) -> AccessToken | None
         )
     )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.add(ClientAccessToken(token_hash=hash_secret(token), client_id=client_id, expires_at=now + ACCESS_TOKEN_TTL))
+    db.add(
+        ClientAccessToken(
+            token_hash=hash_secret(token), client_id=client_id, expires_at=now + ACCESS_TOKEN_TTL
+        )
+    )
     db.flush()
     return AccessToken(token, int(ACCESS_TOKEN_TTL.total_seconds()))
 

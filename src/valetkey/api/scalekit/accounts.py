@@ -97,8 +97,8 @@ def account_message(
         provider=account.toolkit_slug.lower(),
         connector=config.name,
         connection_id=config.id,
-        status=connector_status(account, now),  # type: ignore[arg-type]
-        authorization_type=TYPES.get(account.auth_scheme, pb.CUSTOM),  # type: ignore[arg-type]
+        status=connector_status(account, now),
+        authorization_type=TYPES.get(account.auth_scheme, pb.CUSTOM),
         updated_at=_timestamp(account.updated_at),
     )
     if with_auth:
@@ -181,11 +181,16 @@ class ConnectedAccounts(Servicer, pb_grpc.ConnectedAccountServiceServicer):
                         prefill=None,
                     )
                 )
-                with self.state.db.session() as db:
-                    account = db.get(ConnectedAccount, made.account_id)
-                    assert account is not None
+                account = await run_in_threadpool(self._load, made.account_id)
             message = account_message(self.state, account, config, project, with_auth=True)
             return pb.CreateConnectedAccountResponse(connected_account=message)
+
+    def _load(self, account_id: str) -> ConnectedAccount:
+        with self.state.db.session() as db:
+            account = db.get(ConnectedAccount, account_id)
+        if account is None:  # deleted meanwhile
+            raise NotFound(f"Connected account {account_id} not found", slug="ConnectedAccountNotFound")
+        return account
 
     async def GetMagicLinkForConnectedAccount(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         async with self.call(context) as project:
@@ -229,7 +234,9 @@ class ConnectedAccounts(Servicer, pb_grpc.ConnectedAccountServiceServicer):
                 )
 
             made = await run_in_threadpool(make)
-            return pb.GetMagicLinkForConnectedAccountResponse(link=made.url, expiry=_timestamp(made.expires_at))
+            return pb.GetMagicLinkForConnectedAccountResponse(
+                link=made.url, expiry=_timestamp(made.expires_at)
+            )
 
     async def VerifyConnectedAccountUser(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         async with self.call(context):

@@ -47,10 +47,14 @@ def _lookup(state: AppState, token: str) -> ProjectContext | None:
         project = clients.project_for_token(db, token)
         if project is None:
             return None
-        return ProjectContext(project.id, project.org_id, {**service.DEFAULT_PROJECT_CONFIG, **(project.config or {})})
+        return ProjectContext(
+            project.id, project.org_id, {**service.DEFAULT_PROJECT_CONFIG, **(project.config or {})}
+        )
 
 
-async def project_for(state: AppState, cache: TokenCache, authorizations: Iterable[str]) -> ProjectContext | None:
+async def project_for(
+    state: AppState, cache: TokenCache, authorizations: Iterable[str]
+) -> ProjectContext | None:
     """The project of the first live token among `authorizations` (header or metadata values)."""
     for token in bearer_tokens(authorizations):
         project = cache.get(token)

@@ -48,7 +48,9 @@ class Servicer:
         except grpc.aio.AbortError:
             raise
         except pydantic.ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors()
+            )
             await abort(context, grpc.StatusCode.INVALID_ARGUMENT, problems, "ValidationError")
         except Exception:
             log.exception("Scalekit call failed")
@@ -58,7 +60,9 @@ class Servicer:
         """Scalekit's organization and user scoping of an account (B2B orgs) has no Valetkey equivalent."""
         for name in ("organization_id", "user_id"):
             if request.HasField(name) and getattr(request, name):
-                await unsupported(context, name, "Scalekit's organization/user scoping; name the user in identifier")
+                await unsupported(
+                    context, name, "Scalekit's organization/user scoping; name the user in identifier"
+                )
 
     async def abort_unimplemented(self, context: grpc.aio.ServicerContext, message: str) -> NoReturn:
         await abort(context, grpc.StatusCode.UNIMPLEMENTED, message, "Unimplemented")

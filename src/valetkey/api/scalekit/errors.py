@@ -48,7 +48,9 @@ def rich_status(code: grpc.StatusCode, message: str, error_code: str) -> grpc.St
     return rpc_status.to_status(status_pb2.Status(code=code.value[0], message=message, details=[detail]))
 
 
-async def abort(context: grpc.aio.ServicerContext, code: grpc.StatusCode, message: str, error_code: str) -> NoReturn:
+async def abort(
+    context: grpc.aio.ServicerContext, code: grpc.StatusCode, message: str, error_code: str
+) -> NoReturn:
     await context.abort_with_status(rich_status(code, message, error_code))
     raise AssertionError("unreachable")  # abort_with_status raises
 

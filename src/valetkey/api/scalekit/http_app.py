@@ -53,7 +53,9 @@ NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 
 
 def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
-    return JSONResponse({"error": error, "error_description": description}, status_code=status, headers=NO_STORE)
+    return JSONResponse(
+        {"error": error, "error_description": description}, status_code=status, headers=NO_STORE
+    )
 
 
 def _basic(header: str | None) -> tuple[str, str] | None:
@@ -68,7 +70,14 @@ def _basic(header: str | None) -> tuple[str, str] | None:
 
 def _error(exc: ApiError) -> JSONResponse:
     return JSONResponse(
-        {"error": {"message": exc.message, "status": exc.status, "slug": exc.slug, "suggested_fix": exc.suggested_fix}},
+        {
+            "error": {
+                "message": exc.message,
+                "status": exc.status,
+                "slug": exc.slug,
+                "suggested_fix": exc.suggested_fix,
+            }
+        },
         status_code=exc.status,
     )
 
@@ -116,13 +125,17 @@ def create_http_app(state: AppState, tokens: TokenCache) -> Starlette:
     async def proxy(request: Request) -> Response:
         project = await project_for(state, tokens, request.headers.getlist("authorization"))
         if project is None:
-            return _error(ApiError("Missing, expired or revoked access token", status=401, slug="Unauthorized"))
+            return _error(
+                ApiError("Missing, expired or revoked access token", status=401, slug="Unauthorized")
+            )
         body: dict[str, Any] = {
             "endpoint": "/" + request.path_params["path"],
             "method": request.method,
             "identifier": request.headers.get("identifier"),
             "connection_name": request.headers.get("connection_name"),
-            "parameters": [{"name": k, "value": v, "type": "query"} for k, v in request.query_params.multi_items()]
+            "parameters": [
+                {"name": k, "value": v, "type": "query"} for k, v in request.query_params.multi_items()
+            ]
             + [
                 {"name": k, "value": v, "type": "header"}
                 for k, v in request.headers.items()

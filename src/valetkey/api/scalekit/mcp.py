@@ -31,7 +31,8 @@ from valetkey.mcp.models import McpServer
 
 def config_message(db: Session, row: McpServer, public_url: str) -> pb.McpConfig:
     names = {
-        c.id: c for c in db.scalars(select(AuthConfig).where(AuthConfig.id.in_(list(row.auth_config_ids or ()))))
+        c.id: c
+        for c in db.scalars(select(AuthConfig).where(AuthConfig.id.in_(list(row.auth_config_ids or ()))))
     }
     tools = list(row.allowed_tools or ())
     mappings = []
@@ -49,7 +50,10 @@ def config_message(db: Session, row: McpServer, public_url: str) -> pb.McpConfig
             )
         )
     return pb.McpConfig(
-        id=row.id, name=row.name, connection_tool_mappings=mappings, mcp_server_url=wire.server_url(public_url, row.id)
+        id=row.id,
+        name=row.name,
+        connection_tool_mappings=mappings,
+        mcp_server_url=wire.server_url(public_url, row.id),
     )
 
 
@@ -92,7 +96,12 @@ class Mcp(Servicer, pb_grpc.McpServiceServicer):
                         db,
                         self.state.catalog,
                         project.project_id,
-                        ServerInput(name=wanted.name, toolkits=toolkits, allowed_tools=tools, auth_config_ids=config_ids),
+                        ServerInput(
+                            name=wanted.name,
+                            toolkits=toolkits,
+                            allowed_tools=tools,
+                            auth_config_ids=config_ids,
+                        ),
                     )
                     return config_message(db, row, self.state.settings.public_url)
 
@@ -102,7 +111,9 @@ class Mcp(Servicer, pb_grpc.McpServiceServicer):
         async with self.call(context) as project:
             wanted = request.filter
             if wanted.mcp_server_url or request.page_token:
-                await unsupported(context, "filter.mcp_server_url/page_token", "one page, filtered by id, name, provider")
+                await unsupported(
+                    context, "filter.mcp_server_url/page_token", "one page, filtered by id, name, provider"
+                )
 
             def listed() -> list[pb.McpConfig]:
                 with self.state.db.session() as db:
@@ -113,7 +124,9 @@ class Mcp(Servicer, pb_grpc.McpServiceServicer):
                         toolkits=[wanted.provider] if wanted.provider else (),
                     )
                     rows = [
-                        r for r in rows if (not wanted.id or r.id == wanted.id) and (not wanted.name or r.name == wanted.name)
+                        r
+                        for r in rows
+                        if (not wanted.id or r.id == wanted.id) and (not wanted.name or r.name == wanted.name)
                     ]
                     return [config_message(db, r, self.state.settings.public_url) for r in rows]
 

@@ -144,7 +144,7 @@ class ScalekitOrigin:
 
     async def start(self) -> None:
         try:
-            import grpc  # noqa: F401
+            import grpc
             import scalekit.v1  # noqa: F401
         except ImportError as exc:
             raise RuntimeError(

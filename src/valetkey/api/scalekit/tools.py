@@ -106,7 +106,9 @@ class Tools(Servicer, pb_grpc.ToolServiceServicer):
                     continue
                 seen.add((config.id, tool.slug))
                 out.append(
-                    pb.ScopedTool(tool=tool_message(tool), identifier=identifier, connected_account_id=account.id)
+                    pb.ScopedTool(
+                        tool=tool_message(tool), identifier=identifier, connected_account_id=account.id
+                    )
                 )
         return out
 
@@ -115,7 +117,9 @@ class Tools(Servicer, pb_grpc.ToolServiceServicer):
             if not request.identifier:
                 raise ValidationError("identifier is required (the user whose tools to list)")
             offset, size = _page(request)
-            tools = await run_in_threadpool(self.scoped, project.project_id, request.identifier, request.filter)
+            tools = await run_in_threadpool(
+                self.scoped, project.project_id, request.identifier, request.filter
+            )
             page = tools[offset : offset + size]
             following = offset + size if offset + size < len(tools) else None
             return pb.ListScopedToolsResponse(
@@ -142,7 +146,10 @@ class Tools(Servicer, pb_grpc.ToolServiceServicer):
             result = await execute_tool(self.state, project, request.tool_name, body, None)
             if not result["successful"]:
                 await abort(
-                    context, grpc.StatusCode.UNKNOWN, str(result.get("error") or "The tool failed"), "TOOL_ERROR"
+                    context,
+                    grpc.StatusCode.UNKNOWN,
+                    str(result.get("error") or "The tool failed"),
+                    "TOOL_ERROR",
                 )
             data = json.loads(json.dumps(result.get("data"), default=str))
             struct = struct_pb2.Struct()

@@ -21,7 +21,10 @@ def upgrade() -> None:
         "client_credentials",
         sa.Column("id", sa.String(length=40), primary_key=True),
         sa.Column(
-            "project_id", sa.String(length=40), sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+            "project_id",
+            sa.String(length=40),
+            sa.ForeignKey("projects.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         sa.Column("secret_hash", sa.String(length=64), nullable=False),
         sa.Column("hint", sa.String(length=16), nullable=False),
