@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from valetkey.api.scalekit.base import Servicer
 from valetkey.api.scalekit.errors import unsupported
+from valetkey.api.scalekit.tools import tool_slug
 from valetkey.connections.configs import config_by_name
 from valetkey.connections.models import AuthConfig
 from valetkey.core.errors import NotFound, ValidationError
@@ -91,7 +92,7 @@ class Mcp(Servicer, pb_grpc.McpServiceServicer):
                             )
                         toolkits.append(config.toolkit_slug)
                         config_ids.append(config.id)
-                        tools.extend(mapping.tools)
+                        tools.extend(tool_slug(t) for t in mapping.tools)
                     row = configs.create_server(
                         db,
                         self.state.catalog,

@@ -3,7 +3,8 @@
 Scoped tools are the tools a user can run now: those of every toolkit the user has an
 ACTIVE account on (narrowed by the account's auth config's allowed tools), filtered by
 connection names, providers (toolkit slugs) and tool names. Names are Scalekit's lower
-case (`gmail_fetch_mails`); every spelling resolves (`catalog.registry.case_folded_slug`).
+case (`gmail_fetch_emails`); every spelling resolves (`catalog.registry.case_folded_slug`), and the
+few tools Scalekit names otherwise answer to its names too (`SCALEKIT_TOOL_NAMES`).
 Execution is `execution.service.execute_tool`, the REST route's own function, with
 `identifier` + `connection_name` (or `connected_account_id`); a tool that ran and failed is
 a status with error code TOOL_ERROR, as Scalekit answers it.
@@ -31,6 +32,11 @@ from valetkey.core.errors import ValidationError
 from valetkey.execution.schemas import ExecuteBody
 from valetkey.execution.service import execute_tool
 
+# Scalekit's names of tools Valetkey (and Composio) spell otherwise: its migration guide runs
+# `gmail_fetch_mails`, which is Composio's GMAIL_FETCH_EMAILS. Scalekit's namespace only: the REST API
+# answers to Composio's slugs (and their aliases, which are Composio slugs).
+SCALEKIT_TOOL_NAMES = {"GMAIL_FETCH_MAILS": "GMAIL_FETCH_EMAILS"}
+
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
@@ -41,6 +47,12 @@ def tool_message(tool: Tool) -> pb.Tool:
         {"name": tool.slug.lower(), "description": tool.description, "input_schema": tool.input_schema}
     )
     return pb.Tool(id=tool.slug, provider=tool.toolkit.lower(), definition=definition, tags=list(tool.tags))
+
+
+def tool_slug(name: str) -> str:
+    """A Scalekit tool name as the catalog's slug (any case; Scalekit's own spellings mapped)."""
+    slug = case_folded_slug(name)
+    return SCALEKIT_TOOL_NAMES.get(slug, slug)
 
 
 def _integral(value: Any) -> Any:
@@ -74,7 +86,7 @@ class Tools(Servicer, pb_grpc.ToolServiceServicer):
     def scoped(self, project_id: str, identifier: str, wanted: Any) -> list[pb.ScopedTool]:
         connection_names = set(wanted.connection_names)
         providers = {p.lower() for p in wanted.providers}
-        names = {case_folded_slug(n) for n in wanted.tool_names}
+        names = {tool_slug(n) for n in wanted.tool_names}
         with self.state.db.session() as db:
             rows = db.execute(
                 select(ConnectedAccount, AuthConfig)
@@ -143,7 +155,7 @@ class Tools(Servicer, pb_grpc.ToolServiceServicer):
                 connection_name=request.connector or None,
                 connected_account_id=request.connected_account_id or None,
             )
-            result = await execute_tool(self.state, project, request.tool_name, body, None)
+            result = await execute_tool(self.state, project, tool_slug(request.tool_name), body, None)
             if not result["successful"]:
                 await abort(
                     context,
