@@ -9,6 +9,7 @@ REQUESTS_CA_BUNDLE, as a team would run it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.mcp import mcp_session, text_of
 from tests.support.sandbox_events import gmail_deliver
 from tests.support.servers import _free_port
 from tests.support.tls import LocalTls, make_local_tls
@@ -193,17 +195,17 @@ def test_the_migration_guide_runs_unchanged(stack):
     assert mapping["connection_name"] == "gmail" and mapping["tools"] == ["gmail_fetch_emails"], mapping
     url = mcp["instance"]["instance"]["url"]
     assert url.startswith(stack.url + "/"), url
-    # The per-user URL works with no key: an MCP client lists the config's tool on it.
-    listed = httpx.post(
-        url,
-        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
-        headers={"accept": "application/json, text/event-stream", "content-type": "application/json"},
-        timeout=30,
-    )
-    assert listed.status_code in (200, 400), listed.text  # 400: the MCP session must be initialized first
-    assert (
-        listed.status_code == 200 or "initialize" in listed.text.lower() or "session" in listed.text.lower()
-    )
+    # The per-user URL works with no key: an MCP client lists the config's tool there and runs it.
+
+    async def through_mcp() -> tuple[list[str], str]:
+        async with mcp_session(url) as session:
+            listed = await session.list_tools()
+            ran = await session.call_tool("GMAIL_FETCH_EMAILS", {"query": "is:unread", "max_results": 5})
+            return [t.name for t in listed.tools], text_of(ran)
+
+    names, text = asyncio.run(through_mcp())
+    assert names == ["GMAIL_FETCH_EMAILS"], names
+    assert "Scalekit says hi" in text, text
 
 
 # -- credentials, isolation, errors --------------------------------------------------------------
