@@ -28,7 +28,7 @@ from valetkey.connections.configs import config_by_name
 from valetkey.connections.models import AuthConfig, ConnectedAccount
 from valetkey.connections.serializers import wire_status
 from valetkey.core.context import ProjectContext
-from valetkey.core.errors import BadRequest, NotFound
+from valetkey.core.errors import BadRequest, Conflict, NotFound
 from valetkey.store.db import utcnow
 
 STATUSES = {
@@ -156,7 +156,23 @@ class ConnectedAccounts(Servicer, pb_grpc.ConnectedAccountServiceServicer):
 
             def named_config() -> AuthConfig:
                 with self.state.db.session() as db:
-                    return config_by_name(db, project.project_id, request.connector)
+                    config = config_by_name(db, project.project_id, request.connector)
+                    try:
+                        named.find_account(
+                            db,
+                            project.project_id,
+                            connection_name=request.connector,
+                            identifier=request.identifier,
+                            account_id=None,
+                        )
+                    except NotFound:
+                        return config
+                # Scalekit keeps one account per connection and identifier; update or re-link that one.
+                raise Conflict(
+                    f"{request.identifier!r} already has an account on connection {request.connector!r}",
+                    slug="ConnectedAccountExists",
+                    suggested_fix="Use get_or_create_connected_account, or get_authorization_link to re-authorize.",
+                )
 
             config = await run_in_threadpool(named_config)
             if details is not None and kind == "static_auth":
