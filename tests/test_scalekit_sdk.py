@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import ssl
 import subprocess
 import sys
 import time
@@ -212,7 +213,7 @@ def test_the_migration_guide_runs_unchanged(stack):
 
 
 def _token(stack: Stack, **form: str) -> httpx.Response:
-    return httpx.post(f"{stack.env_url}/oauth/token", data=form, verify=str(stack.tls.ca), timeout=30)
+    return httpx.post(f"{stack.env_url}/oauth/token", data=form, verify=ssl.create_default_context(cafile=str(stack.tls.ca)), timeout=30)
 
 
 def _grpc_channel(stack: Stack, token: str | None):
@@ -285,7 +286,7 @@ def test_bad_and_revoked_client_credentials_are_refused(stack):
     proxied = httpx.get(
         f"{stack.env_url}/proxy/gmail/v1/users/me/messages",
         headers={"authorization": f"Bearer {access}", "connection_name": "gmail", "identifier": "u"},
-        verify=str(stack.tls.ca),
+        verify=ssl.create_default_context(cafile=str(stack.tls.ca)),
         timeout=30,
     )
     assert proxied.status_code == 401, proxied.text

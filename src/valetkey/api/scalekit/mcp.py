@@ -83,7 +83,9 @@ class Mcp(Servicer, pb_grpc.McpServiceServicer):
 
             def create() -> pb.McpConfig:
                 with self.state.db.session() as db:
-                    toolkits, tools, config_ids = [], [], []
+                    toolkits: list[str] = []
+                    tools: list[str] = []
+                    config_ids: list[str] = []
                     for mapping in wanted.connection_tool_mappings:
                         config = config_by_name(db, project.project_id, mapping.connection_name)
                         if mapping.provider and mapping.provider.lower() != config.toolkit_slug.lower():
