@@ -213,7 +213,12 @@ def test_the_migration_guide_runs_unchanged(stack):
 
 
 def _token(stack: Stack, **form: str) -> httpx.Response:
-    return httpx.post(f"{stack.env_url}/oauth/token", data=form, verify=ssl.create_default_context(cafile=str(stack.tls.ca)), timeout=30)
+    return httpx.post(
+        f"{stack.env_url}/oauth/token",
+        data=form,
+        verify=ssl.create_default_context(cafile=str(stack.tls.ca)),
+        timeout=30,
+    )
 
 
 def _grpc_channel(stack: Stack, token: str | None):
@@ -360,6 +365,40 @@ def test_another_projects_accounts_are_never_visible_and_masking_follows_the_pro
     a_pair = stack.credentials(a_id)
     (first,) = stack.guide(a_pair, "connect")
     play_browser(first["link"])
+    import grpc
+    from google.protobuf import struct_pb2
+    from scalekit.v1.connected_accounts import connected_accounts_pb2 as ca
+    from scalekit.v1.connected_accounts import connected_accounts_pb2_grpc as ca_grpc
+
+    access = _token(stack, grant_type="client_credentials", **a_pair).json()["access_token"]
+    values = struct_pb2.Struct()
+    values.update({"access_token": "gho_not_from_a_user"})
+    with _grpc_channel(stack, access) as channel:
+        stub = ca_grpc.ConnectedAccountServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as caught:  # Scalekit's one account per connection and user
+            stub.CreateConnectedAccount(
+                ca.CreateConnectedAccountRequest(connector="gmail", identifier="user_123")
+            )
+        assert caught.value.code() == grpc.StatusCode.ALREADY_EXISTS, caught.value.details()
+        with pytest.raises(grpc.RpcError) as caught:  # an OAuth connection is authorized by its user
+            stub.CreateConnectedAccount(
+                ca.CreateConnectedAccountRequest(
+                    connector="gmail",
+                    identifier="someone",
+                    connected_account=ca.CreateConnectedAccount(
+                        authorization_details=ca.AuthorizationDetails(
+                            static_auth=ca.StaticAuth(details=values)
+                        )
+                    ),
+                )
+            )
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT, caught.value.details()
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.VerifyConnectedAccountUser(
+                ca.VerifyConnectedAccountUserRequest(auth_request_id="x", identifier="y")
+            )
+        assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
     # Project B: a connection of the same name, its own user "me" connected, secrets not masked.
     b_id, b_key = stack.project("iso-b")
     stack.gmail_config(b_key)

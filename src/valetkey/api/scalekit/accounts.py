@@ -26,6 +26,7 @@ from valetkey.connections import named, views
 from valetkey.connections.accounts import InitiateInput, initiate_account
 from valetkey.connections.configs import config_by_name
 from valetkey.connections.models import AuthConfig, ConnectedAccount
+from valetkey.connections.schemes import REDIRECT_SCHEMES
 from valetkey.connections.serializers import wire_status
 from valetkey.core.context import ProjectContext
 from valetkey.core.errors import BadRequest, Conflict, NotFound
@@ -177,6 +178,14 @@ class ConnectedAccounts(Servicer, pb_grpc.ConnectedAccountServiceServicer):
             config = await run_in_threadpool(named_config)
             if details is not None and kind == "static_auth":
                 from google.protobuf.json_format import MessageToDict
+
+                if config.auth_scheme in REDIRECT_SCHEMES:
+                    raise BadRequest(
+                        f"Connection {config.name!r} uses {config.auth_scheme}: its accounts are authorized by "
+                        "their user, not made from static_auth values",
+                        slug="AuthSchemeMismatch",
+                        suggested_fix="Leave authorization_details out and send the user the authorization link.",
+                    )
 
                 values = MessageToDict(details.static_auth.details)
                 account, _ = await initiate_account(
