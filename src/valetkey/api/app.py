@@ -160,9 +160,18 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         deliveries.start()
         polls = PollScheduler(state)
         polls.start()
+        scalekit = None
+        if settings.scalekit_listen and settings.tls_cert and settings.tls_key:
+            # The Scalekit SDK's origin (token endpoint, proxy, gRPC) on its own TLS listener.
+            from valetkey.api.scalekit.origin import ScalekitOrigin
+
+            scalekit = ScalekitOrigin(state, settings.scalekit_listen, settings.tls_cert, settings.tls_key)
+            await scalekit.start()
         try:
             yield
         finally:
+            if scalekit is not None:
+                await scalekit.stop()
             from valetkey.sessions.workbench.pool import stop_all as stop_workbenches
 
             await stop_workbenches(state)

@@ -123,3 +123,43 @@ def orgs_key(
     finally:
         db.dispose()
     print(json.dumps({"id": org_id, "api_key": key.key}) if as_json else key.key)
+
+
+@projects.command("credentials")
+def projects_credentials(
+    project_id: str = typer.Argument(..., help="The project the pair acts for."),
+    revoke: str = typer.Option(None, "--revoke", metavar="CLIENT_ID", help="Revoke this client id instead."),
+    as_json: bool = typer.Option(False, "--json", help="Print {client_id, client_secret} as JSON."),
+) -> None:
+    """Issue a client id and secret for the Scalekit SDK (SCALEKIT_CLIENT_ID/SECRET); the secret is shown once."""
+    from valetkey.tenancy import clients
+
+    db = database(Settings.from_env())
+    try:
+        with db.session() as session:
+            if revoke:
+                clients.revoke(session, project_id, revoke)
+                pair = None
+            else:
+                pair = clients.issue(session, project_id)
+    except ApiError as exc:
+        raise from_api_error(exc) from None
+    finally:
+        db.dispose()
+    if pair is None:
+        if as_json:
+            print(json.dumps({"client_id": revoke, "revoked": True}))
+        else:
+            output.err.print(f"client {revoke} revoked; its access tokens stop working now", highlight=False)
+        return
+    if as_json:
+        print(json.dumps({"client_id": pair.client_id, "client_secret": pair.client_secret}))
+    else:
+        output.err.print(f"client id: {pair.client_id}", highlight=False, markup=False)
+        output.err.print("client secret (shown once, store it now):")
+        print(pair.client_secret)
+        output.err.print(
+            "next: SCALEKIT_CLIENT_ID=... SCALEKIT_CLIENT_SECRET=... SCALEKIT_ENV_URL=https://<VALETKEY_SCALEKIT_LISTEN>",
+            highlight=False,
+            markup=False,
+        )

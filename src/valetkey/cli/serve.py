@@ -58,6 +58,11 @@ def banner(settings: Settings, host: str, port: int) -> str:
     ]
     if settings.sandbox_url:
         lines.append(f"sandbox:      every toolkit's API calls go to {settings.sandbox_url}")
+    if settings.scalekit_listen:
+        lines.append(
+            f"scalekit:     https://{settings.scalekit_listen} (SCALEKIT_ENV_URL for the Scalekit SDK; "
+            "credentials: valetkey projects credentials PROJECT_ID)"
+        )
     if settings.public_url != url:
         lines.append(
             f"public URL:   {settings.public_url} (VALETKEY_PUBLIC_URL; used in redirect and Connect Link URLs)"

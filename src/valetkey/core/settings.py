@@ -104,6 +104,14 @@ class Settings(BaseSettings):
     sandbox_url: str = Field(
         "", description="URL of a running `valetkey sandbox serve` every toolkit's API calls are routed to."
     )
+    # The Scalekit SDK's origin (valetkey.api.scalekit): its token endpoint, proxy and gRPC services on
+    # one TLS listener, opened by the server when set.
+    scalekit_listen: str = Field(
+        "",
+        description="HOST:PORT where the Scalekit-compatible TLS origin listens (token endpoint and gRPC).",
+    )
+    tls_cert: Path | None = Field(None, description="PEM certificate (chain) of the Scalekit origin.")
+    tls_key: Path | None = Field(None, description="PEM private key of the Scalekit origin.")
     # Parsed and checked by valetkey.net.egress (a bad entry stops the start there).
     egress_allow: Annotated[tuple[str, ...], NoDecode] = Field(
         (),
@@ -287,6 +295,25 @@ class Settings(BaseSettings):
                 f"expected an http:// or https:// URL such as http://127.0.0.1:8001, got {value!r}"
             )
         return value
+
+    @field_validator("scalekit_listen", mode="after")
+    @classmethod
+    def _scalekit_listen(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            host, _, port = value.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"expected HOST:PORT such as 127.0.0.1:8443, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _tls_for_scalekit(self) -> Settings:
+        if self.scalekit_listen and not (self.tls_cert and self.tls_key):
+            raise ValueError(
+                "VALETKEY_SCALEKIT_LISTEN needs VALETKEY_TLS_CERT and VALETKEY_TLS_KEY (PEM files): "
+                "the Scalekit SDK speaks only TLS"
+            )
+        return self
 
     @field_validator("log_level", mode="after")
     @classmethod

@@ -83,3 +83,32 @@ class RateLimitCounter(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
     # Epoch second after which the row weighs on no decision (the end of the next window): swept then.
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class ClientCredential(Base):
+    """A client id and secret for the Scalekit SDK's client-credentials grant (`valetkey.tenancy.clients`).
+
+    The secret is a high-entropy bearer value stored as its SHA-256, like API keys; revoked rows stay
+    (for audit) with `revoked_at` set, and their access tokens stop working with them.
+    """
+
+    __tablename__ = "client_credentials"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the client_id
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    hint: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
+
+
+class ClientAccessToken(Base):
+    """A short-lived access token issued to a client credential by `/oauth/token` (stored hashed)."""
+
+    __tablename__ = "client_access_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("client_credentials.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
