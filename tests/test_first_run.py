@@ -109,7 +109,7 @@ def _start(args: list[str], env: dict[str, str], url: str, log: Path) -> subproc
     proc = subprocess.Popen(
         [sys.executable, "-m", "valetkey", *args], env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb")
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded 2-core machine starts slowly; a dead process fails at once
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"{args} exited: {log.read_text()[-2000:]}")
