@@ -48,16 +48,16 @@ async def sync_toolkit(state: ExecutionState, project_id: str, body: SyncBody) -
             else "Check that the MCP server is up and that the operator allowed its address (VALETKEY_EGRESS_ALLOW)."
         )
         raise ApiError(
-            f"Could not list the tools of {toolkit.slug}: {exc}", status=502, slug="CustomToolkitSyncFailed",
+            f"Could not list the tools of {toolkit.slug.upper()}: {exc}", status=502, slug="CustomToolkitSyncFailed",
             suggested_fix=hint,
         ) from None
 
     def _save() -> tuple[str, int]:
         with state.db.session() as db:
-            return store.save_tools(db, project_id, toolkit.slug, tools)
+            return store.save_tools(db, project_id, body.slug, tools)
 
     version, count = await run_in_threadpool(_save)
-    return {"slug": toolkit.slug, "version": version, "synced_count": count}
+    return {"slug": toolkit.slug.upper(), "version": version, "synced_count": count}
 
 
 async def delete_toolkit(
@@ -82,9 +82,13 @@ async def delete_toolkit(
             row = store.get(db, project_id, slug)
             configs = {
                 c.id: c
-                for c in db.query(AuthConfig).filter_by(project_id=project_id, toolkit_slug=row.slug)
+                for c in db.query(AuthConfig).filter_by(
+                    project_id=project_id, toolkit_slug=store.catalog_slug(row.slug)
+                )
             }
-            accounts = db.query(ConnectedAccount).filter_by(project_id=project_id, toolkit_slug=row.slug)
+            accounts = db.query(ConnectedAccount).filter_by(
+                project_id=project_id, toolkit_slug=store.catalog_slug(row.slug)
+            )
             return [(a, configs[a.auth_config_id]) for a in accounts if a.auth_config_id in configs]
 
     if revoke_on_delete:  # OAuth accounts would be revoked at the provider; API keys have nowhere to go

@@ -45,6 +45,12 @@ def toolkit_slug(given: str) -> str:
     return slug if slug.startswith(PREFIX) else PREFIX + slug
 
 
+def catalog_slug(slug: str) -> str:
+    """The catalog's spelling: toolkit slugs are lower case there (`custom_kit`), as every toolkit's is,
+    and every lookup is case-insensitive; the custom toolkit routes answer Composio's `CUSTOM_KIT`."""
+    return slug.lower()
+
+
 def tool_slug(toolkit: str, remote_name: str) -> str:
     """`CUSTOM_KIT` + `get-weather` -> `CUSTOM_KIT_GET_WEATHER`."""
     return f"{toolkit}_{re.sub(r'[^A-Za-z0-9]+', '_', remote_name).strip('_').upper()}"[:200]
@@ -179,7 +185,7 @@ def save_tools(db: Session, project_id: str, slug: str, tools: Sequence[RemoteTo
     db.execute(delete(CustomToolkitTool).where(CustomToolkitTool.toolkit_id == row.id))
     seen: set[str] = set()
     for position, remote in enumerate(tools):
-        slug_of = tool_slug(row.slug, remote.name)
+        slug_of = tool_slug(row.slug.upper(), remote.name)
         if slug_of in seen:
             raise BadRequest(
                 f"The MCP server lists two tools that both become {slug_of}; rename one on the server"
@@ -217,15 +223,21 @@ def remove(db: Session, project_id: str, slug: str) -> Deleted:
     row = get(db, project_id, slug)
     configs = list(
         db.scalars(
-            select(AuthConfig.id).where(AuthConfig.project_id == project_id, AuthConfig.toolkit_slug == row.slug)
+            select(AuthConfig.id).where(
+                AuthConfig.project_id == project_id, AuthConfig.toolkit_slug == catalog_slug(row.slug)
+            )
         )
     )
     accounts = db.execute(
         delete(ConnectedAccount).where(
-            ConnectedAccount.project_id == project_id, ConnectedAccount.toolkit_slug == row.slug
+            ConnectedAccount.project_id == project_id, ConnectedAccount.toolkit_slug == catalog_slug(row.slug)
         )
     ).rowcount
-    db.execute(delete(AuthConfig).where(AuthConfig.project_id == project_id, AuthConfig.toolkit_slug == row.slug))
+    db.execute(
+        delete(AuthConfig).where(
+            AuthConfig.project_id == project_id, AuthConfig.toolkit_slug == catalog_slug(row.slug)
+        )
+    )
     db.delete(row)
     db.flush()
     return Deleted(row.slug, len(configs), int(accounts or 0))
@@ -260,7 +272,7 @@ def catalog_toolkits(db: Session, project_id: str) -> list[Toolkit]:
 def as_toolkit(row: CustomToolkit, tools: Sequence[CustomToolkitTool]) -> Toolkit:
     version = row.version or row.created_at.strftime("%Y%m%d") + "_00"
     return Toolkit(
-        slug=row.slug,
+        slug=catalog_slug(row.slug),
         name=row.name,
         description=f"{row.name}: a custom toolkit of this project, served by the MCP server at {row.app_url}",
         logo=row.logo or DEFAULT_LOGO,
@@ -270,7 +282,7 @@ def as_toolkit(row: CustomToolkit, tools: Sequence[CustomToolkitTool]) -> Toolki
         app_url=row.app_url,
         auth_schemes=tuple(_scheme(s) for s in row.auth_schemes),
         versions=(version,),
-        tools=tuple(_tool(row.slug, t, version) for t in tools),
+        tools=tuple(_tool(catalog_slug(row.slug), t, version) for t in tools),
         source=f"custom toolkit {row.slug}",
         tier=PROJECT_TIER,
     )
