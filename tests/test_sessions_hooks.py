@@ -225,7 +225,9 @@ async def test_mcp_tools_call_is_blocked_too(sdk, upstream):
     hooked = json.loads(blocked.content[-1].text)
     assert hooked["result_type"] == "blocked" and hooked["block_reason"]["type"] == "request_blocked"
     assert hooked["block_reason"]["hook_id"] == "no-outsiders" and "outside person" in hooked["block_reason"]["message"]
-    assert hooked["hook_results"] == [{"id": "no-outsiders", "status": "evaluated", "outcome": "block"}]
+    [verdict] = hooked["hook_results"]
+    assert (verdict["id"], verdict["status"], verdict["outcome"]) == ("no-outsiders", "evaluated", "block")
+    assert verdict["reason"] == "the item id names an outside person"
     assert blocked.meta["hook_results"] == hooked["hook_results"] and hooked["log_id"].startswith("log")
     assert allowed.meta["hook_results"][0]["outcome"] == "continue"
     # The blocked call is in the execution logs, status blocked, with nothing sent.
