@@ -55,7 +55,13 @@ class KeyedMCP:
                 self.seen_keys.append(key.decode() if key else None)
                 if key != API_KEY.encode():
                     body = b'{"error": "missing or wrong API key"}'
-                    await send({"type": "http.response.start", "status": 401, "headers": [(b"content-type", b"application/json")]})
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 401,
+                            "headers": [(b"content-type", b"application/json")],
+                        }
+                    )
                     await send({"type": "http.response.body", "body": body})
                     return
             await inner(scope, receive, send)
@@ -131,7 +137,9 @@ def test_upsert_sync_connect_execute_restart_delete(server, remote):
     # Without an account the server refuses the listing (it wants its key): a clear error, nothing stored.
     with pytest.raises(Exception) as refused:
         custom.sync("CUSTOM_WEATHER_DESK")
-    assert "502" in str(refused.value) and "Could not list the tools of CUSTOM_WEATHER_DESK" in str(refused.value)
+    assert "502" in str(refused.value) and "Could not list the tools of CUSTOM_WEATHER_DESK" in str(
+        refused.value
+    )
     assert remote.seen_keys[-1] is None  # no key was sent: there was no account to take it from
 
     config = composio.auth_configs.create(
@@ -151,7 +159,10 @@ def test_upsert_sync_connect_execute_restart_delete(server, remote):
     toolkit = composio.toolkits.get("CUSTOM_WEATHER_DESK")
     assert toolkit.name == "Weather Desk" and toolkit.model_dump()["type"] == "custom"
     listed = composio.tools.get_raw_composio_tools(toolkits=["CUSTOM_WEATHER_DESK"])
-    assert sorted(t.slug for t in listed) == ["CUSTOM_WEATHER_DESK_GET_FORECAST", "CUSTOM_WEATHER_DESK_SHOUT_TEXT"]
+    assert sorted(t.slug for t in listed) == [
+        "CUSTOM_WEATHER_DESK_GET_FORECAST",
+        "CUSTOM_WEATHER_DESK_SHOUT_TEXT",
+    ]
     forecast = composio.tools.get_raw_composio_tool_by_slug("CUSTOM_WEATHER_DESK_GET_FORECAST")
     assert forecast.input_parameters["required"] == ["city"]
     assert forecast.description == "The forecast for a city"
@@ -188,7 +199,10 @@ def test_upsert_sync_connect_execute_restart_delete(server, remote):
     server.update(threaded=threaded, running=running)
     composio = sdk_for(running, keys.api_key)
     after = composio.tools.execute(
-        "CUSTOM_WEATHER_DESK_GET_FORECAST", {"city": "Tromsø"}, user_id="alice", dangerously_skip_version_check=True
+        "CUSTOM_WEATHER_DESK_GET_FORECAST",
+        {"city": "Tromsø"},
+        user_id="alice",
+        dangerously_skip_version_check=True,
     )
     assert after["successful"] is True and after["data"]["city"] == "Tromsø"
 
@@ -221,7 +235,7 @@ def _registered(running, remote, slug="shared"):
 
 def test_another_project_never_sees_it(server, remote):
     running = server["running"]
-    owner, composio = _registered(running, remote, "private")
+    owner, _ = _registered(running, remote, "private")
     other = running.new_project()
     with httpx.Client(base_url=running.url, headers={"x-api-key": other.api_key}) as client:
         assert client.get(f"{V31}/toolkits/CUSTOM_PRIVATE").status_code == 404
@@ -231,21 +245,26 @@ def test_another_project_never_sees_it(server, remote):
         tools = client.get(f"{V31}/tools", params={"search": "forecast city", "limit": 1000}).json()
         assert not [t for t in tools["items"] if t["slug"].startswith("CUSTOM_")]
         run = client.post(
-            f"{V31}/tools/execute/CUSTOM_PRIVATE_GET_FORECAST", json={"arguments": {"city": "x"}, "user_id": "bob"}
+            f"{V31}/tools/execute/CUSTOM_PRIVATE_GET_FORECAST",
+            json={"arguments": {"city": "x"}, "user_id": "bob"},
         )
         assert run.status_code == 404
         assert client.post(f"{V31}/custom/toolkits/sync", json={"slug": "CUSTOM_PRIVATE"}).status_code == 404
         assert client.delete(f"{V31}/custom/toolkits/CUSTOM_PRIVATE").status_code == 404
     with httpx.Client(base_url=running.url, headers={"x-api-key": owner.api_key}) as client:
         mine = client.get(f"{V31}/toolkits", params={"managed_by": "project"}).json()
-        assert [t["slug"] for t in mine["items"]] == ["custom_private"]  # the catalog spells toolkits in lower case
+        assert [t["slug"] for t in mine["items"]] == [
+            "custom_private"
+        ]  # the catalog spells toolkits in lower case
 
 
 def test_app_url_and_auth_schemes_cannot_change(server, remote):
     running = server["running"]
     keys = running.new_project()
     with httpx.Client(base_url=running.url, headers={"x-api-key": keys.api_key}) as client:
-        first = client.post(f"{V31}/custom/toolkits/upsert", json={"slug": "fixed", "toolkit_config": toolkit_config(remote)})
+        first = client.post(
+            f"{V31}/custom/toolkits/upsert", json={"slug": "fixed", "toolkit_config": toolkit_config(remote)}
+        )
         assert first.status_code == 200 and first.json() == {"slug": "CUSTOM_FIXED"}
         moved = client.post(
             f"{V31}/custom/toolkits/upsert",
@@ -254,7 +273,10 @@ def test_app_url_and_auth_schemes_cannot_change(server, remote):
         assert moved.status_code == 409 and "cannot change" in moved.json()["error"]["message"]
         rekeyed = client.post(
             f"{V31}/custom/toolkits/upsert",
-            json={"slug": "fixed", "toolkit_config": toolkit_config(remote, auth_schemes=[{"mode": "NO_AUTH"}])},
+            json={
+                "slug": "fixed",
+                "toolkit_config": toolkit_config(remote, auth_schemes=[{"mode": "NO_AUTH"}]),
+            },
         )
         assert rekeyed.status_code == 409
         unknown = client.post(
@@ -262,11 +284,17 @@ def test_app_url_and_auth_schemes_cannot_change(server, remote):
             json={"slug": "fixed", "toolkit_config": toolkit_config(remote), "extra": 1},
         )
         assert unknown.status_code == 400
-        bad_slug = client.post(f"{V31}/custom/toolkits/upsert", json={"slug": "no-dashes", "toolkit_config": toolkit_config(remote)})
+        bad_slug = client.post(
+            f"{V31}/custom/toolkits/upsert",
+            json={"slug": "no-dashes", "toolkit_config": toolkit_config(remote)},
+        )
         assert bad_slug.status_code == 400
         plain = client.post(
             f"{V31}/custom/toolkits/upsert",
-            json={"slug": "plain", "toolkit_config": toolkit_config(remote, app_url="http://mcp.example.com/mcp")},
+            json={
+                "slug": "plain",
+                "toolkit_config": toolkit_config(remote, app_url="http://mcp.example.com/mcp"),
+            },
         )
         assert plain.status_code == 400 and "https" in plain.json()["error"]["message"]
         builtin = client.delete(f"{V31}/custom/toolkits/github")
@@ -291,11 +319,13 @@ def test_the_egress_policy_refuses_a_server_the_operator_did_not_allow(server, r
 
 async def test_our_mcp_server_runs_a_custom_tool(server, remote):
     running = server["running"]
-    keys, composio = _registered(running, remote, "viamcp")
-    session = composio.create(
-        user_id="bob", toolkits=["CUSTOM_VIAMCP"], preload={"tools": ["CUSTOM_VIAMCP_GET_FORECAST"]}
-    ) if "preload" in inspect.signature(composio.create).parameters else composio.create(
-        user_id="bob", toolkits=["CUSTOM_VIAMCP"]
+    _, composio = _registered(running, remote, "viamcp")
+    session = (
+        composio.create(
+            user_id="bob", toolkits=["CUSTOM_VIAMCP"], preload={"tools": ["CUSTOM_VIAMCP_GET_FORECAST"]}
+        )
+        if "preload" in inspect.signature(composio.create).parameters
+        else composio.create(user_id="bob", toolkits=["CUSTOM_VIAMCP"])
     )
     async with mcp_session(session.mcp.url, session.mcp.headers) as mcp:
         names = [tool.name for tool in (await mcp.list_tools()).tools]

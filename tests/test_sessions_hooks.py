@@ -224,7 +224,10 @@ async def test_mcp_tools_call_is_blocked_too(sdk, upstream):
     # The hook fields as REST sends them: in the result's JSON and in its _meta.
     hooked = json.loads(blocked.content[-1].text)
     assert hooked["result_type"] == "blocked" and hooked["block_reason"]["type"] == "request_blocked"
-    assert hooked["block_reason"]["hook_id"] == "no-outsiders" and "outside person" in hooked["block_reason"]["message"]
+    assert (
+        hooked["block_reason"]["hook_id"] == "no-outsiders"
+        and "outside person" in hooked["block_reason"]["message"]
+    )
     [verdict] = hooked["hook_results"]
     assert (verdict["id"], verdict["status"], verdict["outcome"]) == ("no-outsiders", "evaluated", "block")
     assert verdict["reason"] == "the item id names an outside person"

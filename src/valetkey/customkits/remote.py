@@ -106,7 +106,7 @@ async def list_tools(url: str, headers: dict[str, str], policy: EgressPolicy) ->
 
 def _remote_tool(tool: types.Tool) -> RemoteTool:
     hints = tool.annotations
-    tags = ()
+    tags: tuple[str, ...] = ()
     if hints is not None:
         tags = tuple(
             tag

@@ -26,7 +26,10 @@ class ApiKeyField(RequestBody):
 class ApiKeyScheme(RequestBody):
     mode: Literal["API_KEY"]
     # Headers sent to the MCP server; {{generic_api_key}} is where the account's API key goes.
-    headers: Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], Annotated[str, Field(max_length=2000)]], Field(min_length=1, max_length=20)]
+    headers: Annotated[
+        dict[Annotated[str, Field(min_length=1, max_length=100)], Annotated[str, Field(max_length=2000)]],
+        Field(min_length=1, max_length=20),
+    ]
     api_key_field: ApiKeyField | None = None
 
 

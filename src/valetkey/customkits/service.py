@@ -48,7 +48,9 @@ async def sync_toolkit(state: ExecutionState, project_id: str, body: SyncBody) -
             else "Check that the MCP server is up and that the operator allowed its address (VALETKEY_EGRESS_ALLOW)."
         )
         raise ApiError(
-            f"Could not list the tools of {toolkit.slug.upper()}: {exc}", status=502, slug="CustomToolkitSyncFailed",
+            f"Could not list the tools of {toolkit.slug.upper()}: {exc}",
+            status=502,
+            slug="CustomToolkitSyncFailed",
             suggested_fix=hint,
         ) from None
 

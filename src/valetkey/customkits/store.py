@@ -156,7 +156,9 @@ def upsert(db: Session, project_id: str, body: UpsertBody) -> str:
 
 def _find(db: Session, project_id: str, slug: str) -> CustomToolkit | None:
     return db.scalars(
-        select(CustomToolkit).where(CustomToolkit.project_id == project_id, CustomToolkit.slug == slug.upper())
+        select(CustomToolkit).where(
+            CustomToolkit.project_id == project_id, CustomToolkit.slug == slug.upper()
+        )
     ).first()
 
 
@@ -228,11 +230,12 @@ def remove(db: Session, project_id: str, slug: str) -> Deleted:
             )
         )
     )
-    accounts = db.execute(
-        delete(ConnectedAccount).where(
-            ConnectedAccount.project_id == project_id, ConnectedAccount.toolkit_slug == catalog_slug(row.slug)
-        )
-    ).rowcount
+    account_filter = (
+        ConnectedAccount.project_id == project_id,
+        ConnectedAccount.toolkit_slug == catalog_slug(row.slug),
+    )
+    accounts = db.scalar(select(func.count(ConnectedAccount.id)).where(*account_filter)) or 0
+    db.execute(delete(ConnectedAccount).where(*account_filter))
     db.execute(
         delete(AuthConfig).where(
             AuthConfig.project_id == project_id, AuthConfig.toolkit_slug == catalog_slug(row.slug)

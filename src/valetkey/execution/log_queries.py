@@ -101,7 +101,10 @@ def summary(row: dict[str, Any]) -> dict[str, Any]:
         "status": "success" if ok else "failed",
         "level": "info" if ok else ("warn" if blocked else "error"),
         "message": row["error"] if not ok else f"{row['tool_slug']} succeeded",
-        "metadata": {"credential_source": row["credential_source"], **({"result_type": "blocked"} if blocked else {})},
+        "metadata": {
+            "credential_source": row["credential_source"],
+            **({"result_type": "blocked"} if blocked else {}),
+        },
         "metrics": {"duration_ms": row["duration_ms"], "upstream_status": row["upstream_status"]},
         "parent": None,
         "tool_slug": row["tool_slug"],

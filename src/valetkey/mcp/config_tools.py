@@ -44,7 +44,10 @@ class ConfigToolset:
         return self.server.name
 
     def _tools(self) -> dict[str, Tool]:
-        return {tool.slug: tool for tool in served_tools(self.state.catalog_for(self.project.project_id), self.server)}
+        return {
+            tool.slug: tool
+            for tool in served_tools(self.state.catalog_for(self.project.project_id), self.server)
+        }
 
     async def list_tools(self) -> list[types.Tool]:
         return [mcp_tool(tool) for tool in self._tools().values()]
