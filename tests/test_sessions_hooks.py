@@ -221,6 +221,43 @@ async def test_mcp_tools_call_is_blocked_too(sdk, upstream):
     assert blocked.is_error is True and "Outsiders" in text_of(blocked)
     assert allowed.is_error is False
     assert [seen.path for seen in upstream.requests] == ["/echo/items/alice-inside"]
+    # The hook fields as REST sends them: in the result's JSON and in its _meta.
+    hooked = json.loads(blocked.content[-1].text)
+    assert hooked["result_type"] == "blocked" and hooked["block_reason"]["type"] == "request_blocked"
+    assert (
+        hooked["block_reason"]["hook_id"] == "no-outsiders"
+        and "outside person" in hooked["block_reason"]["message"]
+    )
+    [verdict] = hooked["hook_results"]
+    assert (verdict["id"], verdict["status"], verdict["outcome"]) == ("no-outsiders", "evaluated", "block")
+    assert verdict["reason"] == "the item id names an outside person"
+    assert blocked.meta["hook_results"] == hooked["hook_results"] and hooked["log_id"].startswith("log")
+    assert allowed.meta["hook_results"][0]["outcome"] == "continue"
+    # The blocked call is in the execution logs, status blocked, with nothing sent.
+    log = sdk.logs.get(hooked["log_id"]).model_dump()
+    assert log["metadata"]["result_type"] == "blocked" and "outside person" in log["message"]
+    assert log["data"]["status"] == "blocked" and log["data"]["request"]["sent"] is False
+
+
+def test_a_blocked_call_is_in_the_execution_logs(sdk, upstream):
+    session = sdk.create(user_id="alice", toolkits=["loopback"], hooks=[condition_hook(name="Outsiders")])
+    blocked = session.execute("LOOPBACK_ECHO_GET", arguments={"item_id": "bob-outside"})
+    assert blocked.result_type == "blocked" and blocked.log_id.startswith("log")
+    assert upstream.requests == []
+    entry = sdk.logs.get(blocked.log_id).model_dump()
+    assert entry["status"] == "failed" and entry["level"] == "warn" and "outside person" in entry["message"]
+    assert entry["metadata"]["result_type"] == "blocked"
+    detail = entry["data"]
+    assert detail["status"] == "blocked"
+    assert detail["tool_slug"] == "LOOPBACK_ECHO_GET" and detail["successful"] is False
+    assert detail["connected_account_id"] is None and "outside person" in detail["error"]
+    assert detail["request"] == {"arguments": {"item_id": "bob-outside"}, "sent": False}
+    assert detail["response"]["blocked"]["hook_id"] == "no-outsiders"
+    assert detail["response"]["hook_results"][0]["outcome"] == "block"
+    found = sdk.logs.search(filters=[{"field": "status", "operator": "==", "value": "blocked"}], limit=10)
+    assert [item.id for item in found.logs] == [blocked.log_id]
+    failed = sdk.logs.search(filters=[{"field": "status", "operator": "==", "value": "failed"}], limit=10)
+    assert blocked.log_id not in [item.id for item in failed.logs]
 
 
 def test_session_proxy_calls_are_hooked(sdk, hooked_server, upstream):

@@ -40,6 +40,7 @@ def feature_routers() -> list[APIRouter]:
     from valetkey.api.routers.catalog import router as catalog
     from valetkey.api.routers.cloud_only import router as cloud_only
     from valetkey.api.routers.connections import router as auth
+    from valetkey.api.routers.custom_toolkits import router as custom_toolkits
     from valetkey.api.routers.execution import router as execution
     from valetkey.api.routers.files import router as files
     from valetkey.api.routers.files_list import router as files_list
@@ -70,11 +71,28 @@ def feature_routers() -> list[APIRouter]:
         files_list,
         files,
         mcp,
+        custom_toolkits,
         usage,
         webhooks,
         triggers,
         cloud_only,
     ]
+
+
+def project_catalogs(catalog: Any, db: Database) -> Any:
+    """Each project's catalog view: the global catalog plus its custom toolkits (`catalog.overlay`)."""
+    from valetkey.catalog.overlay import ProjectCatalogs
+    from valetkey.customkits import store
+
+    def stamp_of(project_id: str) -> Any:
+        with db.session() as session:
+            return store.stamp(session, project_id)
+
+    def load(project_id: str) -> Any:
+        with db.session() as session:
+            return store.catalog_toolkits(session, project_id)
+
+    return ProjectCatalogs(catalog, stamp_of, load)
 
 
 def build_state(settings: Settings) -> AppState:
@@ -122,6 +140,7 @@ def build_state(settings: Settings) -> AppState:
         ),
         egress=egress,
         catalog=catalog,
+        catalogs=project_catalogs(catalog, db),
         vault=vault_from_settings(settings),
         http=http,
         trigger_http=trigger_http,

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the parts' modules import this one: only their names are ne
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
     from valetkey.api.auth import KeyCache
+    from valetkey.catalog.overlay import ProjectCatalogs
     from valetkey.catalog.registry import Catalog
     from valetkey.connections.managed import ManagedApps
     from valetkey.connections.refresh import RefreshOutcome
@@ -60,7 +61,9 @@ class AppState:
     auth_failures: RateLimiter
     # Where outbound calls may connect (VALETKEY_EGRESS_ALLOW); every client a project key drives uses it.
     egress: EgressPolicy
+    # The global catalog; a project's own view (with its custom toolkits) is `catalog_for(project_id)`.
     catalog: Catalog
+    catalogs: ProjectCatalogs
     vault: Vault  # seals credentials at rest
     # Every upstream call (tools, proxy, verification): the egress-guarded aiohttp client, maybe rerouted.
     http: UpstreamTransport
@@ -84,6 +87,10 @@ class AppState:
     )
     refresh_memo: TTLCache[str, tuple[str, RefreshOutcome]] = field(default_factory=refresh_memo)
     validators: ValidatorCache = field(default_factory=validator_cache)  # an LRU cache
+
+    def catalog_for(self, project_id: str) -> Catalog:
+        """The catalog as this project sees it: the global one plus the project's custom toolkits."""
+        return self.catalogs.for_project(project_id)
 
 
 def state_of(conn: HTTPConnection) -> AppState:

@@ -135,6 +135,8 @@ class Tool:
     human_description: str | None = None
     # Other slugs resolving to this tool (Composio's spelling of the same operation).
     aliases: tuple[str, ...] = ()
+    # A custom toolkit's tool: its name on the toolkit's remote MCP server (`valetkey.customkits`).
+    remote_name: str | None = None
 
     @property
     def idempotent(self) -> bool:

@@ -116,11 +116,15 @@ def _meta(toolkit: Toolkit, version: str, tools_count: int) -> dict[str, Any]:
     }
 
 
+PROJECT_TIER = "project"
+
+
 def _base(toolkit: Toolkit) -> dict[str, Any]:
     return {
         "slug": toolkit.slug,
         "name": toolkit.name,
-        "type": "native",
+        # A project's custom toolkit (`valetkey.customkits`) is "custom"; the catalog's are "native".
+        "type": "custom" if toolkit.tier == PROJECT_TIER else "native",
         "is_local_toolkit": False,
         "no_auth": toolkit.no_auth,
         "auth_schemes": [s.mode for s in toolkit.auth_schemes],

@@ -14,7 +14,7 @@ from typing import Any
 from valetkey.catalog.model import Tool, Toolkit
 from valetkey.catalog.registry import LATEST, Catalog
 from valetkey.catalog.search import search_toolkits
-from valetkey.catalog.serializers import changelog_item, trigger_type_item
+from valetkey.catalog.serializers import PROJECT_TIER, changelog_item, trigger_type_item
 from valetkey.core.cursors import decode_cursor, encode_cursor
 from valetkey.core.errors import ApiError, BadRequest
 
@@ -84,9 +84,11 @@ def list_toolkits(
 ) -> list[dict[str, Any]]:
     """Toolkit list items at their latest version, filtered and ordered."""
     toolkits = _toolkits_named(catalog, slugs, "toolkits") if slugs else list(catalog.toolkits.values())
-    # Every catalog toolkit is native and operator-managed; project toolkits come later.
+    # The catalog's toolkits are native and operator-managed; a project's custom toolkits are its own.
     if managed_by == "project" or kind == "custom":
-        return []
+        toolkits = [t for t in toolkits if t.tier == PROJECT_TIER]
+    elif managed_by == "composio" or kind == "native":
+        toolkits = [t for t in toolkits if t.tier != PROJECT_TIER]
     if category:
         wanted = category.lower()
         toolkits = [

@@ -212,7 +212,7 @@ def patch_account(
                 f"Connected account {account_id} uses {account.auth_scheme}; cannot update {mode} "
                 "credentials",
             )
-        toolkit = schemes.toolkit_of(state.catalog, account.toolkit_slug)
+        toolkit = schemes.toolkit_of(state.catalog_for(project_id), account.toolkit_slug)
         scheme = schemes.scheme_of(toolkit, mode)
         current = {
             **(account.data or {}),
@@ -252,7 +252,7 @@ def _prepare(state: ConnectionsState, project_id: str, data: InitiateInput) -> _
             )
         if data.alias:
             _check_alias(db, project_id, data.user_id, config.toolkit_slug, data.alias, exclude=None)
-    toolkit = schemes.toolkit_of(state.catalog, config.toolkit_slug)
+    toolkit = schemes.toolkit_of(state.catalog_for(project_id), config.toolkit_slug)
     scheme = schemes.scheme_of(toolkit, config.auth_scheme)
     if data.auth_scheme:
         asked = schemes.normalize_mode(data.auth_scheme, where="connection.state.auth_scheme")
@@ -363,7 +363,7 @@ async def refresh_account(
         )
         reloaded, _ = await run_in_threadpool(_load)
         return reloaded, url
-    toolkit = schemes.toolkit_of(state.catalog, account.toolkit_slug)
+    toolkit = schemes.toolkit_of(state.catalog_for(project_id), account.toolkit_slug)
     scheme = schemes.scheme_of(toolkit, account.auth_scheme)
     values = account_credentials(state.vault, account, auth_config_settings=config.settings)
     result = await verify_credentials(state.http, toolkit, scheme, values)

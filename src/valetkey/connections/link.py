@@ -107,7 +107,7 @@ def create_link(
             )
         if alias:
             accounts._check_alias(db, project_id, user_id, config.toolkit_slug, alias, exclude=None)
-        toolkit = schemes.toolkit_of(state.catalog, config.toolkit_slug)
+        toolkit = schemes.toolkit_of(state.catalog_for(project_id), config.toolkit_slug)
         scheme = schemes.scheme_of(toolkit, config.auth_scheme)
         data: dict[str, Any] = {}
         if scheme.mode in schemes.REDIRECT_SCHEMES:
@@ -207,7 +207,7 @@ def open_link(state: ConnectionsState, token: str) -> OpenLink:
                 "Link no longer valid", "This connection is no longer waiting. Ask the app for a new link."
             )
         account, config = row
-    toolkit = schemes.toolkit_of(state.catalog, account.toolkit_slug)
+    toolkit = schemes.toolkit_of(state.catalog_for(account.project_id), account.toolkit_slug)
     scheme = schemes.scheme_of(toolkit, account.auth_scheme)
     return OpenLink(
         link.id,

@@ -38,3 +38,7 @@ class ConnectionsState(Protocol):
     managed_apps: ManagedApps
     refresh_locks: weakref.WeakValueDictionary[str, asyncio.Lock]
     refresh_memo: TTLCache[str, tuple[str, RefreshOutcome]]
+
+    def catalog_for(self, project_id: str) -> Catalog:
+        """The global catalog plus the project's own custom toolkits (`valetkey.catalog.overlay`)."""
+        ...

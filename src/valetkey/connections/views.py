@@ -22,10 +22,11 @@ from valetkey.vault import VaultError
 log = logging.getLogger("valetkey.connections")
 
 
-def catalog_toolkit(state: ConnectionsState, slug: str) -> Any:
-    """The toolkit, or None if the catalog no longer has it (rows outlive catalog changes)."""
+def catalog_toolkit(state: ConnectionsState, slug: str, project_id: str | None = None) -> Any:
+    """The toolkit (in the project's view when one is named), or None if the catalog no longer has it
+    (rows outlive catalog changes)."""
     try:
-        return state.catalog.toolkit(slug)
+        return (state.catalog_for(project_id) if project_id else state.catalog).toolkit(slug)
     except (ApiError, KeyError, LookupError):
         return None
 
@@ -47,7 +48,7 @@ def _account_secrets(state: ConnectionsState, account: ConnectedAccount) -> dict
 
 
 def auth_config_view(state: ConnectionsState, config: AuthConfig, connections: int) -> dict[str, Any]:
-    toolkit = catalog_toolkit(state, config.toolkit_slug)
+    toolkit = catalog_toolkit(state, config.toolkit_slug, config.project_id)
     scheme = toolkit.scheme(config.auth_scheme) if toolkit is not None else None
     return serializers.auth_config_out(
         config,

@@ -21,9 +21,10 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from valetkey.catalog.model import AuthScheme
+from valetkey.catalog.model import AuthScheme, Tool
 from valetkey.connections.request_auth import apply_credentials, apply_parameters
 from valetkey.execution.renewal import Renew, Sent, send_renewing
+from valetkey.net.egress import EgressPolicy
 from valetkey.net.request import BodyKind, UpstreamRequest
 from valetkey.net.retry import NO_RETRY, RetryPolicy
 from valetkey.net.upstream import UpstreamOutcome, UpstreamTransport
@@ -78,6 +79,10 @@ class ToolContext:
     renew: Renew[Mapping[str, Any]] | None = field(default=None, repr=False)
     # Every upstream call the handler made (a refused one and its resend both), for the execution log.
     calls: list[tuple[UpstreamRequest, UpstreamOutcome]] = field(default_factory=list, repr=False)
+    # The tool being run, and the egress policy for handlers that open clients of their own (the
+    # remote MCP servers of custom toolkits, `valetkey.customkits.remote`).
+    tool: Tool | None = None
+    egress: EgressPolicy | None = field(default=None, repr=False)
 
     async def request(
         self,

@@ -81,6 +81,7 @@ def full_entry(row: dict[str, Any]) -> dict[str, Any]:
             "user_id": row["user_id"],
             "connected_account_id": row["connected_account_id"],
             "successful": row["successful"],
+            "status": row.get("status") or ("success" if row["successful"] else "failed"),
             "error": row["error"],
             "request": row["request"],
             "response": row["response"],
@@ -91,14 +92,19 @@ def full_entry(row: dict[str, Any]) -> dict[str, Any]:
 def summary(row: dict[str, Any]) -> dict[str, Any]:
     created: dt.datetime = row["created_at"]
     ok = row["successful"]
+    blocked = row.get("status") == "blocked"
     return {
         "id": row["id"],
         "timestamp": created.isoformat().replace("+00:00", "Z"),
         "type": "tool.proxy" if row["kind"] == "proxy" else "tool.execution",
+        # The wire status is success | failed (the SDK's enum); a hook's block is `metadata.result_type`.
         "status": "success" if ok else "failed",
-        "level": "info" if ok else "error",
+        "level": "info" if ok else ("warn" if blocked else "error"),
         "message": row["error"] if not ok else f"{row['tool_slug']} succeeded",
-        "metadata": {"credential_source": row["credential_source"]},
+        "metadata": {
+            "credential_source": row["credential_source"],
+            **({"result_type": "blocked"} if blocked else {}),
+        },
         "metrics": {"duration_ms": row["duration_ms"], "upstream_status": row["upstream_status"]},
         "parent": None,
         "tool_slug": row["tool_slug"],
@@ -109,10 +115,15 @@ def summary(row: dict[str, Any]) -> dict[str, Any]:
 def _condition(clause: dict[str, Any]) -> ColumnElement[bool]:
     field, operator, value = clause.get("field"), clause.get("operator", "=="), str(clause.get("value", ""))
     if field == "status":
-        if value not in ("success", "failed"):
-            raise ValidationError("The status filter takes 'success' or 'failed'")
-        wanted = value == "success"
-        return ExecutionLog.successful.is_(wanted if operator in ("==", "contains") else not wanted)
+        if value not in ("success", "failed", "blocked"):
+            raise ValidationError("The status filter takes 'success', 'failed' or 'blocked'")
+        if value == "blocked":
+            matches: ColumnElement[bool] = ExecutionLog.status == "blocked"
+        elif value == "success":
+            matches = ExecutionLog.successful.is_(True)
+        else:
+            matches = and_(ExecutionLog.successful.is_(False), ExecutionLog.status.is_(None))
+        return matches if operator in ("==", "contains") else not_(matches)
     column = FILTER_COLUMNS.get(field) if isinstance(field, str) else None
     if column is None:
         supported = ", ".join(["status", *FILTER_COLUMNS])

@@ -287,7 +287,8 @@ class LogWriter:
 
     def _insert(self, rows: list[dict[str, Any]]) -> None:
         with self.db.session() as session:
-            session.execute(insert(table_of(ExecutionLog)), rows)
+            # One key set for the whole batch (rows journaled before a column existed lack it).
+            session.execute(insert(table_of(ExecutionLog)), [{"status": None, **row} for row in rows])
 
 
 # Errors that say nothing about the rows: the database is down, restarting or locked.

@@ -28,6 +28,8 @@ class ExecutionLog(Base):
     credential_source: Mapped[str | None] = mapped_column(String(20), nullable=True)
     request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     successful: Mapped[bool] = mapped_column(Boolean)
+    # "blocked" when a session hook stopped the call before any upstream request; None: `successful` says.
+    status: Mapped[str | None] = mapped_column(String(10), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     upstream_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     duration_ms: Mapped[float] = mapped_column(Float)

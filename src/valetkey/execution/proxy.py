@@ -176,7 +176,7 @@ async def _toolkit(state: ExecutionState, project: ProjectContext, body: ProxyBo
             "to know which API and credentials to use",
             suggested_fix="Pass the connected_account_id of the user's account for the toolkit you want to call.",
         )
-    return state.catalog.toolkit(slug)
+    return state.catalog_for(project.project_id).toolkit(slug)
 
 
 def _named_toolkit(state: ExecutionState, project_id: str, connection_name: str) -> str:

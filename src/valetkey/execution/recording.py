@@ -58,11 +58,57 @@ def record_execution(
             "credential_source": connection.source,
             "request_id": request_id,
             "successful": successful,
+            "status": None,
             "error": error,
             "upstream_status": upstream_status,
             "duration_ms": round(duration_ms, 3),
             "request": request if keep else None,
             "response": response if keep else None,
+            "created_at": utcnow(),
+        }
+    )
+    return log_id
+
+
+def record_blocked(
+    state: ExecutionState,
+    project: ProjectContext,
+    *,
+    kind: str,
+    tool_slug: str,
+    toolkit_slug: str,
+    user_id: str | None,
+    request_id: str | None,
+    arguments: dict[str, Any],
+    reason: dict[str, Any],
+    hook_results: list[dict[str, Any]],
+) -> str:
+    """Queue the log row of a call a session hook blocked before any upstream request; return its id.
+
+    Status `blocked`, the hook's reason as the error, no connected account and no upstream status: nothing
+    was sent. The arguments are kept as the request (unless the project stores no data), like a tool's.
+    """
+    keep = project.setting("log_visibility_setting") != DONT_STORE
+    log_id = new_id("log")
+    state.log_writer.submit(
+        {
+            "id": log_id,
+            "project_id": project.project_id,
+            "tool_slug": tool_slug,
+            "toolkit_slug": toolkit_slug,
+            "toolkit_version": None,
+            "user_id": user_id,
+            "connected_account_id": None,
+            "kind": kind,
+            "credential_source": None,
+            "request_id": request_id,
+            "successful": False,
+            "status": "blocked",
+            "error": reason.get("message"),
+            "upstream_status": None,
+            "duration_ms": 0.0,
+            "request": {"arguments": arguments, "sent": False} if keep else None,
+            "response": {"blocked": reason, "hook_results": hook_results} if keep else None,
             "created_at": utcnow(),
         }
     )

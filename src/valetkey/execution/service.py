@@ -47,7 +47,9 @@ async def execute_tool(
     state: ExecutionState, project: ProjectContext, slug: str, body: ExecuteBody, request_id: str | None
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    resolved = state.catalog.resolve_tool(slug, None if body.version in LATEST else body.version)
+    resolved = state.catalog_for(project.project_id).resolve_tool(
+        slug, None if body.version in LATEST else body.version
+    )
     tool, toolkit, version = resolved.tool, resolved.toolkit, resolved.version
     arguments = _arguments(tool, version, body, state.validators)
     user_id = body.user_id or body.entity_id or body.identifier
@@ -203,6 +205,8 @@ async def _run_python(
         retry=DEFAULT_RETRY if tool.idempotent else NO_RETRY,
         files=files,
         renew=ConnectionRenewal(state, connection) if connection.account is not None else None,
+        tool=tool,
+        egress=state.egress,
     )
     try:
         result = ToolResult(as_data(await run_handler(handler, context)), None, True)

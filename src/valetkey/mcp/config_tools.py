@@ -44,14 +44,17 @@ class ConfigToolset:
         return self.server.name
 
     def _tools(self) -> dict[str, Tool]:
-        return {tool.slug: tool for tool in served_tools(self.state.catalog, self.server)}
+        return {
+            tool.slug: tool
+            for tool in served_tools(self.state.catalog_for(self.project.project_id), self.server)
+        }
 
     async def list_tools(self) -> list[types.Tool]:
         return [mcp_tool(tool) for tool in self._tools().values()]
 
     async def call_tool(self, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
         tools = self._tools()
-        canonical = self.state.catalog.canonical_tool_slug(name)
+        canonical = self.state.catalog_for(self.project.project_id).canonical_tool_slug(name)
         tool = tools.get(canonical or name)
         if tool is None:
             raise MCPError(types.INVALID_PARAMS, f"Unknown tool: {name}. List the tools with tools/list.")
@@ -70,7 +73,7 @@ class ConfigToolset:
     def _account_for(self, tool: Tool) -> str | None:
         """An explicit account id when the URL pins one or the server restricts auth configs; else None
         (the executor then picks the user's latest ACTIVE account of the toolkit)."""
-        toolkit = self.state.catalog.toolkit_of_tool(tool.slug)
+        toolkit = self.state.catalog_for(self.project.project_id).toolkit_of_tool(tool.slug)
         if not needs_connection(tool, toolkit):
             return None
         with self.state.db.session() as db:
@@ -100,7 +103,7 @@ class ConfigToolset:
         return account_id
 
     def _connect_hint(self, tool: Tool) -> str | None:
-        toolkit = self.state.catalog.toolkit_of_tool(tool.slug).slug
+        toolkit = self.state.catalog_for(self.project.project_id).toolkit_of_tool(tool.slug).slug
         with self.state.db.session() as db:
             config_ids = accounts.configs_for(
                 db, self.server.project_id, self.server.auth_config_ids, toolkit

@@ -39,10 +39,29 @@ def failure(message: str, data: Any = None) -> types.CallToolResult:
 
 
 def from_execution(outcome: dict[str, Any], *, structured: bool) -> types.CallToolResult:
-    """The executor's `{data, error, successful}` as a result."""
+    """The executor's `{data, error, successful}` as a result.
+
+    Under session hooks (`sessions.hooks.guarded`) the hook fields travel as REST sends them: a blocked
+    call is an error result whose second text item is `{result_type: "blocked", block_reason,
+    hook_results, log_id}`, and every hooked result carries `hook_results` (and `block_reason`) in `_meta`.
+    """
+    if outcome.get("blocked"):
+        hooked = {
+            "result_type": "blocked",
+            "block_reason": outcome["blocked"],
+            "hook_results": outcome.get("hook_results") or [],
+            "log_id": outcome.get("log_id") or "",
+        }
+        result = failure(outcome.get("error") or "A session hook blocked the call")
+        result.content.append(_text(hooked))
+        return result.model_copy(update={"meta": hooked})
     if outcome.get("successful"):
-        return success(outcome.get("data"), structured=structured)
-    return failure(outcome.get("error") or "The tool failed", outcome.get("data"))
+        result = success(outcome.get("data"), structured=structured)
+    else:
+        result = failure(outcome.get("error") or "The tool failed", outcome.get("data"))
+    if outcome.get("hook_results") is not None:
+        result = result.model_copy(update={"meta": {"hook_results": outcome["hook_results"]}})
+    return result
 
 
 def from_api_error(exc: ApiError, hint: str | None = None) -> types.CallToolResult:

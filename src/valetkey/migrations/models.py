@@ -4,6 +4,7 @@
 def import_all_models() -> None:
     import valetkey.connections.flow_models
     import valetkey.connections.models
+    import valetkey.customkits.models
     import valetkey.execution.models
     import valetkey.mcp.models
     import valetkey.sessions.models

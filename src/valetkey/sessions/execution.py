@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from valetkey.core.errors import ApiError
+from valetkey.execution.recording import record_blocked
 from valetkey.execution.schemas import ExecuteBody
 from valetkey.execution.service import execute_tool, needs_connection
 from valetkey.sessions import custom_tools, hooks, policy
@@ -67,7 +68,30 @@ async def run_tool(
         toolkit=toolkit.slug,
         arguments=arguments or {},
         call=lambda: _run_app_tool(ctx, tool, toolkit, arguments, account),
+        record_block=block_recorder(ctx, "tool", tool.slug, toolkit.slug, arguments or {}),
     )
+
+
+def block_recorder(
+    ctx: SessionContext, kind: str, tool_slug: str, toolkit_slug: str, arguments: dict[str, Any]
+) -> hooks.BlockRecorder:
+    """Writes the execution log of a call of this session a hook blocked (status blocked, nothing sent)."""
+
+    def record(reason: dict[str, Any], hook_results: list[dict[str, Any]]) -> str:
+        return record_blocked(
+            ctx.state,
+            ctx.project,
+            kind=kind,
+            tool_slug=tool_slug,
+            toolkit_slug=toolkit_slug,
+            user_id=ctx.config.user_id,
+            request_id=ctx.request_id,
+            arguments=arguments,
+            reason=reason,
+            hook_results=hook_results,
+        )
+
+    return record
 
 
 async def _run_app_tool(

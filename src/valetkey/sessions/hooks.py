@@ -315,6 +315,10 @@ def blocked_result(
     }
 
 
+# Writes the execution log of a call blocked before it ran: (the block reason, the hook results) -> log id.
+BlockRecorder = Callable[[dict[str, Any], list[dict[str, Any]]], str]
+
+
 async def guarded(
     hooks: tuple[Hook, ...],
     judge: Judge,
@@ -323,6 +327,7 @@ async def guarded(
     toolkit: str,
     arguments: Mapping[str, Any],
     call: Callable[[], Awaitable[dict[str, Any]]],
+    record_block: BlockRecorder | None = None,
 ) -> dict[str, Any]:
     """Run `call` (one app tool call of a session) under the session's hooks.
 
@@ -330,7 +335,8 @@ async def guarded(
     the workbench's `run_composio_tool` all call it (through `sessions.execution.run_tool` or directly).
     `call` answers `{data, error, successful, log_id}`; the answer here is the same, plus `hook_results`
     when any hook applied and `blocked` (`{type, hook_id, message}`) when one blocked. A before_execute
-    block never invokes `call`.
+    block never invokes `call`; `record_block` writes its execution log row (status blocked) and gives
+    the log id the answer carries. An after_execute block keeps the log of the call that ran.
     """
     before = [h for h in hooks if h.type == BEFORE and h.applies(toolkit)]
     after = [h for h in hooks if h.type == AFTER and h.applies(toolkit)]
@@ -339,7 +345,10 @@ async def guarded(
     facts = {"tool_slug": tool_slug, "toolkit": toolkit, "arguments": dict(arguments)}
     results, block = await _run(judge, before, facts, None)
     if block is not None:
-        return blocked_result(block[0], block[1], "request_blocked", results)
+        blocked = blocked_result(block[0], block[1], "request_blocked", results)
+        if record_block is not None:
+            blocked["log_id"] = record_block(blocked["blocked"], results)
+        return blocked
     outcome = await call()
     if after:
         after_results, block = await _run(judge, after, facts, outcome)

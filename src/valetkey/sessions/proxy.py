@@ -18,7 +18,7 @@ from valetkey.execution.proxy import proxy_request
 from valetkey.execution.schemas import ProxyBody
 from valetkey.sessions import hooks, policy
 from valetkey.sessions.accounts import choose_account
-from valetkey.sessions.execution import not_connected
+from valetkey.sessions.execution import block_recorder, not_connected
 from valetkey.sessions.records import SessionContext
 
 
@@ -65,13 +65,15 @@ async def session_proxy(
         answer = await proxy_request(ctx.state, ctx.project, body, ctx.request_id)
         return {**answer, "successful": True, "error": None}
 
+    arguments = request.model_dump(include={"endpoint", "method", "body", "parameters"}, mode="json")
     outcome = await hooks.guarded(
         ctx.config.hooks,
         hooks.judge_for(ctx.state.settings),
         tool_slug=PROXY_SLUG,
         toolkit=toolkit.slug,
-        arguments=request.model_dump(include={"endpoint", "method", "body", "parameters"}, mode="json"),
+        arguments=arguments,
         call=send,
+        record_block=block_recorder(ctx, "proxy", PROXY_SLUG, toolkit.slug, arguments),
     )
     outcome.pop("successful", None)
     if not outcome.get("blocked"):

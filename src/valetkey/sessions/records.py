@@ -72,7 +72,8 @@ class SessionContext:
 
     @property
     def catalog(self) -> Any:
-        return self.state.catalog
+        """The catalog as the session's project sees it (with its custom toolkits)."""
+        return self.state.catalog_for(self.project.project_id)
 
     @property
     def project_id(self) -> str:

@@ -48,8 +48,9 @@ def _checked(state: ExecutionState, project_id: str, body: dict[str, Any]) -> Se
             suggested_fix="The operator sets VALETKEY_LLM_BASE_URL and VALETKEY_LLM_MODEL (and VALETKEY_LLM_API_KEY) "
             "to an OpenAI-compatible chat completions API; prompt_injection_check hooks need no model.",
         )
-    validation.check_catalog(state.catalog, config)
-    config = validation.canonical_slugs(state.catalog, config)
+    catalog = state.catalog_for(project_id)
+    validation.check_catalog(catalog, config)
+    config = validation.canonical_slugs(catalog, config)
     with state.db.session() as db:
         config = validation.resolve_connection_names(db, project_id, config)
         validation.check_references(db, project_id, config)

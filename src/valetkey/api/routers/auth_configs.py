@@ -157,7 +157,7 @@ def create_auth_config(
     project: ProjectContext = Depends(require_project),
     state: AppState = Depends(app_state),
 ):
-    toolkit = schemes.toolkit_of(state.catalog, body.toolkit.slug)
+    toolkit = schemes.toolkit_of(state.catalog_for(project.project_id), body.toolkit.slug)
     options = body.auth_config or AuthConfigOptions(type=MANAGED)
     credentials = options.credentials.model_dump(exclude_none=True) if options.credentials else None
     schemes.check_egress(state.egress, credentials, "credentials")
@@ -229,7 +229,7 @@ def update_auth_config(
     )
     with state.db.session() as db:
         existing = configs.get_auth_config(db, project.project_id, nanoid)
-        toolkit = schemes.toolkit_of(state.catalog, existing.toolkit_slug)
+        toolkit = schemes.toolkit_of(state.catalog_for(project.project_id), existing.toolkit_slug)
         configs.update_auth_config(db, state.vault, toolkit, project.project_id, nanoid, patch)
     return {"success": True, "message": f"Auth config {nanoid} updated"}
 

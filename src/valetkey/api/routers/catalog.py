@@ -19,6 +19,7 @@ from valetkey.api.schemas import catalog as r
 from valetkey.api.state import AppState, app_state
 from valetkey.catalog import params, service
 from valetkey.catalog.registry import Catalog
+from valetkey.core.context import ProjectContext
 from valetkey.core.validation import QueryText, RequestBody, ResourceId, Slug, clamp_limit, limit_query
 from valetkey.search import rank_tools
 
@@ -27,15 +28,20 @@ router = APIRouter(dependencies=[Depends(require_project)])
 Limit = limit_query(maximum=service.MAX_LIMIT)
 
 
-def get_catalog(state: AppState = Depends(app_state)) -> Catalog:
-    return state.catalog
+def get_catalog(
+    state: AppState = Depends(app_state), project: ProjectContext = Depends(require_project)
+) -> Catalog:
+    """The catalog as the calling project sees it: the global one plus its custom toolkits."""
+    return state.catalog_for(project.project_id)
 
 
 def _limit(limit: float | None, default: int) -> int:
     return clamp_limit(limit, maximum=service.MAX_LIMIT, default=default)
 
 
-def _with_managed_schemes(state: AppState, toolkits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_managed_schemes(
+    state: AppState, catalog: Catalog, toolkits: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Fill `composio_managed_auth_schemes` from the operator's managed OAuth apps.
 
     The serialized toolkits are shared, precomputed dicts: copy, never mutate.
@@ -44,7 +50,7 @@ def _with_managed_schemes(state: AppState, toolkits: list[dict[str, Any]]) -> li
 
     out = []
     for item in toolkits:
-        toolkit = state.catalog.find_toolkit(item["slug"])
+        toolkit = catalog.find_toolkit(item["slug"])
         schemes = managed_schemes(state, toolkit) if toolkit else []
         out.append({**item, "composio_managed_auth_schemes": schemes} if schemes else item)
     return out
@@ -65,9 +71,10 @@ def list_toolkits(
     limit: float | None = Limit,
     cursor: QueryText | None = None,
     state: AppState = Depends(app_state),
+    catalog: Catalog = Depends(get_catalog),
 ) -> dict[str, Any]:
     items = service.list_toolkits(
-        state.catalog,
+        catalog,
         category=category,
         managed_by=managed_by,
         kind=type,
@@ -75,7 +82,7 @@ def list_toolkits(
         search=search or query,
     )
     page = service.page(items, _limit(limit, service.DEFAULT_TOOLKITS_LIMIT), cursor)
-    return {**page, "items": _with_managed_schemes(state, page["items"])}
+    return {**page, "items": _with_managed_schemes(state, catalog, page["items"])}
 
 
 @router.get(
@@ -119,25 +126,30 @@ class MultiBody(RequestBody):
     summary="Fetch several toolkits",
     responses=documented(r.ToolkitPage),
 )
-def multi_toolkits(body: MultiBody, state: AppState = Depends(app_state)) -> dict[str, Any]:
+def multi_toolkits(
+    body: MultiBody, state: AppState = Depends(app_state), catalog: Catalog = Depends(get_catalog)
+) -> dict[str, Any]:
     items = service.list_toolkits(
-        state.catalog,
+        catalog,
         slugs=body.toolkits,
         category=body.category,
         managed_by=body.managed_by,
         sort_by=body.sort_by,
     )
     page = service.page(items, _limit(body.limit, service.DEFAULT_TOOLKITS_LIMIT), body.cursor)
-    return {**page, "items": _with_managed_schemes(state, page["items"])}
+    return {**page, "items": _with_managed_schemes(state, catalog, page["items"])}
 
 
 @router.get(
     "/toolkits/{slug}", tags=["toolkits"], summary="Get a toolkit", responses=documented(r.ToolkitDetail, 404)
 )
 def get_toolkit(
-    slug: str, version: QueryText | None = None, state: AppState = Depends(app_state)
+    slug: str,
+    version: QueryText | None = None,
+    state: AppState = Depends(app_state),
+    catalog: Catalog = Depends(get_catalog),
 ) -> dict[str, Any]:
-    return _with_managed_schemes(state, [service.toolkit_detail(state.catalog, slug, version)])[0]
+    return _with_managed_schemes(state, catalog, [service.toolkit_detail(catalog, slug, version)])[0]
 
 
 # -- tools ------------------------------------------------------------------

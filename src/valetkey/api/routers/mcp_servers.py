@@ -113,7 +113,10 @@ class CreateInstance(RequestBody):
 
 def _items(db: Session, state: AppState, rows: list[Any]) -> list[dict[str, Any]]:
     counts = user_urls.instance_counts(db, [r.id for r in rows])
-    return [wire.server_item(r, state.settings.public_url, state.catalog, counts.get(r.id, 0)) for r in rows]
+    return [
+        wire.server_item(r, state.settings.public_url, state.catalog_for(r.project_id), counts.get(r.id, 0))
+        for r in rows
+    ]
 
 
 def _one(db: Session, state: AppState, row: Any) -> dict[str, Any]:
@@ -152,7 +155,11 @@ def create_server(
         managed_auth=body.managed_auth_via_composio,
     )
     with state.db.session() as db:
-        return _one(db, state, configs.create_server(db, state.catalog, project.project_id, data))
+        return _one(
+            db,
+            state,
+            configs.create_server(db, state.catalog_for(project.project_id), project.project_id, data),
+        )
 
 
 @router.post(
@@ -175,7 +182,11 @@ def create_custom_server(
         managed_auth=body.managed_auth_via_composio,
     )
     with state.db.session() as db:
-        return _one(db, state, configs.create_server(db, state.catalog, project.project_id, data))
+        return _one(
+            db,
+            state,
+            configs.create_server(db, state.catalog_for(project.project_id), project.project_id, data),
+        )
 
 
 @dataclass(frozen=True)
@@ -398,7 +409,13 @@ def update_server(
         managed_auth=body.managed_auth_via_composio,
     )
     with state.db.session() as db:
-        return _one(db, state, configs.update_server(db, state.catalog, project.project_id, server_id, data))
+        return _one(
+            db,
+            state,
+            configs.update_server(
+                db, state.catalog_for(project.project_id), project.project_id, server_id, data
+            ),
+        )
 
 
 @router.delete("/mcp/{server_id}", summary="Delete an MCP server", responses=documented(r.DeletedServer, 404))
