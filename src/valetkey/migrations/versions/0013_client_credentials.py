@@ -1,7 +1,7 @@
 """client credentials: per-project client id/secret pairs and their short-lived access tokens (Scalekit SDK)
 
 Revision ID: 0013_client_credentials
-Revises: 0011_no_auth_triggers
+Revises: 0012_custom_toolkits
 Create Date: 2026-12-03 18:30:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from valetkey.store.db import UTCDateTime
 
 revision = "0013_client_credentials"
-down_revision = "0011_no_auth_triggers"
+down_revision = "0012_custom_toolkits"
 branch_labels = None
 depends_on = None
 
