@@ -23,7 +23,7 @@ python3 -m venv .venv
 PYTHONPATH=.sdk/composio-0.30.0 exec .venv/bin/python -m pytest -q -k "not postgres" \
   tests/test_sessions.py tests/test_sessions_lifecycle.py tests/test_sessions_proxy.py \
   tests/test_sessions_custom_tools.py tests/test_sessions_execution.py tests/test_mcp_sessions.py \
-  tests/test_sessions_hooks.py tests/test_session_files.py tests/test_workbench.py \
+  tests/test_sessions_hooks.py tests/test_session_files.py tests/test_workbench.py tests/test_custom_toolkits.py \
   tests/test_trigger_types.py tests/test_triggers_github.py tests/test_triggers_slack.py \
   tests/test_triggers_stripe.py tests/test_triggers_linear.py tests/test_triggers_gmail.py \
   tests/test_triggers_google.py tests/test_triggers_notion.py tests/test_triggers_lifecycle.py \
