@@ -200,7 +200,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 30) -> None:
+def wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -284,7 +284,10 @@ async def _measure_all(args, upstream_port: int, server_port: int, api_key: str,
     for concurrency, total in ((1, args.requests_c1), (32, args.requests_c32)):
         warmup = max(200, total // 10)
         runs.append(await measure("direct", upstream_port, direct, concurrency, total, warmup))
+        profiler = start_profiler(args.py_spy, server_pid) if concurrency == 32 and args.py_spy else None
         runs.append(await measure("valetkey", server_port, via, concurrency, total, warmup, server_pid))
+        if profiler:
+            stop_profiler(profiler)
     summary = []
     for concurrency in (1, 32):
         d, v = (
@@ -301,6 +304,28 @@ async def _measure_all(args, upstream_port: int, server_port: int, api_key: str,
             }
         )
     return {"runs": [asdict(r) for r in runs], "summary": summary, "conditions": _conditions()}
+
+
+def start_profiler(out: str, pid: int) -> subprocess.Popen:
+    """py-spy (a bench-only tool: `pip install py-spy`) sampling the server, collapsed stacks to `out`."""
+    exe = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
+    proc = subprocess.Popen(
+        [exe, "record", "--pid", str(pid), "--format", "raw", "--rate", "250", "--nonblocking", "-o", out],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.0)  # py-spy attaches
+    return proc
+
+
+def stop_profiler(proc: subprocess.Popen) -> None:
+    import signal
+
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def _conditions() -> dict:
@@ -372,6 +397,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests-c1", type=int, default=2000, help="measured requests at concurrency 1")
     parser.add_argument("--requests-c32", type=int, default=10000, help="measured requests at concurrency 32")
     parser.add_argument("--verbose", action="store_true", help="show the server's stderr")
+    parser.add_argument(
+        "--py-spy", metavar="OUT", help="record the server with py-spy during the c=32 run (collapsed stacks)"
+    )
     parser.add_argument("--serve-upstream", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_upstream:
