@@ -14,7 +14,6 @@ import re
 from collections import Counter
 
 
-
 def _short(frame: str) -> str:
     for marker in ("site-packages/", "/src/", "python3.11/"):
         if marker in frame:

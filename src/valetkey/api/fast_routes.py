@@ -24,10 +24,14 @@ left to FastAPI so every request keeps its route span.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from valetkey.api.routers.execution import execute_response
@@ -62,6 +66,7 @@ class ExecuteFastPath:
 
     async def _execute(self, scope: Scope, receive: Receive, send: Send, slug: str) -> None:
         request = Request(scope, receive, send)
+        response: Response
         try:
             response = await execute_response(request, slug)
         except Exception as exc:
@@ -76,7 +81,7 @@ class ExecuteFastPath:
         await response(scope, receive, send)
 
 
-def _handler_for(scope: Scope, exc: Exception):  # type: ignore[no-untyped-def]
+def _handler_for(scope: Scope, exc: Exception) -> Callable[[Request, Exception], Any] | None:
     """The app's handler for `exc`, as Starlette's exception middleware picks it (500s excluded)."""
     handlers = scope["app"].exception_handlers
     if isinstance(exc, HTTPException) and exc.status_code in handlers:

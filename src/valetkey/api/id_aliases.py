@@ -125,7 +125,11 @@ class IdAliases:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith(self.prefixes) or not await self._aliases_exist(scope):
+        if (
+            scope["type"] != "http"
+            or not path.startswith(self.prefixes)
+            or not await self._aliases_exist(scope)
+        ):
             # Not an API path, or no alias exists (checked at most every NONE_RECHECK seconds): nothing to read.
             await self.app(scope, receive, send)
             return
