@@ -11,7 +11,10 @@ Starts, on loopback and in this order:
    `valetkey projects create bench --json`;
 
 then measures, at concurrency 1 and 32, `GET /items/7` straight to the
-upstream and `POST /api/v3.1/tools/execute/BENCH_GET_ITEM` through Valetkey.
+upstream, `POST /api/v3.1/tools/execute/BENCH_GET_ITEM` through Valetkey, and
+the same tool through a session (`POST /api/v3.1/tool_router/session/{id}/execute`).
+`--py-spy OUT` records the server with py-spy during the c=32 REST run
+(`benchmarks/profile_summary.py OUT` summarizes it).
 The load generator is a small raw keep-alive HTTP client (one connection per
 worker), so the client's own cost stays small next to what it measures.
 Everything stops by itself; request counts are bounded.
