@@ -97,7 +97,12 @@ class IdAliases:
         if now < self._none_until:
             return False
         self._none_until = now + NONE_RECHECK  # concurrent requests do not ask again meanwhile
-        if await run_in_threadpool(self._any_alias, scope):
+        try:
+            exists = await run_in_threadpool(self._any_alias, scope)
+        except Exception:
+            self._none_until = 0.0  # unknown (the database failed): the next request asks again
+            raise
+        if exists:
             self._none_until = -1.0  # aliases exist: look every time from now on
             return True
         return False
