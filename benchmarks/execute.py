@@ -11,7 +11,10 @@ Starts, on loopback and in this order:
    `valetkey projects create bench --json`;
 
 then measures, at concurrency 1 and 32, `GET /items/7` straight to the
-upstream and `POST /api/v3.1/tools/execute/BENCH_GET_ITEM` through Valetkey.
+upstream, `POST /api/v3.1/tools/execute/BENCH_GET_ITEM` through Valetkey, and
+the same tool through a session (`POST /api/v3.1/tool_router/session/{id}/execute`).
+`--py-spy OUT` records the server with py-spy during the c=32 REST run
+(`benchmarks/profile_summary.py OUT` summarizes it).
 The load generator is a small raw keep-alive HTTP client (one connection per
 worker), so the client's own cost stays small next to what it measures.
 Everything stops by itself; request counts are bounded.
@@ -125,6 +128,26 @@ class Connection:
         self.writer.close()
 
 
+async def create_session(port: int, api_key: str) -> str:
+    """A tool-router session for the benchmark user (`POST /api/v3.1/tool_router/session`)."""
+    body = json.dumps({"user_id": "bench-user"}).encode()
+    request = http_request(
+        "POST",
+        "/api/v3.1/tool_router/session",
+        {"x-api-key": api_key, "content-type": "application/json"},
+        body,
+    )
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(int(line[15:]) for line in head.split(b"\r\n") if line[:15].lower() == b"content-length:")
+    payload = json.loads(await reader.readexactly(length))
+    writer.close()
+    if int(head[9:12]) != 201:
+        raise SystemExit(f"could not create the benchmark session: {payload}")
+    return payload["session_id"]
+
+
 def http_request(method: str, path: str, headers: dict[str, str], body: bytes = b"") -> bytes:
     lines = [f"{method} {path} HTTP/1.1", "host: 127.0.0.1", *(f"{k}: {v}" for k, v in headers.items())]
     if body:
@@ -200,7 +223,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 30) -> None:
+def wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -280,16 +303,27 @@ async def _measure_all(args, upstream_port: int, server_port: int, api_key: str,
         {"x-api-key": api_key, "content-type": "application/json"},
         body,
     )
+    session_id = await create_session(server_port, api_key)
+    in_session = http_request(
+        "POST",
+        f"/api/v3.1/tool_router/session/{session_id}/execute",
+        {"x-api-key": api_key, "content-type": "application/json"},
+        json.dumps({"tool_slug": "BENCH_GET_ITEM", "arguments": {"item_id": "7", "verbose": True}}).encode(),
+    )
     runs: list[Run] = []
     for concurrency, total in ((1, args.requests_c1), (32, args.requests_c32)):
         warmup = max(200, total // 10)
         runs.append(await measure("direct", upstream_port, direct, concurrency, total, warmup))
+        profiler = start_profiler(args.py_spy, server_pid) if concurrency == 32 and args.py_spy else None
         runs.append(await measure("valetkey", server_port, via, concurrency, total, warmup, server_pid))
+        if profiler:
+            stop_profiler(profiler)
+        runs.append(await measure("session", server_port, in_session, concurrency, total, warmup, server_pid))
     summary = []
     for concurrency in (1, 32):
-        d, v = (
+        d, v, sv = (
             next(r for r in runs if r.target == t and r.concurrency == concurrency)
-            for t in ("direct", "valetkey")
+            for t in ("direct", "valetkey", "session")
         )
         summary.append(
             {
@@ -298,9 +332,36 @@ async def _measure_all(args, upstream_port: int, server_port: int, api_key: str,
                 "p50_ratio": round(v.p50_ms / d.p50_ms, 2),
                 "p99_ratio": round(v.p99_ms / d.p99_ms, 2),
                 "throughput_ratio": round(v.per_second / d.per_second, 3),
+                # Issue 15's goal: a session execute costs at most 1.2x the REST execute's overhead.
+                "session_cpu_ratio": round(sv.cpu_ms_per_request / v.cpu_ms_per_request, 2)
+                if sv.cpu_ms_per_request and v.cpu_ms_per_request
+                else None,
+                "session_overhead_ratio": round((sv.p50_ms - d.p50_ms) / max(v.p50_ms - d.p50_ms, 1e-6), 2),
             }
         )
     return {"runs": [asdict(r) for r in runs], "summary": summary, "conditions": _conditions()}
+
+
+def start_profiler(out: str, pid: int) -> subprocess.Popen:
+    """py-spy (a bench-only tool: `pip install py-spy`) sampling the server, collapsed stacks to `out`."""
+    exe = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
+    proc = subprocess.Popen(
+        [exe, "record", "--pid", str(pid), "--format", "raw", "--rate", "250", "--nonblocking", "-o", out],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.0)  # py-spy attaches
+    return proc
+
+
+def stop_profiler(proc: subprocess.Popen) -> None:
+    import signal
+
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def _conditions() -> dict:
@@ -342,7 +403,15 @@ def print_table(result: dict) -> None:
             "" if r.get("cpu_ms_per_request") is None else f"{r['cpu_ms_per_request']:.3f}",
         )
     summary = Table(title="Overhead")
-    for column in ("concurrency", "p50 overhead ms", "p50 ratio", "p99 ratio", "throughput ratio"):
+    for column in (
+        "concurrency",
+        "p50 overhead ms",
+        "p50 ratio",
+        "p99 ratio",
+        "throughput ratio",
+        "session/REST CPU",
+        "session/REST p50 overhead",
+    ):
         summary.add_column(column, justify="right")
     for s in result["summary"]:
         summary.add_row(
@@ -351,6 +420,8 @@ def print_table(result: dict) -> None:
             f"{s['p50_ratio']:.2f}x",
             f"{s['p99_ratio']:.2f}x",
             f"{s['throughput_ratio']:.3f}",
+            "" if s["session_cpu_ratio"] is None else f"{s['session_cpu_ratio']:.2f}x",
+            f"{s['session_overhead_ratio']:.2f}x",
         )
     console = Console()
     console.print(table)
@@ -372,6 +443,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests-c1", type=int, default=2000, help="measured requests at concurrency 1")
     parser.add_argument("--requests-c32", type=int, default=10000, help="measured requests at concurrency 32")
     parser.add_argument("--verbose", action="store_true", help="show the server's stderr")
+    parser.add_argument(
+        "--py-spy", metavar="OUT", help="record the server with py-spy during the c=32 run (collapsed stacks)"
+    )
     parser.add_argument("--serve-upstream", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_upstream:

@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 import valetkey
 from valetkey.api.errors import install_error_handlers
+from valetkey.api.fast_routes import ExecuteFastPath
 from valetkey.api.id_aliases import IdAliases
 from valetkey.api.limits import edge_limits
 from valetkey.api.middleware import ApiVersionAlias, EdgeGuard, RequestContextMiddleware
@@ -204,16 +205,19 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
             state.oauth_http = token_client(state.egress, settings.upstream_timeout)
             state.db.dispose()
 
+    app_telemetry = telemetry_config()
     app = FastAPI(
         title="Valetkey",
         version=valetkey.__version__,
         description="Self-hosted tool platform for AI agents, compatible with the Composio v3 REST API.",
         lifespan=lifespan,
-        telemetry=telemetry_config(),
+        telemetry=app_telemetry,
     )
     app.state.valetkey = state
     install_error_handlers(app)
-    # Innermost: source ids of imported resources become their ids here, for every route.
+    # Innermost: the execute route served before FastAPI's router (api/fast_routes.py), after the id aliases.
+    app.add_middleware(ExecuteFastPath, api_prefix=API_PREFIX, enabled=not any(app_telemetry.values()))
+    # Then: source ids of imported resources become their ids here, for every route.
     app.add_middleware(IdAliases)
     # Innermost of the three: the guard's answers carry the request id, and it sees /api/v3.1 paths.
     app.add_middleware(EdgeGuard, limits=edge_limits(settings, API_PREFIX))

@@ -6,9 +6,11 @@ source id (``ca_...``, ``ac_...``, a trigger's or MCP server's id) as an alias
 the id-shaped tokens a request carries (path segments, query values, JSON body
 strings) and, when some are aliases in the calling project, rewrites them to
 the ids they stand for. So every endpoint, the SDK's calls, sessions and MCP
-accept the old ids with no per-route code. A request without id-shaped
-tokens costs one regular expression per token; one with them, a single
-indexed query (none at all on an installation that never imported).
+accept the old ids with no per-route code. On an installation without
+aliases (never imported) a request costs nothing: whether any alias exists
+is asked at most every NONE_RECHECK seconds. Otherwise a request without
+id-shaped tokens costs one regular expression per token; one with them, a
+single indexed query.
 
 Tool arguments and connection values (`arguments`, `val`, `text`, `trigger_config`)
 are the user's data, never rewritten, and only bodies sent with a project key
@@ -82,17 +84,34 @@ class IdAliases:
         # (so an import run meanwhile is seen that soon), and costs nothing per request until then.
         self._none_until = 0.0
 
+    def _any_alias(self, scope: Scope) -> bool:
+        state = scope["app"].state.valetkey
+        with state.db.session() as db:
+            return db.scalar(select(IdAlias.alias).limit(1)) is not None
+
+    async def _aliases_exist(self, scope: Scope) -> bool:
+        """False while the installation has no alias at all (asked again every NONE_RECHECK seconds)."""
+        if self._none_until < 0:
+            return True
+        now = time.monotonic()
+        if now < self._none_until:
+            return False
+        self._none_until = now + NONE_RECHECK  # concurrent requests do not ask again meanwhile
+        try:
+            exists = await run_in_threadpool(self._any_alias, scope)
+        except Exception:
+            self._none_until = 0.0  # unknown (the database failed): the next request asks again
+            raise
+        if exists:
+            self._none_until = -1.0  # aliases exist: look every time from now on
+            return True
+        return False
+
     def _lookup(self, scope: Scope, tokens: Iterable[str]) -> dict[str, str]:
         state = scope["app"].state.valetkey
         wanted = sorted(set(tokens))
         key = _header(scope, b"x-api-key")
         with state.db.session() as db:
-            if time.monotonic() < self._none_until:
-                return {}
-            if self._none_until >= 0 and db.scalar(select(IdAlias.alias).limit(1)) is None:
-                self._none_until = time.monotonic() + NONE_RECHECK
-                return {}
-            self._none_until = -1.0  # aliases exist: look every time from now on
             if key:
                 rows = db.execute(
                     select(IdAlias.alias, IdAlias.target_id)
@@ -114,7 +133,7 @@ class IdAliases:
         if (
             scope["type"] != "http"
             or not path.startswith(self.prefixes)
-            or time.monotonic() < self._none_until
+            or not await self._aliases_exist(scope)
         ):
             # Not an API path, or no alias exists (checked at most every NONE_RECHECK seconds): nothing to read.
             await self.app(scope, receive, send)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,7 +27,8 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 def new_request_id() -> str:
-    return "req_" + uuid.uuid4().hex[:20]
+    """``req_`` and 20 random hex digits (one urandom call: `uuid.uuid4()` was ~1.5% of an execution)."""
+    return "req_" + os.urandom(10).hex()
 
 
 class RequestContextMiddleware:

@@ -123,6 +123,8 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        loop="auto",  # uvloop where installed (pinned in pyproject.toml; not on Windows)
+        http="httptools",  # pinned too; uvicorn's pure-Python h11 parser costs more per request
         log_level="warning",
         access_log=False,
         proxy_headers=False,
