@@ -47,7 +47,9 @@ def sandbox_routes(toolkits: Iterable[Toolkit], sandbox_url: str) -> tuple[tuple
     routes: dict[str, str] = {}
     for toolkit in toolkits:
         for tool in toolkit.tools:
-            root = ((tool.operation.base_url if tool.operation else None) or toolkit.base_url or "").rstrip("/")
+            root = ((tool.operation.base_url if tool.operation else None) or toolkit.base_url or "").rstrip(
+                "/"
+            )
             if tool.operation is None or len(claims.get(root, ())) < 2:
                 continue
             path = tool.operation.path.rstrip("/")
