@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,28 +47,33 @@ def test_sandbox_routes_cover_every_host_of_every_toolkit():
         "https://api.trello.com/1/members/me": f"{sandbox}/trello/1/members/me",
         "https://gmail.googleapis.com/gmail/v1/users/me/messages": f"{sandbox}/gmail/gmail/v1/users/me/messages",
         "https://evil.test/api": "https://evil.test/api",
+        # Microsoft Graph's toolkits share https://graph.microsoft.com/v1.0: routed by operation path.
+        "https://graph.microsoft.com/v1.0/me/messages/AAk%3D?$top=1": f"{sandbox}/outlook/v1.0/me/messages/AAk%3D?$top=1",
+        "https://graph.microsoft.com/v1.0/drives/d1/items/i1/children": f"{sandbox}/one_drive/v1.0/drives/d1/items/i1/children",
+        "https://graph.microsoft.com/v1.0/chats/c1/messages": f"{sandbox}/microsoft_teams/v1.0/chats/c1/messages",
+        "https://graph.microsoft.com/v1.0/sites/s1/lists/l1/items": f"{sandbox}/share_point/v1.0/sites/s1/lists/l1/items",
+        "https://graph.microsoft.com/v1.0/drives/d1/items/i1/workbook/worksheets": f"{sandbox}/excel/v1.0/drives/d1/items/i1/workbook/worksheets",
     }
     for url, expected in cases.items():
         assert reroute(url, routes) == expected, url
     toolkits = {t.slug for t in load_toolkits([BUILTIN_DIR])}
     routed = {target.split("/")[3] for _, target in routes}
-    # Every toolkit has a route, but those sharing another's base URL (below) cannot have one yet.
-    assert routed == toolkits - SHARED_BASE_URL
+    # Every toolkit has a route, those sharing a base URL (Microsoft Graph's) too.
+    assert routed == toolkits
 
 
-# Microsoft Graph's silver toolkits share https://graph.microsoft.com/v1.0; routes go by base URL, so
-# only microsoft_teams is routed to the sandbox and calls of these two reach its generic emulator.
-SHARED_BASE_URL = {"outlook", "one_drive"}
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: toolkits that share a base URL (Microsoft Graph's) get one sandbox route; "
-    "routing by operation path is issue 12's work; strict, so this mark goes once it is fixed",
-)
 def test_toolkits_sharing_a_base_url_each_reach_their_own_emulator():
     routes = sandbox_routes(load_toolkits([BUILTIN_DIR]), "http://127.0.0.1:8001/")
-    assert SHARED_BASE_URL <= {target.split("/")[3] for _, target in routes}
+    graph = {"outlook", "one_drive", "microsoft_teams", "share_point", "excel"}
+    assert graph <= {target.split("/")[3] for _, target in routes}
+    # Every tool of a Graph toolkit, at its own operation path, goes to its own toolkit's emulator.
+    for toolkit in load_toolkits([BUILTIN_DIR]):
+        if toolkit.slug not in graph:
+            continue
+        for tool in toolkit.tools:
+            assert tool.operation is not None
+            url = toolkit.base_url + re.sub(r"\{[^}]+\}", "x1", tool.operation.path)
+            assert reroute(url, routes).split("/")[3] == toolkit.slug, (tool.slug, url)
 
 
 def test_the_sandbox_url_setting():

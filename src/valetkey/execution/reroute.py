@@ -13,7 +13,9 @@ per-project way to move an API.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from functools import lru_cache
 
 from valetkey.net.request import UpstreamRequest
 from valetkey.net.retry import NO_RETRY, RetryPolicy
@@ -27,11 +29,30 @@ def reroute(url: str, overrides: tuple[tuple[str, str], ...]) -> str:
     "http://127.0.0.1:8001/hackernews")`` becomes
     ``http://127.0.0.1:8001/hackernews/api/v1/search``; ``https://hn.algolia.com.evil.test``
     is another origin and is left alone.
+
+    A prefix may hold ``{name}`` placeholders, each standing for one path
+    segment's text (the sandbox routes one operation path of a base URL that
+    several toolkits share: ``https://graph.microsoft.com/v1.0/drives/{drive-id}/items/{item-id}/workbook``).
+    Its target stands for the literal part before the first placeholder, and
+    the rest of the URL is kept after it.
     """
     for origin, target in overrides:
-        if url == origin or url.startswith((origin + "/", origin + "?")):
+        if "{" in origin:
+            matched = _pattern(origin).match(url)
+            if matched is not None:
+                literal = origin[: origin.index("{")]
+                return target + url[len(literal) :]
+        elif url == origin or url.startswith((origin + "/", origin + "?")):
             return target + url[len(origin) :]
     return url
+
+
+@lru_cache(maxsize=4096)
+def _pattern(prefix: str) -> re.Pattern[str]:
+    """A prefix with ``{name}`` placeholders as a regex: each placeholder is text without ``/``, ``?`` or ``#``."""
+    parts = re.split(r"\{[^{}]*\}", prefix)
+    body = "[^/?#]+".join(re.escape(part) for part in parts)
+    return re.compile(f"{body}(?=$|[/?#])")
 
 
 class ReroutingClient:

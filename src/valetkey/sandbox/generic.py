@@ -32,6 +32,7 @@ checks requests and answers shapes, it does not keep state between calls
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from valetkey.catalog.apispec.openapi import json_schema
+from valetkey.catalog.apispec.openapi import json_schema, lookup
 from valetkey.catalog.apispec.openapi import resolve as _full_resolve
 from valetkey.sandbox.emulator import SandboxApp, StateStore
 from valetkey.sandbox.emulator_http import json_response
@@ -59,11 +60,45 @@ MAX_DEPTH = 5
 
 
 MAX_REFS = 10
+# `$ref`s an answer built from a schema follows along one branch before it builds only what is required.
+MAX_ANSWER_REFS = 12
 
 
 def resolve(document: dict[str, Any], node: Any) -> Any:
-    """A node with its `$ref`s expanded, at most MAX_REFS deep (shared schemas grow exponentially)."""
+    """A node with its `$ref`s expanded, at most MAX_REFS deep (for small nodes: parameters, security schemes)."""
     return _full_resolve(document, node, max_refs=MAX_REFS)
+
+
+def deref(document: dict[str, Any], node: Any) -> Any:
+    """`node` with the `$ref` at its top followed (siblings kept), not the ones inside: schemas stay small."""
+    seen: set[str] = set()
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if ref in seen or not ref.startswith("#/"):
+            return {}
+        seen.add(ref)
+        try:
+            target = lookup(document, ref)
+        except (KeyError, IndexError, ValueError):
+            return {}
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        node = {**target, **siblings} if isinstance(target, dict) and siblings else target
+    return node
+
+
+def _shallow(document: dict[str, Any], node: Any) -> dict[str, Any]:
+    """An operation object with its parameters, request body and responses dereferenced one level each."""
+    node = deref(document, node)
+    if not isinstance(node, dict):
+        return {}
+    out = dict(node)
+    if isinstance(node.get("parameters"), list):
+        out["parameters"] = [deref(document, p) for p in node["parameters"]]
+    if "requestBody" in node:
+        out["requestBody"] = deref(document, node["requestBody"])
+    if isinstance(node.get("responses"), dict):
+        out["responses"] = {c: deref(document, r) for c, r in node["responses"].items()}
+    return out
 
 
 def error(status: int, code: str, message: str, problems: list[str] | None = None) -> Response:
@@ -97,21 +132,47 @@ class Operation:
 
     @cached_property
     def resolved(self) -> dict[str, Any]:
-        return resolve(self.document, self.raw)
+        """The operation with its parameters, body and responses dereferenced; schemas keep their `$ref`s
+        (expanding them all grows exponentially on descriptions that share a lot, like Microsoft Graph's)."""
+        return _shallow(self.document, self.raw)
 
     @cached_property
     def params(self) -> dict[tuple[str, str], dict[str, Any]]:
         found: dict[tuple[str, str], dict[str, Any]] = {}
-        for raw in [*resolve(self.document, self.shared), *(self.resolved.get("parameters") or [])]:
+        shared = [deref(self.document, p) for p in self.shared]
+        for raw in [*shared, *(self.resolved.get("parameters") or [])]:
             if isinstance(raw, dict) and raw.get("name") and raw.get("in"):
                 raw = dict(raw)
-                raw["schema"] = self.schema(raw.get("schema") or {})
+                # Parameter schemas are small: expanded, so their kind is known for coercion.
+                raw["schema"] = self.schema(resolve(self.document, raw.get("schema") or {}))
                 found[(raw["name"] if raw["in"] != "header" else raw["name"].lower(), raw["in"])] = raw
         return found
 
     def schema(self, schema: Any) -> dict[str, Any]:
-        converted = json_schema(schema, openapi_30=self.openapi_30)
+        converted = json_schema(deref(self.document, schema), openapi_30=self.openapi_30)
         return converted if isinstance(converted, dict) else {}
+
+    @cached_property
+    def bodies(self) -> dict[str, dict[str, Any]]:
+        """Request body schemas by media type (lower case, without parameters)."""
+        content = (self.resolved.get("requestBody") or {}).get("content") or {}
+        return {
+            m.split(";")[0].strip().lower(): self.schema(c.get("schema") or {}) for m, c in content.items()
+        }
+
+    @cached_property
+    def answer_parts(self) -> tuple[int, str | None, dict[str, Any], list[Any]] | None:
+        """(status, JSON media type, schema, examples) of the first 2xx response; None without one."""
+        responses = self.resolved.get("responses") or {}
+        code = next((c for c in sorted(responses, key=str) if str(c).startswith("2")), None)
+        if code is None:
+            return None
+        content = (responses[code] or {}).get("content") or {}
+        media = next((m for m in content if "json" in m), None)
+        status = int(code) if str(code).isdigit() else 200
+        if media is None:
+            return status, None, {}, ([{}] if content else [])
+        return status, media, self.schema(content[media].get("schema") or {}), _examples(content[media])
 
     @cached_property
     def security(self) -> list[dict[str, Any]]:
@@ -141,6 +202,31 @@ class GenericEmulator:
             if isinstance(item.get(method), dict)
         ]
         self.schemes = (document.get("components") or {}).get("securitySchemes") or {}
+        # The description's schemas as JSON Schema, converted once: every `$ref` of a schema checked or
+        # answered here points into this root (``#/components/schemas/...``) and is followed on demand.
+        components = dict(document.get("components") or {})
+        components["schemas"] = {
+            name: json_schema(schema, openapi_30=openapi_30)
+            for name, schema in (components.get("schemas") or {}).items()
+        }
+        self.root: dict[str, Any] = {**document, "components": components}
+        self._validators: dict[tuple[int, bool], tuple[dict[str, Any], Any]] = {}
+        for op in self.operations:  # index every operation at start: the first call is as fast as the rest
+            op.params, op.bodies, op.answer_parts  # noqa: B018
+
+    def errors(self, schema: dict[str, Any], value: Any, *, request: bool = False) -> list[str]:
+        """Problems of `value` against `schema`, its `$ref`s into the description followed; in a
+        request, a required property the description marks `readOnly` may be left out."""
+        if not schema:
+            return []
+        key = (id(schema), request)
+        if key not in self._validators:
+            cls = _RequestValidator if request else jsonschema.Draft202012Validator
+            self._validators[key] = (schema, cls({**schema, "components": self.root["components"]}))
+        return _problems(self._validators[key][1], value)
+
+    def instance(self, schema: Any) -> Any:
+        return instance_of(schema, root=self.root)
 
     def find(self, method: str, path: str) -> tuple[Operation | None, dict[str, str], bool]:
         """(operation, path values, whether the path exists for another method)."""
@@ -278,21 +364,20 @@ class GenericEmulator:
             value = _coerce(
                 given, param["schema"], explode=param.get("explode", param.get("style", "form") == "form")
             )
-            problems += [f"{where} parameter {name!r}: {p}" for p in _errors(param["schema"], value)]
+            problems += [f"{where} parameter {name!r}: {p}" for p in self.errors(param["schema"], value)]
         return problems
 
     def check_body(self, op: Operation, request: Request, raw: bytes) -> list[str]:
         body = op.resolved.get("requestBody") or {}
-        content = body.get("content") or {}
+        declared = op.bodies
         if not raw.strip():
-            return ["a request body is required"] if body.get("required") and content else []
-        if not content:
+            return ["a request body is required"] if body.get("required") and declared else []
+        if not declared:
             return ["this operation takes no request body"]
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        declared = {m.split(";")[0].strip().lower(): m for m in content}
         if media not in declared:
             return [f"content type {media or '(none)'!r} is not one of {sorted(declared)}"]
-        schema = _writable(op.schema(content[declared[media]].get("schema") or {}))
+        schema = declared[media]
         if media == "application/json" or media.endswith("+json"):
             try:
                 value: Any = json.loads(raw)
@@ -301,55 +386,51 @@ class GenericEmulator:
         elif media == "application/x-www-form-urlencoded":
             pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
             value = {}
-            properties = schema.get("properties") or {}
+            properties = deref(self.root, schema).get("properties") or {}
             for key, item in pairs:
                 value.setdefault(key, []).append(item)
             value = {
-                k: _coerce(v, properties.get(k) or {"type": "string"}, explode=True) for k, v in value.items()
+                k: _coerce(v, deref(self.root, properties.get(k)) or {"type": "string"}, explode=True)
+                for k, v in value.items()
             }
         else:
             return []
-        return [f"body: {p}" for p in _errors(schema, value)]
+        return [f"body: {p}" for p in self.errors(schema, value, request=True)]
 
     # -- answers --------------------------------------------------------------------------------
 
     def answer(self, op: Operation) -> Response:
-        responses = op.resolved.get("responses") or {}
-        code = next((c for c in sorted(responses, key=str) if str(c).startswith("2")), None)
-        if code is None:
+        parts = op.answer_parts
+        if parts is None:
             return json_response({}, 200)
-        response = resolve(self.document, responses[code]) or {}
-        content = response.get("content") or {}
-        media = next((m for m in content if "json" in m), None)
-        status = int(code) if str(code).isdigit() else 200
+        status, media, schema, examples = parts
         if status == 204:
             return json_response(None, 204)
         if media is None:
-            return json_response(None, 204) if status == 204 or not content else json_response({}, status)
-        schema = op.schema(content[media].get("schema") or {})
-        for example in _examples(content[media]):
-            if not _errors(schema, example):
+            return json_response({}, status) if examples else json_response(None, 204)
+        for example in examples:
+            if not self.errors(schema, example):
                 return json_response(example, status)
-        return json_response(instance_of(schema), status)
+        return json_response(self.instance(schema), status)
 
 
-def _writable(schema: Any, depth: int = 0) -> Any:
-    """A request-body schema without its `readOnly` properties (they are only required in responses)."""
-    if not isinstance(schema, dict) or depth > 40:
-        return schema
-    out = dict(schema)
-    properties = schema.get("properties")
-    if isinstance(properties, dict):
-        read_only = {n for n, p in properties.items() if isinstance(p, dict) and p.get("readOnly") is True}
-        out["properties"] = {n: _writable(p, depth + 1) for n, p in properties.items() if n not in read_only}
-        if isinstance(schema.get("required"), list):
-            out["required"] = [r for r in schema["required"] if r not in read_only]
-    for key in ("allOf", "anyOf", "oneOf"):
-        if isinstance(schema.get(key), list):
-            out[key] = [_writable(b, depth + 1) for b in schema[key]]
-    if isinstance(schema.get("items"), dict):
-        out["items"] = _writable(schema["items"], depth + 1)
-    return out
+def _required_unless_read_only(validator: Any, required: Any, instance: Any, schema: dict[str, Any]) -> Any:
+    """`required`, except for properties the description marks `readOnly` (a client never sends them)."""
+    if not validator.is_type(instance, "object") or not isinstance(required, list):
+        return
+    properties = schema.get("properties") or {}
+    for name in required:
+        if name in instance:
+            continue
+        prop = deref(validator.schema, properties.get(name)) if isinstance(properties, dict) else None
+        if isinstance(prop, dict) and prop.get("readOnly") is True:
+            continue
+        yield jsonschema.ValidationError(f"{name!r} is a required property")
+
+
+_RequestValidator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator, {"required": _required_unless_read_only}
+)
 
 
 def _examples(media: dict[str, Any]) -> list[Any]:
@@ -362,17 +443,30 @@ def _examples(media: dict[str, Any]) -> list[Any]:
     return found
 
 
-def _errors(schema: dict[str, Any], value: Any) -> list[str]:
+def _errors(schema: dict[str, Any], value: Any, root: dict[str, Any] | None = None) -> list[str]:
     if not schema:
         return []
+    full = {**schema, "components": root["components"]} if root and "components" in root else schema
     try:
-        validator = jsonschema.Draft202012Validator(schema)
+        validator = jsonschema.Draft202012Validator(full)
+    except (jsonschema.SchemaError, TypeError, ValueError):
+        return []
+    return _problems(validator, value)
+
+
+def _problems(validator: Any, value: Any) -> list[str]:
+    """At most five problems; a schema jsonschema cannot use, or a broken `$ref`, checks nothing."""
+    try:
         return [
             f"{'/'.join(str(p) for p in e.absolute_path) or '(value)'}: {e.message}"[:300]
-            for e in list(validator.iter_errors(value))[:5]
+            for e in itertools.islice(validator.iter_errors(value), 5)
         ]
     except (jsonschema.SchemaError, RecursionError, TypeError, ValueError):
         return []
+    except Exception as exc:  # referencing's Unresolvable (a $ref to nowhere)
+        if type(exc).__module__.startswith(("referencing", "jsonschema")):
+            return []
+        raise
 
 
 def _coerce(values: list[str], schema: dict[str, Any], *, explode: bool) -> Any:
@@ -409,44 +503,56 @@ def _kind(schema: dict[str, Any]) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-def instance_of(schema: Any, depth: int = 0) -> Any:
-    """A value valid against `schema` (first branches of combinators, required fields always)."""
+def instance_of(schema: Any, depth: int = 0, *, root: dict[str, Any] | None = None, refs: int = 0) -> Any:
+    """A value valid against `schema` (first branches of combinators, required fields always).
+
+    `$ref`s are followed into `root` (the description); past MAX_ANSWER_REFS
+    of them along one branch, only what is required is built.
+    """
+    if root is not None and isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
+        if refs >= 3 * MAX_ANSWER_REFS:
+            return {}
+        schema, refs = deref(root, schema), refs + 1
     if not isinstance(schema, dict) or not schema:
         return {}
+    if refs > MAX_ANSWER_REFS:
+        depth = max(depth, MAX_DEPTH)
     if "const" in schema:
         return schema["const"]
     if schema.get("enum"):
         return next((v for v in schema["enum"] if v is not None), schema["enum"][0])
-    if "example" in schema and not _errors(schema, schema["example"]):
+    if "example" in schema and not _errors(schema, schema["example"], root):
         return schema["example"]
     for key in ("allOf",):
         if schema.get(key):
             merged: dict[str, Any] = {}
             for branch in schema[key]:
-                part = instance_of(branch, depth)
+                part = instance_of(branch, depth, root=root, refs=refs)
                 if isinstance(part, dict):
                     merged.update(part)
             rest = {k: v for k, v in schema.items() if k != key}
-            own = instance_of(rest, depth) if rest.get("properties") else {}
+            own = instance_of(rest, depth, root=root, refs=refs) if rest.get("properties") else {}
             return {**merged, **own} if isinstance(own, dict) else merged
     for key in ("oneOf", "anyOf"):
         if schema.get(key):
-            branches = [b for b in schema[key] if isinstance(b, dict) and _kind(b) != "null"]
+            options = [deref(root, b) if root is not None else b for b in schema[key]]
+            branches = [b for b in options if isinstance(b, dict) and _kind(b) != "null"]
             if branches:
-                return instance_of({**{k: v for k, v in schema.items() if k != key}, **branches[0]}, depth)
+                rest = {k: v for k, v in schema.items() if k != key}
+                return instance_of({**rest, **branches[0]}, depth, root=root, refs=refs + 1)
     kind = _kind(schema) or ("object" if "properties" in schema else "array" if "items" in schema else None)
     if kind == "object":
         properties = schema.get("properties") or {}
         required = set(schema.get("required") or ())
         keep = [n for n in properties if n in required or depth < 2]
         return {
-            name: instance_of(properties[name], depth + 1)
+            name: instance_of(properties[name], depth + 1, root=root, refs=refs)
             for name in keep
             if depth < MAX_DEPTH or name in required
         }
     if kind == "array":
         count = max(int(schema.get("minItems") or 0), 1 if depth < 3 else 0)
-        return [instance_of(schema.get("items") or {}, depth + 1) for _ in range(count)]
+        return [instance_of(schema.get("items") or {}, depth + 1, root=root, refs=refs) for _ in range(count)]
     if kind == "integer":
         return int(schema.get("minimum", 1) if isinstance(schema.get("minimum"), (int, float)) else 1)
     if kind == "number":
