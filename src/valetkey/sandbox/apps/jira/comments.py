@@ -23,10 +23,14 @@ def add_comment_to(call: Call, issue: Issue, body: dict[str, Any]) -> Comment:
     if doc is None:
         raise JiraError(400, errors={"comment": "Comment body can not be empty!"})
     visibility = body.get("visibility")
-    if visibility is not None and not (isinstance(visibility, dict) and visibility.get("type") in ("group", "role")):
+    if visibility is not None and not (
+        isinstance(visibility, dict) and visibility.get("type") in ("group", "role")
+    ):
         raise JiraError(400, errors={"visibility": "Visibility type must be 'group' or 'role'."})
     stamp = now()
-    comment = Comment(call.state.next_id(), call.me.account_id, doc, stamp, stamp, call.me.account_id, visibility)
+    comment = Comment(
+        call.state.next_id(), call.me.account_id, doc, stamp, stamp, call.me.account_id, visibility
+    )
     issue.comments.append(comment)
     issue.updated = stamp
     return comment
@@ -116,7 +120,9 @@ def add_worklog(call: Call) -> Response:
     body = call.body_object()
     seconds = seconds_of(body)
     started = body.get("started") or now()
-    if not isinstance(started, str) or not re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}$", started):
+    if not isinstance(started, str) or not re.match(
+        r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}$", started
+    ):
         raise JiraError(400, errors={"started": "Date started: expected format yyyy-MM-dd'T'HH:mm:ss.SSSZ"})
     comment = _check_adf(body.get("comment"), "comment")
     worklog = Worklog(call.state.next_id(), call.me.account_id, seconds, started, now(), comment)

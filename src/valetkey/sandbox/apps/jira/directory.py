@@ -30,9 +30,18 @@ def get_user(call: Call) -> Response:
 
 def _matching(call: Call, query: str | None) -> list[User]:
     needle = (query or "").lower()
-    return [u for u in call.state.users.values()
-            if u.active and (not needle or any(part.startswith(needle) for part in
-                                               (u.display_name.lower(), *u.display_name.lower().split(), u.email.lower())))]
+    return [
+        u
+        for u in call.state.users.values()
+        if u.active
+        and (
+            not needle
+            or any(
+                part.startswith(needle)
+                for part in (u.display_name.lower(), *u.display_name.lower().split(), u.email.lower())
+            )
+        )
+    ]
 
 
 def find_users(call: Call) -> Response:
@@ -59,21 +68,29 @@ def find_assignable(call: Call) -> Response:
 
 def all_projects(call: Call) -> Response:
     full = "description" in call.query_list("expand") or "lead" in call.query_list("expand")
-    return json_response([project_json(call.api, call.state, p, full=full) for p in call.state.projects.values()])
+    return json_response(
+        [project_json(call.api, call.state, p, full=full) for p in call.state.projects.values()]
+    )
 
 
 def search_projects(call: Call) -> Response:
     query = (call.query("query") or "").lower()
     kinds = call.query_list("typeKey")
     keys = {k.upper() for k in call.query_list("keys")}
-    projects = [p for p in call.state.projects.values()
-                if (not query or query in p.key.lower() or query in p.name.lower())
-                and (not kinds or p.project_type in kinds) and (not keys or p.key in keys)]
+    projects = [
+        p
+        for p in call.state.projects.values()
+        if (not query or query in p.key.lower() or query in p.name.lower())
+        and (not kinds or p.project_type in kinds)
+        and (not keys or p.key in keys)
+    ]
     order = call.query("orderBy", "key")
     if order.lstrip("+-") not in ("key", "name", "id"):
         raise JiraError(400, f"Invalid orderBy value '{order}'.")
     field = order.lstrip("+-")
-    projects.sort(key=lambda p: int(p.id) if field == "id" else getattr(p, field).lower(), reverse=order.startswith("-"))
+    projects.sort(
+        key=lambda p: int(p.id) if field == "id" else getattr(p, field).lower(), reverse=order.startswith("-")
+    )
     start, size = call.window(50, 100)
     rendered = [project_json(call.api, call.state, p, full=True) for p in projects]
     return json_response(page_bean(call, rendered, start, size))
@@ -91,11 +108,18 @@ def project_statuses(call: Call) -> Response:
     if project is None:
         raise JiraError(404, NO_PROJECT.format(call.params["projectIdOrKey"]))
     statuses = [status_json(call.api, s) for s in STATUSES]
-    return json_response([
-        {"self": f"{call.api}/issuetype/{t}", "id": t, "name": kind["name"], "subtask": kind["subtask"],
-         "statuses": statuses}
-        for t, kind in ISSUE_TYPES.items()
-    ])
+    return json_response(
+        [
+            {
+                "self": f"{call.api}/issuetype/{t}",
+                "id": t,
+                "name": kind["name"],
+                "subtask": kind["subtask"],
+                "statuses": statuses,
+            }
+            for t, kind in ISSUE_TYPES.items()
+        ]
+    )
 
 
 def issue_types_for_project(call: Call) -> Response:

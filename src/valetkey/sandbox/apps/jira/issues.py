@@ -15,7 +15,17 @@ from .render import issue_json, link_type_json, status_json, user_json
 from .state import ISSUE_TYPES, LINK_TYPES, PRIORITIES, STATUSES, TRANSITIONS, Issue, JiraState, now
 
 NO_ISSUE = "Issue does not exist or you do not have permission to see it."
-SETTABLE = {"project", "summary", "issuetype", "description", "assignee", "priority", "labels", "duedate", "parent"}
+SETTABLE = {
+    "project",
+    "summary",
+    "issuetype",
+    "description",
+    "assignee",
+    "priority",
+    "labels",
+    "duedate",
+    "parent",
+}
 
 
 def issue_of(call: Call) -> Issue:
@@ -62,8 +72,14 @@ def _resolve_user(state: JiraState, value: Any, field: str) -> str | None:
 def _check_adf(value: Any, field: str) -> dict[str, Any] | None:
     if value is None:
         return None
-    if not isinstance(value, dict) or value.get("type") != "doc" or not isinstance(value.get("content"), list):
-        raise field_error(field, "Operation value must be an Atlassian Document (see the Atlassian Document Format)")
+    if (
+        not isinstance(value, dict)
+        or value.get("type") != "doc"
+        or not isinstance(value.get("content"), list)
+    ):
+        raise field_error(
+            field, "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+        )
     return value
 
 
@@ -72,13 +88,26 @@ def _apply(call: Call, issue: Issue, fields: dict[str, Any], changes: list[dict[
     state = call.state
     unknown = sorted(set(fields) - SETTABLE)
     if unknown:
-        raise JiraError(400, errors={name: (
-            f"Field '{name}' cannot be set. It is not on the appropriate screen, or unknown.") for name in unknown})
+        raise JiraError(
+            400,
+            errors={
+                name: (f"Field '{name}' cannot be set. It is not on the appropriate screen, or unknown.")
+                for name in unknown
+            },
+        )
 
     def record(name: str, old: Any, new: Any) -> None:
         if old != new:
-            changes.append({"field": name, "fieldtype": "jira", "from": None, "fromString": _text(old),
-                            "to": None, "toString": _text(new)})
+            changes.append(
+                {
+                    "field": name,
+                    "fieldtype": "jira",
+                    "from": None,
+                    "fromString": _text(old),
+                    "to": None,
+                    "toString": _text(new),
+                }
+            )
 
     if "summary" in fields:
         summary = fields["summary"]
@@ -131,17 +160,23 @@ def _log(call: Call, issue: Issue, changes: list[dict[str, Any]]) -> None:
     if changes:
         stamp = now()
         issue.updated = stamp
-        issue.history.append({"id": call.state.next_id(), "author": call.me.account_id, "created": stamp,
-                              "items": changes})
+        issue.history.append(
+            {"id": call.state.next_id(), "author": call.me.account_id, "created": stamp, "items": changes}
+        )
 
 
 def create_issue(call: Call) -> Response:
     body = call.body_object()
     fields = body.get("fields")
     if not isinstance(fields, dict):
-        raise JiraError(400, errors={"summary": "You must specify a summary of the issue.",
-                                     "project": "Specify a valid project ID or key",
-                                     "issuetype": "Specify an issue type"})
+        raise JiraError(
+            400,
+            errors={
+                "summary": "You must specify a summary of the issue.",
+                "project": "Specify a valid project ID or key",
+                "issuetype": "Specify an issue type",
+            },
+        )
     ref = _ref(fields.get("project"), "project", "Specify a valid project ID or key")
     project = call.state.project(str(ref.get("key") or ref.get("id") or ""))
     if project is None:
@@ -170,7 +205,12 @@ def _update_ops(call: Call, issue: Issue, update: Any, changes: list[dict[str, A
         raise JiraError(400, "The 'update' value must be an object.")
     for name, operations in update.items():
         if name != "labels":
-            raise JiraError(400, errors={name: f"Field '{name}' cannot be set. It is not on the appropriate screen, or unknown."})
+            raise JiraError(
+                400,
+                errors={
+                    name: f"Field '{name}' cannot be set. It is not on the appropriate screen, or unknown."
+                },
+            )
         labels = list(issue.labels)
         for operation in operations if isinstance(operations, list) else []:
             for verb, value in (operation or {}).items():
@@ -199,7 +239,9 @@ def edit_issue(call: Call) -> Response:
     if not isinstance(fields, dict):
         raise JiraError(400, "The 'fields' value must be an object.")
     if "project" in fields:
-        raise field_error("project", "Field 'project' cannot be set. Use Move Issue to change an issue's project.")
+        raise field_error(
+            "project", "Field 'project' cannot be set. Use Move Issue to change an issue's project."
+        )
     _apply(call, issue, fields, changes)
     _update_ops(call, issue, body.get("update"), changes)
     _log(call, issue, changes)
@@ -212,11 +254,17 @@ def delete_issue(call: Call) -> Response:
     issue = issue_of(call)
     children = [i for i in call.state.issues.values() if i.parent == issue.id]
     if children and call.query("deleteSubtasks") != "true":
-        raise JiraError(400, f"The issue '{issue.key}' has subtasks.  You must specify the 'deleteSubtasks' parameter to delete this issue with subtasks.")
+        raise JiraError(
+            400,
+            f"The issue '{issue.key}' has subtasks.  You must specify the 'deleteSubtasks' parameter to delete this issue with subtasks.",
+        )
     for gone in [issue, *children]:
         del call.state.issues[gone.id]
-    call.state.links = {k: v for k, v in call.state.links.items()
-                        if v["inward"] in call.state.issues and v["outward"] in call.state.issues}
+    call.state.links = {
+        k: v
+        for k, v in call.state.links.items()
+        if v["inward"] in call.state.issues and v["outward"] in call.state.issues
+    }
     return json_response(None, 204)
 
 
@@ -224,7 +272,7 @@ def assign_issue(call: Call) -> Response:
     issue = issue_of(call)
     body = call.body_object()
     if "accountId" not in body:
-        raise JiraError(400, "accountId must be provided (null to unassign, \"-1\" for the default assignee).")
+        raise JiraError(400, 'accountId must be provided (null to unassign, "-1" for the default assignee).')
     account = body["accountId"]
     if account == "-1":
         account = call.state.projects[issue.project].lead
@@ -232,8 +280,16 @@ def assign_issue(call: Call) -> Response:
         raise JiraError(404, f"The user with account ID '{account}' does not exist.")
     changes: list[dict[str, Any]] = []
     if issue.assignee != account:
-        changes.append({"field": "assignee", "fieldtype": "jira", "from": issue.assignee, "to": account,
-                        "fromString": issue.assignee, "toString": account})
+        changes.append(
+            {
+                "field": "assignee",
+                "fieldtype": "jira",
+                "from": issue.assignee,
+                "to": account,
+                "fromString": issue.assignee,
+                "toString": account,
+            }
+        )
     issue.assignee = account
     _log(call, issue, changes)
     return json_response(None, 204)
@@ -241,9 +297,17 @@ def assign_issue(call: Call) -> Response:
 
 def _transition_json(call: Call, transition_id: str) -> dict[str, Any]:
     target = TRANSITIONS[transition_id]
-    return {"id": transition_id, "name": STATUSES[target]["name"], "to": status_json(call.api, target),
-            "hasScreen": False, "isGlobal": True, "isInitial": False, "isAvailable": True,
-            "isConditional": False, "isLooped": False}
+    return {
+        "id": transition_id,
+        "name": STATUSES[target]["name"],
+        "to": status_json(call.api, target),
+        "hasScreen": False,
+        "isGlobal": True,
+        "isInitial": False,
+        "isAvailable": True,
+        "isConditional": False,
+        "isLooped": False,
+    }
 
 
 def get_transitions(call: Call) -> Response:
@@ -264,8 +328,16 @@ def do_transition(call: Call) -> Response:
         raise JiraError(400, f"Transition id '{transition_id}' is not valid for this issue.")
     changes: list[dict[str, Any]] = []
     target = TRANSITIONS[transition_id]
-    changes.append({"field": "status", "fieldtype": "jira", "from": issue.status, "to": target,
-                    "fromString": STATUSES[issue.status]["name"], "toString": STATUSES[target]["name"]})
+    changes.append(
+        {
+            "field": "status",
+            "fieldtype": "jira",
+            "from": issue.status,
+            "to": target,
+            "fromString": STATUSES[issue.status]["name"],
+            "toString": STATUSES[target]["name"],
+        }
+    )
     _apply(call, issue, body.get("fields") or {}, changes)
     _update_ops(call, issue, body.get("update"), changes)
     issue.status = target
@@ -278,8 +350,14 @@ def _histories(call: Call, issue: Issue) -> list[dict[str, Any]]:
     out = []
     for entry in issue.history:
         author = call.state.user(entry["author"])
-        out.append({"id": entry["id"], "author": user_json(call.api, author) if author else None,
-                    "created": entry["created"], "items": entry["items"]})
+        out.append(
+            {
+                "id": entry["id"],
+                "author": user_json(call.api, author) if author else None,
+                "created": entry["created"],
+                "items": entry["items"],
+            }
+        )
     return out
 
 
@@ -292,10 +370,14 @@ def get_changelogs(call: Call) -> Response:
 def get_watchers(call: Call) -> Response:
     issue = issue_of(call)
     watchers = [u for u in (call.state.user(a) for a in issue.watchers) if u]
-    return json_response({"self": f"{call.api}/issue/{issue.key}/watchers",
-                          "isWatching": call.me.account_id in issue.watchers,
-                          "watchCount": len(watchers),
-                          "watchers": [user_json(call.api, u) for u in watchers]})
+    return json_response(
+        {
+            "self": f"{call.api}/issue/{issue.key}/watchers",
+            "isWatching": call.me.account_id in issue.watchers,
+            "watchCount": len(watchers),
+            "watchers": [user_json(call.api, u) for u in watchers],
+        }
+    )
 
 
 def add_watcher(call: Call) -> Response:
@@ -313,8 +395,14 @@ def add_watcher(call: Call) -> Response:
 def link_issues(call: Call) -> Response:
     body = call.body_object()
     ref = body.get("type") if isinstance(body.get("type"), dict) else {}
-    type_id = next((t for t, (name, _, _) in LINK_TYPES.items()
-                    if ref.get("id") == t or str(ref.get("name", "")).lower() == name.lower()), None)
+    type_id = next(
+        (
+            t
+            for t, (name, _, _) in LINK_TYPES.items()
+            if ref.get("id") == t or str(ref.get("name", "")).lower() == name.lower()
+        ),
+        None,
+    )
     if type_id is None:
         raise JiraError(404, f"No issue link type with name '{ref.get('name')}' found.")
     sides = []
@@ -325,7 +413,12 @@ def link_issues(call: Call) -> Response:
             raise JiraError(404, f"Issue Does Not Exist")
         sides.append(issue)
     link_id = call.state.next_id()
-    call.state.links[link_id] = {"id": link_id, "type": type_id, "inward": sides[0].id, "outward": sides[1].id}
+    call.state.links[link_id] = {
+        "id": link_id,
+        "type": type_id,
+        "inward": sides[0].id,
+        "outward": sides[1].id,
+    }
     comment = body.get("comment")
     if isinstance(comment, dict) and comment.get("body"):
         from .comments import add_comment_to  # the comment goes on the outward issue, as Jira does
@@ -352,11 +445,16 @@ def create_remote_link(call: Call) -> Response:
     body = call.body_object()
     target = body.get("object")
     if not isinstance(target, dict) or not target.get("url") or not target.get("title"):
-        raise JiraError(400, errors={"title": "'title' is required.", "url": "'url' is required."}
-                        if not isinstance(target, dict) else
-                        {k: f"'{k}' is required." for k in ("url", "title") if not target.get(k)})
+        raise JiraError(
+            400,
+            errors={"title": "'title' is required.", "url": "'url' is required."}
+            if not isinstance(target, dict)
+            else {k: f"'{k}' is required." for k in ("url", "title") if not target.get(k)},
+        )
     global_id = body.get("globalId")
-    existing = next((link for link in issue.remote_links if global_id and link.get("globalId") == global_id), None)
+    existing = next(
+        (link for link in issue.remote_links if global_id and link.get("globalId") == global_id), None
+    )
     values = {k: body[k] for k in ("globalId", "application", "relationship") if body.get(k) is not None}
     values["object"] = target
     if existing is not None:
@@ -381,9 +479,18 @@ def search_get(call: Call) -> Response:
 
 def search_post(call: Call) -> Response:
     body = call.body_object()
-    unknown = set(body) - {"jql", "startAt", "maxResults", "fields", "validateQuery", "expand", "properties", "fieldsByKeys"}
+    unknown = set(body) - {
+        "jql",
+        "startAt",
+        "maxResults",
+        "fields",
+        "validateQuery",
+        "expand",
+        "properties",
+        "fieldsByKeys",
+    }
     if unknown:
-        raise JiraError(400, f"Unrecognized field \"{sorted(unknown)[0]}\"")
+        raise JiraError(400, f'Unrecognized field "{sorted(unknown)[0]}"')
     start, size = call.window(50, 100, source=body)
     fields = body.get("fields")
     if fields is not None and not (isinstance(fields, list) and all(isinstance(f, str) for f in fields)):

@@ -24,8 +24,27 @@ TOKEN = re.compile(
     r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<op>!=|!~|<=|>=|=|~|<|>|\(|\)|,)"""
     r"""|(?P<word>[A-Za-z0-9_.\-\[\]@*/:+]+(?:\(\))?))"""
 )
-FIELDS = {"project", "key", "issuekey", "id", "summary", "description", "text", "status", "statuscategory",
-          "assignee", "reporter", "labels", "issuetype", "type", "priority", "parent", "duedate", "created", "updated"}
+FIELDS = {
+    "project",
+    "key",
+    "issuekey",
+    "id",
+    "summary",
+    "description",
+    "text",
+    "status",
+    "statuscategory",
+    "assignee",
+    "reporter",
+    "labels",
+    "issuetype",
+    "type",
+    "priority",
+    "parent",
+    "duedate",
+    "created",
+    "updated",
+}
 Predicate = Callable[[Issue], bool]
 
 
@@ -174,7 +193,9 @@ class Parser:
         value = self.value()
         if op in ("~", "!~"):
             needle = value.lower().strip("*")
-            hit: Predicate = lambda issue: any(needle in v.lower() for v in self.field_values(issue, name, text=True))
+            hit: Predicate = lambda issue: any(
+                needle in v.lower() for v in self.field_values(issue, name, text=True)
+            )
             return hit if op == "~" else (lambda issue: not hit(issue))
         if op in ("<", "<=", ">", ">="):
             compare = {"<": str.__lt__, "<=": str.__le__, ">": str.__gt__, ">=": str.__ge__}[op]

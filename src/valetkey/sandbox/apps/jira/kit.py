@@ -63,7 +63,9 @@ class Call:
 
     def query_list(self, name: str) -> list[str]:
         """A multi-valued, comma-separated query parameter (``fields=a,b&fields=c``)."""
-        return [v.strip() for raw in self.request.query_params.getlist(name) for v in raw.split(",") if v.strip()]
+        return [
+            v.strip() for raw in self.request.query_params.getlist(name) for v in raw.split(",") if v.strip()
+        ]
 
     def integer(self, name: str, default: int) -> int:
         raw = self.query(name)
@@ -74,7 +76,9 @@ class Call:
         except ValueError:
             raise JiraError(400, f"The '{name}' parameter must be an integer; got '{raw}'.") from None
 
-    def window(self, default_max: int = 50, cap: int = 100, source: dict[str, Any] | None = None) -> tuple[int, int]:
+    def window(
+        self, default_max: int = 50, cap: int = 100, source: dict[str, Any] | None = None
+    ) -> tuple[int, int]:
         """(startAt, maxResults) from the query (or a POST body), bounded as Jira bounds them."""
         if source is not None:
             start, size = source.get("startAt", 0), source.get("maxResults", default_max)
@@ -94,7 +98,13 @@ class Call:
 
 def paged(items: Sequence[Any], start: int, size: int, key: str, **extra: Any) -> dict[str, Any]:
     """The classic page: ``{"startAt", "maxResults", "total", <key>: [...]}``."""
-    return {"startAt": start, "maxResults": size, "total": len(items), key: list(items[start : start + size]), **extra}
+    return {
+        "startAt": start,
+        "maxResults": size,
+        "total": len(items),
+        key: list(items[start : start + size]),
+        **extra,
+    }
 
 
 def page_bean(call: Call, items: Sequence[Any], start: int, size: int) -> dict[str, Any]:
@@ -153,9 +163,7 @@ class Jira:
                     return json_response({"errorMessages": [NOT_AUTHENTICATED], "errors": {}}, 401)
                 user, scopes = who
                 if scope and scope not in scopes:
-                    return json_response(
-                        {"code": 401, "message": "Unauthorized; scope does not match"}, 401
-                    )
+                    return json_response({"code": 401, "message": "Unauthorized; scope does not match"}, 401)
                 call = Call(request, state, user, body, mount_root(request) + API)
                 try:
                     result = handler(call)

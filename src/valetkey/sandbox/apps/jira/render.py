@@ -89,7 +89,13 @@ def project_json(api: str, state: JiraState, project: Project, *, full: bool = F
 
 def link_type_json(api: str, type_id: str) -> dict[str, Any]:
     name, inward, outward = LINK_TYPES[type_id]
-    return {"id": type_id, "name": name, "inward": inward, "outward": outward, "self": f"{api}/issueLinkType/{type_id}"}
+    return {
+        "id": type_id,
+        "name": name,
+        "inward": inward,
+        "outward": outward,
+        "self": f"{api}/issueLinkType/{type_id}",
+    }
 
 
 def comment_json(api: str, state: JiraState, issue: Issue, comment: Comment) -> dict[str, Any]:
@@ -143,7 +149,11 @@ def issue_links_json(api: str, state: JiraState, issue: Issue) -> list[dict[str,
     for link in state.links.values():
         if issue.id not in (link["inward"], link["outward"]):
             continue
-        other_id, side = (link["inward"], "inwardIssue") if link["outward"] == issue.id else (link["outward"], "outwardIssue")
+        other_id, side = (
+            (link["inward"], "inwardIssue")
+            if link["outward"] == issue.id
+            else (link["outward"], "outwardIssue")
+        )
         other = state.issues.get(other_id)
         if other is None:
             continue
@@ -152,8 +162,12 @@ def issue_links_json(api: str, state: JiraState, issue: Issue) -> list[dict[str,
                 "id": link["id"],
                 "self": f"{api}/issueLink/{link['id']}",
                 "type": link_type_json(api, link["type"]),
-                side: {"id": other.id, "key": other.key, "self": f"{api}/issue/{other.id}",
-                       "fields": {"summary": other.summary, "status": status_json(api, other.status)}},
+                side: {
+                    "id": other.id,
+                    "key": other.key,
+                    "self": f"{api}/issue/{other.id}",
+                    "fields": {"summary": other.summary, "status": status_json(api, other.status)},
+                },
             }
         )
     return out
@@ -178,7 +192,9 @@ def issue_fields(api: str, state: JiraState, issue: Issue) -> dict[str, Any]:
         "creator": user_json(api, reporter) if reporter else None,
         "labels": list(issue.labels),
         "duedate": issue.duedate,
-        "parent": {"id": parent.id, "key": parent.key, "self": f"{api}/issue/{parent.id}"} if parent else None,
+        "parent": {"id": parent.id, "key": parent.key, "self": f"{api}/issue/{parent.id}"}
+        if parent
+        else None,
         "subtasks": [{"id": s.id, "key": s.key, "self": f"{api}/issue/{s.id}"} for s in subtasks],
         "issuelinks": issue_links_json(api, state, issue),
         "resolution": {"id": "10000", "name": "Done"} if done else None,
@@ -202,13 +218,33 @@ def issue_fields(api: str, state: JiraState, issue: Issue) -> dict[str, Any]:
     }
 
 
-NAVIGABLE = {"summary", "description", "issuetype", "project", "status", "priority", "assignee", "reporter",
-             "creator", "labels", "duedate", "parent", "subtasks", "issuelinks", "resolution", "resolutiondate",
-             "created", "updated", "watches", "customfield_10016"}
+NAVIGABLE = {
+    "summary",
+    "description",
+    "issuetype",
+    "project",
+    "status",
+    "priority",
+    "assignee",
+    "reporter",
+    "creator",
+    "labels",
+    "duedate",
+    "parent",
+    "subtasks",
+    "issuelinks",
+    "resolution",
+    "resolutiondate",
+    "created",
+    "updated",
+    "watches",
+    "customfield_10016",
+}
 
 
-def issue_json(api: str, state: JiraState, issue: Issue, wanted: list[str] | None = None,
-               default: str = "*all") -> dict[str, Any]:
+def issue_json(
+    api: str, state: JiraState, issue: Issue, wanted: list[str] | None = None, default: str = "*all"
+) -> dict[str, Any]:
     """The issue with the `fields` Jira's ``fields`` parameter selects (``*all``, ``*navigable``, ids, ``-id``)."""
     every = issue_fields(api, state, issue)
     selectors = wanted or [default]

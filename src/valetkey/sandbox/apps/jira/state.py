@@ -109,7 +109,12 @@ class Issue:
 
 
 ISSUE_TYPES = {
-    "10001": {"name": "Task", "description": "A small, distinct piece of work.", "subtask": False, "level": 0},
+    "10001": {
+        "name": "Task",
+        "description": "A small, distinct piece of work.",
+        "subtask": False,
+        "level": 0,
+    },
     "10002": {"name": "Bug", "description": "A problem or error.", "subtask": False, "level": 0},
     "10003": {"name": "Story", "description": "A user-facing feature.", "subtask": False, "level": 0},
     "10004": {"name": "Epic", "description": "A big user story.", "subtask": False, "level": 1},
@@ -226,7 +231,9 @@ def initial_state() -> JiraState:
     stamp = now()
     bug.comments.append(Comment(state.next_id(), GRACE, adf("Seen on Safari 17 only."), stamp, stamp, GRACE))
     bug.watchers.append(GRACE)
-    state.add_issue(ops, issue_type="10001", summary="Renew the TLS certificate", reporter=GRACE, duedate="2026-01-15")
+    state.add_issue(
+        ops, issue_type="10001", summary="Renew the TLS certificate", reporter=GRACE, duedate="2026-01-15"
+    )
     return state
 
 
