@@ -200,7 +200,7 @@ def test_worklogs_watchers_and_links(jira):
     assert worklogs["total"] == 1 and worklogs["worklogs"][0]["started"] == "2026-01-05T09:00:00.000+0000"
 
     jira.ok("JIRA_ADD_WATCHER", {"issue_id_or_key": "KAN-2", "account_id": ALAN})
-    jira.ok("JIRA_ADD_WATCHER", {"issue_id_or_key": "KAN-2"})  # no account: the caller
+    jira.ok("JIRA_ADD_WATCHER", {"issue_id_or_key": "KAN-2", "account_id": ADA})
     watchers = jira.ok("JIRA_GET_ISSUE_WATCHERS", {"issue_id_or_key": "KAN-2"})
     assert watchers["isWatching"] is True and {w["accountId"] for w in watchers["watchers"]} == {
         GRACE,

@@ -98,8 +98,9 @@ async def edit_issue(args: dict[str, Any], context: ToolContext) -> dict[str, An
     if update:
         body["update"] = update
     key = args["issue_id_or_key"]
-    params = {"notifyUsers": "true" if args.get("notify_users", True) else "false", "returnIssue": "true"}
-    return await jira(context, "PUT", f"/issue/{key}", body, params)
+    params = {"notifyUsers": "true" if args.get("notify_users", True) else "false"}
+    await jira(context, "PUT", f"/issue/{key}", body, params)  # 204: read the result back
+    return await jira(context, "GET", f"/issue/{key}")
 
 
 def _comment_body(args: dict[str, Any]) -> dict[str, Any]:
