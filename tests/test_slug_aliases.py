@@ -33,6 +33,7 @@ EXPECTED_RESOLVING = {
     "googledrive": (9, 11),
     "googlesheets": (6, 8),
     "hackernews": (5, 6),
+    "jira": (35, 528),
     "linear": (7, 13),
     "notion": (17, 19),
     "slack": (25, 186),

@@ -46,7 +46,9 @@ async def jira(
         detail = data if isinstance(data, dict) else {}
         messages = list(detail.get("errorMessages") or [])
         messages += [f"{k}: {v}" for k, v in (detail.get("errors") or {}).items()]
-        message = "; ".join(messages) or detail.get("message") or response.text[:300]
+        message = (
+            "; ".join(messages) or detail.get("message") or response.content[:300].decode(errors="replace")
+        )
         raise ToolError(
             f"{response.status_code}: {message}", {"status_code": response.status_code, "message": data}
         )
@@ -65,11 +67,15 @@ def _issue_fields(args: dict[str, Any]) -> dict[str, Any]:
     if args.get("priority"):
         priority = str(args["priority"])
         fields["priority"] = {"id": priority} if priority.isdigit() else {"name": priority}
-    if "assignee_account_id" in args:
+    if args.get("unassign"):
+        fields["assignee"] = None
+    elif args.get("assignee_account_id"):
         fields["assignee"] = {"accountId": args["assignee_account_id"]}
     if args.get("labels") is not None:
         fields["labels"] = list(args["labels"])
-    if "due_date" in args:
+    if args.get("clear_due_date"):
+        fields["duedate"] = None
+    elif args.get("due_date"):
         fields["duedate"] = args["due_date"]
     if args.get("parent_key"):
         fields["parent"] = {"key": args["parent_key"]}

@@ -24,7 +24,7 @@ def get_user(call: Call) -> Response:
         raise JiraError(400, "The accountId query parameter needs to be provided.")
     user = call.state.user(account)
     if user is None:
-        raise JiraError(404, f"Specified user does not exist or you do not have required permissions")
+        raise JiraError(404, "Specified user does not exist or you do not have required permissions")
     return json_response(user_json(call.api, user, full=True))
 
 
@@ -84,7 +84,7 @@ def search_projects(call: Call) -> Response:
         and (not kinds or p.project_type in kinds)
         and (not keys or p.key in keys)
     ]
-    order = call.query("orderBy", "key")
+    order = call.query("orderBy") or "key"
     if order.lstrip("+-") not in ("key", "name", "id"):
         raise JiraError(400, f"Invalid orderBy value '{order}'.")
     field = order.lstrip("+-")
@@ -127,7 +127,7 @@ def issue_types_for_project(call: Call) -> Response:
     if not project_id:
         raise JiraError(400, "The projectId query parameter needs to be provided.")
     if not project_id.isdigit() or project_id not in call.state.projects:
-        raise JiraError(404, "No project could be found with id '{}'.".format(project_id))
+        raise JiraError(404, f"No project could be found with id '{project_id}'.")
     level = call.query("level")
     types = [t for t, kind in ISSUE_TYPES.items() if level is None or str(kind["level"]) == level]
     return json_response([issue_type_json(call.api, t) for t in types])

@@ -10,7 +10,7 @@ from starlette.routing import Route
 from valetkey.sandbox.emulator_http import json_response
 
 from . import jql
-from .kit import READ, WRITE, Call, Jira, JiraError, field_error, paged, page_bean
+from .kit import WRITE, Call, Jira, JiraError, field_error, page_bean, paged
 from .render import issue_json, link_type_json, status_json, user_json
 from .state import ISSUE_TYPES, LINK_TYPES, PRIORITIES, STATUSES, TRANSITIONS, Issue, JiraState, now
 
@@ -54,7 +54,7 @@ def _resolve_priority(value: Any) -> str:
     for pid, (name, _) in PRIORITIES.items():
         if ref.get("id") == pid or str(ref.get("name", "")).lower() == name.lower():
             return pid
-    raise field_error("priority", f"Specify a valid 'id' or 'name' for Priority")
+    raise field_error("priority", "Specify a valid 'id' or 'name' for Priority")
 
 
 def _resolve_user(state: JiraState, value: Any, field: str) -> str | None:
@@ -394,7 +394,7 @@ def add_watcher(call: Call) -> Response:
 
 def link_issues(call: Call) -> Response:
     body = call.body_object()
-    ref = body.get("type") if isinstance(body.get("type"), dict) else {}
+    ref: dict[str, Any] = body["type"] if isinstance(body.get("type"), dict) else {}
     type_id = next(
         (
             t
@@ -407,10 +407,10 @@ def link_issues(call: Call) -> Response:
         raise JiraError(404, f"No issue link type with name '{ref.get('name')}' found.")
     sides = []
     for side in ("inwardIssue", "outwardIssue"):
-        target = body.get(side) if isinstance(body.get(side), dict) else {}
+        target: dict[str, Any] = body[side] if isinstance(body.get(side), dict) else {}
         issue = call.state.issue(str(target.get("key") or target.get("id") or ""))
         if issue is None:
-            raise JiraError(404, f"Issue Does Not Exist")
+            raise JiraError(404, "Issue Does Not Exist")
         sides.append(issue)
     link_id = call.state.next_id()
     call.state.links[link_id] = {

@@ -12,6 +12,7 @@ labels, issuetype/type, priority, parent, duedate, created, updated.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,24 +80,25 @@ class Parser:
     def __init__(self, state: JiraState, me: str, tokens: list[tuple[str, str]]):
         self.state, self.me, self.tokens, self.i = state, me, tokens, 0
 
-    def peek(self, offset: int = 0) -> tuple[str, str] | None:
+    def peek(self, offset: int = 0) -> tuple[str, str]:
+        """The token `offset` ahead, or ``("end", "")`` past the end."""
         j = self.i + offset
-        return self.tokens[j] if j < len(self.tokens) else None
+        return self.tokens[j] if j < len(self.tokens) else ("end", "")
 
     def word(self, *options: str) -> bool:
         tok = self.peek()
-        return tok is not None and tok[0] == "word" and tok[1].lower() in options
+        return tok[0] == "word" and tok[1].lower() in options
 
     def take(self) -> tuple[str, str]:
         tok = self.peek()
-        if tok is None:
+        if tok[0] == "end":
             raise syntax("Expecting more input at the end of the query.")
         self.i += 1
         return tok
 
     def parse(self) -> Query:
         where: Predicate = lambda issue: True  # noqa: E731 (an empty query matches every issue)
-        if self.peek() and not (self.word("order") and self.peek(1) and self.peek(1)[1].lower() == "by"):
+        if self.peek()[0] != "end" and not (self.word("order") and self.peek(1)[1].lower() == "by"):
             where = self.disjunction()
         order: list[tuple[str, bool]] = []
         if self.word("order"):
@@ -112,11 +114,11 @@ class Parser:
                 if self.word("asc", "desc"):
                     descending = self.take()[1].lower() == "desc"
                 order.append((name, descending))
-                if self.peek() and self.peek()[0] == "op" and self.peek()[1] == ",":
+                if self.peek() == ("op", ","):
                     self.take()
                     continue
                 break
-        if self.peek() is not None:
+        if self.peek()[0] != "end":
             raise syntax(f"Expecting either 'OR' or 'AND' but got '{self.peek()[1]}'.")
         return Query(where, order)
 
@@ -179,7 +181,7 @@ class Parser:
                 raise syntax("Expecting 'EMPTY' after 'is'.")
             self.take()
             return lambda issue: bool(self.field_values(issue, name)) == negate
-        if self.word("not") and self.peek(1) and self.peek(1)[1].lower() == "in":
+        if self.word("not") and self.peek(1)[1].lower() == "in":
             self.take(), self.take()
             wanted = self.values()
             return lambda issue: not self.matches(issue, name, wanted)
@@ -193,16 +195,20 @@ class Parser:
         value = self.value()
         if op in ("~", "!~"):
             needle = value.lower().strip("*")
-            hit: Predicate = lambda issue: any(
-                needle in v.lower() for v in self.field_values(issue, name, text=True)
-            )
+
+            def hit(issue):
+                return any(needle in v.lower() for v in self.field_values(issue, name, text=True))
+
             return hit if op == "~" else (lambda issue: not hit(issue))
         if op in ("<", "<=", ">", ">="):
             compare = {"<": str.__lt__, "<=": str.__le__, ">": str.__gt__, ">=": str.__ge__}[op]
             return lambda issue: any(compare(v[: len(value)], value) for v in self.field_values(issue, name))
         if value.lower() == "empty":
             return lambda issue: bool(self.field_values(issue, name)) == (op == "!=")
-        equal: Predicate = lambda issue: self.matches(issue, name, [value])
+
+        def equal(issue):
+            return self.matches(issue, name, [value])
+
         return equal if op == "=" else (lambda issue: not equal(issue))
 
     def matches(self, issue: Issue, name: str, wanted: list[str]) -> bool:
@@ -264,10 +270,14 @@ def sort_key(issue: Issue, name: str) -> Any:
     return str(getattr(issue, {"type": "issue_type", "issuetype": "issue_type"}.get(name, name), "") or "")
 
 
+def _sort_key_for(name: str, issue: Issue) -> Any:
+    return sort_key(issue, name)
+
+
 def search(state: JiraState, me: str, jql: str) -> list[Issue]:
     """The issues `jql` selects, in its ORDER BY (default: newest first, as Jira orders by created)."""
     query = Parser(state, me, tokenize(jql or "")).parse()
     found = [i for i in state.issues.values() if query.where(i)]
     for name, descending in reversed(query.order or [("created", True)]):
-        found.sort(key=lambda i, n=name: sort_key(i, n), reverse=descending)
+        found.sort(key=functools.partial(_sort_key_for, name), reverse=descending)
     return found

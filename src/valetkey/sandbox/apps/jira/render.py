@@ -282,7 +282,7 @@ def field_json(field_id: str, name: str, kind: str, custom: bool) -> dict[str, A
         "orderable": field_id not in ("status", "created", "updated", "comment"),
         "navigable": True,
         "searchable": True,
-        "clauseNames": [f"cf[10016]", name] if custom else [field_id],
+        "clauseNames": ["cf[10016]", name] if custom else [field_id],
         "schema": schema,
     }
 

@@ -108,7 +108,7 @@ class Issue:
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
-ISSUE_TYPES = {
+ISSUE_TYPES: dict[str, dict[str, Any]] = {
     "10001": {
         "name": "Task",
         "description": "A small, distinct piece of work.",
@@ -120,7 +120,7 @@ ISSUE_TYPES = {
     "10004": {"name": "Epic", "description": "A big user story.", "subtask": False, "level": 1},
     "10005": {"name": "Subtask", "description": "A piece of a bigger issue.", "subtask": True, "level": -1},
 }
-STATUSES = {
+STATUSES: dict[str, dict[str, Any]] = {
     "10000": {"name": "To Do", "category": (2, "new", "To Do", "blue-gray")},
     "3": {"name": "In Progress", "category": (4, "indeterminate", "In Progress", "yellow")},
     "10001": {"name": "Done", "category": (3, "done", "Done", "green")},
