@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import date
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,13 @@ from valetkey.sandbox.emulator_http import json_response
 from .state import WORKSPACE, AsanaState, add_project, add_task, compact, first_section, now
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def valid_date(value: Any) -> bool:
+    try:
+        return bool(DATE.match(str(value))) and date.fromisoformat(str(value)) is not None
+    except ValueError:
+        return False
 
 
 class AsanaError(Exception):
@@ -267,7 +275,7 @@ def _apply_task(call: Call, task: dict[str, Any]) -> None:
     if "assignee" in data:
         task["assignee"] = call.user_gid(data["assignee"], "assignee")
     if "due_on" in data:
-        if data["due_on"] is not None and not DATE.match(str(data["due_on"])):
+        if data["due_on"] is not None and not valid_date(data["due_on"]):
             raise AsanaError(400, f"due_on: Invalid date: {data['due_on']}")
         task["due_on"] = data["due_on"]
     if "completed" in data:
