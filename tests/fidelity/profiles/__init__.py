@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.fidelity.profile import Fidelity
 from tests.fidelity.profiles import (
+    asana,
     github,
     gmail,
     googlecalendar,
@@ -20,6 +21,7 @@ from tests.fidelity.profiles import (
 ALL: tuple[Fidelity, ...] = tuple(
     module.FIDELITY
     for module in (
+        asana,
         github,
         gmail,
         googlecalendar,
