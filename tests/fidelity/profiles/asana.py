@@ -31,7 +31,11 @@ def beyond_gaps(problems: list[str]) -> list[str]:
 def tolerated(tool: Tool, optional: bool, problem: str) -> bool:
     """The gaps above; and an update given nothing to change sends no body, which Asana refuses
     (400 ``data: Missing input``) as the description says: the agent sees that error."""
-    if not optional and tool.slug.startswith("ASANA_UPDATE_") and "body is required but none was sent" in problem:
+    if (
+        not optional
+        and tool.slug.startswith("ASANA_UPDATE_")
+        and "body is required but none was sent" in problem
+    ):
         return True
     return not beyond_gaps([problem])
 

@@ -56,7 +56,9 @@ def create_app() -> SandboxApp:
             if body is not None and not (isinstance(body, dict) and isinstance(body.get("data", {}), dict)):
                 return json_response(error_body("Request data must be a JSON object with a data key"), 400)
             with store.transaction() as state:
-                call = Call(request, state, grant.subject, (body or {}).get("data") or {}, mount_root(request) + API)
+                call = Call(
+                    request, state, grant.subject, (body or {}).get("data") or {}, mount_root(request) + API
+                )
                 try:
                     result = handler(call)
                 except AsanaError as exc:
@@ -68,8 +70,8 @@ def create_app() -> SandboxApp:
         return Route(API + path, endpoint, methods=[method])
 
     routes = oauth2_routes(
-        provider, paths=OAuth2Paths(authorize="/-/oauth_authorize", token="/-/oauth_token", revoke=None, userinfo=None)
+        provider,
+        paths=OAuth2Paths(authorize="/-/oauth_authorize", token="/-/oauth_token", revoke=None, userinfo=None),
     )
     routes += [route(method, path, handler, status) for method, path, handler, status in views.ROUTES]
     return SandboxApp(SLUG, routes, store, oauth2=provider, seed=seed)
-

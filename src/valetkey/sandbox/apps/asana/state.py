@@ -48,11 +48,21 @@ def compact(obj: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-def add_project(state: AsanaState, name: str, owner: str, notes: str = "", color: str | None = None) -> dict[str, Any]:
+def add_project(
+    state: AsanaState, name: str, owner: str, notes: str = "", color: str | None = None
+) -> dict[str, Any]:
     stamp = now()
     project = state.new(
-        "project", name=name, notes=notes, archived=False, color=color, public=True,
-        created_at=stamp, modified_at=stamp, owner=owner, workspace=WORKSPACE,
+        "project",
+        name=name,
+        notes=notes,
+        archived=False,
+        color=color,
+        public=True,
+        created_at=stamp,
+        modified_at=stamp,
+        owner=owner,
+        workspace=WORKSPACE,
     )
     project["permalink_url"] = f"https://app.asana.com/0/{project['gid']}/list"
     state.new("section", name="Untitled section", project=project["gid"], created_at=stamp)
@@ -62,10 +72,21 @@ def add_project(state: AsanaState, name: str, owner: str, notes: str = "", color
 def add_task(state: AsanaState, name: str, **values: Any) -> dict[str, Any]:
     stamp = now()
     task = state.new(
-        "task", name=name, notes=values.pop("notes", ""), completed=False, completed_at=None,
-        assignee=values.pop("assignee", None), due_on=values.pop("due_on", None), created_at=stamp,
-        modified_at=stamp, workspace=WORKSPACE, parent=values.pop("parent", None),
-        memberships=values.pop("memberships", []), tags=values.pop("tags", []), followers=[], **values,
+        "task",
+        name=name,
+        notes=values.pop("notes", ""),
+        completed=False,
+        completed_at=None,
+        assignee=values.pop("assignee", None),
+        due_on=values.pop("due_on", None),
+        created_at=stamp,
+        modified_at=stamp,
+        workspace=WORKSPACE,
+        parent=values.pop("parent", None),
+        memberships=values.pop("memberships", []),
+        tags=values.pop("tags", []),
+        followers=[],
+        **values,
     )
     task["permalink_url"] = f"https://app.asana.com/0/0/{task['gid']}"
     return task
@@ -77,19 +98,40 @@ def first_section(state: AsanaState, project_gid: str) -> dict[str, Any]:
 
 def initial_state() -> AsanaState:
     state = AsanaState()
-    state.objects[WORKSPACE] = {"gid": WORKSPACE, "resource_type": "workspace", "name": "Acme", "is_organization": True,
-                                "email_domains": ["example.com"]}
-    for gid, name, email in ((ADA, "Ada Lovelace", "ada@example.com"), (GRACE, "Grace Hopper", "grace@example.com")):
-        state.objects[gid] = {"gid": gid, "resource_type": "user", "name": name, "email": email,
-                              "workspaces": [WORKSPACE], "photo": None}
+    state.objects[WORKSPACE] = {
+        "gid": WORKSPACE,
+        "resource_type": "workspace",
+        "name": "Acme",
+        "is_organization": True,
+        "email_domains": ["example.com"],
+    }
+    for gid, name, email in (
+        (ADA, "Ada Lovelace", "ada@example.com"),
+        (GRACE, "Grace Hopper", "grace@example.com"),
+    ):
+        state.objects[gid] = {
+            "gid": gid,
+            "resource_type": "user",
+            "name": name,
+            "email": email,
+            "workspaces": [WORKSPACE],
+            "photo": None,
+        }
     launch = add_project(state, "Launch", ADA, notes="Ship v1.")
     todo = first_section(state, launch["gid"])
     doing = state.new("section", name="Doing", project=launch["gid"], created_at=now())
     member = lambda section: [{"project": launch["gid"], "section": section["gid"]}]  # noqa: E731
     add_task(state, "Write the announcement", assignee=ADA, due_on="2026-02-01", memberships=member(todo))
     review = add_task(state, "Review the pricing page", assignee=GRACE, memberships=member(doing))
-    state.new("story", task=review["gid"], type="comment", resource_subtype="comment_added",
-              text="Numbers look right.", created_by=GRACE, created_at=now())
+    state.new(
+        "story",
+        task=review["gid"],
+        type="comment",
+        resource_subtype="comment_added",
+        text="Numbers look right.",
+        created_by=GRACE,
+        created_at=now(),
+    )
     state.new("tag", name="urgent", color="dark-red", workspace=WORKSPACE, created_at=now())
     return state
 
@@ -100,6 +142,10 @@ def seed(state: AsanaState, payload: dict[str, Any]) -> dict[str, Any]:
     for spec in payload.get("tasks") or []:
         memberships = []
         if spec.get("project"):
-            memberships = [{"project": spec["project"], "section": first_section(state, spec["project"])["gid"]}]
-        made.append(add_task(state, spec["name"], assignee=spec.get("assignee"), memberships=memberships)["gid"])
+            memberships = [
+                {"project": spec["project"], "section": first_section(state, spec["project"])["gid"]}
+            ]
+        made.append(
+            add_task(state, spec["name"], assignee=spec.get("assignee"), memberships=memberships)["gid"]
+        )
     return {"tasks": made}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from starlette.requests import Request
@@ -129,7 +129,11 @@ def listing(call: Call, items: list[dict[str, Any]]) -> Response:
     if limit_text is not None and start + limit < len(items):
         token = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
         url = call.request.url.include_query_params(offset=token)
-        next_page = {"offset": token, "path": url.path.split("/api/1.0", 1)[-1] + "?" + url.query, "uri": str(url)}
+        next_page = {
+            "offset": token,
+            "path": url.path.split("/api/1.0", 1)[-1] + "?" + url.query,
+            "uri": str(url),
+        }
     return json_response({"data": data, "next_page": next_page})
 
 
@@ -161,7 +165,9 @@ def get_projects(call: Call) -> Response:
     workspace, archived = call.query("workspace"), call.query("archived")
     if workspace:
         call.one(workspace, "workspace", "workspace")
-    projects = [p for p in call.state.of_type("project") if archived is None or str(p["archived"]).lower() == archived]
+    projects = [
+        p for p in call.state.of_type("project") if archived is None or str(p["archived"]).lower() == archived
+    ]
     return listing(call, projects)
 
 
@@ -210,7 +216,9 @@ def create_section(call: Call) -> dict[str, Any]:
     project = call.one(call.param("project_gid"), "project")
     if not call.data.get("name"):
         raise missing("name")
-    return render(call, call.state.new("section", name=call.data["name"], project=project["gid"], created_at=now()))
+    return render(
+        call, call.state.new("section", name=call.data["name"], project=project["gid"], created_at=now())
+    )
 
 
 def add_task_to_section(call: Call) -> dict[str, Any]:
@@ -235,14 +243,20 @@ def _tasks_in(call: Call, *, project: str | None = None, section: str | None = N
         tasks = [t for t in tasks if any(m["section"] == section for m in t["memberships"])]
     since = call.query("completed_since")
     if since:
-        tasks = [t for t in tasks if not t["completed"] or (since != "now" and (t["completed_at"] or "") >= since)]
+        tasks = [
+            t for t in tasks if not t["completed"] or (since != "now" and (t["completed_at"] or "") >= since)
+        ]
     return tasks
 
 
 def get_tasks(call: Call) -> Response:
-    project, section, assignee, workspace = (call.query(n) for n in ("project", "section", "assignee", "workspace"))
+    project, section, assignee, workspace = (
+        call.query(n) for n in ("project", "section", "assignee", "workspace")
+    )
     if sum(bool(x) for x in (project, section, assignee and workspace)) != 1 or (assignee and not workspace):
-        raise AsanaError(400, "Must specify exactly one of project, tag, section, user task list, or assignee + workspace")
+        raise AsanaError(
+            400, "Must specify exactly one of project, tag, section, user task list, or assignee + workspace"
+        )
     if project:
         call.one(project, "project", "project")
     if section:
@@ -300,8 +314,9 @@ def create_task(call: Call, parent: dict[str, Any] | None = None) -> dict[str, A
     if parent is None and data.get("parent"):
         parent = call.one(str(data["parent"]), "task", "parent")
     tags = [call.one(str(t), "tag", "tags")["gid"] for t in data.get("tags") or []]
-    task = add_task(call.state, data["name"], memberships=memberships, tags=tags,
-                    parent=parent["gid"] if parent else None)
+    task = add_task(
+        call.state, data["name"], memberships=memberships, tags=tags, parent=parent["gid"] if parent else None
+    )
     try:
         _apply_task(call, task)
     except AsanaError:
@@ -375,8 +390,16 @@ def create_story(call: Call) -> dict[str, Any]:
     text = call.data.get("text") or call.data.get("html_text")
     if not text:
         raise missing("text")
-    story = call.state.new("story", task=task["gid"], type="comment", resource_subtype="comment_added",
-                           text=text, created_by=call.me, created_at=now(), is_pinned=bool(call.data.get("is_pinned")))
+    story = call.state.new(
+        "story",
+        task=task["gid"],
+        type="comment",
+        resource_subtype="comment_added",
+        text=text,
+        created_by=call.me,
+        created_at=now(),
+        is_pinned=bool(call.data.get("is_pinned")),
+    )
     return render(call, story)
 
 
@@ -393,8 +416,9 @@ def create_tag(call: Call) -> dict[str, Any]:
     call.one(str(call.data["workspace"]), "workspace", "workspace")
     if not call.data.get("name"):
         raise missing("name")
-    tag = call.state.new("tag", name=call.data["name"], color=call.data.get("color"), workspace=WORKSPACE,
-                         created_at=now())
+    tag = call.state.new(
+        "tag", name=call.data["name"], color=call.data.get("color"), workspace=WORKSPACE, created_at=now()
+    )
     return render(call, tag)
 
 
