@@ -239,11 +239,21 @@ def _coerce_tree(value: Any, schema: dict[str, Any]) -> Any:
     return _coerce(value, _types(schema))
 
 
+def _branches(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """`schema` and every schema it combines, however deep (``allOf`` of ``allOf``, as Asana's are)."""
+    out = [schema]
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key) or []:
+            if isinstance(sub, dict):
+                out += _branches(sub)
+    return out
+
+
 def undeclared(schema: dict[str, Any], value: Any, prefix: str = "") -> list[str]:
     """Dotted names of object properties in `value` that `schema` never mentions."""
     if not isinstance(schema, dict) or not isinstance(value, dict):
         return []
-    branches = [schema] + [s for k in ("allOf", "anyOf", "oneOf") for s in schema.get(k) or []]
+    branches = _branches(schema)
     declared = {name: sub for branch in branches for name, sub in (branch.get("properties") or {}).items()}
     open_ended = any(
         b.get("additionalProperties") not in (None, False) or b.get("patternProperties") for b in branches

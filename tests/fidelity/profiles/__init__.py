@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from tests.fidelity.profile import Fidelity
 from tests.fidelity.profiles import (
+    asana,
     github,
     gmail,
     googlecalendar,
     googledrive,
     googlesheets,
     hackernews,
+    jira,
     linear,
     notion,
     slack,
@@ -20,12 +22,14 @@ from tests.fidelity.profiles import (
 ALL: tuple[Fidelity, ...] = tuple(
     module.FIDELITY
     for module in (
+        asana,
         github,
         gmail,
         googlecalendar,
         googledrive,
         googlesheets,
         hackernews,
+        jira,
         linear,
         notion,
         slack,
