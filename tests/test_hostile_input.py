@@ -398,7 +398,7 @@ def test_half_sent_body_is_cut_with_a_408(tight_server):
 
 def test_unhandled_error_is_a_500_error_object_that_closes_the_connection(tight_server, monkeypatch):
     project = tight_server.new_project()
-    monkeypatch.setattr(tight_server.state, "catalog", None)
+    monkeypatch.setattr(tight_server.state, "catalogs", None)  # every catalog lookup (catalog_for) now fails
     head = (
         f"GET /api/v3.1/toolkits HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: {project.api_key}\r\n\r\n"
     ).encode()
