@@ -17,7 +17,7 @@ python3 -m venv .venv
 # between runs; the workbench tests' session fixture builds it too, so a failure here only warns.
 .venv/bin/python -c "from tests.support.workbench import cached_venv; print('workbench venv:', cached_venv())" \
   || echo "warning: could not build the workbench venv; the workbench tests will try again" >&2
-.venv/bin/python -m pytest -q "$@"
+.venv/bin/python -m pytest -q --durations=25 "$@"
 # The SDK's wire behaviour does not depend on the database: the second run takes SQLite only (both
 # databases ran above on 0.29.0).
 PYTHONPATH=.sdk/composio-0.30.0 exec .venv/bin/python -m pytest -q -k "not postgres" \
